@@ -1,0 +1,3 @@
+"""orch: run phased implementation plans through coding agents, verified and checkpointed."""
+
+__version__ = "0.1.0"

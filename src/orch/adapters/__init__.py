@@ -1,0 +1,1 @@
+"""Agent adapters: one protocol, one module per agent, registered through entry points."""

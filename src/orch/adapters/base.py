@@ -1,0 +1,128 @@
+"""The adapter seam (DESIGN §6): ``Adapter.run(context) -> AgentResult``.
+
+Every adapter, built-in or third-party, receives an :class:`AgentContext` and returns an
+:class:`AgentResult`. An adapter never decides that a task is *done*: orch runs the task's
+verification afterwards, and only that makes a task done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from orch.domain.plan import Phase, Task
+
+
+class AgentStatus(StrEnum):
+    """How an agent's attempt at a task ended."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    MAX_TURNS = "max_turns"
+    BUDGET_EXCEEDED = "budget_exceeded"
+    TIMEOUT = "timeout"
+    API_ERROR = "api_error"
+    INTERRUPTED = "interrupted"
+
+
+class Usage(BaseModel):
+    """Token usage of one attempt."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+
+
+class AgentResult(BaseModel):
+    """What an adapter reports back, the same shape whatever the agent."""
+
+    status: AgentStatus
+    summary: str = ""
+    files_changed: list[str] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    session_id: str | None = None
+    log_path: str | None = None
+    turns: int = 0
+    error: str | None = None
+    """One line saying what went wrong, for failures."""
+
+
+class Handoff(BaseModel):
+    """A finished dependency's record, passed to the tasks that depend on it."""
+
+    task_id: str
+    title: str
+    status: str
+    summary: str = ""
+    files_changed: list[str] = Field(default_factory=list)
+
+
+class Role(BaseModel):
+    """A named agent role: which adapter runs it, with which model, prompt and budget."""
+
+    name: str
+    adapter: str
+    model: str | None = None
+    prompt: str = ""
+    description: str = ""
+    tools: list[str] | None = None
+    max_cost_usd: float | None = None
+    max_tokens: int | None = None
+    max_turns: int | None = None
+
+
+class Budget(BaseModel):
+    """What this attempt may still spend; ``None`` means no cap. Checked before every model call."""
+
+    max_cost_usd: float | None = None
+    max_tokens: int | None = None
+    max_turns: int | None = None
+    max_seconds: float | None = None
+
+
+class AgentContext(BaseModel):
+    """Everything an adapter gets for one attempt at one task: bounded, never the whole history."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    task: Task
+    phase: Phase
+    plan_title: str = ""
+    project_dir: Path
+    log_path: Path
+    """Append the transcript here; orch shows it with ``orch log TASK``."""
+    role: Role
+    attempt: int = 1
+    handoffs: list[Handoff] = Field(default_factory=list)
+    conventions: str = ""
+    """Project conventions (CLAUDE.md, AGENTS.md, constitution), already size-bounded."""
+    retry_feedback: str | None = None
+    """On a retry: the failing verify command and the tail of its output."""
+    timeout_s: float | None = None
+    budget: Budget = Field(default_factory=Budget)
+    env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment for subprocesses (never secrets orch was not given)."""
+    cancel_check: Callable[[], bool] | None = None
+    """Returns True once the run has been interrupted; long-running adapters poll it."""
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """An agent orch can hand a task to."""
+
+    name: str
+
+    def run(self, context: AgentContext) -> AgentResult:
+        """Attempt the task once and report how it went. Must not raise for task failures."""
+        ...
+
+    def available(self) -> str | None:
+        """``None`` when usable here; otherwise one line saying what is missing and how to fix it."""
+        ...

@@ -1,0 +1,92 @@
+"""Shared CLI plumbing: project discovery, the one place OrchErrors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orch.errors import OrchError
+
+
+@dataclass
+class CliState:
+    """Global options, stored on the Typer context object."""
+
+    project_dir: Path
+    debug: bool = False
+
+
+def find_project_dir(start: Path) -> Path:
+    """The git top level containing ``start``, else ``start`` itself (DESIGN §2)."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
+def cli_state(ctx: typer.Context) -> CliState:
+    """The global options of this invocation (a default when called outside ``main``)."""
+    obj = ctx.find_root().obj
+    if isinstance(obj, CliState):
+        return obj
+    return CliState(project_dir=find_project_dir(Path.cwd()), debug=_debug_env())
+
+
+def _debug_env() -> bool:
+    return os.environ.get("ORCH_DEBUG", "") not in ("", "0", "false")
+
+
+def error_line(message: str, hint: str | None = None) -> None:
+    """Print ``error: …`` (and ``hint: …``) on stderr."""
+    print(f"error: {message}", file=sys.stderr)
+    if hint:
+        print(f"hint: {hint}", file=sys.stderr)
+
+
+def warn_line(message: str) -> None:
+    """Print ``warning: …`` on stderr."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+@contextmanager
+def cli_errors(ctx: typer.Context | None = None) -> Iterator[None]:
+    """Turn an :class:`OrchError` into its one-line message and exit code; the only such place.
+
+    With ``--debug`` or ``ORCH_DEBUG=1`` unexpected exceptions keep their traceback; without,
+    they are reported as a bug in one line with exit 1.
+    """
+    debug = cli_state(ctx).debug if ctx is not None else _debug_env()
+    try:
+        yield
+    except OrchError as exc:
+        if debug:
+            raise
+        error_line(exc.message, exc.hint)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        error_line("interrupted", "state is saved; continue with `orch resume`")
+        raise typer.Exit(130) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
+        if debug:
+            raise
+        error_line(
+            f"internal error: {exc.__class__.__name__}: {exc}",
+            "this is a bug in orch; rerun with --debug for the traceback and report it",
+        )
+        raise typer.Exit(1) from None
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+RunArgument = Annotated[
+    str | None, typer.Argument(help="Run id (or a unique prefix); default: the latest run.")
+]

@@ -1,0 +1,91 @@
+"""The ``orch`` entry point: global options and the command table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orch import __version__
+from orch.cli import (
+    agents_cmd,
+    checkpoints_cmd,
+    graph_cmd,
+    init_cmd,
+    log_cmd,
+    plan_cmd,
+    resume_cmd,
+    rollback_cmd,
+    run_cmd,
+    runs_cmd,
+    status_cmd,
+    validate_cmd,
+)
+from orch.cli.common import CliState, _debug_env, find_project_dir
+
+app = typer.Typer(
+    name="orch",
+    help=(
+        "Run a phased implementation plan through coding agents. orch verifies every task, "
+        "gates every phase, journals all state under .specify/orch and checkpoints each phase "
+        "in git, so runs resume after a crash and roll back without losing work."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"orch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    project_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--project-dir",
+            "-C",
+            help="Project root. Default: the git top level of the current directory.",
+            file_okay=False,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks (also ORCH_DEBUG=1).")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Global options."""
+    directory = project_dir.resolve() if project_dir else find_project_dir(Path.cwd())
+    ctx.obj = CliState(project_dir=directory, debug=debug or _debug_env())
+
+
+for _module in (
+    init_cmd,
+    plan_cmd,
+    validate_cmd,
+    graph_cmd,
+    run_cmd,
+    resume_cmd,
+    status_cmd,
+    runs_cmd,
+    log_cmd,
+    checkpoints_cmd,
+    rollback_cmd,
+    agents_cmd,
+):
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,155 @@
+"""``.specify/orch/config.yaml``: the user's settings, validated with pydantic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from orch.durations import parse_duration
+from orch.errors import ConfigError
+
+
+class Caps(BaseModel):
+    """Spending caps; ``None`` means no cap."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_cost_usd: float | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, ge=0)
+    max_turns: int | None = Field(default=None, ge=1)
+    max_seconds: float | None = Field(default=None, gt=0)
+
+    @field_validator("max_seconds", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+
+class Budgets(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    run: Caps = Field(default_factory=Caps)
+    task: Caps = Field(default_factory=Caps)
+
+
+class RoleConfig(BaseModel):
+    """One entry of ``agents:``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    adapter: str
+    model: str | None = None
+    prompt: str = ""
+    description: str = ""
+    tools: list[str] | None = None
+    max_cost_usd: float | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, ge=0)
+    max_turns: int | None = Field(default=None, ge=1)
+
+
+class Price(BaseModel):
+    """USD per million tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: float
+    output: float
+    cache_write: float | None = None
+    cache_read: float | None = None
+
+
+class OrchConfig(BaseModel):
+    """The whole configuration file; every key is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_agent: str | None = None
+    model: str | None = None
+    commit: Literal["phase", "task", "none"] = "phase"
+    task_timeout: float | None = Field(default=None, gt=0)
+    retries: int = Field(default=0, ge=0)
+    retry_backoff: float = Field(default=1.0, ge=0)
+    no_progress_limit: int = Field(default=3, ge=1)
+    budgets: Budgets = Field(default_factory=Budgets)
+    agents: dict[str, RoleConfig] = Field(default_factory=dict)
+    prices: dict[str, Price] = Field(default_factory=dict)
+
+    @field_validator("task_timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+
+DEFAULT_CONFIG_TEXT = """\
+# orch configuration. Every key is optional; the values shown are the defaults.
+# Docs: docs/agents.md (agents, budgets), docs/state.md (files), docs/rollback.md (commits).
+
+# Agent used for tasks without `agent:` and without a fenced shell block.
+# null = anthropic when ANTHROPIC_API_KEY is set, else claude-code when `claude` is on PATH.
+default_agent: null
+
+# Model for the anthropic adapter when a role names none (ORCH_MODEL overrides).
+model: null
+
+# Git checkpoints: phase | task | none
+commit: phase
+
+# Per-task wall-clock limit (e.g. 90s, 10m, 1h); null = none.
+task_timeout: null
+
+# Extra attempts for a failing task, with exponential backoff starting at retry_backoff seconds.
+retries: 0
+retry_backoff: 1.0
+
+# A task failing verification the same way this many times becomes `blocked`.
+no_progress_limit: 3
+
+# Spending caps, checked before every model call. null = no cap.
+budgets:
+  run:  {max_cost_usd: null, max_tokens: null, max_turns: null, max_seconds: null}
+  task: {max_cost_usd: null, max_tokens: null, max_turns: null, max_seconds: null}
+
+# Roles named by a task's `agent:` or a phase's **Agent**:. Claude Code subagent files in
+# .claude/agents/*.md are roles too.
+agents: {}
+#  backend-developer:
+#    adapter: anthropic          # anthropic | claude-code | codex | gemini | aider | manual | shell
+#    model: claude-sonnet-4-5
+#    prompt: You are a careful backend engineer. Keep changes small and tested.
+#    max_cost_usd: 2.0
+
+# USD per million tokens, overriding the built-in price table.
+prices: {}
+"""
+
+
+def load_config(path: Path) -> OrchConfig:
+    """Read and validate the config; a missing file gives the defaults."""
+    import yaml
+
+    if not path.exists():
+        return OrchConfig()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{where}: {problem}", hint="fix the YAML syntax") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc})") from None
+    if data is None:
+        return OrchConfig()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        return OrchConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(
+            f"{path}: {key}: {first['msg']}",
+            hint="see the commented defaults written by `orch init`",
+        ) from None

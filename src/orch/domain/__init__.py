@@ -1,0 +1,1 @@
+"""Pure domain model: plans, task graph, run state and events. No I/O, no clock."""

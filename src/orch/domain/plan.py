@@ -1,0 +1,104 @@
+"""The typed plan: a title, ordered phases, and the tasks inside them (DESIGN §3)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PlanMark(StrEnum):
+    """A task's checkbox in the plan file: ``[ ]`` pending, ``[x]``/``[X]`` done, ``[~]`` skipped."""
+
+    PENDING = "pending"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class Diagnostic(BaseModel):
+    """One problem found in a plan, anchored to a 1-based line of the source file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    message: str
+    severity: Literal["error", "warning"] = "error"
+    hint: str | None = None
+
+
+class Task(BaseModel):
+    """One unit of work. ``id`` is unique inside a plan (duplicates are renamed ``T001#2``)."""
+
+    id: str
+    title: str
+    phase_id: str
+    line: int
+    mark: PlanMark = PlanMark.PENDING
+    depends_on: list[str] = Field(default_factory=list)
+    parallel: bool = False
+    story: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    agent: str | None = None
+    verify: list[str] = Field(default_factory=list)
+    files: list[str] = Field(default_factory=list)
+    timeout_s: float | None = None
+    retries: int = 0
+    estimate_s: float | None = None
+    commands: list[str] = Field(default_factory=list)
+    """Fenced shell blocks under the task, one script per block, run by the ``shell`` adapter."""
+    acceptance: list[str] = Field(default_factory=list)
+    """ID-less checkbox items nested under the task: acceptance criteria, not tasks."""
+    description: str = ""
+
+
+class Phase(BaseModel):
+    """A phase: its tasks run after every task of the previous phase, then its gates run."""
+
+    id: str
+    title: str
+    line: int
+    gates: list[str] = Field(default_factory=list)
+    agent: str | None = None
+    description: str = ""
+    tasks: list[Task] = Field(default_factory=list)
+
+
+class Plan(BaseModel):
+    """A parsed plan. ``source`` is the path it was read from, for messages only."""
+
+    title: str = ""
+    source: str = "<plan>"
+    phases: list[Phase] = Field(default_factory=list)
+    sections: dict[str, str] = Field(default_factory=dict)
+    """Non-phase sections worth keeping verbatim (assumptions, risks, open questions)."""
+
+    def tasks(self) -> list[Task]:
+        """Every task in document order."""
+        return [task for phase in self.phases for task in phase.tasks]
+
+    def task(self, task_id: str) -> Task:
+        """The task with this id; ``KeyError`` if there is none."""
+        for candidate in self.tasks():
+            if candidate.id == task_id:
+                return candidate
+        raise KeyError(task_id)
+
+    def phase_of(self, task_id: str) -> Phase:
+        """The phase holding a task; ``KeyError`` if there is none."""
+        for phase in self.phases:
+            if any(task.id == task_id for task in phase.tasks):
+                return phase
+        raise KeyError(task_id)
+
+
+class ParseResult(BaseModel):
+    """What the parser returns: the plan it could build plus every diagnostic, never an exception."""
+
+    plan: Plan
+    errors: list[Diagnostic] = Field(default_factory=list)
+    warnings: list[Diagnostic] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

@@ -1,0 +1,60 @@
+"""Task and run statuses, with the allowed task transitions declared as data (DESIGN §4)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskStatus(StrEnum):
+    """Where one task of a run stands."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    VERIFYING = "verifying"
+    DONE = "done"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    SKIPPED = "skipped"
+    BUDGET_EXCEEDED = "budget_exceeded"
+
+
+class RunStatus(StrEnum):
+    """Where a whole run stands."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    BUDGET_EXCEEDED = "budget_exceeded"
+
+
+TERMINAL_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.DONE, TaskStatus.SKIPPED}
+)
+"""Statuses a resume never re-runs."""
+
+HALTING_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.FAILED, TaskStatus.BLOCKED, TaskStatus.BUDGET_EXCEEDED}
+)
+"""Statuses that stop a run; ``resume --retry-failed`` (or a higher cap) makes them pending again."""
+
+ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.PENDING: frozenset({TaskStatus.RUNNING, TaskStatus.SKIPPED, TaskStatus.DONE,
+                                   TaskStatus.BUDGET_EXCEEDED}),
+    TaskStatus.RUNNING: frozenset({TaskStatus.VERIFYING, TaskStatus.FAILED, TaskStatus.BLOCKED,
+                                   TaskStatus.BUDGET_EXCEEDED, TaskStatus.PENDING,
+                                   TaskStatus.RUNNING}),
+    TaskStatus.VERIFYING: frozenset({TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.BLOCKED,
+                                     TaskStatus.RUNNING, TaskStatus.PENDING}),
+    TaskStatus.DONE: frozenset({TaskStatus.PENDING}),
+    TaskStatus.FAILED: frozenset({TaskStatus.PENDING, TaskStatus.SKIPPED}),
+    TaskStatus.BLOCKED: frozenset({TaskStatus.PENDING, TaskStatus.SKIPPED}),
+    TaskStatus.BUDGET_EXCEEDED: frozenset({TaskStatus.PENDING, TaskStatus.SKIPPED}),
+    TaskStatus.SKIPPED: frozenset({TaskStatus.PENDING}),
+}
+"""``RUNNING -> RUNNING`` is a retry; ``* -> PENDING`` is a resume or a rollback rewinding."""
+
+
+def can_transition(current: TaskStatus, new: TaskStatus) -> bool:
+    """Whether a task may move from ``current`` to ``new``."""
+    return new in ALLOWED_TRANSITIONS[current]

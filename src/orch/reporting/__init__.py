@@ -1,0 +1,1 @@
+"""Reporters turn run events into output: rich console, plain lines, JSON lines."""

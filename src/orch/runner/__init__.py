@@ -1,0 +1,1 @@
+"""The runner: select -> execute -> verify -> record -> emit. It never prints."""

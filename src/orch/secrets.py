@@ -1,0 +1,42 @@
+"""Redaction of secrets from everything orch writes (logs, events, reports, commits)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+
+_SECRET_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|AUTH)", re.I)
+_MIN_SECRET_LEN = 8
+REDACTED = "[REDACTED]"
+
+
+def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Values of environment variables whose names look like secrets, longest first."""
+    env = os.environ if environ is None else environ
+    values = {
+        value
+        for name, value in env.items()
+        if _SECRET_NAME.search(name) and len(value) >= _MIN_SECRET_LEN
+    }
+    return sorted(values, key=len, reverse=True)
+
+
+class Redactor:
+    """Replaces known secret values with ``[REDACTED]``."""
+
+    def __init__(self, values: list[str] | None = None) -> None:
+        self.values = secret_values() if values is None else values
+
+    def __call__(self, text: str) -> str:
+        for value in self.values:
+            if value in text:
+                text = text.replace(value, REDACTED)
+        return text
+
+    def bytes(self, data: bytes) -> bytes:
+        for value in self.values:
+            encoded = value.encode()
+            if encoded in data:
+                data = data.replace(encoded, REDACTED.encode())
+        return data

@@ -1,0 +1,1 @@
+"""Durable run state under ``.specify/orch``: journal, snapshots, the project lock."""

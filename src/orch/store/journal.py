@@ -1,0 +1,77 @@
+"""The append-only event journal ``events.jsonl``: one JSON object a line, fsync'd per event."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import IO
+
+from pydantic import ValidationError
+
+from orch.domain.state import Event
+from orch.errors import StateError
+from orch.store.atomic import fsync_dir
+
+
+class Journal:
+    """An open journal file. ``append`` returns only once the event is on disk."""
+
+    def __init__(self, path: Path, *, durable: bool = True) -> None:
+        self.path = path
+        self.durable = durable
+        created = not path.exists()
+        self._handle: IO[bytes] = open(path, "ab")  # noqa: SIM115 - held for the run
+        if created and durable:
+            fsync_dir(path.parent)
+
+    def append(self, event: Event) -> None:
+        line = event.model_dump_json(exclude_none=True).encode() + b"\n"
+        self._handle.write(line)
+        self._handle.flush()
+        if self.durable:
+            os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def read_journal(path: Path) -> tuple[list[Event], bool]:
+    """Every event in the journal, and whether a torn last line was dropped.
+
+    A torn *last* line is what a kill during ``append`` leaves and is tolerated; a bad line
+    anywhere else means the file was damaged by something other than orch and is an error.
+    """
+    if not path.exists():
+        return [], False
+    raw = path.read_bytes()
+    lines = raw.split(b"\n")
+    events: list[Event] = []
+    torn = False
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            events.append(Event.model_validate(json.loads(line)))
+        except (ValueError, ValidationError) as exc:
+            is_last = all(not rest.strip() for rest in lines[index + 1 :])
+            if is_last:
+                torn = True
+                break
+            raise StateError(
+                f"{path}:{index + 1}: corrupt journal line ({exc.__class__.__name__})",
+                hint="the run cannot be resumed safely; start a new run with `orch run`",
+            ) from exc
+    if torn:
+        _truncate_torn_tail(path, raw)
+    return events, torn
+
+
+def _truncate_torn_tail(path: Path, raw: bytes) -> None:
+    """Cut the torn tail so the next append starts on a fresh line."""
+    keep = raw.rfind(b"\n", 0, len(raw.rstrip(b"\n")) ) + 1 if b"\n" in raw else 0
+    # ``keep`` is the offset just after the last complete line.
+    with open(path, "r+b") as handle:
+        handle.truncate(keep)
+        handle.flush()
+        os.fsync(handle.fileno())

@@ -1,0 +1,100 @@
+"""The project lock ``.specify/orch/lock``, held by ``run``, ``resume`` and ``rollback``.
+
+An OS file lock (``filelock``) is the mutual exclusion; the holder's pid and command are written
+into the file so a refused process can name it. The OS releases the lock when its holder dies,
+so a lock file naming a dead pid is stale: it is taken over with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from filelock import FileLock, Timeout
+
+from orch.errors import LockHeldError
+
+
+class ProjectLock:
+    """Exclusive, non-blocking lock on one project's orch state."""
+
+    def __init__(self, path: Path, command: str, *, warn: Callable[[str], None] | None = None) -> None:
+        self.path = path
+        self.command = command
+        self._warn = warn
+        self._lock = FileLock(str(path), timeout=0)
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        previous = read_holder(self.path)
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            holder = read_holder(self.path)
+            pid = holder.get("pid") if holder else None
+            what = f"pid {pid}" if pid else "another process"
+            command = f" (`orch {holder['command']}`)" if holder and holder.get("command") else ""
+            raise LockHeldError(
+                f"another orch process holds the project lock: {what}{command}",
+                pid=pid if isinstance(pid, int) else None,
+                hint="wait for it to finish, or stop it; the run it started can be resumed",
+            ) from None
+        if previous and isinstance(previous.get("pid"), int) and previous["pid"] != os.getpid():
+            if not _pid_alive(previous["pid"]) and self._warn:
+                self._warn(
+                    f"took over a stale lock left by pid {previous['pid']} "
+                    f"(`orch {previous.get('command', '?')}`), which is no longer running"
+                )
+        with open(self.path, "r+", encoding="utf-8") as handle:
+            handle.truncate(0)
+            handle.write(json.dumps({"pid": os.getpid(), "command": self.command}))
+            handle.flush()
+
+    def release(self) -> None:
+        if self._lock.is_locked:
+            try:
+                with open(self.path, "r+", encoding="utf-8") as handle:
+                    handle.truncate(0)
+            except OSError:
+                pass
+            self._lock.release()
+
+    def __enter__(self) -> ProjectLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+def read_holder(path: Path) -> dict[str, object] | None:
+    """The pid/command written by the current or last holder, if any."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,169 @@
+"""Runs on disk: create, record events durably, snapshot, load (snapshot + journal replay)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from orch.domain.state import SCHEMA_VERSION, Event, RunState, apply_event
+from orch.errors import StateError
+from orch.store.atomic import atomic_write_text
+from orch.store.journal import Journal, read_journal
+from orch.store.layout import Layout
+
+SNAPSHOT_EVERY = 1000
+"""Events between automatic snapshots; phase ends and run ends snapshot too."""
+
+
+def utc_now() -> str:
+    """An ISO-8601 UTC timestamp with milliseconds, the format of every time orch records."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: ``20261121-223716-3fa2``."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(2)
+
+
+class RunRecorder:
+    """An open run: the only writer of its journal and snapshot while the project lock is held."""
+
+    def __init__(self, layout: Layout, state: RunState, *, durable: bool = True) -> None:
+        self.layout = layout
+        self.state = state
+        self.durable = durable
+        self._journal = Journal(layout.events(state.run_id), durable=durable)
+        self._since_snapshot = 0
+
+    @property
+    def run_id(self) -> str:
+        return self.state.run_id
+
+    def record(
+        self,
+        type_: str,
+        *,
+        task: str | None = None,
+        phase: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Event:
+        """Append one event (durable before this returns) and fold it into the state."""
+        event = Event(
+            seq=self.state.last_seq + 1,
+            ts=utc_now(),
+            type=type_,
+            run=self.state.run_id,
+            task=task,
+            phase=phase,
+            data=data or {},
+        )
+        self._journal.append(event)
+        apply_event(self.state, event)
+        self._since_snapshot += 1
+        if self._since_snapshot >= SNAPSHOT_EVERY:
+            self.snapshot()
+        return event
+
+    def snapshot(self) -> None:
+        """Write ``run.json`` atomically from the folded state."""
+        write_snapshot(self.layout, self.state, durable=self.durable)
+        self._since_snapshot = 0
+
+    def close(self) -> None:
+        self.snapshot()
+        self._journal.close()
+
+
+def write_snapshot(layout: Layout, state: RunState, *, durable: bool = True) -> None:
+    atomic_write_text(
+        layout.run_json(state.run_id), state.model_dump_json(indent=1), durable=durable
+    )
+
+
+def create_run(layout: Layout, state: RunState, *, durable: bool = True) -> RunRecorder:
+    """Make the run folder, write the first snapshot, point ``current`` at it."""
+    layout.ensure_ignored()
+    run_dir = layout.run_dir(state.run_id)
+    run_dir.mkdir(parents=True, exist_ok=False)
+    layout.logs_dir(state.run_id).mkdir()
+    write_snapshot(layout, state, durable=durable)
+    atomic_write_text(layout.current, state.run_id + "\n", durable=durable)
+    return RunRecorder(layout, state, durable=durable)
+
+
+def open_run(layout: Layout, run_id: str, *, durable: bool = True) -> RunRecorder:
+    """Load a run for writing (resume, rollback). The caller holds the project lock."""
+    return RunRecorder(layout, load_run(layout, run_id), durable=durable)
+
+
+def load_run(layout: Layout, run_id: str) -> RunState:
+    """The run's state: the snapshot plus every journaled event newer than it."""
+    path = layout.run_json(run_id)
+    if not path.exists():
+        raise StateError(
+            f"no run {run_id!r} under {layout.runs_dir}",
+            hint="`orch runs` lists the runs of this project",
+        )
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise StateError(f"{path}: not valid JSON ({exc})") from exc
+    version = raw.get("schema_version") if isinstance(raw, dict) else None
+    if version != SCHEMA_VERSION:
+        raise StateError(
+            f"{path}: state schema version {version!r}, this orch reads {SCHEMA_VERSION}",
+            hint="use the orch version that made this run, or start a new run",
+        )
+    try:
+        state = RunState.model_validate(raw)
+    except ValidationError as exc:
+        raise StateError(f"{path}: invalid run state ({exc.error_count()} problems)") from exc
+    events, _torn = read_journal(layout.events(run_id))
+    for event in events:
+        if event.seq > state.last_seq:
+            apply_event(state, event)
+    return state
+
+
+def current_run_id(layout: Layout) -> str | None:
+    """The id in ``.specify/orch/current``, if there is one."""
+    try:
+        run_id = layout.current.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return run_id or None
+
+
+def resolve_run_id(layout: Layout, run_id: str | None) -> str:
+    """``run_id`` if given (a unique prefix is enough), else the current run."""
+    if run_id is None:
+        current = current_run_id(layout)
+        if current is None:
+            raise StateError("no orch run in this project yet", hint="start one with `orch run`")
+        return current
+    if layout.run_json(run_id).exists():
+        return run_id
+    matches = [r for r in list_run_ids(layout) if r.startswith(run_id)]
+    if len(matches) == 1:
+        return matches[0]
+    raise StateError(
+        f"no run matches {run_id!r}" if not matches else f"{run_id!r} matches several runs",
+        hint="`orch runs` lists the runs of this project",
+    )
+
+
+def list_run_ids(layout: Layout) -> list[str]:
+    """Every run id, oldest first."""
+    if not layout.runs_dir.is_dir():
+        return []
+    return sorted(p.name for p in layout.runs_dir.iterdir() if (p / "run.json").exists())
+
+
+def run_dir(layout: Layout, run_id: str) -> Path:
+    return layout.run_dir(run_id)

@@ -1,0 +1,90 @@
+"""Shared fixtures: real git repositories in temp dirs and real ``orch`` subprocesses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test User",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test User",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No API keys, no colour, no user git config leaking into a test."""
+    for name in list(os.environ):
+        if name.endswith("_API_KEY") or name in {"ORCH_MODEL", "ANTHROPIC_BASE_URL", "ORCH_DEBUG"}:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    gitconfig = tmp_path_factory.mktemp("home") / ".gitconfig"
+    gitconfig.write_text("[init]\n\tdefaultBranch = main\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` and return its stdout (raises on failure)."""
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Path:
+    """An empty project directory that is a git repository with one initial commit."""
+    repo = tmp_path / "project"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "README.md").write_text("# test project\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "initial")
+    return repo
+
+
+OrchRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def orch() -> OrchRunner:
+    """Run the real ``orch`` CLI in a subprocess: ``orch("run", "plan.md", cwd=repo)``."""
+
+    def _run(
+        *args: str,
+        cwd: Path,
+        env: dict[str, str] | None = None,
+        timeout: float = 120,
+        input: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {**os.environ, **(env or {})}
+        return subprocess.run(
+            [sys.executable, "-m", "orch", *args],
+            cwd=cwd,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input,
+        )
+
+    return _run
+
+
+@pytest.fixture
+def corpus_dir() -> Iterator[Path]:
+    """``../shared/corpus`` when present; the test is skipped otherwise."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    yield CORPUS
