@@ -1,0 +1,1 @@
+"""Plan parsing: text in, :class:`~orch.domain.plan.ParseResult` out, no file I/O."""
