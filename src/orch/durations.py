@@ -5,8 +5,19 @@ from __future__ import annotations
 import re
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|m|min|mins|h|hr|hrs|d)?", re.IGNORECASE)
-_SCALE = {"ms": 0.001, "s": 1, "sec": 1, "secs": 1, "m": 60, "min": 60, "mins": 60,
-          "h": 3600, "hr": 3600, "hrs": 3600, "d": 86400}
+_SCALE = {
+    "ms": 0.001,
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "d": 86400,
+}
 
 
 def parse_duration(text: str) -> float:

@@ -47,8 +47,15 @@ def run_shell(
     redactor: Redactor | None = None,
 ) -> CommandResult:
     """Run ``command`` with ``bash -e -c`` in ``cwd``; see :func:`run_argv`."""
-    return run_argv(["bash", "-e", "-c", command], cwd=cwd, log_path=log_path,
-                    timeout_s=timeout_s, env=env, redactor=redactor, display=command)
+    return run_argv(
+        ["bash", "-e", "-c", command],
+        cwd=cwd,
+        log_path=log_path,
+        timeout_s=timeout_s,
+        env=env,
+        redactor=redactor,
+        display=command,
+    )
 
 
 def run_argv(
@@ -149,9 +156,7 @@ def run_argv(
             log.close()
 
 
-def _consume(
-    data: bytes, redact: Redactor, log: object, tail: deque[str]
-) -> bytes:
+def _consume(data: bytes, redact: Redactor, log: object, tail: deque[str]) -> bytes:
     """Write complete lines (redacted) to the log and the tail; return the unfinished rest."""
     *lines, rest = data.split(b"\n")
     if lines:

@@ -40,3 +40,32 @@ class Redactor:
             if encoded in data:
                 data = data.replace(encoded, REDACTED.encode())
         return data
+
+
+_SECRET_FILE_NAMES = {
+    ".env",
+    ".netrc",
+    ".npmrc",
+    ".pypirc",
+    ".git-credentials",
+    "credentials",
+    "credentials.json",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    ".htpasswd",
+}
+_SECRET_FILE_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".asc", ".gpg")
+
+
+def is_secret_file(path: str) -> bool:
+    """Whether a project-relative path looks like a file of secrets (``.env``, keys, tokens).
+
+    Such files are never sent to a model unless the task names them."""
+    name = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].lower()
+    if name in _SECRET_FILE_NAMES or name.startswith(".env."):
+        return not name.endswith((".example", ".sample", ".template", ".dist"))
+    if name.startswith(("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")):
+        return not name.endswith(".pub")
+    return name.endswith(_SECRET_FILE_SUFFIXES)

@@ -124,5 +124,5 @@ class Adapter(Protocol):
         ...
 
     def available(self) -> str | None:
-        """``None`` when usable here; otherwise one line saying what is missing and how to fix it."""
+        """``None`` when usable here, else one line saying what is missing and how to fix it."""
         ...

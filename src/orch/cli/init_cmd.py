@@ -1,11 +1,10 @@
-"""`orch init`: Create .specify/orch/config.yaml and the ignore rules."""
+"""`orch init`: create .specify/orch/config.yaml (commented defaults) and the ignore rules."""
 
 from __future__ import annotations
 
 import typer
 
-from orch.cli.common import cli_errors
-from orch.errors import OrchError
+from orch.cli.common import cli_errors, cli_state
 
 
 def register(app: typer.Typer) -> None:
@@ -13,6 +12,19 @@ def register(app: typer.Typer) -> None:
 
 
 def command(ctx: typer.Context) -> None:
-    """Create .specify/orch/config.yaml and the ignore rules."""
+    """Create .specify/orch/config.yaml with commented defaults; never overwrites it."""
     with cli_errors(ctx):
-        raise OrchError("`orch init` is not implemented yet")
+        from orch.config import DEFAULT_CONFIG_TEXT
+        from orch.store.layout import Layout
+
+        layout = Layout(cli_state(ctx).project_dir)
+        layout.ensure_ignored()
+        if layout.config.exists():
+            print(f"{layout.config} already exists; left unchanged")
+        else:
+            layout.config.write_text(DEFAULT_CONFIG_TEXT, encoding="utf-8")
+            print(f"created {layout.config}")
+        print(
+            f"run bookkeeping under {layout.orch_dir} is ignored by git "
+            f"({layout.gitignore.name} there); config.yaml is meant to be committed"
+        )

@@ -1,18 +1,38 @@
-"""`orch log`: Show a task's log: prompt, transcript, commands and verification."""
+"""`orch log`: a task's log — the agent's prompt and transcript, commands, verification."""
 
 from __future__ import annotations
 
 import typer
 
-from orch.cli.common import cli_errors
-from orch.errors import OrchError
+from orch.cli.common import RunArgument, cli_errors, cli_state
 
 
 def register(app: typer.Typer) -> None:
     app.command("log")(command)
 
 
-def command(ctx: typer.Context) -> None:
-    """Show a task's log: prompt, transcript, commands and verification."""
+def command(
+    ctx: typer.Context,
+    task: str = typer.Argument(help="Task id (e.g. T003), or gate-<phase> for a phase gate."),
+    run: RunArgument = None,
+) -> None:
+    """Print the log of one task of the latest (or a given) run."""
     with cli_errors(ctx):
-        raise OrchError("`orch log` is not implemented yet")
+        import sys
+
+        from orch.errors import StateError
+        from orch.store.layout import Layout
+        from orch.store.runs import load_run, resolve_run_id
+
+        layout = Layout(cli_state(ctx).project_dir)
+        run_id = resolve_run_id(layout, run)
+        path = layout.task_log(run_id, task)
+        if not path.is_file():
+            state = load_run(layout, run_id)
+            if task not in state.tasks and not task.startswith("gate-"):
+                raise StateError(
+                    f"run {run_id} has no task {task!r}",
+                    hint="`orch status` lists the tasks of the run",
+                )
+            raise StateError(f"task {task} has no log yet in run {run_id} (it has not run)")
+        sys.stdout.write(path.read_text(encoding="utf-8", errors="replace"))

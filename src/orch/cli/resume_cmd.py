@@ -1,18 +1,51 @@
-"""`orch resume`: Continue an interrupted or halted run."""
+"""`orch resume`: continue an interrupted or halted run where its journal says it stopped."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from orch.cli.common import cli_errors
-from orch.errors import OrchError
+from orch.cli.common import JsonOption, RunArgument, cli_errors, cli_state, warn_line
 
 
 def register(app: typer.Typer) -> None:
     app.command("resume")(command)
 
 
-def command(ctx: typer.Context) -> None:
-    """Continue an interrupted or halted run."""
+def command(
+    ctx: typer.Context,
+    run: RunArgument = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Run failed and blocked tasks again.")
+    ] = False,
+    skip: Annotated[
+        list[str] | None,
+        typer.Option("--skip", help="Mark this task skipped and go on (repeatable)."),
+    ] = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option("--max-cost", help="New cost cap in USD (e.g. after budget_exceeded).", min=0),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Continue a run: finished tasks are never repeated; an interrupted task runs again."""
     with cli_errors(ctx):
-        raise OrchError("`orch resume` is not implemented yet")
+        from orch.cli.running import finish, make_reporter_factory
+        from orch.runner.selection import parse_id_list
+        from orch.runner.session import resume_run
+        from orch.store.layout import Layout
+        from orch.store.runs import resolve_run_id
+
+        project_dir = cli_state(ctx).project_dir
+        run_id = resolve_run_id(Layout(project_dir), run)
+        outcome = resume_run(
+            project_dir,
+            run_id,
+            retry_failed=retry_failed,
+            skip=parse_id_list(skip) or [],
+            max_cost_usd=max_cost,
+            reporter_factory=make_reporter_factory(json_output),
+            warn=warn_line,
+        )
+        finish(outcome)

@@ -1,18 +1,110 @@
-"""`orch run`: Run a plan."""
+"""`orch run`: run a plan, one verified task at a time, with a checkpoint per phase."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from orch.cli.common import cli_errors
-from orch.errors import OrchError
+from orch.cli.common import JsonOption, cli_errors, cli_state, warn_line
 
 
 def register(app: typer.Typer) -> None:
     app.command("run")(command)
 
 
-def command(ctx: typer.Context) -> None:
-    """Run a plan."""
+def command(
+    ctx: typer.Context,
+    plan: Annotated[
+        Path | None,
+        typer.Argument(help="Plan file. Default: the current spec-kit feature's tasks.md."),
+    ] = None,
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="Role or adapter for tasks that name none.")
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Run only these task ids (comma-separated, repeatable)."),
+    ] = None,
+    from_task: Annotated[str | None, typer.Option("--from", help="Start at this task.")] = None,
+    until_task: Annotated[str | None, typer.Option("--until", help="Stop after this task.")] = None,
+    phase: Annotated[str | None, typer.Option("--phase", help="Run only this phase.")] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the ordered plan and what each task would do; change nothing."
+        ),
+    ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", "-y", help="Answer yes to prompts (e.g. `git init` outside a repository)."
+        ),
+    ] = False,
+    json_output: JsonOption = False,
+    commit: Annotated[
+        str | None,
+        typer.Option("--commit", help="Checkpoint commits: phase (default), task or none."),
+    ] = None,
+    allow_dirty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-dirty", help="Start on a dirty tree, committing it first as `orch: baseline`."
+        ),
+    ] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost", help="Stop before spending more than this many USD on models.", min=0
+        ),
+    ] = None,
+    task_timeout: Annotated[
+        str | None,
+        typer.Option("--task-timeout", help="Default per-task time limit, e.g. 90s, 10m."),
+    ] = None,
+) -> None:
+    """Run a plan: execute each task through its agent, verify it, gate and checkpoint phases."""
     with cli_errors(ctx):
-        raise OrchError("`orch run` is not implemented yet")
+        from orch.cli.running import finish, make_reporter_factory
+        from orch.discovery import find_default_plan
+        from orch.domain.state import RunOptions
+        from orch.durations import parse_duration
+        from orch.errors import UsageError
+        from orch.runner.selection import parse_id_list
+        from orch.runner.session import RunRequest, start_run
+
+        project_dir = cli_state(ctx).project_dir
+        if commit is not None and commit not in ("phase", "task", "none"):
+            raise UsageError(f"--commit {commit}: expected phase, task or none")
+        timeout_s = None
+        if task_timeout is not None:
+            try:
+                timeout_s = parse_duration(task_timeout)
+            except ValueError as exc:
+                raise UsageError(f"--task-timeout: {exc}") from None
+        if plan is None:
+            plan, why = find_default_plan(project_dir)
+            print(f"orch: using {plan} ({why})", file=sys.stderr)
+        options = RunOptions(
+            agent=agent,
+            only=parse_id_list(only),
+            from_task=from_task,
+            until_task=until_task,
+            phase=phase,
+            commit=commit,
+            max_cost_usd=max_cost,
+            task_timeout_s=timeout_s,
+            allow_dirty=allow_dirty,
+        )
+        if dry_run:
+            from orch.cli.dryrun_view import show_dry_run
+
+            show_dry_run(project_dir, plan, options, json_output=json_output)
+            return
+        request = RunRequest(plan_path=plan, options=options, assume_yes=yes)
+        outcome = start_run(
+            project_dir, request, make_reporter_factory(json_output), warn=warn_line
+        )
+        finish(outcome)

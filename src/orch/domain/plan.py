@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class PlanMark(StrEnum):
-    """A task's checkbox in the plan file: ``[ ]`` pending, ``[x]``/``[X]`` done, ``[~]`` skipped."""
+    """A task's checkbox in the plan: ``[ ]`` pending, ``[x]``/``[X]`` done, ``[~]`` skipped."""
 
     PENDING = "pending"
     DONE = "done"
@@ -93,7 +93,7 @@ class Plan(BaseModel):
 
 
 class ParseResult(BaseModel):
-    """What the parser returns: the plan it could build plus every diagnostic, never an exception."""
+    """What the parser returns: the plan it could build plus every diagnostic; never raises."""
 
     plan: Plan
     errors: list[Diagnostic] = Field(default_factory=list)

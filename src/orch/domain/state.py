@@ -71,7 +71,8 @@ class RunOptions(BaseModel):
     from_task: str | None = None
     until_task: str | None = None
     phase: str | None = None
-    commit: str = "phase"
+    commit: str | None = None
+    """phase | task | none; ``None`` until the run resolves it from the config."""
     max_cost_usd: float | None = None
     task_timeout_s: float | None = None
     allow_dirty: bool = False

@@ -28,24 +28,37 @@ class RunStatus(StrEnum):
     BUDGET_EXCEEDED = "budget_exceeded"
 
 
-TERMINAL_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
-    {TaskStatus.DONE, TaskStatus.SKIPPED}
-)
+TERMINAL_TASK_STATUSES: frozenset[TaskStatus] = frozenset({TaskStatus.DONE, TaskStatus.SKIPPED})
 """Statuses a resume never re-runs."""
 
 HALTING_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
     {TaskStatus.FAILED, TaskStatus.BLOCKED, TaskStatus.BUDGET_EXCEEDED}
 )
-"""Statuses that stop a run; ``resume --retry-failed`` (or a higher cap) makes them pending again."""
+"""Statuses that stop a run; ``resume --retry-failed`` (or a higher cap) makes them pending."""
 
 ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
-    TaskStatus.PENDING: frozenset({TaskStatus.RUNNING, TaskStatus.SKIPPED, TaskStatus.DONE,
-                                   TaskStatus.BUDGET_EXCEEDED}),
-    TaskStatus.RUNNING: frozenset({TaskStatus.VERIFYING, TaskStatus.FAILED, TaskStatus.BLOCKED,
-                                   TaskStatus.BUDGET_EXCEEDED, TaskStatus.PENDING,
-                                   TaskStatus.RUNNING}),
-    TaskStatus.VERIFYING: frozenset({TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.BLOCKED,
-                                     TaskStatus.RUNNING, TaskStatus.PENDING}),
+    TaskStatus.PENDING: frozenset(
+        {TaskStatus.RUNNING, TaskStatus.SKIPPED, TaskStatus.DONE, TaskStatus.BUDGET_EXCEEDED}
+    ),
+    TaskStatus.RUNNING: frozenset(
+        {
+            TaskStatus.VERIFYING,
+            TaskStatus.FAILED,
+            TaskStatus.BLOCKED,
+            TaskStatus.BUDGET_EXCEEDED,
+            TaskStatus.PENDING,
+            TaskStatus.RUNNING,
+        }
+    ),
+    TaskStatus.VERIFYING: frozenset(
+        {
+            TaskStatus.DONE,
+            TaskStatus.FAILED,
+            TaskStatus.BLOCKED,
+            TaskStatus.RUNNING,
+            TaskStatus.PENDING,
+        }
+    ),
     TaskStatus.DONE: frozenset({TaskStatus.PENDING}),
     TaskStatus.FAILED: frozenset({TaskStatus.PENDING, TaskStatus.SKIPPED}),
     TaskStatus.BLOCKED: frozenset({TaskStatus.PENDING, TaskStatus.SKIPPED}),

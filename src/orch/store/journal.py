@@ -69,7 +69,7 @@ def read_journal(path: Path) -> tuple[list[Event], bool]:
 
 def _truncate_torn_tail(path: Path, raw: bytes) -> None:
     """Cut the torn tail so the next append starts on a fresh line."""
-    keep = raw.rfind(b"\n", 0, len(raw.rstrip(b"\n")) ) + 1 if b"\n" in raw else 0
+    keep = raw.rfind(b"\n", 0, len(raw.rstrip(b"\n"))) + 1 if b"\n" in raw else 0
     # ``keep`` is the offset just after the last complete line.
     with open(path, "r+b") as handle:
         handle.truncate(keep)

@@ -7,9 +7,8 @@ from pathlib import Path
 
 ORCH_DIR = Path(".specify") / "orch"
 GITIGNORE_TEXT = (
-    "# Written by orch: run bookkeeping is never committed, config.yaml is.\n"
+    "# Written by orch: run bookkeeping (and this file) is never committed; config.yaml is.\n"
     "*\n"
-    "!.gitignore\n"
     "!config.yaml\n"
 )
 

@@ -21,7 +21,9 @@ from orch.errors import LockHeldError
 class ProjectLock:
     """Exclusive, non-blocking lock on one project's orch state."""
 
-    def __init__(self, path: Path, command: str, *, warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, path: Path, command: str, *, warn: Callable[[str], None] | None = None
+    ) -> None:
         self.path = path
         self.command = command
         self._warn = warn
@@ -42,12 +44,18 @@ class ProjectLock:
                 pid=pid if isinstance(pid, int) else None,
                 hint="wait for it to finish, or stop it; the run it started can be resumed",
             ) from None
-        if previous and isinstance(previous.get("pid"), int) and previous["pid"] != os.getpid():
-            if not _pid_alive(previous["pid"]) and self._warn:
-                self._warn(
-                    f"took over a stale lock left by pid {previous['pid']} "
-                    f"(`orch {previous.get('command', '?')}`), which is no longer running"
-                )
+        stale = previous or {}
+        stale_pid = stale.get("pid")
+        if (
+            isinstance(stale_pid, int)
+            and stale_pid != os.getpid()
+            and not _pid_alive(stale_pid)
+            and self._warn is not None
+        ):
+            self._warn(
+                f"took over a stale lock left by pid {stale_pid} "
+                f"(`orch {stale.get('command', '?')}`), which is no longer running"
+            )
         with open(self.path, "r+", encoding="utf-8") as handle:
             handle.truncate(0)
             handle.write(json.dumps({"pid": os.getpid(), "command": self.command}))

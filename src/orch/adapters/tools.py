@@ -1,0 +1,259 @@
+"""The anthropic agent's tools (DESIGN §6), every path confined to the project directory.
+
+A path that is absolute, contains ``..``, or resolves (through symlinks) outside the project is
+refused with an error result and nothing outside is read or written. orch's own bookkeeping
+(``.git/``, ``.specify/orch/``) is off limits, and files of secrets (``.env``, keys) are never
+read unless the task names them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from orch.proc import run_shell
+from orch.secrets import Redactor, is_secret_file
+
+MAX_READ_CHARS = 100_000
+MAX_RESULT_CHARS = 20_000
+MAX_LIST_ENTRIES = 500
+MAX_SEARCH_MATCHES = 200
+MAX_COMMAND_TIMEOUT_S = 600.0
+DEFAULT_COMMAND_TIMEOUT_S = 120.0
+SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache",
+             ".pytest_cache", ".ruff_cache", ".tox"}
+PROTECTED = (".git", ".specify/orch")
+
+
+def _schema(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required}
+
+
+_PATH = {"type": "string", "description": "Path relative to the project root."}
+TOOL_SPECS: list[dict[str, Any]] = [
+    {"name": "read_file", "description": "Read a text file of the project.",
+     "input_schema": _schema({"path": _PATH}, ["path"])},
+    {"name": "write_file", "description": "Create or overwrite a file with the given content.",
+     "input_schema": _schema({"path": _PATH, "content": {"type": "string"}},
+                             ["path", "content"])},
+    {"name": "edit_file",
+     "description": "Replace the exact text `old` (which must occur once) with `new` in a file.",
+     "input_schema": _schema({"path": _PATH, "old": {"type": "string"},
+                              "new": {"type": "string"}}, ["path", "old", "new"])},
+    {"name": "list_files",
+     "description": "List files under a directory of the project (recursively; '.' for all).",
+     "input_schema": _schema({"path": _PATH}, ["path"])},
+    {"name": "search",
+     "description": "Search files under `path` for a regular expression; returns file:line: text.",
+     "input_schema": _schema({"pattern": {"type": "string"}, "path": _PATH}, ["pattern"])},
+    {"name": "run_command",
+     "description": "Run a shell command in the project directory; returns the exit code and "
+                    "the tail of its output.",
+     "input_schema": _schema({"command": {"type": "string"},
+                              "timeout": {"type": "number",
+                                          "description": "Seconds (default 120, at most 600)."}},
+                             ["command"])},
+]
+TOOL_NAMES = tuple(spec["name"] for spec in TOOL_SPECS)
+
+
+class ToolError(Exception):
+    """A refused or failed tool call; its message goes back to the model as an error result."""
+
+
+@dataclass
+class ToolOutcome:
+    """One tool result: the text for the model and whether it is an error."""
+
+    content: str
+    is_error: bool = False
+
+
+@dataclass
+class ProjectTools:
+    """Executes tool calls for one attempt and remembers which files it changed."""
+
+    project_dir: Path
+    log_path: Path | None = None
+    allowed_secrets: set[str] = field(default_factory=set)
+    env: dict[str, str] = field(default_factory=dict)
+    redactor: Redactor = field(default_factory=Redactor)
+    seconds_left: Callable[[], float | None] = lambda: None
+    files_changed: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.root = self.project_dir.resolve()
+
+    def execute(self, name: str, arguments: Any) -> ToolOutcome:
+        """Run tool ``name``; every failure becomes an error outcome, never an exception."""
+        handler = getattr(self, f"_tool_{name}", None)
+        if name not in TOOL_NAMES or handler is None:
+            return ToolOutcome(f"unknown tool {name!r}; available: {', '.join(TOOL_NAMES)}",
+                               is_error=True)
+        if not isinstance(arguments, dict):
+            return ToolOutcome("tool input must be a JSON object", is_error=True)
+        try:
+            content: str = handler(arguments)
+        except ToolError as exc:
+            return ToolOutcome(str(exc), is_error=True)
+        except (OSError, UnicodeError, ValueError) as exc:
+            return ToolOutcome(f"{name} failed: {exc}", is_error=True)
+        if len(content) > MAX_RESULT_CHARS:
+            content = content[:MAX_RESULT_CHARS] + f"\n[… {len(content) - MAX_RESULT_CHARS} " \
+                                                   "more characters cut]"
+        return ToolOutcome(self.redactor(content))
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def resolve(self, raw: Any, *, for_write: bool = False) -> Path:
+        """The real path of ``raw`` inside the project, or a :class:`ToolError` saying why not."""
+        if not isinstance(raw, str) or not raw.strip():
+            raise ToolError("a non-empty relative `path` is required")
+        text = raw.strip()
+        pure = PurePosixPath(text)
+        if pure.is_absolute() or text.startswith("~") or re.match(r"^[A-Za-z]:[\\/]", text):
+            raise ToolError(f"refused: {text!r} is absolute; use a path relative to the project")
+        if ".." in pure.parts or ".." in text.split("\\"):
+            raise ToolError(f"refused: {text!r} contains '..'; paths must stay in the project")
+        real = (self.root / pure).resolve()
+        if real != self.root and not real.is_relative_to(self.root):
+            raise ToolError(f"refused: {text!r} leads outside the project (through a symlink)")
+        rel = self.relative(real)
+        if for_write and any(rel == p or rel.startswith(p + "/") for p in PROTECTED):
+            raise ToolError(f"refused: {rel!r} belongs to git or orch and is not writable")
+        return real
+
+    def relative(self, real: Path) -> str:
+        """``real`` relative to the project root, with forward slashes ('.' for the root)."""
+        return real.relative_to(self.root).as_posix() if real != self.root else "."
+
+    def _readable(self, real: Path) -> bool:
+        rel = self.relative(real)
+        return not is_secret_file(rel) or rel in self.allowed_secrets
+
+    def _check_secret(self, real: Path) -> None:
+        if not self._readable(real):
+            raise ToolError(f"refused: {self.relative(real)!r} looks like a file of secrets; it "
+                            "is only readable when the task names it")
+
+    # -- tools ---------------------------------------------------------------------------------
+
+    def _tool_read_file(self, args: dict[str, Any]) -> str:
+        real = self.resolve(args.get("path"))
+        if not real.is_file():
+            raise ToolError(f"no such file: {self.relative(real)}")
+        self._check_secret(real)
+        data = real.read_bytes()
+        if b"\0" in data[:8192]:
+            raise ToolError(f"{self.relative(real)} is a binary file")
+        text = data.decode("utf-8", "replace")
+        if len(text) > MAX_READ_CHARS:
+            text = text[:MAX_READ_CHARS] + f"\n[… file cut at {MAX_READ_CHARS} characters]"
+        return text
+
+    def _tool_write_file(self, args: dict[str, Any]) -> str:
+        real = self.resolve(args.get("path"), for_write=True)
+        content = args.get("content")
+        if not isinstance(content, str):
+            raise ToolError("`content` must be a string")
+        if real.is_dir():
+            raise ToolError(f"{self.relative(real)} is a directory")
+        real.parent.mkdir(parents=True, exist_ok=True)
+        # Re-check after creating parents: nothing may have appeared as a symlink meanwhile.
+        self.resolve(self.relative(real), for_write=True)
+        real.write_text(content, encoding="utf-8")
+        self.files_changed.add(self.relative(real))
+        return f"wrote {len(content)} characters to {self.relative(real)}"
+
+    def _tool_edit_file(self, args: dict[str, Any]) -> str:
+        real = self.resolve(args.get("path"), for_write=True)
+        old, new = args.get("old"), args.get("new")
+        if not isinstance(old, str) or not isinstance(new, str) or not old:
+            raise ToolError("`old` (non-empty) and `new` must be strings")
+        if not real.is_file():
+            raise ToolError(f"no such file: {self.relative(real)}")
+        self._check_secret(real)
+        text = real.read_text(encoding="utf-8")
+        count = text.count(old)
+        if count != 1:
+            raise ToolError(f"`old` occurs {count} times in {self.relative(real)}; it must "
+                            "occur exactly once (include more surrounding lines)")
+        real.write_text(text.replace(old, new, 1), encoding="utf-8")
+        self.files_changed.add(self.relative(real))
+        return f"edited {self.relative(real)}"
+
+    def _walk(self, top: Path) -> list[Path]:
+        found: list[Path] = []
+        for dirpath, dirnames, filenames in os.walk(top):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
+                                 and self.relative(here / d) != ".specify/orch")
+            for name in sorted(filenames):
+                found.append(here / name)
+                if len(found) > MAX_LIST_ENTRIES * 20:
+                    return found
+        return found
+
+    def _tool_list_files(self, args: dict[str, Any]) -> str:
+        real = self.resolve(args.get("path") or ".")
+        if real.is_file():
+            return self.relative(real)
+        if not real.is_dir():
+            raise ToolError(f"no such directory: {self.relative(real)}")
+        entries = [self.relative(p) for p in self._walk(real)]
+        shown = entries[:MAX_LIST_ENTRIES]
+        more = len(entries) - len(shown)
+        return "\n".join(shown) + (f"\n[… {more} more files]" if more > 0 else "") or "(empty)"
+
+    def _tool_search(self, args: dict[str, Any]) -> str:
+        pattern = args.get("pattern")
+        if not isinstance(pattern, str) or not pattern:
+            raise ToolError("`pattern` must be a non-empty regular expression")
+        try:
+            regex = re.compile(pattern)
+        except re.error as exc:
+            raise ToolError(f"invalid regular expression: {exc}") from None
+        real = self.resolve(args.get("path") or ".")
+        files = [real] if real.is_file() else self._walk(real)
+        matches: list[str] = []
+        for path in files:
+            if not self._readable(path) or path.is_symlink() and not path.resolve().is_relative_to(
+                    self.root):
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if b"\0" in data[:8192]:
+                continue
+            for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+                if regex.search(line):
+                    matches.append(f"{self.relative(path)}:{number}: {line[:300]}")
+                    if len(matches) >= MAX_SEARCH_MATCHES:
+                        return "\n".join(matches) + "\n[… more matches not shown]"
+        return "\n".join(matches) or "no matches"
+
+    def _tool_run_command(self, args: dict[str, Any]) -> str:
+        command = args.get("command")
+        if not isinstance(command, str) or not command.strip():
+            raise ToolError("`command` must be a non-empty string")
+        timeout = args.get("timeout", DEFAULT_COMMAND_TIMEOUT_S)
+        if not isinstance(timeout, int | float) or timeout <= 0:
+            timeout = DEFAULT_COMMAND_TIMEOUT_S
+        timeout = min(float(timeout), MAX_COMMAND_TIMEOUT_S)
+        left = self.seconds_left()
+        if left is not None:
+            timeout = max(1.0, min(timeout, left))
+        result = run_shell(command, cwd=self.root, log_path=self.log_path, timeout_s=timeout,
+                           env=self.env, redactor=self.redactor)
+        if result.timed_out:
+            status = f"timed out after {timeout:g}s (process group killed)"
+        elif result.interrupted:
+            status = "interrupted"
+        else:
+            status = f"exit code {result.returncode}"
+        return f"{status}\n{result.tail}" if result.tail else status

@@ -1,0 +1,44 @@
+"""Shared by `orch run` and `orch resume` (imported lazily): reporter choice, exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from orch.cli.common import error_line
+from orch.reporting.base import Reporter
+from orch.reporting.factory import make_reporter
+from orch.runner.session import ReporterFactory, RunOutcome
+from orch.store.layout import Layout
+
+EXIT_BY_STATUS = {"completed": 0, "failed": 1, "budget_exceeded": 3, "interrupted": 130}
+NEXT_STEP = {
+    "failed": "fix the cause, then `orch resume --retry-failed` (details: `orch log TASK`)",
+    "budget_exceeded": "raise the cap and continue: `orch resume --max-cost USD`",
+    "interrupted": "state is saved; continue with `orch resume`",
+}
+
+
+def make_reporter_factory(json_output: bool) -> ReporterFactory:
+    """A factory the session calls once the run id is known."""
+
+    def factory(layout: Layout, run_id: str) -> Reporter:
+        return make_reporter(
+            "json" if json_output else "auto",
+            stream=sys.stdout,
+            status_path=layout.status_md(run_id),
+        )
+
+    return factory
+
+
+def finish(outcome: RunOutcome) -> None:
+    """Print the one-line verdict of a halted run and exit with its code (0 when completed)."""
+    status = outcome.status.value
+    code = EXIT_BY_STATUS.get(status, 1)
+    if code:
+        error_line(
+            f"run {outcome.run_id} {status}: {outcome.error or status}", NEXT_STEP.get(status)
+        )
+        raise typer.Exit(code)

@@ -1,0 +1,76 @@
+"""JSON documents printed by `status`, `runs` (DESIGN §4 shapes). Imported lazily."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orch.domain.state import RunState
+from orch.domain.status import TaskStatus
+
+
+def status_document(state: RunState) -> dict[str, Any]:
+    """``orch status --json``."""
+    return {
+        "run": state.run_id,
+        "plan": state.plan_path,
+        "state": state.state.value,
+        "created": state.created,
+        "updated": state.updated,
+        "error": state.error,
+        "tasks": [
+            {
+                "id": task.id,
+                "title": task.title,
+                "phase": task.phase,
+                "status": task.status.value,
+                "attempts": task.attempts,
+                "started": task.started,
+                "ended": task.ended,
+                "agent": task.agent,
+                "cost_usd": task.cost_usd,
+                "input_tokens": task.input_tokens,
+                "output_tokens": task.output_tokens,
+                "error": task.error,
+                "summary": task.summary,
+                "files_changed": task.files_changed,
+            }
+            for task in state.tasks.values()
+        ],
+        "phases": [
+            {"id": p.id, "title": p.title, "gate_passed": p.gate_passed, "tasks": p.tasks}
+            for p in state.phases
+        ],
+        "checkpoints": [
+            {
+                "name": cp.name,
+                "phase": cp.phase,
+                "commit": cp.commit,
+                "ref": cp.ref,
+                "created": cp.created,
+                "tasks": cp.tasks,
+            }
+            for cp in state.checkpoints
+        ],
+        "cost_usd": state.cost_usd,
+        "input_tokens": sum(t.input_tokens for t in state.tasks.values()),
+        "output_tokens": sum(t.output_tokens for t in state.tasks.values()),
+    }
+
+
+def run_summary(state: RunState) -> dict[str, Any]:
+    """One row of ``orch runs``."""
+    counts = {status.value: 0 for status in TaskStatus}
+    for task in state.tasks.values():
+        counts[task.status.value] += 1
+    return {
+        "run": state.run_id,
+        "plan": state.plan_path,
+        "state": state.state.value,
+        "created": state.created,
+        "updated": state.updated,
+        "tasks": len(state.tasks),
+        "done": counts["done"],
+        "failed": counts["failed"] + counts["blocked"],
+        "cost_usd": state.cost_usd,
+        "checkpoints": len(state.checkpoints),
+    }

@@ -1,0 +1,175 @@
+"""The task graph: explicit dependencies plus phase barriers (DESIGN §3).
+
+Every task depends on every task of the previous phase. Rather than N×M barrier edges, the
+order is computed phase by phase: a dependency on an earlier phase is always satisfied by the
+barrier, so only dependencies inside a phase decide the order within it (document order breaks
+ties). networkx is used only to hand a graph object to ``orch graph``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import TYPE_CHECKING
+
+from orch.domain.plan import Diagnostic, Plan
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+BARRIER_PREFIX = "phase:"
+"""Node name prefix of a phase's barrier node in :func:`build_graph`."""
+
+
+def _phase_index(plan: Plan) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for position, phase in enumerate(plan.phases):
+        for task in phase.tasks:
+            index.setdefault(task.id, position)
+    return index
+
+
+def _local_edges(plan: Plan, phase_of: dict[str, int]) -> dict[str, list[str]]:
+    """For each task, its dependencies inside its own phase (the only ones that order it)."""
+    local: dict[str, list[str]] = {}
+    for position, phase in enumerate(plan.phases):
+        for task in phase.tasks:
+            local[task.id] = [dep for dep in task.depends_on if phase_of.get(dep) == position]
+    return local
+
+
+def check_plan(plan: Plan) -> list[Diagnostic]:
+    """Graph errors: unknown dependency IDs, dependencies on later phases, cycles.
+
+    A cycle is reported once, as its path from the task that comes first in the document:
+    ``dependency cycle: T003 -> T007 -> T003``.
+    """
+    phase_of = _phase_index(plan)
+    errors: list[Diagnostic] = []
+    for position, phase in enumerate(plan.phases):
+        for task in phase.tasks:
+            for dep in task.depends_on:
+                where = phase_of.get(dep)
+                if where is None:
+                    errors.append(
+                        Diagnostic(
+                            line=task.line,
+                            message=f"{task.id} depends on unknown task {dep}",
+                            hint="use the ID of a task in this or an earlier phase",
+                        )
+                    )
+                elif where > position:
+                    later = plan.phases[where]
+                    errors.append(
+                        Diagnostic(
+                            line=task.line,
+                            message=(
+                                f"{task.id} (phase {phase.id}) depends on {dep}, which is in "
+                                f"later phase {later.id}"
+                            ),
+                            hint=f"move {dep} to phase {phase.id} or earlier, or move {task.id} "
+                            f"to phase {later.id} or later",
+                        )
+                    )
+    errors.extend(_cycles(plan, _local_edges(plan, phase_of)))
+    return errors
+
+
+def _cycles(plan: Plan, local: dict[str, list[str]]) -> list[Diagnostic]:
+    """One diagnostic per dependency cycle found by an iterative depth-first search."""
+    line_of = {task.id: task.line for task in plan.tasks()}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    found: list[Diagnostic] = []
+    for root in line_of:
+        if root in state:
+            continue
+        path: list[str] = [root]
+        iterators = [iter(local.get(root, []))]
+        state[root] = 1
+        while path:
+            nxt = next(iterators[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                iterators.pop()
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                iterators.append(iter(local.get(nxt, [])))
+            elif state[nxt] == 1:
+                cycle = path[path.index(nxt) :]
+                first = min(range(len(cycle)), key=lambda i: line_of.get(cycle[i], 0))
+                cycle = cycle[first:] + cycle[:first]
+                # path edges run task -> dependency; print them in the same direction
+                shown = " -> ".join([*cycle, cycle[0]])
+                found.append(
+                    Diagnostic(
+                        line=line_of.get(cycle[0], 1),
+                        message=f"dependency cycle: {shown}",
+                        hint="remove one of these dependencies",
+                    )
+                )
+    return found
+
+
+def execution_order(plan: Plan) -> list[str]:
+    """Task IDs in the order they run: phase by phase, dependencies first, document order
+    breaking ties. Never raises: tasks caught in a cycle follow in document order."""
+    phase_of = _phase_index(plan)
+    local = _local_edges(plan, phase_of)
+    order: list[str] = []
+    for phase in plan.phases:
+        position = {task.id: index for index, task in enumerate(phase.tasks)}
+        waiting = {task.id: len(set(local[task.id])) for task in phase.tasks}
+        dependents: dict[str, list[str]] = {}
+        for task in phase.tasks:
+            for dep in set(local[task.id]):
+                dependents.setdefault(dep, []).append(task.id)
+        ready = [index for index, task in enumerate(phase.tasks) if waiting[task.id] == 0]
+        heapq.heapify(ready)
+        done: set[str] = set()
+        while ready:
+            task_id = phase.tasks[heapq.heappop(ready)].id
+            if task_id in done:
+                continue
+            done.add(task_id)
+            order.append(task_id)
+            for follower in dependents.get(task_id, []):
+                waiting[follower] -= 1
+                if waiting[follower] == 0:
+                    heapq.heappush(ready, position[follower])
+        order.extend(task.id for task in phase.tasks if task.id not in done)
+    return order
+
+
+def build_graph(plan: Plan) -> nx.DiGraph:
+    """A networkx graph of the plan for display.
+
+    Task nodes carry ``kind="task"``, ``phase``, ``title`` and ``status``; an edge ``a -> b``
+    means *b waits for a*. Each phase has a barrier node ``phase:<id>`` (``kind="phase"``):
+    the phase's tasks that nothing in the phase waits for point to it, and it points to the
+    next phase's tasks that wait for nothing in their own phase.
+    """
+    import networkx as nx
+
+    phase_of = _phase_index(plan)
+    local = _local_edges(plan, phase_of)
+    graph = nx.DiGraph()
+    previous: str | None = None
+    for phase in plan.phases:
+        barrier = f"{BARRIER_PREFIX}{phase.id}"
+        has_dependents = {dep for task in phase.tasks for dep in local[task.id]}
+        for task in phase.tasks:
+            graph.add_node(
+                task.id, kind="task", phase=phase.id, title=task.title, status=task.mark.value
+            )
+        for task in phase.tasks:
+            for dep in task.depends_on:
+                if dep in phase_of:
+                    graph.add_edge(dep, task.id, kind="dependency")
+            if previous is not None and not local[task.id]:
+                graph.add_edge(previous, task.id, kind="barrier")
+        graph.add_node(barrier, kind="phase", phase=phase.id, title=phase.title, status="")
+        for task in phase.tasks:
+            if task.id not in has_dependents:
+                graph.add_edge(task.id, barrier, kind="barrier")
+        previous = barrier
+    return graph

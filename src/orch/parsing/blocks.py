@@ -1,0 +1,124 @@
+"""Walk markdown-it's token stream into the few block kinds a plan is made of.
+
+Only headings, paragraphs, list items and fenced code blocks matter to the plan grammar. Tables,
+HTML blocks and indented code are skipped whole, so nothing inside them can ever become a task.
+Line numbers are 1-based source lines (markdown-it's ``map`` is 0-based).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+
+@dataclass(slots=True)
+class Heading:
+    """An ATX or setext heading outside any list or quote."""
+
+    line: int
+    level: int
+    text: str
+
+
+@dataclass(slots=True)
+class Paragraph:
+    """A paragraph outside any list item; ``text`` keeps its source line breaks."""
+
+    line: int
+    text: str
+
+
+@dataclass(slots=True)
+class Fence:
+    """A fenced code block: ``info`` is the first word of its info string, lower-cased."""
+
+    line: int
+    info: str
+    content: str
+
+
+@dataclass(slots=True)
+class Item:
+    """A list item: its first paragraph, then what is nested inside it."""
+
+    line: int
+    text: str = ""
+    children: list[Item] = field(default_factory=list)
+    fences: list[Fence] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+
+Block = Heading | Paragraph | Fence | Item
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table")
+
+
+_SKIP_CLOSE = {"table_open": "table_close"}
+
+
+def walk(text: str) -> list[Block]:
+    """The top-level blocks of ``text`` in document order; list items carry their nesting."""
+    tokens = _parser().parse(text)
+    blocks: list[Block] = []
+    stack: list[Item] = []
+    quote_depth = 0
+    index = 0
+    count = len(tokens)
+    while index < count:
+        token = tokens[index]
+        kind = token.type
+        line = token.map[0] + 1 if token.map else 0
+        if kind in _SKIP_CLOSE:
+            closing = _SKIP_CLOSE[kind]
+            while index < count and tokens[index].type != closing:
+                index += 1
+        elif kind == "list_item_open":
+            item = Item(line=line)
+            if stack:
+                stack[-1].children.append(item)
+            else:
+                blocks.append(item)
+            stack.append(item)
+        elif kind == "list_item_close":
+            if stack:
+                stack.pop()
+        elif kind == "blockquote_open":
+            quote_depth += 1
+        elif kind == "blockquote_close":
+            quote_depth = max(0, quote_depth - 1)
+        elif kind == "heading_open" and index + 1 < count:
+            content = tokens[index + 1].content
+            if stack:
+                stack[-1].paragraphs.append(Paragraph(line, content))
+            elif not quote_depth:
+                blocks.append(Heading(line, int(token.tag[1:]), content.strip()))
+            index += 2
+        elif kind == "paragraph_open" and index + 1 < count:
+            content = tokens[index + 1].content
+            if stack:
+                owner = stack[-1]
+                if not owner.text and line == owner.line and not owner.children:
+                    owner.text = content
+                else:
+                    owner.paragraphs.append(Paragraph(line, content))
+            elif not quote_depth:
+                blocks.append(Paragraph(line, content))
+            index += 2
+        elif kind == "fence":
+            info = token.info.strip().split(maxsplit=1)
+            fence = Fence(line, info[0].lower() if info else "", token.content)
+            if stack:
+                stack[-1].fences.append(fence)
+            else:
+                blocks.append(fence)
+        index += 1
+    return blocks

@@ -1,0 +1,117 @@
+"""Mutable drafts of phases and tasks, filled while walking a phase's blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from orch.domain.plan import Diagnostic, PlanMark
+from orch.durations import parse_duration
+from orch.parsing.blocks import Block, Fence
+from orch.parsing.metadata import Field, commands, plain, split_list
+from orch.parsing.taskline import DepRef, parse_dep_list
+
+SHELL_INFOS = frozenset({"", "sh", "bash", "shell", "console", "zsh"})
+"""Info strings of fenced blocks that hold a task's shell commands."""
+
+
+@dataclass(slots=True)
+class TaskDraft:
+    """A task while its item and nested bullets are being read."""
+
+    task_id: str | None
+    line: int
+    mark: PlanMark
+    title: str
+    parallel: bool = False
+    story: str | None = None
+    labels: list[str] = field(default_factory=list)
+    deps: list[tuple[DepRef, int]] = field(default_factory=list)
+    agent: str | None = None
+    verify: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    timeout_s: float | None = None
+    retries: int = 0
+    estimate_s: float | None = None
+    commands: list[str] = field(default_factory=list)
+    acceptance: list[str] = field(default_factory=list)
+    description: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """How messages name this task."""
+        return self.task_id or f"task at line {self.line}"
+
+    def apply(self, meta: Field, errors: list[Diagnostic]) -> None:
+        """Record one metadata field; a malformed value becomes an error at its line."""
+        key, value = meta.key, meta.value
+        if key == "agent":
+            self.agent = plain(value) or None
+        elif key == "verify":
+            self.verify.extend(commands(value))
+        elif key == "files":
+            self.files.extend(split_list(value))
+        elif key == "depends":
+            self.deps.extend((ref, meta.line) for ref in parse_dep_list(value))
+        elif key in ("timeout", "estimate"):
+            try:
+                seconds = parse_duration(plain(value))
+            except ValueError:
+                errors.append(
+                    Diagnostic(
+                        line=meta.line,
+                        message=f"{self.label}: {key}: {plain(value)!r} is not a duration",
+                        hint="write a duration such as 90s, 10m or 1h30m",
+                    )
+                )
+                return
+            if key == "timeout":
+                self.timeout_s = seconds
+            else:
+                self.estimate_s = seconds
+        elif key == "retries":
+            text = plain(value)
+            if text.isdigit():
+                self.retries = int(text)
+            else:
+                errors.append(
+                    Diagnostic(
+                        line=meta.line,
+                        message=f"{self.label}: retries: {text!r} is not a whole number",
+                        hint="write a count such as `retries: 2`",
+                    )
+                )
+
+    def add_fence(self, fence: Fence) -> None:
+        """A fenced block under the task: shell commands, or description for other languages."""
+        if fence.info in SHELL_INFOS:
+            script = fence.content.strip("\n")
+            if script.strip():
+                self.commands.append(script)
+        else:
+            self.description.append(f"```{fence.info}\n{fence.content}```")
+
+
+@dataclass(slots=True)
+class PhaseDraft:
+    """A phase while its section is being read."""
+
+    explicit_id: str | None
+    title: str
+    line: int
+    level: int
+    labelled: bool
+    blocks: list[Block] = field(default_factory=list)
+    gates: list[str] = field(default_factory=list)
+    agent: str | None = None
+    description: list[str] = field(default_factory=list)
+    acceptance: list[str] = field(default_factory=list)
+    tasks: list[TaskDraft] = field(default_factory=list)
+
+    def apply(self, meta: Field) -> None:
+        """Record a ``**Gate**``, ``**Agent**`` or description line."""
+        if meta.key == "gate":
+            self.gates.extend(commands(meta.value))
+        elif meta.key == "agent":
+            self.agent = plain(meta.value) or None
+        elif meta.value:
+            self.description.append(meta.value)

@@ -1,0 +1,39 @@
+"""Write a task's status back into the plan text: flip one checkbox, change nothing else."""
+
+from __future__ import annotations
+
+import re
+
+from orch.domain.plan import PlanMark
+
+_ITEM_CHECKBOX = re.compile(
+    r"^(?P<lead>[ \t]*(?:>[ \t]?[ \t]*)*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?P<box>[ xX~])\]"
+)
+_CHARS = {PlanMark.PENDING: " ", PlanMark.DONE: "X", PlanMark.SKIPPED: "~"}
+
+
+def set_mark(text: str, line: int, mark: PlanMark) -> str:
+    """``text`` with the checkbox of the task item starting at 1-based ``line`` set to ``mark``.
+
+    ``[X]`` done, ``[~]`` skipped, ``[ ]`` pending. Only that one character changes; line
+    endings (``\\n`` or ``\\r\\n``) and every other byte are kept. An already-done ``[x]`` stays
+    ``[x]`` when asked for done. ``ValueError`` when that line holds no checkbox list item.
+    """
+    if line < 1:
+        raise ValueError(f"line {line} is not a line number")
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            raise ValueError(f"line {line} is past the end of the plan")
+    end = text.find("\n", start)
+    source_line = text[start : end if end != -1 else len(text)]
+    match = _ITEM_CHECKBOX.match(source_line)
+    if match is None:
+        raise ValueError(f"line {line} is not a checkbox list item: {source_line.strip()!r}")
+    current = match.group("box")
+    wanted = _CHARS[mark]
+    if mark is PlanMark.DONE and current in "xX":
+        return text
+    offset = start + match.start("box")
+    return text[:offset] + wanted + text[offset + 1 :]

@@ -1,0 +1,128 @@
+"""The first line of a task item: checkbox, ID, markers, inline dependencies, title."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from orch.domain.plan import PlanMark
+
+ID_PATTERN = r"T\d+[a-z]?(?:-(?!T?\d)[A-Z][A-Z0-9]*)?"
+"""A task ID: ``T001``, ``T1000``, ``T004a``, ``T005-TEST``."""
+
+_CHECKBOX = re.compile(r"\[([ xX~])\](?=\s|$)")
+_MARKS = {" ": PlanMark.PENDING, "x": PlanMark.DONE, "X": PlanMark.DONE, "~": PlanMark.SKIPPED}
+_ID = re.compile(rf"({ID_PATTERN})(?![\w-])")
+_BOLD = re.compile(r"(\*\*|__)(.+?)\1")
+_MARKER = re.compile(r"\s*(?:\[([^\[\]\s][^\[\]]{0,39})\](?!\()|\((US\d+)\))")
+_SEPARATOR = re.compile(r"\s*(?:[:.]|[-\u2013\u2014](?=\s))?\s*")
+_TRAILING = re.compile(r"(?:\s*\[[A-Za-z][\w:.-]{0,30}\])+\s*$")
+_TRAILING_ONE = re.compile(r"\[([A-Za-z][\w:.-]{0,30})\]")
+_DEP_CLAUSE = re.compile(
+    r"\s*\((?:depends\s+on|depends|depends_on|dependencies|deps|after|requires|blocked\s+by)"
+    r"\b\s*:?\s*([^()]*)\)",
+    re.IGNORECASE,
+)
+_DEP_RANGE = re.compile(r"(T\d+[a-z]?)\s*[-\u2013\u2014]\s*(T\d+[a-z]?)(?![\w-])")
+_DEP_ID = re.compile(rf"{ID_PATTERN}(?![\w-])")
+_STORY = re.compile(r"US\d+", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class DepRef:
+    """A dependency as written: one ID, or a range ``first``–``last`` expanded later."""
+
+    first: str
+    last: str | None = None
+
+
+@dataclass(slots=True)
+class TaskLine:
+    """What the first paragraph of a task item says."""
+
+    mark: PlanMark
+    task_id: str | None
+    title: str
+    parallel: bool = False
+    story: str | None = None
+    labels: list[str] = field(default_factory=list)
+    deps: list[DepRef] = field(default_factory=list)
+    extra: str = ""
+    """Lines after the first, kept as description."""
+
+
+def checkbox(text: str) -> PlanMark | None:
+    """The mark of an item text that begins with a checkbox, else ``None``."""
+    match = _CHECKBOX.match(text)
+    return _MARKS[match.group(1)] if match else None
+
+
+def has_task_id(text: str) -> bool:
+    """Whether an item text is a checkbox followed by a task ID."""
+    match = _CHECKBOX.match(text)
+    if match is None:
+        return False
+    rest = _unbold(text[match.end() :].lstrip())
+    return _ID.match(rest) is not None
+
+
+def _unbold(text: str) -> str:
+    """``**T001 (US1)**: x`` -> ``T001 (US1): x`` when the bold run opens the text."""
+    match = _BOLD.match(text)
+    if match and _ID.match(match.group(2)):
+        return match.group(2) + text[match.end() :]
+    return text
+
+
+def parse_dep_list(text: str) -> list[DepRef]:
+    """IDs and ranges in a dependency list such as ``T001, T003-T005``."""
+    refs: list[DepRef] = []
+    position = 0
+    for match in _DEP_RANGE.finditer(text):
+        refs.extend(DepRef(found) for found in _DEP_ID.findall(text, position, match.start()))
+        refs.append(DepRef(match.group(1), match.group(2)))
+        position = match.end()
+    refs.extend(DepRef(found) for found in _DEP_ID.findall(text, position))
+    return refs
+
+
+def _apply_marker(line: TaskLine, marker: str) -> None:
+    if marker == "P":
+        line.parallel = True
+    elif _STORY.fullmatch(marker) and line.story is None:
+        line.story = marker.upper()
+    elif marker not in line.labels:
+        line.labels.append(marker)
+
+
+def parse_task_line(text: str) -> TaskLine | None:
+    """Parse an item's first paragraph; ``None`` when it does not begin with a checkbox."""
+    match = _CHECKBOX.match(text)
+    if match is None:
+        return None
+    mark = _MARKS[match.group(1)]
+    first, _, extra = text[match.end() :].strip().partition("\n")
+    rest = _unbold(first.strip())
+    task_id: str | None = None
+    id_match = _ID.match(rest)
+    if id_match:
+        task_id = id_match.group(1)
+        rest = rest[id_match.end() :]
+    line = TaskLine(mark=mark, task_id=task_id, title="", extra=extra.strip())
+    while True:
+        marker = _MARKER.match(rest)
+        if marker is None:
+            break
+        _apply_marker(line, marker.group(1) or marker.group(2))
+        rest = rest[marker.end() :]
+    rest = rest[_SEPARATOR.match(rest).end() :]  # type: ignore[union-attr]
+    trailing = _TRAILING.search(rest)
+    if trailing and trailing.start() > 0:
+        for label in _TRAILING_ONE.findall(trailing.group(0)):
+            _apply_marker(line, label)
+        rest = rest[: trailing.start()]
+    for clause in _DEP_CLAUSE.finditer(f"{rest} {line.extra}"):
+        line.deps.extend(parse_dep_list(clause.group(1)))
+    line.title = _DEP_CLAUSE.sub("", rest).strip()
+    line.extra = _DEP_CLAUSE.sub("", line.extra).strip()
+    return line

@@ -1,0 +1,67 @@
+"""Read a plan file from disk: the only place plan text meets the filesystem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orch.domain.plan import ParseResult
+from orch.errors import PlanError
+
+_BINARY_SAMPLE = 8192
+
+
+def read_plan_text(path: Path) -> str:
+    """The text of the plan at ``path``.
+
+    :class:`PlanError` (exit 2) with a one-line message when the file is missing, a directory,
+    unreadable, empty, or not UTF-8 text.
+    """
+    shown = str(path)
+    if not path.exists():
+        raise PlanError(f"{shown}: no such file", hint="check the path of the plan file")
+    if path.is_dir():
+        raise PlanError(
+            f"{shown}: is a directory, not a plan file",
+            hint=f"pass a markdown file, e.g. {Path(shown) / 'tasks.md'}",
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PlanError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise PlanError(f"{shown}: the plan file is empty", hint="write at least one phase with tasks")
+    if b"\x00" in data[:_BINARY_SAMPLE]:
+        raise PlanError(f"{shown}: not a text file (binary data)", hint="pass a markdown plan")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PlanError(
+            f"{shown}: not UTF-8 text (invalid byte at offset {exc.start})",
+            hint="save the plan as UTF-8",
+        ) from None
+    if _mostly_control(text):
+        raise PlanError(f"{shown}: not a text file (binary data)", hint="pass a markdown plan")
+    return text
+
+
+def _mostly_control(text: str) -> bool:
+    sample = text[:_BINARY_SAMPLE]
+    control = sum(1 for char in sample if ord(char) < 32 and char not in "\n\r\t\f")
+    return control * 10 > len(sample)
+
+
+def load_plan(path: Path, *, strict: bool = False) -> ParseResult:
+    """Read and parse the plan at ``path``, with the graph checks' errors merged in.
+
+    Plan problems are returned as diagnostics, never raised; only read errors raise
+    :class:`PlanError`. ``strict`` makes duplicate task IDs errors.
+    """
+    from orch.domain.graph import check_plan
+    from orch.parsing.markdown import parse_plan
+
+    result = parse_plan(read_plan_text(path), str(path), strict=strict)
+    if result.plan.phases:
+        graph_errors = check_plan(result.plan)
+        if graph_errors:
+            result.errors = sorted([*result.errors, *graph_errors], key=lambda d: d.line)
+    return result

@@ -1,0 +1,261 @@
+"""The rich console reporter for terminals: phase headers, a live line for the running task,
+a permanent line per finished task, failure details, and the summary tables at close.
+
+Cheap per event: the live line is one small renderable updated in place; big tables are
+rendered once, at close. User text always goes through :class:`~rich.text.Text`, never markup.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.live import Live
+from rich.spinner import Spinner
+from rich.text import Text
+
+from orch.domain.state import Event, RunState
+from orch.domain.status import RunStatus
+from orch.durations import format_duration
+from orch.reporting.plain import (
+    RUN_END_LABELS,
+    SessionClock,
+    data_commands,
+    data_float,
+    data_int,
+    data_str,
+    failure_command,
+    tail_lines,
+    task_agent,
+    task_heading,
+)
+from orch.reporting.summary import format_cost, next_step_hint, summarize, summary_tables
+
+_RUN_END_STYLES: dict[RunStatus, str] = {
+    RunStatus.COMPLETED: "bold green",
+    RunStatus.FAILED: "bold red",
+    RunStatus.INTERRUPTED: "bold yellow",
+    RunStatus.BUDGET_EXCEEDED: "bold yellow",
+}
+_FINISH_MARKS: dict[str, tuple[str, str]] = {
+    "done": ("✓", "green"),
+    "failed": ("✗", "red"),
+    "blocked": ("✗", "red"),
+    "budget_exceeded": ("$", "yellow"),
+    "skipped": ("-", "dim"),
+}
+
+
+class RunningLine:
+    """The live line: spinner, what is running, and its elapsed time, computed at render."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.spinner = Spinner("dots", style="cyan")
+        self.label: Text | None = None
+        self.stage = ""
+        self.started = 0.0
+
+    def show(self, label: Text, stage: str = "") -> None:
+        """Start showing ``label``; the elapsed time restarts."""
+        self.label, self.stage, self.started = label, stage, self.clock()
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.label is None:
+            return
+        elapsed = format_duration(max(0.0, self.clock() - self.started))
+        suffix = f"  {self.stage} {elapsed}" if self.stage else f"  {elapsed}"
+        self.spinner.update(text=Text.assemble(self.label, (suffix, "dim")))
+        yield self.spinner
+
+
+class ConsoleReporter:
+    """Rich output for a terminal. ``live=False`` prints the same lines without the spinner."""
+
+    def __init__(self, console: Console | None = None, *, live: bool = True) -> None:
+        self.console = console if console is not None else Console()
+        self.clock = SessionClock()
+        self.running = RunningLine()
+        self._use_live = live
+        self._live: Live | None = None
+        self._positions: dict[str, str] = {}
+        self._handlers: dict[str, Callable[[Event, RunState], None]] = {
+            "run_started": self._run_started,
+            "phase_started": self._phase_started,
+            "task_started": self._task_started,
+            "task_verifying": self._task_verifying,
+            "task_finished": self._task_finished,
+            "task_retry": self._task_retry,
+            "task_reset": self._task_reset,
+            "phase_gate": self._phase_gate,
+            "phase_finished": self._phase_finished,
+            "checkpoint_created": self._checkpoint,
+            "run_state": self._run_state,
+            "note": self._note,
+        }
+
+    def emit(self, event: Event, state: RunState) -> None:
+        """Show ``event``; unknown event types are ignored."""
+        self.clock.observe(event)
+        handler = self._handlers.get(event.type)
+        if handler is not None:
+            handler(event, state)
+
+    def close(self, state: RunState) -> None:
+        """Stop the live line, print the summary tables and the next-step hint."""
+        self._stop_live()
+        summary = summarize(state, duration_s=self.clock.elapsed(state))
+        self.console.print()
+        for renderable in summary_tables(summary):
+            self.console.print(renderable)
+        hint = next_step_hint(state)
+        if hint:
+            self.console.print(Text.assemble(("Next: ", "bold"), hint))
+
+    # -- live line -------------------------------------------------------------------------
+
+    def _show(self, label: Text, stage: str = "") -> None:
+        self.running.show(label, stage)
+        if self._use_live and self._live is None:
+            self._live = Live(self.running, console=self.console, transient=True,
+                              refresh_per_second=8, redirect_stdout=False,
+                              redirect_stderr=False)
+            self._live.start()
+
+    def _idle(self) -> None:
+        self.running.label = None
+
+    def _stop_live(self) -> None:
+        self._idle()
+        if self._live is not None:
+            live, self._live = self._live, None
+            live.stop()
+
+    def _print(self, *parts: str | tuple[str, str] | Text) -> None:
+        self.console.print(Text.assemble(*parts), highlight=False)
+
+    def _failure_detail(self, data: Mapping[str, Any]) -> None:
+        command = failure_command(data)
+        if command:
+            self._print("    command: ", (command, "bold"))
+        for line in tail_lines(data):
+            self._print((f"    {line}" if line else "", "dim"))
+
+    # -- events ----------------------------------------------------------------------------
+
+    def _run_started(self, event: Event, state: RunState) -> None:
+        verb = "Resuming" if event.data.get("resumed") else "Starting"
+        count = data_int(event.data, "tasks", len(state.tasks))
+        plan = data_str(event.data, "plan") or state.plan_path
+        self._print((f"{verb} run {state.run_id}", "bold"), f" · {plan} · {count} tasks")
+
+    def _phase_started(self, event: Event, state: RunState) -> None:
+        data = event.data
+        index, count = data_int(data, "index"), data_int(data, "count", len(state.phases))
+        title = data_str(data, "title") or event.phase or ""
+        where = f"{index}/{count}" if index else (event.phase or "")
+        self.console.print()
+        self._print((f"Phase {where} · {title}", "bold cyan"))
+
+    def _task_started(self, event: Event, state: RunState) -> None:
+        position, task_id, title = task_heading(event, state)
+        self._positions[task_id] = f"{position} "
+        label = Text.assemble(f"Task {position} ", (task_id, "bold"), f" {title}".rstrip())
+        agent = task_agent(event.data)
+        if agent:
+            label.append(f" · {agent}", style="magenta")
+        self._show(label)
+
+    def _task_verifying(self, event: Event, state: RunState) -> None:
+        if self.running.label is not None:
+            commands = data_commands(event.data)
+            self.running.stage = f"verifying: {'; '.join(commands)}" if commands else "verifying"
+
+    def _task_finished(self, event: Event, state: RunState) -> None:
+        self._idle()
+        data = event.data
+        status = data_str(data, "status")
+        mark, style = _FINISH_MARKS.get(status, ("?", "yellow"))
+        task = state.tasks.get(event.task or "")
+        parts: list[str | tuple[str, str] | Text] = [
+            (f"{mark} ", style), self._positions.pop(event.task or "", ""),
+            (event.task or "?", "bold"), f" {task.title if task else ''}"
+        ]
+        if status == "skipped":
+            self._print(*parts, (" skipped", "dim"))
+            return
+        parts.append((f"  {format_duration(data_float(data, 'duration_s'))}", "dim"))
+        cost = data_float(data, "cost_usd")
+        if cost > 0:
+            parts.append((f"  {format_cost(cost)}", "dim"))
+        if status != "done":
+            parts.append((f"  {status.replace('_', ' ')}", style))
+        self._print(*parts)
+        error = data_str(data, "error")
+        if status != "done" and error:
+            self._print(("    " + error, style))
+        if status != "done":
+            self._failure_detail(data)
+
+    def _task_retry(self, event: Event, state: RunState) -> None:
+        self._idle()
+        data = event.data
+        line = (f"↻ {event.task} retrying (attempt {data_int(data, 'attempt')})"
+                f" in {format_duration(data_float(data, 'delay_s'))}")
+        error = data_str(data, "error")
+        self._print((f"{line}: {error}" if error else line, "yellow"))
+
+    def _task_reset(self, event: Event, state: RunState) -> None:
+        status, reason = data_str(event.data, "status") or "pending", data_str(event.data, "reason")
+        line = f"  reset {event.task} to {status}"
+        self._print((f"{line}: {reason}" if reason else line, "dim"))
+
+    def _phase_gate(self, event: Event, state: RunState) -> None:
+        commands = data_commands(event.data)
+        if commands:
+            self._show(Text(f"Gate {event.phase}: {'; '.join(commands)}"))
+
+    def _phase_finished(self, event: Event, state: RunState) -> None:
+        self._idle()
+        data = event.data
+        took = format_duration(data_float(data, "duration_s"))
+        if data.get("ok", True):
+            self._print((f"  phase {event.phase} done in {took}", "dim"))
+            return
+        error = data_str(data, "error")
+        self._print((f"✗ gate failed: phase {event.phase}", "bold red"), (f"  {took}", "dim"))
+        if error:
+            self._print(("    " + error, "red"))
+        self._failure_detail(data)
+
+    def _checkpoint(self, event: Event, state: RunState) -> None:
+        name = data_str(event.data, "name") or "?"
+        self._print(("checkpoint ", "dim"), (name, "green"), " → ",
+                    (data_str(event.data, "commit")[:7], "yellow"))
+
+    def _run_state(self, event: Event, state: RunState) -> None:
+        try:
+            run_status = RunStatus(data_str(event.data, "state"))
+        except ValueError:
+            return
+        label = RUN_END_LABELS.get(run_status)
+        if label is None:
+            return
+        self._idle()
+        elapsed = self.clock.elapsed(state, event.ts)
+        took = f" in {format_duration(elapsed)}" if elapsed is not None else ""
+        self.console.print()
+        self._print((label, _RUN_END_STYLES[run_status]),
+                    f": {summarize(state).counts_text()}{took}")
+        error = data_str(event.data, "error")
+        if error:
+            self._print(("  " + error, "red" if run_status is RunStatus.FAILED else "yellow"))
+
+    def _note(self, event: Event, state: RunState) -> None:
+        message = data_str(event.data, "message")
+        if data_str(event.data, "level") == "warning":
+            self._print(("warning: ", "bold yellow"), message)
+        else:
+            self._print(("note: ", "dim"), message)

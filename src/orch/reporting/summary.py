@@ -1,0 +1,255 @@
+"""The end-of-run summary: the figures behind it and their plain and rich renderings.
+
+Shared by the console and plain reporters (printed once at close) and by ``orch status``.
+Everything here is a pure function of a :class:`RunState`; times come from its timestamps.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+
+from orch.domain.state import RunState, TaskState
+from orch.domain.status import RunStatus, TaskStatus
+from orch.durations import format_duration
+
+STATUS_ORDER: tuple[TaskStatus, ...] = (
+    TaskStatus.DONE,
+    TaskStatus.FAILED,
+    TaskStatus.BLOCKED,
+    TaskStatus.BUDGET_EXCEEDED,
+    TaskStatus.SKIPPED,
+    TaskStatus.RUNNING,
+    TaskStatus.VERIFYING,
+    TaskStatus.PENDING,
+)
+ALWAYS_COUNTED: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.SKIPPED}
+)
+
+
+def parse_ts(ts: str | None) -> datetime | None:
+    """An orch timestamp (ISO-8601, ``Z`` suffix) as a datetime; ``None`` when absent or bad."""
+    if not ts:
+        return None
+    try:
+        return datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+
+
+def seconds_between(start: str | None, end: str | None) -> float | None:
+    """Seconds from ``start`` to ``end``; ``None`` when either is missing or unparsable."""
+    first, last = parse_ts(start), parse_ts(end)
+    if first is None or last is None:
+        return None
+    return max(0.0, (last - first).total_seconds())
+
+
+def format_cost(cost_usd: float) -> str:
+    """``$0.0123`` below a dollar, ``$4.20`` above."""
+    return f"${cost_usd:.4f}" if cost_usd < 1 else f"${cost_usd:.2f}"
+
+
+def format_opt_duration(seconds: float | None) -> str:
+    """:func:`format_duration`, or ``-`` when unknown."""
+    return "-" if seconds is None else format_duration(seconds)
+
+
+def task_duration(task: TaskState) -> float | None:
+    """Wall time from the task's first start to its end (all attempts)."""
+    return seconds_between(task.started, task.ended)
+
+
+@dataclass(frozen=True)
+class PhaseSummary:
+    """One phase's line of the summary."""
+
+    id: str
+    title: str
+    total: int
+    done: int
+    duration_s: float | None
+    gate_passed: bool
+
+
+@dataclass(frozen=True)
+class EstimateRow:
+    """A task that carries an ``estimate:``, with its actual time."""
+
+    id: str
+    title: str
+    status: TaskStatus
+    estimate_s: float
+    actual_s: float | None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """Everything the end-of-run summary shows."""
+
+    run_id: str
+    plan: str
+    state: RunStatus
+    counts: dict[TaskStatus, int]
+    total: int
+    duration_s: float | None
+    cost_usd: float
+    input_tokens: int
+    output_tokens: int
+    phases: list[PhaseSummary]
+    estimates: list[EstimateRow]
+    error: str | None
+
+    def count(self, status: TaskStatus) -> int:
+        """How many tasks are in ``status``."""
+        return self.counts.get(status, 0)
+
+    def counts_text(self) -> str:
+        """``7 done, 0 failed, 0 skipped`` plus every other status that has tasks."""
+        parts = []
+        for status in STATUS_ORDER:
+            n = self.count(status)
+            if n or status in ALWAYS_COUNTED:
+                parts.append(f"{n} {status.value.replace('_', ' ')}")
+        return ", ".join(parts)
+
+
+def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary:
+    """The summary of ``state``; ``duration_s`` overrides the run time (created to updated)."""
+    counts = Counter(task.status for task in state.tasks.values())
+    phases = []
+    for phase in state.phases:
+        tasks = [state.tasks[t] for t in phase.tasks if t in state.tasks]
+        end = phase.ended or _last_end(tasks)
+        phases.append(
+            PhaseSummary(
+                id=phase.id,
+                title=phase.title,
+                total=len(tasks),
+                done=sum(1 for t in tasks if t.status is TaskStatus.DONE),
+                duration_s=seconds_between(phase.started, end),
+                gate_passed=phase.gate_passed,
+            )
+        )
+    estimates = [
+        EstimateRow(t.id, t.title, t.status, t.estimate_s, task_duration(t))
+        for t in state.tasks.values()
+        if t.estimate_s is not None
+    ]
+    if duration_s is None:
+        duration_s = seconds_between(state.created, state.updated)
+    return RunSummary(
+        run_id=state.run_id,
+        plan=state.plan_path,
+        state=state.state,
+        counts=dict(counts),
+        total=len(state.tasks),
+        duration_s=duration_s,
+        cost_usd=state.cost_usd,
+        input_tokens=sum(t.input_tokens for t in state.tasks.values()),
+        output_tokens=sum(t.output_tokens for t in state.tasks.values()),
+        phases=phases,
+        estimates=estimates,
+        error=state.error,
+    )
+
+
+def _last_end(tasks: Iterable[TaskState]) -> str | None:
+    ends = [t.ended for t in tasks if t.ended]
+    return max(ends) if ends else None
+
+
+def next_step_hint(state: RunState) -> str | None:
+    """What the user should run next, or ``None`` when the run completed."""
+    halted = [t.id for t in state.tasks.values() if t.status in _RETRYABLE]
+    if state.state is RunStatus.COMPLETED:
+        return None
+    if state.state is RunStatus.BUDGET_EXCEEDED:
+        return "raise the cost limit (--max-cost), then run `orch resume --retry-failed`"
+    if state.state is RunStatus.FAILED and halted:
+        return (
+            f"fix the cause of {', '.join(halted[:3])}{' …' if len(halted) > 3 else ''} failing,"
+            f" then run `orch resume --retry-failed` (or `orch resume --skip {halted[0]}`)"
+        )
+    if state.state is RunStatus.FAILED:
+        return "fix the cause of the failure, then run `orch resume`"
+    return "continue with `orch resume`"
+
+
+_RETRYABLE = frozenset({TaskStatus.FAILED, TaskStatus.BLOCKED, TaskStatus.BUDGET_EXCEEDED})
+
+
+def totals_line(summary: RunSummary) -> str:
+    """``Tasks: 7 done, 0 failed, 0 skipped of 7 · time 3.1s · cost $0.0000`` (+ tokens)."""
+    line = f"Tasks: {summary.counts_text()} of {summary.total}"
+    line += f" · time {format_opt_duration(summary.duration_s)}"
+    line += f" · cost {format_cost(summary.cost_usd)}"
+    if summary.input_tokens or summary.output_tokens:
+        line += f" · tokens {summary.input_tokens:,} in / {summary.output_tokens:,} out"
+    return line
+
+
+def format_rows(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A left-aligned plain-text table (two spaces between columns, no trailing blanks)."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in (headers, *rows)
+    ]
+
+
+def _phase_cells(phase: PhaseSummary) -> list[str]:
+    gate = "passed" if phase.gate_passed else "-"
+    return [phase.id, phase.title, f"{phase.done}/{phase.total}",
+            format_opt_duration(phase.duration_s), gate]
+
+
+def _estimate_cells(row: EstimateRow) -> list[str]:
+    return [row.id, row.status.value, format_opt_duration(row.actual_s),
+            format_duration(row.estimate_s)]
+
+
+_PHASE_HEADERS = ("Phase", "Title", "Done", "Time", "Gate")
+_ESTIMATE_HEADERS = ("Task", "Status", "Actual", "Estimate")
+
+
+def summary_lines(summary: RunSummary) -> list[str]:
+    """The summary as plain text lines (no colour, stable)."""
+    lines = ["Summary", "  " + totals_line(summary)]
+    if summary.phases:
+        rows = [_phase_cells(p) for p in summary.phases]
+        lines += ["  " + line for line in format_rows(_PHASE_HEADERS, rows)]
+    if summary.estimates:
+        rows = [_estimate_cells(r) for r in summary.estimates]
+        lines += ["  " + line for line in format_rows(_ESTIMATE_HEADERS, rows)]
+    return lines
+
+
+def summary_tables(summary: RunSummary) -> list[Table | Text]:
+    """The summary as rich renderables: totals line, phase table, estimates table."""
+    out: list[Table | Text] = [Text(totals_line(summary), style="bold")]
+    if summary.phases:
+        table = Table(title="Phases", title_justify="left", show_edge=False)
+        for header in _PHASE_HEADERS:
+            table.add_column(header, justify="right" if header in ("Done", "Time") else "left")
+        for phase in summary.phases:
+            table.add_row(*_phase_cells(phase))
+        out.append(table)
+    if summary.estimates:
+        table = Table(title="Actual vs estimate", title_justify="left", show_edge=False)
+        for header in _ESTIMATE_HEADERS:
+            table.add_column(header, justify="left" if header in ("Task", "Status") else "right")
+        for row in summary.estimates:
+            over = row.actual_s is not None and row.actual_s > row.estimate_s
+            cells = _estimate_cells(row)
+            table.add_row(*cells[:2], Text(cells[2], style="yellow" if over else ""), cells[3])
+        out.append(table)
+    return out

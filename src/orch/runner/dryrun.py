@@ -1,0 +1,80 @@
+"""``orch run --dry-run``: the ordered plan and what each task would do. Changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from orch.adapters.roles import RoleResolver
+from orch.domain.plan import Plan, PlanMark
+from orch.errors import OrchError
+
+
+@dataclass
+class DryRunStep:
+    """One selected task as it would run."""
+
+    index: int
+    task: str
+    title: str
+    phase: str
+    action: str
+    """``run`` for pending tasks; ``skip (done in plan)`` / ``skip (skipped in plan)`` otherwise."""
+    role: str | None
+    adapter: str | None
+    commands: list[str] = field(default_factory=list)
+    verify: list[str] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+
+@dataclass
+class DryRunPhase:
+    id: str
+    title: str
+    gates: list[str]
+    steps: list[DryRunStep]
+
+
+def dry_run(plan: Plan, selected: list[str], resolver: RoleResolver) -> list[DryRunPhase]:
+    """Describe the run without running, taking a lock or writing a file."""
+    position = {task_id: number for number, task_id in enumerate(selected, start=1)}
+    phases: list[DryRunPhase] = []
+    for phase in plan.phases:
+        steps = []
+        for task in sorted(
+            (t for t in phase.tasks if t.id in position), key=lambda t: position[t.id]
+        ):
+            role_name = adapter = problem = None
+            try:
+                role = resolver.resolve(task, phase)
+                role_name, adapter = role.name, role.adapter
+            except OrchError as exc:
+                problem = exc.message
+            action = {
+                PlanMark.DONE: "skip (done in plan)",
+                PlanMark.SKIPPED: "skip (skipped in plan)",
+            }.get(task.mark, "run")
+            steps.append(
+                DryRunStep(
+                    index=position[task.id],
+                    task=task.id,
+                    title=task.title,
+                    phase=phase.id,
+                    action=action,
+                    role=role_name,
+                    adapter=adapter,
+                    commands=task.commands,
+                    verify=task.verify,
+                    depends_on=task.depends_on,
+                    problem=problem,
+                )
+            )
+        if steps:
+            phases.append(
+                DryRunPhase(id=phase.id, title=phase.title, gates=phase.gates, steps=steps)
+            )
+    return phases
+
+
+def dry_run_json(phases: list[DryRunPhase]) -> list[dict[str, object]]:
+    return [asdict(phase) for phase in phases]

@@ -1,0 +1,347 @@
+"""Starting and resuming runs: lock, repository checks, plan, state, then the runner.
+
+This is the whole ``orch run`` / ``orch resume`` sequence minus the command line, so tests and
+the CLI share one path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orch.adapters.registry import get_adapter
+from orch.adapters.roles import RoleResolver
+from orch.config import OrchConfig, load_config
+from orch.domain.graph import execution_order
+from orch.domain.plan import Plan, PlanMark
+from orch.domain.state import PhaseState, RunOptions, RunState, TaskState
+from orch.domain.status import RunStatus, TaskStatus
+from orch.errors import AgentUnavailableError, PlanError, StateError
+from orch.planfile import load_plan
+from orch.reporting.base import Reporter
+from orch.runner.engine import Runner, RunnerSettings
+from orch.runner.hooks import CheckpointHook, NoCheckpoints
+from orch.runner.planmarks import PlanMarker
+from orch.runner.selection import select_tasks
+from orch.runner.signals import interrupt_handlers
+from orch.store.layout import Layout
+from orch.store.lock import ProjectLock
+from orch.store.runs import RunRecorder, create_run, new_run_id, open_run, utc_now
+
+Warn = Callable[[str], None]
+ReporterFactory = Callable[[Layout, str], Reporter]
+
+
+@dataclass
+class RunRequest:
+    """What ``orch run`` was asked to do."""
+
+    plan_path: Path
+    options: RunOptions = field(default_factory=RunOptions)
+    assume_yes: bool = False
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    status: RunStatus
+    error: str | None = None
+
+
+def plan_for_run(plan_path: Path) -> tuple[Plan, str]:
+    """Load and check a plan for running; any error is a PlanError (exit 2)."""
+    result = load_plan(plan_path)
+    if result.errors:
+        first = result.errors[0]
+        more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
+        raise PlanError(
+            f"{plan_path}:{first.line}: {first.message}{more}",
+            hint=f"`orch validate {plan_path}` lists every problem",
+        )
+    digest = hashlib.sha256(plan_path.read_bytes()).hexdigest()
+    return result.plan, digest
+
+
+def check_agents(plan: Plan, resolver: RoleResolver, task_ids: list[str]) -> None:
+    """Fail before anything runs when a needed role or adapter is unknown or unavailable."""
+    wanted = set(task_ids)
+    missing: dict[str, str] = {}
+    for phase in plan.phases:
+        for task in phase.tasks:
+            if task.id not in wanted or task.mark is not PlanMark.PENDING:
+                continue
+            role = resolver.resolve(task, phase)
+            if role.adapter not in missing:
+                reason = get_adapter(role.adapter).available()
+                if reason:
+                    missing[role.adapter] = f"task {task.id} needs agent {role.name!r}: {reason}"
+    if missing:
+        raise AgentUnavailableError(
+            next(iter(missing.values())), hint="install it, or pick another with --agent NAME"
+        )
+
+
+def _checkpoint_hook(
+    project_dir: Path,
+    commit: str,
+    warn: Warn,
+    *,
+    allow_dirty: bool,
+    assume_yes: bool,
+    resuming: bool,
+) -> CheckpointHook:
+    try:  # TEMPORARY until orch.vcs lands
+        from orch.vcs.checkpoint import GitCheckpoints
+        from orch.vcs.preflight import prepare_repository
+    except ImportError:
+        return NoCheckpoints()
+
+    has_git = prepare_repository(
+        project_dir, allow_dirty=allow_dirty, assume_yes=assume_yes, resuming=resuming, warn=warn
+    )
+    if not has_git or commit == "none":
+        return NoCheckpoints()
+    return GitCheckpoints(project_dir, commit_mode=commit, warn=warn)
+
+
+def new_state(
+    plan: Plan, plan_path: Path, digest: str, selected: list[str], options: RunOptions
+) -> RunState:
+    """The initial state of a run over ``selected`` tasks (plan-marked ones recorded as such)."""
+    now = utc_now()
+    tasks: dict[str, TaskState] = {}
+    by_id = {task.id: task for task in plan.tasks()}
+    for task_id in selected:
+        task = by_id[task_id]
+        status = {PlanMark.DONE: TaskStatus.DONE, PlanMark.SKIPPED: TaskStatus.SKIPPED}.get(
+            task.mark, TaskStatus.PENDING
+        )
+        tasks[task_id] = TaskState(
+            id=task_id,
+            phase=task.phase_id,
+            title=task.title,
+            status=status,
+            estimate_s=task.estimate_s,
+            summary="marked in the plan before the run"
+            if status is not TaskStatus.PENDING
+            else None,
+        )
+    phases = [
+        PhaseState(
+            id=phase.id,
+            title=phase.title,
+            tasks=[t for t in selected if by_id[t].phase_id == phase.id],
+        )
+        for phase in plan.phases
+    ]
+    return RunState(
+        run_id=new_run_id(),
+        plan_path=plan_path.as_posix(),
+        plan_sha256=digest,
+        created=now,
+        updated=now,
+        options=options,
+        phases=[p for p in phases if p.tasks],
+        tasks=tasks,
+    )
+
+
+def start_run(
+    project_dir: Path, request: RunRequest, reporter_factory: ReporterFactory, warn: Warn
+) -> RunOutcome:
+    """``orch run``: everything from taking the lock to the final status."""
+    layout = Layout(project_dir)
+    config = load_config(layout.config)
+    plan, digest = plan_for_run(request.plan_path)
+    options = request.options
+    order = execution_order(plan)
+    selected = select_tasks(
+        plan,
+        order,
+        only=options.only,
+        from_task=options.from_task,
+        until_task=options.until_task,
+        phase=options.phase,
+    )
+    if not selected:
+        raise StateError("no task selected to run", hint="check --only/--from/--until/--phase")
+    resolver = RoleResolver(config, project_dir, options.agent)
+    check_agents(plan, resolver, selected)
+    with ProjectLock(layout.lock, "run", warn=warn):
+        commit = options.commit or config.commit
+        hook = _checkpoint_hook(
+            project_dir,
+            commit,
+            warn,
+            allow_dirty=options.allow_dirty,
+            assume_yes=request.assume_yes,
+            resuming=False,
+        )
+        state = new_state(
+            plan,
+            _relative(request.plan_path, project_dir),
+            digest,
+            selected,
+            options.model_copy(update={"commit": commit}),
+        )
+        recorder = create_run(layout, state)
+        return _drive(
+            plan,
+            project_dir,
+            recorder,
+            reporter_factory(layout, state.run_id),
+            resolver,
+            hook,
+            config,
+            resumed=False,
+        )
+
+
+def resume_run(
+    project_dir: Path,
+    run_id: str,
+    *,
+    retry_failed: bool,
+    skip: list[str],
+    max_cost_usd: float | None,
+    reporter_factory: ReporterFactory,
+    warn: Warn,
+) -> RunOutcome:
+    """``orch resume``: continue a run where its journal says it stopped."""
+    layout = Layout(project_dir)
+    config = load_config(layout.config)
+    with ProjectLock(layout.lock, "resume", warn=warn):
+        recorder = open_run(layout, run_id)
+        state = recorder.state
+        plan_path = project_dir / state.plan_path
+        plan, digest = plan_for_run(plan_path)
+        if digest != state.plan_sha256:
+            warn(f"{plan_path} changed since the run started; using the current text")
+        known = {task.id for task in plan.tasks()}
+        missing = [task_id for task_id in state.tasks if task_id not in known]
+        if missing:
+            raise StateError(
+                f"tasks of this run are no longer in the plan: {', '.join(missing)}",
+                hint="restore the plan file, or start a new run with `orch run`",
+            )
+        for task_id in skip:
+            if task_id not in state.tasks:
+                raise StateError(f"--skip {task_id}: no such task in run {run_id}")
+        _rewind_for_resume(recorder, retry_failed=retry_failed, skip=skip)
+        pending = [
+            t
+            for t in state.tasks.values()
+            if t.status is not TaskStatus.DONE and t.status is not TaskStatus.SKIPPED
+        ]
+        halted = [t for t in pending if t.status in (TaskStatus.FAILED, TaskStatus.BLOCKED)]
+        if halted:
+            recorder.close()
+            raise StateError(
+                f"task {halted[0].id} is {halted[0].status.value}: {halted[0].error or ''}".rstrip(
+                    ": "
+                ),
+                hint=f"fix the cause, then `orch resume --retry-failed` "
+                f"(or `--skip {halted[0].id}`)",
+            )
+        phases_open = [p for p in state.phases if not p.gate_passed]
+        uncheckpointed = [
+            p
+            for p in state.phases
+            if p.gate_passed
+            and not any(cp.phase == p.id and cp.kind == "phase" for cp in state.checkpoints)
+        ]
+        if not pending and not phases_open and not uncheckpointed:
+            recorder.close()
+            raise StateError(
+                f"run {run_id} is already complete; nothing to resume",
+                hint="start a new run with `orch run`",
+            )
+        if max_cost_usd is not None:
+            recorder.record("options_changed", data={"max_cost_usd": max_cost_usd})
+        resolver = RoleResolver(config, project_dir, state.options.agent)
+        check_agents(plan, resolver, [t.id for t in pending])
+        hook = _checkpoint_hook(
+            project_dir,
+            state.options.commit or config.commit,
+            warn,
+            allow_dirty=True,
+            assume_yes=False,
+            resuming=True,
+        )
+        return _drive(
+            plan,
+            project_dir,
+            recorder,
+            reporter_factory(layout, run_id),
+            resolver,
+            hook,
+            config,
+            resumed=True,
+        )
+
+
+def _rewind_for_resume(recorder: RunRecorder, *, retry_failed: bool, skip: list[str]) -> None:
+    for task in list(recorder.state.tasks.values()):
+        if task.id in skip and task.status is not TaskStatus.DONE:
+            recorder.record(
+                "task_reset",
+                task=task.id,
+                data={"status": TaskStatus.SKIPPED.value, "reason": "--skip"},
+            )
+        elif task.status is TaskStatus.BUDGET_EXCEEDED or (
+            retry_failed and task.status in (TaskStatus.FAILED, TaskStatus.BLOCKED)
+        ):
+            recorder.record(
+                "task_reset",
+                task=task.id,
+                data={"status": TaskStatus.PENDING.value, "reason": "resume"},
+            )
+
+
+def _drive(
+    plan: Plan,
+    project_dir: Path,
+    recorder: RunRecorder,
+    reporter: Reporter,
+    resolver: RoleResolver,
+    hook: CheckpointHook,
+    config: OrchConfig,
+    *,
+    resumed: bool,
+) -> RunOutcome:
+    state = recorder.state
+    plan_path = project_dir / state.plan_path
+    marker = PlanMarker(plan_path) if plan_path.is_file() else None
+    if marker is not None and resumed:
+        marker.sync(state, {task.id: task for task in plan.tasks()})
+    settings = RunnerSettings(
+        config=config,
+        task_timeout_s=state.options.task_timeout_s,
+        max_cost_usd=state.options.max_cost_usd,
+    )
+    runner = Runner(
+        plan=plan,
+        project_dir=project_dir,
+        recorder=recorder,
+        reporter=reporter,
+        resolver=resolver,
+        hook=hook,
+        marker=marker,
+        settings=settings,
+    )
+    try:
+        with interrupt_handlers():
+            status = runner.execute(resumed=resumed)
+    finally:
+        recorder.close()
+    return RunOutcome(run_id=state.run_id, status=status, error=state.error)
+
+
+def _relative(path: Path, project_dir: Path) -> Path:
+    """``path`` relative to the project when inside it (run.json stays portable)."""
+    try:
+        return path.resolve().relative_to(project_dir.resolve())
+    except ValueError:
+        return path.resolve()

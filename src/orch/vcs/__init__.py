@@ -1,0 +1,10 @@
+"""Git checkpoints, start-of-run checks, backups and rollback (DESIGN §5).
+
+This package is the only part of orch that imports GitPython. Its modules:
+
+- :mod:`orch.vcs.repo` opens and inspects a repository (the thin layer over GitPython);
+- :mod:`orch.vcs.preflight` holds the start-of-run rules (``prepare_repository``);
+- :mod:`orch.vcs.checkpoint` makes the phase/task checkpoint commits (``GitCheckpoints``);
+- :mod:`orch.vcs.backup` saves and restores a complete working state under ``refs/orch/backup/``;
+- :mod:`orch.vcs.rollback` plans, performs and undoes a rollback, journaled for crash safety.
+"""

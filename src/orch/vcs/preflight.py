@@ -1,0 +1,79 @@
+"""Start-of-run rules for the repository (DESIGN §5): what ``orch run`` accepts and what it fixes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orch.errors import SafetyError, VcsError
+from orch.store.layout import Layout
+from orch.vcs.repo import GitRepo, Warn, find_repo, init_repo
+
+SHOWN_PATHS = 10
+"""How many dirty paths a refusal lists before "and N more"."""
+
+
+def prepare_repository(project_dir: Path, *, allow_dirty: bool, assume_yes: bool, resuming: bool,
+                       warn: Warn) -> bool:
+    """Check (and where agreed, fix) the repository before a run; whether checkpoints are possible.
+
+    - Not a git repository: with ``assume_yes`` orch runs ``git init`` and commits the existing
+      files as ``orch: initial commit``; otherwise it warns that rollback is unavailable and
+      returns ``False`` (the run goes on without checkpoints).
+    - An empty repository gets an empty ``orch: initial commit`` (announced through ``warn``),
+      so checkpoints have a parent; staged or untracked files then count as dirty.
+    - Detached HEAD or a merge/rebase/cherry-pick/revert/bisect in progress: :class:`VcsError`.
+    - Uncommitted changes (staged, unstaged, untracked and not ignored): allowed when
+      ``resuming`` (they are the interrupted task's partial work); otherwise a
+      :class:`SafetyError` listing them, unless ``allow_dirty``, which first commits them as
+      ``orch: baseline``. orch's own files under ``.specify/orch`` never count.
+    """
+    layout = Layout(project_dir)
+    repo = find_repo(project_dir, warn=warn)
+    if repo is None:
+        if not assume_yes:
+            warn(f"{project_dir} is not a git repository: this run makes no checkpoints and "
+                 "cannot be rolled back (rerun with --yes to let orch `git init` it)")
+            return False
+        layout.ensure_ignored()
+        repo = init_repo(project_dir, warn=warn)
+        repo.commit_all("orch: initial commit\n\nThe project as it was before orch's first run.")
+        warn(f"initialised a git repository in {project_dir} and committed its files "
+             "as `orch: initial commit`")
+        return True
+    layout.ensure_ignored()
+    busy = repo.operation_in_progress()
+    if busy:
+        raise VcsError(f"{busy[0]} is in progress; orch will not run on top of it", hint=busy[1])
+    if repo.head_sha() is None:
+        _initial_commit(repo)
+        warn("the repository had no commits: orch made an empty `orch: initial commit`")
+    elif repo.branch_ref() is None:
+        raise VcsError(f"HEAD is detached (at {(repo.head_sha() or '')[:10]}): checkpoints "
+                       "need a branch", hint="check out a branch first, e.g. `git switch -c work`")
+    if resuming:
+        return True
+    dirty = repo.dirty_paths()
+    if not dirty:
+        return True
+    if not allow_dirty:
+        raise SafetyError(
+            f"the working tree has uncommitted changes: {describe_paths(dirty)}",
+            hint="commit or stash them, or pass --allow-dirty to commit them as `orch: baseline`")
+    repo.commit_all("orch: baseline\n\nUncommitted changes found when the run started "
+                    "(--allow-dirty).")
+    warn(f"committed {len(dirty)} uncommitted path(s) as `orch: baseline` (--allow-dirty)")
+    return True
+
+
+def describe_paths(paths: list[str], shown: int = SHOWN_PATHS) -> str:
+    """``a, b, c`` — the first ``shown`` paths, then ``and N more``."""
+    text = ", ".join(paths[:shown])
+    if len(paths) > shown:
+        text += f" and {len(paths) - shown} more"
+    return text
+
+
+def _initial_commit(repo: GitRepo) -> None:
+    """An empty root commit on the unborn branch; the index (anything staged) is left alone."""
+    sha = repo.commit_tree(repo.empty_tree(), [], "orch: initial commit")
+    repo.update_ref("HEAD", sha, "orch: initial commit")
