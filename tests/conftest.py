@@ -88,3 +88,33 @@ def corpus_dir() -> Iterator[Path]:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")
     yield CORPUS
+
+
+def shell_task(task_id: str, title: str, script: str, *, verify: list[str] | None = None,
+               extra: str = "", deps: str = "") -> str:
+    """A plan task item with a fenced shell block (and optional verify bullets)."""
+    lines = [f"- [ ] {task_id} {title}{f' (depends on {deps})' if deps else ''}", "  ```sh"]
+    lines += [f"  {line}" if line else "" for line in script.splitlines()]
+    lines.append("  ```")
+    lines += [f"  - verify: `{command}`" for command in verify or []]
+    if extra:
+        lines.append(extra)
+    return "\n".join(lines)
+
+
+def make_plan(phases: list[tuple[str, list[str]]], *, title: str = "Test plan",
+              gates: dict[int, list[str]] | None = None) -> str:
+    """A native plan: ``phases`` is ``[(title, [task items])]``; ``gates`` by 1-based phase."""
+    out = [f"# {title}", ""]
+    for number, (phase_title, tasks) in enumerate(phases, start=1):
+        out += [f"## Phase {number}: {phase_title}", ""]
+        out += tasks
+        out.append("")
+        for gate in (gates or {}).get(number, []):
+            out += [f"**Gate**: `{gate}`", ""]
+    return "\n".join(out)
+
+
+def commit_all(repo: Path, message: str = "add plan") -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)

@@ -113,7 +113,9 @@ class Sim:
                 "tasks": list(phase.tasks), "kind": "phase"})
 
 
-FAIL_TAIL = "\x1b[31mE   assert 1 == 2\x1b[0m\n\nFAILED tests/test_x.py::test_y\n1 failed in 0.01s\n\n"
+FAIL_TAIL = (
+    "\x1b[31mE   assert 1 == 2\x1b[0m\n\nFAILED tests/test_x.py::test_y\n1 failed in 0.01s\n\n"
+)
 
 
 def happy_run(sim: Sim) -> None:

@@ -29,7 +29,9 @@ def read_plan_text(path: Path) -> str:
     except OSError as exc:
         raise PlanError(f"{shown}: cannot read: {exc.strerror or exc}") from None
     if not data.strip():
-        raise PlanError(f"{shown}: the plan file is empty", hint="write at least one phase with tasks")
+        raise PlanError(
+            f"{shown}: the plan file is empty", hint="write at least one phase with tasks"
+        )
     if b"\x00" in data[:_BINARY_SAMPLE]:
         raise PlanError(f"{shown}: not a text file (binary data)", hint="pass a markdown plan")
     try:

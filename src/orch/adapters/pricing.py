@@ -12,20 +12,22 @@ from collections.abc import Mapping
 from orch.adapters.base import Usage
 from orch.config import Price
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-4-6"
 
 MODEL_ALIASES = {
-    "sonnet": "claude-sonnet-4-5",
-    "opus": "claude-opus-4-1",
+    "sonnet": "claude-sonnet-4-6",
+    "opus": "claude-opus-4-6",
     "haiku": "claude-haiku-4-5",
 }
 """Claude Code's model aliases (used in ``.claude/agents/*.md``) mapped to API model ids."""
 
 PRICES: dict[str, Price] = {
+    "claude-opus-4-6": Price(input=5.0, output=25.0),
     "claude-opus-4-5": Price(input=5.0, output=25.0),
     "claude-opus-4-1": Price(input=15.0, output=75.0),
     "claude-opus-4": Price(input=15.0, output=75.0),
     "claude-3-opus": Price(input=15.0, output=75.0),
+    "claude-sonnet-4-6": Price(input=3.0, output=15.0),
     "claude-sonnet-4-5": Price(input=3.0, output=15.0),
     "claude-sonnet-4": Price(input=3.0, output=15.0),
     "claude-3-7-sonnet": Price(input=3.0, output=15.0),
@@ -41,7 +43,7 @@ PRICES: dict[str, Price] = {
 }
 
 _FAMILY_FALLBACK = (("opus", "claude-opus-4-1"), ("haiku", "claude-haiku-4-5"),
-                    ("claude", "claude-sonnet-4-5"))
+                    ("claude", "claude-sonnet-4-6"))
 
 
 def resolve_model_alias(model: str) -> str:

@@ -1,18 +1,110 @@
-"""`orch validate`: Parse and check a plan."""
+"""`orch validate`: parse and check a plan; report its phases, errors and warnings."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
-from orch.cli.common import cli_errors
-from orch.errors import OrchError
+from orch.cli.common import JsonOption, cli_errors
+from orch.errors import PlanError
+
+if TYPE_CHECKING:
+    from orch.domain.plan import Diagnostic, ParseResult
+
+PlanArgument = Annotated[Path, typer.Argument(help="The plan file (markdown).", show_default=False)]
+StrictOption = Annotated[
+    bool,
+    typer.Option("--strict", help="Treat duplicate IDs and plan-review warnings as errors."),
+]
 
 
 def register(app: typer.Typer) -> None:
     app.command("validate")(command)
 
 
-def command(ctx: typer.Context) -> None:
-    """Parse and check a plan."""
+def diagnostic_line(source: str, diagnostic: Diagnostic) -> str:
+    """``file:line: message``."""
+    return f"{source}:{diagnostic.line}: {diagnostic.message}"
+
+
+def check(plan_path: Path, *, strict: bool, review: bool) -> ParseResult:
+    """Load ``plan_path``, run the graph checks and (with ``review``) the plan review.
+
+    Review findings are warnings, or errors with ``strict``. Read problems raise PlanError.
+    """
+    from orch.planfile import load_plan
+
+    result = load_plan(plan_path, strict=strict)
+    if review and result.plan.phases:
+        from orch.parsing.review import review_plan
+
+        for found in review_plan(result.plan, None):
+            severity = "error" if strict else "warning"
+            moved = found.model_copy(update={"severity": severity})
+            (result.errors if strict else result.warnings).append(moved)
+        result.errors.sort(key=lambda d: d.line)
+        result.warnings.sort(key=lambda d: d.line)
+    return result
+
+
+def print_diagnostics(result: ParseResult, source: str) -> None:
+    """Warnings, then errors (with hints), on stderr."""
+    for warning in result.warnings:
+        print(f"warning: {diagnostic_line(source, warning)}", file=sys.stderr)
+    for error in result.errors:
+        print(f"error: {diagnostic_line(source, error)}", file=sys.stderr)
+        if error.hint:
+            print(f"hint: {error.hint}", file=sys.stderr)
+
+
+def _human(result: ParseResult, source: str) -> None:
+    from orch.domain.plan import PlanMark
+
+    plan = result.plan
+    tasks = plan.tasks()
+    print(f"{plan.title or '(untitled plan)'}  [{source}]")
+    for phase in plan.phases:
+        done = sum(1 for task in phase.tasks if task.mark is PlanMark.DONE)
+        gates = f", {len(phase.gates)} gate(s)" if phase.gates else ""
+        print(f"  Phase {phase.id}: {phase.title} ({len(phase.tasks)} tasks, {done} done{gates})")
+    done = sum(1 for task in tasks if task.mark is PlanMark.DONE)
+    skipped = sum(1 for task in tasks if task.mark is PlanMark.SKIPPED)
+    print(
+        f"{len(tasks)} tasks in {len(plan.phases)} phases: {done} done, {skipped} skipped, "
+        f"{len(tasks) - done - skipped} pending"
+    )
+    if result.ok:
+        suffix = f" ({len(result.warnings)} warning(s))" if result.warnings else ""
+        print(f"plan is valid{suffix}")
+    else:
+        count = len(result.errors)
+        print(f"plan is invalid: {count} error{'s' if count != 1 else ''} (see stderr)")
+
+
+def command(
+    ctx: typer.Context,
+    plan: PlanArgument,
+    json_output: JsonOption = False,
+    strict: StrictOption = False,
+) -> None:
+    """Parse and check a plan: phases, tasks, dependencies, metadata. Exit 2 when invalid."""
     with cli_errors(ctx):
-        raise OrchError("`orch validate` is not implemented yet")
+        result = check(plan, strict=strict, review=True)
+        source = str(plan)
+        if json_output:
+            from orch.domain.graph import execution_order
+            from orch.parsing.report import plan_summary
+
+            summary = plan_summary(result, execution_order(result.plan))
+            summary["source"] = source
+            json.dump(summary, sys.stdout, ensure_ascii=False)
+            sys.stdout.write("\n")
+        else:
+            _human(result, source)
+            print_diagnostics(result, source)
+        if not result.ok:
+            raise typer.Exit(PlanError.exit_code)

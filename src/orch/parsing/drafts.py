@@ -100,6 +100,7 @@ class PhaseDraft:
     line: int
     level: int
     labelled: bool
+    heading: str = ""
     blocks: list[Block] = field(default_factory=list)
     gates: list[str] = field(default_factory=list)
     agent: str | None = None

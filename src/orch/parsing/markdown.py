@@ -28,7 +28,8 @@ def parse_plan(text: str, source: str = "<plan>", *, strict: bool = False) -> Pa
     try:
         return _parse(text, source, strict)
     except Exception as exc:  # noqa: BLE001 - the parser's promise is to never raise
-        error = Diagnostic(line=1, message=f"internal parser error: {exc.__class__.__name__}: {exc}")
+        message = f"internal parser error: {exc.__class__.__name__}: {exc}"
+        error = Diagnostic(line=1, message=message, hint="this is a bug in orch; please report it")
         return ParseResult(plan=Plan(source=source), errors=[error])
 
 
@@ -54,7 +55,7 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
                 Diagnostic(
                     line=draft.line,
                     severity="warning",
-                    message=f"phase heading {draft.title!r} has no tasks and no gate; not kept",
+                    message=f"phase heading {draft.heading!r} has no tasks and no gate; not kept",
                 )
             )
     phase_ids = assign_phase_ids([draft.explicit_id for draft in kept])
@@ -103,7 +104,9 @@ def _sections(
             if block.level <= 2:
                 boundaries.append(block.line)
             if found is not None:
-                current = PhaseDraft(found.explicit_id, found.title, block.line, block.level, True)
+                current = PhaseDraft(
+                    found.explicit_id, found.title, block.line, block.level, True, block.text
+                )
                 drafts.append(current)
                 continue
             if not labelled and block.level == section_level:

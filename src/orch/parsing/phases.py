@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 _PHASE = re.compile(
     r"^(?:(?P<pre>[^\s:]+)\s+)?(?i:phase|milestone|stage)"
-    r"(?:\s+(?P<id>\d+(?:\.\d+)*[a-z]?|[A-Za-z]|[IVX]+)(?=$|[\s:.,()\-\u2013\u2014])"
+    r"(?:\s+(?P<id>\d+(?:\.\d+)*[a-z]?|[A-Za-z]|[IVX]+)(?![A-Za-z0-9_])"
     r"|\s*(?=[:\-\u2013\u2014]))"
 )
 _LEADING_SEPARATOR = re.compile(r"^[\s:.\-\u2013\u2014]+")

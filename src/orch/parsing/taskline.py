@@ -115,7 +115,9 @@ def parse_task_line(text: str) -> TaskLine | None:
             break
         _apply_marker(line, marker.group(1) or marker.group(2))
         rest = rest[marker.end() :]
-    rest = rest[_SEPARATOR.match(rest).end() :]  # type: ignore[union-attr]
+    separator = _SEPARATOR.match(rest)
+    if separator is not None:
+        rest = rest[separator.end() :]
     trailing = _TRAILING.search(rest)
     if trailing and trailing.start() > 0:
         for label in _TRAILING_ONE.findall(trailing.group(0)):

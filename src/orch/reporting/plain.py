@@ -102,7 +102,8 @@ def task_heading(event: Event, state: RunState) -> tuple[str, str, str]:
 def task_agent(data: Mapping[str, Any]) -> str:
     """``shell`` or ``backend-developer via claude-code``, with attempt and re-run notes."""
     agent, adapter = data_str(data, "agent"), data_str(data, "adapter")
-    parts = [agent if not adapter or adapter == agent else f"{agent or '?'} via {adapter}"]
+    parts = [f"{agent} via {adapter}" if agent and adapter and adapter != agent
+             else agent or adapter]
     attempt = data_int(data, "attempt", 1)
     if attempt > 1:
         parts.append(f"attempt {attempt}")

@@ -7,7 +7,7 @@ Everything here is a pure function of a :class:`RunState`; times come from its t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -126,13 +126,13 @@ def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary
     phases = []
     for phase in state.phases:
         tasks = [state.tasks[t] for t in phase.tasks if t in state.tasks]
-        end = phase.ended or _last_end(tasks)
+        end = phase.ended or (state.updated if phase.started else None)
         phases.append(
             PhaseSummary(
                 id=phase.id,
                 title=phase.title,
                 total=len(tasks),
-                done=sum(1 for t in tasks if t.status is TaskStatus.DONE),
+                done=sum(1 for t in tasks if t.status == TaskStatus.DONE),
                 duration_s=seconds_between(phase.started, end),
                 gate_passed=phase.gate_passed,
             )
@@ -158,11 +158,6 @@ def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary
         estimates=estimates,
         error=state.error,
     )
-
-
-def _last_end(tasks: Iterable[TaskState]) -> str | None:
-    ends = [t.ended for t in tasks if t.ended]
-    return max(ends) if ends else None
 
 
 def next_step_hint(state: RunState) -> str | None:

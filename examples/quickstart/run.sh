@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the quickstart plan in a fresh git repository under a temp dir (or $1), then shows the
+# checkpoints, rolls back to phase 1, shows the state, undoes the rollback and resumes.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+work="${1:-$(mktemp -d "${TMPDIR:-/tmp}/orch-quickstart.XXXXXX")}"
+mkdir -p "$work"
+cp "$here/plan.md" "$work/plan.md"
+cd "$work"
+if [ ! -d .git ]; then
+  git init -q
+  git add plan.md
+  # A fresh machine may have no git identity: orch itself falls back to orch <orch@localhost>.
+  git -c user.name=orch -c user.email=orch@localhost commit -q -m "quickstart plan"
+fi
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+step orch run plan.md
+step orch checkpoints
+step orch rollback phase-1 --yes
+step orch status
+step git log --oneline
+step orch resume
+step orch checkpoints
+printf '\nThe quickstart project is in %s\n' "$work"

@@ -1,0 +1,115 @@
+"""The deterministic offline planner: pick a pattern from the goal, fill it from the tooling.
+
+Same goal, same project -> the same plan, byte for byte: nothing here reads a clock, a random
+source or an unsorted directory listing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from orch.domain.plan import Plan
+from orch.planning.builder import PlanBuilder
+from orch.planning.patterns import PATTERNS, Goal
+from orch.planning.tooling import Tooling
+
+PATTERN_WORDS: dict[str, tuple[str, ...]] = {
+    "bugfix": ("fix", "bug", "crash", "crashes", "broken", "regression", "fails", "failing",
+               "failure", "wrong", "incorrect", "defect", "hang", "hangs"),
+    "performance": ("performance", "faster", "speed", "slow", "slowness", "latency",
+                    "throughput", "optimise", "optimize", "optimisation", "optimization",
+                    "benchmark", "memory", "cpu", "perf", "bottleneck"),
+    "migration": ("migrate", "migrating", "migration", "upgrade", "porting", "convert",
+                  "switch", "transition", "replatform"),
+    "refactor": ("refactor", "refactoring", "restructure", "reorganise", "reorganize",
+                 "cleanup", "clean", "extract", "split", "decouple", "simplify", "modularise",
+                 "modularize", "tidy", "rename", "untangle"),
+}
+TIE_ORDER = ("bugfix", "performance", "migration", "refactor", "feature")
+"""Which pattern wins a tie in keyword hits: the more specific intent first."""
+
+STOP_WORDS = frozenset(
+    "a an the and or of for to in on at by with from into onto as is are be it its this that "
+    "we our my so when while which make makes making add adds adding implement implementing "
+    "build create support new feature fix fixes fixing bug refactor refactoring migrate "
+    "migrating migration improve improving speed up faster optimise optimize performance "
+    "please should must can via using use crash crashes broken wrong error errors fails "
+    "failing when where after before whenever up".split()
+)
+_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)+[\w.-]+|[\w-]+\.(?:py|js|ts|tsx|jsx|rs|go|rb|"
+                   r"java|kt|c|h|cpp|cs|php|sql|sh|toml|json|yaml|yml|md))(?![\w/])")
+
+
+def choose_pattern(goal: str) -> str:
+    """The pattern name for ``goal``: the one with most keyword hits, ``feature`` by default."""
+    words = re.findall(r"[a-z]+", goal.lower())
+    scores = {name: sum(word in keywords for word in words)
+              for name, keywords in PATTERN_WORDS.items()}
+    scores["feature"] = 0
+    best = max(scores.values())
+    if best == 0:
+        return "feature"
+    return next(name for name in TIE_ORDER if scores[name] == best)
+
+
+def parse_goal(text: str) -> Goal:
+    """Derive the subject, file-name stem, slug and named paths from the goal text."""
+    cleaned = " ".join(text.split())
+    paths = tuple(dict.fromkeys(match.group(1).rstrip(".") for match in _PATH.finditer(cleaned)))
+    words = re.findall(r"[A-Za-z][A-Za-z0-9]*", _PATH.sub(" ", cleaned))
+    content = [word for word in words if word.lower() not in STOP_WORDS]
+    picked = content[:3] or words[:3] or ["change"]
+    subject = " ".join(picked)
+    stem = "_".join(word.lower() for word in picked)
+    if paths:
+        subject = " and ".join(paths[:3])
+        stem = re.sub(r"[^0-9a-z]+", "_", paths[0].rsplit("/", 1)[-1].split(".")[0].lower())
+    slug = slugify(cleaned)
+    return Goal(text=cleaned, subject=subject, stem=stem, slug=slug, paths=paths)
+
+
+def slugify(text: str, max_words: int = 6) -> str:
+    """``Add a user-profile API!`` -> ``add-a-user-profile-api``; ``plan`` when nothing is left."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words[:max_words]) or "plan"
+
+
+def draft_offline(
+    goal_text: str,
+    tooling: Tooling,
+    *,
+    roles: Iterable[str] = (),
+    default_agent: str | None = None,
+    pattern: str | None = None,
+) -> Plan:
+    """A complete plan for ``goal_text``; ``pattern`` overrides :func:`choose_pattern`."""
+    name = pattern or choose_pattern(goal_text)
+    description, build = PATTERNS[name]
+    goal = parse_goal(goal_text)
+    title = goal.text.rstrip(".") or "Plan"
+    builder = PlanBuilder(title=title[:1].upper() + title[1:])
+    builder.goal = (
+        f"{goal.text}\n\nPattern: {description}. Drafted offline by `orch plan` from the "
+        f"project's tooling ({', '.join(tooling.languages)}; tests: `{tooling.test_command}`)."
+    )
+    builder.assumptions.extend(tooling.notes)
+    builder.assumptions.append(f"The whole test suite runs with `{tooling.test_command}` and "
+                               "passes before this plan starts.")
+    build(builder, tooling, goal)
+    builder.questions.extend(_questions(name, goal))
+    builder.risks.append("An offline plan is a template filled from the goal's words: read "
+                         "every task and adjust names and files before running it.")
+    return builder.build(roles=roles, default_agent=default_agent)
+
+
+def _questions(pattern: str, goal: Goal) -> list[str]:
+    common = f"What is explicitly out of scope for \u201c{goal.text}\u201d?"
+    specific = {
+        "feature": "Who calls the new API, and which existing endpoints must stay compatible?",
+        "bugfix": "Which versions are affected, and does the fix need a backport?",
+        "refactor": "Which public names must stay importable for outside callers?",
+        "migration": "How long may the switch take, and who decides to roll back?",
+        "performance": "What target (latency, throughput, memory) counts as done?",
+    }[pattern]
+    return [common, specific]
