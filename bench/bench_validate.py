@@ -90,8 +90,10 @@ def main() -> None:
             wall = time_subprocess(plan, args.runs)
             parse = time_in_process(text, args.runs)
             figures[size] = (wall, parse)
-            print(f"{size:>6} tasks: orch validate {wall:.3f} s wall (median of {args.runs}), "
-                  f"in-process parse+check+order {parse:.3f} s")
+            print(
+                f"{size:>6} tasks: orch validate {wall:.3f} s wall (median of {args.runs}), "
+                f"in-process parse+check+order {parse:.3f} s"
+            )
     wall_ratio = figures[10_000][0] / figures[1_000][0]
     parse_ratio = figures[10_000][1] / figures[1_000][1]
     print(f"10k/1k ratio: wall {wall_ratio:.1f}x, in-process {parse_ratio:.1f}x")

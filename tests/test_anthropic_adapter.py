@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fakes.anthropic_server import FakeAnthropic, Failure, text, tool
-from fakes.contexts import make_context
 
+from fakes.anthropic_server import FakeAnthropic, text, tool
+from fakes.contexts import make_context
 from orch.adapters.anthropic_loop import AnthropicAdapter
 from orch.adapters.base import AgentStatus, Budget, Handoff, Role
 

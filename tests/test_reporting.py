@@ -210,7 +210,7 @@ def test_format_rows_pads_columns() -> None:
          " (or `orch resume --skip T003`)"),
         (RunStatus.FAILED, {}, "fix the cause of the failure, then run `orch resume`"),
         (RunStatus.BUDGET_EXCEEDED, {"T003": TaskStatus.BUDGET_EXCEEDED},
-         "raise the cost limit (--max-cost), then run `orch resume --retry-failed`"),
+         "raise the cost limit and continue: `orch resume --max-cost USD`"),
     ],
 )
 def test_next_step_hint(state: RunStatus, statuses: dict[str, TaskStatus],

@@ -125,7 +125,7 @@ def test_budget_exceeded() -> None:
     ]
     assert "tokens 50,000 in / 4,000 out" in lines[7]
     assert lines[-1] == (
-        "Next: raise the cost limit (--max-cost), then run `orch resume --retry-failed`"
+        "Next: raise the cost limit and continue: `orch resume --max-cost USD`"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from orch.domain.state import RunState
@@ -142,3 +143,28 @@ def test_status_view_of_an_empty_run() -> None:
     assert short_time(None) == "-" and short_time("2026-01-02T03:04:05.123Z") == (
         "2026-01-02 03:04:05"
     )
+
+
+def test_status_view_of_a_big_run_lists_only_tasks_needing_attention() -> None:
+    plan = [(str(p), f"Phase {p}", [(f"T{p}{i:04d}", f"task {i}") for i in range(1000)])
+            for p in (1, 2, 3)]
+    sim = Sim([], plan=plan)
+    for task_id in list(sim.state.tasks)[:1500]:
+        sim.ev("task_started", task=task_id, attempt=1)
+        sim.ev("task_finished", task=task_id, status="done", duration_s=0.1)
+    sim.ev("task_started", task="T20500", attempt=1)
+    sim.ev("task_finished", task="T20500", status="failed", error="exit 3", duration_s=1)
+    out = io.StringIO()
+    render_status(sim.state, Console(file=out, width=120, force_terminal=False))
+    text = out.getvalue()
+    assert " 2     │ Phase 2 │  500/1000 │" in text
+    assert "Tasks needing attention" in text and "T20500" in text and "exit 3" in text
+    assert "T10001" not in text
+    assert "2,999 more tasks not listed; `orch status --json` lists them all" in text
+
+
+def test_render_status_defaults_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    sim = Sim([])
+    happy_run(sim)
+    render_status(sim.state)
+    assert "Run 20260102-030405-abcd · plan.md · completed" in capsys.readouterr().out

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from orch.secrets import Redactor
+from orch.secrets import Redactor, default_redactor
 
 TAIL_LINES = 40
 _ACTIVE: set[subprocess.Popen[bytes]] = set()
@@ -74,10 +74,10 @@ def run_argv(
     On timeout or interruption the whole process group is killed, so no grandchild outlives the
     task. Output is redacted before it reaches the log or the returned tail.
     """
-    redact = redactor or Redactor()
+    redact = redactor or default_redactor()
     shown = display or " ".join(argv)
     started = time.monotonic()
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, **env} if env else None
     log = open(log_path, "ab") if log_path is not None else None  # noqa: SIM115
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     pending = b""

@@ -69,3 +69,14 @@ def is_secret_file(path: str) -> bool:
     if name.startswith(("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")):
         return not name.endswith(".pub")
     return name.endswith(_SECRET_FILE_SUFFIXES)
+
+
+_DEFAULT: Redactor | None = None
+
+
+def default_redactor() -> Redactor:
+    """The process-wide redactor over this process's environment (built once)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Redactor()
+    return _DEFAULT

@@ -9,6 +9,7 @@ at once. The total time spent waiting is capped, then the call fails with :class
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
@@ -52,17 +53,15 @@ class RetryPolicy:
                                  ("ORCH_RETRY_MAX_TOTAL", "max_total_s", float)):
             raw = os.environ.get(name)
             if raw:
-                try:
+                with contextlib.suppress(ValueError):
                     setattr(policy, attr, kind(raw))
-                except ValueError:
-                    pass
         return policy
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """How long to wait before retry number ``attempt`` (1-based)."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_delay)
-        backoff = self.base_delay * (2 ** (attempt - 1))
+        backoff: float = self.base_delay * 2.0 ** (attempt - 1)
         return min(backoff * (0.75 + random.random() / 2), self.max_delay)
 
 
@@ -110,12 +109,14 @@ def create_message(client: anthropic.Anthropic, request: dict[str, Any], *, stre
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         if not stream:
-            return client.messages.create(**request)
+            message: Message = client.messages.create(**request)
+            return message
         with client.messages.stream(**request) as events:
             for _event in events:
                 if cancel():
                     raise Cancelled()
-            return events.get_final_message()
+            final: Message = events.get_final_message()
+            return final
 
 
 def call_with_retries(

@@ -9,6 +9,7 @@ would be passed the attempt ends ``budget_exceeded`` without calling.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import time
@@ -191,8 +192,8 @@ class _Attempt:
             {"role": "user", "content": [{"type": "text", "text": task_prompt(self.context)}]}]
         self.log.section(f"anthropic · model {self.model} · "
                          f"{'streaming' if self.streaming else 'plain'} requests")
-        self.log.section("system prompt", system[0]["text"])
-        self.log.section("task prompt", messages[0]["content"][0]["text"])
+        self.log.section("system prompt", system_prefix(self.context))
+        self.log.section("task prompt", task_prompt(self.context))
         final_text = ""
         while True:
             if self._cancelled():
@@ -206,8 +207,8 @@ class _Attempt:
             if deadline is not None:
                 request["timeout"] = max(1.0, deadline - time.monotonic())
             response = call_with_retries(
-                lambda: create_message(client, request, stream=self.streaming,
-                                       cancel=self._cancelled),
+                functools.partial(create_message, client, request, stream=self.streaming,
+                                  cancel=self._cancelled),
                 self.policy, cancel=self._cancelled, sleep=self.sleep, deadline=deadline,
                 note=lambda text: self.log.section("api retry", text))
             self.turns += 1

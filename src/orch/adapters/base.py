@@ -76,6 +76,8 @@ class Role(BaseModel):
     max_cost_usd: float | None = None
     max_tokens: int | None = None
     max_turns: int | None = None
+    source: str = ""
+    """Where the role was defined: ``config``, ``.claude/agents/NAME.md``, ``adapter``."""
 
 
 class Budget(BaseModel):

@@ -14,6 +14,12 @@ ENTRY_POINT_GROUP = "orch.adapters"
 _BUILTIN_FALLBACK = {
     "shell": "orch.adapters.shell:ShellAdapter",
     "fake": "orch.adapters.fake:FakeAdapter",
+    "anthropic": "orch.adapters.anthropic_loop:AnthropicAdapter",
+    "claude-code": "orch.adapters.claude_code:ClaudeCodeAdapter",
+    "codex": "orch.adapters.codex:CodexAdapter",
+    "gemini": "orch.adapters.gemini:GeminiAdapter",
+    "aider": "orch.adapters.aider:AiderAdapter",
+    "manual": "orch.adapters.manual:ManualAdapter",
 }
 """Used only when orch runs from a source tree without installed metadata."""
 

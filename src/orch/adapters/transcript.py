@@ -30,7 +30,8 @@ class Transcript:
         """Append ``--- title ---`` and ``body`` cut to ``limit`` characters."""
         if len(body) > limit:
             body = body[:limit] + f"\n[… {len(body) - limit} more characters not logged]"
-        self.write(f"--- {title} ---\n{body}{'' if body.endswith(chr(10)) or not body else chr(10)}")
+        end = "" if body.endswith("\n") or not body else "\n"
+        self.write(f"--- {title} ---\n{body}{end}")
 
     def json(self, title: str, value: Any, limit: int = MAX_LOGGED_CHARS) -> None:
         """Append ``value`` as indented JSON under ``title``."""

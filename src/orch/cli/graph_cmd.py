@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +15,7 @@ from orch.cli.validate_cmd import PlanArgument, check, print_diagnostics
 from orch.errors import PlanError
 
 
-class GraphFormat(str, Enum):
+class GraphFormat(StrEnum):
     """Output formats of ``orch graph``."""
 
     text = "text"
@@ -33,7 +33,9 @@ def register(app: typer.Typer) -> None:
     app.command("graph")(command)
 
 
-def command(ctx: typer.Context, plan: PlanArgument, format: FormatOption = GraphFormat.text) -> None:
+def command(
+    ctx: typer.Context, plan: PlanArgument, format: FormatOption = GraphFormat.text
+) -> None:
     """Show a plan's execution order and dependencies (text, Mermaid, Graphviz dot or JSON)."""
     with cli_errors(ctx):
         result = check(Path(plan), strict=False, review=False)
@@ -50,7 +52,7 @@ def command(ctx: typer.Context, plan: PlanArgument, format: FormatOption = Graph
         elif format is GraphFormat.dot:
             sys.stdout.write(render.render_dot(result.plan))
         elif format is GraphFormat.json:
-            json.dump(render.graph_data(result.plan, order), sys.stdout, ensure_ascii=False)
-            sys.stdout.write("\n")
+            data = render.graph_data(result.plan, order)
+            sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         else:
             sys.stdout.write(render.render_text(result.plan, order))

@@ -1,18 +1,101 @@
-"""`orch plan`: Draft a phased, verifiable plan for a goal."""
+"""`orch plan`: draft a phased, verifiable plan for a goal, with a model or offline.
+
+Exit codes: ``0`` plan written · ``1`` the model's plan still did not validate after the repair
+rounds (the draft and its errors are saved beside the target) or the model call failed ·
+``2`` invalid input (no goal, missing spec, unknown ``--agent`` role, bad config) · ``3`` the
+target exists and ``--force`` was not given (refused: it could hold someone's work).
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from orch.cli.common import cli_errors
-from orch.errors import OrchError
+from orch.cli.common import cli_errors, cli_state, warn_line
+from orch.errors import UsageError
+
+GoalArgument = Annotated[
+    str | None,
+    typer.Argument(help="What the plan should achieve, in a sentence.", show_default=False),
+]
+FromOption = Annotated[
+    Path | None,
+    typer.Option("--from", help="A spec-kit spec.md: one phase per user story, by priority.",
+                 exists=False, dir_okay=False, show_default=False),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Where to write the plan. Default: "
+                 ".specify/plans/<slug>.md, or tasks.md beside the spec with --from.",
+                 dir_okay=False, show_default=False),
+]
+AgentOption = Annotated[
+    str | None,
+    typer.Option("--agent", help="Role for tasks no other role fits; its model drafts the plan.",
+                 show_default=False),
+]
+OfflineOption = Annotated[
+    bool, typer.Option("--offline", help="Draft without a model (deterministic patterns).")
+]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing plan file.")]
 
 
 def register(app: typer.Typer) -> None:
     app.command("plan")(command)
 
 
-def command(ctx: typer.Context) -> None:
-    """Draft a phased, verifiable plan for a goal."""
+def command(
+    ctx: typer.Context,
+    goal: GoalArgument = None,
+    from_file: FromOption = None,
+    output: OutputOption = None,
+    agent: AgentOption = None,
+    offline: OfflineOption = False,
+    force: ForceOption = False,
+) -> None:
+    """Draft a phased, verifiable plan for GOAL (or a spec-kit spec with --from).
+
+    Uses the Anthropic API when ANTHROPIC_API_KEY is set and --offline is not given; otherwise
+    a deterministic offline planner. Never writes a plan that `orch validate` rejects, and never
+    replaces an existing file without --force.
+    """
     with cli_errors(ctx):
-        raise OrchError("`orch plan` is not implemented yet")
+        from orch.planning.session import PlanRequest, run_plan
+
+        project_dir = cli_state(ctx).project_dir
+        if not (goal and goal.strip()) and from_file is None:
+            raise UsageError("a goal is required",
+                             hint='orch plan "Add CSV export to reports" (or --from spec.md)')
+        request = PlanRequest(
+            project_dir=project_dir,
+            goal=(goal or "").strip(),
+            spec_path=_resolve(from_file) if from_file else None,
+            target=_resolve(output) if output else None,
+            agent=agent,
+            offline=offline,
+            force=force,
+        )
+        report = run_plan(request, notice=warn_line)
+        cwd = Path.cwd()
+        shown = _shown(report.target, cwd)
+        print(f"wrote {shown} ({report.how})")
+        for line in report.summary:
+            print(line)
+        print(f"preview: orch run --dry-run {shown}")
+        print(f"run it:  orch run {shown}")
+        for line in report.warnings:
+            print(f"warning: {line}", file=sys.stderr)
+
+
+def _resolve(path: Path) -> Path:
+    return path if path.is_absolute() else (Path.cwd() / path)
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -101,8 +101,7 @@ def command(
 
             summary = plan_summary(result, execution_order(result.plan))
             summary["source"] = source
-            json.dump(summary, sys.stdout, ensure_ascii=False)
-            sys.stdout.write("\n")
+            sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
         else:
             _human(result, source)
             print_diagnostics(result, source)

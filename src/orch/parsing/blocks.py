@@ -59,7 +59,8 @@ Block = Heading | Paragraph | Fence | Item
 def _parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark").enable("table")
+    # Only block structure matters: inline parsing (the costliest pass) is switched off.
+    return MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"])
 
 
 _SKIP_CLOSE = {"table_open": "table_close"}

@@ -9,6 +9,8 @@ dependency ranges. Graph checks (unknown IDs, cycles, later phases) live in
 
 from __future__ import annotations
 
+import gc
+
 from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, Task
 from orch.parsing.blocks import Block, Heading, Item, walk
 from orch.parsing.drafts import PhaseDraft, TaskDraft
@@ -25,12 +27,17 @@ def parse_plan(text: str, source: str = "<plan>", *, strict: bool = False) -> Pa
     Every problem is a :class:`Diagnostic` in ``errors`` or ``warnings``. With ``strict``,
     duplicate task IDs are errors instead of warnings.
     """
+    collecting = gc.isenabled()
+    gc.disable()  # tens of thousands of short-lived, acyclic objects: collection only costs time
     try:
         return _parse(text, source, strict)
     except Exception as exc:  # noqa: BLE001 - the parser's promise is to never raise
         message = f"internal parser error: {exc.__class__.__name__}: {exc}"
         error = Diagnostic(line=1, message=message, hint="this is a bug in orch; please report it")
         return ParseResult(plan=Plan(source=source), errors=[error])
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _parse(text: str, source: str, strict: bool) -> ParseResult:
@@ -145,11 +152,11 @@ def _phase(phase_id: str, draft: PhaseDraft, depends: dict[int, list[str]]) -> P
         gates=draft.gates,
         agent=draft.agent,
         description=description,
-        tasks=[_task(task, phase_id, depends[id(task)]) for task in draft.tasks],
+        tasks=[_task(task, phase_id, depends[id(task)], draft.agent) for task in draft.tasks],
     )
 
 
-def _task(draft: TaskDraft, phase_id: str, depends_on: list[str]) -> Task:
+def _task(draft: TaskDraft, phase_id: str, depends_on: list[str], agent: str | None) -> Task:
     return Task.model_construct(
         id=draft.task_id or f"line{draft.line}",
         title=draft.title,
@@ -160,7 +167,7 @@ def _task(draft: TaskDraft, phase_id: str, depends_on: list[str]) -> Task:
         parallel=draft.parallel,
         story=draft.story,
         labels=draft.labels,
-        agent=draft.agent,
+        agent=draft.agent or agent,
         verify=draft.verify,
         files=draft.files,
         timeout_s=draft.timeout_s,

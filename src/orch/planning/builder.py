@@ -99,9 +99,10 @@ def assign_roles(
 ) -> None:
     """Give each task without a fenced shell block the configured role matching its kind.
 
-    A role matches a kind when a word of its name starts with one of :data:`ROLE_HINTS`'; with no match
-    the task gets ``default_agent`` (``--agent``), or no ``agent:`` at all so orch's default
-    agent runs it. Only names from ``roles`` (or ``default_agent``) are ever written.
+    A role matches a kind when a word of its name starts with one of the kind's
+    :data:`ROLE_HINTS`; with no match the task gets ``default_agent`` (``--agent``), or no
+    ``agent:`` at all so orch's default agent runs it. Only names from ``roles`` (or
+    ``default_agent``) are ever written.
     """
     for phase in phases:
         for task in phase.tasks:

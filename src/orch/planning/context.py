@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orch.adapters.context import conventions_text
+from orch.config import OrchConfig
 from orch.planning.tooling import Tooling, detect_tooling
 
 MAX_TREE_ENTRIES = 200
@@ -25,6 +26,7 @@ SKIP_DIRS = frozenset({
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", "dist", "build", "target",
     ".idea", ".vscode", "coverage", ".next", ".cache", "vendor",
 })
+CONFIG_PATH = Path(".specify") / "orch" / "config.yaml"
 README_NAMES = ("README.md", "README.rst", "README.txt", "README")
 
 
@@ -140,6 +142,28 @@ def claude_agent_roles(project_dir: Path) -> dict[str, str]:
         name = fields.get("name", "").strip().strip("\"'") or path.stem
         found[name] = fields.get("description", "").strip().strip("\"'")
     return found
+
+
+def configured_roles(project_dir: Path, config: OrchConfig) -> dict[str, str]:
+    """Roles a plan may name besides the built-in adapters: config ``agents:`` and
+    ``.claude/agents/*.md`` subagents, name -> description."""
+    roles = claude_agent_roles(project_dir)
+    roles.update({name: role.description for name, role in config.agents.items()})
+    return roles
+
+
+def known_role_names(project_dir: Path) -> set[str] | None:
+    """Every name a task's ``agent:`` may use here: configured roles, Claude Code subagents and
+    built-in adapters. ``None`` when the config cannot be read (the role check is skipped)."""
+    from orch.adapters.roles import BUILTIN_ADAPTERS
+    from orch.config import load_config
+    from orch.errors import ConfigError
+
+    try:
+        config = load_config(project_dir / CONFIG_PATH)
+    except ConfigError:
+        return None
+    return set(configured_roles(project_dir, config)) | set(BUILTIN_ADAPTERS)
 
 
 def _readme(project_dir: Path) -> str:

@@ -29,14 +29,15 @@ PATTERN_WORDS: dict[str, tuple[str, ...]] = {
 TIE_ORDER = ("bugfix", "performance", "migration", "refactor", "feature")
 """Which pattern wins a tie in keyword hits: the more specific intent first."""
 
-STOP_WORDS = frozenset(
+_STOP_TEXT = (
     "a an the and or of for to in on at by with from into onto as is are be it its this that "
     "we our my so when while which make makes making add adds adding implement implementing "
     "build create support new feature fix fixes fixing bug refactor refactoring migrate "
     "migrating migration improve improving speed up faster optimise optimize performance "
     "please should must can via using use crash crashes broken wrong error errors fails "
-    "failing when where after before whenever up".split()
+    "failing when where after before whenever up"
 )
+STOP_WORDS = frozenset(_STOP_TEXT.split())
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)+[\w.-]+|[\w-]+\.(?:py|js|ts|tsx|jsx|rs|go|rb|"
                    r"java|kt|c|h|cpp|cs|php|sql|sh|toml|json|yaml|yml|md))(?![\w/])")
 
@@ -89,8 +90,9 @@ def draft_offline(
     goal = parse_goal(goal_text)
     title = goal.text.rstrip(".") or "Plan"
     builder = PlanBuilder(title=title[:1].upper() + title[1:])
+    prose = f"\\{goal.text}" if goal.text[:1] in "#>*+-=|" else goal.text
     builder.goal = (
-        f"{goal.text}\n\nPattern: {description}. Drafted offline by `orch plan` from the "
+        f"{prose}\n\nPattern: {description}. Drafted offline by `orch plan` from the "
         f"project's tooling ({', '.join(tooling.languages)}; tests: `{tooling.test_command}`)."
     )
     builder.assumptions.extend(tooling.notes)

@@ -191,10 +191,11 @@ def performance(b: PlanBuilder, t: Tooling, g: Goal) -> None:
     compare = t.bench(bench, "--compare", baseline)
     b.phase("Baseline", "A repeatable benchmark and a recorded baseline to compare against.",
             [t.test(), f"test -s {baseline}"])
-    first = b.task(f"Write a repeatable benchmark for {g.subject}: `--out FILE` writes JSON "
-                   "results, `--compare FILE` exits 1 when slower than FILE by more than 5%",
-                   files=[bench], verify=[t.bench(bench, "--out", "/tmp/orch-bench-check.json")],
-                   kind="test", estimate="45m")
+    first = b.task(f"Write a repeatable benchmark for {g.subject}", files=[bench],
+                   verify=[t.bench(bench, "--out", "/tmp/orch-bench-check.json")],
+                   kind="test", estimate="45m",
+                   acceptance=["`--out FILE` writes the results as JSON",
+                               "`--compare FILE` exits 1 when more than 5% slower than FILE"])
     b.task("Record the baseline", files=[baseline], verify=[f"test -s {baseline}"],
            depends=[first], commands=[t.bench(bench, "--out", baseline)], estimate="5m")
     notes = f"docs/perf/{g.slug}.md"

@@ -30,8 +30,10 @@ def render_phase(phase: Phase, number: int) -> str:
     """One phase: heading, description, ``**Agent**``, ``**Gate**`` lines, then its tasks."""
     label = phase.id or str(number)
     blocks = [f"## Phase {label}: {_one_line(phase.title)}"]
-    if phase.description.strip():
-        blocks.append(phase.description.strip())
+    description = phase.description.strip()
+    if description:
+        blocks.append(description if description.startswith("**") else
+                      f"**Purpose**: {description}")
     if phase.agent:
         blocks.append(f"**Agent**: {phase.agent}")
     blocks.extend(f"**Gate**: {code_span(gate)}" for gate in phase.gates)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from orch.domain.plan import Plan
 from orch.planning.builder import PlanBuilder
-from orch.planning.offline import slugify
+from orch.planning.offline import parse_goal, slugify
 from orch.planning.tooling import Tooling
 
 _STORY = re.compile(
@@ -146,7 +146,7 @@ def plan_from_spec(
                 + (f"\n\n**Independent Test**: {story.independent_test}"
                    if story.independent_test else ""),
                 [t.test()])
-        name = slugify(story.title, max_words=3).replace("-", "_")
+        name = parse_goal(story.title).stem
         test = t.test_file(f"us{story.number}_{name}")
         code = t.source_file(f"us{story.number}_{name}")
         tests_id = b.task(f"Write acceptance tests for User Story {story.number} from its "
@@ -216,8 +216,10 @@ def _prose_lines(text: str) -> list[str | None]:
 
 
 def _plain(text: str) -> str:
+    """Prose without bold markers or emoji; a ``(depends on`` / ``(after`` phrase is defused
+    so that it cannot read as a task dependency once the text is part of a task line."""
     cleaned = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
-    cleaned = cleaned.replace("`", "").replace("(", "\u2013 ").replace(")", "")
+    cleaned = re.sub(r"\((\s*(?:depends|after)\b)", r"- \1", cleaned, flags=re.IGNORECASE)
     cleaned = re.sub(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", "", cleaned)
     return " ".join(cleaned.split())
 

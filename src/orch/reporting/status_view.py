@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -12,6 +14,7 @@ from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
     next_step_hint,
+    phases_table,
     summarize,
     task_duration,
     totals_line,
@@ -35,6 +38,12 @@ RUN_STYLES: dict[RunStatus, str] = {
     RunStatus.RUNNING: "cyan",
 }
 ERROR_WIDTH = 80
+MAX_ROWS = 200
+"""Above this many tasks the view lists only the ones that need attention (rich tables are slow)."""
+NOTABLE: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.FAILED, TaskStatus.BLOCKED, TaskStatus.BUDGET_EXCEEDED, TaskStatus.RUNNING,
+     TaskStatus.VERIFYING}
+)
 
 
 def short_time(ts: str | None) -> str:
@@ -62,16 +71,31 @@ def _task_cells(task: TaskState) -> list[str | Text]:
     ]
 
 
-def tasks_table(state: RunState) -> Table:
-    """One row per task in run order: status, attempts, start, time, cost, error."""
-    table = Table(title="Tasks", title_justify="left", show_edge=False)
+def tasks_table(state: RunState, tasks: Iterable[TaskState] | None = None,
+                title: str = "Tasks") -> Table:
+    """One row per task (default: all, in run order): status, attempts, start, time, cost, error."""
+    table = Table(title=title, title_justify="left", show_edge=False)
     for header in ("Task", "Phase", "Status", "Att.", "Started", "Time", "Cost", "Error"):
         right = header in ("Att.", "Time", "Cost")
         table.add_column(header, justify="right" if right else "left",
                          overflow="fold" if header == "Error" else "ellipsis")
-    for task in state.tasks.values():
+    for task in state.tasks.values() if tasks is None else tasks:
         table.add_row(*_task_cells(task))
     return table
+
+
+def _task_section(state: RunState, max_rows: int | None) -> list[Text | Table]:
+    if max_rows is None or len(state.tasks) <= max_rows:
+        return [tasks_table(state)]
+    notable = [t for t in state.tasks.values() if t.status in NOTABLE or t.error]
+    shown = notable[:max_rows]
+    parts: list[Text | Table] = [phases_table(summarize(state))]
+    if shown:
+        parts += [Text(""), tasks_table(state, shown, title="Tasks needing attention")]
+    hidden = len(state.tasks) - len(shown)
+    parts.append(Text(f"{hidden:,} more tasks not listed; `orch status --json` lists them all",
+                      style="dim"))
+    return parts
 
 
 def checkpoints_table(state: RunState) -> Table:
@@ -85,8 +109,12 @@ def checkpoints_table(state: RunState) -> Table:
     return table
 
 
-def status_renderable(state: RunState) -> Group:
-    """Header, tasks table, checkpoints (when any), totals and the next-step hint."""
+def status_renderable(state: RunState, *, max_rows: int | None = MAX_ROWS) -> Group:
+    """Header, tasks, checkpoints (when any), totals and the next-step hint.
+
+    Runs with more than ``max_rows`` tasks show the phases and only the tasks that need
+    attention (failed, blocked, over budget, running, or with an error); ``None`` lists all.
+    """
     summary = summarize(state)
     header = Text.assemble(
         ("Run ", "bold"), (state.run_id, "bold"), f" · {state.plan_path} · ",
@@ -96,7 +124,7 @@ def status_renderable(state: RunState) -> Group:
     parts: list[Text | Table] = [header]
     if state.error:
         parts.append(Text(f"error: {state.error}", style="red"))
-    parts += [Text(""), tasks_table(state)]
+    parts += [Text(""), *_task_section(state, max_rows)]
     if state.checkpoints:
         parts += [Text(""), checkpoints_table(state)]
     parts += [Text(""), Text(totals_line(summary), style="bold")]
@@ -106,6 +134,11 @@ def status_renderable(state: RunState) -> Group:
     return Group(*parts)
 
 
-def render_status(state: RunState, console: Console) -> None:
-    """Print ``orch status`` human output for ``state`` on ``console``."""
-    console.print(status_renderable(state))
+def render_status(
+    state: RunState, console: Console | None = None, *, max_rows: int | None = MAX_ROWS
+) -> None:
+    """Print ``orch status`` output for ``state`` on ``console`` (default: a stdout Console).
+
+    Rich decides colour itself: none when stdout is not a terminal or ``NO_COLOR`` is set.
+    """
+    (console or Console()).print(status_renderable(state, max_rows=max_rows))

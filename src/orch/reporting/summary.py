@@ -166,7 +166,7 @@ def next_step_hint(state: RunState) -> str | None:
     if state.state is RunStatus.COMPLETED:
         return None
     if state.state is RunStatus.BUDGET_EXCEEDED:
-        return "raise the cost limit (--max-cost), then run `orch resume --retry-failed`"
+        return "raise the cost limit and continue: `orch resume --max-cost USD`"
     if state.state is RunStatus.FAILED and halted:
         return (
             f"fix the cause of {', '.join(halted[:3])}{' …' if len(halted) > 3 else ''} failing,"
@@ -228,16 +228,21 @@ def summary_lines(summary: RunSummary) -> list[str]:
     return lines
 
 
+def phases_table(summary: RunSummary) -> Table:
+    """Per-phase done count, time and gate as a rich table."""
+    table = Table(title="Phases", title_justify="left", show_edge=False)
+    for header in _PHASE_HEADERS:
+        table.add_column(header, justify="right" if header in ("Done", "Time") else "left")
+    for phase in summary.phases:
+        table.add_row(*_phase_cells(phase))
+    return table
+
+
 def summary_tables(summary: RunSummary) -> list[Table | Text]:
     """The summary as rich renderables: totals line, phase table, estimates table."""
     out: list[Table | Text] = [Text(totals_line(summary), style="bold")]
     if summary.phases:
-        table = Table(title="Phases", title_justify="left", show_edge=False)
-        for header in _PHASE_HEADERS:
-            table.add_column(header, justify="right" if header in ("Done", "Time") else "left")
-        for phase in summary.phases:
-            table.add_row(*_phase_cells(phase))
-        out.append(table)
+        out.append(phases_table(summary))
     if summary.estimates:
         table = Table(title="Actual vs estimate", title_justify="left", show_edge=False)
         for header in _ESTIMATE_HEADERS:

@@ -81,7 +81,7 @@ class Runner:
         phase: str | None = None,
         data: dict[str, object] | None = None,
     ) -> None:
-        event = self.recorder.record(type_, task=task, phase=phase, data=data)
+        event = self.recorder.record(type_, task=task, phase=phase, data=data, sync=False)
         self.reporter.emit(event, self.state)
 
     def _finish(self, status: RunStatus, error: str | None = None) -> RunStatus:
@@ -89,7 +89,7 @@ class Runner:
         if error:
             data["error"] = error
         self._record("run_state", data=data)
-        self.recorder.snapshot()
+        self.recorder.snapshot()  # syncs the journal first
         self.reporter.close(self.state)
         return status
 
@@ -140,6 +140,7 @@ class Runner:
         if phase.gates:
             self._record("phase_gate", phase=phase.id, data={"commands": phase.gates})
             log_path = self.recorder.layout.task_log(self.state.run_id, f"gate-{phase.id}")
+            self.recorder.barrier()
             gate = run_checks(
                 phase.gates, cwd=self.project_dir, log_path=log_path, timeout_s=self._timeout(None)
             )
@@ -167,6 +168,7 @@ class Runner:
             return
         if any(cp.phase == phase_state.id and cp.kind == "phase" for cp in self.state.checkpoints):
             return
+        self.recorder.barrier()
         checkpoint = self.hook.on_phase_end(self.state, phase_state)
         if checkpoint is not None:
             self._record("checkpoint_created", phase=phase_state.id, data=checkpoint.model_dump())
@@ -289,6 +291,7 @@ class Runner:
                     task=task_id,
                     data={"status": TaskStatus.PENDING.value, "reason": "retry"},
                 )
+                self.recorder.barrier()
                 self._sleep(delay)
                 feedback = _retry_feedback(outcome)
                 continue
@@ -318,7 +321,9 @@ class Runner:
         feedback: str | None,
     ) -> AgentResult:
         adapter = get_adapter(role.adapter)
-        context = AgentContext(
+        self.recorder.barrier()
+        # Built from already-validated models: skip re-validation on the hot path.
+        context = AgentContext.model_construct(
             task=task,
             phase=phase,
             plan_title=self.plan.title,
@@ -348,6 +353,7 @@ class Runner:
             return CheckOutcome(ok=True)
         self._record("task_verifying", task=task.id, data={"commands": task.verify})
         _append_log(log_path, "\n--- orch verification ---\n")
+        self.recorder.barrier()
         outcome = run_checks(
             task.verify, cwd=self.project_dir, log_path=log_path, timeout_s=self._timeout(task)
         )
@@ -359,6 +365,7 @@ class Runner:
         if self.marker is not None:
             self.marker.mark(task, PlanMark.DONE)
         if self.state.options.commit == "task":
+            self.recorder.barrier()
             checkpoint = self.hook.on_task_end(self.state, self.state.tasks[task.id])
             if checkpoint is not None:
                 self._record(
@@ -469,8 +476,8 @@ class Runner:
 
 
 def _append_log(log_path: Path, text: str) -> None:
-    with open(log_path, "a", encoding="utf-8") as log:
-        log.write(text)
+    with open(log_path, "ab") as log:
+        log.write(text.encode())
 
 
 def _retry_feedback(outcome: CheckOutcome) -> str:

@@ -22,17 +22,27 @@ class Journal:
         self.durable = durable
         created = not path.exists()
         self._handle: IO[bytes] = open(path, "ab")  # noqa: SIM115 - held for the run
+        self._unsynced = False
         if created and durable:
             fsync_dir(path.parent)
 
-    def append(self, event: Event) -> None:
+    def append(self, event: Event, *, sync: bool = True) -> None:
+        """Write one event line; with ``sync`` it is on disk before this returns."""
         line = event.model_dump_json(exclude_none=True).encode() + b"\n"
         self._handle.write(line)
         self._handle.flush()
-        if self.durable:
+        self._unsynced = True
+        if sync:
+            self.sync()
+
+    def sync(self) -> None:
+        """fsync everything appended so far (a no-op when nothing is pending)."""
+        if self._unsynced and self.durable:
             os.fsync(self._handle.fileno())
+        self._unsynced = False
 
     def close(self) -> None:
+        self.sync()
         self._handle.close()
 
 

@@ -114,7 +114,9 @@ def changes_to(repo: GitRepo, target: str) -> Changes:
     out = repo.run("diff-tree", "-r", "-z", "--no-renames", "--name-status", trees.full,
                    f"{target}^{{tree}}", strip=False)
     fields = [field for field in out.split("\0") if field]
-    added, removed, modified = [], [], []
+    added: list[str] = []
+    removed: list[str] = []
+    modified: list[str] = []
     for status, path in zip(fields[0::2], fields[1::2], strict=False):
         {"A": added, "D": removed}.get(status[:1], modified).append(path)
     return Changes(sorted(added), sorted(removed), sorted(modified))
@@ -126,8 +128,8 @@ def reset_hard(repo: GitRepo, target: str) -> None:
     Ignored files and orch's own ``.specify/orch`` are left alone; untracked files are deleted
     one by one (they are in the backup), so nothing outside that list is ever removed.
     """
-    repo.run("reset", "-q", "--hard", target)
     remove_untracked(repo)
+    repo.run("reset", "-q", "--hard", target)
 
 
 def restore_backup(repo: GitRepo, *, head: str, branch: str | None, index_tree: str,

@@ -1,0 +1,208 @@
+"""Shared plumbing of the subprocess adapters (claude-code, codex, gemini, aider).
+
+Each runs its tool's non-interactive mode through :func:`orch.proc.run_argv` (own process
+group, timeout, redacted output streamed into the task log), then reads back what the tool wrote
+to the log since it started and maps it onto an :class:`AgentResult`. Files changed are derived
+from ``git status`` before and after (content hashes, so a file already dirty and changed again
+counts), never from the tool's word.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orch import proc
+from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
+from orch.adapters.prompt import full_prompt
+from orch.adapters.transcript import Transcript
+from orch.proc import CommandResult, run_argv
+
+
+def missing_executable(executable: str, install: str) -> str | None:
+    """``None`` when ``executable`` is on PATH, else one line naming the install command."""
+    if shutil.which(executable):
+        return None
+    return f"`{executable}` is not on PATH; install it with `{install}`"
+
+
+def git_state(project_dir: Path) -> dict[str, str] | None:
+    """Every dirty or untracked path mapped to a hash of its content; ``None`` outside git."""
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
+            cwd=project_dir, capture_output=True, timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    state: dict[str, str] = {}
+    entries = out.decode("utf-8", "replace").split("\0")
+    index = 0
+    while index < len(entries):
+        entry = entries[index]
+        index += 1
+        if len(entry) < 4:
+            continue
+        code, path = entry[:2], entry[3:]
+        if "R" in code or "C" in code:
+            index += 1  # the original path of a rename/copy follows
+        if path.startswith(".specify/orch/"):
+            continue
+        state[path] = _digest(project_dir / path)
+    return state
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest() if path.is_file() else "dir"
+    except OSError:
+        return "deleted"
+
+
+def changed_files(before: dict[str, str] | None, after: dict[str, str] | None) -> list[str]:
+    """Paths whose git status or content differs between two :func:`git_state` snapshots."""
+    if before is None or after is None:
+        return []
+    return sorted(path for path in {*before, *after} if before.get(path) != after.get(path))
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """The JSON objects among ``text``'s lines (other output, e.g. warnings, is skipped)."""
+    events: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            events.append(value)
+    return events
+
+
+@dataclass
+class CliRun:
+    """What one tool invocation produced."""
+
+    command: CommandResult
+    output: str
+    files_changed: list[str] = field(default_factory=list)
+
+
+def budget_refusal(context: AgentContext) -> AgentResult | None:
+    """A ``budget_exceeded`` result when nothing is left to spend, before the tool starts."""
+    budget = context.budget
+    spent = ((budget.max_cost_usd is not None and budget.max_cost_usd <= 0)
+             or (budget.max_tokens is not None and budget.max_tokens <= 0)
+             or (budget.max_turns is not None and budget.max_turns <= 0)
+             or (budget.max_seconds is not None and budget.max_seconds <= 0))
+    if not spent:
+        return None
+    return AgentResult(status=AgentStatus.BUDGET_EXCEEDED, log_path=str(context.log_path),
+                       error="no budget left for another model call; not started")
+
+
+def time_limit(context: AgentContext) -> float | None:
+    """The tool's wall-clock limit: the smaller of the task timeout and the budget's time cap."""
+    limits = [t for t in (context.timeout_s, context.budget.max_seconds) if t]
+    return min(limits) if limits else None
+
+
+class CliAdapter:
+    """Base of the subprocess adapters: subclasses give the argv and parse the output."""
+
+    name = "cli"
+    executable = ""
+    install = ""
+    prompt_on_stdin = True
+
+    def available(self) -> str | None:
+        return missing_executable(self.executable, self.install)
+
+    def argv(self, context: AgentContext, prompt: str) -> list[str]:
+        """The command line (the prompt is on stdin when ``prompt_on_stdin``)."""
+        raise NotImplementedError
+
+    def interpret(self, context: AgentContext, run: CliRun) -> AgentResult:
+        """Map the tool's output and exit code onto a result."""
+        raise NotImplementedError
+
+    def run(self, context: AgentContext) -> AgentResult:
+        refusal = budget_refusal(context)
+        if refusal is not None:
+            return refusal
+        missing = self.available()
+        if missing is not None:
+            return AgentResult(status=AgentStatus.FAILED, error=missing,
+                               log_path=str(context.log_path))
+        if context.cancel_check is not None and context.cancel_check() or proc.interrupted():
+            return AgentResult(status=AgentStatus.INTERRUPTED, error="interrupted",
+                               log_path=str(context.log_path))
+        log = Transcript(context.log_path)
+        prompt = full_prompt(context)
+        log.section(f"{self.name} prompt", prompt, limit=50_000)
+        before = git_state(context.project_dir)
+        offset = log.size()
+        limit = time_limit(context)
+        try:
+            command = run_argv(self.argv(context, prompt), cwd=context.project_dir,
+                               log_path=context.log_path, timeout_s=limit,
+                               env={**context.env, **self.extra_env()},
+                               stdin_text=prompt if self.prompt_on_stdin else None,
+                               display=f"{self.executable} … ({self.name} adapter)")
+        except Exception as exc:  # noqa: BLE001 - an adapter never raises for a task failure
+            return AgentResult(status=AgentStatus.FAILED, log_path=str(context.log_path),
+                               error=f"{self.executable} could not run: {exc}")
+        output = log.read_from(offset)
+        run = CliRun(command, output, changed_files(before, git_state(context.project_dir)))
+        if command.interrupted:
+            result = AgentResult(status=AgentStatus.INTERRUPTED, error="interrupted")
+        elif command.timed_out:
+            result = self.interpret(context, run)
+            result.status = AgentStatus.TIMEOUT
+            result.error = f"{self.executable} timed out after {limit:g}s"
+        else:
+            result = self.interpret(context, run)
+        result.files_changed = result.files_changed or run.files_changed
+        result.log_path = str(context.log_path)
+        log.section(f"{self.name} result: {result.status.value}"
+                    f"{' · ' + result.error if result.error else ''} · ${result.cost_usd:.4f}")
+        return result
+
+    def extra_env(self) -> dict[str, str]:
+        """Environment the tool needs on top of the context's (none by default)."""
+        return {}
+
+
+def extra_args(variable: str) -> list[str]:
+    """User-supplied extra arguments from an environment variable (shell-quoted)."""
+    import shlex
+
+    raw = os.environ.get(variable, "")
+    return shlex.split(raw) if raw.strip() else []
+
+
+def failure_status(text: str) -> AgentStatus:
+    """``api_error`` when a failure message is about the model API, else ``failed``."""
+    lowered = text.lower()
+    needles = ("rate limit", "rate_limit", "429", "overloaded", "529", "503", "502", "500 ",
+               "api error", "apierror", "quota", "resource_exhausted", "unavailable",
+               "stream disconnected", "connection", "timed out", "timeout")
+    return AgentStatus.API_ERROR if any(n in lowered for n in needles) else AgentStatus.FAILED
+
+
+def usage_of(values: dict[str, Any], **names: str) -> Usage:
+    """A :class:`Usage` from a dict, mapping our field names to the tool's: ``input_tokens=
+    "inputTokens"``; missing or non-numeric values count as 0."""
+    fields: dict[str, int] = {}
+    for ours, theirs in names.items():
+        value = values.get(theirs, 0)
+        fields[ours] = int(value) if isinstance(value, int | float) else 0
+    return Usage(**fields)

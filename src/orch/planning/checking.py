@@ -1,0 +1,58 @@
+"""The same checks ``orch validate`` makes, applied to a draft before it is ever written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from orch.domain.plan import Diagnostic, Plan
+from orch.parsing.review import review_plan
+
+
+@dataclass
+class Checked:
+    """A draft's parsed plan with its errors (blocking) and warnings (parse + review)."""
+
+    text: str
+    plan: Plan
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_text(text: str, source: str, known_roles: set[str] | None = None) -> Checked:
+    """Parse ``text`` with orch's parser, check its task graph, and review it.
+
+    A draft with no task at all is an error too: there would be nothing to run.
+    """
+    from orch.domain.graph import check_plan
+    from orch.parsing.markdown import parse_plan
+
+    result = parse_plan(text, source)
+    diagnostics = [*result.errors, *result.warnings]
+    if result.plan.phases:
+        diagnostics += check_plan(result.plan)
+    errors = _unique([item for item in diagnostics if item.severity == "error"])
+    warnings = _unique([item for item in diagnostics if item.severity == "warning"])
+    if not result.plan.tasks():
+        errors.append(Diagnostic(
+            line=1,
+            message="the plan holds no tasks; write phases (`## Phase 1: Title`) with task "
+                    "lines (`- [ ] T001 Title`) under them",
+        ))
+    warnings += review_plan(result.plan, known_roles)
+    return Checked(text=text, plan=result.plan, errors=errors, warnings=warnings)
+
+
+def format_diagnostics(source: str, items: list[Diagnostic]) -> str:
+    """``source:line: severity: message`` lines, as ``orch validate`` prints them."""
+    return "\n".join(f"{source}:{item.line}: {item.severity}: {item.message}" for item in items)
+
+
+def _unique(items: list[Diagnostic]) -> list[Diagnostic]:
+    seen: dict[tuple[int, str], Diagnostic] = {}
+    for item in items:
+        seen.setdefault((item.line, item.message), item)
+    return sorted(seen.values(), key=lambda item: item.line)

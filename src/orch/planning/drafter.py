@@ -1,0 +1,177 @@
+"""Model-drafted plans: ask, parse with orch's own parser, send the errors back, at most twice.
+
+One ``messages.create`` call per round on the official Anthropic SDK (``ANTHROPIC_API_KEY`` and
+``ANTHROPIC_BASE_URL`` are read by the SDK). The reply is checked exactly as ``orch validate``
+checks a plan file; an invalid reply is answered with the validator's messages and a request for
+the whole corrected plan. :func:`draft_with_model` never writes files: the caller decides where
+a valid plan, or a failed draft and its errors, go.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from orch.domain.plan import Diagnostic
+from orch.errors import ConfigError, OrchError
+from orch.planning.checking import Checked, check_text
+from orch.planning.prompts import SYSTEM_PROMPT, repair_prompt, user_prompt
+
+DEFAULT_MODEL = "claude-sonnet-4-5"
+MAX_REPAIR_ROUNDS = 2
+MAX_TOKENS = 16_000
+REQUEST_TIMEOUT_S = 300.0
+
+
+class DraftError(OrchError):
+    """The model's plan was still invalid after the repair rounds, or the model call failed."""
+
+    exit_code = 1
+
+
+class ModelClient(Protocol):
+    """Something that answers a conversation with text: the SDK in production, fakes in tests."""
+
+    def complete(self, system: str, messages: list[dict[str, str]]) -> str:
+        """The model's reply to ``messages`` under the ``system`` prompt."""
+        ...
+
+
+@dataclass
+class DraftOutcome:
+    """How drafting ended: the last draft, its check, and how many requests it took."""
+
+    checked: Checked
+    requests: int
+    transcript: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.checked.ok
+
+    @property
+    def text(self) -> str:
+        return self.checked.text
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return self.checked.errors
+
+
+class AnthropicClient:
+    """:class:`ModelClient` on ``anthropic.Anthropic().messages.create``, one call per round.
+
+    The system prompt is marked for prompt caching: it is the same in every round.
+    """
+
+    def __init__(self, model: str, *, max_tokens: int = MAX_TOKENS,
+                 timeout_s: float = REQUEST_TIMEOUT_S) -> None:
+        self.model = model
+        self.max_tokens = max_tokens
+        self.timeout_s = timeout_s
+        self._client: Any = None
+
+    def complete(self, system: str, messages: list[dict[str, str]]) -> str:
+        import anthropic
+
+        if self._client is None:
+            self._client = anthropic.Anthropic(timeout=self.timeout_s, max_retries=2)
+        try:
+            message = self._client.messages.create(
+                model=self.model,
+                max_tokens=self.max_tokens,
+                system=[{"type": "text", "text": system,
+                         "cache_control": {"type": "ephemeral"}}],
+                messages=messages,
+            )
+        except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
+            raise ConfigError(
+                f"the model API refused the credentials ({exc.status_code})",
+                hint="check ANTHROPIC_API_KEY, or draft without a model: orch plan --offline",
+            ) from None
+        except anthropic.APIStatusError as exc:
+            raise DraftError(
+                f"the model API answered {exc.status_code}: {_api_message(exc)}",
+                hint="retry later, or draft without a model: orch plan --offline",
+            ) from None
+        except anthropic.APIConnectionError as exc:
+            raise DraftError(
+                f"cannot reach the model API: {exc}",
+                hint="check the network and ANTHROPIC_BASE_URL, or use orch plan --offline",
+            ) from None
+        return "".join(block.text for block in message.content
+                       if getattr(block, "type", "") == "text")
+
+
+def model_name(role_model: str | None = None, config_model: str | None = None) -> str:
+    """The drafting model: the ``--agent`` role's model, ``ORCH_MODEL``, config, built-in."""
+    return role_model or os.environ.get("ORCH_MODEL") or config_model or DEFAULT_MODEL
+
+
+def model_available() -> bool:
+    """Whether a model can be asked at all (an API key or auth token is set)."""
+    return bool(os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN"))
+
+
+def draft_with_model(
+    goal: str,
+    context: str,
+    client: ModelClient,
+    *,
+    source: str,
+    known_roles: set[str] | None = None,
+    default_agent: str | None = None,
+    max_repairs: int = MAX_REPAIR_ROUNDS,
+) -> DraftOutcome:
+    """Ask ``client`` for a plan and repair it until it validates, at most ``max_repairs`` times.
+
+    ``source`` names the target in the validator messages sent back to the model.
+    """
+    messages = [{"role": "user", "content": user_prompt(goal, context, default_agent)}]
+    requests = 0
+    while True:
+        reply = client.complete(SYSTEM_PROMPT, list(messages))
+        requests += 1
+        checked = check_text(extract_plan(reply), source, known_roles)
+        messages.append({"role": "assistant", "content": reply})
+        if checked.ok or requests > max_repairs:
+            return DraftOutcome(checked=checked, requests=requests, transcript=messages)
+        messages.append({"role": "user",
+                         "content": repair_prompt(source, checked.errors, checked.warnings)})
+
+
+_OPEN_FENCE = re.compile(r"^(`{3,}|~{3,})[ \t]*(?:markdown|md)?[ \t]*$")
+
+
+def extract_plan(reply: str) -> str:
+    """The plan inside a model reply.
+
+    A reply wrapped in a markdown fence (possibly with prose around it) is unwrapped up to the
+    *last* matching closing fence, so ```` ```sh ```` blocks inside the plan survive; otherwise
+    the plan starts at the first ``# `` heading; otherwise it is the whole reply.
+    """
+    lines = reply.strip().splitlines()
+    for index, line in enumerate(lines):
+        opening = _OPEN_FENCE.match(line)
+        if not opening:
+            continue
+        fence = opening.group(1)
+        closing = [at for at in range(len(lines) - 1, index, -1) if lines[at].strip() == fence]
+        body = lines[index + 1:closing[0]] if closing else []
+        if any(row.startswith("# ") for row in body):
+            return "\n".join(body).strip() + "\n"
+        break
+    text = "\n".join(lines)
+    heading = re.search(r"^# ", text, re.MULTILINE)
+    return (text[heading.start():] if heading else text).strip() + "\n"
+
+
+def _api_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return str(error["message"])
+    return str(getattr(exc, "message", exc))

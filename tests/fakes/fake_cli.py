@@ -1,0 +1,168 @@
+"""Fake ``claude``, ``codex``, ``gemini`` and ``aider`` executables replaying each tool's
+documented output. The tool is the name it was called by; ``FAKE_CLI_SCENARIO`` picks the
+outcome; ``FAKE_CLI_RECORD`` (a file) receives the argv and stdin as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def emit(*events: dict[str, object]) -> None:
+    for event in events:
+        print(json.dumps(event), flush=True)
+
+
+def claude(scenario: str) -> int:
+    session = "5f1c3c1e-claude-session"
+    emit({"type": "system", "subtype": "init", "cwd": os.getcwd(), "session_id": session,
+          "tools": ["Read", "Write", "Edit", "Bash"], "model": "claude-sonnet-4-6",
+          "permissionMode": "acceptEdits"})
+    if scenario == "crash":
+        print("Error: Invalid API key · Please run /login", file=sys.stderr)
+        return 1
+    if scenario == "hang":
+        time.sleep(60)
+        return 0
+    if scenario in ("success", "error_max_turns", "error_max_budget_usd"):
+        Path("made_by_claude.txt").write_text("hello from claude\n")
+    emit({"type": "assistant", "session_id": session, "message": {
+        "id": "msg_01", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
+        "content": [{"type": "tool_use", "id": "toolu_01", "name": "Write",
+                     "input": {"file_path": "made_by_claude.txt", "content": "hello"}}],
+        "stop_reason": None, "usage": {"input_tokens": 10, "output_tokens": 20}}},
+        {"type": "user", "session_id": session, "message": {"role": "user", "content": [
+            {"tool_use_id": "toolu_01", "type": "tool_result", "content": "File created"}]}})
+    base = {"type": "result", "duration_ms": 4200, "duration_api_ms": 3900, "num_turns": 3,
+            "session_id": session, "total_cost_usd": 0.0421,
+            "usage": {"input_tokens": 12, "cache_creation_input_tokens": 3000,
+                      "cache_read_input_tokens": 9000, "output_tokens": 450,
+                      "service_tier": "standard"}}
+    if scenario == "success":
+        emit({**base, "subtype": "success", "is_error": False,
+              "result": "Created made_by_claude.txt."})
+        return 0
+    if scenario == "is_error":
+        emit({**base, "subtype": "success", "is_error": True, "num_turns": 1,
+              "result": "API Error: 529 {\"type\":\"error\",\"error\":{\"type\":"
+                        "\"overloaded_error\",\"message\":\"Overloaded\"}}"})
+        return 1
+    if scenario == "is_error_plain":
+        emit({**base, "subtype": "success", "is_error": True, "num_turns": 1,
+              "result": "Credit balance is too low"})
+        return 1
+    emit({**base, "subtype": scenario, "is_error": scenario != "error_max_budget_usd",
+          "errors": ["tool failed"] if scenario == "error_during_execution" else []})
+    return 1
+
+
+def codex(scenario: str) -> int:
+    emit({"type": "thread.started", "thread_id": "0199a213-81c0-7800-8aa1-bbab2a035a53"},
+         {"type": "turn.started"})
+    if scenario == "crash":
+        print("Error: unexpected argument '--bogus' found", file=sys.stderr)
+        return 2
+    emit({"type": "item.started", "item": {"id": "item_1", "type": "command_execution",
+                                           "command": "bash -lc ls", "status": "in_progress"}},
+         {"type": "item.completed", "item": {"id": "item_1", "type": "command_execution",
+                                             "command": "bash -lc ls",
+                                             "aggregated_output": "README.md\n",
+                                             "exit_code": 0, "status": "completed"}})
+    if scenario == "success":
+        Path("made_by_codex.txt").write_text("hello from codex\n")
+        emit({"type": "item.completed", "item": {"id": "item_2", "type": "file_change",
+                                                 "changes": [{"path": "made_by_codex.txt",
+                                                              "kind": "add"}],
+                                                 "status": "completed"}},
+             {"type": "item.completed", "item": {"id": "item_3", "type": "agent_message",
+                                                 "text": "Added made_by_codex.txt."}},
+             {"type": "turn.completed", "usage": {"input_tokens": 24763,
+                                                  "cached_input_tokens": 24448,
+                                                  "output_tokens": 122}})
+        return 0
+    if scenario == "turn_failed":
+        emit({"type": "turn.failed", "error": {"message": "model refused: task unclear"}})
+        return 1
+    emit({"type": "error", "message": "stream error: exceeded retry limit, last status: "
+                                      "429 Too Many Requests; retrying 5/5"},
+         {"type": "turn.failed", "error": {"message": "exceeded retry limit, last status: 429 "
+                                                      "Too Many Requests"}})
+    return 1
+
+
+def gemini(scenario: str) -> int:
+    if scenario == "bad_input":
+        print("Error: Unknown argument: --bogus", file=sys.stderr)
+        return 42
+    emit({"type": "init", "timestamp": "2025-10-10T12:00:00.000Z",
+          "session_id": "c25acda3-gemini", "model": "gemini-2.5-pro"},
+         {"type": "message", "timestamp": "2025-10-10T12:00:00.100Z", "role": "user",
+          "content": "the task"})
+    stats = {"total_tokens": 1800, "input_tokens": 1500, "output_tokens": 300, "cached": 500,
+             "input": 1000, "duration_ms": 3000, "tool_calls": 2}
+    if scenario == "success":
+        Path("made_by_gemini.txt").write_text("hello from gemini\n")
+        emit({"type": "tool_use", "timestamp": "t", "tool_name": "write_file",
+              "tool_id": "write_file-1", "parameters": {"file_path": "made_by_gemini.txt"}},
+             {"type": "tool_result", "timestamp": "t", "tool_id": "write_file-1",
+              "status": "success", "output": ""},
+             {"type": "message", "timestamp": "t", "role": "assistant",
+              "content": "Created made_by_gemini.txt", "delta": True},
+             {"type": "message", "timestamp": "t", "role": "assistant", "content": ".",
+              "delta": True},
+             {"type": "result", "timestamp": "t", "status": "success", "stats": stats})
+        return 0
+    if scenario == "turn_limit":
+        emit({"type": "error", "timestamp": "t", "severity": "error",
+              "message": "Reached max session turns for this session."},
+             {"type": "result", "timestamp": "t", "status": "error",
+              "error": {"type": "FatalTurnLimitedError",
+                        "message": "Reached max session turns"}, "stats": stats})
+        return 53
+    if scenario == "api_error":
+        emit({"type": "result", "timestamp": "t", "status": "error",
+              "error": {"type": "ApiError", "message": "[429] RESOURCE_EXHAUSTED: quota "
+                                                       "exceeded"}, "stats": stats})
+        return 1
+    emit({"type": "result", "timestamp": "t", "status": "error",
+          "error": {"type": "FatalToolExecutionError", "message": "tool write_file failed"},
+          "stats": stats})
+    return 1
+
+
+def aider(scenario: str) -> int:
+    message_file = sys.argv[sys.argv.index("--message-file") + 1]
+    assert Path(message_file).is_file()
+    print("Aider v0.86.1\nMain model: anthropic/claude-sonnet-4-6 with diff edit format\n"
+          "Git repo: .git with 1 files\nRepo-map: using 4096 tokens, auto refresh")
+    if scenario == "error":
+        print("Error: Read-only file system: 'src/app.py'", file=sys.stderr)
+        return 1
+    if scenario == "api_error":
+        print("litellm.RateLimitError: AnthropicException - rate limit exceeded (429)")
+        return 1
+    if scenario == "success":
+        Path("made_by_aider.txt").write_text("hello from aider\n")
+        print("Applied edit to made_by_aider.txt")
+    print("Tokens: 4.2k sent, 1.5k cache write, 2.3k cache hit, 150 received. "
+          "Cost: $0.0200 message, $0.0200 session.")
+    print("Tokens: 1k sent, 80 received. Cost: $0.0050 message, $0.0250 session.")
+    return 0
+
+
+def main() -> int:
+    tool = Path(sys.argv[0]).name
+    scenario = os.environ.get("FAKE_CLI_SCENARIO", "success")
+    stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    record = os.environ.get("FAKE_CLI_RECORD")
+    if record:
+        Path(record).write_text(json.dumps({"argv": sys.argv[1:], "stdin": stdin,
+                                            "cwd": os.getcwd()}))
+    return {"claude": claude, "codex": codex, "gemini": gemini, "aider": aider}[tool](scenario)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""The claude-code, codex, gemini and aider adapters against fake executables on PATH that
+replay each tool's documented output, successes and failures alike."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from fakes.contexts import make_context
+from orch.adapters.aider import AiderAdapter, parse_usage
+from orch.adapters.base import AgentStatus, Budget, Role
+from orch.adapters.claude_code import ClaudeCodeAdapter
+from orch.adapters.cli_common import CliAdapter
+from orch.adapters.codex import CodexAdapter
+from orch.adapters.gemini import GeminiAdapter
+
+FAKES = Path(__file__).parent / "fakes"
+TOOLS = ("claude", "codex", "gemini", "aider")
+
+
+@pytest.fixture
+def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in TOOLS:
+        script = bin_dir / tool
+        script.write_text(f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(FAKES)!r})\n"
+                          "import fake_cli\nsys.exit(fake_cli.main())\n")
+        script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_CLI_RECORD", str(tmp_path / "record.json"))
+    return bin_dir
+
+
+def run(adapter: CliAdapter, project: Path, scenario: str, monkeypatch: pytest.MonkeyPatch,
+        **context: object):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("FAKE_CLI_SCENARIO", scenario)
+    return adapter.run(make_context(project, adapter=adapter.name, **context))  # type: ignore[arg-type]
+
+
+def recorded(fake_bin: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads((fake_bin.parent / "record.json").read_text())
+    return data
+
+
+# -- claude -----------------------------------------------------------------------------------
+
+def test_claude_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(ClaudeCodeAdapter(), git_repo, "success", monkeypatch,
+                 budget=Budget(max_turns=7, max_cost_usd=1.5),
+                 role=Role(name="dev", adapter="claude-code", model="sonnet",
+                           tools=["Read", "Edit"]))
+    assert result.status is AgentStatus.COMPLETED, result.error
+    assert result.summary == "Created made_by_claude.txt."
+    assert result.cost_usd == pytest.approx(0.0421)
+    assert result.turns == 3
+    assert result.session_id == "5f1c3c1e-claude-session"
+    assert result.usage.cache_read_input_tokens == 9000
+    assert result.usage.output_tokens == 450
+    assert result.files_changed == ["made_by_claude.txt"]
+    call = recorded(fake_bin)
+    argv = call["argv"]
+    assert isinstance(argv, list)
+    assert argv[:5] == ["-p", "--output-format", "stream-json", "--verbose", "--permission-mode"]
+    assert argv[argv.index("--max-turns") + 1] == "7"
+    assert argv[argv.index("--max-budget-usd") + 1] == "1.5000"
+    assert argv[argv.index("--model") + 1] == "sonnet"
+    assert argv[argv.index("--allowedTools") + 1] == "Read,Edit"
+    assert "Create hello.txt" in str(call["stdin"])
+    log = Path(result.log_path or "").read_text()
+    assert '"type": "result"' in log and "Create hello.txt" in log
+
+
+@pytest.mark.parametrize(("scenario", "status"), [
+    ("error_max_turns", AgentStatus.MAX_TURNS),
+    ("error_max_budget_usd", AgentStatus.BUDGET_EXCEEDED),
+    ("error_during_execution", AgentStatus.FAILED),
+    ("is_error", AgentStatus.API_ERROR),
+    ("is_error_plain", AgentStatus.FAILED),
+    ("crash", AgentStatus.FAILED),
+])
+def test_claude_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch,
+                         scenario: str, status: AgentStatus) -> None:
+    result = run(ClaudeCodeAdapter(), git_repo, scenario, monkeypatch)
+    assert result.status is status, result
+    assert result.error
+
+
+def test_claude_timeout_kills_the_tool(fake_bin: Path, git_repo: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(ClaudeCodeAdapter(), git_repo, "hang", monkeypatch, timeout_s=1.0)
+    assert result.status is AgentStatus.TIMEOUT
+    assert "timed out" in (result.error or "")
+
+
+# -- codex ------------------------------------------------------------------------------------
+
+def test_codex_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(CodexAdapter(), git_repo, "success", monkeypatch,
+                 role=Role(name="c", adapter="codex", model="gpt-5-codex"))
+    assert result.status is AgentStatus.COMPLETED, result.error
+    assert result.summary == "Added made_by_codex.txt."
+    assert result.session_id == "0199a213-81c0-7800-8aa1-bbab2a035a53"
+    assert result.usage.input_tokens == 24763 - 24448
+    assert result.usage.cache_read_input_tokens == 24448
+    assert result.usage.output_tokens == 122
+    assert result.cost_usd > 0
+    assert result.files_changed == ["made_by_codex.txt"]
+    call = recorded(fake_bin)
+    assert call["argv"] == ["exec", "--json", "--skip-git-repo-check", "--sandbox",
+                            "workspace-write", "--model", "gpt-5-codex", "-"]
+    assert "Create hello.txt" in str(call["stdin"])
+
+
+@pytest.mark.parametrize(("scenario", "status"), [
+    ("turn_failed", AgentStatus.FAILED),
+    ("error", AgentStatus.API_ERROR),
+    ("crash", AgentStatus.FAILED),
+])
+def test_codex_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch,
+                        scenario: str, status: AgentStatus) -> None:
+    result = run(CodexAdapter(), git_repo, scenario, monkeypatch)
+    assert result.status is status, result
+    assert result.error
+
+
+# -- gemini -----------------------------------------------------------------------------------
+
+def test_gemini_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(GeminiAdapter(), git_repo, "success", monkeypatch)
+    assert result.status is AgentStatus.COMPLETED, result.error
+    assert result.summary == "Created made_by_gemini.txt."
+    assert result.session_id == "c25acda3-gemini"
+    assert result.usage.input_tokens == 1000 and result.usage.cache_read_input_tokens == 500
+    assert result.usage.output_tokens == 300
+    assert result.cost_usd > 0  # gemini-2.5-pro is in the price table
+    assert result.files_changed == ["made_by_gemini.txt"]
+    argv = recorded(fake_bin)["argv"]
+    assert isinstance(argv, list)
+    assert argv[0] == "-p" and "Create hello.txt" in argv[1]
+    assert argv[2:] == ["--output-format", "stream-json", "--yolo"]
+
+
+@pytest.mark.parametrize(("scenario", "status"), [
+    ("turn_limit", AgentStatus.MAX_TURNS),
+    ("api_error", AgentStatus.API_ERROR),
+    ("tool_error", AgentStatus.FAILED),
+    ("bad_input", AgentStatus.FAILED),
+])
+def test_gemini_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch,
+                         scenario: str, status: AgentStatus) -> None:
+    result = run(GeminiAdapter(), git_repo, scenario, monkeypatch)
+    assert result.status is status, result
+    assert result.error
+
+
+# -- aider ------------------------------------------------------------------------------------
+
+def test_aider_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(AiderAdapter(), git_repo, "success", monkeypatch, files=["src/app.py"])
+    assert result.status is AgentStatus.COMPLETED, result.error
+    assert result.files_changed == ["made_by_aider.txt"]
+    assert result.cost_usd == pytest.approx(0.025)
+    assert result.usage.input_tokens == 5200 and result.usage.output_tokens == 230
+    argv = recorded(fake_bin)["argv"]
+    assert isinstance(argv, list)
+    assert "--yes-always" in argv and "--no-auto-commits" in argv
+    assert argv[-1] == "src/app.py"
+    message_file = argv[argv.index("--message-file") + 1]
+    assert not Path(message_file).exists()  # cleaned up, and never inside the project
+    assert not str(message_file).startswith(str(git_repo))
+
+
+@pytest.mark.parametrize(("scenario", "status", "error"), [
+    ("no_changes", AgentStatus.FAILED, "no changes"),
+    ("error", AgentStatus.FAILED, "exited 1"),
+    ("api_error", AgentStatus.API_ERROR, "exited 1"),
+])
+def test_aider_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch,
+                        scenario: str, status: AgentStatus, error: str) -> None:
+    result = run(AiderAdapter(), git_repo, scenario, monkeypatch)
+    assert result.status is status, result
+    assert error in (result.error or "")
+
+
+def test_aider_usage_line_parsing() -> None:
+    usage, cost, replies = parse_usage(
+        "Tokens: 12k sent, 1.1M cache hit, 250 received. Cost: $0.10 message, $0.30 session.")
+    assert (usage.input_tokens, usage.cache_read_input_tokens, usage.output_tokens) == (
+        12_000, 1_100_000, 250)
+    assert cost == pytest.approx(0.30) and replies == 1
+
+
+# -- common -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("adapter", "install"), [
+    (ClaudeCodeAdapter(), "npm install -g @anthropic-ai/claude-code"),
+    (CodexAdapter(), "npm install -g @openai/codex"),
+    (GeminiAdapter(), "npm install -g @google/gemini-cli"),
+    (AiderAdapter(), "aider-install"),
+])
+def test_missing_executable_names_the_install_command(
+        adapter: CliAdapter, install: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    reason = adapter.available()
+    assert reason is not None and install in reason
+    result = adapter.run(make_context(tmp_path / "p", adapter=adapter.name))
+    assert result.status is AgentStatus.FAILED and install in (result.error or "")
+
+
+def test_a_spent_budget_never_starts_the_tool(fake_bin: Path, git_repo: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(ClaudeCodeAdapter(), git_repo, "success", monkeypatch,
+                 budget=Budget(max_cost_usd=0.0))
+    assert result.status is AgentStatus.BUDGET_EXCEEDED
+    assert not (fake_bin.parent / "record.json").exists()
+
+
+def test_a_file_already_dirty_and_changed_again_counts(fake_bin: Path, git_repo: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    (git_repo / "made_by_claude.txt").write_text("dirty before\n")
+    (git_repo / "untouched.txt").write_text("dirty, left alone\n")
+    result = run(ClaudeCodeAdapter(), git_repo, "success", monkeypatch)
+    assert result.files_changed == ["made_by_claude.txt"]
+
+
+def test_api_keys_never_reach_the_log(fake_bin: Path, git_repo: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-SECRET-should-not-leak-123")
+    monkeypatch.setenv("FAKE_CLI_SCENARIO", "success")
+    context = make_context(git_repo, adapter="codex",
+                           description="use key sk-proj-SECRET-should-not-leak-123")
+    result = CodexAdapter().run(context)
+    assert "sk-proj-SECRET" not in Path(result.log_path or "").read_text()
