@@ -69,7 +69,8 @@ def test_order_never_raises_on_cycles() -> None:
 def test_build_graph_uses_barrier_nodes() -> None:
     graph = build_graph(
         plan(
-            "## Phase 1: A\n- [ ] T001 a\n- [ ] T002 b (depends on T001)\n## Phase 2: B\n- [ ] T003 c\n"
+            "## Phase 1: A\n- [ ] T001 a\n- [ ] T002 b (depends on T001)\n"
+            "## Phase 2: B\n- [ ] T003 c\n"
         )
     )
     assert graph.has_edge("T001", "T002")

@@ -125,7 +125,10 @@ def test_phase_runs_until_same_level_heading() -> None:
 
 
 def test_empty_phase_dropped_with_warning() -> None:
-    text = "# T\n## Phase 1: A\n- [ ] T001 a\n## Phase 2: Nothing here\nNo tasks.\n## Phase 3: C\n- [ ] T002 c\n"
+    text = (
+        "# T\n## Phase 1: A\n- [ ] T001 a\n## Phase 2: Nothing here\n"
+        "No tasks.\n## Phase 3: C\n- [ ] T002 c\n"
+    )
     result = parse(text)
     assert [p.id for p in result.plan.phases] == ["1", "3"]
     assert [w.line for w in result.warnings] == [4]
@@ -161,7 +164,10 @@ def test_no_headings_at_all_is_one_phase() -> None:
 
 
 def test_idless_plan_gets_generated_ids() -> None:
-    text = "# T\n## Phase 1: A\n- [ ] First\n  - [ ] criterion\n- [x] Second\n## Phase 2: B\n- [ ] Third\n"
+    text = (
+        "# T\n## Phase 1: A\n- [ ] First\n  - [ ] criterion\n"
+        "- [x] Second\n## Phase 2: B\n- [ ] Third\n"
+    )
     result = parse(text)
     assert ids(result) == ["P1.1", "P1.2", "P2.1"]
     assert task(result, "P1.1").acceptance == ["criterion"]
@@ -216,7 +222,10 @@ def test_statuses() -> None:
 
 
 def test_nested_id_items_are_tasks() -> None:
-    text = "## Phase 1: A\n- [X] T033 parent\n  - [X] T033a child\n    - [ ] T033b grandchild\n- [ ] T034 next\n"
+    text = (
+        "## Phase 1: A\n- [X] T033 parent\n  - [X] T033a child\n"
+        "    - [ ] T033b grandchild\n- [ ] T034 next\n"
+    )
     result = parse(text)
     assert ids(result) == ["T033", "T033a", "T033b", "T034"]
     assert [t.line for t in result.plan.tasks()] == [2, 3, 4, 5]
@@ -304,7 +313,10 @@ def test_no_tasks_is_an_error() -> None:
 
 
 def test_multiline_task_text_and_crlf() -> None:
-    text = "## Phase 1: A\r\n- [ ] T001 Title line\r\n  continued description\r\n  verify: `make check`\r\n"
+    text = (
+        "## Phase 1: A\r\n- [ ] T001 Title line\r\n"
+        "  continued description\r\n  verify: `make check`\r\n"
+    )
     found = task(parse(text), "T001")
     assert found.title == "Title line"
     assert found.description == "continued description"
@@ -320,3 +332,10 @@ def test_parse_never_raises_on_odd_input() -> None:
     for text in ["", "\x00\x01", "- [", "## Phase", "- [ ] T1 (depends on", "```\n- [ ] T1"]:
         result = parse(text)
         assert not any("internal parser error" in e.message for e in result.errors)
+
+
+def test_misplaced_id_is_flagged() -> None:
+    result = parse("## Phase 1: A\n- [ ] T001 a\n- [ ] [P] T002 id after the marker\n")
+    assert ids(result) == ["T001"]
+    assert [w.line for w in result.warnings] == [3]
+    assert "the task ID must come first" in result.warnings[0].message

@@ -64,6 +64,9 @@ def test_python_package_dir_and_placeholder_npm_script(tmp_path: Path) -> None:
         ("Upgrade to Django 5", "migration"),
         ("Speed up report generation", "performance"),
         ("Reduce search latency under load", "performance"),
+        ("Migrate bookmarks from memory to SQLite", "migration"),
+        ("Fix slow search results", "bugfix"),
+        ("Optimise memory use of the importer", "performance"),
     ],
 )
 def test_choose_pattern(goal: str, pattern: str) -> None:

@@ -265,6 +265,25 @@ def test_untracked_directory_where_the_checkpoint_has_a_file(ran: Path, orch: Or
     (ran / "a.txt" / "inner.txt").write_text("inside\n")
     before = repo_state(ran)
     assert orch("rollback", "phase-3", "--yes", cwd=ran).returncode == 0
-    assert (ran / "a.txt").read_text() == "a\n"
+    assert (ran / "a.txt").read_text() == "a\na2\n"
     assert orch("rollback", "--undo", cwd=ran).returncode == 0
     assert repo_state(ran) == before
+
+
+def test_manual_recovery_with_plain_git_as_documented(ran: Path, orch: OrchRunner) -> None:
+    (ran / "notes.txt").write_text("untracked\n")
+    (ran / "a.txt").write_text("unstaged\n")
+    (ran / "b.txt").write_text("staged\n")
+    git(ran, "add", "b.txt")
+    before = repo_state(ran)
+    result = orch("rollback", "phase-1", "--yes", cwd=ran)
+    assert result.returncode == 0, result.stderr
+    [backup] = backup_refs(ran)
+    git(ran, "clean", "-fdq")
+    git(ran, "reset", "-q", "--soft", f"{backup}^1")
+    git(ran, "read-tree", "--reset", "-u", backup)
+    git(ran, "read-tree", f"{backup}^2")
+    git(ran, "update-index", "-q", "--refresh")
+    after = repo_state(ran)
+    assert {k: v for k, v in after.items() if k != "orch_refs"} == \
+        {k: v for k, v in before.items() if k != "orch_refs"}

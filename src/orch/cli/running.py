@@ -9,15 +9,11 @@ import typer
 from orch.cli.common import error_line
 from orch.reporting.base import Reporter
 from orch.reporting.factory import make_reporter
+from orch.reporting.summary import next_step_hint
 from orch.runner.session import ReporterFactory, RunOutcome
 from orch.store.layout import Layout
 
 EXIT_BY_STATUS = {"completed": 0, "failed": 1, "budget_exceeded": 3, "interrupted": 130}
-NEXT_STEP = {
-    "failed": "fix the cause, then `orch resume --retry-failed` (details: `orch log TASK`)",
-    "budget_exceeded": "raise the cap and continue: `orch resume --max-cost USD`",
-    "interrupted": "state is saved; continue with `orch resume`",
-}
 
 
 def make_reporter_factory(json_output: bool) -> ReporterFactory:
@@ -38,7 +34,6 @@ def finish(outcome: RunOutcome) -> None:
     status = outcome.status.value
     code = EXIT_BY_STATUS.get(status, 1)
     if code:
-        error_line(
-            f"run {outcome.run_id} {status}: {outcome.error or status}", NEXT_STEP.get(status)
-        )
+        hint = next_step_hint(outcome.state) if outcome.state is not None else None
+        error_line(f"run {outcome.run_id} {status}: {outcome.error or status}", hint)
         raise typer.Exit(code)

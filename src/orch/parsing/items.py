@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from orch.domain.plan import Diagnostic
 from orch.parsing.blocks import Heading, Item, Paragraph
 from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.metadata import TASK_KEYS, Field, key_value, phase_fields
-from orch.parsing.taskline import TaskLine, has_task_id, parse_task_line
+from orch.parsing.taskline import ID_PATTERN, TaskLine, has_task_id, parse_task_line
+
+_MISPLACED_ID = re.compile(rf"(?:\*\*)?{ID_PATTERN}\b")
 
 
 def any_task_id(items: list[Item]) -> bool:
@@ -27,10 +31,17 @@ class PhaseReader:
     when it does not, every top-level checkbox item is a task (its ID is generated later).
     """
 
-    def __init__(self, phase: PhaseDraft, with_ids: bool, errors: list[Diagnostic]) -> None:
+    def __init__(
+        self,
+        phase: PhaseDraft,
+        with_ids: bool,
+        errors: list[Diagnostic],
+        warnings: list[Diagnostic],
+    ) -> None:
         self.phase = phase
         self.with_ids = with_ids
         self.errors = errors
+        self.warnings = warnings
         self._last: TaskDraft | None = None
 
     def read(self) -> None:
@@ -50,6 +61,16 @@ class PhaseReader:
             self._task(item, line)
             return
         if line is not None:
+            if _MISPLACED_ID.match(line.title):
+                self.warnings.append(
+                    Diagnostic(
+                        line=item.line,
+                        severity="warning",
+                        message=f"checkbox item {line.title[:40]!r} is read as an acceptance "
+                        "criterion, not a task: the task ID must come first",
+                        hint="write `- [ ] T001 [P] Title`",
+                    )
+                )
             owner = parent or self._last
             (owner.acceptance if owner else self.phase.acceptance).append(line.title)
         elif parent is None:

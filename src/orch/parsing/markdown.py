@@ -52,7 +52,7 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     for draft in drafts:
-        PhaseReader(draft, with_ids, errors).read()
+        PhaseReader(draft, with_ids, errors, warnings).read()
     kept: list[PhaseDraft] = []
     for draft in drafts:
         if draft.tasks or draft.gates:

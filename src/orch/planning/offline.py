@@ -19,7 +19,7 @@ PATTERN_WORDS: dict[str, tuple[str, ...]] = {
                "failure", "wrong", "incorrect", "defect", "hang", "hangs"),
     "performance": ("performance", "faster", "speed", "slow", "slowness", "latency",
                     "throughput", "optimise", "optimize", "optimisation", "optimization",
-                    "benchmark", "memory", "cpu", "perf", "bottleneck"),
+                    "benchmark", "memory", "cpu", "perf", "bottleneck", "speed"),
     "migration": ("migrate", "migrating", "migration", "upgrade", "porting", "convert",
                   "switch", "transition", "replatform"),
     "refactor": ("refactor", "refactoring", "restructure", "reorganise", "reorganize",
@@ -43,9 +43,11 @@ _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)+[\w.-]+|[\w-]+\.(?:py|js|ts|tsx|j
 
 
 def choose_pattern(goal: str) -> str:
-    """The pattern name for ``goal``: the one with most keyword hits, ``feature`` by default."""
+    """The pattern name for ``goal``: the one with most keyword hits (a keyword as the goal's
+    first word, its verb, counts three times), ``feature`` when nothing matches."""
     words = re.findall(r"[a-z]+", goal.lower())
     scores = {name: sum(word in keywords for word in words)
+              + (2 if words and words[0] in keywords else 0)
               for name, keywords in PATTERN_WORDS.items()}
     scores["feature"] = 0
     best = max(scores.values())
@@ -67,7 +69,10 @@ def parse_goal(text: str) -> Goal:
         subject = " and ".join(paths[:3])
         stem = re.sub(r"[^0-9a-z]+", "_", paths[0].rsplit("/", 1)[-1].split(".")[0].lower())
     slug = slugify(cleaned)
-    return Goal(text=cleaned, subject=subject, stem=stem, slug=slug, paths=paths)
+    phrase = re.sub(r"^(please\s+)?(fix|add|implement|build|create|refactor|migrate|speed up|"
+                    r"optimi[sz]e|improve)\s+(the\s+)?", "", cleaned, flags=re.IGNORECASE)
+    phrase = re.sub(r"[()\[\]]", "", phrase).rstrip(".")
+    return Goal(text=cleaned, subject=subject, stem=stem, slug=slug, paths=paths, phrase=phrase)
 
 
 def slugify(text: str, max_words: int = 6) -> str:

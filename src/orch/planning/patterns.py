@@ -32,6 +32,8 @@ class Goal:
     """The goal as a file-name slug (``add-user-profile-api``)."""
     paths: tuple[str, ...] = ()
     """File paths named in the goal, in the order written."""
+    phrase: str = ""
+    """The goal without its leading verb (``crash when saving an empty profile``)."""
 
 
 Pattern = Callable[[PlanBuilder, Tooling, Goal], None]
@@ -87,7 +89,7 @@ def bugfix(b: PlanBuilder, t: Tooling, g: Goal) -> None:
     reproduce = t.test_file(f"{g.stem}_regression")
     b.phase("Reproduce", "A test that fails now, for the reason the report gives. The gate "
             "passes only while that test fails.", [f"! {t.test(reproduce)}"])
-    b.task(f"Write a failing test that reproduces the bug: {g.subject}",
+    b.task(f"Write a failing test that reproduces the bug: {g.phrase or g.subject}",
            files=[reproduce], verify=[f"! {t.test(reproduce)}"], kind="test", estimate="30m",
            acceptance=["the test fails on the current code", "its failure message names the bug"])
     isolate = t.test_file(f"{g.stem}_root_cause")

@@ -93,6 +93,10 @@ class Runner:
         self.reporter.close(self.state)
         return status
 
+    def note(self, message: str, level: str = "warning") -> None:
+        """Record a message for the reporters (never printed directly: a live display is up)."""
+        self._record("note", data={"message": message, "level": level})
+
     # -- the loop --------------------------------------------------------------------------
 
     def execute(self, *, resumed: bool = False) -> RunStatus:
@@ -109,12 +113,13 @@ class Runner:
         for phase_number, phase_state in enumerate(self.state.phases, start=1):
             phase = self._phases[phase_state.id]
             if not phase_state.gate_passed:
-                if phase_state.started is None:
-                    self._record(
-                        "phase_started",
-                        phase=phase.id,
-                        data={"title": phase.title, "index": phase_number, "count": phase_count},
-                    )
+                # Also on resume mid-phase, so the phase header shows; the fold keeps the
+                # first start time.
+                self._record(
+                    "phase_started",
+                    phase=phase.id,
+                    data={"title": phase.title, "index": phase_number, "count": phase_count},
+                )
                 for task_id in phase_state.tasks:
                     outcome = self._run_task(task_id, index[task_id], len(selected))
                     if outcome is not None:

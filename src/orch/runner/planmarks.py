@@ -60,8 +60,9 @@ class PlanMarker:
         task.mark = mark
         if updated == text:
             return
-        column = next(i for i, (old, new) in enumerate(zip(text, updated, strict=True))
-                      if old != new)
+        column = next(
+            i for i, (old, new) in enumerate(zip(text, updated, strict=True)) if old != new
+        )
         offset = start + len(text[:column].encode("utf-8", "surrogateescape"))
         byte = updated[column].encode()
         with open(self.path, "r+b") as handle:

@@ -7,6 +7,7 @@ the CLI share one path.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,9 +46,26 @@ class RunRequest:
 
 @dataclass
 class RunOutcome:
+    """How a run (or a resume) ended, and what to do next."""
+
     run_id: str
     status: RunStatus
     error: str | None = None
+    state: RunState | None = None
+
+
+class WarningSink:
+    """Warnings go to stderr until a run's reporters exist, then into the run as notes."""
+
+    def __init__(self, fallback: Warn) -> None:
+        self.fallback = fallback
+        self.runner: Runner | None = None
+
+    def __call__(self, message: str) -> None:
+        if self.runner is not None:
+            self.runner.note(message)
+        else:
+            self.fallback(message)
 
 
 def plan_for_run(plan_path: Path) -> tuple[Plan, str]:
@@ -60,8 +78,16 @@ def plan_for_run(plan_path: Path) -> tuple[Plan, str]:
             f"{plan_path}:{first.line}: {first.message}{more}",
             hint=f"`orch validate {plan_path}` lists every problem",
         )
-    digest = hashlib.sha256(plan_path.read_bytes()).hexdigest()
-    return result.plan, digest
+    return result.plan, plan_digest(plan_path.read_bytes())
+
+
+_CHECKBOX = re.compile(rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[[ xX~]\]", re.MULTILINE)
+
+
+def plan_digest(raw: bytes) -> str:
+    """sha256 of the plan with every checkbox read as ``[ ]``: orch's own progress marks (and a
+    rollback restoring them) do not count as the plan having changed."""
+    return hashlib.sha256(_CHECKBOX.sub(rb"\1[ ]", raw)).hexdigest()
 
 
 def check_agents(plan: Plan, resolver: RoleResolver, task_ids: list[str]) -> None:
@@ -152,6 +178,7 @@ def start_run(
     project_dir: Path, request: RunRequest, reporter_factory: ReporterFactory, warn: Warn
 ) -> RunOutcome:
     """``orch run``: everything from taking the lock to the final status."""
+    warn = WarningSink(warn)
     layout = Layout(project_dir)
     config = load_config(layout.config)
     plan, digest = plan_for_run(request.plan_path)
@@ -195,6 +222,7 @@ def start_run(
             resolver,
             hook,
             config,
+            warn,
             resumed=False,
         )
 
@@ -210,6 +238,7 @@ def resume_run(
     warn: Warn,
 ) -> RunOutcome:
     """``orch resume``: continue a run where its journal says it stopped."""
+    warn = WarningSink(warn)
     layout = Layout(project_dir)
     config = load_config(layout.config)
     with ProjectLock(layout.lock, "resume", warn=warn):
@@ -278,6 +307,7 @@ def resume_run(
             resolver,
             hook,
             config,
+            warn,
             resumed=True,
         )
 
@@ -308,6 +338,7 @@ def _drive(
     resolver: RoleResolver,
     hook: CheckpointHook,
     config: OrchConfig,
+    warnings: WarningSink,
     *,
     resumed: bool,
 ) -> RunOutcome:
@@ -331,12 +362,14 @@ def _drive(
         marker=marker,
         settings=settings,
     )
+    warnings.runner = runner
     try:
         with interrupt_handlers():
             status = runner.execute(resumed=resumed)
     finally:
+        warnings.runner = None
         recorder.close()
-    return RunOutcome(run_id=state.run_id, status=status, error=state.error)
+    return RunOutcome(run_id=state.run_id, status=status, error=state.error, state=state)
 
 
 def _relative(path: Path, project_dir: Path) -> Path:
