@@ -10,19 +10,33 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def time_command(argv: Sequence[str], *, cwd: Path | None = None, repeat: int = 5,
-                 env: dict[str, str] | None = None, setup: object = None) -> list[float]:
+def time_command(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    repeat: int = 5,
+    env: dict[str, str] | None = None,
+    setup: object = None,
+) -> list[float]:
     """Wall-clock seconds of ``repeat`` runs of ``argv`` (each must exit 0)."""
     times = []
     for _ in range(repeat):
         if callable(setup):
             setup()
         started = time.perf_counter()
-        result = subprocess.run(list(argv), cwd=cwd, env={**os.environ, **(env or {})},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        result = subprocess.run(
+            list(argv),
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         elapsed = time.perf_counter() - started
         if result.returncode != 0:
-            raise SystemExit(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr[-500:]}")
+            raise SystemExit(
+                f"{' '.join(argv)} failed ({result.returncode}): {result.stderr[-500:]}"
+            )
         times.append(elapsed)
     return times
 
@@ -35,6 +49,8 @@ def report(name: str, ours: float, peer_name: str, peer: float, target: float) -
     """Print one comparison line; return whether the target ratio is met."""
     ratio = ours / peer if peer else float("inf")
     verdict = "OK" if ratio <= target else "MISSED"
-    print(f"{name}: orch {ours * 1000:.1f} ms vs {peer_name} {peer * 1000:.1f} ms "
-          f"-> ratio {ratio:.2f}x (target <= {target}x) {verdict}")
+    print(
+        f"{name}: orch {ours * 1000:.1f} ms vs {peer_name} {peer * 1000:.1f} ms "
+        f"-> ratio {ratio:.2f}x (target <= {target}x) {verdict}"
+    )
     return ratio <= target

@@ -20,8 +20,12 @@ from pathlib import Path
 from orch.domain.state import PhaseState, RunState, TaskState
 from orch.vcs.checkpoint import GitCheckpoints
 
-ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-       "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
 
 
 def git(repo: Path, *args: str) -> None:
@@ -59,8 +63,9 @@ def main() -> None:
         plain = make_repo(Path(tmp) / "plain", args.files)
         orch = make_repo(Path(tmp) / "orch", args.files)
         hook = GitCheckpoints(orch, commit_mode="phase", warn=lambda _msg: None)
-        run = RunState(run_id="bench", plan_path="plan.md", plan_sha256="0" * 64,
-                       created="", updated="")
+        run = RunState(
+            run_id="bench", plan_path="plan.md", plan_sha256="0" * 64, created="", updated=""
+        )
         plain_times: list[float] = []
         orch_times: list[float] = []
         for round_no in range(args.rounds):
@@ -82,8 +87,10 @@ def main() -> None:
             run.checkpoints.append(checkpoint)
     plain_ms = statistics.median(plain_times) * 1000
     orch_ms = statistics.median(orch_times) * 1000
-    print(f"repository: {args.files} files, {args.changed} changed per round, "
-          f"{args.rounds} rounds (medians)")
+    print(
+        f"repository: {args.files} files, {args.changed} changed per round, "
+        f"{args.rounds} rounds (medians)"
+    )
     print(f"plain git add -A && git commit : {plain_ms:8.1f} ms")
     print(f"orch checkpoint (on_phase_end)  : {orch_ms:8.1f} ms")
     print(f"ratio                           : {orch_ms / plain_ms:8.2f}x  (target <= 2.0)")

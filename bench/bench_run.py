@@ -33,7 +33,7 @@ def orch_plan(tasks: int, phases: int) -> str:
 
 
 def dodo(tasks: int) -> str:
-    return f'''
+    return f"""
 DOIT_CONFIG = {{"verbosity": 0}}
 
 def task_noop():
@@ -42,7 +42,7 @@ def task_noop():
         if number > 1:
             task["task_dep"] = [f"noop:t{{number - 1:04d}}"]
         yield task
-'''
+"""
 
 
 def main() -> int:
@@ -71,11 +71,16 @@ def main() -> int:
             for leftover in doit_dir.glob(".doit.db*"):
                 leftover.unlink()
 
-        ours = time_command([orch, "run", "plan.md", "--commit", "none", "--allow-dirty"],
-                            cwd=orch_dir, repeat=args.repeat, setup=reset_orch,
-                            env={"NO_COLOR": "1"})
+        ours = time_command(
+            [orch, "run", "plan.md", "--commit", "none", "--allow-dirty"],
+            cwd=orch_dir,
+            repeat=args.repeat,
+            setup=reset_orch,
+            env={"NO_COLOR": "1"},
+        )
         peer = time_command([doit, "run"], cwd=doit_dir, repeat=args.repeat, setup=reset_doit)
-        print(f"orch runs: {[round(t, 2) for t in ours]} s; doit runs: {[round(t, 2) for t in peer]} s")
+        print(f"orch runs (s): {[round(t, 2) for t in ours]}")
+        print(f"doit runs (s): {[round(t, 2) for t in peer]}")
         ok = report(f"{args.tasks} no-op tasks", median(ours), "doit 0.37", median(peer), 1.5)
         return 0 if ok else 1
     finally:

@@ -25,9 +25,14 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="orch-bench-state-"))
     try:
         ids = [f"T{n:05d}" for n in range(1, args.tasks + 1)]
-        state = RunState(run_id="bench", plan_path="plan.md", plan_sha256="0" * 64,
-                         created="t", updated="t",
-                         tasks={i: TaskState(id=i, phase="1", title=f"task {i}") for i in ids})
+        state = RunState(
+            run_id="bench",
+            plan_path="plan.md",
+            plan_sha256="0" * 64,
+            created="t",
+            updated="t",
+            tasks={i: TaskState(id=i, phase="1", title=f"task {i}") for i in ids},
+        )
         recorder = create_run(Layout(root), state)
         per_task: list[float] = []
         for task_id in ids:
@@ -40,18 +45,22 @@ def main() -> int:
 
         def around(task_number: int) -> tuple[float, float]:
             start = max(0, min(task_number - window // 2, len(per_task) - window))
-            sample = per_task[start:start + window]
+            sample = per_task[start : start + window]
             return statistics.median(sample), statistics.fmean(sample)
 
         med_100, mean_100 = around(100)
         med_end, mean_end = around(args.tasks)
         print(f"state write per task (2 events, fsync each), window of {window} tasks:")
         print(f"  at task 100:    median {med_100 * 1000:.3f} ms, mean {mean_100 * 1000:.3f} ms")
-        print(f"  at task {args.tasks}: median {med_end * 1000:.3f} ms, mean {mean_end * 1000:.3f} ms")
+        print(
+            f"  at task {args.tasks}: median {med_end * 1000:.3f} ms, mean {mean_end * 1000:.3f} ms"
+        )
         ratio_med, ratio_mean = med_end / med_100, mean_end / mean_100
         ok = ratio_mean <= 2.0 and ratio_med <= 2.0
-        print(f"  ratio: median {ratio_med:.2f}x, mean (incl. snapshots) {ratio_mean:.2f}x "
-              f"(target <= 2x) {'OK' if ok else 'MISSED'}")
+        print(
+            f"  ratio: median {ratio_med:.2f}x, mean (incl. snapshots) {ratio_mean:.2f}x "
+            f"(target <= 2x) {'OK' if ok else 'MISSED'}"
+        )
         return 0 if ok else 1
     finally:
         shutil.rmtree(root, ignore_errors=True)

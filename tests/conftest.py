@@ -21,7 +21,9 @@ GIT_ENV = {
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """No API keys, no colour, no user git config leaking into a test."""
     for name in list(os.environ):
         if name.endswith("_API_KEY") or name in {"ORCH_MODEL", "ANTHROPIC_BASE_URL", "ORCH_DEBUG"}:
@@ -90,8 +92,15 @@ def corpus_dir() -> Iterator[Path]:
     yield CORPUS
 
 
-def shell_task(task_id: str, title: str, script: str, *, verify: list[str] | None = None,
-               extra: str = "", deps: str = "") -> str:
+def shell_task(
+    task_id: str,
+    title: str,
+    script: str,
+    *,
+    verify: list[str] | None = None,
+    extra: str = "",
+    deps: str = "",
+) -> str:
     """A plan task item with a fenced shell block (and optional verify bullets)."""
     lines = [f"- [ ] {task_id} {title}{f' (depends on {deps})' if deps else ''}", "  ```sh"]
     lines += [f"  {line}" if line else "" for line in script.splitlines()]
@@ -102,8 +111,12 @@ def shell_task(task_id: str, title: str, script: str, *, verify: list[str] | Non
     return "\n".join(lines)
 
 
-def make_plan(phases: list[tuple[str, list[str]]], *, title: str = "Test plan",
-              gates: dict[int, list[str]] | None = None) -> str:
+def make_plan(
+    phases: list[tuple[str, list[str]]],
+    *,
+    title: str = "Test plan",
+    gates: dict[int, list[str]] | None = None,
+) -> str:
     """A native plan: ``phases`` is ``[(title, [task items])]``; ``gates`` by 1-based phase."""
     out = [f"# {title}", ""]
     for number, (phase_title, tasks) in enumerate(phases, start=1):

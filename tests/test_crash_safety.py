@@ -21,8 +21,12 @@ from orch.store.runs import current_run_id, load_run
 
 
 def _start(repo: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "orch", *args], cwd=repo,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "orch", *args],
+        cwd=repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _wait_for(path: Path, timeout: float = 30) -> None:
@@ -39,11 +43,18 @@ def test_random_sigkills_never_lose_or_repeat_finished_work(git_repo: Path) -> N
         tasks = []
         for number in range(1, 11):
             task_id = f"T{phase * 10 + number:03d}"
-            tasks.append(shell_task(task_id, f"Step {task_id}",
-                                    f"echo {task_id} >> ran.txt\nsleep 0.1\necho {task_id} > out-{task_id}",
-                                    verify=[f"test -f out-{task_id}"]))
+            tasks.append(
+                shell_task(
+                    task_id,
+                    f"Step {task_id}",
+                    f"echo {task_id} >> ran.txt\nsleep 0.1\necho {task_id} > out-{task_id}",
+                    verify=[f"test -f out-{task_id}"],
+                )
+            )
         phases.append((f"Part {phase + 1}", tasks))
-    (git_repo / "plan.md").write_text(make_plan(phases, gates={1: ["true"], 2: ["true"], 3: ["true"]}))
+    (git_repo / "plan.md").write_text(
+        make_plan(phases, gates={1: ["true"], 2: ["true"], 3: ["true"]})
+    )
     (git_repo / ".gitignore").write_text("ran.txt\n")
     commit_all(git_repo)
     layout = Layout(git_repo)
@@ -61,8 +72,13 @@ def test_random_sigkills_never_lose_or_repeat_finished_work(git_repo: Path) -> N
         kills += 1
         process = _start(git_repo, "resume")
     process.wait(timeout=120)
-    final = subprocess.run([sys.executable, "-m", "orch", "resume"], cwd=git_repo,
-                           capture_output=True, text=True, timeout=120)
+    final = subprocess.run(
+        [sys.executable, "-m", "orch", "resume"],
+        cwd=git_repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert final.returncode in (0, 3), final.stderr
     assert kills >= 20, f"only {kills} kills landed; the plan finished too fast"
 
@@ -91,13 +107,27 @@ def test_random_sigkills_never_lose_or_repeat_finished_work(git_repo: Path) -> N
 
 def test_sigint_stops_the_task_group_and_exits_130(git_repo: Path, orch: OrchRunner) -> None:
     script = "touch started\ntest -f fast || sleep 31.25\necho done > t2.txt"
-    plan = make_plan([("One", [shell_task("T001", "Quick", "echo 1 > t1.txt"),
-                               shell_task("T002", "Slow", script),
-                               shell_task("T003", "After", "echo 3 > t3.txt")])])
+    plan = make_plan(
+        [
+            (
+                "One",
+                [
+                    shell_task("T001", "Quick", "echo 1 > t1.txt"),
+                    shell_task("T002", "Slow", script),
+                    shell_task("T003", "After", "echo 3 > t3.txt"),
+                ],
+            )
+        ]
+    )
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
-    process = subprocess.Popen([sys.executable, "-m", "orch", "run", "plan.md"], cwd=git_repo,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orch", "run", "plan.md"],
+        cwd=git_repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _wait_for(git_repo / "started")
     process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=15)
@@ -108,7 +138,10 @@ def test_sigint_stops_the_task_group_and_exits_130(git_repo: Path, orch: OrchRun
     doc = json.loads(orch("status", "--json", cwd=git_repo).stdout)
     assert doc["state"] == "interrupted"
     assert {t["id"]: t["status"] for t in doc["tasks"]} == {
-        "T001": "done", "T002": "pending", "T003": "pending"}
+        "T001": "done",
+        "T002": "pending",
+        "T003": "pending",
+    }
     (git_repo / "fast").write_text("")
     resumed = orch("resume", cwd=git_repo)
     assert resumed.returncode == 0, resumed.stderr

@@ -19,8 +19,12 @@ def test_second_concurrent_run_exits_3_naming_the_pid(git_repo: Path, orch: Orch
     plan = make_plan([("Slow", [shell_task("T001", "Sleep", "touch started; sleep 30")])])
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
-    first = subprocess.Popen([sys.executable, "-m", "orch", "run", "plan.md"], cwd=git_repo,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "orch", "run", "plan.md"],
+        cwd=git_repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while not (git_repo / "started").exists():
@@ -54,13 +58,20 @@ def test_stale_lock_of_dead_process_is_taken_over(tmp_path: Path) -> None:
 def test_lock_is_exclusive_in_process(tmp_path: Path) -> None:
     lock_path = tmp_path / "lock"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys,time; sys.path.insert(0, %r)\n"
-         "from orch.store.lock import ProjectLock\n"
-         "from pathlib import Path\n"
-         "l = ProjectLock(Path(%r), 'run'); l.acquire(); print('ok', flush=True); time.sleep(30)"
-         % (str(Path(__file__).parents[1] / "src"), str(lock_path))],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import time\n"
+            "from pathlib import Path\n"
+            "from orch.store.lock import ProjectLock\n"
+            f"lock = ProjectLock(Path({str(lock_path)!r}), 'run')\n"
+            "lock.acquire()\n"
+            "print('ok', flush=True)\n"
+            "time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
         with pytest.raises(LockHeldError) as info:

@@ -11,10 +11,21 @@ from conftest import OrchRunner, commit_all, git, make_plan, shell_task
 def three_phase_plan() -> str:
     return make_plan(
         [
-            ("Setup", [shell_task("T001", "Make a", "echo a > a.txt", verify=["test -f a.txt"]),
-                       shell_task("T002", "Make b", "echo b > b.txt", deps="T001")]),
-            ("Build", [shell_task("T003", "Join", "cat a.txt b.txt > ab.txt",
-                                  verify=["grep -q b ab.txt"])]),
+            (
+                "Setup",
+                [
+                    shell_task("T001", "Make a", "echo a > a.txt", verify=["test -f a.txt"]),
+                    shell_task("T002", "Make b", "echo b > b.txt", deps="T001"),
+                ],
+            ),
+            (
+                "Build",
+                [
+                    shell_task(
+                        "T003", "Join", "cat a.txt b.txt > ab.txt", verify=["grep -q b ab.txt"]
+                    )
+                ],
+            ),
             ("Ship", [shell_task("T004", "Done marker", "echo ok > done.txt")]),
         ],
         gates={2: ["test -f ab.txt"]},
@@ -46,12 +57,20 @@ def test_run_completes_and_records_every_task(git_repo: Path, orch: OrchRunner) 
 
 
 def test_failing_verify_halts_then_retry_failed_finishes(git_repo: Path, orch: OrchRunner) -> None:
-    plan = make_plan([
-        ("One", [shell_task("T001", "First", "echo 1 >> ran.txt"),
-                 shell_task("T002", "Needs switch", "echo 2 >> ran.txt",
-                            verify=["test -f switch"])]),
-        ("Two", [shell_task("T003", "Later", "echo 3 >> ran.txt")]),
-    ])
+    plan = make_plan(
+        [
+            (
+                "One",
+                [
+                    shell_task("T001", "First", "echo 1 >> ran.txt"),
+                    shell_task(
+                        "T002", "Needs switch", "echo 2 >> ran.txt", verify=["test -f switch"]
+                    ),
+                ],
+            ),
+            ("Two", [shell_task("T003", "Later", "echo 3 >> ran.txt")]),
+        ]
+    )
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
     result = orch("run", "plan.md", cwd=git_repo)
@@ -91,9 +110,22 @@ def test_retries_with_backoff_then_blocked_by_no_progress(git_repo: Path, orch: 
     config = git_repo / ".specify" / "orch" / "config.yaml"
     config.parent.mkdir(parents=True)
     config.write_text("retry_backoff: 0.01\nno_progress_limit: 2\n")
-    plan = make_plan([("One", [shell_task(
-        "T001", "Never passes", "echo try >> tries.txt", verify=["false"],
-        extra="  - retries: 5")])])
+    plan = make_plan(
+        [
+            (
+                "One",
+                [
+                    shell_task(
+                        "T001",
+                        "Never passes",
+                        "echo try >> tries.txt",
+                        verify=["false"],
+                        extra="  - retries: 5",
+                    )
+                ],
+            )
+        ]
+    )
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
     result = orch("run", "plan.md", cwd=git_repo)
@@ -109,8 +141,22 @@ def test_retry_succeeds_on_second_attempt(git_repo: Path, orch: OrchRunner) -> N
     config.parent.mkdir(parents=True)
     config.write_text("retry_backoff: 0.01\n")
     script = "n=$(cat n 2>/dev/null || echo 0); echo $((n+1)) > n"
-    plan = make_plan([("One", [shell_task("T001", "Flaky", script, verify=["test $(cat n) -ge 2"],
-                                          extra="  - retries: 2")])])
+    plan = make_plan(
+        [
+            (
+                "One",
+                [
+                    shell_task(
+                        "T001",
+                        "Flaky",
+                        script,
+                        verify=["test $(cat n) -ge 2"],
+                        extra="  - retries: 2",
+                    )
+                ],
+            )
+        ]
+    )
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
     result = orch("run", "plan.md", cwd=git_repo)
@@ -119,9 +165,13 @@ def test_retry_succeeds_on_second_attempt(git_repo: Path, orch: OrchRunner) -> N
 
 
 def test_gate_failure_halts_before_next_phase(git_repo: Path, orch: OrchRunner) -> None:
-    plan = make_plan([("One", [shell_task("T001", "A", "echo a > a.txt")]),
-                      ("Two", [shell_task("T002", "B", "echo b > b.txt")])],
-                     gates={1: ["test -f missing.txt"]})
+    plan = make_plan(
+        [
+            ("One", [shell_task("T001", "A", "echo a > a.txt")]),
+            ("Two", [shell_task("T002", "B", "echo b > b.txt")]),
+        ],
+        gates={1: ["test -f missing.txt"]},
+    )
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
     result = orch("run", "plan.md", cwd=git_repo)
@@ -156,8 +206,9 @@ def test_selective_runs(git_repo: Path, orch: OrchRunner) -> None:
     assert (git_repo / "b.txt").exists() and not (git_repo / "ab.txt").exists()
     assert [t["id"] for t in status(orch, git_repo)["tasks"]] == ["T001", "T002"]
 
-    dry = orch("run", "plan.md", "--from", "T002", "--until", "T003", "--dry-run", "--json",
-               cwd=git_repo)
+    dry = orch(
+        "run", "plan.md", "--from", "T002", "--until", "T003", "--dry-run", "--json", cwd=git_repo
+    )
     steps = [s["task"] for p in json.loads(dry.stdout)["phases"] for s in p["steps"]]
     assert steps == ["T002", "T003"]
 
@@ -180,8 +231,9 @@ def test_run_json_emits_only_json_lines(git_repo: Path, orch: OrchRunner) -> Non
 
 
 def test_task_timeout_kills_the_process_group(git_repo: Path, orch: OrchRunner) -> None:
-    plan = make_plan([("One", [shell_task("T001", "Hangs", "sleep 30 & sleep 30",
-                                          extra="  - timeout: 1s")])])
+    plan = make_plan(
+        [("One", [shell_task("T001", "Hangs", "sleep 30 & sleep 30", extra="  - timeout: 1s")])]
+    )
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
     result = orch("run", "plan.md", cwd=git_repo, timeout=20)
@@ -192,10 +244,22 @@ def test_task_timeout_kills_the_process_group(git_repo: Path, orch: OrchRunner) 
 
 
 def test_plan_already_marked_done_is_not_run(git_repo: Path, orch: OrchRunner) -> None:
-    plan = make_plan([("One", [
-        shell_task("T001", "Done before", "echo no >> ran.txt").replace("- [ ]", "- [X]", 1),
-        shell_task("T002", "Skipped", "echo no >> ran.txt").replace("- [ ]", "- [~]", 1),
-        shell_task("T003", "Runs", "echo yes >> ran.txt")])])
+    plan = make_plan(
+        [
+            (
+                "One",
+                [
+                    shell_task("T001", "Done before", "echo no >> ran.txt").replace(
+                        "- [ ]", "- [X]", 1
+                    ),
+                    shell_task("T002", "Skipped", "echo no >> ran.txt").replace(
+                        "- [ ]", "- [~]", 1
+                    ),
+                    shell_task("T003", "Runs", "echo yes >> ran.txt"),
+                ],
+            )
+        ]
+    )
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
     result = orch("run", "plan.md", cwd=git_repo)
@@ -206,8 +270,17 @@ def test_plan_already_marked_done_is_not_run(git_repo: Path, orch: OrchRunner) -
 
 
 def test_no_agent_available_fails_before_anything_runs(git_repo: Path, orch: OrchRunner) -> None:
-    plan = make_plan([("One", [shell_task("T001", "Shell", "echo 1 >> ran.txt"),
-                               "- [ ] T002 Write the API with an agent"])])
+    plan = make_plan(
+        [
+            (
+                "One",
+                [
+                    shell_task("T001", "Shell", "echo 1 >> ran.txt"),
+                    "- [ ] T002 Write the API with an agent",
+                ],
+            )
+        ]
+    )
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
     result = orch("run", "plan.md", cwd=git_repo, env={"PATH": "/usr/bin:/bin"})
@@ -219,8 +292,9 @@ def test_no_agent_available_fails_before_anything_runs(git_repo: Path, orch: Orc
 
 
 def test_invalid_plan_and_missing_plan_exit_2(git_repo: Path, orch: OrchRunner) -> None:
-    (git_repo / "plan.md").write_text(make_plan([("One", [
-        shell_task("T001", "A", "true", deps="T009")])]))
+    (git_repo / "plan.md").write_text(
+        make_plan([("One", [shell_task("T001", "A", "true", deps="T009")])])
+    )
     result = orch("run", "plan.md", cwd=git_repo)
     assert result.returncode == 2
     assert result.stderr.startswith("error: plan.md:")

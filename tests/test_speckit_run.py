@@ -62,7 +62,9 @@ def test_current_feature_tasks_md_is_run_and_only_task_marks_flip(
     feature.mkdir(parents=True)
     (feature / "tasks.md").write_text(TASKS_MD)
     (git_repo / "specs" / "000-old").mkdir()
-    (git_repo / "specs" / "000-old" / "tasks.md").write_text("# Old\n\n## Phase 1: X\n\n- [ ] T001 old\n")
+    (git_repo / "specs" / "000-old" / "tasks.md").write_text(
+        "# Old\n\n## Phase 1: X\n\n- [ ] T001 old\n"
+    )
     commit_all(git_repo)
     result = orch("run", cwd=git_repo)
     assert result.returncode == 0, result.stderr
@@ -70,18 +72,27 @@ def test_current_feature_tasks_md_is_run_and_only_task_marks_flip(
     assert (git_repo / "src" / "hello.txt").read_text() == "hello\n"
 
     after = (feature / "tasks.md").read_text()
-    changed = [(old, new) for old, new in zip(TASKS_MD.splitlines(), after.splitlines(),
-                                              strict=True) if old != new]
+    changed = [
+        (old, new)
+        for old, new in zip(TASKS_MD.splitlines(), after.splitlines(), strict=True)
+        if old != new
+    ]
     assert changed == [
         ("- [ ] T002 [P] Create src/ directory", "- [X] T002 [P] Create src/ directory"),
-        ("- [ ] T003 [US1] Write the greeting in src/hello.txt",
-         "- [X] T003 [US1] Write the greeting in src/hello.txt"),
-        ("- [ ] T004 [P] [US1] Write the farewell in src/bye.txt",
-         "- [X] T004 [P] [US1] Write the farewell in src/bye.txt"),
+        (
+            "- [ ] T003 [US1] Write the greeting in src/hello.txt",
+            "- [X] T003 [US1] Write the greeting in src/hello.txt",
+        ),
+        (
+            "- [ ] T004 [P] [US1] Write the farewell in src/bye.txt",
+            "- [X] T004 [P] [US1] Write the farewell in src/bye.txt",
+        ),
     ]
     assert len(after) == len(TASKS_MD)
     diff = git(git_repo, "diff", "HEAD~2", "--", "specs/001-greeting/tasks.md")
-    flipped = [line for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    flipped = [
+        line for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")
+    ]
     assert len(flipped) == 3 and all("- [X] T00" in line for line in flipped)
 
     doc = json.loads(orch("status", "--json", cwd=git_repo).stdout)
@@ -93,7 +104,9 @@ def test_feature_json_points_at_the_feature(git_repo: Path, orch: OrchRunner) ->
     for name in ("001-first", "002-second"):
         (git_repo / "specs" / name).mkdir(parents=True)
         (git_repo / "specs" / name / "tasks.md").write_text(
-            f"# {name}\n\n## Phase 1: Only\n\n- [ ] T001 Say {name}\n  ```sh\n  echo {name} > which.txt\n  ```\n")
+            f"# {name}\n\n## Phase 1: Only\n\n- [ ] T001 Say {name}\n"
+            f"  ```sh\n  echo {name} > which.txt\n  ```\n"
+        )
     (git_repo / ".specify").mkdir()
     (git_repo / ".specify" / "feature.json").write_text('{"feature_directory": "specs/001-first"}')
     commit_all(git_repo)

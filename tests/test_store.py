@@ -17,8 +17,13 @@ from orch.store.runs import create_run, list_run_ids, load_run, open_run, resolv
 
 def new_state(run_id: str = "20260101-000000-abcd", tasks: int = 3) -> RunState:
     return RunState(
-        run_id=run_id, plan_path="plan.md", plan_sha256="0" * 64, created="t0", updated="t0",
-        tasks={f"T{i:03d}": TaskState(id=f"T{i:03d}", phase="1") for i in range(1, tasks + 1)})
+        run_id=run_id,
+        plan_path="plan.md",
+        plan_sha256="0" * 64,
+        created="t0",
+        updated="t0",
+        tasks={f"T{i:03d}": TaskState(id=f"T{i:03d}", phase="1") for i in range(1, tasks + 1)},
+    )
 
 
 def test_events_replay_over_the_snapshot(tmp_path: Path) -> None:

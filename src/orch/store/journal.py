@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from orch.domain.state import Event
 from orch.errors import StateError
+from orch.secrets import default_redactor
 from orch.store.atomic import fsync_dir
 
 
@@ -29,7 +30,7 @@ class Journal:
     def append(self, event: Event, *, sync: bool = True) -> None:
         """Write one event line; with ``sync`` it is on disk before this returns."""
         line = event.model_dump_json(exclude_none=True).encode() + b"\n"
-        self._handle.write(line)
+        self._handle.write(default_redactor().bytes(line))
         self._handle.flush()
         self._unsynced = True
         if sync:

@@ -6,13 +6,13 @@ import json
 import secrets
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from orch.domain.state import SCHEMA_VERSION, Event, RunState, apply_event
 from orch.errors import StateError
+from orch.secrets import default_redactor
 from orch.store.atomic import atomic_write_text
 from orch.store.journal import Journal, read_journal
 from orch.store.layout import Layout
@@ -92,9 +92,8 @@ class RunRecorder:
 
 
 def write_snapshot(layout: Layout, state: RunState, *, durable: bool = True) -> None:
-    atomic_write_text(
-        layout.run_json(state.run_id), state.model_dump_json(indent=1), durable=durable
-    )
+    text = default_redactor()(state.model_dump_json(indent=1))
+    atomic_write_text(layout.run_json(state.run_id), text, durable=durable)
 
 
 def create_run(layout: Layout, state: RunState, *, durable: bool = True) -> RunRecorder:
@@ -174,7 +173,3 @@ def list_run_ids(layout: Layout) -> list[str]:
     if not layout.runs_dir.is_dir():
         return []
     return sorted(p.name for p in layout.runs_dir.iterdir() if (p / "run.json").exists())
-
-
-def run_dir(layout: Layout, run_id: str) -> Path:
-    return layout.run_dir(run_id)
