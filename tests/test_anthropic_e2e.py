@@ -123,3 +123,22 @@ def test_cost_cap_stops_before_the_next_call_and_resume_with_more_finishes(
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(server.requests) > calls
     assert (project / "two.txt").exists()
+
+
+def test_no_key_and_no_cli_exits_2_naming_the_options_but_shell_plans_run(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    env = {"PATH": f"{empty}:/usr/bin:/bin"}
+    project = _project(git_repo, PLAN)
+    out = orch("run", "plan.md", cwd=project, env=env)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "ANTHROPIC_API_KEY" in out.stderr and "claude" in out.stderr
+    assert not (project / ".specify" / "orch" / "runs").exists() or not any(
+        (project / ".specify" / "orch" / "runs").iterdir())
+    (project / "plan.md").write_text("# Shell\n\n## Phase 1: Build\n\n- [ ] T001 Make it\n\n"
+                                     "  ```bash\n  echo hello > hello.txt\n  ```\n")
+    git(project, "commit", "-qam", "shell plan")
+    ok = orch("run", "plan.md", cwd=project, env=env)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert (project / "hello.txt").read_text() == "hello\n"

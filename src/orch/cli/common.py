@@ -71,6 +71,11 @@ def cli_errors(ctx: typer.Context | None = None) -> Iterator[None]:
             raise
         error_line(exc.message, exc.hint)
         raise typer.Exit(exc.exit_code) from None
+    except BrokenPipeError:
+        # `orch … | head`: the reader went away. Say nothing more, like other Unix tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(141) from None
     except KeyboardInterrupt:
         error_line("interrupted", "state is saved; continue with `orch resume`")
         raise typer.Exit(130) from None
