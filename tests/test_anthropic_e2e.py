@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from conftest import OrchRunner, git
 from fakes.anthropic_server import Failure, FakeAnthropic, text, tool
 

@@ -36,7 +36,7 @@ def test_second_concurrent_run_exits_3_naming_the_pid(git_repo: Path, orch: Orch
         assert second.returncode == 3
         assert f"pid {first.pid}" in second.stderr
         assert second.stderr.startswith("error: another orch process holds the project lock")
-        assert elapsed < 3.0  # the refusal itself is immediate; this bounds interpreter start-up
+        assert elapsed < 2.0, f"refusal took {elapsed:.2f}s"  # start-up included; ~0.4 s idle
         resume = orch("resume", cwd=git_repo, timeout=10)
         assert resume.returncode == 3
     finally:

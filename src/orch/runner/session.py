@@ -180,23 +180,26 @@ def start_run(
     """``orch run``: everything from taking the lock to the final status."""
     warn = WarningSink(warn)
     layout = Layout(project_dir)
-    config = load_config(layout.config)
-    plan, digest = plan_for_run(request.plan_path)
-    options = request.options
-    order = execution_order(plan)
-    selected = select_tasks(
-        plan,
-        order,
-        only=options.only,
-        from_task=options.from_task,
-        until_task=options.until_task,
-        phase=options.phase,
-    )
-    if not selected:
-        raise StateError("no task selected to run", hint="check --only/--from/--until/--phase")
-    resolver = RoleResolver(config, project_dir, options.agent)
-    check_agents(plan, resolver, selected)
+    layout.ensure_ignored()
+    # The lock comes first: a second run is refused at once, before any parsing.
     with ProjectLock(layout.lock, "run", warn=warn):
+        config = load_config(layout.config)
+        plan, digest = plan_for_run(request.plan_path)
+        options = request.options
+        selected = select_tasks(
+            plan,
+            execution_order(plan),
+            only=options.only,
+            from_task=options.from_task,
+            until_task=options.until_task,
+            phase=options.phase,
+        )
+        if not selected:
+            raise StateError(
+                "no task selected to run", hint="check --only/--from/--until/--phase"
+            )
+        resolver = RoleResolver(config, project_dir, options.agent)
+        check_agents(plan, resolver, selected)
         commit = options.commit or config.commit
         hook = _checkpoint_hook(
             project_dir,
@@ -241,6 +244,7 @@ def resume_run(
     warn = WarningSink(warn)
     layout = Layout(project_dir)
     config = load_config(layout.config)
+    layout.ensure_ignored()
     with ProjectLock(layout.lock, "resume", warn=warn):
         recorder = open_run(layout, run_id)
         state = recorder.state
