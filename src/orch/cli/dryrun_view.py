@@ -42,9 +42,12 @@ def show_dry_run(
     for phase in phases:
         print(f"\nPhase {phase.id}: {phase.title}")
         for step in phase.steps:
-            who = f"{step.role} via {step.adapter}" if step.adapter else f"?? {step.problem}"
-            if step.role == step.adapter:
-                who = str(step.adapter)
+            if step.adapter is None:
+                who = f"no agent available: {step.problem}"
+            elif step.role == step.adapter:
+                who = step.adapter
+            else:
+                who = f"{step.role} via {step.adapter}"
             print(
                 f"  [{step.index}/{total}] {step.task} {step.title}  ({who})"
                 + ("" if step.action == "run" else f"  -- {step.action}")
@@ -61,4 +64,5 @@ def show_dry_run(
                 print(f"      verify: {check}")
         for gate in phase.gates:
             print(f"  gate: {gate}")
-        print("  checkpoint: git commit at phase end")
+        if options.commit != "none":
+            print("  checkpoint: git commit at phase end")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -103,6 +104,9 @@ def command(
 
             show_dry_run(project_dir, plan, options, json_output=json_output)
             return
+        if yes:
+            # Non-interactive: the manual adapter fails fast instead of waiting for a person.
+            os.environ["ORCH_ASSUME_YES"] = "1"
         request = RunRequest(plan_path=plan, options=options, assume_yes=yes)
         outcome = start_run(
             project_dir, request, make_reporter_factory(json_output), warn=warn_line
