@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from orch.config import OrchConfig
 from orch.domain.plan import Phase, Plan, Task
 from orch.parsing.markdown import parse_plan
 from orch.planning.builder import role_for
-from orch.planning.context import file_tree, gather_context, known_role_names
+from orch.planning.context import configured_roles, file_tree, gather_context
 from orch.planning.drafter import extract_plan, model_name
 from orch.planning.offline import choose_pattern, parse_goal, slugify
 from orch.planning.output import default_target, failed_draft_paths
@@ -117,17 +118,14 @@ def test_context_is_bounded_and_sorted(tmp_path: Path) -> None:
     assert "`qa`: tests things" in prompt and "whole test suite" in prompt
 
 
-def test_known_role_names_include_builtins_subagents_and_config(tmp_path: Path) -> None:
+def test_configured_roles_include_subagents_and_config(tmp_path: Path) -> None:
     agents = tmp_path / ".claude" / "agents"
     agents.mkdir(parents=True)
     (agents / "rev.md").write_text("---\nname: reviewer\ndescription: Reviews\n---\nBody\n")
-    config = tmp_path / ".specify" / "orch" / "config.yaml"
-    config.parent.mkdir(parents=True)
-    config.write_text("agents:\n  backend-developer: {adapter: fake}\n")
-    names = known_role_names(tmp_path)
-    assert names is not None and {"reviewer", "backend-developer", "shell"} <= names
-    config.write_text("agents: [oops\n")
-    assert known_role_names(tmp_path) is None
+    config = OrchConfig.model_validate({"agents": {"backend-developer": {"adapter": "fake"}}})
+    roles = configured_roles(tmp_path, config)
+    assert roles["reviewer"] == "Reviews"
+    assert "backend-developer" in roles
 
 
 def test_role_for_matches_whole_words() -> None:

@@ -100,17 +100,7 @@ def test_test_tasks_are_recognised_by_title_or_files() -> None:
     assert [is_test_task(task) for task in plan.tasks()] == [True, True, False]
 
 
-NEEDS_ROLES = pytest.mark.xfail(
-    reason="orch validate passes known_roles=None until validate_cmd uses known_role_names()",
-    strict=False,
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(name, marks=NEEDS_ROLES) if name == "unknown agent role" else name
-     for name in sorted(PROBLEMS)],
-)
+@pytest.mark.parametrize("name", sorted(set(PROBLEMS) - {"unknown agent role"}))
 def test_validate_strict_rejects_each_problem(
     name: str, orch: OrchRunner, tmp_path: Path
 ) -> None:
@@ -125,3 +115,25 @@ def test_validate_strict_rejects_each_problem(
     assert strict.returncode == 2
     lines = [row for row in strict.stderr.splitlines() if row.startswith(f"error: plan.md:{line}:")]
     assert any(all(word in row for word in words) for row in lines), strict.stderr
+
+
+def test_unknown_role_is_an_error_and_an_adapter_name_a_review_warning(
+    orch: OrchRunner, tmp_path: Path
+) -> None:
+    text, line, words = PROBLEMS["unknown agent role"]
+    config = tmp_path / ".specify" / "orch" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text("agents:\n  backend-developer: {adapter: shell}\n")
+    (tmp_path / "plan.md").write_text(text)
+    unknown = orch("validate", "plan.md", cwd=tmp_path)
+    assert unknown.returncode == 2  # never discovered mid-run
+    rows = [r for r in unknown.stderr.splitlines() if r.startswith(f"error: plan.md:{line}:")]
+    assert any(all(word in row for word in words[:2]) for row in rows), unknown.stderr
+
+    (tmp_path / "plan.md").write_text(text.replace("wizard", "claude-code"))
+    relaxed = orch("validate", "plan.md", cwd=tmp_path)
+    assert relaxed.returncode == 0, relaxed.stderr
+    assert f"warning: plan.md:{line}:" in relaxed.stderr
+    strict = orch("validate", "--strict", "plan.md", cwd=tmp_path)
+    assert strict.returncode == 2
+    assert f"error: plan.md:{line}:" in strict.stderr

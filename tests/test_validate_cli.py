@@ -21,6 +21,11 @@ def error_lines(stderr: str) -> list[str]:
 def plans(tmp_path: Path) -> Path:
     folder = tmp_path / "plans"
     shutil.copytree(FIXTURES, folder)
+    config = folder / ".specify" / "orch" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        "agents:\n  backend-developer: {adapter: shell}\n  db-specialist: {adapter: shell}\n"
+    )
     return folder
 
 
@@ -187,3 +192,10 @@ def assert_balanced_dot(source: str) -> None:
             assert depth >= 0
     assert depth == 0 and not in_string
     assert source.startswith("digraph plan {")
+
+
+def test_unknown_agent_role_fails_validation(orch: OrchRunner, plans: Path) -> None:
+    (plans / ".specify" / "orch" / "config.yaml").unlink()
+    result = orch("validate", "native.md", cwd=plans)
+    assert result.returncode == 2
+    assert "error: native.md:18: task T002: unknown agent role 'db-specialist'" in result.stderr

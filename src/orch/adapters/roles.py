@@ -107,7 +107,8 @@ def role_diagnostics(plan: Plan, config: OrchConfig, project_dir: Path) -> list[
                                     message=f"phase {phase.id}: unknown agent role "
                                             f"{phase.agent!r}"))
         for task in phase.tasks:
-            if task.agent and task.agent not in known:
+            # A phase's **Agent** is copied onto its tasks: report it once, on the phase.
+            if task.agent and task.agent not in known and task.agent != phase.agent:
                 found.append(Diagnostic(line=task.line, hint=hint,
                                         message=f"task {task.id}: unknown agent role "
                                                 f"{task.agent!r}"))

@@ -7,10 +7,9 @@ from pathlib import Path
 
 from orch.adapters.roles import RoleResolver
 from orch.config import load_config
-from orch.domain.graph import execution_order
 from orch.domain.state import RunOptions
 from orch.runner.dryrun import dry_run, dry_run_json
-from orch.runner.selection import select_tasks
+from orch.runner.selection import select_for_options
 from orch.runner.session import plan_for_run
 from orch.store.layout import Layout
 
@@ -21,14 +20,7 @@ def show_dry_run(
     """Print the ordered plan with each task's role, adapter, commands and checks."""
     config = load_config(Layout(project_dir).config)
     plan, _digest = plan_for_run(plan_path)
-    selected = select_tasks(
-        plan,
-        execution_order(plan),
-        only=options.only,
-        from_task=options.from_task,
-        until_task=options.until_task,
-        phase=options.phase,
-    )
+    selected = select_for_options(plan, options)
     phases = dry_run(plan, selected, RoleResolver(config, project_dir, options.agent))
     if json_output:
         print(

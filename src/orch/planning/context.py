@@ -8,7 +8,6 @@ commands, the project's conventions (``CLAUDE.md``, ``AGENTS.md``,
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +20,33 @@ MAX_TREE_DEPTH = 3
 MAX_README_CHARS = 6_000
 MAX_SPEC_CHARS = 24_000
 MAX_CONVENTIONS_CHARS = 8_000
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".specify", ".venv", "venv", "env", "node_modules", "__pycache__",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", "dist", "build", "target",
-    ".idea", ".vscode", "coverage", ".next", ".cache", "vendor",
-})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".specify",
+        ".venv",
+        "venv",
+        "env",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        "dist",
+        "build",
+        "target",
+        ".idea",
+        ".vscode",
+        "coverage",
+        ".next",
+        ".cache",
+        "vendor",
+    }
+)
 CONFIG_PATH = Path(".specify") / "orch" / "config.yaml"
 README_NAMES = ("README.md", "README.rst", "README.txt", "README")
 
@@ -58,8 +79,10 @@ class ProjectContext:
         parts += [f"- note: {note}" for note in tooling.notes]
         parts.append("\n## Roles available for `agent:`")
         if self.roles:
-            parts += [f"- `{name}`: {text}" if text else f"- `{name}`"
-                      for name, text in sorted(self.roles.items())]
+            parts += [
+                f"- `{name}`: {text}" if text else f"- `{name}`"
+                for name, text in sorted(self.roles.items())
+            ]
         else:
             parts.append("- none configured: leave `agent:` out (orch picks the default agent)")
         if self.tree:
@@ -97,8 +120,9 @@ def gather_context(
     )
 
 
-def file_tree(project_dir: Path, *, max_entries: int = MAX_TREE_ENTRIES,
-              max_depth: int = MAX_TREE_DEPTH) -> str:
+def file_tree(
+    project_dir: Path, *, max_entries: int = MAX_TREE_ENTRIES, max_depth: int = MAX_TREE_DEPTH
+) -> str:
     """An indented, sorted listing of ``project_dir``, skipping caches and dependencies."""
     lines: list[str] = []
     hidden = 0
@@ -126,44 +150,14 @@ def file_tree(project_dir: Path, *, max_entries: int = MAX_TREE_ENTRIES,
     return "\n".join(lines)
 
 
-def claude_agent_roles(project_dir: Path) -> dict[str, str]:
-    """Claude Code subagents (``.claude/agents/*.md``): front-matter ``name`` -> ``description``."""
-    found: dict[str, str] = {}
-    directory = project_dir / ".claude" / "agents"
-    if not directory.is_dir():
-        return found
-    for path in sorted(directory.glob("*.md")):
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        front = re.match(r"---\s*\n(.*?)\n---", text, re.DOTALL)
-        fields = dict(re.findall(r"^(\w+):\s*(.*)$", front.group(1), re.MULTILINE)) if front else {}
-        name = fields.get("name", "").strip().strip("\"'") or path.stem
-        found[name] = fields.get("description", "").strip().strip("\"'")
-    return found
-
-
 def configured_roles(project_dir: Path, config: OrchConfig) -> dict[str, str]:
     """Roles a plan may name besides the built-in adapters: config ``agents:`` and
     ``.claude/agents/*.md`` subagents, name -> description."""
-    roles = claude_agent_roles(project_dir)
-    roles.update({name: role.description for name, role in config.agents.items()})
-    return roles
+    from orch.adapters import roles
 
-
-def known_role_names(project_dir: Path) -> set[str] | None:
-    """Every name a task's ``agent:`` may use here: configured roles, Claude Code subagents and
-    built-in adapters. ``None`` when the config cannot be read (the role check is skipped)."""
-    from orch.adapters.roles import BUILTIN_ADAPTERS
-    from orch.config import load_config
-    from orch.errors import ConfigError
-
-    try:
-        config = load_config(project_dir / CONFIG_PATH)
-    except ConfigError:
-        return None
-    return set(configured_roles(project_dir, config)) | set(BUILTIN_ADAPTERS)
+    return {
+        name: role.description for name, role in roles.configured_roles(config, project_dir).items()
+    }
 
 
 def _readme(project_dir: Path) -> str:
@@ -171,8 +165,9 @@ def _readme(project_dir: Path) -> str:
         path = project_dir / name
         if path.is_file():
             try:
-                return _bounded(path.read_text(encoding="utf-8", errors="replace"),
-                                MAX_README_CHARS)
+                return _bounded(
+                    path.read_text(encoding="utf-8", errors="replace"), MAX_README_CHARS
+                )
             except OSError:
                 return ""
     return ""

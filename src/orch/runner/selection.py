@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from orch.domain.graph import execution_order
 from orch.domain.plan import Plan
+from orch.domain.state import RunOptions
 from orch.errors import UsageError
 
 
@@ -58,3 +60,15 @@ def parse_id_list(values: list[str] | None) -> list[str] | None:
     if not values:
         return None
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def select_for_options(plan: Plan, options: RunOptions) -> list[str]:
+    """The task ids a run with ``options`` covers, in execution order."""
+    return select_tasks(
+        plan,
+        execution_order(plan),
+        only=options.only,
+        from_task=options.from_task,
+        until_task=options.until_task,
+        phase=options.phase,
+    )

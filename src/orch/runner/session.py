@@ -15,7 +15,6 @@ from pathlib import Path
 from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
 from orch.config import OrchConfig, load_config
-from orch.domain.graph import execution_order
 from orch.domain.plan import Plan, PlanMark
 from orch.domain.state import PhaseState, RunOptions, RunState, TaskState
 from orch.domain.status import RunStatus, TaskStatus
@@ -25,7 +24,7 @@ from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
 from orch.runner.planmarks import PlanMarker
-from orch.runner.selection import select_tasks
+from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
 from orch.store.layout import Layout
 from orch.store.lock import ProjectLock
@@ -186,14 +185,7 @@ def start_run(
         config = load_config(layout.config)
         plan, digest = plan_for_run(request.plan_path)
         options = request.options
-        selected = select_tasks(
-            plan,
-            execution_order(plan),
-            only=options.only,
-            from_task=options.from_task,
-            until_task=options.until_task,
-            phase=options.phase,
-        )
+        selected = select_for_options(plan, options)
         if not selected:
             raise StateError(
                 "no task selected to run", hint="check --only/--from/--until/--phase"
