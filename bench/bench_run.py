@@ -1,8 +1,8 @@
 """500 no-op shell tasks in 5 phases with durable state, side by side with doit 0.37 running
 a 500-task chain of the same no-op action (target: orch <= 1.5x doit's wall time).
 
-Both run in the same fresh temp directory layout, same machine, same run. orch runs with
-`--commit none` so the figure is the engine and its fsync'd journal, not git.
+Both run in fresh temp directories (not git repositories), same machine, same run, so the
+figure is orch's engine and its fsync'd journal against doit's engine, not git.
 
 Run: pip install -e '.[bench]' && python bench/bench_run.py [--tasks 500]
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -48,16 +47,23 @@ def task_noop():
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=500)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(__file__).resolve().parent / ".work",
+        help="where the two projects are created (default: bench/.work, a normal project "
+        "directory; some machines' /tmp is far slower at creating files)",
+    )
     args = parser.parse_args()
     orch = shutil.which("orch") or sys.exit("orch is not installed (pip install -e .)")
     doit = shutil.which("doit") or sys.exit("doit is not installed (pip install -e '.[bench]')")
-    root = Path(tempfile.mkdtemp(prefix="orch-bench-run-"))
+    args.dir.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="orch-bench-run-", dir=args.dir))
     try:
         orch_dir = root / "orch"
         orch_dir.mkdir()
         (orch_dir / "plan.md").write_text(orch_plan(args.tasks, 5))
-        subprocess.run(["git", "init", "-q"], cwd=orch_dir, check=True)
 
         def reset_orch() -> None:
             shutil.rmtree(orch_dir / ".specify", ignore_errors=True)

@@ -45,10 +45,12 @@ def run_shell(
     timeout_s: float | None = None,
     env: Mapping[str, str] | None = None,
     redactor: Redactor | None = None,
+    shell: str = "bash",
 ) -> CommandResult:
-    """Run ``command`` with ``bash -e -c`` in ``cwd``; see :func:`run_argv`."""
+    """Run ``command`` with ``<shell> -e -c`` (bash unless told) in ``cwd``; see
+    :func:`run_argv`."""
     return run_argv(
-        ["bash", "-e", "-c", command],
+        [shell, "-e", "-c", command],
         cwd=cwd,
         log_path=log_path,
         timeout_s=timeout_s,

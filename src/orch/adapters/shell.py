@@ -19,9 +19,10 @@ class ShellAdapter:
         if not commands:
             return AgentResult(status=AgentStatus.COMPLETED, summary="no commands to run",
                                log_path=str(context.log_path))
-        for command in commands:
+        for index, command in enumerate(commands):
             result = run_shell(command, cwd=context.project_dir, log_path=context.log_path,
-                               timeout_s=context.timeout_s, env=context.env)
+                               timeout_s=context.timeout_s, env=context.env,
+                               shell=context.task.shell_for(index))
             if result.interrupted:
                 return AgentResult(status=AgentStatus.INTERRUPTED, error="interrupted",
                                    log_path=str(context.log_path))

@@ -47,6 +47,13 @@ class Task(BaseModel):
     estimate_s: float | None = None
     commands: list[str] = Field(default_factory=list)
     """Fenced shell blocks under the task, one script per block, run by the ``shell`` adapter."""
+    shells: list[str] = Field(default_factory=list)
+    """The interpreter of each block, from its info string: ``sh`` for ```` ```sh ````, ``zsh``
+    for ```` ```zsh ````, else ``bash``. Aligned with ``commands``; missing entries mean bash."""
+
+    def shell_for(self, index: int) -> str:
+        """The interpreter for ``commands[index]``."""
+        return self.shells[index] if index < len(self.shells) else "bash"
     acceptance: list[str] = Field(default_factory=list)
     """ID-less checkbox items nested under the task: acceptance criteria, not tasks."""
     description: str = ""

@@ -12,6 +12,8 @@ from orch.parsing.taskline import DepRef, parse_dep_list
 
 SHELL_INFOS = frozenset({"", "sh", "bash", "shell", "console", "zsh"})
 """Info strings of fenced blocks that hold a task's shell commands."""
+INTERPRETERS = {"sh": "sh", "zsh": "zsh"}
+"""Blocks labelled ``sh`` run with ``sh`` (as labelled), ``zsh`` with zsh; the rest with bash."""
 
 
 @dataclass(slots=True)
@@ -33,6 +35,7 @@ class TaskDraft:
     retries: int = 0
     estimate_s: float | None = None
     commands: list[str] = field(default_factory=list)
+    shells: list[str] = field(default_factory=list)
     acceptance: list[str] = field(default_factory=list)
     description: list[str] = field(default_factory=list)
 
@@ -87,6 +90,7 @@ class TaskDraft:
             script = fence.content.strip("\n")
             if script.strip():
                 self.commands.append(script)
+                self.shells.append(INTERPRETERS.get(fence.info, "bash"))
         else:
             self.description.append(f"```{fence.info}\n{fence.content}```")
 

@@ -31,7 +31,8 @@ from orch.reporting.plain import (
     task_agent,
     task_heading,
 )
-from orch.reporting.summary import format_cost, next_step_hint, summarize, summary_tables
+from orch.reporting.summary import format_cost, next_step_hint, summarize
+from orch.reporting.tables import summary_tables
 
 _RUN_END_STYLES: dict[RunStatus, str] = {
     RunStatus.COMPLETED: "bold green",

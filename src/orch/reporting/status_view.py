@@ -14,11 +14,11 @@ from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
     next_step_hint,
-    phases_table,
     summarize,
     task_duration,
     totals_line,
 )
+from orch.reporting.tables import phases_table
 
 STATUS_STYLES: dict[TaskStatus, str] = {
     TaskStatus.DONE: "green",

@@ -11,9 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from rich.table import Table
-from rich.text import Text
-
 from orch.domain.state import RunState, TaskState
 from orch.domain.status import RunStatus, TaskStatus
 from orch.durations import format_duration
@@ -201,55 +198,37 @@ def format_rows(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[s
     ]
 
 
-def _phase_cells(phase: PhaseSummary) -> list[str]:
+def phase_cells(phase: PhaseSummary) -> list[str]:
     gate = "passed" if phase.gate_passed else "-"
-    return [phase.id, phase.title, f"{phase.done}/{phase.total}",
-            format_opt_duration(phase.duration_s), gate]
+    return [
+        phase.id,
+        phase.title,
+        f"{phase.done}/{phase.total}",
+        format_opt_duration(phase.duration_s),
+        gate,
+    ]
 
 
-def _estimate_cells(row: EstimateRow) -> list[str]:
-    return [row.id, row.status.value, format_opt_duration(row.actual_s),
-            format_duration(row.estimate_s)]
+def estimate_cells(row: EstimateRow) -> list[str]:
+    return [
+        row.id,
+        row.status.value,
+        format_opt_duration(row.actual_s),
+        format_duration(row.estimate_s),
+    ]
 
 
-_PHASE_HEADERS = ("Phase", "Title", "Done", "Time", "Gate")
-_ESTIMATE_HEADERS = ("Task", "Status", "Actual", "Estimate")
+PHASE_HEADERS = ("Phase", "Title", "Done", "Time", "Gate")
+ESTIMATE_HEADERS = ("Task", "Status", "Actual", "Estimate")
 
 
 def summary_lines(summary: RunSummary) -> list[str]:
     """The summary as plain text lines (no colour, stable)."""
     lines = ["Summary", "  " + totals_line(summary)]
     if summary.phases:
-        rows = [_phase_cells(p) for p in summary.phases]
-        lines += ["  " + line for line in format_rows(_PHASE_HEADERS, rows)]
+        rows = [phase_cells(p) for p in summary.phases]
+        lines += ["  " + line for line in format_rows(PHASE_HEADERS, rows)]
     if summary.estimates:
-        rows = [_estimate_cells(r) for r in summary.estimates]
-        lines += ["  " + line for line in format_rows(_ESTIMATE_HEADERS, rows)]
+        rows = [estimate_cells(r) for r in summary.estimates]
+        lines += ["  " + line for line in format_rows(ESTIMATE_HEADERS, rows)]
     return lines
-
-
-def phases_table(summary: RunSummary) -> Table:
-    """Per-phase done count, time and gate as a rich table."""
-    table = Table(title="Phases", title_justify="left", show_edge=False)
-    for header in _PHASE_HEADERS:
-        table.add_column(header, justify="right" if header in ("Done", "Time") else "left")
-    for phase in summary.phases:
-        table.add_row(*_phase_cells(phase))
-    return table
-
-
-def summary_tables(summary: RunSummary) -> list[Table | Text]:
-    """The summary as rich renderables: totals line, phase table, estimates table."""
-    out: list[Table | Text] = [Text(totals_line(summary), style="bold")]
-    if summary.phases:
-        out.append(phases_table(summary))
-    if summary.estimates:
-        table = Table(title="Actual vs estimate", title_justify="left", show_edge=False)
-        for header in _ESTIMATE_HEADERS:
-            table.add_column(header, justify="left" if header in ("Task", "Status") else "right")
-        for row in summary.estimates:
-            over = row.actual_s is not None and row.actual_s > row.estimate_s
-            cells = _estimate_cells(row)
-            table.add_row(*cells[:2], Text(cells[2], style="yellow" if over else ""), cells[3])
-        out.append(table)
-    return out

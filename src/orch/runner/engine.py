@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orch import proc
-from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Budget, Handoff, Role
+from orch.adapters.base import (
+    Adapter,
+    AgentContext,
+    AgentResult,
+    AgentStatus,
+    Budget,
+    Handoff,
+    Role,
+)
 from orch.adapters.context import conventions_text
 from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
@@ -66,6 +74,7 @@ class Runner:
         self._tasks = {task.id: task for task in plan.tasks()}
         self._phases = {phase.id: phase for phase in plan.phases}
         self._conventions: str | None = None
+        self._adapters: dict[str, Adapter] = {}
 
     @property
     def state(self) -> RunState:
@@ -325,7 +334,9 @@ class Runner:
         log_path: Path,
         feedback: str | None,
     ) -> AgentResult:
-        adapter = get_adapter(role.adapter)
+        adapter = self._adapters.get(role.adapter)
+        if adapter is None:
+            adapter = self._adapters[role.adapter] = get_adapter(role.adapter)
         self.recorder.barrier()
         # Built from already-validated models: skip re-validation on the hot path.
         context = AgentContext.model_construct(

@@ -117,16 +117,19 @@ def _checkpoint_hook(
     assume_yes: bool,
     resuming: bool,
 ) -> CheckpointHook:
-    try:  # TEMPORARY until orch.vcs lands
-        from orch.vcs.checkpoint import GitCheckpoints
-        from orch.vcs.preflight import prepare_repository
-    except ImportError:
+    """The git hook for this run, after the start-of-run repository checks.
+
+    With ``--commit none`` orch commits nothing, so it neither checks nor touches git.
+    """
+    if commit == "none":
         return NoCheckpoints()
+    from orch.vcs.checkpoint import GitCheckpoints
+    from orch.vcs.preflight import prepare_repository
 
     has_git = prepare_repository(
         project_dir, allow_dirty=allow_dirty, assume_yes=assume_yes, resuming=resuming, warn=warn
     )
-    if not has_git or commit == "none":
+    if not has_git:
         return NoCheckpoints()
     return GitCheckpoints(project_dir, commit_mode=commit, warn=warn)
 
