@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -63,3 +64,20 @@ def test_speckit_example_flips_only_task_checkboxes(tmp_path: Path, orch: OrchRu
     after = tasks.read_text()
     assert after.count("- [X] T0") == 3
     assert after.replace("- [X] T0", "- [ ] T0") == before
+
+
+def test_agents_example_resolves_every_role_without_a_key(orch: OrchRunner) -> None:
+    project = EXAMPLES / "agents"
+    listed = orch("-C", str(project), "agents", "--json", cwd=project)
+    assert listed.returncode == 0, listed.stderr
+    roles = {role["name"]: role["adapter"] for role in json.loads(listed.stdout)["roles"]}
+    assert roles["backend-developer"] == "anthropic"
+    assert roles["docs-writer"] == "claude-code"
+    assert "reviewer" in roles
+    valid = orch("-C", str(project), "validate", "--strict", "plan.md", cwd=project)
+    assert valid.returncode == 0, valid.stderr
+    dry = orch("-C", str(project), "run", "plan.md", "--dry-run", cwd=project)
+    assert dry.returncode == 0, dry.stderr
+    assert "(backend-developer via anthropic)" in dry.stdout
+    assert "(docs-writer via claude-code)" in dry.stdout
+    assert not (project / ".specify" / "orch" / "runs").exists()
