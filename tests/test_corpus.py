@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import OrchRunner
+from conftest import OrchRunner
 
 # file prefix: (tasks, done, phases, note)
 SPECKIT: dict[str, tuple[int, int, int, str]] = {

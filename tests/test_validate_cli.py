@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import OrchRunner
+
+from conftest import OrchRunner
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 
