@@ -75,3 +75,30 @@ def test_sigkill_around_the_phase_commit_then_resume_commits_once(
     assert git(git_repo, "rev-parse", f"refs/orch/{run_id}/phase-2").strip() == \
         listed[1]["commit"]
     assert git(git_repo, "status", "--porcelain") == ""
+
+
+def test_sigkill_before_a_task_commit_then_resume_commits_it_once(
+        git_repo: Path, orch: OrchRunner) -> None:
+    (git_repo / "plan.md").write_text(three_phase_plan())
+    commit_all(git_repo)
+    hook_path = git_repo / ".git" / "hooks" / "prepare-commit-msg"
+    hook_path.write_text(
+        "#!/bin/sh\n"
+        "grep -q '^orch: task T001 ' \"$1\" || exit 0\n"
+        "[ -e .git/orch-test-killed ] && exit 0\n"
+        "touch .git/orch-test-killed\n" + KILL_ORCH + "exit 1\n")
+    hook_path.chmod(0o755)
+
+    killed = orch("run", "plan.md", "--commit", "task", cwd=git_repo)
+    assert killed.returncode == -9, (killed.returncode, killed.stderr)
+    state = load_run(Layout(git_repo), current_run_id(Layout(git_repo)) or "")
+    assert state.tasks["T001"].status.value == "done"
+    assert not state.checkpoints
+
+    resumed = orch("resume", cwd=git_repo)
+    assert resumed.returncode == 0, resumed.stderr
+    subjects = git(git_repo, "log", "--format=%s").splitlines()
+    assert sum(s.startswith("orch: task T001 ") for s in subjects) == 1
+    names = [cp["name"] for cp in
+             json.loads(orch("checkpoints", "--json", cwd=git_repo).stdout)["checkpoints"]]
+    assert names.count("task-T001") == 1

@@ -196,6 +196,9 @@ class Runner:
 
     def _run_task(self, task_id: str, number: int, count: int) -> RunStatus | None:
         record = self.state.tasks[task_id]
+        if record.status is TaskStatus.DONE and record.attempts:
+            self._ensure_task_checkpoint(task_id)  # repairs a kill between done and commit
+            return None
         if record.status in (TaskStatus.DONE, TaskStatus.SKIPPED):
             return None
         if record.status in (TaskStatus.FAILED, TaskStatus.BLOCKED, TaskStatus.BUDGET_EXCEEDED):
@@ -380,16 +383,23 @@ class Runner:
     def _after_done(self, task: Task) -> None:
         if self.marker is not None:
             self.marker.mark(task, PlanMark.DONE)
-        if self.state.options.commit == "task":
-            self.recorder.barrier()
-            checkpoint = self.hook.on_task_end(self.state, self.state.tasks[task.id])
-            if checkpoint is not None:
-                self._record(
-                    "checkpoint_created",
-                    task=task.id,
-                    phase=task.phase_id,
-                    data=checkpoint.model_dump(),
-                )
+        self._ensure_task_checkpoint(task.id)
+
+    def _ensure_task_checkpoint(self, task_id: str) -> None:
+        """With ``--commit task``, commit a done task once (the hook is idempotent)."""
+        if self.state.options.commit != "task":
+            return
+        if any(cp.kind == "task" and task_id in cp.tasks for cp in self.state.checkpoints):
+            return
+        self.recorder.barrier()
+        checkpoint = self.hook.on_task_end(self.state, self.state.tasks[task_id])
+        if checkpoint is not None:
+            self._record(
+                "checkpoint_created",
+                task=task_id,
+                phase=self.state.tasks[task_id].phase,
+                data=checkpoint.model_dump(),
+            )
 
     def _interrupted(self, task_id: str | None = None) -> RunStatus:
         if task_id is not None:
