@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orch.adapters.roles import BUILTIN_ADAPTERS
+from orch.adapters.roles import known_role_names
 from orch.config import OrchConfig, load_config
 from orch.errors import ConfigError, UsageError
 from orch.planning.checking import Checked, check_text
@@ -68,7 +68,7 @@ def run_plan(
     project_dir = request.project_dir
     config = load_config(project_dir / CONFIG_PATH)
     roles = configured_roles(project_dir, config)
-    known_roles = set(roles) | set(BUILTIN_ADAPTERS)
+    known_roles = known_role_names(config, project_dir)
     if request.agent and request.agent not in known_roles:
         raise ConfigError(
             f"unknown agent role {request.agent!r}",
