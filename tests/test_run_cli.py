@@ -310,3 +310,43 @@ def test_status_and_log_without_runs(tmp_path: Path, orch: OrchRunner) -> None:
     assert result.returncode == 3
     assert result.stderr.splitlines()[0] == "error: no orch run in this project yet"
     assert orch("runs", cwd=tmp_path).returncode == 0
+
+
+def test_bad_config_is_one_line_exit_2_and_nothing_runs(git_repo: Path, orch: OrchRunner) -> None:
+    (git_repo / "plan.md").write_text(three_phase_plan())
+    config = git_repo / ".specify" / "orch" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    commit_all(git_repo)
+    cases = {
+        "retries: [1\n": ".specify/orch/config.yaml:2:",
+        "retries: many\n": "retries:",
+        "colour: blue\n": "colour:",
+        "- just a list\n": "expected a mapping",
+    }
+    for text, expected in cases.items():
+        config.write_text(text)
+        result = orch("run", "plan.md", cwd=git_repo)
+        assert result.returncode == 2, (text, result.stderr)
+        first = result.stderr.splitlines()[0]
+        assert first.startswith("error: ") and expected in first, (text, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert not (git_repo / "a.txt").exists()
+
+
+def test_init_writes_a_valid_commented_config_once(git_repo: Path, orch: OrchRunner) -> None:
+    first = orch("init", cwd=git_repo)
+    assert first.returncode == 0, first.stderr
+    config = git_repo / ".specify" / "orch" / "config.yaml"
+    text = config.read_text()
+    assert "default_agent: null" in text and "budgets:" in text
+    config.write_text(text + "# mine\n")
+    second = orch("init", cwd=git_repo)
+    assert second.returncode == 0
+    assert "left unchanged" in second.stdout
+    assert config.read_text().endswith("# mine\n")
+    assert git(git_repo, "status", "--porcelain").strip() == "?? .specify/"
+    (git_repo / "plan.md").write_text(three_phase_plan())
+    commit_all(git_repo)
+    assert orch("run", "plan.md", cwd=git_repo).returncode == 0
+    tracked = git(git_repo, "ls-files", ".specify").split()
+    assert tracked == [".specify/orch/config.yaml"]
