@@ -9,7 +9,7 @@ import pytest
 
 from orch.domain.state import SCHEMA_VERSION, RunState, TaskState
 from orch.domain.status import TaskStatus
-from orch.errors import StateError
+from orch.errors import StateError, UsageError
 from orch.store.journal import read_journal
 from orch.store.layout import Layout
 from orch.store.runs import create_run, list_run_ids, load_run, open_run, resolve_run_id
@@ -97,9 +97,9 @@ def test_run_ids_resolve_by_prefix_and_current(tmp_path: Path) -> None:
     assert list_run_ids(layout) == ["20260101-000000-aaaa", "20260102-000000-bbbb"]
     assert resolve_run_id(layout, None) == "20260102-000000-bbbb"
     assert resolve_run_id(layout, "20260101") == "20260101-000000-aaaa"
-    with pytest.raises(StateError, match="matches several runs"):
+    with pytest.raises(UsageError, match="matches several runs"):
         resolve_run_id(layout, "2026")
-    with pytest.raises(StateError, match="no run matches"):
+    with pytest.raises(UsageError, match="no run matches"):
         resolve_run_id(layout, "1999")
 
 

@@ -20,7 +20,7 @@ def command(
     with cli_errors(ctx):
         import sys
 
-        from orch.errors import StateError
+        from orch.errors import StateError, UsageError
         from orch.store.layout import Layout
         from orch.store.runs import load_run, resolve_run_id
 
@@ -30,7 +30,7 @@ def command(
         if not path.is_file():
             state = load_run(layout, run_id)
             if task not in state.tasks and not task.startswith("gate-"):
-                raise StateError(
+                raise UsageError(
                     f"run {run_id} has no task {task!r}",
                     hint="`orch status` lists the tasks of the run",
                 )

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from orch.domain.state import SCHEMA_VERSION, Event, RunState, apply_event
-from orch.errors import StateError
+from orch.errors import StateError, UsageError
 from orch.secrets import default_redactor
 from orch.store.atomic import atomic_write_text
 from orch.store.journal import Journal, read_journal
@@ -162,7 +162,7 @@ def resolve_run_id(layout: Layout, run_id: str | None) -> str:
     matches = [r for r in list_run_ids(layout) if r.startswith(run_id)]
     if len(matches) == 1:
         return matches[0]
-    raise StateError(
+    raise UsageError(
         f"no run matches {run_id!r}" if not matches else f"{run_id!r} matches several runs",
         hint="`orch runs` lists the runs of this project",
     )
