@@ -147,3 +147,29 @@ def test_sigint_stops_the_task_group_and_exits_130(git_repo: Path, orch: OrchRun
     assert resumed.returncode == 0, resumed.stderr
     assert (git_repo / "t3.txt").exists()
     assert os.path.exists(git_repo / "t2.txt")
+
+
+def test_task_killed_mid_run_is_rerun_and_its_log_says_so(git_repo: Path, orch: OrchRunner) -> None:
+    script = "echo run >> runs.txt\ntouch started\ntest -f fast || sleep 30.75"
+    plan = make_plan([("One", [shell_task("T001", "Slow", script)])])
+    (git_repo / "plan.md").write_text(plan)
+    (git_repo / ".gitignore").write_text("runs.txt\nstarted\nfast\n")
+    commit_all(git_repo)
+    process = _start(git_repo, "run", "plan.md")
+    _wait_for(git_repo / "started")
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    subprocess.run(["pkill", "-f", "sleep 30.75"], check=False)
+    layout = Layout(git_repo)
+    state = load_run(layout, current_run_id(layout) or "")
+    assert state.tasks["T001"].status.value == "running"  # the journal knew it had started
+
+    (git_repo / "fast").write_text("")
+    resumed = orch("resume", cwd=git_repo)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (git_repo / "runs.txt").read_text() == "run\nrun\n"
+    log = orch("log", "T001", cwd=git_repo).stdout
+    assert "previous attempt was interrupted" in log
+    doc = json.loads(orch("status", "--json", cwd=git_repo).stdout)
+    assert doc["tasks"][0]["status"] == "done"
+    assert doc["tasks"][0]["attempts"] == 2

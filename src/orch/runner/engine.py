@@ -129,21 +129,26 @@ class Runner:
                     phase=phase.id,
                     data={"title": phase.title, "index": phase_number, "count": phase_count},
                 )
+                phase_clock = time.monotonic()
                 for task_id in phase_state.tasks:
                     outcome = self._run_task(task_id, index[task_id], len(selected))
                     if outcome is not None:
                         return outcome
-                outcome = self._close_phase(phase, phase_state)
+                outcome = self._close_phase(phase, phase_state, phase_clock)
                 if outcome is not None:
                     return outcome
             self._ensure_checkpoint(phase_state)
         return self._finish(RunStatus.COMPLETED)
 
-    def _close_phase(self, phase: Phase, phase_state: PhaseState) -> RunStatus | None:
-        """Run the phase gate once every task of the phase is done."""
+    def _close_phase(
+        self, phase: Phase, phase_state: PhaseState, started: float
+    ) -> RunStatus | None:
+        """Run the phase gate once every task of the phase is done.
+
+        ``started`` is when this process began the phase (its tasks and gate, not earlier runs).
+        """
         if proc.interrupted():
             return self._interrupted()
-        started = time.monotonic()
         complete = all(
             task.mark is not PlanMark.PENDING or self._task_done(task.id) for task in phase.tasks
         )
