@@ -47,7 +47,7 @@ def test_random_sigkills_never_lose_or_repeat_finished_work(git_repo: Path) -> N
                 shell_task(
                     task_id,
                     f"Step {task_id}",
-                    f"echo {task_id} >> ran.txt\nsleep 0.1\necho {task_id} > out-{task_id}",
+                    f"echo {task_id} >> ran.txt\nsleep 0.2\necho {task_id} > out-{task_id}",
                     verify=[f"test -f out-{task_id}"],
                 )
             )
@@ -62,9 +62,20 @@ def test_random_sigkills_never_lose_or_repeat_finished_work(git_repo: Path) -> N
 
     process = _start(git_repo, "run", "plan.md")
     _wait_for(layout.current)
+    events = layout.events(current_run_id(layout) or "")
     kills = 0
     while kills < 24:
-        time.sleep(rng.uniform(0.1, 0.8))
+        if kills % 2:
+            # A moment anywhere, start-up included.
+            time.sleep(rng.uniform(0.05, 0.5))
+        else:
+            # A moment inside the run loop: once this process has journaled something.
+            size = events.stat().st_size
+            deadline = time.monotonic() + 30
+            while events.stat().st_size == size and process.poll() is None:
+                assert time.monotonic() < deadline, "orch made no progress"
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.25))
         if process.poll() is not None:
             break  # finished before we could kill it: the run is complete
         process.send_signal(signal.SIGKILL)

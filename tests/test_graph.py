@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from orch.domain.graph import BARRIER_PREFIX, build_graph, check_plan, execution_order
 from orch.domain.plan import Plan
 from orch.parsing.markdown import parse_plan
@@ -92,13 +90,9 @@ def big_plan(tasks: int, phases: int = 10) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_order_and_check_are_fast_for_10k_tasks() -> None:
+def test_order_and_check_handle_10k_tasks() -> None:
+    # Speed is measured by bench/bench_validate.py, not asserted here.
     parsed = plan(big_plan(10_000))
-    timings = []
-    for _ in range(3):  # best of three: a loaded CI machine must not make this flaky
-        start = time.perf_counter()
-        assert check_plan(parsed) == []
-        order = execution_order(parsed)
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 1.0
+    assert check_plan(parsed) == []
+    order = execution_order(parsed)
     assert len(order) == 10_000 and order[:3] == ["T00001", "T00002", "T00003"]
