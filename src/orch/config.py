@@ -127,10 +127,10 @@ prices: {}
 
 def load_config(path: Path) -> OrchConfig:
     """Read and validate the config; a missing file gives the defaults."""
-    import yaml
-
     if not path.exists():
         return OrchConfig()
+    import yaml  # only when there is a file to read: keeps start-up lean
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
