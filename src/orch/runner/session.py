@@ -92,20 +92,18 @@ def plan_digest(raw: bytes) -> str:
 def check_agents(plan: Plan, resolver: RoleResolver, task_ids: list[str]) -> None:
     """Fail before anything runs when a needed role or adapter is unknown or unavailable."""
     wanted = set(task_ids)
-    missing: dict[str, str] = {}
-    for phase in plan.phases:
-        for task in phase.tasks:
-            if task.id not in wanted or task.mark is not PlanMark.PENDING:
-                continue
-            role = resolver.resolve(task, phase)
-            if role.adapter not in missing:
-                reason = get_adapter(role.adapter).available()
-                if reason:
-                    missing[role.adapter] = f"task {task.id} needs agent {role.name!r}: {reason}"
-    if missing:
-        raise AgentUnavailableError(
-            next(iter(missing.values())), hint="install it, or pick another with --agent NAME"
-        )
+    pending = [t.id for t in plan.tasks() if t.id in wanted and t.mark is PlanMark.PENDING]
+    checked: set[str] = set()
+    for task_id, role in resolver.check_plan(plan, pending).items():
+        if role.adapter in checked:
+            continue
+        checked.add(role.adapter)
+        reason = get_adapter(role.adapter).available()
+        if reason:
+            raise AgentUnavailableError(
+                f"task {task_id} needs agent {role.name!r}: {reason}",
+                hint="install it, or pick another with --agent NAME",
+            )
 
 
 def _checkpoint_hook(
