@@ -350,3 +350,19 @@ def test_init_writes_a_valid_commented_config_once(git_repo: Path, orch: OrchRun
     assert orch("run", "plan.md", cwd=git_repo).returncode == 0
     tracked = git(git_repo, "ls-files", ".specify").split()
     assert tracked == [".specify/orch/config.yaml"]
+
+
+def test_shell_block_runs_with_shell_even_in_a_phase_with_an_agent(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    plan = (
+        "# P\n\n## Phase 1: Build\n\n**Agent**: anthropic\n\n"
+        + shell_task("T001", "Shell step", "echo ok > ok.txt")
+        + "\n- [ ] T002 Agent step\n"
+    )
+    (git_repo / "plan.md").write_text(plan)
+    commit_all(git_repo)
+    dry = orch("run", "plan.md", "--dry-run", "--json", cwd=git_repo)
+    steps = {s["task"]: s for p in json.loads(dry.stdout)["phases"] for s in p["steps"]}
+    assert steps["T001"]["adapter"] == "shell"
+    assert steps["T002"]["adapter"] == "anthropic"

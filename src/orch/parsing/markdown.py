@@ -167,7 +167,9 @@ def _task(draft: TaskDraft, phase_id: str, depends_on: list[str], agent: str | N
         parallel=draft.parallel,
         story=draft.story,
         labels=draft.labels,
-        agent=draft.agent or agent,
+        # A phase's **Agent** is the default for its tasks, but a task with its own shell
+        # block runs with `shell` unless it names an agent itself.
+        agent=draft.agent or (None if draft.commands else agent),
         verify=draft.verify,
         files=draft.files,
         timeout_s=draft.timeout_s,
