@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from fakes.anthropic_server import FakeAnthropic
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 GIT_ENV = {
@@ -131,3 +133,21 @@ def make_plan(
 def commit_all(repo: Path, message: str = "add plan") -> None:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message)
+
+
+@pytest.fixture
+def anthropic_server() -> Iterator[FakeAnthropic]:
+    """A fake Messages API on 127.0.0.1 (plain JSON and SSE), stopped after the test."""
+    fake = FakeAnthropic().start()
+    yield fake
+    fake.stop()
+
+
+def point_sdk_at(
+    monkeypatch: pytest.MonkeyPatch, server: FakeAnthropic, api_key: str
+) -> FakeAnthropic:
+    """Make the official SDK, in this process, talk to ``server`` with ``api_key``."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", api_key)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    monkeypatch.setenv("ORCH_RETRY_BASE_DELAY", "0.01")
+    return server

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import point_sdk_at
 from fakes.anthropic_server import FakeAnthropic, text, tool
 from fakes.contexts import make_context
 from orch.adapters.anthropic_loop import AnthropicAdapter
@@ -17,13 +17,8 @@ API_KEY = "sk-ant-test-0123456789abcdef-SECRET"
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
-    fake = FakeAnthropic().start()
-    monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
-    monkeypatch.setenv("ORCH_RETRY_BASE_DELAY", "0.01")
-    yield fake
-    fake.stop()
+def server(anthropic_server: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropic:
+    return point_sdk_at(monkeypatch, anthropic_server, API_KEY)
 
 
 @pytest.fixture

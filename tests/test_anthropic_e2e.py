@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,10 +33,8 @@ CHAIN = """# Chain
 
 
 @pytest.fixture
-def server() -> Iterator[FakeAnthropic]:
-    fake = FakeAnthropic().start()
-    yield fake
-    fake.stop()
+def server(anthropic_server: FakeAnthropic) -> FakeAnthropic:
+    return anthropic_server
 
 
 def _env(server: FakeAnthropic) -> dict[str, str]:

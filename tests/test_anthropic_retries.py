@@ -4,11 +4,11 @@ reaches the log."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import point_sdk_at
 from fakes.anthropic_server import Failure, FakeAnthropic, text
 from fakes.contexts import make_context
 from orch.adapters.anthropic_client import RetryPolicy
@@ -19,13 +19,8 @@ API_KEY = "sk-ant-api03-retry-test-key-XYZXYZXYZ"
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
-    fake = FakeAnthropic().start()
-    monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
-    monkeypatch.setenv("ORCH_RETRY_BASE_DELAY", "0.01")
-    yield fake
-    fake.stop()
+def server(anthropic_server: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropic:
+    return point_sdk_at(monkeypatch, anthropic_server, API_KEY)
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import point_sdk_at
 from fakes.anthropic_server import FakeAnthropic, text, tool
 from fakes.contexts import make_context
 from orch.adapters.anthropic_loop import AnthropicAdapter
@@ -17,12 +17,8 @@ from orch.secrets import is_secret_file
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
-    fake = FakeAnthropic().start()
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-key-abcdefgh")
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
-    yield fake
-    fake.stop()
+def server(anthropic_server: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropic:
+    return point_sdk_at(monkeypatch, anthropic_server, "sk-ant-test-key-abcdefgh")
 
 
 @pytest.fixture

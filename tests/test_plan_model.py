@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,10 +63,8 @@ CYCLE = """\
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
-    fake = FakeAnthropic().start()
-    yield fake
-    fake.stop()
+def server(anthropic_server: FakeAnthropic) -> FakeAnthropic:
+    return anthropic_server
 
 
 @pytest.fixture
