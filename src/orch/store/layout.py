@@ -43,6 +43,15 @@ class Layout:
     def gitignore(self) -> Path:
         return self.orch_dir / ".gitignore"
 
+    @property
+    def rollback_journal(self) -> Path:
+        """The last rollback's journal (``orch rollback`` / ``--undo``)."""
+        return self.orch_dir / "rollback.json"
+
+    def backup_dir(self, ident: str) -> Path:
+        """Run-state copies taken before rollback ``ident``."""
+        return self.orch_dir / "backups" / ident
+
     def run_dir(self, run_id: str) -> Path:
         return self.runs_dir / run_id
 

@@ -9,15 +9,13 @@ an undo killed halfway is completed by running it again. It also remembers every
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from orch.domain.state import Checkpoint
 from orch.errors import StateError
-from orch.store.atomic import fsync_dir
+from orch.store.atomic import atomic_write_bytes
 from orch.store.layout import Layout
 
 Stage = Literal["started", "done", "undoing", "undone"]
@@ -48,17 +46,9 @@ class RollbackJournal(BaseModel):
     """Backups taken by a repeated (completing) rollback or by ``--undo``."""
 
 
-def journal_path(layout: Layout) -> Path:
-    return layout.orch_dir / "rollback.json"
-
-
-def backups_dir(layout: Layout, ident: str) -> Path:
-    return layout.orch_dir / "backups" / ident
-
-
 def read_journal(layout: Layout) -> RollbackJournal | None:
     """The last rollback's journal, if any."""
-    path = journal_path(layout)
+    path = layout.rollback_journal
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -72,37 +62,27 @@ def read_journal(layout: Layout) -> RollbackJournal | None:
 
 def write_journal(layout: Layout, journal: RollbackJournal) -> None:
     """Replace the journal durably."""
-    _atomic_write(journal_path(layout), journal.model_dump_json(indent=1).encode())
+    atomic_write_bytes(layout.rollback_journal, journal.model_dump_json(indent=1).encode())
 
 
 def save_run_files(layout: Layout, run_id: str, ident: str) -> None:
     """Copy a run's state files and ``current`` into ``.specify/orch/backups/<ident>/``."""
-    target = backups_dir(layout, ident)
+    target = layout.backup_dir(ident)
     target.mkdir(parents=True, exist_ok=True)
     for name in STATE_FILES:
         source = layout.run_dir(run_id) / name
         if source.exists():
-            _atomic_write(target / name, source.read_bytes())
+            atomic_write_bytes(target / name, source.read_bytes())
     if layout.current.exists():
-        _atomic_write(target / "current", layout.current.read_bytes())
+        atomic_write_bytes(target / "current", layout.current.read_bytes())
 
 
 def restore_run_files(layout: Layout, run_id: str, ident: str) -> None:
     """Put saved state files back: the run state exactly as it was when they were saved."""
-    source = backups_dir(layout, ident)
+    source = layout.backup_dir(ident)
     for name in STATE_FILES:
         saved = source / name
         if saved.exists():
-            _atomic_write(layout.run_dir(run_id) / name, saved.read_bytes())
+            atomic_write_bytes(layout.run_dir(run_id) / name, saved.read_bytes())
     if (source / "current").exists():
-        _atomic_write(layout.current, (source / "current").read_bytes())
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+        atomic_write_bytes(layout.current, (source / "current").read_bytes())
