@@ -39,12 +39,11 @@ def _split_front_matter(text: str) -> tuple[str | None, str]:
 
 def load_subagents(project_dir: Path) -> dict[str, Role]:
     """Roles from ``.claude/agents/*.md``; a file with broken front matter is a ConfigError."""
-    import yaml
-
     roles: dict[str, Role] = {}
     directory = project_dir / SUBAGENTS_DIR
     if not directory.is_dir():
         return roles
+    import yaml  # only when there are subagent files: keeps start-up lean
     for path in sorted(directory.glob("*.md")):
         try:
             text = path.read_text(encoding="utf-8")
