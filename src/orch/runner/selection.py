@@ -35,14 +35,11 @@ def select_tasks(
             )
         wanted = set(only)
         selected = [task_id for task_id in selected if task_id in wanted]
+    position = {task_id: index for index, task_id in enumerate(order)}
     if from_task is not None:
-        selected = (
-            selected[order.index(from_task) :]
-            if from_task in selected
-            else [t for t in selected if order.index(t) >= order.index(from_task)]
-        )
+        selected = [t for t in selected if position[t] >= position[from_task]]
     if until_task is not None:
-        selected = [t for t in selected if order.index(t) <= order.index(until_task)]
+        selected = [t for t in selected if position[t] <= position[until_task]]
     if phase is not None:
         phase_ids = [p.id for p in plan.phases]
         if phase not in phase_ids:
