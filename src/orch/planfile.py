@@ -52,16 +52,19 @@ def _mostly_control(text: str) -> bool:
     return control * 10 > len(sample)
 
 
-def load_plan(path: Path, *, strict: bool = False) -> ParseResult:
+def load_plan(path: Path, *, strict: bool = False, text: str | None = None) -> ParseResult:
     """Read and parse the plan at ``path``, with the graph checks' errors merged in.
 
     Plan problems are returned as diagnostics, never raised; only read errors raise
-    :class:`PlanError`. ``strict`` makes duplicate task IDs errors.
+    :class:`PlanError`. ``strict`` makes duplicate task IDs errors. ``text`` is the file's
+    text when the caller has already read it with :func:`read_plan_text`.
     """
     from orch.domain.graph import check_plan
     from orch.parsing.markdown import parse_plan
 
-    result = parse_plan(read_plan_text(path), str(path), strict=strict)
+    if text is None:
+        text = read_plan_text(path)
+    result = parse_plan(text, str(path), strict=strict)
     if result.plan.phases:
         graph_errors = check_plan(result.plan)
         if graph_errors:

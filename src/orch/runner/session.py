@@ -19,7 +19,7 @@ from orch.domain.plan import Plan, PlanMark
 from orch.domain.state import PhaseState, RunOptions, RunState, TaskState
 from orch.domain.status import RunStatus, TaskStatus
 from orch.errors import AgentUnavailableError, PlanError, StateError
-from orch.planfile import load_plan
+from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
@@ -69,7 +69,8 @@ class WarningSink:
 
 def plan_for_run(plan_path: Path) -> tuple[Plan, str]:
     """Load and check a plan for running; any error is a PlanError (exit 2)."""
-    result = load_plan(plan_path)
+    text = read_plan_text(plan_path)  # strict UTF-8: text.encode() gives the file's bytes
+    result = load_plan(plan_path, text=text)
     if result.errors:
         first = result.errors[0]
         more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
@@ -77,7 +78,7 @@ def plan_for_run(plan_path: Path) -> tuple[Plan, str]:
             f"{plan_path}:{first.line}: {first.message}{more}",
             hint=f"`orch validate {plan_path}` lists every problem",
         )
-    return result.plan, plan_digest(plan_path.read_bytes())
+    return result.plan, plan_digest(text.encode("utf-8"))
 
 
 _CHECKBOX = re.compile(rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[[ xX~]\]", re.MULTILINE)
