@@ -219,7 +219,8 @@ class Runner:
         while True:
             if proc.interrupted():
                 return self._interrupted(task_id)
-            budget_error = self._budget_error(role)
+            budget = self._budget(role)  # once per attempt: spending changes between attempts
+            budget_error = self._budget_error(role, budget)
             if budget_error:
                 self._record(
                     "task_finished",
@@ -250,7 +251,7 @@ class Runner:
             )
             interrupted_before = False
             started = time.monotonic()
-            result = self._execute(task, phase, role, attempt, log_path, feedback)
+            result = self._execute(task, phase, role, attempt, log_path, feedback, budget)
             if result.status is AgentStatus.INTERRUPTED or proc.interrupted():
                 return self._interrupted(task_id)
             outcome = self._verify(task, result, log_path)
@@ -341,6 +342,7 @@ class Runner:
         attempt: int,
         log_path: Path,
         feedback: str | None,
+        budget: Budget,
     ) -> AgentResult:
         adapter = self._adapters.get(role.adapter)
         if adapter is None:
@@ -359,7 +361,7 @@ class Runner:
             conventions=self._project_conventions(role),
             retry_feedback=feedback,
             timeout_s=self._timeout(task),
-            budget=self._budget(role),
+            budget=budget,
             cancel_check=proc.interrupted,
         )
         return adapter.run(context)
@@ -477,14 +479,13 @@ class Runner:
             max_seconds=config.task.max_seconds,
         )
 
-    def _budget_error(self, role: Role) -> str | None:
+    def _budget_error(self, role: Role, budget: Budget) -> str | None:
         """A reason to stop before the next model call, or ``None``."""
         if role.adapter in ("shell", "fake", "manual"):
             return None
         run_cap = self._run_cap()
         if run_cap is not None and self.state.cost_usd >= run_cap:
             return f"run cost ${self.state.cost_usd:.4f} reached the cap ${run_cap:.2f}"
-        budget = self._budget(role)
         if budget.max_tokens is not None and budget.max_tokens <= 0:
             return "run token cap reached"
         return None
