@@ -366,3 +366,14 @@ def test_shell_block_runs_with_shell_even_in_a_phase_with_an_agent(
     steps = {s["task"]: s for p in json.loads(dry.stdout)["phases"] for s in p["steps"]}
     assert steps["T001"]["adapter"] == "shell"
     assert steps["T002"]["adapter"] == "anthropic"
+
+
+def test_resume_of_a_completed_run_without_checkpoints_refuses(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    (git_repo / "plan.md").write_text(three_phase_plan())
+    commit_all(git_repo)
+    assert orch("run", "plan.md", "--commit", "none", cwd=git_repo).returncode == 0
+    again = orch("resume", cwd=git_repo)
+    assert again.returncode == 3
+    assert "nothing to resume" in again.stderr

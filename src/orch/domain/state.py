@@ -115,6 +115,10 @@ class RunState(BaseModel):
     def order(self) -> list[str]:
         return list(self.tasks)
 
+    def has_phase_checkpoint(self, phase_id: str) -> bool:
+        """Whether the phase's checkpoint commit is recorded."""
+        return any(cp.phase == phase_id and cp.kind == "phase" for cp in self.checkpoints)
+
     def phase(self, phase_id: str) -> PhaseState:
         for phase in self.phases:
             if phase.id == phase_id:

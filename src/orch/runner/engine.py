@@ -185,7 +185,7 @@ class Runner:
         """Checkpoint a gated phase once; repairs a crash between the gate and the commit."""
         if not phase_state.gate_passed:
             return
-        if any(cp.phase == phase_state.id and cp.kind == "phase" for cp in self.state.checkpoints):
+        if self.state.has_phase_checkpoint(phase_state.id):
             return
         self.recorder.barrier()
         checkpoint = self.hook.on_phase_end(self.state, phase_state)

@@ -241,54 +241,18 @@ def resume_run(
     layout.ensure_ignored()
     with ProjectLock(layout.lock, "resume", warn=warn):
         recorder = open_run(layout, run_id)
+        try:
+            plan, pending = _prepare_resume(
+                recorder, project_dir, retry_failed=retry_failed, skip=skip, warn=warn
+            )
+        except BaseException:
+            recorder.close()
+            raise
         state = recorder.state
-        plan_path = project_dir / state.plan_path
-        plan, digest = plan_for_run(plan_path)
-        if digest != state.plan_sha256:
-            warn(f"{plan_path} changed since the run started; using the current text")
-        known = {task.id for task in plan.tasks()}
-        missing = [task_id for task_id in state.tasks if task_id not in known]
-        if missing:
-            raise StateError(
-                f"tasks of this run are no longer in the plan: {', '.join(missing)}",
-                hint="restore the plan file, or start a new run with `orch run`",
-            )
-        for task_id in skip:
-            if task_id not in state.tasks:
-                raise StateError(f"--skip {task_id}: no such task in run {run_id}")
-        _rewind_for_resume(recorder, retry_failed=retry_failed, skip=skip)
-        pending = [
-            t
-            for t in state.tasks.values()
-            if t.status is not TaskStatus.DONE and t.status is not TaskStatus.SKIPPED
-        ]
-        halted = [t for t in pending if t.status in (TaskStatus.FAILED, TaskStatus.BLOCKED)]
-        if halted:
-            recorder.close()
-            raise StateError(
-                f"task {halted[0].id} is {halted[0].status.value}: {halted[0].error or ''}".rstrip(
-                    ": "
-                ),
-                hint=f"fix the cause, then `orch resume --retry-failed` "
-                f"(or `--skip {halted[0].id}`)",
-            )
-        phases_open = [p for p in state.phases if not p.gate_passed]
-        uncheckpointed = [
-            p
-            for p in state.phases
-            if p.gate_passed
-            and not any(cp.phase == p.id and cp.kind == "phase" for cp in state.checkpoints)
-        ]
-        if not pending and not phases_open and not uncheckpointed:
-            recorder.close()
-            raise StateError(
-                f"run {run_id} is already complete; nothing to resume",
-                hint="start a new run with `orch run`",
-            )
         if max_cost_usd is not None:
             recorder.record("options_changed", data={"max_cost_usd": max_cost_usd})
         resolver = RoleResolver(config, project_dir, state.options.agent)
-        check_agents(plan, resolver, [t.id for t in pending])
+        check_agents(plan, resolver, pending)
         hook = _checkpoint_hook(
             project_dir,
             state.options.commit or config.commit,
@@ -308,6 +272,47 @@ def resume_run(
             warn,
             resumed=True,
         )
+
+
+def _prepare_resume(
+    recorder: RunRecorder, project_dir: Path, *, retry_failed: bool, skip: list[str], warn: Warn
+) -> tuple[Plan, list[str]]:
+    """Check the run can go on, apply ``--retry-failed``/``--skip``; return the plan and the
+    ids of the tasks still to do. Refusals raise StateError (exit 3)."""
+    state = recorder.state
+    plan_path = project_dir / state.plan_path
+    plan, digest = plan_for_run(plan_path)
+    if digest != state.plan_sha256:
+        warn(f"{plan_path} changed since the run started; using the current text")
+    known = {task.id for task in plan.tasks()}
+    missing = [task_id for task_id in state.tasks if task_id not in known]
+    if missing:
+        raise StateError(
+            f"tasks of this run are no longer in the plan: {', '.join(missing)}",
+            hint="restore the plan file, or start a new run with `orch run`",
+        )
+    for task_id in skip:
+        if task_id not in state.tasks:
+            raise StateError(f"--skip {task_id}: no such task in run {state.run_id}")
+    _rewind_for_resume(recorder, retry_failed=retry_failed, skip=skip)
+    pending = [
+        t for t in state.tasks.values() if t.status not in (TaskStatus.DONE, TaskStatus.SKIPPED)
+    ]
+    halted = [t for t in pending if t.status in (TaskStatus.FAILED, TaskStatus.BLOCKED)]
+    if halted:
+        first = halted[0]
+        raise StateError(
+            f"task {first.id} is {first.status.value}: {first.error or ''}".rstrip(": "),
+            hint=f"fix the cause, then `orch resume --retry-failed` (or `--skip {first.id}`)",
+        )
+    # A run that died after its last task but before its last gate or checkpoint is not
+    # completed yet: resuming it runs the gate or makes the checkpoint.
+    if state.state is RunStatus.COMPLETED:
+        raise StateError(
+            f"run {state.run_id} is already complete; nothing to resume",
+            hint="start a new run with `orch run`",
+        )
+    return plan, [t.id for t in pending]
 
 
 def _rewind_for_resume(recorder: RunRecorder, *, retry_failed: bool, skip: list[str]) -> None:
