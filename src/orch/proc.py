@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from orch.secrets import Redactor, default_redactor
 
@@ -158,14 +159,14 @@ def run_argv(
             log.close()
 
 
-def _consume(data: bytes, redact: Redactor, log: object, tail: deque[str]) -> bytes:
+def _consume(data: bytes, redact: Redactor, log: IO[bytes] | None, tail: deque[str]) -> bytes:
     """Write complete lines (redacted) to the log and the tail; return the unfinished rest."""
     *lines, rest = data.split(b"\n")
     if lines:
         block = redact.bytes(b"\n".join(lines) + b"\n")
         if log is not None:
-            log.write(block)  # type: ignore[attr-defined]
-            log.flush()  # type: ignore[attr-defined]
+            log.write(block)
+            log.flush()
         for line in block.decode("utf-8", "replace").splitlines():
             tail.append(line)
     return rest
