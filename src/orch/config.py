@@ -72,6 +72,9 @@ class OrchConfig(BaseModel):
     retries: int = Field(default=0, ge=0)
     retry_backoff: float = Field(default=1.0, ge=0)
     no_progress_limit: int = Field(default=3, ge=1)
+    gate: Literal["auto", "none"] = "auto"
+    tests: str | None = None
+    require_verified: bool = False
     budgets: Budgets = Field(default_factory=Budgets)
     agents: dict[str, RoleConfig] = Field(default_factory=dict)
     prices: dict[str, Price] = Field(default_factory=dict)
@@ -105,6 +108,15 @@ retry_backoff: 1.0
 
 # A task failing verification the same way this many times becomes `blocked`.
 no_progress_limit: 3
+
+# A phase with no **Gate**: runs the project's test command at its end (auto), or nothing
+# (none). `tests` sets that command; null = detect it (pytest, npm test, cargo test, go test,
+# make test). See docs/verification.md.
+gate: auto
+tests: null
+
+# Refuse, before anything runs, a plan in which a selected task would have no check at all.
+require_verified: false
 
 # Spending caps, checked before every model call. null = no cap.
 budgets:

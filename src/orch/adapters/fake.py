@@ -16,6 +16,8 @@ class FakeAdapter:
     """Returns canned results; records nothing but a line in the task log."""
 
     name = "fake"
+    calls_model = False
+    needs_terminal = False
 
     def available(self) -> str | None:
         return None

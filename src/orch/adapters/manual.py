@@ -30,6 +30,8 @@ class ManualAdapter:
     """Prints the task, then reads ``done`` / ``fail`` from the person at the terminal."""
 
     name = "manual"
+    calls_model = False
+    needs_terminal = True
 
     def __init__(self, terminal_in: IO[str] | None = None,
                  terminal_out: IO[str] | None = None) -> None:

@@ -21,6 +21,7 @@ from orch.cli import (
     runs_cmd,
     status_cmd,
     validate_cmd,
+    verify_cmd,
 )
 from orch.cli.common import CliState, _debug_env, find_project_dir
 
@@ -83,6 +84,7 @@ for _module in (
     checkpoints_cmd,
     rollback_cmd,
     agents_cmd,
+    verify_cmd,
 ):
     _module.register(app)
 

@@ -65,6 +65,13 @@ def command(
         str | None,
         typer.Option("--task-timeout", help="Default per-task time limit, e.g. 90s, 10m."),
     ] = None,
+    require_verified: Annotated[
+        bool,
+        typer.Option(
+            "--require-verified",
+            help="Refuse (exit 2) a plan in which a selected task would have no check.",
+        ),
+    ] = False,
 ) -> None:
     """Run a plan: execute each task through its agent, verify it, gate and checkpoint phases."""
     with cli_errors(ctx):
@@ -107,7 +114,9 @@ def command(
         if yes:
             # Non-interactive: the manual adapter fails fast instead of waiting for a person.
             os.environ["ORCH_ASSUME_YES"] = "1"
-        request = RunRequest(plan_path=plan, options=options, assume_yes=yes)
+        request = RunRequest(
+            plan_path=plan, options=options, assume_yes=yes, require_verified=require_verified
+        )
         outcome = start_run(
             project_dir, request, make_reporter_factory(json_output), warn=warn_line
         )

@@ -33,11 +33,16 @@ def status_document(state: RunState) -> dict[str, Any]:
                 "error": task.error,
                 "summary": task.summary,
                 "files_changed": task.files_changed,
+                "verified": task.verified,
+                "in_plan": task.in_plan,
+                "evidence": [record.model_dump() for record in task.evidence],
+                "diffstat": task.diffstat.model_dump() if task.diffstat else None,
             }
             for task in state.tasks.values()
         ],
         "phases": [
-            {"id": p.id, "title": p.title, "gate_passed": p.gate_passed, "tasks": p.tasks}
+            {"id": p.id, "title": p.title, "gate": p.gate, "gate_passed": p.gate_passed,
+             "gate_failed": p.gate_failed, "tasks": p.tasks}
             for p in state.phases
         ],
         "checkpoints": [
@@ -51,6 +56,9 @@ def status_document(state: RunState) -> dict[str, Any]:
             }
             for cp in state.checkpoints
         ],
+        "verified": sum(1 for t in state.tasks.values() if t.verified),
+        "unverified": sum(1 for t in state.tasks.values()
+                          if t.status is TaskStatus.DONE and not t.verified and not t.in_plan),
         "cost_usd": state.cost_usd,
         "input_tokens": sum(t.input_tokens for t in state.tasks.values()),
         "output_tokens": sum(t.output_tokens for t in state.tasks.values()),

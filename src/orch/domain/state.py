@@ -7,13 +7,38 @@ the cost of recording one transition constant however long the plan is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import RunStatus, TaskStatus, can_transition
+from orch.errors import StateError
 
 SCHEMA_VERSION = 1
+
+
+class CheckRecord(BaseModel):
+    """One check orch ran for a task: the evidence behind ``verified``."""
+
+    kind: str
+    """``verify`` (a ``verify:`` command), ``file`` (a derived file check) or ``gate``."""
+    command: str
+    exit_code: int | None = None
+    """``None`` when the command timed out or could not finish."""
+    duration_s: float = 0.0
+    output_sha256: str = ""
+    ok: bool = False
+
+
+class DiffStat(BaseModel):
+    """What the task changed, measured by orch from git (never the agent's own claim)."""
+
+    files: int = 0
+    insertions: int = 0
+    deletions: int = 0
+    paths: list[str] = Field(default_factory=list)
+    """The first changed paths (at most 50)."""
 
 
 class TaskState(BaseModel):
@@ -37,6 +62,15 @@ class TaskState(BaseModel):
     estimate_s: float | None = None
     interrupted_attempts: int = 0
     """How many times a resume found this task ``running`` and re-ran it."""
+    verified: bool = False
+    """At least one check ran for the task and every check passed."""
+    evidence: list[CheckRecord] = Field(default_factory=list)
+    diffstat: DiffStat | None = None
+    baseline: str | None = None
+    """The working tree (a git tree id) when the task first started: "changed during the
+    task" is measured against it, across retries and resumes."""
+    in_plan: bool = False
+    """Already marked done (or skipped) in the plan before the run: not run by orch."""
 
 
 class PhaseState(BaseModel):
@@ -49,6 +83,10 @@ class PhaseState(BaseModel):
     ended: str | None = None
     gate_passed: bool = False
     """Set once the phase's tasks are done and its gate commands passed."""
+    gate: str = "none"
+    """Which gate the phase has: ``plan`` (its **Gate**: lines), ``auto`` (the project's test
+    command) or ``none``."""
+    gate_failed: bool = False
 
 
 class Checkpoint(BaseModel):
@@ -127,63 +165,146 @@ class RunState(BaseModel):
 
 
 def apply_event(state: RunState, event: Event) -> None:
-    """Fold one event into the state, in place. Unknown event types only advance ``last_seq``."""
+    """Fold one event into the state, in place. Unknown event types only advance ``last_seq``.
+
+    Every task status change is checked against the declared transitions
+    (:func:`~orch.domain.status.can_transition`); an illegal one is a :class:`StateError`.
+    """
     state.last_seq = max(state.last_seq, event.seq)
     state.updated = event.ts
-    data = event.data
     task = state.tasks.get(event.task) if event.task else None
-    kind = event.type
-    if kind == "task_started" and task is not None:
-        task.status = TaskStatus.RUNNING
-        task.attempts = int(data.get("attempt", task.attempts + 1))
-        task.started = task.started or event.ts
+    if task is not None and event.type in _TASK_FOLDS:
+        _TASK_FOLDS[event.type](task, event)
+    elif event.phase and event.type in _PHASE_FOLDS:
+        phase = _find_phase(state, event.phase)
+        if phase is not None:
+            _PHASE_FOLDS[event.type](state, phase, event)
+    elif event.type in _RUN_FOLDS:
+        _RUN_FOLDS[event.type](state, event)
+
+
+def _move(task: TaskState, new: TaskStatus, event: Event) -> None:
+    if new is not task.status and not can_transition(task.status, new):
+        raise StateError(
+            f"run {event.run}: event {event.seq} ({event.type}) moves task {task.id} from "
+            f"{task.status.value} to {new.value}, which is not an allowed transition",
+            hint="the journal was edited or written by an incompatible orch version",
+        )
+    task.status = new
+
+
+def _task_started(task: TaskState, event: Event) -> None:
+    data = event.data
+    _move(task, TaskStatus.RUNNING, event)
+    task.attempts = int(data.get("attempt", task.attempts + 1))
+    task.started = task.started or event.ts
+    task.ended = None
+    task.error = None
+    task.agent = data.get("agent", task.agent)
+    task.verified = False
+    task.baseline = task.baseline or data.get("baseline")
+    if data.get("interrupted_before"):
+        task.interrupted_attempts += 1
+
+
+def _task_verifying(task: TaskState, event: Event) -> None:
+    _move(task, TaskStatus.VERIFYING, event)
+
+
+def _task_finished(task: TaskState, event: Event) -> None:
+    data = event.data
+    _move(task, TaskStatus(data["status"]), event)
+    task.ended = event.ts
+    task.error = data.get("error")
+    task.summary = data.get("summary", task.summary)
+    task.files_changed = list(data.get("files_changed", task.files_changed))
+    task.cost_usd = round(task.cost_usd + float(data.get("cost_usd", 0.0)), 6)
+    task.input_tokens += int(data.get("input_tokens", 0))
+    task.output_tokens += int(data.get("output_tokens", 0))
+    task.session_id = data.get("session_id", task.session_id)
+    task.evidence = [CheckRecord.model_validate(r) for r in data.get("evidence", [])]
+    stat = data.get("diffstat")
+    task.diffstat = DiffStat.model_validate(stat) if stat is not None else None
+    task.verified = bool(data.get("verified", False)) and task.status is TaskStatus.DONE
+
+
+def _task_reset(task: TaskState, event: Event) -> None:
+    data = event.data
+    _move(task, TaskStatus(data.get("status", TaskStatus.PENDING)), event)
+    task.error = data.get("error")
+    if task.status is TaskStatus.PENDING:
         task.ended = None
-        task.error = None
-        task.agent = data.get("agent", task.agent)
-        if data.get("interrupted_before"):
-            task.interrupted_attempts += 1
-    elif kind == "task_verifying" and task is not None:
-        task.status = TaskStatus.VERIFYING
-    elif kind == "task_finished" and task is not None:
-        task.status = TaskStatus(data["status"])
-        task.ended = event.ts
-        task.error = data.get("error")
-        task.summary = data.get("summary", task.summary)
-        task.files_changed = list(data.get("files_changed", task.files_changed))
-        task.cost_usd = round(task.cost_usd + float(data.get("cost_usd", 0.0)), 6)
-        task.input_tokens += int(data.get("input_tokens", 0))
-        task.output_tokens += int(data.get("output_tokens", 0))
-        task.session_id = data.get("session_id", task.session_id)
-    elif kind == "task_reset" and task is not None:
-        task.status = TaskStatus(data.get("status", TaskStatus.PENDING))
-        task.error = data.get("error")
-        if task.status is TaskStatus.PENDING:
-            task.ended = None
-    elif kind == "phase_started" and event.phase:
-        phase = _find_phase(state, event.phase)
-        if phase is not None:
-            phase.started = phase.started or event.ts
-    elif kind == "phase_finished" and event.phase:
-        phase = _find_phase(state, event.phase)
-        if phase is not None:
-            phase.gate_passed = bool(data.get("ok", True))
-            phase.ended = event.ts
-    elif kind == "phase_reset" and event.phase:
-        phase = _find_phase(state, event.phase)
-        if phase is not None:
-            phase.gate_passed = False
-            phase.started = None
-            phase.ended = None
-    elif kind == "checkpoint_created":
-        state.checkpoints.append(Checkpoint.model_validate(data))
-    elif kind == "checkpoints_dropped":
-        dropped = set(data.get("names", []))
-        state.checkpoints = [cp for cp in state.checkpoints if cp.name not in dropped]
-    elif kind == "run_state":
-        state.state = RunStatus(data["state"])
-        state.error = data.get("error")
-    elif kind == "options_changed":
-        state.options = state.options.model_copy(update=data)
+        task.verified = False
+    if str(data.get("reason", "")).startswith("rollback"):
+        task.baseline = None  # the code went back: the task starts afresh
+
+
+def _phase_started(state: RunState, phase: PhaseState, event: Event) -> None:
+    phase.started = phase.started or event.ts
+
+
+def _phase_finished(state: RunState, phase: PhaseState, event: Event) -> None:
+    """The gate's verdict; a passing gate's evidence joins every task the run did in it."""
+    data = event.data
+    ok = bool(data.get("ok", True))
+    phase.gate_passed = ok
+    phase.gate_failed = not ok
+    phase.gate = str(data.get("gate", phase.gate))
+    phase.ended = event.ts
+    records = [CheckRecord.model_validate(r) for r in data.get("evidence", [])]
+    if not (ok and records):
+        return
+    for task_id in phase.tasks:
+        task = state.tasks.get(task_id)
+        if task is None or task.status is not TaskStatus.DONE or task.in_plan:
+            continue
+        own_ok = all(r.ok for r in task.evidence)
+        task.evidence = [*task.evidence, *records]
+        task.verified = own_ok
+
+
+def _phase_reset(state: RunState, phase: PhaseState, event: Event) -> None:
+    phase.gate_passed = False
+    phase.gate_failed = False
+    phase.started = None
+    phase.ended = None
+
+
+def _checkpoint_created(state: RunState, event: Event) -> None:
+    state.checkpoints.append(Checkpoint.model_validate(event.data))
+
+
+def _checkpoints_dropped(state: RunState, event: Event) -> None:
+    dropped = set(event.data.get("names", []))
+    state.checkpoints = [cp for cp in state.checkpoints if cp.name not in dropped]
+
+
+def _run_state(state: RunState, event: Event) -> None:
+    state.state = RunStatus(event.data["state"])
+    state.error = event.data.get("error")
+
+
+def _options_changed(state: RunState, event: Event) -> None:
+    state.options = state.options.model_copy(update=event.data)
+
+
+_TASK_FOLDS: dict[str, Callable[[TaskState, Event], None]] = {
+    "task_started": _task_started,
+    "task_verifying": _task_verifying,
+    "task_finished": _task_finished,
+    "task_reset": _task_reset,
+}
+_PHASE_FOLDS: dict[str, Callable[[RunState, PhaseState, Event], None]] = {
+    "phase_started": _phase_started,
+    "phase_finished": _phase_finished,
+    "phase_reset": _phase_reset,
+}
+_RUN_FOLDS: dict[str, Callable[[RunState, Event], None]] = {
+    "checkpoint_created": _checkpoint_created,
+    "checkpoints_dropped": _checkpoints_dropped,
+    "run_state": _run_state,
+    "options_changed": _options_changed,
+}
 
 
 def _find_phase(state: RunState, phase_id: str) -> PhaseState | None:

@@ -36,6 +36,11 @@ HALTING_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
 )
 """Statuses that stop a run; ``resume --retry-failed`` (or a higher cap) makes them pending."""
 
+ACTIVE_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.RUNNING, TaskStatus.VERIFYING}
+)
+"""Statuses of a task in progress; found on resume, they mean the attempt was interrupted."""
+
 ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.PENDING: frozenset(
         {TaskStatus.RUNNING, TaskStatus.SKIPPED, TaskStatus.DONE, TaskStatus.BUDGET_EXCEEDED}
@@ -43,11 +48,13 @@ ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.RUNNING: frozenset(
         {
             TaskStatus.VERIFYING,
+            TaskStatus.DONE,
             TaskStatus.FAILED,
             TaskStatus.BLOCKED,
             TaskStatus.BUDGET_EXCEEDED,
             TaskStatus.PENDING,
             TaskStatus.RUNNING,
+            TaskStatus.SKIPPED,
         }
     ),
     TaskStatus.VERIFYING: frozenset(
@@ -57,6 +64,7 @@ ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
             TaskStatus.BLOCKED,
             TaskStatus.RUNNING,
             TaskStatus.PENDING,
+            TaskStatus.SKIPPED,
         }
     ),
     TaskStatus.DONE: frozenset({TaskStatus.PENDING}),

@@ -27,9 +27,11 @@ from orch.reporting.plain import (
     data_int,
     data_str,
     failure_command,
+    gate_word,
     tail_lines,
     task_agent,
     task_heading,
+    verified_word,
 )
 from orch.reporting.summary import format_cost, next_step_hint, summarize
 from orch.reporting.tables import summary_tables
@@ -88,6 +90,7 @@ class ConsoleReporter:
             "task_started": self._task_started,
             "task_verifying": self._task_verifying,
             "task_finished": self._task_finished,
+            "task_in_plan": self._task_in_plan,
             "task_retry": self._task_retry,
             "task_reset": self._task_reset,
             "phase_gate": self._phase_gate,
@@ -193,12 +196,22 @@ class ConsoleReporter:
             parts.append((f"  {format_cost(cost)}", "dim"))
         if status != "done":
             parts.append((f"  {status.replace('_', ' ')}", style))
+        else:
+            word = verified_word(data)
+            parts.append((f"  {word}", "green" if word == "verified" else "yellow"))
         self._print(*parts)
         error = data_str(data, "error")
         if status != "done" and error:
             self._print(("    " + error, style))
         if status != "done":
             self._failure_detail(data)
+
+    def _task_in_plan(self, event: Event, state: RunState) -> None:
+        task = state.tasks.get(event.task or "")
+        title = f" {task.title}" if task else ""
+        word = "done" if data_str(event.data, "status") == "done" else "skipped"
+        self._print(("- ", "dim"), (event.task or "?", "bold"), title,
+                    (f"  {word} in plan, not run", "dim"))
 
     def _task_retry(self, event: Event, state: RunState) -> None:
         self._idle()
@@ -223,10 +236,12 @@ class ConsoleReporter:
         data = event.data
         took = format_duration(data_float(data, "duration_s"))
         if data.get("ok", True):
-            self._print((f"  phase {event.phase} done in {took}", "dim"))
+            self._print((f"  phase {event.phase} done in {took} (gate: {gate_word(data)})",
+                         "dim"))
             return
         error = data_str(data, "error")
-        self._print((f"✗ gate failed: phase {event.phase}", "bold red"), (f"  {took}", "dim"))
+        label = "auto gate failed" if data_str(data, "gate") == "auto" else "gate failed"
+        self._print((f"✗ {label}: phase {event.phase}", "bold red"), (f"  {took}", "dim"))
         if error:
             self._print(("    " + error, "red"))
         self._failure_detail(data)

@@ -112,6 +112,24 @@ def task_agent(data: Mapping[str, Any]) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def verified_word(data: Mapping[str, Any]) -> str:
+    """How a ``task_finished`` (done) stands: ``verified``, ``unverified: no check``, or
+    ``verified at the phase gate`` still to come."""
+    if data.get("verified"):
+        return "verified"
+    if data.get("gate_pending"):
+        return "to be verified by the phase gate"
+    return "unverified: no check"
+
+
+def gate_word(data: Mapping[str, Any]) -> str:
+    """``passed``, ``auto`` or ``none`` for a passing ``phase_finished``."""
+    gate = data_str(data, "gate") or "none"
+    if data.get("ran") is False or gate == "none":
+        return "none"
+    return "auto" if gate == "auto" else "passed"
+
+
 class SessionClock:
     """Run time of this invocation, measured between event timestamps (no wall clock)."""
 
@@ -140,6 +158,7 @@ class PlainReporter:
             "phase_started": self._phase_started,
             "task_started": self._task_started,
             "task_finished": self._task_finished,
+            "task_in_plan": self._task_in_plan,
             "task_retry": self._task_retry,
             "task_reset": self._task_reset,
             "phase_gate": self._phase_gate,
@@ -202,10 +221,17 @@ class PlainReporter:
         cost = data_float(data, "cost_usd")
         if cost > 0:
             line += f", {format_cost(cost)}"
+        if status == "done":
+            return [f"{line} ({verified_word(data)})"]
         error = data_str(data, "error")
-        if status != "done" and error:
+        if error:
             line += f": {error}"
-        return [line, *self._failure_detail(data)] if status != "done" else [line]
+        return [line, *self._failure_detail(data)]
+
+    def _task_in_plan(self, event: Event, state: RunState) -> list[str]:
+        if data_str(event.data, "status") != "done":
+            return [f"  skipped in plan, not run {event.task}"]
+        return [f"  done in plan, not run {event.task}"]
 
     @staticmethod
     def _failure_detail(data: Mapping[str, Any]) -> list[str]:
@@ -232,10 +258,12 @@ class PlainReporter:
     def _phase_finished(self, event: Event, state: RunState) -> list[str]:
         data = event.data
         took = format_duration(data_float(data, "duration_s"))
+        gate = data_str(data, "gate") or "none"
         if data.get("ok", True):
-            return [f"  phase {event.phase} done in {took}"]
+            return [f"  phase {event.phase} done in {took} (gate: {gate_word(data)})"]
         error = data_str(data, "error")
-        line = f"  GATE FAILED phase {event.phase} in {took}"
+        label = "AUTO GATE FAILED" if gate == "auto" else "GATE FAILED"
+        line = f"  {label} phase {event.phase} in {took}"
         return [f"{line}: {error}" if error else line, *self._failure_detail(data)]
 
     def _checkpoint(self, event: Event, state: RunState) -> list[str]:

@@ -15,7 +15,9 @@ from orch.domain.status import TaskStatus
 from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
+    gate_cell,
     next_step_hint,
+    status_label,
     summarize,
     task_duration,
 )
@@ -51,7 +53,7 @@ def _task_row(task: TaskState) -> str:
         MARKERS.get(task.status, "[?]"),
         f"`{_cell(task.id)}`",
         _cell(task.title),
-        task.status.value,
+        status_label(task),
         str(task.attempts),
         format_opt_duration(task_duration(task)),
         format_cost(task.cost_usd) if task.cost_usd else "",
@@ -91,7 +93,8 @@ def render_status_md(state: RunState) -> str:
 
     listed: set[str] = set()
     for phase, phase_summary in zip(state.phases, summary.phases, strict=True):
-        gate = " (gate passed)" if phase.gate_passed else ""
+        cell = gate_cell(phase_summary)
+        gate = f" (gate: {cell})" if cell != "-" else ""
         lines += ["", f"## Phase {phase.id}: {phase.title}{gate}", "",
                   f"{phase_summary.done}/{phase_summary.total} done,"
                   f" {format_opt_duration(phase_summary.duration_s)}", "", _TABLE_HEAD]

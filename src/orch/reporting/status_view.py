@@ -14,6 +14,7 @@ from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
     next_step_hint,
+    status_label,
     summarize,
     task_duration,
     totals_line,
@@ -62,7 +63,7 @@ def _task_cells(task: TaskState) -> list[str | Text]:
     return [
         Text(task.id, style="bold"),
         task.phase,
-        Text(task.status.value, style=STATUS_STYLES.get(task.status, "")),
+        Text(status_label(task), style=STATUS_STYLES.get(task.status, "")),
         str(task.attempts),
         short_time(task.started),
         format_opt_duration(task_duration(task)),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
-from orch.config import OrchConfig, load_config
+from orch.config import load_config
 from orch.domain.plan import Plan, PlanMark
 from orch.domain.state import PhaseState, RunOptions, RunState, TaskState
 from orch.domain.status import RunStatus, TaskStatus
@@ -23,6 +23,7 @@ from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
+from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import PlanMarker
 from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
@@ -41,6 +42,7 @@ class RunRequest:
     plan_path: Path
     options: RunOptions = field(default_factory=RunOptions)
     assume_yes: bool = False
+    require_verified: bool = False
 
 
 @dataclass
@@ -51,6 +53,8 @@ class RunOutcome:
     status: RunStatus
     error: str | None = None
     state: RunState | None = None
+    nothing_to_do: str | None = None
+    """Set when no run was started because every selected task is already done in the plan."""
 
 
 class WarningSink:
@@ -154,6 +158,7 @@ def new_state(
             summary="marked in the plan before the run"
             if status is not TaskStatus.PENDING
             else None,
+            in_plan=status is not TaskStatus.PENDING,
         )
     phases = [
         PhaseState(
@@ -192,8 +197,18 @@ def start_run(
             raise StateError(
                 "no task selected to run", hint="check --only/--from/--until/--phase"
             )
+        pending = [t.id for t in plan.tasks() if t.id in set(selected)
+                   and t.mark is PlanMark.PENDING]
+        if not pending:
+            return RunOutcome(run_id="", status=RunStatus.COMPLETED, nothing_to_do=(
+                f"nothing to do: every selected task of {request.plan_path} is already marked "
+                "done (or skipped) in the plan"))
+        planner = CheckPlanner.for_project(config, project_dir)
+        _check_verifiable(plan, planner, pending,
+                          required=request.require_verified or config.require_verified)
         resolver = RoleResolver(config, project_dir, options.agent)
         check_agents(plan, resolver, selected)
+        _announce_gate(plan, planner, selected, warn)
         commit = options.commit or config.commit
         hook = _checkpoint_hook(
             project_dir,
@@ -218,7 +233,7 @@ def start_run(
             reporter_factory(layout, state.run_id),
             resolver,
             hook,
-            config,
+            RunnerSettings(config=config, planner=planner),
             warn,
             resumed=False,
         )
@@ -268,7 +283,7 @@ def resume_run(
             reporter_factory(layout, run_id),
             resolver,
             hook,
-            config,
+            RunnerSettings(config=config, planner=CheckPlanner.for_project(config, project_dir)),
             warn,
             resumed=True,
         )
@@ -340,7 +355,7 @@ def _drive(
     reporter: Reporter,
     resolver: RoleResolver,
     hook: CheckpointHook,
-    config: OrchConfig,
+    settings: RunnerSettings,
     warnings: WarningSink,
     *,
     resumed: bool,
@@ -350,11 +365,8 @@ def _drive(
     marker = PlanMarker(plan_path) if plan_path.is_file() else None
     if marker is not None and resumed:
         marker.sync(state, {task.id: task for task in plan.tasks()})
-    settings = RunnerSettings(
-        config=config,
-        task_timeout_s=state.options.task_timeout_s,
-        max_cost_usd=state.options.max_cost_usd,
-    )
+    settings.task_timeout_s = state.options.task_timeout_s
+    settings.max_cost_usd = state.options.max_cost_usd
     runner = Runner(
         plan=plan,
         project_dir=project_dir,
@@ -373,6 +385,34 @@ def _drive(
         warnings.runner = None
         recorder.close()
     return RunOutcome(run_id=state.run_id, status=status, error=state.error, state=state)
+
+
+def _check_verifiable(plan: Plan, planner: CheckPlanner, pending: list[str], *,
+                      required: bool) -> None:
+    """With ``--require-verified``, refuse a plan in which a task to run has no check."""
+    if not required:
+        return
+    unchecked = planner.unverifiable(plan, pending)
+    if unchecked:
+        listed = ", ".join(f"{task.id} (line {task.line})" for task in unchecked)
+        raise PlanError(
+            f"--require-verified: {len(unchecked)} task(s) would have no check: {listed}",
+            hint="give each a `verify:` command or `files:`, add a **Gate**: to its phase, "
+                 "or set `tests:` in .specify/orch/config.yaml (see docs/verification.md)",
+        )
+
+
+def _announce_gate(plan: Plan, planner: CheckPlanner, selected: list[str], warn: Warn) -> None:
+    """Say once, at the start, when phases without a gate will get no automatic one."""
+    if planner.auto_gate or planner.config.gate == "none":
+        return
+    wanted = set(selected)
+    ungated = [p.id for p in plan.phases
+               if not p.gates and any(t.id in wanted for t in p.tasks)]
+    if ungated:
+        warn("no test command detected (pytest, npm test, cargo test, go test, make test): "
+             f"phase(s) {', '.join(ungated)} have no gate; set `tests:` in "
+             ".specify/orch/config.yaml to add one")
 
 
 def _relative(path: Path, project_dir: Path) -> Path:
