@@ -79,16 +79,25 @@ FILE_EXTENSIONS = _words(
     "rs java kt kts scala cs fs vb cpp cc cxx c h hpp hh m mm swift rb php html htm css scss "
     "sass less vue svelte astro sh bash zsh ps1 bat sql graphql gql proto xml gradle lock csv "
     "tsv dart ex exs erl hs ml lua r pl tf tfvars hcl dockerfile ipynb cmake mk sln csproj "
-    "props plist xib storyboard resx razor cshtml jinja j2 tpl mustache hbs"
+    "props plist xib storyboard resx razor cshtml jinja j2 tpl mustache hbs mmd bicep puml "
+    "prisma svg http rego nix zig sol vy cue jsonnet adoc tex"
 )
 EXTENSIONLESS_NAMES = _words(
     "Dockerfile Makefile Justfile Procfile Gemfile Rakefile Vagrantfile Jenkinsfile"
+)
+DOTFILES = _words(
+    ".gitignore .gitattributes .editorconfig .dockerignore .npmrc .nvmrc .yarnrc .eslintrc "
+    ".eslintignore .prettierrc .prettierignore .babelrc .browserslistrc .stylelintrc "
+    ".python-version .tool-versions .pre-commit-config.yaml .gitmodules .mailmap .htaccess"
 )
 NOT_FILES = _words(
     "node.js next.js vue.js nuxt.js react.js express.js d3.js chart.js three.js nest.js "
     "socket.io asp.net ado.net vb.net e.g. i.e. etc. vs. a.k.a."
 )
-_WORD = re.compile(r"`[^`\n]+`|[^\s`]+")
+_WORD = re.compile(r"`[^`\n]+`|[A-Za-z0-9_./\-+@{},~!?:;'\"()\[\]<>*=$|#%&^\\]+")
+"""A backticked span, or a run of ASCII non-space characters: CJK text and full-width
+punctuation around a path (``（backend/routes/api.php に``) separate words too."""
+_BRACES = re.compile(r"\{([^{}]*,[^{}]*)\}")
 _STRIP = "\"'.,;:!?()[]{}<>*"
 _LEAD = "\"'(<[{*"
 _PLACEHOLDER = re.compile(r"[<>{}\[\]*?$|]|\.\.\.|…|^https?:|://|^[#@~]")
@@ -111,23 +120,31 @@ CHANGE_VERBS_DEFAULT = "change"
 
 
 def _paths_in_text(text: str) -> list[tuple[str, str]]:
-    """``(path, verb kind)`` for each path-like word of ``text`` that is not a reference."""
+    """``(path, verb kind)`` for each path-like word of ``text`` that is not a reference.
+
+    Paths inside parentheses are asides (``service.yaml (all-in-one.yaml)``): they count only
+    when the text names no path outside them."""
     found: list[tuple[str, str]] = []
+    aside: list[tuple[str, str]] = []
     words: list[str] = []
     verb_kind: str | None = None
+    depth = 0
     for match in _WORD.finditer(text):
         token = match.group(0)
+        inside = depth > 0 or token.startswith(("(", "（"))
+        depth = max(0, depth + token.count("(") + token.count("（")
+                    - token.count(")") - token.count("）"))
         backticked = token.startswith("`")
         raw = token.strip("`") if backticked else token
         if not backticked:
             plain = raw.strip(_STRIP).lower()
             if verb_kind is None:
                 verb_kind = _verb_kind(plain, first=not words)
-        path = _as_path(raw, backticked=backticked)
-        if path is not None and not _is_reference(words):
-            found.append((path, verb_kind or CHANGE_VERBS_DEFAULT))
+        if not _is_reference(words):
+            for path in _expand(raw, backticked=backticked):
+                (aside if inside else found).append((path, verb_kind or CHANGE_VERBS_DEFAULT))
         words.append(raw.strip(_STRIP).lower())
-    return found
+    return found or aside
 
 
 def _verb_kind(word: str, *, first: bool) -> str | None:
@@ -152,6 +169,22 @@ def _is_reference(words_before: list[str]) -> bool:
         return True
     return len(words_before) >= 2 and (words_before[-2], last) in (
         ("according", "to"), ("based", "on"), ("as", "in"), ("same", "as"))
+
+
+def _expand(raw: str, *, backticked: bool) -> list[str]:
+    """The paths ``raw`` names: ``src/{a,b}.ts`` is ``src/a.ts`` and ``src/b.ts``."""
+    match = _BRACES.search(raw.strip().rstrip(_STRIP.replace("}", "")))
+    if match is None:
+        path = _as_path(raw, backticked=backticked)
+        return [path] if path is not None else []
+    text = raw.strip()
+    found = []
+    for choice in match.group(1).split(","):
+        path = _as_path(text[:match.start()] + choice.strip() + text[match.end():],
+                        backticked=True)
+        if path is not None:
+            found.append(path)
+    return found
 
 
 def _as_path(raw: str, *, backticked: bool) -> str | None:
@@ -180,8 +213,8 @@ def _clean_path(text: str, *, explicit: bool = True) -> str | None:
     stem, dot, ext = name.rpartition(".")
     if dot and ext.lower() in FILE_EXTENSIONS and (stem or name.startswith(".")):
         return text
-    if name.startswith(".") and len(name) > 2 and name[1:].replace("-", "").isalpha():
-        return text  # .gitignore, .env, .editorconfig
+    if name in DOTFILES or name.startswith(".env"):
+        return text
     if name in EXTENSIONLESS_NAMES:
         return text
     if "/" in text and not dot and (explicit or text.endswith("/")):

@@ -94,7 +94,10 @@ class ChangeProbe:
         with ``/path`` (spec-kit names feature files relative to the feature folder)."""
         if (self.project_dir / path).exists():
             return [path.rstrip("/")]
-        suffix = "/" + path.rstrip("/")
+        if path.endswith("/"):  # a directory: any file under it, wherever it sits
+            return [name for name in self._all_files()
+                    if name.startswith(path) or f"/{path}" in name]
+        suffix = "/" + path
         return [name for name in self._all_files() if name.endswith(suffix)]
 
     def _all_files(self) -> list[str]:
