@@ -39,6 +39,7 @@ from orch.adapters.prompt import named_paths, system_prefix, task_prompt
 from orch.adapters.tools import TOOL_NAMES, TOOL_SPECS, ProjectTools
 from orch.adapters.transcript import Transcript
 from orch.config import Price, load_config
+from orch.envflags import env_flag
 from orch.errors import ConfigError
 from orch.secrets import Redactor
 
@@ -95,7 +96,7 @@ class _Attempt:
         self.policy = adapter.retry_policy or RetryPolicy.from_env()
         stream = adapter.stream
         if stream is None:
-            stream = os.environ.get("ORCH_ANTHROPIC_STREAM", "1") not in ("0", "false", "no")
+            stream = env_flag("ORCH_ANTHROPIC_STREAM", default=True)
         self.streaming = stream
         self.sleep = adapter.sleep
         self.usage = Usage()

@@ -41,7 +41,9 @@ def cli_state(ctx: typer.Context) -> CliState:
 
 
 def _debug_env() -> bool:
-    return os.environ.get("ORCH_DEBUG", "") not in ("", "0", "false")
+    from orch.envflags import env_flag
+
+    return env_flag("ORCH_DEBUG")
 
 
 def error_line(message: str, hint: str | None = None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -111,9 +110,6 @@ def command(
 
             show_dry_run(project_dir, plan, options, json_output=json_output)
             return
-        if yes:
-            # Non-interactive: the manual adapter fails fast instead of waiting for a person.
-            os.environ["ORCH_ASSUME_YES"] = "1"
         request = RunRequest(
             plan_path=plan, options=options, assume_yes=yes, require_verified=require_verified
         )

@@ -36,6 +36,11 @@ HALTING_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
 )
 """Statuses that stop a run; ``resume --retry-failed`` (or a higher cap) makes them pending."""
 
+ALWAYS_REPORTED_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.SKIPPED}
+)
+"""Counted in every summary line, even at zero."""
+
 ACTIVE_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
     {TaskStatus.RUNNING, TaskStatus.VERIFYING}
 )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orch.domain.state import Event, RunState, TaskState
-from orch.domain.status import TaskStatus
+from orch.domain.status import ACTIVE_TASK_STATUSES, TaskStatus
 from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
@@ -76,7 +76,7 @@ def render_status_md(state: RunState) -> str:
         f"- Tasks: {summary.counts_text()} of {summary.total}",
     ]
     current = [t for t in state.tasks.values()
-               if t.status in (TaskStatus.RUNNING, TaskStatus.VERIFYING)]
+               if t.status in ACTIVE_TASK_STATUSES]
     for task in current:
         title = f" {task.title}" if task.title else ""
         lines.append(f"- Current task: `{task.id}`{title}"

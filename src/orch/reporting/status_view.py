@@ -9,7 +9,12 @@ from rich.table import Table
 from rich.text import Text
 
 from orch.domain.state import RunState, TaskState
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import (
+    ACTIVE_TASK_STATUSES,
+    HALTING_TASK_STATUSES,
+    RunStatus,
+    TaskStatus,
+)
 from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
@@ -41,10 +46,7 @@ RUN_STYLES: dict[RunStatus, str] = {
 ERROR_WIDTH = 80
 MAX_ROWS = 200
 """Above this many tasks the view lists only the ones that need attention (rich tables are slow)."""
-NOTABLE: frozenset[TaskStatus] = frozenset(
-    {TaskStatus.FAILED, TaskStatus.BLOCKED, TaskStatus.BUDGET_EXCEEDED, TaskStatus.RUNNING,
-     TaskStatus.VERIFYING}
-)
+NOTABLE: frozenset[TaskStatus] = HALTING_TASK_STATUSES | ACTIVE_TASK_STATUSES
 
 
 def short_time(ts: str | None) -> str:

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from orch.domain.state import RunState, TaskState
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import (
+    ALWAYS_REPORTED_TASK_STATUSES,
+    HALTING_TASK_STATUSES,
+    RunStatus,
+    TaskStatus,
+)
 from orch.durations import format_duration
 
 STATUS_ORDER: tuple[TaskStatus, ...] = (
@@ -25,9 +30,7 @@ STATUS_ORDER: tuple[TaskStatus, ...] = (
     TaskStatus.VERIFYING,
     TaskStatus.PENDING,
 )
-ALWAYS_COUNTED: frozenset[TaskStatus] = frozenset(
-    {TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.SKIPPED}
-)
+ALWAYS_COUNTED: frozenset[TaskStatus] = ALWAYS_REPORTED_TASK_STATUSES
 
 
 def parse_ts(ts: str | None) -> datetime | None:
@@ -219,7 +222,7 @@ def next_step_hint(state: RunState) -> str | None:
     return "continue with `orch resume`"
 
 
-_RETRYABLE = frozenset({TaskStatus.FAILED, TaskStatus.BLOCKED, TaskStatus.BUDGET_EXCEEDED})
+_RETRYABLE = HALTING_TASK_STATUSES
 
 
 def totals_line(summary: RunSummary) -> str:

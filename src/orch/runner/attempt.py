@@ -112,7 +112,6 @@ class TaskWorker:
             budget=request.budget,
             cancel_check=proc.interrupted,
             checks=request.checks.prompt_text(),
-            env={},
             **request.context_extras,
         )
         return adapter.run(context)

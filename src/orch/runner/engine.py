@@ -54,6 +54,8 @@ class RunnerSettings:
     sleep: Callable[[float], None] = time.sleep
     planner: CheckPlanner | None = None
     """Decides each task's checks; by default from the config alone (no auto gate)."""
+    assume_yes: bool = False
+    """``--yes``: non-interactive; agents get ``ORCH_ASSUME_YES=1`` in their context."""
 
 
 class Runner:
@@ -284,6 +286,7 @@ class Runner:
             "plan_title": self.plan.title,
             "handoffs": self._handoffs(task),
             "conventions": self._project_conventions(role),
+            "env": {"ORCH_ASSUME_YES": "1"} if self.settings.assume_yes else {},
         }
         return AttemptRequest(task, phase, role, attempt, self.planner.checks(task, phase),
                               log_path, Budget(), baseline=baseline, context_extras=extras)

@@ -12,12 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orch.adapters.base import needs_terminal
 from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
 from orch.config import load_config
 from orch.domain.plan import Plan, PlanMark
 from orch.domain.state import PhaseState, RunOptions, RunState, TaskState
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import (
+    HALTING_TASK_STATUSES,
+    TERMINAL_TASK_STATUSES,
+    RunStatus,
+    TaskStatus,
+)
 from orch.errors import AgentUnavailableError, PlanError, StateError
 from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
@@ -94,8 +100,11 @@ def plan_digest(raw: bytes) -> str:
     return hashlib.sha256(_CHECKBOX.sub(rb"\1[ ]", raw)).hexdigest()
 
 
-def check_agents(plan: Plan, resolver: RoleResolver, task_ids: list[str]) -> None:
-    """Fail before anything runs when a needed role or adapter is unknown or unavailable."""
+def check_agents(
+    plan: Plan, resolver: RoleResolver, task_ids: list[str], *, assume_yes: bool = False
+) -> None:
+    """Fail before anything runs when a needed role or adapter is unknown or unavailable
+    (with ``--yes``, an adapter that needs a person at a terminal is unavailable)."""
     wanted = set(task_ids)
     pending = [t.id for t in plan.tasks() if t.id in wanted and t.mark is PlanMark.PENDING]
     checked: set[str] = set()
@@ -103,7 +112,10 @@ def check_agents(plan: Plan, resolver: RoleResolver, task_ids: list[str]) -> Non
         if role.adapter in checked:
             continue
         checked.add(role.adapter)
-        reason = get_adapter(role.adapter).available()
+        adapter = get_adapter(role.adapter)
+        reason = adapter.available()
+        if not reason and assume_yes and needs_terminal(adapter):
+            reason = "it needs a person at a terminal and this run is non-interactive (--yes)"
         if reason:
             raise AgentUnavailableError(
                 f"task {task_id} needs agent {role.name!r}: {reason}",
@@ -207,7 +219,7 @@ def start_run(
         _check_verifiable(plan, planner, pending,
                           required=request.require_verified or config.require_verified)
         resolver = RoleResolver(config, project_dir, options.agent)
-        check_agents(plan, resolver, selected)
+        check_agents(plan, resolver, selected, assume_yes=request.assume_yes)
         _announce_gate(plan, planner, selected, warn)
         commit = options.commit or config.commit
         hook = _checkpoint_hook(
@@ -233,7 +245,7 @@ def start_run(
             reporter_factory(layout, state.run_id),
             resolver,
             hook,
-            RunnerSettings(config=config, planner=planner),
+            RunnerSettings(config=config, planner=planner, assume_yes=request.assume_yes),
             warn,
             resumed=False,
         )
@@ -256,37 +268,25 @@ def resume_run(
     layout.ensure_ignored()
     with ProjectLock(layout.lock, "resume", warn=warn):
         recorder = open_run(layout, run_id)
-        try:
+        try:  # every refusal below closes the run's journal, options_changed or not
             plan, pending = _prepare_resume(
                 recorder, project_dir, retry_failed=retry_failed, skip=skip, warn=warn
             )
+            if max_cost_usd is not None:
+                recorder.record("options_changed", data={"max_cost_usd": max_cost_usd})
+            options = recorder.state.options
+            resolver = RoleResolver(config, project_dir, options.agent)
+            check_agents(plan, resolver, pending)
+            hook = _checkpoint_hook(project_dir, options.commit or config.commit, warn,
+                                    allow_dirty=True, assume_yes=False, resuming=True)
+            reporter = reporter_factory(layout, run_id)
         except BaseException:
             recorder.close()
             raise
-        state = recorder.state
-        if max_cost_usd is not None:
-            recorder.record("options_changed", data={"max_cost_usd": max_cost_usd})
-        resolver = RoleResolver(config, project_dir, state.options.agent)
-        check_agents(plan, resolver, pending)
-        hook = _checkpoint_hook(
-            project_dir,
-            state.options.commit or config.commit,
-            warn,
-            allow_dirty=True,
-            assume_yes=False,
-            resuming=True,
-        )
-        return _drive(
-            plan,
-            project_dir,
-            recorder,
-            reporter_factory(layout, run_id),
-            resolver,
-            hook,
-            RunnerSettings(config=config, planner=CheckPlanner.for_project(config, project_dir)),
-            warn,
-            resumed=True,
-        )
+        settings = RunnerSettings(config=config,
+                                  planner=CheckPlanner.for_project(config, project_dir))
+        return _drive(plan, project_dir, recorder, reporter, resolver, hook, settings, warn,
+                      resumed=True)
 
 
 def _prepare_resume(
@@ -311,9 +311,9 @@ def _prepare_resume(
             raise StateError(f"--skip {task_id}: no such task in run {state.run_id}")
     _rewind_for_resume(recorder, retry_failed=retry_failed, skip=skip)
     pending = [
-        t for t in state.tasks.values() if t.status not in (TaskStatus.DONE, TaskStatus.SKIPPED)
+        t for t in state.tasks.values() if t.status not in TERMINAL_TASK_STATUSES
     ]
-    halted = [t for t in pending if t.status in (TaskStatus.FAILED, TaskStatus.BLOCKED)]
+    halted = [t for t in pending if t.status in HALTING_TASK_STATUSES]
     if halted:
         first = halted[0]
         raise StateError(
@@ -339,7 +339,7 @@ def _rewind_for_resume(recorder: RunRecorder, *, retry_failed: bool, skip: list[
                 data={"status": TaskStatus.SKIPPED.value, "reason": "--skip"},
             )
         elif task.status is TaskStatus.BUDGET_EXCEEDED or (
-            retry_failed and task.status in (TaskStatus.FAILED, TaskStatus.BLOCKED)
+            retry_failed and task.status in HALTING_TASK_STATUSES
         ):
             recorder.record(
                 "task_reset",
