@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import OrchRunner, commit_all, git
 
 FAKES = Path(__file__).parent / "fakes"

@@ -127,7 +127,8 @@ class RunSummary:
             n = self.count(status)
             if status is TaskStatus.DONE:
                 n -= self.in_plan_done
-                parts.append(f"{n} done ({self.verified} verified, {self.unverified} unverified)")
+                detail = f" ({self.verified} verified, {self.unverified} unverified)" if n else ""
+                parts.append(f"{n} done{detail}")
             elif n or status in ALWAYS_COUNTED:
                 parts.append(f"{n} {status.value.replace('_', ' ')}")
         if self.in_plan_done:
