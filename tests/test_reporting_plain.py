@@ -144,7 +144,7 @@ def test_gate_failure_blocked_skipped_reset_notes_and_unknown_events() -> None:
     sim.ev("task_started", task="T002", attempt=1, agent="coder", adapter="fake",
            title="Add config", index=2, count=4)
     sim.ev("task_finished", task="T002", status="blocked", error="agent is blocked",
-           duration_s="not-a-number")
+           duration_s=0.0)
     sim.ev("some_future_event", task="T002", anything=[1, 2])
     sim.ev("phase_gate", phase="1", commands=["make lint"])
     sim.ev("phase_finished", phase="1", ok=False, duration_s=0.3, error="gate failed (exit 2)",

@@ -3,7 +3,8 @@ exact text in plain mode."""
 
 from __future__ import annotations
 
-from orch.domain.state import CheckRecord, PhaseState, RunState, TaskState
+from orch.domain.events import CheckRecord
+from orch.domain.state import PhaseState, RunState, TaskState
 from orch.domain.status import RunStatus, TaskStatus
 from orch.reporting.summary import summarize, summary_lines
 

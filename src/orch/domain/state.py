@@ -10,35 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from orch.domain.events import (
+    CheckpointCreated,
+    CheckRecord,
+    DiffStat,
+    EventType,
+    PhaseFinished,
+    RunStateChanged,
+    TaskFinished,
+    TaskReset,
+    TaskStarted,
+    payload_of,
+)
 from orch.domain.status import RunStatus, TaskStatus, can_transition
 from orch.errors import StateError
 
 SCHEMA_VERSION = 1
-
-
-class CheckRecord(BaseModel):
-    """One check orch ran for a task: the evidence behind ``verified``."""
-
-    kind: str
-    """``verify`` (a ``verify:`` command), ``file`` (a derived file check) or ``gate``."""
-    command: str
-    exit_code: int | None = None
-    """``None`` when the command timed out or could not finish."""
-    duration_s: float = 0.0
-    output_sha256: str = ""
-    ok: bool = False
-
-
-class DiffStat(BaseModel):
-    """What the task changed, measured by orch from git (never the agent's own claim)."""
-
-    files: int = 0
-    insertions: int = 0
-    deletions: int = 0
-    paths: list[str] = Field(default_factory=list)
-    """The first changed paths (at most 50)."""
 
 
 class TaskState(BaseModel):
@@ -168,19 +157,28 @@ def apply_event(state: RunState, event: Event) -> None:
     """Fold one event into the state, in place. Unknown event types only advance ``last_seq``.
 
     Every task status change is checked against the declared transitions
-    (:func:`~orch.domain.status.can_transition`); an illegal one is a :class:`StateError`.
+    (:func:`~orch.domain.status.can_transition`); an illegal one is a :class:`StateError`, as
+    is a payload that does not match its event type's model.
     """
     state.last_seq = max(state.last_seq, event.seq)
     state.updated = event.ts
+    try:
+        payload = payload_of(event.type, event.data)
+    except ValidationError as exc:
+        raise StateError(f"run {event.run}: event {event.seq} ({event.type}) is malformed: "
+                         f"{exc.errors()[0]['msg']}") from None
+    if payload is None:
+        return
     task = state.tasks.get(event.task) if event.task else None
-    if task is not None and event.type in _TASK_FOLDS:
-        _TASK_FOLDS[event.type](task, event)
-    elif event.phase and event.type in _PHASE_FOLDS:
+    kind = EventType(event.type)
+    if task is not None and kind in _TASK_FOLDS:
+        _TASK_FOLDS[kind](task, event, payload)
+    elif event.phase and kind in _PHASE_FOLDS:
         phase = _find_phase(state, event.phase)
         if phase is not None:
-            _PHASE_FOLDS[event.type](state, phase, event)
-    elif event.type in _RUN_FOLDS:
-        _RUN_FOLDS[event.type](state, event)
+            _PHASE_FOLDS[kind](state, phase, payload)
+    elif kind in _RUN_FOLDS:
+        _RUN_FOLDS[kind](state, payload)
 
 
 def _move(task: TaskState, new: TaskStatus, event: Event) -> None:
@@ -193,117 +191,117 @@ def _move(task: TaskState, new: TaskStatus, event: Event) -> None:
     task.status = new
 
 
-def _task_started(task: TaskState, event: Event) -> None:
-    data = event.data
+def _task_started(task: TaskState, event: Event, payload: Any) -> None:
+    started: TaskStarted = payload
     _move(task, TaskStatus.RUNNING, event)
-    task.attempts = int(data.get("attempt", task.attempts + 1))
+    task.attempts = started.attempt if started.attempt is not None else task.attempts + 1
     task.started = task.started or event.ts
     task.ended = None
     task.error = None
-    task.agent = data.get("agent", task.agent)
+    task.agent = started.agent or task.agent
     task.verified = False
-    task.baseline = task.baseline or data.get("baseline")
-    if data.get("interrupted_before"):
+    task.baseline = task.baseline or started.baseline
+    if started.interrupted_before:
         task.interrupted_attempts += 1
 
 
-def _task_verifying(task: TaskState, event: Event) -> None:
+def _task_verifying(task: TaskState, event: Event, payload: Any) -> None:
     _move(task, TaskStatus.VERIFYING, event)
 
 
-def _task_finished(task: TaskState, event: Event) -> None:
-    data = event.data
-    _move(task, TaskStatus(data["status"]), event)
+def _task_finished(task: TaskState, event: Event, payload: Any) -> None:
+    finished: TaskFinished = payload
+    _move(task, finished.status, event)
     task.ended = event.ts
-    task.error = data.get("error")
-    task.summary = data.get("summary", task.summary)
-    task.files_changed = list(data.get("files_changed", task.files_changed))
-    task.cost_usd = round(task.cost_usd + float(data.get("cost_usd", 0.0)), 6)
-    task.input_tokens += int(data.get("input_tokens", 0))
-    task.output_tokens += int(data.get("output_tokens", 0))
-    task.session_id = data.get("session_id", task.session_id)
-    task.evidence = [CheckRecord.model_validate(r) for r in data.get("evidence", [])]
-    stat = data.get("diffstat")
-    task.diffstat = DiffStat.model_validate(stat) if stat is not None else None
-    task.verified = bool(data.get("verified", False)) and task.status is TaskStatus.DONE
+    task.error = finished.error
+    task.summary = finished.summary if finished.summary is not None else task.summary
+    if finished.files_changed is not None:
+        task.files_changed = list(finished.files_changed)
+    task.cost_usd = round(task.cost_usd + finished.cost_usd, 6)
+    task.input_tokens += finished.input_tokens
+    task.output_tokens += finished.output_tokens
+    task.session_id = finished.session_id or task.session_id
+    task.evidence = list(finished.evidence)
+    task.diffstat = finished.diffstat
+    task.verified = finished.verified and task.status is TaskStatus.DONE
 
 
-def _task_reset(task: TaskState, event: Event) -> None:
-    data = event.data
-    _move(task, TaskStatus(data.get("status", TaskStatus.PENDING)), event)
-    task.error = data.get("error")
+def _task_reset(task: TaskState, event: Event, payload: Any) -> None:
+    reset: TaskReset = payload
+    _move(task, reset.status, event)
+    task.error = reset.error
     if task.status is TaskStatus.PENDING:
         task.ended = None
         task.verified = False
-    if str(data.get("reason", "")).startswith("rollback"):
+    if reset.reason.startswith("rollback"):
         task.baseline = None  # the code went back: the task starts afresh
 
 
-def _phase_started(state: RunState, phase: PhaseState, event: Event) -> None:
-    phase.started = phase.started or event.ts
+def _phase_started(state: RunState, phase: PhaseState, payload: Any) -> None:
+    phase.started = phase.started or state.updated
 
 
-def _phase_finished(state: RunState, phase: PhaseState, event: Event) -> None:
+def _phase_finished(state: RunState, phase: PhaseState, payload: Any) -> None:
     """The gate's verdict; a passing gate's evidence joins every task the run did in it."""
-    data = event.data
-    ok = bool(data.get("ok", True))
-    phase.gate_passed = ok
-    phase.gate_failed = not ok
-    phase.gate = str(data.get("gate", phase.gate))
-    phase.ended = event.ts
-    records = [CheckRecord.model_validate(r) for r in data.get("evidence", [])]
-    if not (ok and records):
+    finished: PhaseFinished = payload
+    phase.gate_passed = finished.ok
+    phase.gate_failed = not finished.ok
+    phase.gate = finished.gate
+    phase.ended = state.updated
+    if not (finished.ok and finished.evidence):
         return
     for task_id in phase.tasks:
         task = state.tasks.get(task_id)
         if task is None or task.status is not TaskStatus.DONE or task.in_plan:
             continue
         own_ok = all(r.ok for r in task.evidence)
-        task.evidence = [*task.evidence, *records]
+        task.evidence = [*task.evidence, *finished.evidence]
         task.verified = own_ok
 
 
-def _phase_reset(state: RunState, phase: PhaseState, event: Event) -> None:
+def _phase_reset(state: RunState, phase: PhaseState, payload: Any) -> None:
     phase.gate_passed = False
     phase.gate_failed = False
     phase.started = None
     phase.ended = None
 
 
-def _checkpoint_created(state: RunState, event: Event) -> None:
-    state.checkpoints.append(Checkpoint.model_validate(event.data))
+def _checkpoint_created(state: RunState, payload: Any) -> None:
+    created: CheckpointCreated = payload
+    state.checkpoints.append(Checkpoint.model_validate(created.model_dump()))
 
 
-def _checkpoints_dropped(state: RunState, event: Event) -> None:
-    dropped = set(event.data.get("names", []))
+def _checkpoints_dropped(state: RunState, payload: Any) -> None:
+    dropped = set(payload.names)
     state.checkpoints = [cp for cp in state.checkpoints if cp.name not in dropped]
 
 
-def _run_state(state: RunState, event: Event) -> None:
-    state.state = RunStatus(event.data["state"])
-    state.error = event.data.get("error")
+def _run_state(state: RunState, payload: Any) -> None:
+    changed: RunStateChanged = payload
+    state.state = changed.state
+    state.error = changed.error
 
 
-def _options_changed(state: RunState, event: Event) -> None:
-    state.options = state.options.model_copy(update=event.data)
+def _options_changed(state: RunState, payload: Any) -> None:
+    state.options = state.options.model_copy(update=payload.model_dump())
 
 
-_TASK_FOLDS: dict[str, Callable[[TaskState, Event], None]] = {
-    "task_started": _task_started,
-    "task_verifying": _task_verifying,
-    "task_finished": _task_finished,
-    "task_reset": _task_reset,
+_TASK_FOLDS: dict[EventType, Callable[[TaskState, Event, Any], None]] = {
+    EventType.TASK_STARTED: _task_started,
+    EventType.TASK_VERIFYING: _task_verifying,
+    EventType.TASK_FINISHED: _task_finished,
+    EventType.TASK_RESET: _task_reset,
 }
-_PHASE_FOLDS: dict[str, Callable[[RunState, PhaseState, Event], None]] = {
-    "phase_started": _phase_started,
-    "phase_finished": _phase_finished,
-    "phase_reset": _phase_reset,
+_PHASE_FOLDS: dict[EventType, Callable[[RunState, PhaseState, Any], None]] = {
+    EventType.PHASE_STARTED: _phase_started,
+    EventType.PHASE_FINISHED: _phase_finished,
+    EventType.PHASE_RESET: _phase_reset,
 }
-_RUN_FOLDS: dict[str, Callable[[RunState, Event], None]] = {
-    "checkpoint_created": _checkpoint_created,
-    "checkpoints_dropped": _checkpoints_dropped,
-    "run_state": _run_state,
-    "options_changed": _options_changed,
+_RUN_FOLDS: dict[EventType, Callable[[RunState, Any], None]] = {
+    EventType.CHECKPOINT_CREATED: _checkpoint_created,
+    EventType.CHECKPOINTS_DROPPED: _checkpoints_dropped,
+    EventType.RUN_STATE: _run_state,
+    EventType.OPTIONS_CHANGED: _options_changed,
 }
 
 

@@ -16,6 +16,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
 
+from orch.domain.events import EventType
 from orch.domain.state import Event, RunState
 from orch.domain.status import RunStatus
 from orch.durations import format_duration
@@ -85,19 +86,19 @@ class ConsoleReporter:
         self._live: Live | None = None
         self._positions: dict[str, str] = {}
         self._handlers: dict[str, Callable[[Event, RunState], None]] = {
-            "run_started": self._run_started,
-            "phase_started": self._phase_started,
-            "task_started": self._task_started,
-            "task_verifying": self._task_verifying,
-            "task_finished": self._task_finished,
-            "task_in_plan": self._task_in_plan,
-            "task_retry": self._task_retry,
-            "task_reset": self._task_reset,
-            "phase_gate": self._phase_gate,
-            "phase_finished": self._phase_finished,
-            "checkpoint_created": self._checkpoint,
-            "run_state": self._run_state,
-            "note": self._note,
+            EventType.RUN_STARTED: self._run_started,
+            EventType.PHASE_STARTED: self._phase_started,
+            EventType.TASK_STARTED: self._task_started,
+            EventType.TASK_VERIFYING: self._task_verifying,
+            EventType.TASK_FINISHED: self._task_finished,
+            EventType.TASK_IN_PLAN: self._task_in_plan,
+            EventType.TASK_RETRY: self._task_retry,
+            EventType.TASK_RESET: self._task_reset,
+            EventType.PHASE_GATE: self._phase_gate,
+            EventType.PHASE_FINISHED: self._phase_finished,
+            EventType.CHECKPOINT_CREATED: self._checkpoint,
+            EventType.RUN_STATE: self._run_state,
+            EventType.NOTE: self._note,
         }
 
     def emit(self, event: Event, state: RunState) -> None:

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
+from orch.domain.events import EventType
 from orch.domain.state import Event, RunState
 from orch.domain.status import RunStatus
 from orch.durations import format_duration
@@ -138,7 +139,7 @@ class SessionClock:
 
     def observe(self, event: Event) -> None:
         """Remember the first ``run_started`` of this session."""
-        if event.type == "run_started" and self.started is None:
+        if event.type == EventType.RUN_STARTED and self.started is None:
             self.started = event.ts
 
     def elapsed(self, state: RunState, until: str | None = None) -> float | None:
@@ -154,18 +155,18 @@ class PlainReporter:
         self.clock = SessionClock()
         self._broken = False
         self._handlers: dict[str, Callable[[Event, RunState], list[str]]] = {
-            "run_started": self._run_started,
-            "phase_started": self._phase_started,
-            "task_started": self._task_started,
-            "task_finished": self._task_finished,
-            "task_in_plan": self._task_in_plan,
-            "task_retry": self._task_retry,
-            "task_reset": self._task_reset,
-            "phase_gate": self._phase_gate,
-            "phase_finished": self._phase_finished,
-            "checkpoint_created": self._checkpoint,
-            "run_state": self._run_state,
-            "note": self._note,
+            EventType.RUN_STARTED: self._run_started,
+            EventType.PHASE_STARTED: self._phase_started,
+            EventType.TASK_STARTED: self._task_started,
+            EventType.TASK_FINISHED: self._task_finished,
+            EventType.TASK_IN_PLAN: self._task_in_plan,
+            EventType.TASK_RETRY: self._task_retry,
+            EventType.TASK_RESET: self._task_reset,
+            EventType.PHASE_GATE: self._phase_gate,
+            EventType.PHASE_FINISHED: self._phase_finished,
+            EventType.CHECKPOINT_CREATED: self._checkpoint,
+            EventType.RUN_STATE: self._run_state,
+            EventType.NOTE: self._note,
         }
 
     def emit(self, event: Event, state: RunState) -> None:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from orch.domain.events import EventType
 from orch.domain.state import Event, RunState, TaskState
 from orch.domain.status import ACTIVE_TASK_STATUSES, TaskStatus
 from orch.reporting.summary import (
@@ -35,7 +36,9 @@ MARKERS: dict[TaskStatus, str] = {
 }
 """Emoji-free status markers; ``[ ]``, ``[x]`` and ``[~]`` mean what they mean in a plan."""
 
-ALWAYS_WRITE_ON: frozenset[str] = frozenset({"run_started", "phase_finished", "run_state"})
+ALWAYS_WRITE_ON: frozenset[str] = frozenset(
+    {EventType.RUN_STARTED, EventType.PHASE_FINISHED, EventType.RUN_STATE}
+)
 _ERROR_LEN = 200
 
 

@@ -18,14 +18,14 @@ from typing import Any
 from orch import proc
 from orch.adapters.base import Adapter, AgentContext, AgentResult, AgentStatus, Budget, Role
 from orch.adapters.registry import get_adapter
+from orch.domain.events import CheckRecord, DiffStat, EventType
 from orch.domain.plan import Phase, Task
-from orch.domain.state import CheckRecord, DiffStat
 from orch.runner.filechecks import ChangeProbe, describe_failure, evaluate
 from orch.runner.plancheck import TaskChecks
 from orch.runner.verify import CheckOutcome, run_checks
 
 MAX_BACKOFF_S = 60.0
-Record = Callable[[str, str, dict[str, object]], None]
+Record = Callable[[EventType, str, dict[str, object]], None]
 """Records one task event (type, task id, data) durably before the next action."""
 
 
@@ -128,7 +128,7 @@ class TaskWorker:
         measured = self.probe.finish(checks.files)
         if not (checks.verify or checks.files):
             return AttemptOutcome(result, CheckOutcome(ok=True), 0.0, measured.diffstat)
-        self.record("task_verifying", task.id,
+        self.record(EventType.TASK_VERIFYING, task.id,
                     {"commands": [*checks.verify, *(c.command for c in checks.files)]})
         _append_log(request.log_path, "\n--- orch verification ---\n")
         self.barrier()

@@ -18,6 +18,7 @@ from orch.adapters.base import Budget, Handoff, Role, calls_model, reads_prompt
 from orch.adapters.context import conventions_text
 from orch.adapters.roles import RoleResolver
 from orch.config import OrchConfig
+from orch.domain.events import EventType
 from orch.domain.plan import Phase, Plan, PlanMark, Task
 from orch.domain.state import PhaseState, RunState
 from orch.domain.status import (
@@ -87,7 +88,7 @@ class Runner:
         self.planner = settings.planner or CheckPlanner(settings.config, None)
         self.worker = TaskWorker(
             project_dir,
-            lambda type_, task_id, data: self._record(type_, task=task_id, data=data),
+            lambda type_, task_id, data: self._record(EventType(type_), task=task_id, data=data),
             recorder.barrier,
             self._timeout,
         )
@@ -100,7 +101,7 @@ class Runner:
 
     def _record(
         self,
-        type_: str,
+        type_: EventType,
         *,
         task: str | None = None,
         phase: str | None = None,
@@ -113,14 +114,14 @@ class Runner:
         data: dict[str, object] = {"state": status.value}
         if error:
             data["error"] = error
-        self._record("run_state", data=data)
+        self._record(EventType.RUN_STATE, data=data)
         self.recorder.snapshot()  # syncs the journal first
         self.reporter.close(self.state)
         return status
 
     def note(self, message: str, level: str = "warning") -> None:
         """Record a message for the reporters (never printed directly: a live display is up)."""
-        self._record("note", data={"message": message, "level": level})
+        self._record(EventType.NOTE, data={"message": message, "level": level})
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -128,11 +129,11 @@ class Runner:
         """Run every pending selected task; return how the run ended."""
         selected = self.state.order()
         self._record(
-            "run_started",
+            EventType.RUN_STARTED,
             data={"plan": self.state.plan_path, "tasks": len(selected), "resumed": resumed},
         )
         if self.state.state is not RunStatus.RUNNING:
-            self._record("run_state", data={"state": RunStatus.RUNNING.value})
+            self._record(EventType.RUN_STATE, data={"state": RunStatus.RUNNING.value})
         index = {task_id: number for number, task_id in enumerate(selected, start=1)}
         phase_count = len(self.state.phases)
         for phase_number, phase_state in enumerate(self.state.phases, start=1):
@@ -141,7 +142,7 @@ class Runner:
                 # Also on resume mid-phase, so the phase header shows; the fold keeps the
                 # first start time.
                 self._record(
-                    "phase_started",
+                    EventType.PHASE_STARTED,
                     phase=phase.id,
                     data={"title": phase.title, "index": phase_number, "count": phase_count},
                 )
@@ -172,13 +173,13 @@ class Runner:
             # A selective run touched only part of this phase: no gate, no checkpoint yet.
             return None
         if self._ran_nothing(phase_state):
-            self._record("phase_finished", phase=phase.id, data={"ok": True, "gate": "none",
+            self._record(EventType.PHASE_FINISHED, phase=phase.id, data={"ok": True, "gate": "none",
                                                                  "ran": False})
             return None
         gate = self.planner.gate(phase)
         outcome = CheckOutcome(ok=True)
         if gate.commands:
-            self._record("phase_gate", phase=phase.id,
+            self._record(EventType.PHASE_GATE, phase=phase.id,
                          data={"commands": gate.commands, "gate": gate.kind})
             log_path = self.recorder.layout.task_log(self.state.run_id, f"gate-{phase.id}")
             self.recorder.barrier()
@@ -200,7 +201,7 @@ class Runner:
                 failed_command=outcome.failed_command,
                 output_tail=outcome.tail,
             )
-        self._record("phase_finished", phase=phase.id, data=data)
+        self._record(EventType.PHASE_FINISHED, phase=phase.id, data=data)
         self.recorder.snapshot()
         if not outcome.ok:
             return self._finish(RunStatus.FAILED,
@@ -220,7 +221,8 @@ class Runner:
         self.recorder.barrier()
         checkpoint = self.hook.on_phase_end(self.state, phase_state)
         if checkpoint is not None:
-            self._record("checkpoint_created", phase=phase_state.id, data=checkpoint.model_dump())
+            self._record(EventType.CHECKPOINT_CREATED, phase=phase_state.id,
+                         data=checkpoint.model_dump())
             self.recorder.snapshot()
 
     def _task_done(self, task_id: str) -> bool:
@@ -236,7 +238,7 @@ class Runner:
             self._ensure_task_checkpoint(task_id)  # repairs a kill between done and commit
             return None
         if record.in_plan:
-            self._record("task_in_plan", task=task_id, data={"status": record.status.value})
+            self._record(EventType.TASK_IN_PLAN, task=task_id, data={"status": record.status.value})
             return None
         if record.status in TERMINAL_TASK_STATUSES:
             return None
@@ -277,7 +279,7 @@ class Runner:
         log_path = self.recorder.layout.task_log(self.state.run_id, task.id)
         self._write_log_header(log_path, task, role, attempt, interrupted_before)
         baseline = record.baseline or self.worker.probe.baseline()
-        self._record("task_started", task=task.id, data={
+        self._record(EventType.TASK_STARTED, task=task.id, data={
             "attempt": attempt, "agent": role.name, "adapter": role.adapter,
             "title": task.title, "index": position[0], "count": position[1],
             "interrupted_before": interrupted_before, "baseline": baseline,
@@ -313,9 +315,9 @@ class Runner:
         self._record_finish(task, status, data)
         if decision.action is Action.RETRY:
             attempt = self.state.tasks[task.id].attempts + 1
-            self._record("task_retry", task=task.id, data={
+            self._record(EventType.TASK_RETRY, task=task.id, data={
                 "attempt": attempt, "delay_s": decision.delay_s, "error": decision.error})
-            self._record("task_reset", task=task.id,
+            self._record(EventType.TASK_RESET, task=task.id,
                          data={"status": TaskStatus.PENDING.value, "reason": "retry"})
             self.recorder.barrier()
             return None
@@ -341,7 +343,7 @@ class Runner:
 
     def _record_finish(self, task: Task, status: TaskStatus, data: dict[str, object]) -> None:
         data.setdefault("duration_s", 0.0)
-        self._record("task_finished", task=task.id, data={**data, "status": status.value})
+        self._record(EventType.TASK_FINISHED, task=task.id, data={**data, "status": status.value})
 
     def _after_done(self, task: Task) -> None:
         if self.marker is not None:
@@ -358,7 +360,7 @@ class Runner:
         checkpoint = self.hook.on_task_end(self.state, self.state.tasks[task_id])
         if checkpoint is not None:
             self._record(
-                "checkpoint_created",
+                EventType.CHECKPOINT_CREATED,
                 task=task_id,
                 phase=self.state.tasks[task_id].phase,
                 data=checkpoint.model_dump(),
@@ -367,7 +369,7 @@ class Runner:
     def _interrupted(self, task_id: str | None = None) -> RunStatus:
         if task_id is not None:
             self._record(
-                "task_reset",
+                EventType.TASK_RESET,
                 task=task_id,
                 data={"status": TaskStatus.PENDING.value, "reason": "interrupted"},
             )

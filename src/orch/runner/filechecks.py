@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orch.domain.state import CheckRecord, DiffStat
+from orch.domain.events import CheckRecord, DiffStat
 from orch.runner.derived import FileCheck, FileRule
 
 if TYPE_CHECKING:

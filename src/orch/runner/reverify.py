@@ -12,7 +12,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orch.domain.state import CheckRecord, RunState
+from orch.domain.events import CheckRecord
+from orch.domain.state import RunState
 from orch.domain.status import TaskStatus
 from orch.runner.derived import FileRule
 from orch.runner.filechecks import ChangeProbe

@@ -16,6 +16,7 @@ from orch.adapters.base import needs_terminal
 from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
 from orch.config import load_config
+from orch.domain.events import EventType
 from orch.domain.plan import Plan, PlanMark
 from orch.domain.state import PhaseState, RunOptions, RunState, TaskState
 from orch.domain.status import (
@@ -273,7 +274,7 @@ def resume_run(
                 recorder, project_dir, retry_failed=retry_failed, skip=skip, warn=warn
             )
             if max_cost_usd is not None:
-                recorder.record("options_changed", data={"max_cost_usd": max_cost_usd})
+                recorder.record(EventType.OPTIONS_CHANGED, data={"max_cost_usd": max_cost_usd})
             options = recorder.state.options
             resolver = RoleResolver(config, project_dir, options.agent)
             check_agents(plan, resolver, pending)
@@ -334,7 +335,7 @@ def _rewind_for_resume(recorder: RunRecorder, *, retry_failed: bool, skip: list[
     for task in list(recorder.state.tasks.values()):
         if task.id in skip and task.status is not TaskStatus.DONE:
             recorder.record(
-                "task_reset",
+                EventType.TASK_RESET,
                 task=task.id,
                 data={"status": TaskStatus.SKIPPED.value, "reason": "--skip"},
             )
@@ -342,7 +343,7 @@ def _rewind_for_resume(recorder: RunRecorder, *, retry_failed: bool, skip: list[
             retry_failed and task.status in HALTING_TASK_STATUSES
         ):
             recorder.record(
-                "task_reset",
+                EventType.TASK_RESET,
                 task=task.id,
                 data={"status": TaskStatus.PENDING.value, "reason": "resume"},
             )

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orch.domain.state import CheckRecord
+from orch.domain.events import CheckRecord
 from orch.proc import run_argv
 
 

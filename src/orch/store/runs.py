@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from orch.domain.events import checked_data
 from orch.domain.state import SCHEMA_VERSION, Event, RunState, apply_event
 from orch.errors import StateError, UsageError
 from orch.secrets import default_redactor
@@ -67,7 +68,7 @@ class RunRecorder:
             run=self.state.run_id,
             task=task,
             phase=phase,
-            data=data or {},
+            data=checked_data(type_, data),
         )
         self._journal.append(event, sync=sync)
         apply_event(self.state, event)
