@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import OrchRunner, commit_all
 
+from conftest import OrchRunner, commit_all
 from orch.domain.events import PAYLOADS, EventType, checked_data
 from orch.domain.state import Event, PhaseState, RunState, TaskState, apply_event
 from orch.domain.status import ALLOWED_TRANSITIONS, TaskStatus
