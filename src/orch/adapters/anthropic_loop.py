@@ -1,4 +1,4 @@
-"""The ``anthropic`` adapter: an agent loop on the official SDK (DESIGN §6).
+"""The ``anthropic`` adapter: an agent loop on the official SDK (docs/agents.md).
 
 Loop: check the budget → call the model (with retries) → record usage and cost → run the tool
 calls it asked for → repeat until ``stop_reason == "end_turn"``. The budget is checked before

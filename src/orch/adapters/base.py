@@ -1,4 +1,4 @@
-"""The adapter seam (DESIGN §6): ``Adapter.run(context) -> AgentResult``.
+"""The adapter seam (docs/agents.md): ``Adapter.run(context) -> AgentResult``.
 
 Every adapter, built-in or third-party, receives an :class:`AgentContext` and returns an
 :class:`AgentResult`. An adapter never decides that a task is *done*: orch runs the task's

@@ -1,4 +1,4 @@
-"""Which role and adapter runs a task (DESIGN §6).
+"""Which role and adapter runs a task (docs/agents.md).
 
 Roles come from ``agents:`` in ``.specify/orch/config.yaml`` and from Claude Code subagent files
 ``.claude/agents/*.md`` (YAML front matter ``name``, ``description``, ``model``, ``tools``; the

@@ -24,7 +24,7 @@ class CliState:
 
 
 def find_project_dir(start: Path) -> Path:
-    """The git top level containing ``start``, else ``start`` itself (DESIGN §2)."""
+    """The git top level containing ``start``, else ``start`` itself (README.md, "Commands")."""
     start = start.resolve()
     for candidate in (start, *start.parents):
         if (candidate / ".git").exists():

@@ -1,4 +1,4 @@
-"""JSON documents printed by `status`, `runs` (DESIGN §4 shapes). Imported lazily."""
+"""JSON documents printed by `status`, `runs` (shapes in docs/state.md). Imported lazily."""
 
 from __future__ import annotations
 

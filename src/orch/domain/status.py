@@ -1,4 +1,4 @@
-"""Task and run statuses, with the allowed task transitions declared as data (DESIGN §4)."""
+"""Task and run statuses, with the allowed task transitions declared as data (docs/state.md)."""
 
 from __future__ import annotations
 
