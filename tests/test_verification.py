@@ -245,3 +245,14 @@ def test_verify_commands_run_with_pipefail(git_repo: Path, orch: OrchRunner) -> 
     result = orch("run", "plan.md", cwd=git_repo)
     assert result.returncode == 1, result.stdout
     assert "verify failed: false | cat (exit 1)" in result.stdout
+
+
+def test_dry_run_shows_each_task_checks_and_the_unverified_ones(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    _speckit(git_repo)
+    result = orch("run", "--dry-run", "--agent", "shell", cwd=git_repo)
+    assert result.returncode == 0, result.stderr
+    assert "      check: changed src/models/user.py" in result.stdout
+    t004 = result.stdout.split("T004")[1]
+    assert "unverified: no check would run for this task" in t004
