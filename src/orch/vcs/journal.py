@@ -46,7 +46,7 @@ class RollbackJournal(BaseModel):
     """Backups taken by a repeated (completing) rollback or by ``--undo``."""
 
 
-def read_journal(layout: Layout) -> RollbackJournal | None:
+def read_rollback_journal(layout: Layout) -> RollbackJournal | None:
     """The last rollback's journal, if any."""
     path = layout.rollback_journal
     try:
