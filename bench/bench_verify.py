@@ -75,6 +75,42 @@ def overhead(tasks: int, repeat: int) -> None:
               f"over no check")
 
 
+def measurement_cost(files: int, repeat: int = 20) -> None:
+    """In process: what measuring one task costs (two snapshots and their diff) in a git
+    repository of ``files`` files, against one `git status` of it."""
+    import time
+
+    from orch.vcs.snapshot import WorkTree
+
+    with tempfile.TemporaryDirectory(prefix="orch-bench-snap-") as tmp:
+        root = Path(tmp) / "project"
+        make_project(root, "# x\n", "")
+        for number in range(files):
+            (root / f"src{number % 50}").mkdir(exist_ok=True)
+            (root / f"src{number % 50}" / f"f{number}.py").write_text(f"x = {number}\n")
+        subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+        subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm",
+                        "files"], cwd=root, check=True)
+        tree = WorkTree.open(root)
+        assert tree is not None
+        measured, status = [], []
+        for number in range(repeat):
+            started = time.perf_counter()
+            before = tree.snapshot()
+            (root / "src0" / f"new{number}.py").write_text("y = 1\n")
+            after = tree.snapshot()
+            assert before and after
+            tree.diff(before, after)
+            measured.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            subprocess.run(["git", "status", "--porcelain"], cwd=root, check=True,
+                           capture_output=True)
+            status.append(time.perf_counter() - started)
+        print(f"measuring one task in a {files:,}-file repository: "
+              f"{median(measured) * 1000:.1f} ms (two snapshots + diff) vs one `git status` "
+              f"{median(status) * 1000:.1f} ms")
+
+
 def coverage() -> None:
     from orch.planfile import load_plan
     from orch.runner.derived import derive_file_checks
@@ -98,6 +134,8 @@ def main() -> int:
     args = parser.parse_args()
     if CORPUS.is_dir():
         coverage()
+    measurement_cost(1_000)
+    measurement_cost(10_000)
     overhead(args.tasks, args.repeat)
     return 0
 

@@ -256,3 +256,24 @@ def test_dry_run_shows_each_task_checks_and_the_unverified_ones(
     assert "      check: changed src/models/user.py" in result.stdout
     t004 = result.stdout.split("T004")[1]
     assert "unverified: no check would run for this task" in t004
+
+
+@pytest.mark.parametrize("with_git", [True, False])
+@pytest.mark.parametrize(("script", "code"), [("true", 1), ("echo b > templates/b.txt", 0)])
+def test_a_directory_named_by_a_task_must_get_something_new(
+    tmp_path: Path, orch: OrchRunner, with_git: bool, script: str, code: int
+) -> None:
+    project = tmp_path / "p"
+    (project / "templates").mkdir(parents=True)
+    (project / "templates" / "a.txt").write_text("a\n")
+    (project / "plan.md").write_text(
+        "# P\n\n## Phase 1: A\n\n- [ ] T001 Create the welcome template in templates/\n"
+        f"  ```sh\n  {script}\n  ```\n")
+    if with_git:
+        git(project, "init", "-q", "-b", "main")
+        commit_all(project)
+    result = orch("run", "plan.md", "--commit", "none", cwd=project)
+    assert result.returncode == code, result.stdout + result.stderr
+    if code:
+        assert "templates/ was not created and nothing in it was created or changed" \
+            in result.stdout

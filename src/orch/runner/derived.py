@@ -12,8 +12,8 @@ The rule (documented in docs/verification.md):
   have changed (a deletion is a change). Any other verb (create, add, implement, write, update,
   fix …, and spec-kit's verb-less "Contract test X in tests/x.py") → it must exist afterwards
   and must have changed during the task.
-- A path without an extension (``src/models/``, ``backend``) is a directory or unclear: it must
-  exist, nothing more (git does not see an empty directory change).
+- A directory (``src/models/``) must exist afterwards and, unless a reading verb names it, have
+  been created by the task or had a file in it created or changed.
 
 Pure: text in, checks out; measuring them is :mod:`orch.runner.filechecks`.
 """
@@ -39,6 +39,8 @@ class FileRule(StrEnum):
     EXISTS = "exists"
     REMOVED_OR_CHANGED = "touched"
     """Changed during the task (deleted counts)."""
+    CHANGED_IN = "changed-in"
+    """A directory: exists afterwards, and was created or had a file in it changed."""
 
 
 @dataclass(frozen=True)
@@ -223,10 +225,10 @@ def _clean_path(text: str, *, explicit: bool = True) -> str | None:
 
 
 def _rule_for(path: str, verb_kind: str) -> FileRule:
-    if path.endswith("/"):
-        return FileRule.EXISTS
     if verb_kind == "read":
         return FileRule.EXISTS
+    if path.endswith("/"):
+        return FileRule.CHANGED_IN
     if verb_kind == "remove":
         return FileRule.REMOVED_OR_CHANGED
     return FileRule.CHANGED

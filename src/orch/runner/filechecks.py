@@ -31,6 +31,8 @@ class Measured:
 
     changed: set[str] = field(default_factory=set)
     diffstat: DiffStat | None = None
+    absent_before: set[str] = field(default_factory=set)
+    """Directory checks whose directory did not exist when the task started."""
 
 
 class ChangeProbe:
@@ -41,7 +43,9 @@ class ChangeProbe:
         self.worktree = worktree
         self._tree: str | None = None
         self._hashes: dict[str, str] = {}
+        self._current_absent: set[str] = set()
         self._first_hashes: dict[str, dict[str, str]] = {}
+        self._absent: dict[str, set[str]] = {}
 
     @classmethod
     def for_project(cls, project_dir: Path) -> ChangeProbe:
@@ -58,6 +62,9 @@ class ChangeProbe:
         """Measure from ``baseline`` (the tree when the task first started), else from now.
 
         Without git, the hashes of the task's first attempt in this process are kept."""
+        absent = {c.path for c in checks
+                  if c.rule is FileRule.CHANGED_IN and not (self.project_dir / c.path).exists()}
+        self._current_absent = self._absent.setdefault(task_id, absent)
         self._tree = baseline
         if self._tree is None and self.worktree is not None:
             self._tree = self.worktree.snapshot()
@@ -77,16 +84,24 @@ class ChangeProbe:
                     deletions=sum(f.deleted for f in diff.files),
                     paths=diff.paths[:MAX_DIFF_PATHS],
                 )
-                return Measured(set(diff.paths), stat)
+                return Measured(set(diff.paths), stat, set(self._current_absent))
         after_hashes = self._hash_named(checks)
         keys = set(self._hashes) | set(after_hashes)
-        return Measured({k for k in keys if self._hashes.get(k) != after_hashes.get(k)})
+        return Measured({k for k in keys if self._hashes.get(k) != after_hashes.get(k)},
+                        absent_before=set(self._current_absent))
 
     def _hash_named(self, checks: list[FileCheck]) -> dict[str, str]:
         hashes: dict[str, str] = {}
         for check in checks:
             for rel in self.matches(check.path):
-                hashes[rel] = _file_hash(self.project_dir / rel)
+                full = self.project_dir / rel
+                if full.is_dir():  # every file under it, so a file added inside is a change
+                    for inner in sorted(full.rglob("*")):
+                        if inner.is_file():
+                            inner_rel = inner.relative_to(self.project_dir).as_posix()
+                            hashes[inner_rel] = _file_hash(inner)
+                else:
+                    hashes[rel] = _file_hash(full)
         return hashes
 
     def matches(self, path: str) -> list[str]:
@@ -126,6 +141,9 @@ def _evaluate_one(check: FileCheck, probe: ChangeProbe, measured: Measured) -> C
     exists = bool(probe.matches(check.path))
     if check.rule is FileRule.EXISTS:
         ok, message = exists, f"{check.path} {'exists' if exists else 'does not exist'}"
+    elif check.rule is FileRule.CHANGED_IN:
+        ok = exists and (changed or check.path in measured.absent_before)
+        message = f"{check.path} {'created or changed' if ok else 'not created, nothing changed'}"
     elif check.rule is FileRule.REMOVED_OR_CHANGED:
         ok, message = changed, f"{check.path} {'changed' if changed else 'was not changed'}"
     elif not exists:
@@ -148,6 +166,8 @@ def describe_failure(record: CheckRecord) -> str:
     rule, _, path = record.command.partition(" ")
     if rule == FileRule.EXISTS.value:
         return f"{path} does not exist"
+    if rule == FileRule.CHANGED_IN.value:
+        return f"{path} was not created and nothing in it was created or changed by the task"
     return f"{path} does not exist or was not changed by the task"
 
 

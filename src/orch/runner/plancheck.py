@@ -64,6 +64,8 @@ _RULE_TEXT = {
     FileRule.CHANGED: "must exist afterwards and be changed by this task",
     FileRule.EXISTS: "must exist",
     FileRule.REMOVED_OR_CHANGED: "must be changed or removed by this task",
+    FileRule.CHANGED_IN: "must exist afterwards, created by this task or with files in it "
+                         "created or changed by it",
 }
 
 
