@@ -7,11 +7,12 @@ The rule (documented in docs/verification.md):
   and bare file names with a known extension (``quickstart.md``, ``Program.cs``).
 - A path right after a reference word (``per plan.md``, ``from spec.md``, ``using``,
   ``for``, ``see``, ``defined in`` …) is something the task reads: no check.
-- The task's verb decides the rest. Reading verbs (run, review, verify, check, inspect, test,
-  compare, measure …) → the file must exist. Removing verbs (remove, delete, drop) → it must
-  have changed (a deletion is a change). Any other verb (create, add, implement, write, update,
-  fix …, and spec-kit's verb-less "Contract test X in tests/x.py") → it must exist afterwards
-  and must have changed during the task.
+- The task's verb decides the rest: its first word when that is a known verb, else the first
+  making or removing verb before the path. Reading verbs (run, review, verify, check, inspect,
+  test, compare, measure, parse, lint …; only as the first word) → the file must exist.
+  Removing verbs (remove, delete, drop) → it must have changed (a deletion is a change). Any
+  other verb (create, add, implement, write, update, fix …, and spec-kit's verb-less
+  "Contract test X in tests/x.py") → it must exist afterwards and have changed during the task.
 - A directory (``src/models/``) must exist afterwards and, unless a reading verb names it, have
   been created by the task or had a file in it created or changed.
 
@@ -59,7 +60,8 @@ class FileCheck:
 READ_VERBS = _words(
     "run execute review read verify check inspect test validate confirm compare measure audit "
     "analyze analyse profile benchmark evaluate ensure examine assess study investigate "
-    "smoke-test look consult open"
+    "smoke-test look consult open parse lint scan grep search load list count print show "
+    "query install"
 )
 REMOVE_VERBS = _words("remove delete drop")
 CHANGE_VERBS = _words(
@@ -150,7 +152,9 @@ def _paths_in_text(text: str) -> list[tuple[str, str]]:
 
 
 def _verb_kind(word: str, *, first: bool) -> str | None:
-    if word in READ_VERBS and (first or word not in ("test", "check")):
+    """A reading verb counts only as the task's first word: later, ``test``, ``audit`` or
+    ``review`` are as often nouns ("Integration test … audit filter in x.tsx")."""
+    if word in READ_VERBS and first:
         return "read"
     if word in REMOVE_VERBS:
         return "remove"
@@ -164,8 +168,8 @@ def _is_reference(words_before: list[str]) -> bool:
     if not words_before:
         return False
     last = words_before[-1]
-    if last in REFERENCE_WORDS:
-        return True
+    if last in REFERENCE_WORDS or last.startswith("-"):
+        return True  # `per plan.md`, or a command-line flag's argument (`pip install -r x`)
     if (len(words_before) >= 2 and last in ("in", "at", "by", "to")
             and words_before[-2] in REFERENCE_BEFORE_IN):
         return True

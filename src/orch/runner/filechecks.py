@@ -129,8 +129,23 @@ class ChangeProbe:
 
 
 def evaluate(checks: list[FileCheck], probe: ChangeProbe, measured: Measured) -> list[CheckRecord]:
-    """One evidence record per file check."""
+    """One evidence record per file check.
+
+    A task naming several directories ("Create cmd/, internal/{cli,config}/") passes their
+    ``changed-in`` checks when each exists and at least one of them was created or filled: the
+    others may have been there already."""
+    dirs = [c for c in checks if c.rule is FileRule.CHANGED_IN]
+    if len(dirs) > 1 and any(_dir_progress(c, measured) for c in dirs):
+        measured = Measured(measured.changed, measured.diffstat,
+                            measured.absent_before | {c.path for c in dirs})
     return [_evaluate_one(check, probe, measured) for check in checks]
+
+
+def _dir_progress(check: FileCheck, measured: Measured) -> bool:
+    path = check.path.rstrip("/")
+    return check.path in measured.absent_before or any(
+        p.startswith(path + "/") or p.endswith("/" + path) or f"/{path}/" in p
+        for p in measured.changed)
 
 
 def _evaluate_one(check: FileCheck, probe: ChangeProbe, measured: Measured) -> CheckRecord:
