@@ -45,6 +45,10 @@ def checks(title: str, files: list[str] | None = None) -> list[str]:
      ["changed deploy/service.yaml"]),
     ("Add fire-and-forget calls with `.catch()` in src/notify.ts", ["changed src/notify.ts"]),
     ("Create <name>.py for each model in src/*.py", []),
+    ("Parse package-inventory.txt and extract versions", ["exists package-inventory.txt"]),
+    ("安装所有依赖: pip install -r requirements.txt", []),
+    ("Integration test users + audit filter in `web/__tests__/audit.test.tsx`",
+     ["changed web/__tests__/audit.test.tsx"]),
 ])
 def test_rule(title: str, expected: list[str]) -> None:
     assert checks(title) == expected

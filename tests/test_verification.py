@@ -277,3 +277,19 @@ def test_a_directory_named_by_a_task_must_get_something_new(
     if code:
         assert "templates/ was not created and nothing in it was created or changed" \
             in result.stdout
+
+
+def test_several_directories_pass_when_one_is_new_and_all_exist(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    (git_repo / "cmd").mkdir()
+    (git_repo / "cmd" / "main.go").write_text("package main\n")
+    (git_repo / "plan.md").write_text(
+        "# P\n\n## Phase 1: A\n\n- [ ] T001 Create directory structure: cmd/, internal/\n"
+        "  ```sh\n  mkdir -p internal\n  ```\n")
+    commit_all(git_repo)
+    result = orch("run", "plan.md", cwd=git_repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    evidence = _tasks(_status(orch, git_repo))["T001"]["evidence"]
+    assert [(e["command"], e["ok"]) for e in evidence] == [  # type: ignore[union-attr,index]
+        ("changed-in cmd/", True), ("changed-in internal/", True)]
