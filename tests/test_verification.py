@@ -111,6 +111,10 @@ def test_an_agent_that_writes_the_named_files_is_done_and_verified_with_evidence
     # plan.md was only referenced ("per plan.md"): no check on it.
     assert [e["command"] for e in tasks["T003"]["evidence"]] == [  # type: ignore[union-attr,index]
         "changed src/auth/login.py"]
+    log = orch("log", "T002", cwd=git_repo).stdout
+    assert log.rstrip().splitlines()[-1] == (
+        "orch: T002 done (verified) · file changed src/api/routes.py exit 0 · file changed "
+        "src/api/schemas.py exit 0 · diff 2 files +2 -0")
     record = json.loads(Path(claude_bin["FAKE_CLI_RECORD"]).read_text())
     prompt = "\n".join([*record["argv"], record["stdin"]])
     assert "- src/auth/login.py must exist afterwards and be changed by this task" in prompt
