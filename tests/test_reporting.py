@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from fakes.recording import RecordingReporter
 from orch.domain.state import Event, PhaseState, RunState, TaskState, apply_event
 from orch.domain.status import RunStatus, TaskStatus
-from orch.reporting.base import RecordingReporter, Reporter
+from orch.reporting.base import Reporter
 from orch.reporting.console import ConsoleReporter
 from orch.reporting.factory import MultiReporter, make_reporter, wants_color
 from orch.reporting.jsonl import JsonLinesReporter
