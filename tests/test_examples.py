@@ -52,6 +52,27 @@ def test_resume_example_fails_then_finishes(tmp_path: Path) -> None:
     assert '"state": "completed"' in result.stdout
 
 
+def test_verification_example_fails_a_false_claim_then_verify_finds_drift(
+    tmp_path: Path,
+) -> None:
+    work = tmp_path / "vf"
+    result = subprocess.run(
+        ["bash", str(EXAMPLES / "verification" / "run.sh"), str(work)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert "      check: changed src/bye.txt" in out
+    assert "FAILED T002 in" in out and "src/bye.txt does not exist or was not changed" in out
+    assert "Run completed: 2 done (2 verified, 0 unverified)" in out
+    assert "2 done tasks re-checked, 0 no longer hold\n(exit 0)" in out
+    assert "  FAILED T001 Create the greeting in src/hello.txt\n" in out
+    assert out.rstrip().endswith("(exit 1)")
+
+
 def test_speckit_example_flips_only_task_checkboxes(tmp_path: Path, orch: OrchRunner) -> None:
     work = tmp_path / "sk"
     shutil.copytree(EXAMPLES / "speckit", work)
