@@ -45,6 +45,9 @@ class WorkTree:
         self.repo = repo
         prefix = os.path.relpath(repo.project_dir, repo.root).replace(os.sep, "/")
         self._prefix = "" if prefix == "." else prefix + "/"
+        self._scope = f":(top){self._prefix}" if self._prefix else ":/"
+        """Only the project's own files: a project nested in a bigger repository snapshots
+        its own directory, not the whole repository."""
 
     @classmethod
     def open(cls, project_dir: Path) -> WorkTree | None:
@@ -61,7 +64,7 @@ class WorkTree:
                 shutil.copyfile(real, index)
             env = {**os.environ, "GIT_INDEX_FILE": str(index)}
             try:
-                self.repo.run("add", "-A", "--", ":/", self.repo.orch_exclude, env=env)
+                self.repo.run("add", "-A", "--", self._scope, self.repo.orch_exclude, env=env)
                 return self.repo.run("write-tree", env=env)
             except VcsError:
                 return None
@@ -86,9 +89,8 @@ class WorkTree:
 
     def list_files(self) -> list[str]:
         """Tracked and untracked (not ignored) files of the project, relative to it."""
-        spec = f":(top){self._prefix}" if self._prefix else ":/"
         out = self.repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                            "--", spec, self.repo.orch_exclude, strip=False)
+                            "--", self._scope, self.repo.orch_exclude, strip=False)
         cut = len(self._prefix)
         return [name[cut:] for name in out.split("\0") if name.startswith(self._prefix) and name]
 
