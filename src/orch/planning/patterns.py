@@ -88,15 +88,15 @@ def bugfix(b: PlanBuilder, t: Tooling, g: Goal) -> None:
     """Bug fix: prove the bug with a failing test before touching the code."""
     reproduce = t.test_file(f"{g.stem}_regression")
     b.phase("Reproduce", "A test that fails now, for the reason the report gives. The gate "
-            "passes only while that test fails.", [f"! {t.test(reproduce)}"])
+            "passes only while that test fails.", [t.fails(reproduce)])
     b.task(f"Write a failing test that reproduces the bug: {g.phrase or g.subject}",
-           files=[reproduce], verify=[f"! {t.test(reproduce)}"], kind="test", estimate="30m",
+           files=[reproduce], verify=[t.fails(reproduce)], kind="test", estimate="30m",
            acceptance=["the test fails on the current code", "its failure message names the bug"])
     isolate = t.test_file(f"{g.stem}_root_cause")
     b.phase("Isolate", "Narrow the failure to the smallest unit that shows it.",
-            [f"! {t.test(isolate)}"])
+            [t.fails(isolate)])
     b.task("Trace the failure to its root cause and pin it with a focused unit test",
-           files=[isolate], verify=[f"! {t.test(isolate)}"], kind="test", estimate="45m",
+           files=[isolate], verify=[t.fails(isolate)], kind="test", estimate="45m",
            acceptance=["the test's docstring states the root cause"])
     b.phase("Fix", "The smallest change that makes both tests pass.", [t.test()])
     targets = list(g.paths) or [t.source_file(g.stem)]
