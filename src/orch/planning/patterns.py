@@ -190,7 +190,7 @@ def performance(b: PlanBuilder, t: Tooling, g: Goal) -> None:
     """Performance: measure first, then remove one bottleneck at a time, measuring each."""
     bench = t.bench_file(g.stem)
     baseline = f"bench/{g.stem}-baseline.json"
-    compare = t.bench(bench, "--compare", baseline)
+    compare = f"test -s {baseline} && {t.bench(bench, '--compare', baseline)}"
     b.phase("Baseline", "A repeatable benchmark and a recorded baseline to compare against.",
             [t.test(), f"test -s {baseline}"])
     first = b.task(f"Write a repeatable benchmark for {g.subject}", files=[bench],
