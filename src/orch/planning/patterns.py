@@ -182,8 +182,9 @@ def migration(b: PlanBuilder, t: Tooling, g: Goal) -> None:
     b.task("Write the runbook: backup, migrate, verify, switch, and how to roll back",
            files=[runbook], verify=[f"test -s {runbook}"], kind="docs", parallel=True,
            estimate="20m")
-    b.risks.append("Running the migration on production data is a manual step of the runbook; "
-                   "this plan builds and tests it on fixtures only.")
+    b.risks.append("The migration is built and tested on fixtures only; production data may "
+                   "differ \u2014 mitigation: take the backup of phase 1 first, and roll back "
+                   "with the down step or a restore as the runbook says.")
 
 
 def performance(b: PlanBuilder, t: Tooling, g: Goal) -> None:
@@ -214,8 +215,8 @@ def performance(b: PlanBuilder, t: Tooling, g: Goal) -> None:
     b.phase("Guard", "Keep the gain: a test that fails on a large slowdown.", [t.test()])
     b.task(f"Add a performance regression test for {g.subject} with a generous threshold",
            files=[guard], verify=[t.test(guard)], kind="test", estimate="30m")
-    b.risks.append("Benchmarks are noisy on shared machines; compare on the same machine and "
-                   "repeat a run before trusting a small difference.")
+    b.risks.append("Benchmarks are noisy on shared machines \u2014 mitigation: compare on the "
+                   "same machine and repeat a run before trusting a small difference.")
 
 
 PATTERNS: dict[str, tuple[str, Pattern]] = {
