@@ -157,12 +157,15 @@ def draft_with_model(
     known_roles: set[str] | None = None,
     default_agent: str | None = None,
     max_repairs: int = MAX_REPAIR_ROUNDS,
+    clarified: str = "",
 ) -> DraftOutcome:
     """Ask ``client`` for a plan and repair it until it validates, at most ``max_repairs`` times.
 
-    ``source`` names the target in the validator messages sent back to the model.
+    ``source`` names the target in the validator messages sent back to the model;
+    ``clarified`` holds the answers to the clarifying questions, when there were any.
     """
-    messages = [{"role": "user", "content": user_prompt(goal, context, default_agent)}]
+    messages = [{"role": "user",
+                 "content": user_prompt(goal, context, default_agent, clarified)}]
     requests = 0
     while True:
         reply = client.complete(SYSTEM_PROMPT, list(messages))

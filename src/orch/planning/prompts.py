@@ -75,9 +75,13 @@ command in backticks each), `files:` (comma-separated paths), `estimate:` (e.g. 
 """
 
 
-def user_prompt(goal: str, context: str, default_agent: str | None = None) -> str:
-    """The first request: the goal, the repository context, and any role to prefer."""
+def user_prompt(goal: str, context: str, default_agent: str | None = None,
+                clarified: str = "") -> str:
+    """The first request: the goal, the repository context, the answers to the clarifying
+    questions, and any role to prefer."""
     parts = [f"# Goal\n\n{goal.strip()}", f"# Repository context\n\n{context.strip()}"]
+    if clarified:
+        parts.append(clarified.strip())
     if default_agent:
         parts.append(f"Use `agent: {default_agent}` for tasks no listed role fits better.")
     parts.append("Write the plan now, in orch's format, and nothing else.")

@@ -176,7 +176,7 @@ def _changes_data(task: Task) -> bool:
 
 
 def _plan_words(plan: Plan) -> str:
-    parts: list[str] = list(plan.sections.values())
+    parts = [text for name, text in plan.sections.items() if name.lower() != "quality checklist"]
     for phase in plan.phases:
         parts += [phase.title, phase.description]
         parts += [" ".join([task.title, task.description, *task.acceptance])

@@ -35,7 +35,7 @@ def read_reply(model: type[M], arguments: Any, text: str, *, what: str) -> M:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "the reply"
         raise StructuredReplyError(
-            f"the model's {what} is unreadable: {where}: {first['msg']} "
+            f"the model's {what} reply is unreadable: {where}: {first['msg']} "
             f"({exc.error_count()} problem(s))",
             hint="run it again, or use --offline for the rules that need no model",
         ) from None
@@ -47,11 +47,11 @@ def _json_block(text: str, what: str) -> Any:
     body = fenced.group("body") if fenced else stripped
     if not body:
         raise StructuredReplyError(
-            f"the model's {what} is unreadable: it made no tool call and sent no JSON",
+            f"the model's {what} reply is unreadable: it made no tool call and sent no JSON",
             hint="run it again, or use --offline for the rules that need no model")
     try:
         return json.loads(body)
     except ValueError as exc:
         raise StructuredReplyError(
-            f"the model's {what} is unreadable: not one JSON document ({exc})",
+            f"the model's {what} reply is unreadable: not one JSON document ({exc})",
             hint="run it again, or use --offline for the rules that need no model") from None
