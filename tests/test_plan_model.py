@@ -167,3 +167,17 @@ def test_draft_loop_makes_at_most_two_repair_rounds() -> None:
     assert not outcome.ok and outcome.requests == 3
     assert "holds no tasks" in outcome.errors[-1].message
     assert len(model.calls[-1]) == 5
+
+
+def test_a_check_that_cannot_fail_is_sent_back_for_repair(
+    orch: OrchRunner, server: FakeAnthropic, project: Path
+) -> None:
+    lying = VALID.replace("`pytest -q tests/test_download.py`",
+                          "`pytest -q tests/test_download.py || true`")
+    server.add(text(lying), text(VALID))
+    result = orch("plan", "Add CSV export", "-o", "plan.md", "--no-ask", cwd=project,
+                  env=model_env(server))
+    assert result.returncode == 0, result.stderr
+    assert len(server.requests) == 2 and (project / "plan.md").read_text() == VALID
+    repair = last_user_text(server.requests[1])
+    assert "error: T002 verify `pytest -q tests/test_download.py || true` cannot fail" in repair

@@ -137,3 +137,28 @@ def test_every_generated_check_fails_when_what_it_checks_is_broken(
             _intact(check, world, passing, failing)
             mutate(world)
             assert _run(check, world) != 0, f"{check!r} still passes after: {name}"
+
+
+UT_PASS = "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_ok(self):\n        pass\n"
+UT_FAIL = UT_PASS.replace("pass", "self.assertEqual(1, 2)")
+
+
+def test_a_plain_unittest_project_gets_unittest_checks_that_can_fail(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "app.py").write_text("VALUE = 1\n")
+    (tmp_path / "tests" / "test_app.py").write_text(UT_PASS)
+    tooling = detect_tooling(tmp_path)
+    assert (tooling.runner, tooling.source_dir) == ("unittest", ".")
+    plan = draft_offline(GOALS["bugfix"], tooling, pattern="bugfix")
+    reproduce = plan.phases[0].gates[0]
+    assert reproduce.startswith("test -f tests/test_") and "python -m unittest" in reproduce
+    assert plan.phases[2].gates == ["python -m unittest discover -s tests"]
+    assert _run(plan.phases[2].gates[0], tmp_path) == 0
+    (tmp_path / "tests" / "test_app.py").write_text(UT_FAIL)
+    assert _run(plan.phases[2].gates[0], tmp_path) != 0
+    test_file = tmp_path / _paths(reproduce)[0]
+    assert _run(reproduce, tmp_path) != 0            # the reproducing test does not exist yet
+    test_file.write_text(UT_FAIL)
+    assert _run(reproduce, tmp_path) == 0            # it exists and fails: the bug is shown
+    test_file.write_text(UT_PASS)
+    assert _run(reproduce, tmp_path) != 0            # it passes: nothing is reproduced

@@ -174,3 +174,18 @@ def test_output_paths(tmp_path: Path) -> None:
     assert default_target(tmp_path, "", spec) == spec.parent / "tasks.md"
     assert failed_draft_paths(tmp_path / "tasks.md") == (tmp_path / "tasks.draft.md",
                                                          tmp_path / "tasks.errors.txt")
+
+
+def test_plan_sections_are_metadata_never_tasks() -> None:
+    from orch.planning.offline import draft_offline
+    from orch.planning.tooling import Tooling
+
+    tooling = Tooling("python", "pytest -q", "src/app", "tests", ".py", runner="pytest")
+    text = render_plan(draft_offline("Add CSV export", tooling, pattern="feature"))
+    result = parse_plan(text, "plan.md")
+    assert result.ok and not result.warnings
+    assert {"Assumptions", "Risks", "Quality checklist"} <= set(result.plan.sections)
+    assert "- [ ] Data flow clear" in result.plan.sections["Quality checklist"]
+    assert all(task.id.startswith("T") for task in result.plan.tasks())
+    assert not any("Data flow" in task.title for task in result.plan.tasks())
+    assert all("mitigation" in line for line in result.plan.sections["Risks"].splitlines())
