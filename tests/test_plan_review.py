@@ -152,3 +152,15 @@ def test_a_malformed_model_review_is_an_error_never_an_empty_review(
     assert result.stderr.startswith("error: the model's review reply is unreadable: ")
     assert words in result.stderr and "hint: " in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_risk_without_a_mitigation_is_named_on_its_line(orch: OrchRunner, plans: Path) -> None:
+    good = (plans / "good.md").read_text()
+    weak_risk = good.replace("## Risks\n\n", "## Risks\n\n- The export may be slow.\n- Old "
+                             "rows break the parser\n  \u2014 mitigation: a fixture of them.\n")
+    (plans / "risky.md").write_text(weak_risk)
+    code, document = _review(orch, plans, "--offline", "risky.md")
+    line = weak_risk.splitlines().index("- The export may be slow.") + 1
+    risks = [(f["line"], f["severity"]) for f in document["findings"]  # type: ignore[union-attr]
+             if f["rule"] == "risks"]
+    assert code == 0 and risks == [(line, "warning")]

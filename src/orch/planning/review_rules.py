@@ -185,7 +185,8 @@ def _plan_words(plan: Plan) -> str:
 
 
 def _section_bullets(text: str, name: str) -> list[tuple[int, str]]:
-    """``(line, text)`` of each top-level bullet under the ``## <name>`` heading."""
+    """``(line, text)`` of each top-level bullet under the ``## <name>`` heading, with its
+    indented continuation lines joined on."""
     found: list[tuple[int, str]] = []
     inside = False
     for number, line in enumerate(text.splitlines(), 1):
@@ -194,4 +195,7 @@ def _section_bullets(text: str, name: str) -> list[tuple[int, str]]:
             continue
         if inside and line.startswith(("- ", "* ")):
             found.append((number, line[2:].strip()))
+        elif inside and found and line.startswith("  ") and line.strip():
+            start, joined = found[-1]
+            found[-1] = (start, f"{joined} {line.strip()}")
     return found
