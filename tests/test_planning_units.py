@@ -189,3 +189,16 @@ def test_plan_sections_are_metadata_never_tasks() -> None:
     assert all(task.id.startswith("T") for task in result.plan.tasks())
     assert not any("Data flow" in task.title for task in result.plan.tasks())
     assert all("mitigation" in line for line in result.plan.sections["Risks"].splitlines())
+
+
+def test_add_assumptions_fills_or_makes_the_section() -> None:
+    from orch.planning.questions import Answer, Question, add_assumptions
+
+    question = Question(question="Which\ndelimiter?", why="", default="a comma")
+    answers = [Answer(question=question, answer="a semicolon", defaulted=False)]
+    made = add_assumptions("# T\n\n## Goal\n\nG\n\n## Phase 1: A\n", answers)
+    assert made == ("# T\n\n## Assumptions\n\n- Which delimiter? \u2014 a semicolon\n\n"
+                    "## Goal\n\nG\n\n## Phase 1: A\n")
+    filled = add_assumptions("# T\n\n## Assumptions\n\n- None.\n\n## Risks\n", answers)
+    assert filled == "# T\n\n## Assumptions\n\n- Which delimiter? \u2014 a semicolon\n\n## Risks\n"
+    assert add_assumptions(made, answers) == made

@@ -39,7 +39,9 @@ class Answer(BaseModel):
     def assumption(self) -> str:
         """The ``## Assumptions`` bullet text for this answer."""
         how = " (default answer)" if self.defaulted else ""
-        return f"{self.question.question.rstrip()} \u2014 {self.answer.strip()}{how}"
+        question, answer = (" ".join(text.split()) for text in (self.question.question,
+                                                                 self.answer))
+        return f"{question} \u2014 {answer}{how}"
 
 
 class _Questions(BaseModel):
@@ -145,7 +147,7 @@ def add_assumptions(text: str, answers: list[Answer]) -> str:
     """``text`` with each answer as a bullet of its ``## Assumptions`` section (made when
     missing, before the first other ``##`` section); answers already there are not repeated."""
     bullets = [f"- {answer.assumption()}" for answer in answers
-               if answer.answer.strip() not in text or answer.question.question not in text]
+               if answer.assumption() not in text]
     if not bullets:
         return text
     lines = text.splitlines()

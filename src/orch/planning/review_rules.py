@@ -71,13 +71,15 @@ def offline_findings(plan: Plan, text: str) -> list[Finding]:
 
 def offline_checklist(plan: Plan, findings: list[Finding]) -> list[ChecklistItem]:
     """The checklist as far as rules can judge it; the rest is ``unknown``."""
-    rules = {finding.rule for finding in findings if finding.severity != "info"}
+    rules = {finding.rule for finding in findings if finding.severity == "blocking"}
+    warned = {finding.rule for finding in findings if finding.severity == "warning"}
     words = _plan_words(plan)
     status: dict[str, tuple[Status, str]] = {
         "testing-strategy": ("missing", "no tests") if "testing-strategy" in rules
-        else ("partial", "tasks without their own check") if "unchecked-task" in rules
+        else ("partial", "tasks without their own check") if "unchecked-task" in rules | warned
         else ("met", ""),
         "reviewable-chunks": ("missing", "a phase is too big") if "reviewable-chunks" in rules
+        else ("partial", "a phase is large") if "reviewable-chunks" in warned
         else ("met", ""),
         "error-scenarios": ("met", "") if _ERRORS.search(words)
         else ("missing", "no task or criterion mentions errors or failures"),
