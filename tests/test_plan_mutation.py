@@ -1,10 +1,11 @@
 """Mutation test: every check an offline plan writes fails when what it checks is broken.
 
-For each of the five offline patterns, in a Python (pytest) project and a Node (npm test)
-project: draft the plan, then for every ``verify:`` and ``**Gate**:`` command build the world
-in which it should pass (the files it names exist; its tests pass, or fail for a "the test must
-fail" check), run it under ``bash -o pipefail`` and see it pass, then break one thing at a time
-(delete a file it names, flip a test it runs, fail the project's own suite) and see it fail.
+For each of the five offline patterns, in a Python (pytest) project, a Node (npm test) project
+and a plain unittest project with no manifest: draft the plan; then, for every ``verify:`` and
+``**Gate**:`` command, build the world in which it should pass (the files it names exist; its
+tests pass, or fail for a "the test must fail" check), run it under ``bash -o pipefail`` and
+see it pass; then break one thing at a time (delete a file it names, flip a test it runs, fail
+the project's own suite) and see it fail.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ PY_PASS, PY_FAIL = "def test_ok():\n    assert True\n", "def test_bug():\n    as
 JS_HEAD = 'const test = require("node:test");\nconst assert = require("node:assert");\n'
 JS_PASS = JS_HEAD + 'test("ok", () => {});\n'
 JS_FAIL = JS_HEAD + 'test("bug", () => { assert.strictEqual(1, 2); });\n'
+UT_PASS = "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_ok(self):\n        pass\n"
+UT_FAIL = UT_PASS.replace("pass", "self.assertEqual(1, 2)")
 
 Mutation = Callable[[Path], None]
 
@@ -57,8 +60,15 @@ def _node_project(root: Path) -> None:
         {"name": "app", "version": "1.0.0", "scripts": {"test": "node --test"}}))
 
 
+def _unittest_project(root: Path) -> None:
+    (root / "tests").mkdir(parents=True)
+    (root / "app.py").write_text("VALUE = 1\n")
+    (root / "tests" / "test_smoke.py").write_text(UT_PASS)
+
+
 PROJECTS = {"python": (_python_project, "tests/test_smoke.py", PY_PASS, PY_FAIL),
-            "node": (_node_project, "test/smoke.test.js", JS_PASS, JS_FAIL)}
+            "node": (_node_project, "test/smoke.test.js", JS_PASS, JS_FAIL),
+            "unittest": (_unittest_project, "tests/test_smoke.py", UT_PASS, UT_FAIL)}
 
 
 def _is_test(path: str) -> bool:
@@ -138,9 +148,6 @@ def test_every_generated_check_fails_when_what_it_checks_is_broken(
             mutate(world)
             assert _run(check, world) != 0, f"{check!r} still passes after: {name}"
 
-
-UT_PASS = "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_ok(self):\n        pass\n"
-UT_FAIL = UT_PASS.replace("pass", "self.assertEqual(1, 2)")
 
 
 def test_a_plain_unittest_project_gets_unittest_checks_that_can_fail(tmp_path: Path) -> None:
