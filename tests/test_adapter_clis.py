@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import commit_all
 from fakes.contexts import make_context
 from orch.adapters.aider import AiderAdapter, parse_usage
 from orch.adapters.base import AgentStatus, Budget, Role
@@ -161,7 +162,11 @@ def test_gemini_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Mon
 # -- aider ------------------------------------------------------------------------------------
 
 def test_aider_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = run(AiderAdapter(), git_repo, "success", monkeypatch, files=["src/app.py"])
+    (git_repo / "src").mkdir()
+    (git_repo / "src" / "app.py").write_text("print()\n")
+    commit_all(git_repo)
+    result = run(AiderAdapter(), git_repo, "success", monkeypatch,
+                 files=["src/app.py", "src/new.py"])
     assert result.status is AgentStatus.COMPLETED, result.error
     assert result.files_changed == ["made_by_aider.txt"]
     assert result.cost_usd == pytest.approx(0.025)
@@ -169,7 +174,8 @@ def test_aider_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monke
     argv = recorded(fake_bin)["argv"]
     assert isinstance(argv, list)
     assert "--yes-always" in argv and "--no-auto-commits" in argv
-    assert argv[-1] == "src/app.py"
+    assert "--no-gitignore" in argv and "--no-analytics" in argv
+    assert argv[-1] == "src/app.py"  # a missing file is not named: aider would create it empty
     message_file = argv[argv.index("--message-file") + 1]
     assert not Path(message_file).exists()  # cleaned up, and never inside the project
     assert not str(message_file).startswith(str(git_repo))
