@@ -4,6 +4,7 @@ one edit-nothing run, one transient error and one client error (aider exits 0 on
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,13 @@ def test_bad_key_is_a_client_error_despite_exit_0(
     task = task_of(status)
     assert str(task["error"]).startswith("agent failed: aider: litellm.AuthenticationError"), task
     assert "hint: check the API key" in str(task["error"])
+
+
+def test_agents_check_accepts_every_flag_orch_passes(
+        env: dict[str, str], git_repo: Path, orch: OrchRunner) -> None:
+    project = one_task_project(git_repo, "dev", "aider", MODEL)
+    out = orch("agents", "--check", "--json", cwd=project, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    (check,) = json.loads(out.stdout)["checks"]
+    assert check["adapter"] == "aider" and check["missing_flags"] == []
+    assert "aider " in str(check["version"])

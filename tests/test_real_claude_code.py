@@ -3,6 +3,7 @@ Messages API (SSE) on 127.0.0.1. One success, one transient error, one client er
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,13 @@ def test_bad_key_is_a_client_error_with_a_key_hint(
     task = task_of(status)
     assert str(task["error"]).startswith("agent failed:"), task
     assert "hint: check the API key" in str(task["error"])
+
+
+def test_agents_check_accepts_every_flag_orch_passes(
+        env: dict[str, str], git_repo: Path, orch: OrchRunner) -> None:
+    project = one_task_project(git_repo, "dev", "claude-code", MODEL)
+    out = orch("agents", "--check", "--json", cwd=project, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    (check,) = json.loads(out.stdout)["checks"]
+    assert check["adapter"] == "claude-code" and check["missing_flags"] == []
+    assert "Claude Code" in str(check["version"])

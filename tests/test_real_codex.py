@@ -4,6 +4,7 @@ in a private CODEX_HOME. One success, one transient error, one client error."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,3 +73,13 @@ def test_bad_key_is_a_client_error_with_a_key_hint(
     task = task_of(status)
     assert str(task["error"]).startswith("agent failed:"), task
     assert "hint: check the API key" in str(task["error"])
+
+
+def test_agents_check_accepts_every_flag_orch_passes(
+        env: dict[str, str], git_repo: Path, orch: OrchRunner) -> None:
+    project = one_task_project(git_repo, "dev", "codex", MODEL)
+    out = orch("agents", "--check", "--json", cwd=project, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    (check,) = json.loads(out.stdout)["checks"]
+    assert check["adapter"] == "codex" and check["missing_flags"] == []
+    assert "codex-cli" in str(check["version"])

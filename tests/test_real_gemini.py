@@ -74,3 +74,13 @@ def test_bad_request_is_a_client_error(
     task = task_of(status)
     assert str(task["error"]).startswith("agent failed:"), task
     assert len(server.model_calls()) == 1  # a client error is not retried
+
+
+def test_agents_check_accepts_every_flag_orch_passes(
+        env: dict[str, str], git_repo: Path, orch: OrchRunner) -> None:
+    project = one_task_project(git_repo, "dev", "gemini", MODEL)
+    out = orch("agents", "--check", "--json", cwd=project, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    (check,) = json.loads(out.stdout)["checks"]
+    assert check["adapter"] == "gemini" and check["missing_flags"] == []
+    assert "." in str(check["version"])

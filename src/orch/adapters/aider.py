@@ -86,6 +86,9 @@ class AiderAdapter(CliAdapter):
     executable = "aider"
     install = "python -m pip install aider-install && aider-install (or: pipx install aider-chat)"
     prompt_on_stdin = False
+    flags = ("--message-file", "--yes-always", "--no-auto-commits", "--no-gitignore",
+             "--no-analytics", "--no-pretty", "--no-stream", "--no-check-update",
+             "--no-show-model-warnings", "--model")
 
     def __init__(self) -> None:
         self._message_file: str | None = None

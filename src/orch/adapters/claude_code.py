@@ -52,6 +52,9 @@ class ClaudeCodeAdapter(CliAdapter):
     name = "claude-code"
     executable = "claude"
     install = "npm install -g @anthropic-ai/claude-code"
+    # --max-turns is accepted but not listed by `claude --help` (2.1), so it is not checked.
+    flags = ("-p", "--output-format", "--verbose", "--permission-mode", "--model",
+             "--allowedTools", "--max-budget-usd")
 
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
         argv = [self.executable, "-p", "--output-format", "stream-json", "--verbose"]

@@ -19,6 +19,7 @@ from typing import Any
 
 from orch import proc
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
+from orch.adapters.cli_probe import Probe, probe
 from orch.adapters.prompt import full_prompt
 from orch.adapters.transcript import Transcript
 from orch.proc import CommandResult, run_argv
@@ -94,6 +95,10 @@ class CliAdapter:
     executable = ""
     install = ""
     prompt_on_stdin = True
+    version_args: tuple[str, ...] = ("--version",)
+    help_args: tuple[str, ...] = ("--help",)
+    flags: tuple[str, ...] = ()
+    """The flags orch passes that the installed CLI's help must list (``orch agents --check``)."""
 
     def available(self) -> str | None:
         return missing_executable(self.executable, self.install)
@@ -149,6 +154,10 @@ class CliAdapter:
         log.section(f"{self.name} result: {result.status.value}"
                     f"{' · ' + result.error if result.error else ''} · ${result.cost_usd:.4f}")
         return result
+
+    def check(self) -> Probe:
+        """The installed CLI's version and the :attr:`flags` its help does not list."""
+        return probe(self.executable, self.version_args, self.help_args, self.flags)
 
     def retry_note(self) -> str:
         """One line for the log: how the tool's own retries are bounded, or that they are not."""

@@ -50,6 +50,8 @@ class CodexAdapter(CliAdapter):
     name = "codex"
     executable = "codex"
     install = "npm install -g @openai/codex"
+    help_args = ("exec", "--help")
+    flags = ("--json", "--skip-git-repo-check", "--sandbox", "--model")
 
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
         argv = [self.executable, "exec", "--json", "--skip-git-repo-check"]

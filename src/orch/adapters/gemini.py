@@ -74,6 +74,7 @@ class GeminiAdapter(CliAdapter):
     executable = "gemini"
     install = "npm install -g @google/gemini-cli"
     prompt_on_stdin = False
+    flags = ("-p", "--output-format", "--yolo", "--model")
 
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
         argv = [self.executable, "-p", prompt, "--output-format", "stream-json"]
