@@ -84,3 +84,23 @@ def task_of(document: dict[str, object]) -> dict[str, object]:
     assert isinstance(tasks, list) and len(tasks) == 1
     task: dict[str, object] = tasks[0]
     return task
+
+
+def failed_run_error(orch: OrchRunner, project: Path, env: dict[str, str]) -> str:
+    """Run the plan, expect the task to fail (exit 1), and return its recorded error."""
+    code, status, output = run_plan(orch, project, env)
+    assert code == 1, output
+    task = task_of(status)
+    assert task["status"] == "failed", task
+    return str(task["error"])
+
+
+def agents_check(orch: OrchRunner, project: Path, env: dict[str, str],
+                 adapter: str) -> dict[str, object]:
+    """`orch agents --check --json` must pass; the one check row, for ``adapter``."""
+    out = orch("agents", "--check", "--json", cwd=project, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    (check,) = json.loads(out.stdout)["checks"]
+    assert check["adapter"] == adapter and check["missing_flags"] == [], check
+    row: dict[str, object] = check
+    return row

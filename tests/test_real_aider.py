@@ -4,14 +4,20 @@ one edit-nothing run, one transient error and one client error (aider exits 0 on
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from conftest import OrchRunner, git
 from fakes.anthropic_server import Failure, FakeAnthropic, text
-from real_cli_support import one_task_project, real_cli, run_plan, task_of
+from real_cli_support import (
+    agents_check,
+    failed_run_error,
+    one_task_project,
+    real_cli,
+    run_plan,
+    task_of,
+)
 
 MODEL = "anthropic/claude-sonnet-4-5"
 EDIT = "hello.txt\n```\n<<<<<<< SEARCH\n=======\nhi\n>>>>>>> REPLACE\n```\n"
@@ -66,10 +72,8 @@ def test_overloaded_is_a_transient_api_error_despite_exit_0(
         orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "aider", MODEL)
     anthropic_server.default = Failure(529, "overloaded_error", "Overloaded")
-    code, status, output = run_plan(orch, project, env)  # aider retries for about 60 s
-    assert code == 1, output
-    task = task_of(status)
-    assert str(task["error"]).startswith("agent api_error: aider: litellm."), task
+    error = failed_run_error(orch, project, env)  # aider retries for about 60 s
+    assert error.startswith("agent api_error: aider: litellm."), error
 
 
 def test_bad_key_is_a_client_error_despite_exit_0(
@@ -77,18 +81,13 @@ def test_bad_key_is_a_client_error_despite_exit_0(
         orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "aider", MODEL)
     anthropic_server.default = Failure(401, "authentication_error", "invalid x-api-key")
-    code, status, output = run_plan(orch, project, env)
-    assert code == 1, output
-    task = task_of(status)
-    assert str(task["error"]).startswith("agent failed: aider: litellm.AuthenticationError"), task
-    assert "hint: check the API key" in str(task["error"])
+    error = failed_run_error(orch, project, env)
+    assert error.startswith("agent failed: aider: litellm.AuthenticationError"), error
+    assert "hint: check the API key" in error
 
 
 def test_agents_check_accepts_every_flag_orch_passes(
         env: dict[str, str], git_repo: Path, orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "aider", MODEL)
-    out = orch("agents", "--check", "--json", cwd=project, env=env)
-    assert out.returncode == 0, out.stdout + out.stderr
-    (check,) = json.loads(out.stdout)["checks"]
-    assert check["adapter"] == "aider" and check["missing_flags"] == []
+    check = agents_check(orch, project, env, "aider")
     assert "aider " in str(check["version"])

@@ -3,14 +3,20 @@ Messages API (SSE) on 127.0.0.1. One success, one transient error, one client er
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from conftest import OrchRunner, git
 from fakes.anthropic_server import Failure, FakeAnthropic, text, tool
-from real_cli_support import one_task_project, real_cli, run_plan, task_of
+from real_cli_support import (
+    agents_check,
+    failed_run_error,
+    one_task_project,
+    real_cli,
+    run_plan,
+    task_of,
+)
 
 MODEL = "claude-sonnet-4-6"
 
@@ -46,11 +52,8 @@ def test_overloaded_is_a_transient_api_error(
         orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "claude-code", MODEL)
     anthropic_server.default = Failure(529, "overloaded_error", "Overloaded")
-    code, status, output = run_plan(orch, project, env)
-    assert code == 1, output
-    task = task_of(status)
-    assert task["status"] == "failed"
-    assert str(task["error"]).startswith("agent api_error:"), task
+    error = failed_run_error(orch, project, env)
+    assert error.startswith("agent api_error:"), error
     # CLAUDE_CODE_MAX_RETRIES=2 bounded Claude Code's own retries: 1 call + 2 retries
     calls = [r for r in anthropic_server.requests if r.get("model") == MODEL]
     assert 1 < len(calls) <= 3
@@ -61,18 +64,13 @@ def test_bad_key_is_a_client_error_with_a_key_hint(
         orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "claude-code", MODEL)
     anthropic_server.default = Failure(401, "authentication_error", "invalid x-api-key")
-    code, status, output = run_plan(orch, project, env)
-    assert code == 1, output
-    task = task_of(status)
-    assert str(task["error"]).startswith("agent failed:"), task
-    assert "hint: check the API key" in str(task["error"])
+    error = failed_run_error(orch, project, env)
+    assert error.startswith("agent failed:"), error
+    assert "hint: check the API key" in error
 
 
 def test_agents_check_accepts_every_flag_orch_passes(
         env: dict[str, str], git_repo: Path, orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "claude-code", MODEL)
-    out = orch("agents", "--check", "--json", cwd=project, env=env)
-    assert out.returncode == 0, out.stdout + out.stderr
-    (check,) = json.loads(out.stdout)["checks"]
-    assert check["adapter"] == "claude-code" and check["missing_flags"] == []
+    check = agents_check(orch, project, env, "claude-code")
     assert "Claude Code" in str(check["version"])

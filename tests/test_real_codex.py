@@ -4,7 +4,6 @@ in a private CODEX_HOME. One success, one transient error, one client error."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,14 @@ import pytest
 
 from conftest import OrchRunner, git
 from fakes.openai_responses_server import Answer, Error, FakeResponses
-from real_cli_support import one_task_project, real_cli, run_plan, task_of
+from real_cli_support import (
+    agents_check,
+    failed_run_error,
+    one_task_project,
+    real_cli,
+    run_plan,
+    task_of,
+)
 
 MODEL = "gpt-5-codex"
 
@@ -58,28 +64,21 @@ def test_server_error_is_a_transient_api_error(
         env: dict[str, str], git_repo: Path, server: FakeResponses, orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "codex", MODEL)
     server.default = Error(500, "The server had an error while processing your request.")
-    code, status, output = run_plan(orch, project, env)
-    assert code == 1, output
-    task = task_of(status)
-    assert str(task["error"]).startswith("agent api_error:"), task
+    error = failed_run_error(orch, project, env)
+    assert error.startswith("agent api_error:"), error
 
 
 def test_bad_key_is_a_client_error_with_a_key_hint(
         env: dict[str, str], git_repo: Path, server: FakeResponses, orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "codex", MODEL)
     server.default = Error(401, "Incorrect API key provided", "invalid_api_key")
-    code, status, output = run_plan(orch, project, env)
-    assert code == 1, output
-    task = task_of(status)
-    assert str(task["error"]).startswith("agent failed:"), task
-    assert "hint: check the API key" in str(task["error"])
+    error = failed_run_error(orch, project, env)
+    assert error.startswith("agent failed:"), error
+    assert "hint: check the API key" in error
 
 
 def test_agents_check_accepts_every_flag_orch_passes(
         env: dict[str, str], git_repo: Path, orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "codex", MODEL)
-    out = orch("agents", "--check", "--json", cwd=project, env=env)
-    assert out.returncode == 0, out.stdout + out.stderr
-    (check,) = json.loads(out.stdout)["checks"]
-    assert check["adapter"] == "codex" and check["missing_flags"] == []
+    check = agents_check(orch, project, env, "codex")
     assert "codex-cli" in str(check["version"])

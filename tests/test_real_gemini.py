@@ -12,7 +12,14 @@ import pytest
 
 from conftest import OrchRunner, git
 from fakes.gemini_server import FakeGemini, Fault, Turn
-from real_cli_support import one_task_project, real_cli, run_plan, task_of
+from real_cli_support import (
+    agents_check,
+    failed_run_error,
+    one_task_project,
+    real_cli,
+    run_plan,
+    task_of,
+)
 
 MODEL = "gemini-2.5-pro"
 
@@ -59,28 +66,21 @@ def test_rate_limit_is_a_transient_api_error(
         env: dict[str, str], git_repo: Path, server: FakeGemini, orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "gemini", MODEL)
     server.default = Fault(429, "Resource has been exhausted (e.g. check quota).")
-    code, status, output = run_plan(orch, project, env)
-    assert code == 1, output
-    task = task_of(status)
-    assert str(task["error"]).startswith("agent api_error:"), task
+    error = failed_run_error(orch, project, env)
+    assert error.startswith("agent api_error:"), error
 
 
 def test_bad_request_is_a_client_error(
         env: dict[str, str], git_repo: Path, server: FakeGemini, orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "gemini", MODEL)
     server.default = Fault(400, "Request contains an invalid argument.")
-    code, status, output = run_plan(orch, project, env)
-    assert code == 1, output
-    task = task_of(status)
-    assert str(task["error"]).startswith("agent failed:"), task
+    error = failed_run_error(orch, project, env)
+    assert error.startswith("agent failed:"), error
     assert len(server.model_calls()) == 1  # a client error is not retried
 
 
 def test_agents_check_accepts_every_flag_orch_passes(
         env: dict[str, str], git_repo: Path, orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "gemini", MODEL)
-    out = orch("agents", "--check", "--json", cwd=project, env=env)
-    assert out.returncode == 0, out.stdout + out.stderr
-    (check,) = json.loads(out.stdout)["checks"]
-    assert check["adapter"] == "gemini" and check["missing_flags"] == []
+    check = agents_check(orch, project, env, "gemini")
     assert "." in str(check["version"])

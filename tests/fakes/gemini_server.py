@@ -8,11 +8,11 @@ error body (``{"error": {"code", "message", "status"}}``). Every request is reco
 from __future__ import annotations
 
 import json
-import threading
-from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fakes.scripted_server import JsonHandler, ScriptedServer
 
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
                 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
@@ -38,82 +38,47 @@ class Fault:
     message: str = "Internal error encountered."
 
 
-class FakeGemini:
+class FakeGemini(ScriptedServer[Turn | Fault]):
     """Serves scripted replies; ``default`` answers once the script is used up."""
 
     def __init__(self) -> None:
-        self.script: deque[Turn | Fault] = deque()
-        self.default: Turn | Fault = Turn(text="done")
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(Turn(text="done"))
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def add(self, *items: Turn | Fault) -> FakeGemini:
-        self.script.extend(items)
-        return self
-
-    def start(self) -> FakeGemini:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.origin
 
     def model_calls(self) -> list[dict[str, Any]]:
         """The recorded generate requests (not token counts)."""
-        return [body for path, body in self.requests if "generateContent" in path
-                or "GenerateContent" in path]
-
-    def _next(self) -> Turn | Fault:
-        return self.script.popleft() if self.script else self.default
+        return [body for path, body in self.requests if "enerateContent" in path]
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
-                self._send(200, "application/json", b'{"models": []}')
+                self.send(200, "application/json", b'{"models": []}')
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length", "0")))
-                body = json.loads(raw or b"{}")
-                fake.requests.append((self.path, body))
+                fake.requests.append((self.path, json.loads(raw or b"{}")))
                 if ":countTokens" in self.path:
-                    self._send(200, "application/json", b'{"totalTokens": 100}')
+                    self.send(200, "application/json", b'{"totalTokens": 100}')
                     return
                 if "enerateContent" not in self.path:
-                    self._send(404, "application/json", b'{"error": {"code": 404}}')
+                    self.send(404, "application/json", b'{"error": {"code": 404}}')
                     return
-                item = fake._next()
+                item = fake.next_item()
                 if isinstance(item, Fault):
                     error = {"error": {"code": item.status, "message": item.message,
                                        "status": STATUS_NAMES.get(item.status, "UNKNOWN")}}
-                    self._send(item.status, "application/json", json.dumps(error).encode())
+                    self.send(item.status, "application/json", json.dumps(error).encode())
                     return
-                reply = _reply(item, self.path)
+                reply = json.dumps(_reply(item, self.path))
                 if "alt=sse" in self.path:
-                    self._send(200, "text/event-stream",
-                               f"data: {json.dumps(reply)}\r\n\r\n".encode())
+                    self.send(200, "text/event-stream", f"data: {reply}\r\n\r\n".encode())
                 else:
-                    self._send(200, "application/json", json.dumps(reply).encode())
-
-            def _send(self, status: int, kind: str, data: bytes) -> None:
-                self.send_response(status)
-                self.send_header("content-type", kind)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                    self.send(200, "application/json", reply.encode())
 
         return Handler
 

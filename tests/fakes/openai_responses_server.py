@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
-from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fakes.scripted_server import JsonHandler, ScriptedServer
 
 _ids = itertools.count(1)
 
@@ -42,72 +42,39 @@ class Error:
     code: str = "server_error"
 
 
-class FakeResponses:
+class FakeResponses(ScriptedServer[Answer | Error]):
     """Serves scripted replies; ``default`` answers once the script is used up."""
 
     def __init__(self) -> None:
-        self.script: deque[Answer | Error] = deque()
-        self.default: Answer | Error = Answer(text="done")
-        self.requests: list[dict[str, Any]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(Answer(text="done"))
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
-
-    def add(self, *items: Answer | Error) -> FakeResponses:
-        self.script.extend(items)
-        return self
-
-    def start(self) -> FakeResponses:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _next(self) -> Answer | Error:
-        return self.script.popleft() if self.script else self.default
+        return f"{self.origin}/v1"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
-                self._send(200, "application/json", json.dumps({"object": "list", "data": [],
-                                                                "models": []}).encode())
+                self.send(200, "application/json", b'{"object": "list", "data": []}')
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length", "0")))
                 if not self.path.rstrip("/").endswith("/responses"):
-                    self._send(404, "application/json", b'{"error": {"message": "not found"}}')
+                    self.send(404, "application/json", b'{"error": {"message": "not found"}}')
                     return
                 body = json.loads(raw)
                 fake.requests.append(body)
-                item = fake._next()
+                item = fake.next_item()
                 if isinstance(item, Error):
                     payload = {"error": {"message": item.message, "type": item.code,
                                          "code": item.code, "param": None}}
-                    self._send(item.status, "application/json", json.dumps(payload).encode())
+                    self.send(item.status, "application/json", json.dumps(payload).encode())
                     return
                 data = "".join(f"event: {kind}\ndata: {json.dumps(event)}\n\n"
                                for kind, event in _events(body, item)).encode()
-                self._send(200, "text/event-stream", data)
-
-            def _send(self, status: int, kind: str, data: bytes) -> None:
-                self.send_response(status)
-                self.send_header("content-type", kind)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send(200, "text/event-stream", data)
 
         return Handler
 
