@@ -318,3 +318,17 @@ def test_agents_check_reports_versions_and_a_flag_the_help_lacks(
     assert text.returncode == 1
     assert "MISMATCH: --help does not list --max-budget-usd" in text.stdout
     assert text.stderr.startswith("error: an installed agent CLI does not accept a flag")
+
+
+def test_aider_files_are_ignored_in_a_linked_worktree_too(git_repo: Path, tmp_path: Path) -> None:
+    from conftest import git
+    from orch.vcs.changes import exclude_locally, status_digests
+
+    worktree = tmp_path / "linked"
+    git(git_repo, "worktree", "add", "-q", "-b", "side", str(worktree))
+    assert (worktree / ".git").is_file()
+    assert exclude_locally(worktree, [".aider*"])
+    (worktree / ".aider.chat.history.md").write_text("# chat\n")
+    (worktree / "real.txt").write_text("change\n")
+    assert list(status_digests(worktree) or {}) == ["real.txt"]
+    assert ".aider*" in (git_repo / ".git" / "info" / "exclude").read_text().splitlines()
