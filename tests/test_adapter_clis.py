@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OrchRunner, commit_all
+from conftest import OrchRunner, commit_all, git
 from fakes.contexts import make_context
 from orch.adapters.aider import AiderAdapter, parse_usage
 from orch.adapters.base import AgentStatus, Budget, Role
@@ -18,6 +18,7 @@ from orch.adapters.claude_code import ClaudeCodeAdapter
 from orch.adapters.cli_common import CliAdapter
 from orch.adapters.codex import CodexAdapter
 from orch.adapters.gemini import GeminiAdapter
+from orch.vcs.changes import exclude_locally, status_digests
 
 FAKES = Path(__file__).parent / "fakes"
 TOOLS = ("claude", "codex", "gemini", "aider")
@@ -321,9 +322,6 @@ def test_agents_check_reports_versions_and_a_flag_the_help_lacks(
 
 
 def test_aider_files_are_ignored_in_a_linked_worktree_too(git_repo: Path, tmp_path: Path) -> None:
-    from conftest import git
-    from orch.vcs.changes import exclude_locally, status_digests
-
     worktree = tmp_path / "linked"
     git(git_repo, "worktree", "add", "-q", "-b", "side", str(worktree))
     assert (worktree / ".git").is_file()
