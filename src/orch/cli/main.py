@@ -14,6 +14,7 @@ from orch.cli import (
     graph_cmd,
     init_cmd,
     log_cmd,
+    mcp_cmd,
     plan_cmd,
     resume_cmd,
     rollback_cmd,
@@ -83,6 +84,7 @@ for _module in (
     checkpoints_cmd,
     rollback_cmd,
     agents_cmd,
+    mcp_cmd,
 ):
     _module.register(app)
 

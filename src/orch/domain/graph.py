@@ -223,10 +223,10 @@ def _split_layer(layer: list[Task], parallel_all: bool) -> list[list[Task]]:
 def build_graph(plan: Plan) -> nx.DiGraph:
     """A networkx graph of the plan for display.
 
-    Task nodes carry ``kind="task"``, ``phase``, ``title``, ``status`` and ``priority``; an edge ``a -> b``
-    means *b waits for a*. Each phase has a barrier node ``phase:<id>`` (``kind="phase"``):
-    the phase's tasks that nothing in the phase waits for point to it, and it points to the
-    next phase's tasks that wait for nothing in their own phase.
+    Task nodes carry ``kind="task"``, ``phase``, ``title``, ``status`` and ``priority``; an
+    edge ``a -> b`` means *b waits for a*. Each phase has a barrier node ``phase:<id>``
+    (``kind="phase"``): the phase's tasks that nothing in the phase waits for point to it, and
+    it points to the next phase's tasks that wait for nothing in their own phase.
     """
     import networkx as nx
 
