@@ -362,3 +362,43 @@ def test_malformed_requests_are_tool_errors_and_the_server_keeps_serving(
         assert expected in message, (name, message)
     assert answers[-1][0] is False
     assert (repo / "plan.md").read_bytes() == before
+
+
+def test_cancel_in_a_halted_run_is_journaled_and_resume_skips_the_chain(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    plan = make_plan(
+        [
+            (
+                "Work",
+                [
+                    shell_task("T001", "Breaks", "echo 1 > one.txt", verify=["false"]),
+                    shell_task("T002", "Needs it", "echo 2 > two.txt", deps="T001"),
+                    shell_task("T003", "Free", "echo 3 > three.txt"),
+                ],
+            )
+        ]
+    )
+    repo = project(git_repo, plan)
+    assert orch("run", "plan.md", cwd=repo).returncode == 1
+    result = data(call(repo, "task_cancel", {"task_id": "T001"}))
+    assert result["cancelled"] == ["T001", "T002"]
+    assert result["run"] is not None
+    resumed = orch("resume", cwd=repo)
+    assert resumed.returncode == 0, resumed.stderr
+    status = json.loads(orch("status", "--json", cwd=repo).stdout)
+    assert status["state"] == "completed"
+    assert {t["id"]: t["status"] for t in status["tasks"]} == {
+        "T001": "skipped",
+        "T002": "skipped",
+        "T003": "done",
+    }
+    assert not (repo / "two.txt").exists() and (repo / "three.txt").exists()
+
+
+def test_cancel_refuses_a_done_task(git_repo: Path, orch: OrchRunner) -> None:
+    repo = project(git_repo, chain_plan())
+    assert orch("run", "plan.md", cwd=repo).returncode == 0
+    refused = call(repo, "task_cancel", {"task_id": "T003"})
+    assert refused.is_error
+    assert "error: task T003 is already done; nothing to cancel" in text(refused)
