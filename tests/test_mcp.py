@@ -92,9 +92,7 @@ def project(git_repo: Path, plan: str) -> Path:
     return git_repo
 
 
-def test_lists_tools_with_schemas_and_each_tool_answers(
-    git_repo: Path, orch: OrchRunner
-) -> None:
+def test_lists_tools_with_schemas_and_each_tool_answers(git_repo: Path, orch: OrchRunner) -> None:
     repo = project(git_repo, chain_plan())
     assert orch("run", "plan.md", "--until", "T001", cwd=repo).returncode == 0
 
