@@ -117,3 +117,26 @@ def test_cascade_follows_dependents_transitively() -> None:
         "## Phase 2: B\n- [ ] T004 d (depends on T002)\n- [ ] T005 e (depends on T003)\n"
     )
     assert cascade(plan(text), "T001") == ["T001", "T002", "T004"]
+
+
+def test_enqueue_only_inserts_into_real_speckit_plans(corpus_dir: Path, tmp_path: Path) -> None:
+    from difflib import SequenceMatcher
+
+    from orch.planfile import load_plan
+
+    checked = 0
+    for source in sorted((corpus_dir / "speckit").glob("*.md")):
+        path = tmp_path / source.name
+        before = source.read_bytes()
+        path.write_bytes(before)
+        if not load_plan(path).ok:
+            continue
+        added = enqueue(path, NewTask("Added over MCP", priority=3))
+        after = path.read_bytes()
+        changes = SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
+        assert {op for op, *_ in changes} == {"equal", "insert"}, source.name
+        reparsed = load_plan(path)
+        assert reparsed.ok, (source.name, reparsed.errors[:1])
+        assert reparsed.plan.task(added.id).priority == 3
+        checked += 1
+    assert checked >= 10
