@@ -57,9 +57,12 @@ class OrchTools:
         self.plan = plan
 
     def plan_path(self) -> Path:
+        """The served plan; relative to the working directory when inside it, so messages
+        name it as the CLI would (``plan.md:12: …``)."""
         from orch.services.plans import project_plan
 
-        return project_plan(self.project_dir, self.plan)
+        path = project_plan(self.project_dir, self.plan)
+        return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
     def queue(self) -> queue_service.Queue:
         return queue_service.open_queue(self.project_dir, self.plan_path())
