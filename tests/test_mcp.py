@@ -400,3 +400,19 @@ def test_cancel_refuses_a_done_task(git_repo: Path, orch: OrchRunner) -> None:
     refused = call(repo, "task_cancel", {"task_id": "T003"})
     assert refused.is_error
     assert "error: task T003 is already done; nothing to cancel" in text(refused)
+
+
+def test_without_the_sdk_orch_mcp_says_what_to_install(
+    git_repo: Path, orch: OrchRunner, tmp_path: Path
+) -> None:
+    shadow = tmp_path / "no_sdk"
+    shadow.mkdir()
+    (shadow / "mcp.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'mcp'\", name='mcp')\n"
+    )
+    result = orch("mcp", cwd=git_repo, env={"PYTHONPATH": str(shadow)})
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: `orch mcp` needs the MCP Python SDK (the `mcp` package), which is not installed",
+        "hint: reinstall orch, or `pip install 'mcp>=2,<3'`",
+    ]

@@ -29,7 +29,16 @@ def command(
     other MCP clients): task_list, task_get, task_queue_status, task_execution_plan,
     task_enqueue, task_cancel, plan_validate, run_status."""
     with cli_errors(ctx):
-        from orch.mcp.server import serve
+        try:
+            from orch.mcp.server import serve
+        except ModuleNotFoundError as exc:
+            if exc.name != "mcp" and not (exc.name or "").startswith("mcp."):
+                raise
+            from orch.errors import ConfigError
 
+            raise ConfigError(
+                "`orch mcp` needs the MCP Python SDK (the `mcp` package), which is not installed",
+                hint="reinstall orch, or `pip install 'mcp>=2,<3'`",
+            ) from None
         project_dir = cli_state(ctx).project_dir
         serve(project_dir, plan.resolve() if plan is not None else None)
