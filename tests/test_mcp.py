@@ -250,6 +250,14 @@ def test_execution_plan_matches_orch_graph_batches(git_repo: Path, orch: OrchRun
         ["T007"],
     ]
     assert (expected["total_batches"], expected["max_parallelism"]) == (5, 2)
+    text_form = orch("graph", "--format", "batches", "plan.md", cwd=repo).stdout
+    assert text_form.splitlines()[0] == "batch 1 (phase 1): T002 T001"
+    assert text_form.splitlines()[-1] == "5 batch(es), at most 2 task(s) at once"
+    mermaid = orch("graph", "--format", "mermaid", "--json", "plan.md", cwd=repo)
+    assert (mermaid.returncode, mermaid.stderr) == (
+        2,
+        "error: --json does not apply to --format mermaid\n",
+    )
     subset = data(
         call(repo, "task_execution_plan", {"task_ids": ["T003", "T006"]}, "--plan", "plan.md")
     )

@@ -166,7 +166,8 @@ class ExecutionPlan(BaseModel):
 def execution_batches(
     plan: Plan, task_ids: list[str] | None = None, *, parallel_all: bool = False
 ) -> ExecutionPlan:
-    """The pending tasks (or those of ``task_ids``) as batches that can run together.
+    """The pending tasks (only those in ``task_ids`` when given) as batches that can run
+    together.
 
     Phase barriers stay: a phase's batches follow every batch of the phases before it. Inside a
     phase a task joins the first batch after all of its dependencies; done and skipped tasks, and

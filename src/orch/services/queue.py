@@ -191,7 +191,8 @@ def _brief(task: Task) -> dict[str, Any]:
 
 
 def execution_plan(queue: Queue, task_ids: list[str] | None = None) -> ExecutionPlan:
-    """The pending tasks (or ``task_ids``) as batches: the function ``orch graph`` uses."""
+    """The pending tasks (of ``task_ids`` when given) as batches, as ``orch graph`` shows
+    them; an unknown id is a UsageError."""
     for task_id in task_ids or []:
         queue.task(task_id)
     return execution_batches(queue.plan, task_ids)
