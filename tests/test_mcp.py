@@ -188,6 +188,7 @@ def test_enqueue_refusals_leave_the_plan_untouched(git_repo: Path) -> None:
             {"description": "x", "prerequisites": ["T005"], "phase": "1"},
             {"description": "x (depends on T001)"},
             {"description": "x", "phase": "9"},
+            {"description": "x", "agent": "no-such-role"},
         ]
         messages = []
         for arguments in requests:
@@ -202,6 +203,9 @@ def test_enqueue_refusals_leave_the_plan_untouched(git_repo: Path) -> None:
     assert "depends on T005, which is in later phase 2" in messages[2]
     assert "refusing to add T006" in messages[3]
     assert "no such phase: 9" in messages[4]
+    assert "error: plan.md:28: task T006: unknown agent role 'no-such-role'" in messages[5]
+    assert "hint: define it under `agents:`" in messages[5]
+    assert all("the plan file is unchanged" in m for m in messages[:3] + messages[5:])
     assert all("error: " in m for m in messages)
     assert (repo / "plan.md").read_bytes() == before
 

@@ -19,6 +19,7 @@ from pydantic import Field
 
 from orch import __version__
 from orch.errors import OrchError
+from orch.parsing.drafts import MAX_PRIORITY
 from orch.services import queue as queue_service
 
 T = TypeVar("T")
@@ -115,7 +116,9 @@ class OrchTools:
         self,
         description: Annotated[str, Field(min_length=1, description="One line: the task.")],
         agent: Annotated[str | None, Field(description="Role or adapter to run it.")] = None,
-        priority: Annotated[int, Field(ge=0, le=10, description="Higher runs first.")] = 0,
+        priority: Annotated[
+            int, Field(ge=0, le=MAX_PRIORITY, description="Higher runs first.")
+        ] = 0,
         prerequisites: Annotated[
             list[str] | None, Field(description="Ids of tasks it depends on.")
         ] = None,
@@ -132,7 +135,7 @@ class OrchTools:
             check_request(request)
             with self.write_lock("task_enqueue"):
                 path = self.plan_path()
-                added = enqueue(path, request)
+                added = enqueue(path, request, self.project_dir)
                 queue = queue_service.open_queue(self.project_dir, path)
                 return queue_service.task_detail(queue, added.id)
 

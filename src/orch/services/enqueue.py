@@ -162,23 +162,24 @@ def mismatches(task: Task, request: NewTask, phase: Phase) -> list[str]:
     return problems
 
 
-def enqueue(path: Path, request: NewTask) -> Task:
+def enqueue(path: Path, request: NewTask, project_dir: Path | None = None) -> Task:
     """Add the task to the plan at ``path`` and return it as parsed. The caller holds the
     project lock. Nothing is written unless the new plan parses cleanly with every old task
-    kept and the new task read exactly as asked."""
+    kept and the new task read exactly as asked; with ``project_dir``, its ``agent`` must also
+    name a role or adapter known there, as ``orch validate`` requires."""
     from orch.planfile import load_plan, read_plan_text
     from orch.store.atomic import atomic_write_text
 
     check_request(request)
     text = read_plan_text(path)
     before = load_plan(path, text=text)
-    _refuse_errors(path, before.errors, "the plan already has errors")
+    _refuse_errors(path, before.errors)
     plan = before.plan
     task_id = next_task_id(plan)
     phase = target_phase(plan, request.phase)
     new_text = insert_task(text, plan, task_id, request)
     after = load_plan(path, text=new_text)
-    _refuse_errors(path, after.errors, f"adding {task_id} would make the plan invalid")
+    _refuse_errors(path, after.errors)
     old_ids = [task.id for task in plan.tasks()]
     new_ids = [task.id for task in after.plan.tasks() if task.id != task_id]
     try:
@@ -195,16 +196,26 @@ def enqueue(path: Path, request: NewTask) -> Task:
             hint="rephrase the description (no `(depends on …)` or `[P]` in it)",
         )
     assert added is not None
+    if project_dir is not None and added.agent:
+        _refuse_errors(path, _role_errors(after.plan, added, project_dir))
     atomic_write_text(path, new_text)
     return added
 
 
-def _refuse_errors(path: Path, errors: list[Diagnostic], why: str) -> None:
+def _refuse_errors(path: Path, errors: list[Diagnostic]) -> None:
+    """A PlanError naming the first error (as ``orch run`` does) and that nothing was written."""
     if not errors:
         return
     first = errors[0]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    raise PlanError(
-        f"{path}:{first.line}: {first.message}{more}",
-        hint=f"{why}; the plan file is unchanged",
-    )
+    hint = "; ".join(part for part in (first.hint, "the plan file is unchanged") if part)
+    raise PlanError(f"{path}:{first.line}: {first.message}{more}", hint=hint)
+
+
+def _role_errors(plan: Plan, added: Task, project_dir: Path) -> list[Diagnostic]:
+    from orch.adapters.roles import role_diagnostics
+    from orch.config import load_config
+    from orch.store.layout import Layout
+
+    config = load_config(Layout(project_dir).config)
+    return [d for d in role_diagnostics(plan, config, project_dir) if d.line == added.line]
