@@ -428,3 +428,24 @@ def test_without_the_sdk_orch_mcp_says_what_to_install(
         "error: `orch mcp` needs the MCP Python SDK (the `mcp` package), which is not installed",
         "hint: reinstall orch, or `pip install 'mcp>=2,<3'`",
     ]
+
+
+def test_a_run_killed_mid_task_is_shown_interrupted(
+    git_repo: Path, orch: OrchRunner, tmp_path: Path
+) -> None:
+    go, started = tmp_path / "go", tmp_path / "started"
+    slow = f"touch {started}\nwhile [ ! -f {go} ]; do sleep 0.05; done"
+    repo = project(git_repo, make_plan([("Slow", [shell_task("T001", "Wait", slow)])]))
+    run = subprocess.Popen([sys.executable, "-m", "orch", "run", "plan.md"], cwd=repo)
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists():
+            assert run.poll() is None and time.monotonic() < deadline, "the run never started"
+            time.sleep(0.05)
+        run.kill()
+        run.wait()
+        found = data(call(repo, "task_queue_status", {}))
+    finally:
+        go.touch()  # lets the orphaned task script end
+    assert found["run_state"] == "interrupted"
+    assert found["current_task"] is None

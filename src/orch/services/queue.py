@@ -28,6 +28,17 @@ class Queue:
     path: Path
     plan: Plan
     run: RunState | None
+    run_live: bool = False
+    """Whether a process still drives the run (holds the project lock)."""
+
+    @property
+    def run_state(self) -> str | None:
+        """The run's state; a ``running`` run nobody drives any more is ``interrupted``."""
+        if self.run is None:
+            return None
+        if self.run.state is RunStatus.RUNNING and not self.run_live:
+            return RunStatus.INTERRUPTED.value
+        return self.run.state.value
 
     def record(self, task_id: str) -> TaskState | None:
         """The run's record of a task, or None when no run covers it."""
@@ -63,9 +74,13 @@ def unknown_task(task_id: str, plan_path: Path) -> UsageError:
 def open_queue(project_dir: Path, plan_path: Path) -> Queue:
     """Load and check ``plan_path`` (PlanError when invalid) and find its latest run."""
     from orch.runner.session import plan_for_run
+    from orch.store.layout import Layout
+    from orch.store.lock import held_by_live_process
 
     plan, _digest = plan_for_run(plan_path)
-    return Queue(plan_path, plan, latest_run_of(project_dir, plan_path))
+    run = latest_run_of(project_dir, plan_path)
+    live = run is not None and held_by_live_process(Layout(project_dir).lock)
+    return Queue(plan_path, plan, run, live)
 
 
 def latest_run_of(project_dir: Path, plan_path: Path) -> RunState | None:
@@ -169,13 +184,13 @@ def queue_status(queue: Queue) -> dict[str, Any]:
     ]
     run = queue.run
     current = None
-    if run is not None and run.state is RunStatus.RUNNING:
+    if run is not None and queue.run_state == RunStatus.RUNNING.value:
         active = (TaskStatus.RUNNING, TaskStatus.VERIFYING)
         current = next((t for t in run.tasks.values() if t.status in active), None)
     return {
         "plan": str(queue.path),
         "run": run.run_id if run else None,
-        "run_state": run.state.value if run else None,
+        "run_state": queue.run_state,
         "total": len(tasks),
         "counts": counts,
         "cost_usd": run.cost_usd if run else 0.0,
