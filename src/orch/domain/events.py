@@ -141,6 +141,7 @@ class TaskFinished(Failure):
     cost_usd: float = 0.0
     input_tokens: int = 0
     output_tokens: int = 0
+    reasoning_output_tokens: int = 0
     session_id: str | None = None
     verified: bool = False
     gate_pending: bool = False

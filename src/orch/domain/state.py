@@ -47,6 +47,8 @@ class TaskState(BaseModel):
     cost_usd: float = 0.0
     input_tokens: int = 0
     output_tokens: int = 0
+    reasoning_output_tokens: int = 0
+    """The part of ``output_tokens`` a reasoning model spent thinking."""
     session_id: str | None = None
     estimate_s: float | None = None
     interrupted_attempts: int = 0
@@ -220,6 +222,7 @@ def _task_finished(task: TaskState, event: Event, payload: Any) -> None:
     task.cost_usd = round(task.cost_usd + finished.cost_usd, 6)
     task.input_tokens += finished.input_tokens
     task.output_tokens += finished.output_tokens
+    task.reasoning_output_tokens += finished.reasoning_output_tokens
     task.session_id = finished.session_id or task.session_id
     task.evidence = list(finished.evidence)
     task.diffstat = finished.diffstat

@@ -30,6 +30,7 @@ class DryRunStep:
     """No check at all would run for the task."""
     depends_on: list[str] = field(default_factory=list)
     problem: str | None = None
+    priority: int = 0
 
 
 @dataclass
@@ -78,6 +79,7 @@ def dry_run(plan: Plan, selected: list[str], resolver: RoleResolver,
                     unverified=not checks.any,
                     depends_on=task.depends_on,
                     problem=problem,
+                    priority=task.priority,
                 )
             )
         if steps:

@@ -333,6 +333,7 @@ class Runner:
             "cost_usd": result.cost_usd,
             "input_tokens": result.usage.input_tokens,
             "output_tokens": result.usage.output_tokens,
+            "reasoning_output_tokens": result.usage.reasoning_output_tokens,
             "evidence": [record.model_dump() for record in outcome.check.evidence],
         }
         if outcome.diffstat is not None:
