@@ -75,6 +75,8 @@ class OrchConfig(BaseModel):
     gate: Literal["auto", "none"] = "auto"
     tests: str | None = None
     require_verified: bool = False
+    jobs: int = Field(default=1, ge=1)
+    parallel: Literal["marked", "all"] = "marked"
     budgets: Budgets = Field(default_factory=Budgets)
     agents: dict[str, RoleConfig] = Field(default_factory=dict)
     prices: dict[str, Price] = Field(default_factory=dict)

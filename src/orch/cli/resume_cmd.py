@@ -27,6 +27,11 @@ def command(
         float | None,
         typer.Option("--max-cost", help="New cost cap in USD (e.g. after budget_exceeded).", min=0),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", help="Run up to N [P] tasks at once, each in a worktree.",
+                     min=1),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Continue a run: finished tasks are never repeated; an interrupted task runs again."""
@@ -47,5 +52,6 @@ def command(
             max_cost_usd=max_cost,
             reporter_factory=make_reporter_factory(json_output),
             warn=warn_line,
+            jobs=jobs,
         )
         finish(outcome)

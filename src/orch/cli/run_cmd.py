@@ -71,6 +71,11 @@ def command(
             help="Refuse (exit 2) a plan in which a selected task would have no check.",
         ),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", help="Run up to N [P] tasks at once, each in a worktree "
+                     "(config jobs:, default 1).", min=1),
+    ] = None,
 ) -> None:
     """Run a plan: execute each task through its agent, verify it, gate and checkpoint phases."""
     with cli_errors(ctx):
@@ -104,6 +109,7 @@ def command(
             max_cost_usd=max_cost,
             task_timeout_s=timeout_s,
             allow_dirty=allow_dirty,
+            jobs=jobs,
         )
         if dry_run:
             from orch.cli.dryrun_view import show_dry_run

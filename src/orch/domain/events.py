@@ -35,6 +35,12 @@ class EventType(StrEnum):
     CHECKPOINT_CREATED = "checkpoint_created"
     CHECKPOINTS_DROPPED = "checkpoints_dropped"
     NOTE = "note"
+    WORKTREE_CREATED = "worktree_created"
+    TASK_COMMITTED = "task_committed"
+    INTEGRATION_STARTED = "integration_started"
+    TASK_INTEGRATED = "task_integrated"
+    INTEGRATION_FAILED = "integration_failed"
+    WORKTREE_REMOVED = "worktree_removed"
 
 
 class Payload(BaseModel):
@@ -183,6 +189,35 @@ class CheckpointCreated(Payload):
     kind: str = "phase"
 
 
+class WorktreeCreated(Payload):
+    path: str = ""
+    branch: str = ""
+    base: str = ""
+    lane: int = 0
+
+
+class TaskCommitted(Payload):
+    commit: str = ""
+
+
+class IntegrationStarted(Payload):
+    before_tree: str = ""
+    result_tree: str = ""
+
+
+class TaskIntegrated(Payload):
+    commit: str = ""
+
+
+class IntegrationFailed(Payload):
+    reason: str = ""
+    branch: str = ""
+
+
+class WorktreeRemoved(Payload):
+    kept_branch: bool = False
+
+
 PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.RUN_STARTED: RunStarted,
     EventType.RUN_STATE: RunStateChanged,
@@ -200,6 +235,12 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.CHECKPOINT_CREATED: CheckpointCreated,
     EventType.CHECKPOINTS_DROPPED: CheckpointsDropped,
     EventType.NOTE: Note,
+    EventType.WORKTREE_CREATED: WorktreeCreated,
+    EventType.TASK_COMMITTED: TaskCommitted,
+    EventType.INTEGRATION_STARTED: IntegrationStarted,
+    EventType.TASK_INTEGRATED: TaskIntegrated,
+    EventType.INTEGRATION_FAILED: IntegrationFailed,
+    EventType.WORKTREE_REMOVED: WorktreeRemoved,
 }
 
 

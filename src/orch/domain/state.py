@@ -62,6 +62,18 @@ class TaskState(BaseModel):
     task" is measured against it, across retries and resumes."""
     in_plan: bool = False
     """Already marked done (or skipped) in the plan before the run: not run by orch."""
+    lane: int | None = None
+    """The worker lane running the task in its own worktree (``--jobs`` > 1), else ``None``."""
+    work_base: str | None = None
+    """The commit the task's worktree started from."""
+    work_commit: str | None = None
+    """The task's finished work on its branch, not yet integrated."""
+    integrating: list[str] | None = None
+    """``[before_tree, result_tree]`` while an integration is under way."""
+    integrated: str | None = None
+    alone: bool = False
+    """Sent back by the merge queue: the task re-runs once, alone, on the integrated tree."""
+    kept_branch: str | None = None
 
 
 class PhaseState(BaseModel):
@@ -105,6 +117,8 @@ class RunOptions(BaseModel):
     max_cost_usd: float | None = None
     task_timeout_s: float | None = None
     allow_dirty: bool = False
+    jobs: int | None = None
+    """``--jobs``: worker slots; ``None`` = config ``jobs:``."""
 
 
 class Event(BaseModel):
@@ -289,11 +303,45 @@ def _options_changed(state: RunState, payload: Any) -> None:
     state.options = state.options.model_copy(update=payload.model_dump())
 
 
+def _worktree_created(task: TaskState, event: Event, payload: Any) -> None:
+    task.lane, task.work_base = payload.lane, payload.base
+    task.work_commit = task.integrating = task.integrated = None
+
+
+def _task_committed(task: TaskState, event: Event, payload: Any) -> None:
+    task.work_commit = payload.commit
+
+
+def _integration_started(task: TaskState, event: Event, payload: Any) -> None:
+    task.integrating = [payload.before_tree, payload.result_tree]
+
+
+def _task_integrated(task: TaskState, event: Event, payload: Any) -> None:
+    task.integrated, task.integrating = payload.commit, None
+
+
+def _integration_failed(task: TaskState, event: Event, payload: Any) -> None:
+    task.alone, task.kept_branch = True, payload.branch or None
+    task.work_commit = task.integrating = task.integrated = None
+
+
+def _worktree_removed(task: TaskState, event: Event, payload: Any) -> None:
+    task.lane = None
+    if not payload.kept_branch:
+        task.work_base = task.work_commit = None
+
+
 _TASK_FOLDS: dict[EventType, Callable[[TaskState, Event, Any], None]] = {
     EventType.TASK_STARTED: _task_started,
     EventType.TASK_VERIFYING: _task_verifying,
     EventType.TASK_FINISHED: _task_finished,
     EventType.TASK_RESET: _task_reset,
+    EventType.WORKTREE_CREATED: _worktree_created,
+    EventType.TASK_COMMITTED: _task_committed,
+    EventType.INTEGRATION_STARTED: _integration_started,
+    EventType.TASK_INTEGRATED: _task_integrated,
+    EventType.INTEGRATION_FAILED: _integration_failed,
+    EventType.WORKTREE_REMOVED: _worktree_removed,
 }
 _PHASE_FOLDS: dict[EventType, Callable[[RunState, PhaseState, Any], None]] = {
     EventType.PHASE_STARTED: _phase_started,

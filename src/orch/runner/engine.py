@@ -41,6 +41,7 @@ from orch.runner.attempt import (
 from orch.runner.hooks import CheckpointHook
 from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import PlanMarker
+from orch.runner.scheduler import Scheduler
 from orch.runner.verify import CheckOutcome, run_checks
 from orch.store.runs import RunRecorder
 
@@ -57,6 +58,8 @@ class RunnerSettings:
     """Decides each task's checks; by default from the config alone (no auto gate)."""
     assume_yes: bool = False
     """``--yes``: non-interactive; agents get ``ORCH_ASSUME_YES=1`` in their context."""
+    jobs: int | None = None
+    """Worker slots (``--jobs``); ``None`` = config ``jobs:``."""
 
 
 class Runner:
@@ -147,15 +150,19 @@ class Runner:
                     data={"title": phase.title, "index": phase_number, "count": phase_count},
                 )
                 phase_clock = time.monotonic()
-                for task_id in phase_state.tasks:
-                    outcome = self._run_task(task_id, index[task_id], len(selected))
-                    if outcome is not None:
-                        return outcome
+                outcome = self._scheduler().run_phase(phase_state, index, len(selected))
+                if outcome is not None:
+                    return outcome
                 outcome = self._close_phase(phase, phase_state, phase_clock)
                 if outcome is not None:
                     return outcome
             self._ensure_checkpoint(phase_state)
         return self._finish(RunStatus.COMPLETED)
+
+    def _scheduler(self) -> Scheduler:
+        config = self.settings.config
+        jobs = self.settings.jobs or config.jobs
+        return Scheduler(self, jobs, config.parallel == "all")
 
     def _close_phase(
         self, phase: Phase, phase_state: PhaseState, started: float
@@ -231,26 +238,34 @@ class Runner:
 
     # -- one task ----------------------------------------------------------------------------
 
-    def _run_task(self, task_id: str, number: int, count: int) -> RunStatus | None:
-        """Run one task to done, or halt the run: attempt, decide, record, until decided."""
+    def _pre_task(self, task_id: str) -> tuple[bool, RunStatus | None]:
+        """``(skip, halt)``: whether the task needs no run, or the run's end status."""
         record = self.state.tasks[task_id]
         if record.status is TaskStatus.DONE and record.attempts:
             self._ensure_task_checkpoint(task_id)  # repairs a kill between done and commit
-            return None
+            return True, None
         if record.in_plan:
             self._record(EventType.TASK_IN_PLAN, task=task_id, data={"status": record.status.value})
-            return None
+            return True, None
         if record.status in TERMINAL_TASK_STATUSES:
-            return None
+            return True, None
         if record.status in HALTING_TASK_STATUSES:
-            return self._finish(RunStatus.FAILED, f"task {task_id} is {record.status.value}")
+            return True, self._finish(RunStatus.FAILED, f"task {task_id} is {record.status.value}")
+        return False, None
+
+    def _run_task(self, task_id: str, number: int, count: int) -> RunStatus | None:
+        """Run one task to done, or halt the run: attempt, decide, record, until decided."""
+        skip, halted = self._pre_task(task_id)
+        if skip:
+            return halted
+        record = self.state.tasks[task_id]
         task = self._tasks[task_id]
         phase = self._phases[task.phase_id]
         role = self.resolver.resolve(task, phase)
         interrupted_before = record.status in ACTIVE_TASK_STATUSES
         config = self.settings.config
-        policy = RetryPolicy(1 + (task.retries or config.retries), config.no_progress_limit,
-                             config.retry_backoff)
+        attempts = 1 if record.alone else 1 + (task.retries or config.retries)
+        policy = RetryPolicy(attempts, config.no_progress_limit, config.retry_backoff)
         feedback: str | None = None
         while True:
             if proc.interrupted():
@@ -272,7 +287,7 @@ class Runner:
             feedback = retry_feedback(outcome.check)
 
     def _start_attempt(self, task: Task, phase: Phase, role: Role, position: tuple[int, int],
-                       interrupted_before: bool) -> AttemptRequest:
+                       interrupted_before: bool, lane: int | None = None) -> AttemptRequest:
         """Log and journal the start of an attempt; the request for the worker."""
         record = self.state.tasks[task.id]
         attempt = record.attempts + 1
@@ -283,6 +298,7 @@ class Runner:
             "attempt": attempt, "agent": role.name, "adapter": role.adapter,
             "title": task.title, "index": position[0], "count": position[1],
             "interrupted_before": interrupted_before, "baseline": baseline,
+            **({"lane": lane} if lane is not None else {}),
         })
         extras: dict[str, Any] = {
             "plan_title": self.plan.title,
@@ -420,12 +436,13 @@ class Runner:
         ]
         return min(caps) if caps else None
 
-    def _budget(self, role: Role) -> Budget:
+    def _budget(self, role: Role, reserved: int = 0) -> Budget:
         config = self.settings.config.budgets
         cost_caps = [c for c in (config.task.max_cost_usd, role.max_cost_usd) if c is not None]
         run_cap = self._run_cap()
         if run_cap is not None:
-            cost_caps.append(max(0.0, run_cap - self.state.cost_usd))
+            # One budget for every lane: the remainder is shared with the ``reserved`` busy ones.
+            cost_caps.append(max(0.0, run_cap - self.state.cost_usd) / (1 + reserved))
         token_caps = [c for c in (config.task.max_tokens, role.max_tokens) if c is not None]
         if config.run.max_tokens is not None:
             spent = sum(t.input_tokens + t.output_tokens for t in self.state.tasks.values())

@@ -246,7 +246,8 @@ def start_run(
             reporter_factory(layout, state.run_id),
             resolver,
             hook,
-            RunnerSettings(config=config, planner=planner, assume_yes=request.assume_yes),
+            RunnerSettings(config=config, planner=planner, assume_yes=request.assume_yes,
+                           jobs=state.options.jobs),
             warn,
             resumed=False,
         )
@@ -261,6 +262,7 @@ def resume_run(
     max_cost_usd: float | None,
     reporter_factory: ReporterFactory,
     warn: Warn,
+    jobs: int | None = None,
 ) -> RunOutcome:
     """``orch resume``: continue a run where its journal says it stopped."""
     warn = WarningSink(warn)
@@ -275,6 +277,8 @@ def resume_run(
             )
             if max_cost_usd is not None:
                 recorder.record(EventType.OPTIONS_CHANGED, data={"max_cost_usd": max_cost_usd})
+            if jobs is not None:
+                recorder.record(EventType.OPTIONS_CHANGED, data={"jobs": jobs})
             options = recorder.state.options
             resolver = RoleResolver(config, project_dir, options.agent)
             check_agents(plan, resolver, pending)
@@ -285,7 +289,8 @@ def resume_run(
             recorder.close()
             raise
         settings = RunnerSettings(config=config,
-                                  planner=CheckPlanner.for_project(config, project_dir))
+                                  planner=CheckPlanner.for_project(config, project_dir),
+                                  jobs=recorder.state.options.jobs)
         return _drive(plan, project_dir, recorder, reporter, resolver, hook, settings, warn,
                       resumed=True)
 

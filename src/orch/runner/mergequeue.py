@@ -1,0 +1,199 @@
+"""The merge queue: finished worktree tasks integrated one at a time, in plan order (DESIGN §8).
+
+For each task: merge its branch into the integrated tree (in git's object store), journal
+``integration_started``, apply the result to the main working tree, re-run the task's checks
+there, and only then journal ``task_integrated`` and ``done``. A conflict or a failing check
+puts the tree back as it was, keeps the task's branch, and sends the task back to run once more,
+alone, on the integrated tree. Every step is journalled first, so :meth:`MergeQueue.recover`
+can finish or undo whatever a kill interrupted without integrating anything twice.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from orch.domain.events import EventType
+from orch.domain.status import TaskStatus
+from orch.errors import VcsError
+from orch.runner.attempt import Action, AttemptOutcome, Decision
+from orch.runner.verify import run_checks
+from orch.vcs.worktrees import Worktrees
+
+if TYPE_CHECKING:
+    from orch.runner.engine import Runner
+
+
+class MergeQueue:
+    """Integrates finished worktree tasks into the main working tree."""
+
+    def __init__(self, runner: Runner, index: dict[str, int]) -> None:
+        self.runner = runner
+        self.index = index
+        self.worktrees = Worktrees(runner.project_dir, runner.state.run_id)
+        self.waiting: list[str] = []
+        self._outcomes: dict[str, AttemptOutcome | None] = {}
+
+    def _record(self, type_: EventType, task_id: str, data: dict[str, object]) -> None:
+        self.runner._record(type_, task=task_id, data=data)
+
+    # -- worktrees -----------------------------------------------------------------------------
+
+    def make_worktree(self, task_id: str, lane: int) -> None:
+        """A fresh worktree from the integrated tree, journalled before anything runs in it."""
+        base = self.worktrees.base_commit()
+        path = self.worktrees.create(task_id, base)
+        self._record(EventType.WORKTREE_CREATED, task_id, {
+            "path": str(path), "branch": self.worktrees.branch(task_id), "base": base,
+            "lane": lane})
+        self.runner.recorder.barrier()
+
+    def finished(self, task_id: str, outcome: AttemptOutcome) -> None:
+        """The task passed its checks in its worktree: commit its work and queue it."""
+        base = self.runner.state.tasks[task_id].work_base or ""
+        commit = self.worktrees.commit_task(task_id, base)
+        self._record(EventType.TASK_COMMITTED, task_id, {"commit": commit})
+        self.runner.recorder.barrier()
+        self._outcomes[task_id] = outcome
+        self.waiting.append(task_id)
+
+    def abandon(self, task_id: str) -> None:
+        """A task that failed in its worktree: keep its work on its branch, drop the worktree."""
+        base = self.runner.state.tasks[task_id].work_base
+        if base:
+            self.worktrees.commit_task(task_id, base)
+        self._remove(task_id, keep_branch=True)
+
+    def _remove(self, task_id: str, *, keep_branch: bool) -> None:
+        self.worktrees.remove(task_id, keep_branch=keep_branch)
+        self._record(EventType.WORKTREE_REMOVED, task_id, {"kept_branch": keep_branch})
+
+    # -- integrating ---------------------------------------------------------------------------
+
+    def integrate_ready(self, running: dict[str, Future[Any]]) -> list[str]:
+        """Integrate queued tasks no busy earlier task precedes; the ids sent back."""
+        sent_back = []
+        self.waiting.sort(key=self.index.__getitem__)
+        while self.waiting:
+            task_id = self.waiting[0]
+            if any(self.index[other] < self.index[task_id] for other in running):
+                break
+            self.waiting.pop(0)
+            if not self._integrate(task_id):
+                sent_back.append(task_id)
+        return sent_back
+
+    def _integrate(self, task_id: str, applied: tuple[str, str] | None = None) -> bool:
+        record = self.runner.state.tasks[task_id]
+        if applied is None:
+            merge = self.worktrees.merge(record.work_base or "", record.work_commit or "")
+            if merge.result_tree is None:
+                self._send_back(task_id, f"conflict with integrated work in {merge.conflicts}")
+                return False
+            before, after = merge.before_tree, merge.result_tree
+            self._record(EventType.INTEGRATION_STARTED, task_id,
+                         {"before_tree": before, "result_tree": after})
+            self.runner.recorder.barrier()
+            self.worktrees.apply(before, after)
+        else:
+            before, after = applied
+        error = self._recheck(task_id)
+        if error is not None:
+            self.worktrees.apply(after, before)
+            self._send_back(task_id, error)
+            return False
+        commit = self.worktrees.commit_integration(after, before, record.work_commit or "",
+                                                   task_id)
+        self._record(EventType.TASK_INTEGRATED, task_id, {"commit": commit})
+        self._done(task_id)
+        self._remove(task_id, keep_branch=False)
+        return True
+
+    def _recheck(self, task_id: str) -> str | None:
+        """The task's ``verify:`` commands on the integrated tree; an error or ``None``."""
+        runner = self.runner
+        task = runner._tasks[task_id]
+        checks = runner.planner.checks(task, runner._phases[task.phase_id])
+        if not checks.verify:
+            return None
+        log_path = runner.recorder.layout.task_log(runner.state.run_id, task_id)
+        runner.recorder.barrier()
+        outcome = run_checks(checks.verify, cwd=runner.project_dir, log_path=log_path,
+                             timeout_s=runner._timeout(task))
+        return None if outcome.ok else f"check failed after integration: {outcome.error}"
+
+    def _done(self, task_id: str) -> None:
+        outcome = self._outcomes.pop(task_id, None)
+        task = self.runner._tasks[task_id]
+        if outcome is None:  # finished by an earlier process: its evidence is in its log
+            self.runner._record_finish(task, TaskStatus.DONE, {
+                "summary": "integrated (orch was stopped before recording the result)"})
+            self.runner._after_done(task)
+            return
+        self.runner._apply(task, outcome, Decision(Action.DONE))
+
+    def _send_back(self, task_id: str, reason: str) -> None:
+        """Keep the branch, drop the worktree; the task re-runs once, alone."""
+        self._outcomes.pop(task_id, None)
+        self._record(EventType.INTEGRATION_FAILED, task_id,
+                     {"reason": reason, "branch": self.worktrees.branch(task_id)})
+        self._remove(task_id, keep_branch=True)
+        self.runner._record(EventType.TASK_RESET, task=task_id,
+                            data={"status": TaskStatus.PENDING.value, "reason": reason})
+        self.runner.recorder.barrier()
+
+    # -- after a kill --------------------------------------------------------------------------
+
+    def recover(self, phase_tasks: list[str]) -> None:
+        """Finish or undo what a killed run left in this phase's worktrees."""
+        tasks = self.runner.state.tasks
+        for task_id in phase_tasks:
+            record = tasks[task_id]
+            if record.status is TaskStatus.RUNNING and record.work_base and record.lane is not None:
+                self._recover_running(task_id)
+        self.sweep(phase_tasks)
+
+    def _recover_running(self, task_id: str) -> None:
+        record = self.runner.state.tasks[task_id]
+        if record.integrated:
+            self._done(task_id)
+            self._remove(task_id, keep_branch=False)
+        elif record.integrating:
+            before, after = record.integrating
+            now = self.worktrees.integrated_tree()
+            if now == after:
+                self._integrate(task_id, (before, after))
+            elif now == before:
+                self.waiting.append(task_id)
+            else:
+                self._send_back(task_id, "orch stopped during integration")
+        elif record.work_commit:
+            self.waiting.append(task_id)
+        else:
+            self.worktrees.save_partial(task_id, record.work_base or "")
+            self._remove(task_id, keep_branch=False)
+            self.runner._record(EventType.TASK_RESET, task=task_id, data={
+                "status": TaskStatus.PENDING.value, "reason": "interrupted"})
+
+    def sweep(self, phase_tasks: list[str] | None = None) -> None:
+        """Remove worktrees no task is using; keep every branch whose work is not integrated."""
+        tasks = self.runner.state.tasks
+        busy = set(self.waiting)
+        for task_id in self.worktrees.leftovers():
+            record = tasks.get(task_id)
+            if task_id in busy or record is None:
+                continue
+            if record.status is TaskStatus.RUNNING and record.work_commit:
+                continue
+            keep = bool(record.kept_branch)
+            if record.status is not TaskStatus.DONE and record.work_base and not keep:
+                self.worktrees.save_partial(task_id, record.work_base)
+            try:
+                self.worktrees.remove(task_id, keep_branch=keep)
+            except VcsError:
+                continue
+        for task_id in phase_tasks or []:
+            record = tasks[task_id]
+            if not record.kept_branch and record.status is not TaskStatus.RUNNING:
+                self.worktrees.repo.delete_ref(f"refs/heads/{self.worktrees.branch(task_id)}")
+        self.worktrees.finish()

@@ -1,0 +1,187 @@
+"""Task worktrees and the merge queue's git work (DESIGN §8).
+
+Each concurrent task runs in ``.specify/orch/worktrees/<run>/<task>/`` on branch
+``orch/<run>/<task>``, made from the *integrated tree* (the main working tree, uncommitted
+integrations included) at the moment it starts. Its result is one commit on that branch.
+Integration is a three-way merge of that commit into the integrated tree, computed in git's
+object store (``merge-tree``) and then applied to the main working tree as one patch, so a
+conflict never leaves markers or half a change behind. The branch is the only copy of the
+task's work until it is integrated, so it is deleted only after that.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from orch.errors import VcsError
+from orch.vcs.repo import GitRepo, open_repo
+from orch.vcs.snapshot import WorkTree
+
+BRANCH_PREFIX = "orch/"
+PARTIAL_REF = "refs/orch/interrupted"
+
+
+@dataclass(frozen=True)
+class Merge:
+    """The outcome of merging a task's commit into the integrated tree (nothing applied yet)."""
+
+    before_tree: str
+    result_tree: str | None
+    """``None`` on a conflict."""
+    conflicts: str = ""
+
+
+class Worktrees:
+    """The worktrees and branches of one run."""
+
+    def __init__(self, project_dir: Path, run_id: str) -> None:
+        self.repo: GitRepo = open_repo(project_dir)
+        self.run_id = run_id
+        self.base_dir = project_dir / ".specify" / "orch" / "worktrees" / run_id
+        self._rel = os.path.relpath(self.repo.project_dir, self.repo.root)
+        self._tree = WorkTree(self.repo)
+
+    def path(self, task_id: str) -> Path:
+        return self.base_dir / task_id
+
+    def branch(self, task_id: str) -> str:
+        return f"{BRANCH_PREFIX}{self.run_id}/{task_id}"
+
+    def project_in(self, task_id: str) -> Path:
+        """The project directory inside the task's worktree (the adapters' cwd and root)."""
+        path = self.path(task_id)
+        return path if self._rel == "." else path / self._rel
+
+    # -- making --------------------------------------------------------------------------------
+
+    def integrated_tree(self) -> str:
+        """The main working tree as a git tree id."""
+        tree = self._tree.snapshot()
+        if tree is None:
+            raise VcsError("cannot snapshot the working tree")
+        return tree
+
+    def base_commit(self) -> str:
+        """A commit holding the integrated tree, on top of HEAD: a new worktree's start."""
+        head = self.repo.head_sha()
+        return self.repo.commit_tree(self.integrated_tree(), [head] if head else [],
+                                     "orch: integrated tree")
+
+    def create(self, task_id: str, base: str) -> Path:
+        """A fresh worktree for the task on its branch at ``base`` (an old one is replaced)."""
+        path = self.path(task_id)
+        if path.exists():
+            self.remove(task_id, keep_branch=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.repo.run("worktree", "add", "-q", "--force", "-B", self.branch(task_id),
+                      str(path), base)
+        return path
+
+    def commit_task(self, task_id: str, base: str) -> str:
+        """Commit everything in the task's worktree onto its branch; the commit id."""
+        env = {**os.environ, **self.repo.identity_env()}
+        path = self.path(task_id)
+        _git(path, "add", "-A", "--", ":/", ":(top,exclude).specify/orch", env=env)
+        tree = _git(path, "write-tree", env=env)
+        commit = self.repo.commit_tree(tree, [base], f"orch: task {task_id}")
+        self.repo.update_ref(f"refs/heads/{self.branch(task_id)}", commit)
+        return commit
+
+    def save_partial(self, task_id: str, base: str) -> str | None:
+        """Keep an interrupted worktree's work under ``refs/orch/interrupted/``; its commit."""
+        if not self.path(task_id).exists():
+            return None
+        try:
+            commit = self.commit_task(task_id, base)
+        except VcsError:
+            return None
+        self.repo.update_ref(f"{PARTIAL_REF}/{self.run_id}/{task_id}", commit)
+        return commit
+
+    # -- integrating ---------------------------------------------------------------------------
+
+    def merge(self, base: str, task_commit: str) -> Merge:
+        """Three-way merge of ``base..task_commit`` into the integrated tree, in git only."""
+        before = self.integrated_tree()
+        ours = self.repo.commit_tree(before, [base], "orch: integrated tree")
+        proc = subprocess.run(["git", "merge-tree", "--write-tree", "--name-only", ours,
+                               task_commit], cwd=self.repo.root, capture_output=True, text=True)
+        lines = proc.stdout.splitlines()
+        if proc.returncode == 0 and lines:
+            return Merge(before, lines[0].strip())
+        if proc.returncode == 1:
+            return Merge(before, None, ", ".join(_conflicted(lines)) or "conflict")
+        raise VcsError(f"git merge-tree failed: {proc.stderr.strip()[-300:]}")
+
+    def apply(self, before_tree: str, after_tree: str) -> None:
+        """Make the main working tree go from ``before_tree`` to ``after_tree``."""
+        if before_tree == after_tree:
+            return
+        patch = self.repo.run("diff", "--binary", "--full-index", "--no-renames",
+                              before_tree, after_tree, strip=False)
+        proc = subprocess.run(["git", "apply", "--whitespace=nowarn", "-"], cwd=self.repo.root,
+                              input=patch.encode(), capture_output=True)
+        if proc.returncode != 0:
+            raise VcsError(f"git apply failed: {proc.stderr.decode(errors='replace')[-300:]}")
+
+    def commit_integration(self, tree: str, before: str, task_commit: str, task_id: str) -> str:
+        """A commit recording an integration (no ref moved): ``integrated as commit X``."""
+        parent = self.repo.commit_tree(before, [], "orch: integrated tree")
+        return self.repo.commit_tree(tree, [parent, task_commit], f"orch: integrate {task_id}")
+
+    # -- cleaning ------------------------------------------------------------------------------
+
+    def remove(self, task_id: str, *, keep_branch: bool) -> None:
+        """Remove the task's worktree; its branch too unless ``keep_branch``."""
+        path = self.path(task_id)
+        if path.exists():
+            try:
+                self.repo.run("worktree", "remove", "--force", "--force", str(path))
+            except VcsError:
+                shutil.rmtree(path, ignore_errors=True)
+        self.repo.run("worktree", "prune")
+        if not keep_branch:
+            self.repo.delete_ref(f"refs/heads/{self.branch(task_id)}")
+
+    def leftovers(self) -> list[str]:
+        """Task ids with a worktree directory of this run still on disk."""
+        if not self.base_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.base_dir.iterdir() if p.is_dir())
+
+    def finish(self) -> None:
+        """Drop this run's worktree directory once it is empty."""
+        self.repo.run("worktree", "prune")
+        if self.base_dir.is_dir() and not any(self.base_dir.iterdir()):
+            self.base_dir.rmdir()
+
+
+def kept_branches(project_dir: Path) -> list[str]:
+    """Every ``orch/*`` branch in the repository (task work not integrated)."""
+    try:
+        repo = open_repo(project_dir)
+        out = repo.run("for-each-ref", "--format=%(refname:short)", f"refs/heads/{BRANCH_PREFIX}")
+    except VcsError:
+        return []
+    return [line for line in out.splitlines() if line]
+
+
+def _git(cwd: Path, *args: str, env: dict[str, str]) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise VcsError(f"git {args[0]} failed: {proc.stderr.strip()[-300:]}")
+    return proc.stdout.strip()
+
+
+def _conflicted(lines: list[str]) -> list[str]:
+    """File names from ``merge-tree --name-only`` output (after the tree id, before the blank)."""
+    names = []
+    for line in lines[1:]:
+        if not line.strip():
+            break
+        names.append(line.strip())
+    return names
