@@ -85,14 +85,6 @@ class Scheduler:
             halted, started = self._start_ready(pending, index, count)
             if halted is not None:
                 return halted
-            if self._running:
-                halted = self._collect(index, count)
-                if halted is not None:
-                    return halted
-            if self.queue is not None:
-                sent_back = self.queue.integrate_ready(self._running)
-                pending[:0] = [t for t in sent_back if t not in pending]
-                pending.sort(key=index.__getitem__)
             if not started and not self._running and pending and \
                     not (self.queue and self.queue.waiting):
                 # Nothing ready (a dependency outside the selection): keep plan order.
@@ -100,8 +92,17 @@ class Scheduler:
                 halted = self.runner._run_task(task_id, index[task_id], count)
                 if halted is not None:
                     return halted
+                continue
+            if self._running:
+                halted = self._collect(index, count)
+                if halted is not None:
+                    return halted
+            if self.queue is not None:
+                sent_back = self.queue.integrate_ready(self._running)
+                pending.extend(t for t in sent_back if t not in pending)
+                pending.sort(key=index.__getitem__)
         if self.queue is not None:
-            self.queue.sweep()
+            self.queue.sweep(list(index))
         return None
 
     def _start_ready(self, pending: list[str], index: dict[str, int],

@@ -1,0 +1,159 @@
+"""`orch run --jobs N`: [P] tasks in worktrees, the merge queue, crash safety (DESIGN §8)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import OrchRunner, commit_all, git, make_plan, shell_task
+
+
+def p_task(task_id: str, script: str, *, verify: list[str] | None = None,
+           extra: str = "") -> str:
+    return shell_task(task_id, f"[P] task {task_id}", script, verify=verify, extra=extra)
+
+
+def events(repo: Path) -> list[dict[str, object]]:
+    runs = sorted((repo / ".specify" / "orch" / "runs").iterdir())
+    lines = (runs[-1] / "events.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def intervals(repo: Path) -> dict[str, tuple[datetime, datetime]]:
+    """Each task's first start and its ``done`` from the journal's timestamps."""
+    start: dict[str, datetime] = {}
+    end: dict[str, datetime] = {}
+    for event in events(repo):
+        task, ts = event.get("task"), datetime.fromisoformat(str(event["ts"]))
+        if event["type"] == "task_started" and task not in start:
+            start[str(task)] = ts
+        if event["type"] == "task_committed":
+            end[str(task)] = ts
+    return {task: (start[task], end[task]) for task in end}
+
+
+def worktrees(repo: Path) -> list[str]:
+    return [line for line in git(repo, "worktree", "list").splitlines() if line]
+
+
+def orch_branches(repo: Path) -> list[str]:
+    return git(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/orch/").split()
+
+
+def test_four_tasks_overlap_and_land_in_the_checkpoint(git_repo: Path, orch: OrchRunner) -> None:
+    tasks = [p_task(f"T00{n}", f"sleep 1\necho {n} > f{n}.txt", verify=[f"test -f f{n}.txt"])
+             for n in range(1, 5)]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "4", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    spans = intervals(git_repo)
+    assert len(spans) == 4
+    latest_start = max(s for s, _ in spans.values())
+    earliest_end = min(e for _, e in spans.values())
+    assert latest_start < earliest_end, spans  # all four were running at one moment
+    files = git(git_repo, "show", "--name-only", "--format=", "HEAD").split()
+    assert {f"f{n}.txt" for n in range(1, 5)} <= set(files)
+    assert len(worktrees(git_repo)) == 1
+    assert orch_branches(git_repo) == []
+
+
+def test_shared_files_never_overlap(git_repo: Path, orch: OrchRunner) -> None:
+    tasks = [p_task("T001", "sleep 1\necho a >> shared.txt", extra="  - files: shared.txt"),
+             p_task("T002", "sleep 1\necho b >> shared.txt", extra="  - files: shared.txt")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    starts = {e["task"]: e["seq"] for e in events(git_repo) if e["type"] == "worktree_created"}
+    ends = {e["task"]: e["seq"] for e in events(git_repo) if e["type"] == "task_integrated"}
+    first, second = sorted(starts, key=starts.__getitem__)
+    assert ends[first] < starts[second]
+    assert (git_repo / "shared.txt").read_text() == "a\nb\n"
+
+
+def test_conflict_reruns_alone_and_loses_nothing(git_repo: Path, orch: OrchRunner) -> None:
+    (git_repo / "line.txt").write_text("original\n")
+    tasks = [p_task("T001", "echo first > line.txt", verify=["grep -q first line.txt"]),
+             p_task("T002", "echo second > line.txt", verify=["grep -q second line.txt"])]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    kinds = [(e["type"], e.get("task")) for e in events(git_repo)]
+    assert ("task_integrated", "T001") in kinds
+    assert ("integration_failed", "T002") in kinds
+    # T002 re-ran alone on the integrated tree and ended done; its first work is on its branch.
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (git_repo / "line.txt").read_text() == "second\n"
+    branch = [b for b in orch_branches(git_repo) if b.endswith("/T002")]
+    assert branch and git(git_repo, "show", f"{branch[0]}:line.txt") == "second\n"
+    status = orch("status", cwd=git_repo)
+    assert branch[0] in status.stdout
+    assert len(worktrees(git_repo)) == 1
+
+
+def test_check_failing_after_integration_is_sent_back(git_repo: Path,
+                                                      orch: OrchRunner) -> None:
+    # T002's check passes in its worktree (no flag.txt there) but fails once T001's flag is in.
+    tasks = [p_task("T001", "sleep 0.2\necho on > flag.txt", verify=["test -f flag.txt"]),
+             p_task("T002", "sleep 1\necho x > out.txt",
+                    verify=["test -f out.txt && { test ! -f flag.txt || test -f fixed.txt; }"],
+                    extra="")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    kinds = [(e["type"], e.get("task")) for e in events(git_repo)]
+    assert ("integration_failed", "T002") in kinds
+    assert ("task_integrated", "T002") not in kinds
+    # The re-run alone fails too (flag.txt is there): failed, never integrated as passing.
+    assert result.returncode != 0
+    assert not (git_repo / "out.txt").exists() or ("task_finished", "T002") in kinds
+    assert any(b.endswith("/T002") for b in orch_branches(git_repo))
+    assert len(worktrees(git_repo)) == 1
+
+
+@pytest.mark.slow
+def test_sigkill_and_resume_integrates_each_task_once(git_repo: Path) -> None:
+    count = 30
+    tasks = [p_task(f"T{n:03d}", f"sleep 0.1\necho T{n:03d} >> out{n}.txt",
+                    verify=[f"test -s out{n}.txt"]) for n in range(1, count + 1)]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    rng = random.Random(11)
+    env = {**os.environ}
+    command = [sys.executable, "-m", "orch", "run", "plan.md", "--jobs", "3", "--yes"]
+    for _kill in range(12):
+        proc = subprocess.Popen(command, cwd=git_repo, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.3, 1.2))
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if (git_repo / ".specify" / "orch" / "runs").is_dir():
+            command = [sys.executable, "-m", "orch", "resume"]
+        if _finished(git_repo):
+            break
+    final = subprocess.run(command, cwd=git_repo, env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert _finished(git_repo), final.stderr + final.stdout
+    for n in range(1, count + 1):
+        assert (git_repo / f"out{n}.txt").read_text() == f"T{n:03d}\n"
+    assert len(worktrees(git_repo)) == 1
+    assert orch_branches(git_repo) == []
+
+
+def _finished(repo: Path) -> bool:
+    try:
+        kinds = [e for e in events(repo) if e["type"] == "run_state"]
+    except (FileNotFoundError, IndexError):
+        return False
+    return bool(kinds) and kinds[-1]["data"].get("state") == "completed"  # type: ignore[union-attr]
