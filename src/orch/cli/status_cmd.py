@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
 
 from orch.cli.common import JsonOption, RunArgument, cli_errors, cli_state
+
+if TYPE_CHECKING:
+    from orch.domain.state import RunState
 
 
 def register(app: typer.Typer) -> None:
@@ -22,9 +28,26 @@ def command(ctx: typer.Context, run: RunArgument = None, json_output: JsonOption
 
         layout = Layout(cli_state(ctx).project_dir)
         state = load_run(layout, resolve_run_id(layout, run))
+        kept = _kept_branches(cli_state(ctx).project_dir, state)
+        lanes = {t.lane: t.id for t in state.tasks.values() if t.lane is not None}
         if json_output:
-            print(json.dumps(status_document(state), indent=2))
+            document = status_document(state)
+            document.update(kept_branches=kept, lanes={str(k): v for k, v in lanes.items()})
+            print(json.dumps(document, indent=2))
             return
         from orch.reporting.status_view import render_status
 
         render_status(state)
+        for lane, task_id in sorted(lanes.items()):
+            print(f"lane {lane}: {task_id} ({state.tasks[task_id].status.value})")
+        if kept:
+            print("Kept branches (task work not integrated; `git branch -D` discards):")
+            for branch in kept:
+                print(f"  {branch}")
+
+
+def _kept_branches(project_dir: Path, state: RunState) -> list[str]:
+    """The ``orch/<run>/*`` branches of this run that still hold work."""
+    from orch.vcs.worktrees import kept_branches
+
+    return [b for b in kept_branches(project_dir) if b.startswith(f"orch/{state.run_id}/")]
