@@ -138,3 +138,13 @@ def test_mcp_example_enqueues_cancels_and_the_run_honours_it(tmp_path: Path) -> 
     plan = (work / "plan.md").read_text()
     assert plan.count("- [~] T00") == 3 and "- [X] T007 Review the output" in plan
     assert not (work / "out" / "banner.txt").exists()
+
+
+def test_parallel_example_runs_three_tasks_at_once(tmp_path: Path) -> None:
+    work = tmp_path / "parallel"
+    result = subprocess.run(["bash", str(EXAMPLES / "parallel" / "run.sh"), str(work)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (work / "index.txt").read_text().split() == ["about.txt", "contact.txt", "terms.txt"]
+    worktree_lines = result.stdout.split("$ git worktree list")[1].split("$ cat")[0]
+    assert len([line for line in worktree_lines.splitlines() if line.strip()]) == 1

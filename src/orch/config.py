@@ -120,6 +120,11 @@ tests: null
 # Refuse, before anything runs, a plan in which a selected task would have no check at all.
 require_verified: false
 
+# Tasks run at once (--jobs); [P] tasks (or any independent task with `parallel: all`) run in
+# their own git worktrees and are integrated by a merge queue. See docs/parallel.md.
+jobs: 1
+parallel: marked
+
 # Spending caps, checked before every model call. null = no cap.
 budgets:
   run:  {max_cost_usd: null, max_tokens: null, max_turns: null, max_seconds: null}
