@@ -138,7 +138,7 @@ def test_sigkill_and_resume_integrates_each_task_once(git_repo: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        if (git_repo / ".specify" / "orch" / "runs").is_dir():
+        if _started(git_repo):  # a kill during the run's creation leaves nothing to resume
             command = [sys.executable, "-m", "orch", "resume"]
         if _finished(git_repo):
             break
@@ -151,9 +151,36 @@ def test_sigkill_and_resume_integrates_each_task_once(git_repo: Path) -> None:
     assert orch_branches(git_repo) == []
 
 
+def _started(repo: Path) -> bool:
+    try:
+        return any(e["type"] == "run_started" for e in events(repo))
+    except (FileNotFoundError, IndexError, ValueError):
+        return False
+
+
 def _finished(repo: Path) -> bool:
     try:
         kinds = [e for e in events(repo) if e["type"] == "run_state"]
-    except (FileNotFoundError, IndexError):
+    except (FileNotFoundError, IndexError, ValueError):
         return False
     return bool(kinds) and kinds[-1]["data"].get("state") == "completed"  # type: ignore[union-attr]
+
+
+def test_derived_file_check_reruns_after_integration(git_repo: Path, orch: OrchRunner) -> None:
+    # T002's derived check ("`config.txt` must exist") passes in its worktree; T001 (naming no
+    # file, so the two may run at once) removes it and integrates first: after T002's clean
+    # merge the check fails, and T002 is sent back.
+    (git_repo / "config.txt").write_text("x\n")
+    tasks = [p_task("T001", "rm config.txt", verify=["test ! -f config.txt"]),
+             shell_task("T002", "[P] Check `config.txt`", "sleep 1\necho ok > seen.txt",
+                        verify=["test -f seen.txt"])]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    kinds = [(e["type"], e.get("task")) for e in events(git_repo)]
+    assert ("task_integrated", "T001") in kinds
+    failed = [e for e in events(git_repo) if e["type"] == "integration_failed"]
+    assert [e["task"] for e in failed] == ["T002"]
+    assert "config.txt" in str(failed[0]["data"])
+    assert ("task_integrated", "T002") not in kinds
+    assert result.returncode != 0  # alone on the integrated tree, config.txt is still gone

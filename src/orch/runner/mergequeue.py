@@ -2,10 +2,11 @@
 
 For each task: merge its branch into the integrated tree (in git's object store), journal
 ``integration_started``, apply the result to the main working tree, re-run the task's checks
-there, and only then journal ``task_integrated`` and ``done``. A conflict or a failing check
-puts the tree back as it was, keeps the task's branch, and sends the task back to run once more,
-alone, on the integrated tree. Every step is journalled first, so :meth:`MergeQueue.recover`
-can finish or undo whatever a kill interrupted without integrating anything twice.
+(``verify:`` and the derived file checks) there, and only then journal ``task_integrated`` and
+``done``. A conflict or a failing check puts the tree back as it was, keeps the task's branch,
+and sends the task back to run once more, alone, on the integrated tree. Every step is
+journalled first, so :meth:`MergeQueue.recover` can finish or undo whatever a kill interrupted
+without integrating anything twice.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from orch.domain.events import EventType
-from orch.domain.status import TaskStatus
+from orch.domain.status import ACTIVE_TASK_STATUSES, TaskStatus
 from orch.errors import VcsError
 from orch.runner.attempt import Action, AttemptOutcome, Decision
+from orch.runner.filechecks import ChangeProbe, Measured, describe_failure, evaluate
 from orch.runner.verify import run_checks
 from orch.vcs.worktrees import Worktrees
 
@@ -97,7 +99,7 @@ class MergeQueue:
             self.worktrees.apply(before, after)
         else:
             before, after = applied
-        error = self._recheck(task_id)
+        error = self._recheck(task_id, (before, after))
         if error is not None:
             self.worktrees.apply(after, before)
             self._send_back(task_id, error)
@@ -109,18 +111,29 @@ class MergeQueue:
         self._remove(task_id, keep_branch=False)
         return True
 
-    def _recheck(self, task_id: str) -> str | None:
-        """The task's ``verify:`` commands on the integrated tree; an error or ``None``."""
+    def _recheck(self, task_id: str, trees: tuple[str, str]) -> str | None:
+        """The task's checks on the integrated tree; an error or ``None``.
+
+        ``verify:`` commands run there; derived file checks measure what the integration
+        (``before`` → ``after`` tree) changed, so the task's work must still be in."""
         runner = self.runner
         task = runner._tasks[task_id]
         checks = runner.planner.checks(task, runner._phases[task.phase_id])
-        if not checks.verify:
-            return None
-        log_path = runner.recorder.layout.task_log(runner.state.run_id, task_id)
-        runner.recorder.barrier()
-        outcome = run_checks(checks.verify, cwd=runner.project_dir, log_path=log_path,
-                             timeout_s=runner._timeout(task))
-        return None if outcome.ok else f"check failed after integration: {outcome.error}"
+        if checks.verify:
+            log_path = runner.recorder.layout.task_log(runner.state.run_id, task_id)
+            runner.recorder.barrier()
+            outcome = run_checks(checks.verify, cwd=runner.project_dir, log_path=log_path,
+                                 timeout_s=runner._timeout(task))
+            if not outcome.ok:
+                return f"check failed after integration: {outcome.error}"
+        if checks.files:
+            measured = Measured(set(self.worktrees.changed(*trees)))
+            probe = ChangeProbe.for_project(runner.project_dir)
+            failed = [r for r in evaluate(checks.files, probe, measured) if not r.ok]
+            if failed:
+                reasons = "; ".join(describe_failure(r) for r in failed)
+                return f"file check failed after integration: {reasons}"
+        return None
 
     def _done(self, task_id: str) -> None:
         outcome = self._outcomes.pop(task_id, None)
@@ -149,7 +162,9 @@ class MergeQueue:
         tasks = self.runner.state.tasks
         for task_id in phase_tasks:
             record = tasks[task_id]
-            if record.status is TaskStatus.RUNNING and record.work_base and record.lane is not None:
+            # A finished task is ``verifying`` until it is integrated: both are in progress.
+            if record.status in ACTIVE_TASK_STATUSES and record.work_base and \
+                    record.lane is not None:
                 self._recover_running(task_id)
         self.sweep(phase_tasks)
 
@@ -163,10 +178,10 @@ class MergeQueue:
             now = self.worktrees.integrated_tree()
             if now == after:
                 self._integrate(task_id, (before, after))
-            elif now == before:
-                self.waiting.append(task_id)
             else:
-                self._send_back(task_id, "orch stopped during integration")
+                # Killed before or during the apply: put back what it touched, integrate anew.
+                self.worktrees.restore(before, after)
+                self.waiting.append(task_id)
         elif record.work_commit:
             self.waiting.append(task_id)
         else:
@@ -183,7 +198,7 @@ class MergeQueue:
             record = tasks.get(task_id)
             if task_id in busy or record is None:
                 continue
-            if record.status is TaskStatus.RUNNING and record.work_commit:
+            if record.status in ACTIVE_TASK_STATUSES and record.work_commit:
                 continue
             keep = bool(record.kept_branch)
             if record.status is not TaskStatus.DONE and record.work_base and not keep:
@@ -194,6 +209,6 @@ class MergeQueue:
                 continue
         for task_id in phase_tasks or []:
             record = tasks[task_id]
-            if not record.kept_branch and record.status is not TaskStatus.RUNNING:
+            if not record.kept_branch and record.status not in ACTIVE_TASK_STATUSES:
                 self.worktrees.repo.delete_ref(f"refs/heads/{self.worktrees.branch(task_id)}")
         self.worktrees.finish()

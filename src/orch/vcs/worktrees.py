@@ -123,10 +123,32 @@ class Worktrees:
             return
         patch = self.repo.run("diff", "--binary", "--full-index", "--no-renames",
                               before_tree, after_tree, strip=False)
+        self._apply_patch(patch)
+
+    def _apply_patch(self, patch: str) -> None:
         proc = subprocess.run(["git", "apply", "--whitespace=nowarn", "-"], cwd=self.repo.root,
                               input=patch.encode(), capture_output=True)
         if proc.returncode != 0:
             raise VcsError(f"git apply failed: {proc.stderr.decode(errors='replace')[-300:]}")
+
+    def restore(self, before_tree: str, after_tree: str) -> None:
+        """Put every path an interrupted ``apply(before, after)`` may have touched back as in
+        ``before_tree``; other paths (and any later edits to them) are left alone."""
+        paths = self.repo.run("diff", "--name-only", "--no-renames", "-z", before_tree,
+                              after_tree, strip=False).split("\0")
+        paths = [p for p in paths if p]
+        if not paths:
+            return
+        now = self.integrated_tree()
+        patch = self.repo.run("diff", "--binary", "--full-index", "--no-renames", now,
+                              before_tree, "--", *(f":(top,literal){p}" for p in paths),
+                              strip=False)
+        if patch.strip():
+            self._apply_patch(patch)
+
+    def changed(self, before_tree: str, after_tree: str) -> list[str]:
+        """Project-relative paths that differ between two integrated-tree snapshots."""
+        return self._tree.diff(before_tree, after_tree).paths
 
     def commit_integration(self, tree: str, before: str, task_commit: str, task_id: str) -> str:
         """A commit recording an integration (no ref moved): ``integrated as commit X``."""
