@@ -102,6 +102,8 @@ class _Attempt:
         self.usage = Usage()
         self.cost = 0.0
         self.turns = 0
+        self.reserved = 0.0
+        """Dollars reserved for the call under way from the run's shared budget."""
         self.session_id: str | None = None
         self.last_context_tokens = 0
         self.tools = ProjectTools(
@@ -162,8 +164,30 @@ class _Attempt:
                     else f"token cap {budget.max_tokens} (used {total_tokens(self.usage)})")
             return self._end(AgentStatus.BUDGET_EXCEEDED,
                              f"the next model call could pass the {what}; stopped before it")
+        return self._reserve(request, input_estimate, output)
+
+    def _reserve(self, request: dict[str, Any], input_estimate: int,
+                 output: int) -> AgentResult | None:
+        """Reserve the call's worst case from the run's budget shared with other lanes."""
+        gate, price = self.context.spend, self.price
+        if gate is not None and price is not None:
+            got = gate.reserve(self.context.task.id,
+                               worst_case_cost(input_estimate, MIN_OUTPUT_TOKENS, price),
+                               worst_case_cost(input_estimate, output, price))
+            if got is None:
+                return self._end(AgentStatus.BUDGET_EXCEEDED,
+                                 "the next model call could pass the run's cost cap (shared "
+                                 "with the tasks running at once); stopped before it")
+            self.reserved = got
+            left = got - worst_case_cost(input_estimate, 0, price)
+            output = min(output, int(left * 1_000_000 / price.output))
         request["max_tokens"] = output
         return None
+
+    def _settle(self, spent: float) -> None:
+        if self.context.spend is not None:
+            self.context.spend.settle(self.context.task.id, self.reserved, spent)
+        self.reserved = 0.0
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -207,17 +231,22 @@ class _Attempt:
             deadline, _ = self._deadline()
             if deadline is not None:
                 request["timeout"] = max(1.0, deadline - time.monotonic())
-            response = call_with_retries(
-                functools.partial(create_message, client, request, stream=self.streaming,
-                                  cancel=self._cancelled),
-                self.policy, cancel=self._cancelled, sleep=self.sleep, deadline=deadline,
-                note=lambda text: self.log.section("api retry", text))
+            try:
+                response = call_with_retries(
+                    functools.partial(create_message, client, request, stream=self.streaming,
+                                      cancel=self._cancelled),
+                    self.policy, cancel=self._cancelled, sleep=self.sleep, deadline=deadline,
+                    note=lambda text: self.log.section("api retry", text))
+            except BaseException:
+                self._settle(0.0)
+                raise
             self.turns += 1
             self.session_id = self.session_id or response.id
             usage = _usage_of(response)
             self.usage = add_usage(self.usage, usage)
             self.last_context_tokens = total_tokens(usage)
             self.cost += cost_usd(usage, self.price)
+            self._settle(cost_usd(usage, self.price))
             content = [_block_param(block) for block in response.content]
             text = "\n".join(b.get("text", "") for b in content if b.get("type") == "text")
             final_text = text or final_text

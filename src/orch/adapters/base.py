@@ -91,6 +91,19 @@ class Budget(BaseModel):
     max_seconds: float | None = None
 
 
+@runtime_checkable
+class SpendGate(Protocol):
+    """The run's one cost budget (:class:`orch.runner.ledger.SpendLedger`)."""
+
+    def reserve(self, task_id: str, minimum: float, wanted: float) -> float | None:
+        """Reserve up to ``wanted`` dollars for one call (at least ``minimum``), or ``None``."""
+        ...
+
+    def settle(self, task_id: str, reserved: float, spent: float) -> None:
+        """The call ended: release ``reserved``, count ``spent``."""
+        ...
+
+
 class AgentContext(BaseModel):
     """Everything an adapter gets for one attempt at one task: bounded, never the whole history."""
 
@@ -117,6 +130,8 @@ class AgentContext(BaseModel):
     """Returns True once the run has been interrupted; long-running adapters poll it."""
     checks: str = ""
     """What orch will check for this task, in words for the prompt (or that nothing will)."""
+    spend: SpendGate | None = None
+    """The run's cost cap shared by lanes running at once (``--jobs``): reserve before a call."""
 
 
 @runtime_checkable

@@ -19,6 +19,7 @@ from orch.domain.status import ACTIVE_TASK_STATUSES, TaskStatus
 from orch.errors import VcsError
 from orch.runner.attempt import Action, AttemptOutcome, Decision
 from orch.runner.filechecks import ChangeProbe, Measured, describe_failure, evaluate
+from orch.runner.ledger import SpendLedger
 from orch.runner.verify import run_checks
 from orch.vcs.worktrees import Worktrees
 
@@ -29,8 +30,9 @@ if TYPE_CHECKING:
 class MergeQueue:
     """Integrates finished worktree tasks into the main working tree."""
 
-    def __init__(self, runner: Runner, index: dict[str, int]) -> None:
+    def __init__(self, runner: Runner, index: dict[str, int], ledger: SpendLedger) -> None:
         self.runner = runner
+        self.ledger = ledger
         self.index = index
         self.worktrees = Worktrees(runner.project_dir, runner.state.run_id)
         self.waiting: list[str] = []
@@ -144,10 +146,16 @@ class MergeQueue:
             self.runner._after_done(task)
             return
         self.runner._apply(task, outcome, Decision(Action.DONE))
+        self.ledger.journalled(task_id)
 
     def _send_back(self, task_id: str, reason: str) -> None:
         """Keep the branch, drop the worktree; the task re-runs once, alone."""
-        self._outcomes.pop(task_id, None)
+        outcome = self._outcomes.pop(task_id, None)
+        if outcome is not None:  # journal what the attempt cost (and took) before it re-runs
+            runner = self.runner
+            runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED,
+                                  {**runner._finish_data(outcome), "error": reason})
+            self.ledger.journalled(task_id)
         self._record(EventType.INTEGRATION_FAILED, task_id,
                      {"reason": reason, "branch": self.worktrees.branch(task_id)})
         self._remove(task_id, keep_branch=True)
@@ -160,6 +168,7 @@ class MergeQueue:
     def recover(self, phase_tasks: list[str]) -> None:
         """Finish or undo what a killed run left in this phase's worktrees."""
         tasks = self.runner.state.tasks
+        self.worktrees.clear_stale_locks()
         for task_id in phase_tasks:
             record = tasks[task_id]
             # A finished task is ``verifying`` until it is integrated: both are in progress.

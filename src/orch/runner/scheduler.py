@@ -20,6 +20,7 @@ from orch.domain.plan import Task
 from orch.domain.state import PhaseState
 from orch.domain.status import TERMINAL_TASK_STATUSES, RunStatus, TaskStatus
 from orch.runner.attempt import Action, AttemptOutcome, RetryPolicy, TaskWorker, retry_feedback
+from orch.runner.ledger import SpendLedger
 from orch.runner.mergequeue import MergeQueue
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class Scheduler:
         self._running: dict[str, Future[Result]] = {}
         self._policies: dict[str, RetryPolicy] = {}
         self._lanes: dict[str, int] = {}
+        self.ledger = SpendLedger(runner._run_cap(), lambda: runner.state.cost_usd)
 
     # -- admission -----------------------------------------------------------------------------
 
@@ -68,7 +70,7 @@ class Scheduler:
         """Run every pending task of the phase; the run's end status if it halts."""
         pending = list(phase_state.tasks)
         if self.jobs > 1:
-            self.queue = MergeQueue(self.runner, index)
+            self.queue = MergeQueue(self.runner, index, self.ledger)
             self.queue.recover(pending)
             self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="orch-lane")
         try:
@@ -156,7 +158,11 @@ class Scheduler:
         request = runner._start_attempt(task, phase, role, position,
                                         record.status is TaskStatus.RUNNING,
                                         lane=self._lanes[task.id])
-        request.budget = runner._budget(role, reserved=self._reserved(task.id))
+        # The API loop reserves each call from the shared ledger; a CLI agent, whose spending
+        # is known only when it exits, gets its share of what is left.
+        shared = role.adapter == "anthropic"
+        request.budget = runner._budget(role, reserved=0 if shared else self._reserved(task.id))
+        request.context_extras["spend"] = self.ledger
         request.feedback, request.baseline = feedback, None
         events: Events = []
         worker = TaskWorker(self.queue.worktrees.project_in(task.id),
@@ -202,13 +208,16 @@ class Scheduler:
             return None
         if decision.action is Action.RETRY:
             self.runner._apply(task, outcome, decision)
+            self.ledger.journalled(task.id)
             self._submit(task, position, fresh=False, feedback=retry_feedback(outcome.check),
                          delay=decision.delay_s)
             return None
         self.queue.abandon(task.id)
         self._lanes.pop(task.id, None)
         self._wait_all()
-        return self.runner._apply(task, outcome, decision)
+        halted = self.runner._apply(task, outcome, decision)
+        self.ledger.journalled(task.id)
+        return halted
 
     def _wait_all(self) -> None:
         """Let busy lanes finish (their work is kept on their branches)."""

@@ -169,6 +169,30 @@ class Worktrees:
         if not keep_branch:
             self.repo.delete_ref(f"refs/heads/{self.branch(task_id)}")
 
+    def clear_stale_locks(self) -> list[Path]:
+        """Delete lock files a killed git left on this run's own refs and worktree indexes.
+
+        Only orch touches ``orch/<run>/*`` branches and this run's worktrees, and only the
+        process holding the run's lock runs git on them, so after a kill their locks are
+        stale; left alone, every later ``git worktree add -B`` of that task would fail."""
+        gone = []
+        candidates = [*(self.repo.git_dir / "refs" / "heads" / BRANCH_PREFIX / self.run_id)
+                      .rglob("*.lock")]
+        for admin in (self.repo.git_dir / "worktrees").glob("*"):
+            gitdir = admin / "gitdir"
+            try:
+                inside = Path(gitdir.read_text().strip()).resolve().is_relative_to(
+                    self.base_dir.resolve())
+            except OSError:
+                continue
+            if inside:
+                candidates += [admin / "index.lock", admin / "HEAD.lock"]
+        for lock in candidates:
+            if lock.is_file():
+                lock.unlink(missing_ok=True)
+                gone.append(lock)
+        return gone
+
     def leftovers(self) -> list[str]:
         """Task ids with a worktree directory of this run still on disk."""
         if not self.base_dir.is_dir():
