@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import OrchRunner, commit_all, git, make_plan, shell_task
+from fakes.anthropic_server import FakeAnthropic, tool
 
 
 def p_task(task_id: str, script: str, *, verify: list[str] | None = None,
@@ -184,3 +185,25 @@ def test_derived_file_check_reruns_after_integration(git_repo: Path, orch: OrchR
     assert "config.txt" in str(failed[0]["data"])
     assert ("task_integrated", "T002") not in kinds
     assert result.returncode != 0  # alone on the integrated tree, config.txt is still gone
+
+
+def test_cost_cap_is_one_budget_across_lanes(git_repo: Path, orch: OrchRunner,
+                                            anthropic_server: FakeAnthropic) -> None:
+    # Every reply asks for one more tool call, at $0.039 a call (sonnet: 3k in, 2k out): the
+    # three lanes would keep calling forever; the shared cap must stop them all together.
+    call_price = (3_000 * 3 + 2_000 * 15) / 1_000_000
+    anthropic_server.default = tool("run_command", {"command": "true"}, input_tokens=3_000,
+                                    output_tokens=2_000)
+    tasks = [f"- [ ] T00{n} [P] Write a{n}.txt\n  - verify: `test -f a{n}.txt`"
+             for n in range(1, 4)]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    env = {"ANTHROPIC_API_KEY": "sk-ant-api03-test-0123456789", "ORCH_RETRY_BASE_DELAY": "0.01",
+           "ANTHROPIC_BASE_URL": anthropic_server.url}
+    result = orch("run", "plan.md", "--agent", "anthropic", "--jobs", "3", "--max-cost", "0.5",
+                  "--yes", cwd=git_repo, env=env)
+    assert result.returncode == 3, result.stderr + result.stdout
+    status = json.loads(orch("status", "--json", cwd=git_repo).stdout)
+    spent = len(anthropic_server.requests) * call_price
+    assert status["cost_usd"] == pytest.approx(spent)
+    assert 0.25 < spent <= 0.5 + call_price, len(anthropic_server.requests)

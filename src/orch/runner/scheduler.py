@@ -222,10 +222,20 @@ class Scheduler:
     def _wait_all(self) -> None:
         """Let busy lanes finish (their work is kept on their branches)."""
         for task_id, future in list(self._running.items()):
-            future.result()
+            outcome, _events = future.result()
             if self.queue is not None:
                 self.queue.abandon(task_id)
+            self._journal_spent(task_id, outcome, "the run stopped")
         self._running.clear()
+
+    def _journal_spent(self, task_id: str, outcome: AttemptOutcome, reason: str) -> None:
+        """A lane's attempt the run will not use: journal what it spent, then make it pending."""
+        runner = self.runner
+        runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED,
+                              {**runner._finish_data(outcome), "error": reason})
+        self.ledger.journalled(task_id)
+        runner._record(EventType.TASK_RESET, task=task_id,
+                       data={"status": TaskStatus.PENDING.value, "reason": reason})
 
     def _drain(self, halted: RunStatus) -> RunStatus:
         self._wait_all()
@@ -234,10 +244,8 @@ class Scheduler:
     def _halt_interrupted(self) -> RunStatus:
         """Stop: busy tasks go back to pending; their worktrees are saved on resume."""
         for task_id, future in list(self._running.items()):
-            future.result()
-            self.runner._record(EventType.TASK_RESET, task=task_id,
-                                data={"status": TaskStatus.PENDING.value,
-                                      "reason": "interrupted"})
+            outcome, _events = future.result()
+            self._journal_spent(task_id, outcome, "interrupted")
         self._running.clear()
         return self.runner._finish(RunStatus.INTERRUPTED, "interrupted")
 
