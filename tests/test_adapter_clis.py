@@ -139,6 +139,13 @@ def test_codex_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monk
     assert result.error
 
 
+def test_codex_a_stream_retry_that_recovers_is_not_a_failure(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(CodexAdapter(), git_repo, "reconnected", monkeypatch)
+    assert result.status is AgentStatus.COMPLETED, result.error
+    assert result.summary == "all good" and result.usage.output_tokens == 80
+
+
 # -- gemini -----------------------------------------------------------------------------------
 
 def test_gemini_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
