@@ -328,6 +328,17 @@ def test_agents_check_reports_versions_and_a_flag_the_help_lacks(
     assert text.stderr.startswith("error: an installed agent CLI does not accept a flag")
 
 
+def test_agents_check_version_is_not_a_warning_the_cli_printed_on_stderr(
+        fake_bin: Path, git_repo: Path, orch: OrchRunner,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _roles_config(git_repo)
+    monkeypatch.setenv("FAKE_CLI_VERSION_WARNING", "1")
+    out = orch("agents", "--check", "--json", cwd=git_repo)
+    assert out.returncode == 0, out.stdout + out.stderr
+    checks = {row["adapter"]: row for row in json.loads(out.stdout)["checks"]}
+    assert checks["aider"]["version"] == "aider 9.9.9-fake"
+
+
 def test_aider_files_are_ignored_in_a_linked_worktree_too(git_repo: Path, tmp_path: Path) -> None:
     worktree = tmp_path / "linked"
     git(git_repo, "worktree", "add", "-q", "-b", "side", str(worktree))

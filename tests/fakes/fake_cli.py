@@ -219,6 +219,9 @@ def about(tool: str, args: list[str]) -> int | None:
     in ``FAKE_CLI_HELP_OMIT``; ``None`` for any other command line."""
     if "--version" in args:
         print(f"{tool} 9.9.9-fake")
+        if os.environ.get("FAKE_CLI_VERSION_WARNING"):  # as codex 0.171 prints with a /tmp HOME
+            print("WARNING: proceeding, even though we could not create PATH aliases",
+                  file=sys.stderr)
         return 0
     if "--help" not in args:
         return None
