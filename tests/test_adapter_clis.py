@@ -139,6 +139,24 @@ def test_codex_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monk
     assert result.error
 
 
+@pytest.mark.parametrize("adapter", [CodexAdapter(), GeminiAdapter()])
+def test_config_prices_price_a_model_the_table_lacks(
+        adapter: CliAdapter, fake_bin: Path, git_repo: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = git_repo / ".specify" / "orch" / "config.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("prices:\n  o4-mini: {input: 1.0, output: 4.0, cache_read: 0.25}\n")
+    result = run(adapter, git_repo, "success", monkeypatch,
+                 role=Role(name="r", adapter=adapter.name, model="o4-mini"))
+    assert result.status is AgentStatus.COMPLETED, result.error
+    used = result.usage
+    assert result.cost_usd == pytest.approx(
+        (used.input_tokens * 1.0 + used.output_tokens * 4.0
+         + used.cache_read_input_tokens * 0.25 + used.cache_creation_input_tokens * 1.25) / 1e6,
+        abs=1e-6)
+    assert result.cost_usd > 0
+
+
 def test_codex_a_stream_retry_that_recovers_is_not_a_failure(
         fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run(CodexAdapter(), git_repo, "reconnected", monkeypatch)

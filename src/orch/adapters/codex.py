@@ -17,7 +17,7 @@ from typing import Any
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
 from orch.adapters.cli_common import CliAdapter, CliRun, extra_args, json_lines, last_line
 from orch.adapters.cli_errors import KEY_HINT, TRANSIENT, ErrorTable, Rule
-from orch.adapters.pricing import add_usage, cost_usd, price_for
+from orch.adapters.pricing import add_usage, cost_usd, model_price
 
 ERRORS = ErrorTable(
     # Observed with Codex CLI 0.171 (the message of `error` / `turn.failed` events):
@@ -92,7 +92,7 @@ class CodexAdapter(CliAdapter):
             elif kind == "error":
                 warning = warning or str(event.get("message") or "error")
         failure = failure or warning
-        price = price_for(context.role.model) if context.role.model else None
+        price = model_price(context.role.model, context.project_dir)
         result = AgentResult(status=AgentStatus.COMPLETED, summary=summary, usage=usage,
                              cost_usd=round(cost_usd(usage, price), 6), session_id=session,
                              turns=turns)
