@@ -157,6 +157,19 @@ def test_config_prices_price_a_model_the_table_lacks(
     assert result.cost_usd > 0
 
 
+@pytest.mark.parametrize("user_args", ["-s danger-full-access", "--sandbox=read-only",
+                                       "--dangerously-bypass-approvals-and-sandbox"])
+def test_codex_the_users_sandbox_choice_replaces_orchs(
+        user_args: str, fake_bin: Path, git_repo: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORCH_CODEX_ARGS", user_args)
+    run(CodexAdapter(), git_repo, "success", monkeypatch)
+    argv = recorded(fake_bin)["argv"]
+    assert isinstance(argv, list)
+    assert "--sandbox" not in argv and "workspace-write" not in argv, argv
+    assert argv[-1] == "-" and argv[-2] == user_args.split()[-1]
+
+
 def test_codex_a_stream_retry_that_recovers_is_not_a_failure(
         fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run(CodexAdapter(), git_repo, "reconnected", monkeypatch)

@@ -57,7 +57,9 @@ class CodexAdapter(CliAdapter):
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
         argv = [self.executable, "exec", "--json", "--skip-git-repo-check"]
         extra = extra_args("ORCH_CODEX_ARGS")
-        if not any(a.startswith(("--sandbox", "--full-auto", "--dangerously")) for a in extra):
+        # the user's own sandbox choice wins (codex rejects --sandbox given twice)
+        if not any(a.startswith(("--sandbox", "-s", "--full-auto", "--dangerously", "--yolo"))
+                   for a in extra):
             argv += ["--sandbox", "workspace-write"]
         if context.role.model:
             argv += ["--model", context.role.model]
