@@ -22,7 +22,7 @@ from orch.adapters.base import (
     Handoff,
     Role,
 )
-from orch.adapters.context import conventions_text
+from orch.adapters.context import conventions_text, spec_docs_text
 from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
 from orch.config import OrchConfig
@@ -359,10 +359,12 @@ class Runner:
             attempt=attempt,
             handoffs=self._handoffs(task),
             conventions=self._project_conventions(role),
+            spec_docs=self._spec_docs(role),
             retry_feedback=feedback,
             timeout_s=self._timeout(task),
             budget=budget,
             cancel_check=proc.interrupted,
+            notify=self.note,
         )
         return adapter.run(context)
 
@@ -447,6 +449,11 @@ class Runner:
         if self._conventions is None:
             self._conventions = conventions_text(self.project_dir)
         return self._conventions
+
+    def _spec_docs(self, role: Role) -> str:
+        if role.adapter in ("shell", "fake"):
+            return ""
+        return spec_docs_text(self.project_dir, Path(self.plan.source))
 
     def _timeout(self, task: Task | None) -> float | None:
         if task is not None and task.timeout_s:
