@@ -33,6 +33,7 @@ from orch.reporting.base import Reporter
 from orch.runner.hooks import CheckpointHook
 from orch.runner.planmarks import PlanMarker
 from orch.runner.verify import CheckOutcome, run_checks
+from orch.secrets import default_redactor
 from orch.store.runs import RunRecorder
 
 MAX_BACKOFF_S = 60.0
@@ -516,7 +517,7 @@ class Runner:
 
 def _append_log(log_path: Path, text: str) -> None:
     with open(log_path, "ab") as log:
-        log.write(text.encode())
+        log.write(default_redactor()(text).encode())
 
 
 def _retry_feedback(outcome: CheckOutcome) -> str:
