@@ -102,6 +102,8 @@ def test_a_write_of_the_redaction_placeholder_is_refused(project: Path) -> None:
     assert tools.execute("edit_file", {"path": "deploy.yml", "old": "db.internal",
                                        "new": "[REDACTED]"}).is_error
     assert (project / "deploy.yml").read_text() == CONFIG
+    fresh = tools.execute("write_file", {"path": "redact.py", "content": 'MARK = "[REDACTED]"\n'})
+    assert not fresh.is_error, fresh.content
 
 
 def test_url_credentials_never_reach_logs_events_or_snapshots(git_repo: Path,

@@ -187,7 +187,7 @@ class ProjectTools:
         content = args.get("content")
         if not isinstance(content, str):
             raise ToolError("`content` must be a string")
-        _refuse_placeholder(content)
+        self._refuse_placeholder(content, real)
         if real.is_dir():
             raise ToolError(f"{self.relative(real)} is a directory")
         real.parent.mkdir(parents=True, exist_ok=True)
@@ -202,7 +202,6 @@ class ProjectTools:
         old, new = args.get("old"), args.get("new")
         if not isinstance(old, str) or not isinstance(new, str) or not old:
             raise ToolError("`old` (non-empty) and `new` must be strings")
-        _refuse_placeholder(new)
         if not is_regular_file(real):
             raise ToolError(f"no such file: {self.relative(real)}")
         self._check_secret(real, args.get("path"))
@@ -210,6 +209,7 @@ class ProjectTools:
             raise ToolError(f"{self.relative(real)} is over {MAX_EDIT_BYTES // 2**20} MiB; edit "
                             "it with run_command (sed, a script) instead")
         text = real.read_text(encoding="utf-8")
+        self._refuse_placeholder(new, real, text)
         count = text.count(old)
         if count != 1:
             raise ToolError(f"`old` occurs {count} times in {self.relative(real)}; it must "
@@ -218,6 +218,20 @@ class ProjectTools:
         self.files_changed.add(self.relative(real))
         return f"edited {self.relative(real)}"
 
+    def _refuse_placeholder(self, text: str, real: Path, current: str | None = None) -> None:
+        """The model saw ``[REDACTED]`` in place of a secret in this file; writing the
+        placeholder back would destroy the secret, so such a write is refused."""
+        if REDACTED not in text or not is_regular_file(real):
+            return
+        if current is None:
+            if real.stat().st_size > MAX_EDIT_BYTES:
+                return
+            current = real.read_text(encoding="utf-8", errors="replace")
+        if self.redactor(current) != current:
+            raise ToolError(f"refused: the text contains {REDACTED}, which orch shows in place "
+                            "of a secret of this file; leave those lines out (change the rest "
+                            "with edit_file)")
+
     def _walk(self, top: Path) -> list[Path]:
         found: list[Path] = []
         for dirpath, dirnames, filenames in os.walk(top):
@@ -225,6 +239,8 @@ class ProjectTools:
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
                                  and not _protected(self.relative(here / d)))
             for name in sorted(filenames):
+                if _protected(self.relative(here / name)):
+                    continue
                 found.append(here / name)
                 if len(found) > MAX_LIST_ENTRIES * 20:
                     return found
@@ -290,11 +306,3 @@ def _protected(rel: str) -> bool:
     """Whether a project-relative path is git's or orch's (case-insensitively, for macOS)."""
     lowered = rel.lower().strip("/")
     return any(lowered == p or lowered.startswith(p + "/") for p in PROTECTED)
-
-
-def _refuse_placeholder(text: str) -> None:
-    """orch shows the model ``[REDACTED]`` in place of secrets; writing it back would destroy
-    the secret in the file, so such a write is refused."""
-    if REDACTED in text:
-        raise ToolError(f"refused: the text contains {REDACTED}, which orch shows in place of a "
-                        "secret; leave those lines out (edit around them with edit_file)")
