@@ -73,6 +73,8 @@ class FakeAnthropic:
         self.headers: list[dict[str, str]] = []
         self.raw_sizes: list[int] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        # A client that gave up on a stalled reply closes the socket: not worth a traceback.
+        self._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

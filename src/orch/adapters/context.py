@@ -43,6 +43,8 @@ def feature_dir(project_dir: Path, plan_path: Path) -> Path | None:
     """The spec-kit feature folder of a plan (``specs/NNN-name/`` holding ``tasks.md`` beside
     ``spec.md`` or ``plan.md``), or ``None`` for any other plan."""
     path = plan_path if plan_path.is_absolute() else project_dir / plan_path
+    if not path.is_file():
+        path = plan_path.resolve()  # a path relative to the current directory
     if path.name != "tasks.md":
         return None
     folder = path.parent

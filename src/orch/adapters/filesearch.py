@@ -24,7 +24,7 @@ import regex
 BINARY_PROBE_BYTES = 8192
 LINE_SLICE_BYTES = 64 * 1024
 """A line longer than this is searched in slices of this size (line numbers stay right)."""
-MATCH_CALL_LIMIT_S = 0.5
+MATCH_CALL_LIMIT_S = 0.2
 """The longest one regex call may take; also how late a Ctrl-C or a task timeout can be seen."""
 SEARCH_LIMIT_S = 20.0
 """The longest one `search` tool call may take in all; it then returns what it found so far."""
