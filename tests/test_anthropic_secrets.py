@@ -118,6 +118,9 @@ def test_url_credentials_never_reach_logs_events_or_snapshots(git_repo: Path,
     git(git_repo, "commit", "-q", "-m", "plan")
     out = orch("run", "plan.md", cwd=git_repo)
     assert out.returncode == 1, out.stdout + out.stderr
+    assert DB_PASSWORD not in out.stdout + out.stderr
+    assert GIT_TOKEN not in out.stdout + out.stderr
+    assert "x-access-token:[REDACTED]@github.com" in out.stdout + out.stderr
     written = [p for p in (git_repo / ".specify" / "orch").rglob("*") if p.is_file()]
     names = {p.name for p in written}
     assert {"events.jsonl", "run.json", "status.md", "T001.log"} <= names
