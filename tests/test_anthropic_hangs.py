@@ -74,22 +74,23 @@ def _when(event: dict[str, object]) -> float:
     return datetime.fromisoformat(str(event["ts"]).replace("Z", "+00:00")).timestamp()
 
 
-def _interrupt(project: Path, process: subprocess.Popen[str]) -> tuple[int, float, str]:
-    """SIGINT, then the exit code, the seconds from the signal to the run's recorded
+def _interrupt(project: Path, process: subprocess.Popen[str],
+               signum: int = signal.SIGINT) -> tuple[int, float, str]:
+    """A signal, then the exit code, the seconds from the signal to the run's recorded
     interruption, and the output."""
     sent = time.time()
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     try:
         out, err = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
-        raise AssertionError("SIGINT did not stop orch within 60 s\n" + out + err) from None
+        raise AssertionError(f"signal {signum} did not stop orch within 60 s\n{out}{err}") from None
     ended = [e for e in _events(project) if e["type"] == "run_state"
              and isinstance(e["data"], dict) and e["data"].get("state") == "interrupted"]
     assert ended, out + err
     took = _when(ended[-1]) - sent
-    print(f"SIGINT to recorded interruption: {took:.2f}s")  # the figure, with pytest -s
+    print(f"signal {signum} to recorded interruption: {took:.2f}s")  # the figure, pytest -s
     return process.returncode, took, out + err
 
 
@@ -142,13 +143,14 @@ def test_sigint_during_a_runaway_search_exits_130_promptly(server: FakeAnthropic
     assert took < SIGNAL_BOUND_S, f"{took:.2f}s from SIGINT to the recorded interruption"
 
 
-def test_sigint_during_a_hung_model_call_exits_130_promptly(server: FakeAnthropic,
-                                                           git_repo: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_a_signal_during_a_hung_model_call_exits_130_promptly(
+        server: FakeAnthropic, git_repo: Path, signum: int) -> None:
     project = _project(git_repo, _plan())
     server.add(Stall(120))
     process = _start(project, server)
     _wait_for(lambda: len(server.requests) == 1)
-    code, took, output = _interrupt(project, process)
+    code, took, output = _interrupt(project, process, signum)
     assert code == 130, output
     assert took < SIGNAL_BOUND_S, f"{took:.2f}s from SIGINT to the recorded interruption"
 
