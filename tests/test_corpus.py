@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conftest import OrchRunner
 
-# file prefix: (tasks, done, phases, note)
+# file prefix: (tasks, done, phases, note); no file of the corpus marks a task skipped
 SPECKIT: dict[str, tuple[int, int, int, str]] = {
     "01": (112, 112, 9, "T000, lettered T004a and suffixed T005-TEST ids; own total (97) stale"),
     "02": (170, 170, 14, "current style, 14 phases"),
@@ -42,7 +42,6 @@ SPECKIT: dict[str, tuple[int, int, int, str]] = {
     "28": (109, 109, 10, "[M:H] model-tier labels"),
 }
 NO_TASKS = {"22": "spec-kitty work packages: tasks only in a table, so no task items at all"}
-KNOWN_MISMATCHES: dict[str, str] = {}
 
 
 def speckit_files(corpus: Path) -> dict[str, Path]:
@@ -77,15 +76,14 @@ def test_speckit_corpus_counts(orch: OrchRunner, corpus_dir: Path) -> None:
             matched.append(prefix)
             continue
         tasks, done, phases, _note = SPECKIT[prefix]
-        got = (data["task_count"], data["done_count"], data["phase_count"])
+        got = (data["task_count"], data["done_count"], data["skipped_count"], data["phase_count"])
         assert code == 0, (path.name, data["errors"])
-        if got == (tasks, done, phases):
+        if got == (tasks, done, 0, phases):
             matched.append(prefix)
         else:
-            mismatched[prefix] = f"{path.name}: expected {(tasks, done, phases)}, got {got}"
-    unexpected = {key: value for key, value in mismatched.items() if key not in KNOWN_MISMATCHES}
-    assert not unexpected, unexpected
-    assert len(matched) >= 19
+            mismatched[prefix] = f"{path.name}: expected {(tasks, done, 0, phases)}, got {got}"
+    assert not mismatched, mismatched
+    assert len(matched) == 21
 
 
 def test_other_corpus_never_tracebacks(orch: OrchRunner, corpus_dir: Path) -> None:

@@ -14,8 +14,8 @@ import gc
 from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, Task
 from orch.parsing.blocks import Block, Heading, Item, walk
 from orch.parsing.drafts import PhaseDraft, TaskDraft
-from orch.parsing.ids import rename_duplicates, resolve_dependencies
-from orch.parsing.items import PhaseReader, any_task_id
+from orch.parsing.ids import rename_duplicates, resolve_dependencies, unclaimed
+from orch.parsing.items import PhaseReader, any_task_id, heading_tasks
 from orch.parsing.phases import assign_phase_ids, phase_heading
 
 NO_TASKS_HINT = "a task is a checkbox item inside a phase, e.g. `- [ ] T001 Create the model`"
@@ -44,15 +44,19 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     text = text.removeprefix("\ufeff")
     blocks = walk(text)
     title = next((b.text for b in blocks if isinstance(b, Heading) and b.level == 1), "")
-    drafts, sections = _sections(blocks, title, text)
+    drafts, sections, outside = _sections(blocks, title, text)
     with_ids = any(
         any_task_id([block for block in draft.blocks if isinstance(block, Item)])
+        or heading_tasks(draft.blocks, draft.level)
         for draft in drafts
     )
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
+    mentions: list[tuple[int, str]] = []
     for draft in drafts:
-        PhaseReader(draft, with_ids, errors, warnings).read()
+        reader = PhaseReader(draft, with_ids, errors, warnings)
+        reader.read()
+        mentions.extend(reader.mentions)
     kept: list[PhaseDraft] = []
     for draft in drafts:
         if draft.tasks or draft.gates:
@@ -75,6 +79,7 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     duplicates = rename_duplicates(all_tasks, strict)
     (errors if strict else warnings).extend(duplicates)
     depends = resolve_dependencies(all_tasks)
+    warnings.extend(unclaimed(mentions, outside, all_tasks))
     phases = [
         _phase(phase_id, draft, depends) for phase_id, draft in zip(phase_ids, kept, strict=True)
     ]
@@ -88,8 +93,9 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
 
 def _sections(
     blocks: list[Block], title: str, text: str
-) -> tuple[list[PhaseDraft], dict[str, str]]:
-    """Cut the blocks into phase drafts; also return the non-phase ``##`` sections verbatim."""
+) -> tuple[list[PhaseDraft], dict[str, str], list[Item]]:
+    """Cut the blocks into phase drafts; also return the non-phase ``##`` sections verbatim
+    and the list items outside every phase."""
     headings = [block for block in blocks if isinstance(block, Heading)]
     labelled = {
         id(h): found
@@ -105,6 +111,7 @@ def _sections(
         drafts.append(current)
     section_starts: list[tuple[str, int]] = []
     boundaries: list[int] = []
+    outside: list[Item] = []
     for block in blocks:
         if isinstance(block, Heading):
             found = labelled.get(id(block))
@@ -127,7 +134,9 @@ def _sections(
                 continue
         if current is not None:
             current.blocks.append(block)
-    return drafts, _verbatim(section_starts, boundaries, text)
+        elif isinstance(block, Item):
+            outside.append(block)
+    return drafts, _verbatim(section_starts, boundaries, text), outside
 
 
 def _verbatim(starts: list[tuple[str, int]], boundaries: list[int], text: str) -> dict[str, str]:

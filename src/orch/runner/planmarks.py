@@ -16,6 +16,7 @@ from orch.domain.plan import PlanMark, Task
 from orch.domain.state import RunState
 from orch.domain.status import TaskStatus
 from orch.parsing.marks import set_mark
+from orch.store.atomic import atomic_write_bytes
 
 _NEWLINE = re.compile(b"\n")
 
@@ -51,24 +52,33 @@ class PlanMarker:
             return
         start = self._starts[task.line - 1]
         end = self._data.find(b"\n", start)
-        raw = bytes(self._data[start : end if end != -1 else len(self._data)])
-        text = raw.decode("utf-8", "surrogateescape")
+        end = end if end != -1 else len(self._data)
+        text = bytes(self._data[start:end]).decode("utf-8", "surrogateescape")
         try:
-            updated = set_mark(text, 1, mark)
+            updated = set_mark(text, 1, mark).encode("utf-8", "surrogateescape")
         except ValueError:
             return  # the plan was edited under us; the journal still has the truth
         task.mark = mark
-        if updated == text:
+        self._replace(start, end, updated)
+
+    def _replace(self, start: int, end: int, updated: bytes) -> None:
+        """Write one changed line: in place when its length is kept, else a whole-file rename."""
+        old = bytes(self._data[start:end])
+        if updated == old:
             return
-        column = next(
-            i for i, (old, new) in enumerate(zip(text, updated, strict=True)) if old != new
-        )
-        offset = start + len(text[:column].encode("utf-8", "surrogateescape"))
-        byte = updated[column].encode()
-        with open(self.path, "r+b") as handle:
-            handle.seek(offset)
-            handle.write(byte)
-        self._data[offset : offset + 1] = byte
+        if len(updated) == len(old):
+            first = next(i for i, (a, b) in enumerate(zip(old, updated, strict=True)) if a != b)
+            last = len(old) - next(
+                i for i, (a, b) in enumerate(zip(old[::-1], updated[::-1], strict=True)) if a != b
+            )
+            with open(self.path, "r+b") as handle:
+                handle.seek(start + first)
+                handle.write(updated[first:last])
+            self._data[start:end] = updated
+        else:  # an unknown marker such as [N/A] replaced by [X]
+            self._data[start:end] = updated
+            atomic_write_bytes(self.path, bytes(self._data))
+            self._starts = [0] + [m.end() for m in _NEWLINE.finditer(self._data)]
         self._signature = self._signature_now()
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:

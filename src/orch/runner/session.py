@@ -81,7 +81,10 @@ def plan_for_run(plan_path: Path) -> tuple[Plan, str]:
     return result.plan, plan_digest(text.encode("utf-8"))
 
 
-_CHECKBOX = re.compile(rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[[ xX~]\]", re.MULTILINE)
+_CHECKBOX = re.compile(
+    rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?:[ xX~]|[^\[\]\w\s]{1,12}|[Nn]/?[Aa])\]",
+    re.MULTILINE,
+)
 
 
 def plan_digest(raw: bytes) -> str:
