@@ -81,7 +81,8 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     depends = resolve_dependencies(all_tasks)
     warnings.extend(unclaimed(mentions, outside, all_tasks))
     phases = [
-        _phase(phase_id, draft, depends) for phase_id, draft in zip(phase_ids, kept, strict=True)
+        build_phase(phase_id, draft, depends)
+        for phase_id, draft in zip(phase_ids, kept, strict=True)
     ]
     plan = Plan(title=title, source=source, phases=phases, sections=sections)
     if not all_tasks:
@@ -100,7 +101,7 @@ def _sections(
     labelled = {
         id(h): found
         for h in headings
-        if 2 <= h.level <= 4 and (found := phase_heading(h.text)) is not None
+        if h.level <= 4 and (found := phase_heading(h.text)) is not None
     }
     drafts: list[PhaseDraft] = []
     current: PhaseDraft | None = None
@@ -150,7 +151,8 @@ def _verbatim(starts: list[tuple[str, int]], boundaries: list[int], text: str) -
     return sections
 
 
-def _phase(phase_id: str, draft: PhaseDraft, depends: dict[int, list[str]]) -> Phase:
+def build_phase(phase_id: str, draft: PhaseDraft, depends: dict[int, list[str]]) -> Phase:
+    """The :class:`Phase` of a filled draft; ``depends`` maps ``id(task draft)`` to its IDs."""
     description = "\n".join(draft.description)
     if draft.acceptance:
         description = "\n".join([description, *(f"- {a}" for a in draft.acceptance)]).strip()

@@ -87,3 +87,82 @@ class PlanMarker:
             task = tasks.get(task_id)
             if task is not None and record.status is TaskStatus.DONE:
                 self.mark(task, PlanMark.DONE)
+
+
+class TaskmasterMarker:
+    """Sets a task's ``"status"`` in a Taskmaster ``tasks.json``, keeping every other byte."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def mark(self, task: Task, mark: PlanMark) -> None:
+        """Write ``task``'s status; a vanished file or a task no longer in it is left alone."""
+        from orch.parsing.taskmaster import set_status
+
+        if task.mark is mark or not self.path.is_file():
+            return
+        text = self.path.read_bytes().decode("utf-8")
+        try:
+            updated = set_status(text, task.id, mark)
+        except ValueError:
+            return  # edited under us; the journal still has the truth
+        task.mark = mark
+        if updated != text:
+            atomic_write_bytes(self.path, updated.encode("utf-8"))
+
+    def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
+        """Mark every task the journal says is done."""
+        _sync(self, state, tasks)
+
+
+class ClaudioMarker:
+    """Sets "Current Status" in a ``.claudio`` task's ``status.md``, keeping every other byte."""
+
+    def __init__(self, tree: Path) -> None:
+        self.tree = tree
+
+    def mark(self, task: Task, mark: PlanMark) -> None:
+        """Write ``task``'s status; a task without a status file is left alone."""
+        from orch.parsing.claudio import set_status, status_path
+
+        if task.mark is mark:
+            return
+        paths = [p.relative_to(self.tree).as_posix() for p in self.tree.glob("phase*/task*/*.md")]
+        found = status_path(task.id, paths)
+        if found is None:
+            return
+        path = self.tree / found
+        text = path.read_bytes().decode("utf-8")
+        try:
+            updated = set_status(text, mark)
+        except ValueError:
+            return
+        task.mark = mark
+        if updated != text:
+            atomic_write_bytes(path, updated.encode("utf-8"))
+
+    def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
+        """Mark every task the journal says is done."""
+        _sync(self, state, tasks)
+
+
+Marker = PlanMarker | TaskmasterMarker | ClaudioMarker
+
+
+def _sync(marker: Marker, state: RunState, tasks: dict[str, Task]) -> None:
+    for task_id, record in state.tasks.items():
+        task = tasks.get(task_id)
+        if task is not None and record.status is TaskStatus.DONE:
+            marker.mark(task, PlanMark.DONE)
+
+
+def plan_marker(path: Path, plan_format: str) -> Marker | None:
+    """The marker that writes progress back into a plan of ``plan_format`` at ``path``."""
+    if plan_format == "claudio":
+        from orch.planfile import claudio_tree
+
+        tree = claudio_tree(path)
+        return ClaudioMarker(tree) if tree is not None else None
+    if not path.is_file():
+        return None
+    return TaskmasterMarker(path) if plan_format == "taskmaster" else PlanMarker(path)

@@ -23,7 +23,7 @@ from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
-from orch.runner.planmarks import PlanMarker
+from orch.runner.planmarks import plan_marker
 from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
 from orch.store.layout import Layout
@@ -87,10 +87,15 @@ _CHECKBOX = re.compile(
 )
 
 
+# Progress as other formats write it: Taskmaster's "status" values, Claudio's "Current Status".
+_STATUS_VALUE = re.compile(rb'("status"\s*:\s*)"[^"\n]*"|(Current Status\**\s*:\**)[^\n]*')
+
+
 def plan_digest(raw: bytes) -> str:
     """sha256 of the plan with every checkbox read as ``[ ]``: orch's own progress marks (and a
     rollback restoring them) do not count as the plan having changed."""
-    return hashlib.sha256(_CHECKBOX.sub(rb"\1[ ]", raw)).hexdigest()
+    raw = _STATUS_VALUE.sub(lambda m: m.group(1) or m.group(2), _CHECKBOX.sub(rb"\1[ ]", raw))
+    return hashlib.sha256(raw).hexdigest()
 
 
 def check_agents(plan: Plan, resolver: RoleResolver, task_ids: list[str]) -> None:
@@ -350,7 +355,7 @@ def _drive(
 ) -> RunOutcome:
     state = recorder.state
     plan_path = project_dir / state.plan_path
-    marker = PlanMarker(plan_path) if plan_path.is_file() else None
+    marker = plan_marker(plan_path, plan.format)
     if marker is not None and resumed:
         marker.sync(state, {task.id: task for task in plan.tasks()})
     settings = RunnerSettings(

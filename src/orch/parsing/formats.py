@@ -1,0 +1,67 @@
+"""Recognise a plan's format by its content and parse it with that format's module.
+
+Formats: orch / spec-kit markdown (:mod:`~orch.parsing.markdown`), Kiro ``tasks.md``
+(:mod:`~orch.parsing.kiro`), Taskmaster ``tasks.json`` (:mod:`~orch.parsing.taskmaster`) and
+bundled Claudio trees (:mod:`~orch.parsing.claudio`). Text that is recognisably something else
+(JSON without task lists, YAML) gets an error naming what was recognised and what is supported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from orch.domain.plan import Diagnostic, ParseResult, Plan
+from orch.parsing import claudio, kiro, taskmaster
+
+SUPPORTED = (
+    "orch reads markdown plans (orch, spec-kit tasks.md, plain phase checklists), Kiro tasks.md, "
+    "Taskmaster tasks.json and Claudio .claudio/ trees"
+)
+_TASK_ID_ITEM = re.compile(
+    r"^[ \t>]*(?:[-*+]|\d+[.)])[ \t]+\[[^\]]{1,3}\][ \t]+(?:\*\*)?T-?\d", re.M
+)
+_YAML = re.compile(r"\A(?:---\s*\n)?(?:[A-Za-z_][\w-]*:(?:[ \t].*)?\n){3,}")
+
+
+def detect(text: str) -> str:
+    """The format of ``text``: ``markdown``, ``kiro``, ``taskmaster``, ``claudio``, or ``json``
+    / ``yaml`` for data orch cannot read as a plan."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith(claudio.MARKER):
+        return "claudio"
+    if stripped.startswith(("{", "[")):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            return "markdown"
+        return "taskmaster" if taskmaster.task_lists(data) else "json"
+    if kiro.looks_like_kiro(text) and not _TASK_ID_ITEM.search(text):
+        return "kiro"
+    if _YAML.match(stripped) and "#" not in stripped[:200] and "- [" not in text:
+        return "yaml"
+    return "markdown"
+
+
+def parse_any(text: str, source: str = "<plan>", *, strict: bool = False) -> ParseResult:
+    """Parse ``text`` in whatever format it is; never raises."""
+    from orch.parsing.markdown import parse_plan
+
+    found = detect(text)
+    try:
+        if found == "taskmaster":
+            return taskmaster.parse_taskmaster(text, source)
+        if found == "claudio":
+            return claudio.parse_claudio(text, source, strict=strict)
+        if found == "kiro":
+            return kiro.parse_kiro(text, source, strict=strict)
+    except Exception as exc:  # noqa: BLE001 - the parser's promise is to never raise
+        message = f"internal parser error ({found}): {exc.__class__.__name__}: {exc}"
+        error = Diagnostic(line=1, message=message, hint="this is a bug in orch; please report it")
+        return ParseResult(plan=Plan(source=source, format=found), errors=[error])
+    if found in ("json", "yaml"):
+        why = "JSON without a Taskmaster task list" if found == "json" else "YAML"
+        message = f"this file is {why}, not a plan format orch reads"
+        error = Diagnostic(line=1, message=message, hint=SUPPORTED)
+        return ParseResult(plan=Plan(source=source, format=found), errors=[error])
+    return parse_plan(text, source, strict=strict)
