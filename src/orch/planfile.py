@@ -67,8 +67,16 @@ def read_claudio_tree(tree: Path) -> str:
     wanted += sorted(tree.glob("phase*/task*/status.md"))
     files: dict[str, str] = {}
     for file in wanted:
-        if file.is_file():
-            files[file.relative_to(tree).as_posix()] = read_plan_text(file)
+        if not file.is_file():
+            continue
+        if file.name == "status.md":  # only its status line matters; stray bytes may not stop it
+            try:
+                text = file.read_bytes().decode("utf-8", "replace")
+            except OSError as exc:
+                raise PlanError(f"{file}: cannot read: {exc.strerror or exc}") from None
+        else:
+            text = read_plan_text(file)
+        files[file.relative_to(tree).as_posix()] = text
     return bundle(files)
 
 

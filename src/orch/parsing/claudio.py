@@ -17,6 +17,7 @@ from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, PlanMark
 
 MARKER = "<!-- orch:claudio "
 _FILE = re.compile(r"^<!-- orch:claudio (\S+) -->$", re.MULTILINE)
+_HEADING = re.compile(r"^#[ \t]+(.+)$", re.MULTILINE)
 _TASKS_FILE = re.compile(r"^phase(\d+)/tasks\.md$")
 _STATUS_FILE = re.compile(r"^phase(\d+)/task(\d+)(?:-[^/]*)?/status\.md$")
 _STATUS = re.compile(r"(Current Status\**\s*:\**[ \t]*)([^\n]*)", re.IGNORECASE)
@@ -78,7 +79,9 @@ def parse_claudio(text: str, source: str = ".claudio", *, strict: bool = False) 
     from orch.parsing.markdown import parse_plan
 
     files = unbundle(text)
-    plan = Plan(title="Claudio plan", source=source, format="claudio")
+    heading = _HEADING.search(files.get("plan.md", ""))
+    title = heading.group(1).strip() if heading else "Claudio plan"
+    plan = Plan(title=title, source=source, format="claudio")
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     phase_files = sorted(

@@ -5,7 +5,8 @@ the legacy one (``{"tasks": [...]}``). Task ``7`` keeps its ID; its subtask ``2`
 A subtask's numeric dependency names a sibling (``7.1``); a parent depends on its subtasks, so it
 runs once they are done. ``done``/``completed`` read as done, ``cancelled``/``deferred`` as
 skipped, everything else as pending. Progress is written back as the task's ``"status"`` value,
-every other byte unchanged (:func:`set_status`).
+every other byte unchanged (:func:`set_status`). A fenced shell block in a task's ``details``
+holds the commands the ``shell`` adapter runs for it, as under a markdown task.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from json import decoder, scanner
 from typing import Any
 
 from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, PlanMark, Task
+from orch.parsing.drafts import INTERPRETERS, SHELL_INFOS
 
 DONE = frozenset({"done", "completed", "complete"})
 SKIPPED = frozenset({"cancelled", "canceled", "deferred"})
+_FENCE = re.compile(r"^```[ \t]*(\w*)[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
 _STATUS = re.compile(r'"status"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _WRITTEN = {PlanMark.DONE: "done", PlanMark.SKIPPED: "cancelled", PlanMark.PENDING: "pending"}
 Spans = dict[int, tuple[int, int]]
@@ -91,8 +94,15 @@ def _tasks(
     parts = [str(entry.get(key) or "").strip() for key in ("description", "details")]
     if entry.get("testStrategy"):
         parts.append(f"Test strategy: {str(entry['testStrategy']).strip()}")
+    commands = [
+        (fence.group(2).strip("\n"), INTERPRETERS.get(fence.group(1).lower(), "bash"))
+        for fence in _FENCE.finditer(str(entry.get("details") or ""))
+        if fence.group(1).lower() in SHELL_INFOS and fence.group(2).strip()
+    ]
     task = Task(
         id=task_id,
+        commands=[script for script, _ in commands],
+        shells=[shell for _, shell in commands],
         title=str(entry.get("title") or f"Task {task_id}").strip(),
         phase_id=phase_id,
         line=bisect_right(starts, spans.get(id(entry), (0, 0))[0]),

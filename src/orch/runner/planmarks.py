@@ -132,14 +132,14 @@ class ClaudioMarker:
         if found is None:
             return
         path = self.tree / found
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8", "surrogateescape")  # keep even invalid bytes
         try:
             updated = set_status(text, mark)
         except ValueError:
             return
         task.mark = mark
         if updated != text:
-            atomic_write_bytes(path, updated.encode("utf-8"))
+            atomic_write_bytes(path, updated.encode("utf-8", "surrogateescape"))
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
         """Mark every task the journal says is done."""
