@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 
 from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, PlanMark
+from orch.parsing.formats import CLAUDIO_MARKER
 
-MARKER = "<!-- orch:claudio "
+MARKER = CLAUDIO_MARKER
 _FILE = re.compile(r"^<!-- orch:claudio (\S+) -->$", re.MULTILINE)
 _HEADING = re.compile(r"^#[ \t]+(.+)$", re.MULTILINE)
 _TASKS_FILE = re.compile(r"^phase(\d+)/tasks\.md$")

@@ -12,12 +12,14 @@ import json
 import re
 
 from orch.domain.plan import Diagnostic, ParseResult, Plan
-from orch.parsing import claudio, kiro, taskmaster
 
 SUPPORTED = (
     "orch reads markdown plans (orch, spec-kit tasks.md, plain phase checklists), Kiro tasks.md, "
     "Taskmaster tasks.json and Claudio .claudio/ trees"
 )
+CLAUDIO_MARKER = "<!-- orch:claudio "
+"""How a bundled ``.claudio`` tree (:func:`orch.parsing.claudio.bundle`) begins."""
+_KIRO_ITEM = re.compile(r"^[ \t]*[-*+][ \t]+\[[ xX~-]\]\*?[ \t]+\d+(?:\.\d+)*\.?[ \t]", re.M)
 _TASK_ID_ITEM = re.compile(
     r"^[ \t>]*(?:[-*+]|\d+[.)])[ \t]+\[[^\]]{1,3}\][ \t]+(?:\*\*)?T-?\d", re.M
 )
@@ -28,15 +30,17 @@ def detect(text: str) -> str:
     """The format of ``text``: ``markdown``, ``kiro``, ``taskmaster``, ``claudio``, or ``json``
     / ``yaml`` for data orch cannot read as a plan."""
     stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith(claudio.MARKER):
+    if stripped.startswith(CLAUDIO_MARKER):
         return "claudio"
     if stripped.startswith(("{", "[")):
+        from orch.parsing.taskmaster import task_lists
+
         try:
             data = json.loads(stripped)
         except ValueError:
             return "markdown"
-        return "taskmaster" if taskmaster.task_lists(data) else "json"
-    if kiro.looks_like_kiro(text) and not _TASK_ID_ITEM.search(text):
+        return "taskmaster" if task_lists(data) else "json"
+    if _KIRO_ITEM.search(text) and not _TASK_ID_ITEM.search(text):
         return "kiro"
     if _YAML.match(stripped) and "#" not in stripped[:200] and "- [" not in text:
         return "yaml"
@@ -50,11 +54,17 @@ def parse_any(text: str, source: str = "<plan>", *, strict: bool = False) -> Par
     found = detect(text)
     try:
         if found == "taskmaster":
-            return taskmaster.parse_taskmaster(text, source)
+            from orch.parsing.taskmaster import parse_taskmaster
+
+            return parse_taskmaster(text, source)
         if found == "claudio":
-            return claudio.parse_claudio(text, source, strict=strict)
+            from orch.parsing.claudio import parse_claudio
+
+            return parse_claudio(text, source, strict=strict)
         if found == "kiro":
-            return kiro.parse_kiro(text, source, strict=strict)
+            from orch.parsing.kiro import parse_kiro
+
+            return parse_kiro(text, source, strict=strict)
     except Exception as exc:  # noqa: BLE001 - the parser's promise is to never raise
         message = f"internal parser error ({found}): {exc.__class__.__name__}: {exc}"
         error = Diagnostic(line=1, message=message, hint="this is a bug in orch; please report it")

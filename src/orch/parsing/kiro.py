@@ -29,16 +29,8 @@ _TASK = re.compile(
     r"\[(?P<box>[ xX~-])\](?P<optional>\*)?[ \t]+(?P<id>\d+(?:\.\d+)*)\.?(?:[ \t]+|$)(?P<title>.*)",
     re.DOTALL,
 )
-_SOURCE_TASK = re.compile(
-    r"^[ \t]*[-*+][ \t]+\[[ xX~-]\]\*?[ \t]+\d+(?:\.\d+)*\.?[ \t]", re.MULTILINE
-)
 _REQUIREMENTS = re.compile(r"^_?\s*Requirements?\s*:\s*(.*?)_?\s*$", re.IGNORECASE)
 _MARKS = {" ": PlanMark.PENDING, "x": PlanMark.DONE, "X": PlanMark.DONE}
-
-
-def looks_like_kiro(text: str) -> bool:
-    """Whether ``text`` reads as a Kiro task list: numbered checkbox items (``- [ ] 1. …``)."""
-    return _SOURCE_TASK.search(text) is not None
 
 
 def parse_kiro(text: str, source: str = "<plan>", *, strict: bool = False) -> ParseResult:
