@@ -84,4 +84,5 @@ def test_success_criteria_section_is_not_a_phase() -> None:
     )
     result = parse_plan(text)
     assert [t.id for t in result.plan.tasks()] == ["1"]
-    assert [phase.title for phase in result.plan.phases] == ["Tasks"]
+    assert [phase.title for phase in result.plan.phases] == ["X"]  # `# Phase 1:` is a phase
+    assert "- ok" in result.plan.phases[0].description  # the checklist: phase criteria
