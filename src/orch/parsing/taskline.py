@@ -167,11 +167,15 @@ def parse_task_line(text: str) -> TaskLine | None:
     separator = _SEPARATOR.match(rest)
     if separator is not None:
         rest = rest[separator.end() :]
-    trailing = _TRAILING.search(rest)
+    # The two searches below scan the whole text: skip them when they cannot match.
+    trailing = _TRAILING.search(rest) if rest.rstrip().endswith("]") else None
     if trailing and trailing.start() > 0:
         for label in _TRAILING_ONE.findall(trailing.group(0)):
             _apply_marker(line, label)
         rest = rest[: trailing.start()]
+    if "(" not in rest and "(" not in line.extra:
+        line.title = rest.strip()
+        return line
     for clause in _DEP_CLAUSE.finditer(f"{rest} {line.extra}"):
         line.deps.extend(parse_dep_list(clause.group(1)))
     line.title = _DEP_CLAUSE.sub("", rest).strip()
