@@ -19,7 +19,8 @@ from orch.parsing.taskline import (
 )
 
 _MISPLACED_ID = re.compile(rf"(?:\*\*)?{ID_PATTERN}\b")
-_FOREIGN_ID = re.compile(r"(?:\*\*|~~)?([A-Z][A-Z]{1,7}-?\d+(?:[.-]\d+)*)\b")
+# Another tool's ID: `SC-001`, `TASK-12`, `WP01` (not `HTTP2` or `S3`).
+_FOREIGN_ID = re.compile(r"(?:\*\*|~~)?([A-Z]{2,8}(?:-\d+|\d{2,})(?:[.-]\d+)*)(?![\w-])")
 
 
 def heading_tasks(blocks: list[Block], level: int) -> bool:
