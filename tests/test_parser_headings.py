@@ -86,3 +86,10 @@ def test_success_criteria_section_is_not_a_phase() -> None:
     assert [t.id for t in result.plan.tasks()] == ["1"]
     assert [phase.title for phase in result.plan.phases] == ["X"]  # `# Phase 1:` is a phase
     assert "- ok" in result.plan.phases[0].description  # the checklist: phase criteria
+
+
+def test_headings_in_a_phase_of_checkbox_tasks_are_sub_sections() -> None:
+    text = "## Phase 1: A\n\n### T012-T015 tests in parallel\n- [ ] T012 a\n- [ ] T013 b\n"
+    result = parse_plan(text)
+    assert [t.id for t in result.plan.tasks()] == ["T012", "T013"]
+    assert result.warnings == []

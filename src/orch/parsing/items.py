@@ -65,9 +65,16 @@ class PhaseReader:
         a task somewhere in the plan, or it gets a warning once every task is known."""
         self._last: TaskDraft | None = None
         self._heading: TaskDraft | None = None
+        self._headings_are_tasks = True
 
     def read(self) -> None:
-        """Fill the phase draft from its blocks."""
+        """Fill the phase draft from its blocks.
+
+        Headings are tasks only in a phase whose checkbox items carry no task IDs: a
+        ``### T012-T015 …`` sub-heading in a spec-kit phase is a sub-section, not a task.
+        """
+        items = [block for block in self.phase.blocks if isinstance(block, Item)]
+        self._headings_are_tasks = not any_task_id(items)
         for block in self.phase.blocks:
             if isinstance(block, Heading):
                 self._at_heading(block)
@@ -85,7 +92,8 @@ class PhaseReader:
     def _at_heading(self, heading: Heading) -> None:
         """A sub-heading ends the task above; a task heading (``### Task 2.1: …``) starts one."""
         self._last = self._heading = None
-        found = heading_task(heading.text) if heading.level > self.phase.level else None
+        deeper = heading.level > self.phase.level
+        found = heading_task(heading.text) if deeper and self._headings_are_tasks else None
         if found is None:
             return
         task_id, title = found
