@@ -51,6 +51,27 @@ PLAIN = """\
 """
 
 
+HEADINGS = """\
+# Heading tasks
+
+## Phase 1: Build
+
+### Task 1.1: Write the greeting
+```sh
+echo hello > greeting.txt
+```
+- [ ] greeting.txt exists
+- [x] it says hello
+
+### Task 1.2: Sign it
+```bash
+# a comment line is no heading
+echo "- [ ] not a criterion" >> greeting.txt
+```
+- [ ] signed
+"""
+
+
 def taskmaster() -> str:
     def task(number: int, status: str, deps: list[int], subtasks: list[object]) -> object:
         return {
@@ -131,6 +152,17 @@ def test_plain_phase_checklist(orch: OrchRunner, git_repo: Path) -> None:
     pairs = changed_lines(git_repo, "PLAN.md")
     assert len(pairs) == 2
     assert all(old.replace("[ ]", "[X]", 1) == new for new, old in pairs)
+
+
+def test_heading_tasks_tick_their_criteria(orch: OrchRunner, git_repo: Path) -> None:
+    (git_repo / "plan.md").write_text(HEADINGS)
+    commit_all(git_repo)
+    run(orch, git_repo, "plan.md")
+    pairs = changed_lines(git_repo, "plan.md")
+    assert [new for new, _ in pairs] == ["- [X] greeting.txt exists", "- [X] signed"]
+    assert all(old.replace("[ ]", "[X]", 1) == new for new, old in pairs)
+    data = json.loads(orch("validate", "--json", "plan.md", cwd=git_repo).stdout)
+    assert data["done_count"] == 2  # read back: every criterion ticked
 
 
 def test_taskmaster_tasks_json(orch: OrchRunner, git_repo: Path) -> None:

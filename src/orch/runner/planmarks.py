@@ -19,6 +19,8 @@ from orch.parsing.marks import set_mark
 from orch.store.atomic import atomic_write_bytes
 
 _NEWLINE = re.compile(b"\n")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+_FENCE = re.compile(r"^ *(```|~~~)")
 
 
 class PlanMarker:
@@ -44,7 +46,8 @@ class PlanMarker:
         self._signature = signature
 
     def mark(self, task: Task, mark: PlanMark) -> None:
-        """Set ``task``'s checkbox; a vanished plan or a moved line is left alone."""
+        """Set ``task``'s checkbox (a done heading task: the checkboxes under it); a vanished
+        plan or a moved line is left alone."""
         if task.mark is mark or not self.path.is_file():
             return
         self._refresh()
@@ -53,13 +56,47 @@ class PlanMarker:
         start = self._starts[task.line - 1]
         end = self._data.find(b"\n", start)
         end = end if end != -1 else len(self._data)
-        text = bytes(self._data[start:end]).decode("utf-8", "surrogateescape")
+        text = self._line(task.line)
+        if _HEADING.match(text):
+            if mark is PlanMark.DONE:
+                task.mark = mark
+                self._mark_criteria(task.line)
+            return
         try:
             updated = set_mark(text, 1, mark).encode("utf-8", "surrogateescape")
         except ValueError:
             return  # the plan was edited under us; the journal still has the truth
         task.mark = mark
         self._replace(start, end, updated)
+
+    def _line(self, number: int) -> str:
+        start = self._starts[number - 1]
+        end = self._data.find(b"\n", start)
+        return bytes(self._data[start : end if end != -1 else len(self._data)]).decode(
+            "utf-8", "surrogateescape"
+        )
+
+    def _mark_criteria(self, heading: int) -> None:
+        """A heading task is done when every checkbox under it is: tick them, up to the next
+        heading (code blocks skipped)."""
+        fence: str | None = None
+        for number in range(heading + 1, len(self._starts) + 1):
+            text = self._line(number)
+            opened = _FENCE.match(text)
+            if opened and (fence is None or opened.group(1)[0] == fence):
+                fence = None if fence else opened.group(1)[0]
+                continue
+            if fence:
+                continue
+            if _HEADING.match(text):
+                return
+            try:
+                updated = set_mark(text, 1, PlanMark.DONE)
+            except ValueError:
+                continue
+            start = self._starts[number - 1]
+            end = start + len(text.encode("utf-8", "surrogateescape"))
+            self._replace(start, end, updated.encode("utf-8", "surrogateescape"))
 
     def _replace(self, start: int, end: int, updated: bytes) -> None:
         """Write one changed line: in place when its length is kept, else a whole-file rename."""
