@@ -33,6 +33,7 @@ echo wired > cli.txt
 - [ ] a phase-level criterion after a plain sub-heading
 
 ### Task 2.2: Document it
+**Gate**: `make docs`
 - verify: `test -f README.md`
 - [ ] README has a usage section
 
@@ -75,6 +76,7 @@ def test_status_and_metadata_under_the_heading() -> None:
     assert "a skeleton that builds." in plan.task("1.1").description
     assert plan.task("T01").commands == ["echo wired > cli.txt"]
     assert plan.task("2.2").verify == ["test -f README.md"]
+    assert plan.phases[1].gates == ["make docs"]
 
 
 def test_success_criteria_section_is_not_a_phase() -> None:

@@ -7,7 +7,7 @@ import re
 from orch.domain.plan import Diagnostic, PlanMark
 from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph
 from orch.parsing.drafts import PhaseDraft, TaskDraft
-from orch.parsing.metadata import TASK_KEYS, Field, key_value, phase_fields
+from orch.parsing.metadata import PHASE_KEYS, TASK_KEYS, Field, key_value, phase_fields
 from orch.parsing.taskline import (
     ID_PATTERN,
     SKIPPING_MARKERS,
@@ -106,8 +106,11 @@ class PhaseReader:
         if isinstance(block, Paragraph):
             for offset, text in enumerate(block.text.split("\n")):
                 meta = key_value(text, TASK_KEYS, block.line + offset)
+                gate = None if meta else key_value(text, PHASE_KEYS, block.line + offset)
                 if meta is not None:
                     task.apply(meta, self.errors)
+                elif gate is not None and gate.key == "gate":
+                    self.phase.apply(gate)  # a gate is the phase's, wherever it is written
                 elif text.strip():
                     task.description.append(text.strip())
         elif isinstance(block, Fence):
