@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import OrchRunner
+from conftest import OrchRunner, commit_all
 from orch.domain.plan import Diagnostic
 from orch.parsing.fold import fold
 
@@ -55,3 +55,21 @@ def test_kinds_are_told_apart() -> None:
     assert [(f.first.line, f.lines) for f in found] == [(2, [2, 9]), (3, [3, 4]), (5, [5])]
     assert found[0].suffix() == " (and 1 more like it: line 9)"
     assert found[2].suffix() == ""
+
+
+def test_a_run_prints_parse_warnings_folded(orch: OrchRunner, git_repo: Path) -> None:
+    plan = (
+        "# Run\n\n## Phase 1: Work\n\n"
+        "- [ ] ~~T001 old~~\n- [ ] ~~T002 older~~\n- T003 no checkbox\n"
+        "- [ ] T004 real\n  ```sh\n  true\n  ```\n"
+    )
+    (git_repo / "plan.md").write_text(plan)
+    commit_all(git_repo)
+    done = orch("run", "plan.md", "--yes", cwd=git_repo)
+    assert done.returncode == 0, done.stderr
+    assert warnings(done.stderr)[:2] == [
+        "warning: plan.md:5: T001 is struck through, read as skipped "
+        "(and 1 more like it: line 6)",
+        "warning: plan.md:7: item looks like a task but is not one: "
+        "T003 has no checkbox, so it is not read as a task",
+    ]

@@ -67,10 +67,16 @@ class WarningSink:
             self.fallback(message)
 
 
-def plan_for_run(plan_path: Path) -> tuple[Plan, str]:
-    """Load and check a plan for running; any error is a PlanError (exit 2)."""
+def plan_for_run(plan_path: Path, warn: Warn | None = None) -> tuple[Plan, str]:
+    """Load and check a plan for running; any error is a PlanError (exit 2). The parser's
+    warnings (a task-like line that is no task, an odd marker) go to ``warn``, alike ones folded."""
     text = read_plan_text(plan_path)  # strict UTF-8: text.encode() gives the file's bytes
     result = load_plan(plan_path, text=text)
+    if warn is not None:
+        from orch.parsing.fold import fold
+
+        for found in fold(result.warnings):
+            warn(f"{plan_path}:{found.first.line}: {found.first.message}{found.suffix()}")
     if result.errors:
         first = result.errors[0]
         more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
@@ -193,7 +199,7 @@ def start_run(
     # The lock comes first: a second run is refused at once, before any parsing.
     with ProjectLock(layout.lock, "run", warn=warn):
         config = load_config(layout.config)
-        plan, digest = plan_for_run(request.plan_path)
+        plan, digest = plan_for_run(request.plan_path, warn)
         options = request.options
         selected = select_for_options(plan, options)
         if not selected:
