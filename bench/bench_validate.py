@@ -5,7 +5,8 @@ plus file 14, 80 tasks, renumbered T5xx); nothing of the corpus is copied into t
 Each round runs every command once, in turn, so a busy machine slows all of them alike; the
 medians are printed with their ratios. Targets (issue 10): the 255-task plan <= 2x `orch --help`;
 10,000 tasks <= 1.0 s; 10,000 vs 1,000 tasks <= 12x. Also prints the in-process time of both
-tokenizers (markdown-it-pyrs, the fast path, and markdown-it-py, the fallback).
+tokenizers (markdown-it-pyrs, the fast path, and markdown-it-py, the fallback), and a one-task
+plan's validate: the floor of start-up cost (typer, pydantic) that no parser change can lower.
 
     python bench/bench_validate.py [--rounds 7]
 """
@@ -96,7 +97,10 @@ def main() -> None:
     orch = [sys.executable, "-m", "orch"]
     with tempfile.TemporaryDirectory() as folder:
         plans: dict[str, Path] = {}
-        texts = {"1k": generate_plan(1_000), "10k": generate_plan(10_000)}
+        # A one-task plan shows the floor: what any `validate` costs before parsing anything.
+        texts = {"1 task": "# One task\n\n## Phase 1: A\n\n- [ ] T001 Task\n"}
+        texts["1k"] = generate_plan(1_000)
+        texts["10k"] = generate_plan(10_000)
         real = real_plan()
         if real is not None:
             texts["real 255"] = real
