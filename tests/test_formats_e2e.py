@@ -176,6 +176,7 @@ def test_taskmaster_tasks_json(orch: OrchRunner, git_repo: Path) -> None:
     assert list(tasks) == ["1", "2", "2.1", "3"]
     assert tasks["2"]["depends_on"] == ["1", "2.1"] and tasks["1"]["status"] == "done"
     assert tasks["2"]["labels"] == ["priority:high"]
+    assert tasks["2"].get("priority", 8) == 8
     run(orch, git_repo, plan)
     assert (git_repo / "sub.txt").is_file() and (git_repo / "task3.txt").is_file()
     pairs = changed_lines(git_repo, plan)

@@ -107,9 +107,9 @@ class PhaseReader:
             for offset, text in enumerate(block.text.split("\n")):
                 meta = key_value(text, TASK_KEYS, block.line + offset)
                 gate = None if meta else key_value(text, PHASE_KEYS, block.line + offset)
-                if meta is not None:
-                    task.apply(meta, self.errors)
-                elif gate is not None and gate.key == "gate":
+                if meta is not None and self._applied(task, meta):
+                    continue
+                if gate is not None and gate.key == "gate":
                     self.phase.apply(gate)  # a gate is the phase's, wherever it is written
                 elif text.strip():
                     task.description.append(text.strip())
@@ -117,6 +117,16 @@ class PhaseReader:
             task.add_fence(block)
         elif isinstance(block, Item):
             self._child(block, task)
+
+    def _applied(self, task: TaskDraft, meta: Field) -> bool:
+        """Apply a ``**Key**: value`` prose line under a task heading; one whose value does not
+        parse (``**Priority**: CRITICAL PATH``) is prose, not an error: ``False``."""
+        before = len(self.errors)
+        task.apply(meta, self.errors)
+        if len(self.errors) == before:
+            return True
+        del self.errors[before:]
+        return False
 
     def _item(self, item: Item, parent: TaskDraft | None) -> None:
         line = parse_task_line(item.text) if item.text.startswith("[") else None

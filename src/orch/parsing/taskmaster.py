@@ -24,6 +24,8 @@ DONE = frozenset({"done", "completed", "complete"})
 SKIPPED = frozenset({"cancelled", "canceled", "deferred"})
 _FENCE = re.compile(r"^```[ \t]*(\w*)[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
 _STATUS = re.compile(r'"status"\s*:\s*"((?:[^"\\]|\\.)*)"')
+PRIORITIES = {"critical": 10, "high": 8, "medium": 5, "low": 2}
+"""Taskmaster's priority words on orch's 0-10 scale (higher runs first among ready tasks)."""
 _WRITTEN = {PlanMark.DONE: "done", PlanMark.SKIPPED: "cancelled", PlanMark.PENDING: "pending"}
 Spans = dict[int, tuple[int, int]]
 
@@ -111,6 +113,7 @@ def _tasks(
         else (PlanMark.SKIPPED if status in SKIPPED else PlanMark.PENDING),
         depends_on=list(dict.fromkeys(depends)),
         labels=labels,
+        priority=PRIORITIES.get(str(entry.get("priority", "")).strip().lower(), 0),
         description="\n\n".join(part for part in parts if part),
     )
     found = [task]
