@@ -31,7 +31,7 @@ from orch.domain.state import PhaseState, RunState
 from orch.domain.status import RunStatus, TaskStatus
 from orch.reporting.base import Reporter
 from orch.runner.hooks import CheckpointHook
-from orch.runner.planmarks import PlanMarker
+from orch.runner.planmarks import Marker
 from orch.runner.verify import CheckOutcome, run_checks
 from orch.secrets import default_redactor
 from orch.store.runs import RunRecorder
@@ -61,7 +61,7 @@ class Runner:
         reporter: Reporter,
         resolver: RoleResolver,
         hook: CheckpointHook,
-        marker: PlanMarker | None,
+        marker: Marker | None,
         settings: RunnerSettings,
     ) -> None:
         self.plan = plan
