@@ -167,3 +167,27 @@ def test_rollback_to_the_checkpoint_you_are_at_does_nothing(
     assert "nothing to do" in again.stdout
     assert state(git_repo) == before
     assert git(git_repo, "for-each-ref", "refs/orch/backup") == ""
+
+
+def test_intent_to_add_entries_come_back(git_repo: Path, orch: OrchRunner) -> None:
+    build(git_repo, orch, "echo one > one.txt", "echo two > two.txt")
+    (git_repo / "planned.txt").write_text("added with -N\n")
+    git(git_repo, "add", "-N", "planned.txt")
+    backup = round_trip(git_repo, orch, "planned.txt")
+    assert raw(git_repo, "show", f"{backup}:planned.txt") == b"added with -N\n"
+
+
+def test_unresolved_conflicts_are_refused_before_anything_changes(
+        git_repo: Path, orch: OrchRunner) -> None:
+    build(git_repo, orch, "echo one > one.txt", "echo two > two.txt")
+    blob = git(git_repo, "hash-object", "-w", "one.txt").strip()
+    stages = f"0 {'0' * 40}\tone.txt\n100644 {blob} 2\tone.txt\n100644 {blob} 3\tone.txt\n"
+    subprocess.run(["git", "update-index", "--index-info"], cwd=git_repo, input=stages,
+                   text=True, check=True)
+    before = state(git_repo)
+    refused = orch("rollback", "phase-1", "--yes", cwd=git_repo)
+    assert refused.returncode == 3, refused.stderr
+    assert refused.stderr.startswith("error: the index has unresolved conflicts (one.txt")
+    assert "hint: " in refused.stderr
+    assert state(git_repo) == before
+    assert git(git_repo, "for-each-ref", "refs/orch/backup") == ""

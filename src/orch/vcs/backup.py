@@ -98,8 +98,8 @@ def snapshot_trees(repo: GitRepo, *, overwritten_by: str | None = None) -> Trees
         if real.exists():
             shutil.copyfile(real, temp)
         env = {"GIT_INDEX_FILE": str(temp)}
-        index_tree = repo.run("write-tree", env=env).strip()
         flags = read_flags(repo, env)
+        index_tree = repo.run("write-tree", env=env).strip()
         clear_flags(repo, [p for p in flags.paths if p not in flags.absent], env)
         repo.run("add", "-A", "--", ":/", env=env)
         ignored: list[str] = []

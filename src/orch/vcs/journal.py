@@ -48,13 +48,14 @@ class RollbackJournal(BaseModel):
     assume_unchanged: list[str] = Field(default_factory=list)
     skip_worktree: list[str] = Field(default_factory=list)
     sparse_absent: list[str] = Field(default_factory=list)
+    intent_to_add: list[str] = Field(default_factory=list)
     """Index flags before the rollback (skip-worktree paths that had no file on disk)."""
 
     @property
     def flags(self) -> IndexFlags:
         """The index flags the backup was taken with."""
         return IndexFlags(tuple(self.assume_unchanged), tuple(self.skip_worktree),
-                          tuple(self.sparse_absent))
+                          tuple(self.sparse_absent), tuple(self.intent_to_add))
 
 
 def read_journal(layout: Layout) -> RollbackJournal | None:

@@ -122,7 +122,8 @@ def rollback(project_dir: Path, name: str, *, dry_run: bool, force: bool, confir
             reset_tasks=plan.reset_tasks, reset_phases=plan.reset_phases,
             assume_unchanged=list(backup.flags.assume_unchanged),
             skip_worktree=list(backup.flags.skip_worktree),
-            sparse_absent=list(backup.flags.absent))
+            sparse_absent=list(backup.flags.absent),
+            intent_to_add=list(backup.flags.intent_to_add))
         write_journal(layout, journal)
         _apply(repo, layout, journal)
         return RollbackOutcome(plan=plan, performed=True, backup_ref=backup.ref,

@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from orch.errors import VcsError
 from orch.vcs.repo import GitRepo
 
 CHUNK = 500
@@ -35,6 +36,8 @@ class IndexFlags:
     skip_worktree: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
     """Skip-worktree paths with no file on disk (as in a sparse checkout)."""
+    intent_to_add: tuple[str, ...] = ()
+    """Entries added with ``git add -N`` (a tree cannot hold them)."""
 
     @property
     def paths(self) -> list[str]:
@@ -61,7 +64,15 @@ def read_flags(repo: GitRepo, env: dict[str, str] | None = None) -> IndexFlags:
         if tag in "Ss":
             skipped.append(path)
     absent = [path for path in skipped if not os.path.lexists(repo.root / path)]
-    return IndexFlags(tuple(assumed), tuple(skipped), tuple(absent))
+    unmerged = repo.run("ls-files", "-u", "-z", env=env, strip=False)
+    if unmerged:
+        first = unmerged.split("\0")[0].split("\t", 1)[-1]
+        raise VcsError(f"the index has unresolved conflicts ({first} and maybe more); orch "
+                       "will not save or reset over them",
+                       hint="resolve them and `git add` the result, or `git reset` first")
+    added = repo.run("diff-files", "--name-only", "-z", "--diff-filter=A", env=env, strip=False)
+    return IndexFlags(tuple(assumed), tuple(skipped), tuple(absent),
+                      tuple(filter(None, added.split("\0"))))
 
 
 def clear_flags(repo: GitRepo, paths: list[str], env: dict[str, str] | None = None) -> None:
@@ -72,13 +83,21 @@ def clear_flags(repo: GitRepo, paths: list[str], env: dict[str, str] | None = No
 
 
 def apply_flags(repo: GitRepo, flags: IndexFlags) -> None:
-    """Set the flags again on those paths the index tracks; a sparse (absent) file goes again."""
+    """Set the flags again on those paths the index tracks; a sparse (absent) file goes again.
+
+    Intent-to-add entries come back for paths the index does not track (an undo; after a
+    reset to a checkpoint those files are gone, saved in the backup).
+    """
     tracked = set(repo.run("ls-files", "-z", strip=False).split("\0"))
     for option, paths in (("--assume-unchanged", flags.assume_unchanged),
                           ("--skip-worktree", flags.skip_worktree)):
         present = [path for path in paths if path in tracked]
         for start in range(0, len(present), CHUNK):
             repo.run("update-index", option, "--", *present[start:start + CHUNK])
+    intents = [path for path in flags.intent_to_add
+               if path not in tracked and os.path.lexists(repo.root / path)]
+    for start in range(0, len(intents), CHUNK):
+        repo.run("add", "-N", "--", *intents[start:start + CHUNK])
     for path in flags.absent:
         target = repo.root / path
         if path in tracked and (target.is_file() or target.is_symlink()):
