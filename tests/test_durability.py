@@ -96,3 +96,22 @@ def test_journal_is_on_disk_before_every_model_call(
                      "anthropic", env=env)
     checked = check_durable(records)
     assert checked["call"] == 2, checked
+
+
+SECRET = "tok-9f8e7d6c5b4a39281706"
+
+
+def test_journal_redacts_a_secret_an_event_really_carries(
+        git_repo: Path, orch: OrchRunner) -> None:
+    check = f"curl -s -H 'Authorization: token {SECRET}' http://127.0.0.1:9/ >/dev/null"
+    (git_repo / "plan.md").write_text(make_plan([("One", [
+        shell_task("T001", "Deploy", "true", verify=[check])])]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", cwd=git_repo, env={"DEPLOY_TOKEN": SECRET})
+    assert result.returncode == 1, result.stdout + result.stderr
+    [events] = (git_repo / ".specify" / "orch" / "runs").glob("*/events.jsonl")
+    journal = events.read_text()
+    finished = [json.loads(line) for line in journal.splitlines()
+                if json.loads(line)["type"] == "task_finished"]
+    assert finished and "Authorization: token [REDACTED]" in json.dumps(finished)
+    assert SECRET not in journal
