@@ -30,13 +30,11 @@ def test_second_concurrent_run_exits_3_naming_the_pid(git_repo: Path, orch: Orch
         while not (git_repo / "started").exists():
             assert time.monotonic() < deadline, "first run never started its task"
             time.sleep(0.05)
-        started = time.monotonic()
         second = orch("run", "plan.md", cwd=git_repo, timeout=10)
-        elapsed = time.monotonic() - started
+        assert first.poll() is None  # refused while the holder still runs: it did not wait
         assert second.returncode == 3
         assert f"pid {first.pid}" in second.stderr
         assert second.stderr.startswith("error: another orch process holds the project lock")
-        assert elapsed < 2.0, f"refusal took {elapsed:.2f}s"  # start-up included; ~0.4 s idle
         resume = orch("resume", cwd=git_repo, timeout=10)
         assert resume.returncode == 3
     finally:
