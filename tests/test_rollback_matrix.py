@@ -128,6 +128,8 @@ def test_flagged_files_keep_their_local_content_and_flags(
         (git_repo / "sparse.txt").unlink()
     backup = round_trip(git_repo, orch, "conf.ini", flag.removeprefix("--"))
     assert raw(git_repo, "show", f"{backup}:conf.ini") == b"LOCAL EDIT\n"
+    message = git(git_repo, "log", "-1", "--format=%B", backup)
+    assert f"{flag.removeprefix('--')}: conf.ini" in message
 
 
 def test_crlf_files_under_text_auto_come_back_raw(git_repo: Path, orch: OrchRunner) -> None:

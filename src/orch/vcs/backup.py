@@ -127,11 +127,22 @@ def save_backup(repo: GitRepo, label: str, *, overwritten_by: str | None = None,
     commit = repo.commit_tree(trees.full, [head, index_commit],
                               f"orch backup: working tree before {label}\n\n"
                               f"Parent 1 is HEAD, parent 2 holds the index; this tree holds "
-                              f"every tracked and untracked file as it was.")
+                              f"every tracked and untracked file as it was."
+                              + _flag_lines(trees.flags))
     ref = BACKUP_PREFIX + (ident or backup_id())
     repo.update_ref(ref, commit, f"orch: backup before {label}")
     return Backup(ref=ref, commit=commit, head=head, branch=repo.branch_ref(),
                   index_tree=trees.index, tree=trees.full, flags=trees.flags)
+
+
+def _flag_lines(flags: IndexFlags) -> str:
+    """The index flags, for the backup commit's message (a tree cannot hold them)."""
+    lines = [f"{name}: {path}" for name, paths in (
+        ("assume-unchanged", flags.assume_unchanged), ("skip-worktree", flags.skip_worktree),
+        ("skip-worktree, no file", flags.absent), ("intent-to-add", flags.intent_to_add))
+        for path in paths]
+    return "\n\nIndex flags (git update-index / git add -N):\n" + "\n".join(lines) if lines \
+        else ""
 
 
 def changes_to(repo: GitRepo, target: str) -> Changes:
