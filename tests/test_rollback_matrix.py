@@ -193,3 +193,13 @@ def test_unresolved_conflicts_are_refused_before_anything_changes(
     assert "hint: " in refused.stderr
     assert state(git_repo) == before
     assert git(git_repo, "for-each-ref", "refs/orch/backup") == ""
+
+
+def test_permission_bits_a_tree_cannot_hold_come_back(git_repo: Path, orch: OrchRunner) -> None:
+    build(git_repo, orch, "echo one > one.txt", "echo two > two.txt")
+    (git_repo / "private.txt").write_text("untracked, owner only\n")
+    (git_repo / "private.txt").chmod(0o600)
+    (git_repo / "two.txt").chmod(0o640)
+    (git_repo / "run.sh").write_text("#!/bin/sh\n")
+    (git_repo / "run.sh").chmod(0o700)
+    round_trip(git_repo, orch, "private.txt")

@@ -31,8 +31,10 @@ from orch.vcs.worktree import (
     CHUNK,
     IndexFlags,
     apply_flags,
+    apply_modes,
     clear_flags,
     in_the_way,
+    odd_modes,
     read_flags,
     store_raw,
     write_raw,
@@ -50,6 +52,8 @@ class Trees:
     flags: IndexFlags = IndexFlags()
     ignored: tuple[str, ...] = ()
     """Ignored files saved because the checkout would replace them."""
+    modes: dict[str, int] = field(default_factory=dict)
+    """Files whose permission bits the tree cannot hold (``0600`` and the like)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Backup:
     index_tree: str
     tree: str
     flags: IndexFlags = IndexFlags()
+    modes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,9 +116,11 @@ def snapshot_trees(repo: GitRepo, *, overwritten_by: str | None = None) -> Trees
                 repo.run("add", "-f", "--", *ignored[start:start + CHUNK], env=env)
         store_raw(repo, env)
         full_tree = repo.run("write-tree", env=env).strip()
+        modes = odd_modes(repo, env)
     finally:
         temp.unlink(missing_ok=True)
-    return Trees(index=index_tree, full=full_tree, flags=flags, ignored=tuple(ignored))
+    return Trees(index=index_tree, full=full_tree, flags=flags, ignored=tuple(ignored),
+                 modes=modes)
 
 
 def save_backup(repo: GitRepo, label: str, *, overwritten_by: str | None = None,
@@ -132,7 +139,7 @@ def save_backup(repo: GitRepo, label: str, *, overwritten_by: str | None = None,
     ref = BACKUP_PREFIX + (ident or backup_id())
     repo.update_ref(ref, commit, f"orch: backup before {label}")
     return Backup(ref=ref, commit=commit, head=head, branch=repo.branch_ref(),
-                  index_tree=trees.index, tree=trees.full, flags=trees.flags)
+                  index_tree=trees.index, tree=trees.full, flags=trees.flags, modes=trees.modes)
 
 
 def _flag_lines(flags: IndexFlags) -> str:
@@ -174,8 +181,8 @@ def reset_hard(repo: GitRepo, target: str, flags: IndexFlags) -> None:
 
 
 def restore_backup(repo: GitRepo, *, head: str, branch: str | None, index_tree: str,
-                   tree: str, flags: IndexFlags) -> None:
-    """Put back a saved state exactly: branch position, working tree, index, index flags.
+                   tree: str, flags: IndexFlags, modes: dict[str, int]) -> None:
+    """Put back a saved state exactly: branch, working tree, permissions, index, index flags.
 
     Untracked files present now are removed first (callers back them up before), then the
     working tree becomes ``tree`` byte for byte and the index ``index_tree``; files that were
@@ -191,6 +198,7 @@ def restore_backup(repo: GitRepo, *, head: str, branch: str | None, index_tree: 
         repo.run("update-ref", "--no-deref", "HEAD", head)
     repo.run("read-tree", "--reset", "-u", tree)
     write_raw(repo, tree)
+    apply_modes(repo, modes)
     repo.run("read-tree", index_tree)
     repo.ok("update-index", "-q", "--refresh")
     apply_flags(repo, flags)

@@ -50,6 +50,8 @@ class RollbackJournal(BaseModel):
     sparse_absent: list[str] = Field(default_factory=list)
     intent_to_add: list[str] = Field(default_factory=list)
     """Index flags before the rollback (skip-worktree paths that had no file on disk)."""
+    modes: dict[str, int] = Field(default_factory=dict)
+    """Permission bits of saved files that the backup tree cannot hold."""
 
     @property
     def flags(self) -> IndexFlags:

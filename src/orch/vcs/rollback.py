@@ -123,7 +123,7 @@ def rollback(project_dir: Path, name: str, *, dry_run: bool, force: bool, confir
             assume_unchanged=list(backup.flags.assume_unchanged),
             skip_worktree=list(backup.flags.skip_worktree),
             sparse_absent=list(backup.flags.absent),
-            intent_to_add=list(backup.flags.intent_to_add))
+            intent_to_add=list(backup.flags.intent_to_add), modes=dict(backup.modes))
         write_journal(layout, journal)
         _apply(repo, layout, journal)
         return RollbackOutcome(plan=plan, performed=True, backup_ref=backup.ref,
@@ -163,7 +163,8 @@ def undo(project_dir: Path, *, force: bool, warn: Warn) -> UndoOutcome:
             journal.stage = "undoing"
             write_journal(layout, journal)
         restore_backup(repo, head=journal.head, branch=journal.branch,
-                       index_tree=journal.index_tree, tree=journal.tree, flags=journal.flags)
+                       index_tree=journal.index_tree, tree=journal.tree, flags=journal.flags,
+                       modes=journal.modes)
         for ref, sha in journal.dropped_refs.items():
             repo.update_ref(ref, sha, "orch: rollback --undo")
         restore_run_files(layout, journal.run, journal.id)

@@ -9,12 +9,14 @@ Three things ``git add -A`` + ``git checkout`` do not round-trip, which a backup
   ``git reset --hard`` refuses them (:class:`IndexFlags`);
 - **filters**: under ``text``/``eol``/``filter`` attributes or ``core.autocrlf`` the blob git
   stores is not the file's bytes; a backup hashes those files raw (:func:`store_raw`) and a
-  restore writes them back raw (:func:`write_raw`).
+  restore writes them back raw (:func:`write_raw`);
+- **permissions**: a tree keeps only the executable bit (:func:`odd_modes`).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,3 +214,31 @@ def _file_entries(listing: str, *, tree: bool = False) -> dict[str, tuple[str, s
         if mode in _FILE_MODES:
             entries[path] = (mode, sha)
     return entries
+
+
+def odd_modes(repo: GitRepo, env: dict[str, str]) -> dict[str, int]:
+    """Permission bits of the files in the index ``env`` names that a checkout would not give.
+
+    A tree stores only "executable or not"; a ``0600`` file would come back ``0644``.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    odd: dict[str, int] = {}
+    for path, (mode, _sha) in _file_entries(
+            repo.run("ls-files", "-s", "-z", env=env, strip=False)).items():
+        try:
+            info = os.lstat(repo.root / path)
+        except OSError:
+            continue
+        expected = (0o777 if mode == "100755" else 0o666) & ~mask
+        if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) != expected:
+            odd[path] = stat.S_IMODE(info.st_mode)
+    return odd
+
+
+def apply_modes(repo: GitRepo, modes: dict[str, int]) -> None:
+    """Give files back the permission bits :func:`odd_modes` recorded."""
+    for path, mode in modes.items():
+        target = repo.root / path
+        if target.is_file() and not target.is_symlink():
+            target.chmod(mode)
