@@ -90,6 +90,17 @@ def round_trip(repo: Path, orch: OrchRunner, *mentioned: str) -> str:
     return backup
 
 
+def unchanged_by(repo: Path, orch: OrchRunner, *args: str,
+                 code: int) -> subprocess.CompletedProcess[str]:
+    """Run ``orch ARGS``: it must exit ``code`` leaving the state as it was and no backup ref."""
+    before = state(repo)
+    result = orch(*args, cwd=repo)
+    assert result.returncode == code, result.stdout + result.stderr
+    assert state(repo) == before
+    assert git(repo, "for-each-ref", "refs/orch/backup") == ""
+    return result
+
+
 def exclude(repo: Path, pattern: str) -> None:
     with (repo / ".git" / "info" / "exclude").open("a") as rules:
         rules.write(pattern + "\n")
@@ -163,12 +174,8 @@ def test_symlinked_env_is_saved_as_a_link_never_followed(
 def test_rollback_to_the_checkpoint_you_are_at_does_nothing(
         git_repo: Path, orch: OrchRunner) -> None:
     build(git_repo, orch, "echo one > one.txt", "echo two > two.txt")
-    before = state(git_repo)
-    again = orch("rollback", "phase-2", cwd=git_repo)  # no --yes, no terminal: no prompt
-    assert again.returncode == 0, again.stderr
+    again = unchanged_by(git_repo, orch, "rollback", "phase-2", code=0)  # no --yes: no prompt
     assert "nothing to do" in again.stdout
-    assert state(git_repo) == before
-    assert git(git_repo, "for-each-ref", "refs/orch/backup") == ""
 
 
 def test_intent_to_add_entries_come_back(git_repo: Path, orch: OrchRunner) -> None:
@@ -186,13 +193,9 @@ def test_unresolved_conflicts_are_refused_before_anything_changes(
     stages = f"0 {'0' * 40}\tone.txt\n100644 {blob} 2\tone.txt\n100644 {blob} 3\tone.txt\n"
     subprocess.run(["git", "update-index", "--index-info"], cwd=git_repo, input=stages,
                    text=True, check=True)
-    before = state(git_repo)
-    refused = orch("rollback", "phase-1", "--yes", cwd=git_repo)
-    assert refused.returncode == 3, refused.stderr
+    refused = unchanged_by(git_repo, orch, "rollback", "phase-1", "--yes", code=3)
     assert refused.stderr.startswith("error: the index has unresolved conflicts (one.txt")
     assert "hint: " in refused.stderr
-    assert state(git_repo) == before
-    assert git(git_repo, "for-each-ref", "refs/orch/backup") == ""
 
 
 def test_permission_bits_a_tree_cannot_hold_come_back(git_repo: Path, orch: OrchRunner) -> None:
