@@ -64,6 +64,7 @@ def test_random_sigkills_never_lose_or_repeat_finished_work(git_repo: Path) -> N
     process = _start(git_repo, "run", "plan.md")
     _wait_for(layout.current)
     events = layout.events(current_run_id(layout) or "")
+    _wait_for(events)  # `current` is written just before the journal is created
     kills = 0
     while kills < 24:
         if kills % 2:
