@@ -174,8 +174,11 @@ def test_symlinked_env_is_saved_as_a_link_never_followed(
 def test_rollback_to_the_checkpoint_you_are_at_does_nothing(
         git_repo: Path, orch: OrchRunner) -> None:
     build(git_repo, orch, "echo one > one.txt", "echo two > two.txt")
+    git(git_repo, "update-index", "--assume-unchanged", "one.txt")  # flagged, not edited
     again = unchanged_by(git_repo, orch, "rollback", "phase-2", code=0)  # no --yes: no prompt
     assert "nothing to do" in again.stdout
+    (git_repo / "one.txt").write_text("edited\n")  # now there is something to roll back
+    assert "--yes" in unchanged_by(git_repo, orch, "rollback", "phase-2", code=3).stderr
 
 
 def test_intent_to_add_entries_come_back(git_repo: Path, orch: OrchRunner) -> None:

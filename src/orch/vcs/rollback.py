@@ -63,7 +63,7 @@ class RollbackPlan:
     def nothing_to_do(self) -> bool:
         """Already at the checkpoint: same commit, no file to change, no run state to rewind."""
         return (not self.completing and self.head == self.checkpoint.commit and not self.commits
-                and not self.changes and not self.changes.flags.paths and not self.dropped
+                and not self.changes and not self.dropped
                 and not self.reset_tasks and not self.reset_phases)
 
 
