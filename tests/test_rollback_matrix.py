@@ -209,3 +209,12 @@ def test_permission_bits_a_tree_cannot_hold_come_back(git_repo: Path, orch: Orch
     (git_repo / "run.sh").write_text("#!/bin/sh\n")
     (git_repo / "run.sh").chmod(0o700)
     round_trip(git_repo, orch, "private.txt")
+
+
+def test_sparse_checkout_round_trip(git_repo: Path, orch: OrchRunner) -> None:
+    build(git_repo, orch, "echo one > kept/one.txt", "echo two > kept/two.txt\necho o > out/x",
+          setup="mkdir kept out; echo k > kept/k.txt; echo o > out/o.txt")
+    git(git_repo, "sparse-checkout", "set", "kept")
+    assert not (git_repo / "out").exists()
+    round_trip(git_repo, orch, "kept/two.txt")
+    assert not (git_repo / "out").exists()
