@@ -218,3 +218,22 @@ def test_sparse_checkout_round_trip(git_repo: Path, orch: OrchRunner) -> None:
     assert not (git_repo / "out").exists()
     round_trip(git_repo, orch, "kept/two.txt")
     assert not (git_repo / "out").exists()
+
+
+@pytest.mark.parametrize("checkpoint_has", ["vendor", "vendor/x"])
+def test_nested_repository_in_the_way_is_refused(
+        git_repo: Path, orch: OrchRunner, checkpoint_has: str) -> None:
+    make = "mkdir vendor; echo d > vendor/x" if "/" in checkpoint_has else "echo d > vendor"
+    build(git_repo, orch, make, "rm -rf vendor")
+    nested = git_repo / "vendor"
+    nested.mkdir()
+    git(nested, "init", "-q", "-b", "main")
+    (nested / "x").write_text("the nested repository's own work\n")
+    git(nested, "add", "x")
+    git(nested, "commit", "-q", "-m", "nested")
+    (nested / "x").write_text("and its uncommitted work\n")
+    for args in (("--dry-run",), ("--yes",)):
+        refused = unchanged_by(git_repo, orch, "rollback", "phase-1", *args, code=3)
+        assert refused.stderr.startswith("error: vendor is a separate git repository")
+        assert "hint: move it out of the way" in refused.stderr
+    assert (nested / "x").read_text() == "and its uncommitted work\n"

@@ -110,7 +110,9 @@ def in_the_way(repo: GitRepo, commit: str) -> list[str]:
     """Untracked files, ignored ones included, that checking out ``commit`` would replace.
 
     That is every file or symlink not in the index at a path ``commit`` tracks, at a parent
-    directory of such a path, or below a real directory where ``commit`` has a file.
+    directory of such a path, or below a real directory where ``commit`` has a file. A nested
+    git repository there is refused (:class:`VcsError`): git would delete or write into it, and
+    a backup tree can hold only its commit id.
     """
     listing = repo.run("ls-tree", "-r", "-z", commit, strip=False)
     tracked = [entry.split("\t", 1)[1] for entry in listing.split("\0")
@@ -118,24 +120,27 @@ def in_the_way(repo: GitRepo, commit: str) -> list[str]:
     in_index = set(repo.run("ls-files", "-z", strip=False).split("\0"))
     kinds: dict[str, str] = {}
     found: set[str] = set()
+    nested: set[str] = set()
     for path in tracked:
         parts = path.split("/")
-        reachable = True
-        for depth in range(1, len(parts)):
+        for depth in range(1, len(parts) + 1):
             prefix = "/".join(parts[:depth])
             kind = kinds.setdefault(prefix, _kind(repo.root / prefix))
-            if kind != "dir":
-                if kind == "file":
-                    found.add(prefix)
-                reachable = False
+            if kind == "dir" and prefix not in in_index and (repo.root / prefix / ".git").exists():
+                nested.add(prefix)
+            elif kind == "file":
+                found.add(prefix)
+            elif kind == "dir" and depth == len(parts):
+                files, repos = _files_below(repo.root, repo.root / path)
+                found.update(files)
+                nested.update(repos)
+            if kind != "dir" or prefix in nested:
                 break
-        if not reachable:
-            continue
-        kind = _kind(repo.root / path)
-        if kind == "file":
-            found.add(path)
-        elif kind == "dir":
-            found.update(_files_below(repo.root, repo.root / path))
+    if nested:
+        first = sorted(nested)[0]
+        raise VcsError(f"{first} is a separate git repository inside this one, in the way of "
+                       f"commit {commit[:10]}; orch will not delete or overwrite it",
+                       hint="move it out of the way (or make it a submodule), then try again")
     return sorted(found - in_index)
 
 
@@ -146,16 +151,19 @@ def _kind(path: Path) -> str:
     return "dir" if path.is_dir() else "missing"
 
 
-def _files_below(root: Path, directory: Path) -> list[str]:
-    """Files and symlinks under a real directory; nested repositories are left out."""
+def _files_below(root: Path, directory: Path) -> tuple[list[str], list[str]]:
+    """Files and symlinks under a real directory, and the nested repositories found there."""
     found: list[str] = []
+    repos: list[str] = []
     for current, dirs, files in os.walk(directory):
         here = Path(current)
         links = [name for name in dirs if (here / name).is_symlink()]
+        repos += [(here / name).relative_to(root).as_posix() for name in dirs
+                  if name not in links and (here / name / ".git").exists()]
         dirs[:] = [name for name in dirs
                    if name not in links and not (here / name / ".git").exists()]
         found += [(here / name).relative_to(root).as_posix() for name in [*files, *links]]
-    return found
+    return found, repos
 
 
 def converted_paths(repo: GitRepo, paths: list[str]) -> list[str]:
