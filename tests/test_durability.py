@@ -76,6 +76,8 @@ def test_journal_and_snapshots_are_on_disk_before_every_command_and_rename(
     assert checked["replace"] >= 2, checked  # run.json, current
     rolled = traced(orch, git_repo, tmp_path / "rollback.trace", "rollback", "phase-1", "--yes")
     assert check_durable(rolled)["replace"] >= 1  # the rollback journal
+    resumed = check_durable(traced(orch, git_repo, tmp_path / "resume.trace", "resume"))
+    assert resumed["exec"] >= 2, resumed  # T003 and its verify command again
 
 
 @pytest.fixture
