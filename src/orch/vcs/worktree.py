@@ -118,6 +118,7 @@ def in_the_way(repo: GitRepo, commit: str) -> list[str]:
     tracked = [entry.split("\t", 1)[1] for entry in listing.split("\0")
                if "\t" in entry and entry.split(" ", 2)[1] != "commit"]
     in_index = set(repo.run("ls-files", "-z", strip=False).split("\0"))
+    root = str(repo.root)
     kinds: dict[str, str] = {}
     found: set[str] = set()
     nested: set[str] = set()
@@ -125,8 +126,9 @@ def in_the_way(repo: GitRepo, commit: str) -> list[str]:
         parts = path.split("/")
         for depth in range(1, len(parts) + 1):
             prefix = "/".join(parts[:depth])
-            kind = kinds.setdefault(prefix, _kind(repo.root / prefix))
-            if kind == "dir" and prefix not in in_index and (repo.root / prefix / ".git").exists():
+            kind = kinds.get(prefix) or kinds.setdefault(prefix, _kind(root, prefix))
+            if kind == "dir" and prefix not in in_index and os.path.lexists(
+                    os.path.join(root, prefix, ".git")):
                 nested.add(prefix)
             elif kind == "file":
                 found.add(prefix)
@@ -144,11 +146,15 @@ def in_the_way(repo: GitRepo, commit: str) -> list[str]:
     return sorted(found - in_index)
 
 
-def _kind(path: Path) -> str:
-    """``file`` (a file or any symlink), ``dir`` (a real directory) or ``missing``."""
-    if path.is_symlink() or path.is_file():
-        return "file"
-    return "dir" if path.is_dir() else "missing"
+def _kind(root: str, rel: str) -> str:
+    """``file`` (a regular file or any symlink), ``dir`` (a real directory) or ``missing``."""
+    try:
+        mode = os.lstat(os.path.join(root, rel)).st_mode
+    except OSError:
+        return "missing"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return "file" if stat.S_ISREG(mode) or stat.S_ISLNK(mode) else "missing"
 
 
 def _files_below(root: Path, directory: Path) -> tuple[list[str], list[str]]:
@@ -172,22 +178,20 @@ def converted_paths(repo: GitRepo, paths: list[str]) -> list[str]:
         return []
     if repo.config_value("core.autocrlf").lower() in ("true", "input", "yes", "on", "1"):
         return list(paths)
-    hits: set[str] = set()
-    for start in range(0, len(paths), CHUNK):
-        out = repo.run("check-attr", "-z", *_CONVERTING, "--", *paths[start:start + CHUNK],
-                       strip=False)
-        fields = out.split("\0")
-        for path, _attr, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=False):
-            if value not in ("unspecified", "unset", ""):
-                hits.add(path)
+    out = repo.run("check-attr", "-z", "--stdin", *_CONVERTING, strip=False,
+                   stdin_bytes="".join(path + "\0" for path in paths).encode())
+    fields = out.split("\0")
+    hits = {path for path, _attr, value in zip(fields[0::3], fields[1::3], fields[2::3],
+                                                strict=False)
+            if value not in ("unspecified", "unset", "")}
     return [path for path in paths if path in hits]
 
 
 def store_raw(repo: GitRepo, env: dict[str, str]) -> None:
     """In the index ``env`` names, replace filtered blobs by the files' raw bytes."""
     entries = _file_entries(repo.run("ls-files", "-s", "-z", env=env, strip=False))
-    on_disk = [path for path in entries if _kind(repo.root / path) == "file"
-               and not (repo.root / path).is_symlink()]
+    root = str(repo.root)
+    on_disk = [path for path in entries if _is_regular(os.path.join(root, path))]
     todo = converted_paths(repo, on_disk)
     lines: list[str] = []
     for start in range(0, len(todo), CHUNK):
@@ -232,10 +236,11 @@ def odd_modes(repo: GitRepo, env: dict[str, str]) -> dict[str, int]:
     mask = os.umask(0)
     os.umask(mask)
     odd: dict[str, int] = {}
+    root = str(repo.root)
     for path, (mode, _sha) in _file_entries(
             repo.run("ls-files", "-s", "-z", env=env, strip=False)).items():
         try:
-            info = os.lstat(repo.root / path)
+            info = os.lstat(os.path.join(root, path))
         except OSError:
             continue
         expected = (0o777 if mode == "100755" else 0o666) & ~mask
@@ -250,3 +255,10 @@ def apply_modes(repo: GitRepo, modes: dict[str, int]) -> None:
         target = repo.root / path
         if target.is_file() and not target.is_symlink():
             target.chmod(mode)
+
+
+def _is_regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
