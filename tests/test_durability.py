@@ -3,8 +3,8 @@
 SIGKILL keeps the page cache, so no kill test notices a missing fsync. Here the orch subprocess
 loads ``tests/fakes/durability/sitecustomize.py``, which records every fsync, rename, process
 start and HTTP request in order; the checks below read that trace. They fail when the journal
-skips its fsync, when the runner's barrier does nothing, or when an atomic write renames a file
-it never fsync'd.
+skips its fsync, when the runner's barrier does nothing, when an atomic write renames a file
+it never fsync'd, or when a rename's directory is not fsync'd before the next action.
 """
 
 from __future__ import annotations
@@ -39,16 +39,19 @@ def check_durable(records: list[dict[str, Any]]) -> dict[str, int]:
     """Assert the durability rules over a trace; how many actions and renames were checked."""
     synced: dict[str, int] = {}
     fsynced_since_rename: set[str] = set()
+    renamed_in: set[str] = set()  # directories with a rename not yet fsync'd
     checked = {"exec": 0, "call": 0, "replace": 0}
     for record in records:
         op = record["op"]
         if op == "fsync":
             synced[record["path"]] = record["size"]
             fsynced_since_rename.add(record["path"])
+            renamed_in.discard(record["path"])
         elif op in ("exec", "call"):
             if op == "exec" and Path(record["argv"][0]).name == "git":
                 continue
             what = record.get("argv") or record.get("url")
+            assert not renamed_in, f"rename in {renamed_in} not fsync'd before {what}"
             for journal, size in record["journals"].items():
                 assert synced.get(journal, 0) >= size, (
                     f"{size - synced.get(journal, 0)} bytes of {journal} not fsync'd "
@@ -58,6 +61,7 @@ def check_durable(records: list[dict[str, Any]]) -> dict[str, int]:
             assert record["src"] in fsynced_since_rename, (
                 f"{record['src']} renamed to {record['dst']} without an fsync")
             fsynced_since_rename.discard(record["src"])
+            renamed_in.add(os.path.dirname(record["dst"]))
             checked["replace"] += 1
     return checked
 
