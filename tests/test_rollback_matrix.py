@@ -237,3 +237,22 @@ def test_nested_repository_in_the_way_is_refused(
         assert refused.stderr.startswith("error: vendor is a separate git repository")
         assert "hint: move it out of the way" in refused.stderr
     assert (nested / "x").read_text() == "and its uncommitted work\n"
+
+
+def test_a_reset_that_fails_halfway_says_how_to_finish_or_undo(
+        git_repo: Path, orch: OrchRunner) -> None:
+    build(git_repo, orch, "echo one > one.txt", "echo two > two.txt")
+    (git_repo / "notes.txt").write_text("untracked, removed before the reset\n")
+    before = state(git_repo)
+    lock = git_repo / ".git" / "index.lock"
+    lock.write_text("")  # another git command is busy: `git reset` cannot take the index
+    failed = orch("rollback", "phase-1", "--yes", cwd=git_repo)
+    assert failed.returncode == 3, failed.stderr
+    lines = failed.stderr.splitlines()
+    assert lines[0].startswith("error: git reset failed") and "stopped halfway" in lines[0]
+    assert lines[1].startswith("hint: ") and "orch rollback --undo" in lines[1]
+    assert not (git_repo / "notes.txt").exists()
+    lock.unlink()
+    undone = orch("rollback", "--undo", cwd=git_repo)
+    assert undone.returncode == 0, undone.stderr
+    assert state(git_repo) == before

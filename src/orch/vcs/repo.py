@@ -298,6 +298,8 @@ class GitRepo:
 
 def _last_line(exc: GitCommandError) -> str:
     text = str(exc.stderr or exc.stdout or exc).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    message = lines[-1] if lines else str(exc.status)
+    lines = [line.strip().removeprefix("stderr: ").strip("'") for line in text.splitlines()
+             if line.strip()]
+    marked = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    message = (marked or lines or [str(exc.status)])[-1]
     return message.removeprefix("stderr: ").strip("'").strip()

@@ -266,7 +266,14 @@ def _apply(repo: GitRepo, layout: Layout, journal: RollbackJournal) -> None:
     """Steps that change things; each is idempotent, so a repeat after a kill completes them."""
     for ref in journal.dropped_refs:
         repo.delete_ref(ref)
-    reset_hard(repo, journal.target, journal.flags)
+    try:
+        reset_hard(repo, journal.target, journal.flags)
+    except VcsError as exc:
+        raise VcsError(f"{exc.message} (the rollback to {journal.checkpoint} stopped halfway; "
+                       f"everything is saved in {journal.backup_ref})",
+                       hint=f"fix the cause and run `orch rollback {journal.checkpoint}` again "
+                            "to finish it, or `orch rollback --undo` to put everything back"
+                       ) from None
     recorder = open_run(layout, journal.run)
     reason = f"rollback to {journal.checkpoint}"
     try:
