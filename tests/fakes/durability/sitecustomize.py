@@ -17,7 +17,7 @@ import os
 import subprocess
 from typing import Any
 
-_TRACE = os.environ.get("ORCH_TEST_TRACE")
+_TRACE = os.environ.pop("ORCH_TEST_TRACE", None)  # popped: only orch itself is traced
 _PROJECT = os.environ.get("ORCH_TEST_PROJECT", ".")
 
 
