@@ -145,11 +145,13 @@ def test_flagged_files_keep_their_local_content_and_flags(
 
 def test_crlf_files_under_text_auto_come_back_raw(git_repo: Path, orch: OrchRunner) -> None:
     build(git_repo, orch, "echo one > one.txt", "printf 'two\\n' > win.txt",
-          setup="echo '* text=auto' > .gitattributes; printf 'lf\\n' > win.txt; "
+          setup="printf '* text=auto\\n*.bat eol=crlf\\n' > .gitattributes; "
+                "printf 'lf\\n' > win.txt; "
                 "printf 'keep\\r\\n' > old.txt")
     (git_repo / "win.txt").write_bytes(b"edited\r\non windows\r\n")
     (git_repo / "old.txt").write_bytes(b"keep\r\n")  # git sees it unchanged: clean gives LF
     (git_repo / "notes.txt").write_bytes(b"untracked\r\nCRLF\r\n")
+    (git_repo / "run.bat").write_bytes(b"@echo LF only\n")  # a checkout would write CRLF
     backup = round_trip(git_repo, orch, "win.txt")
     assert raw(git_repo, "show", f"{backup}:notes.txt") == b"untracked\r\nCRLF\r\n"
     assert raw(git_repo, "show", f"{backup}:win.txt") == b"edited\r\non windows\r\n"
