@@ -13,10 +13,12 @@ import pytest
 from conftest import OrchRunner, commit_all, make_plan, shell_task
 from orch.errors import LockHeldError
 from orch.store.lock import ProjectLock
+from proctrack import PGID_TO, kill_group, read_pgid
 
 
 def test_second_concurrent_run_exits_3_naming_the_pid(git_repo: Path, orch: OrchRunner) -> None:
-    plan = make_plan([("Slow", [shell_task("T001", "Sleep", "touch started; sleep 30")])])
+    plan = make_plan([("Slow", [shell_task("T001", "Sleep", f"{PGID_TO} pgid; touch started; "
+                                                         "sleep 30")])])
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
     first = subprocess.Popen(
@@ -40,6 +42,8 @@ def test_second_concurrent_run_exits_3_naming_the_pid(git_repo: Path, orch: Orch
     finally:
         first.kill()
         first.wait()
+        if (git_repo / "pgid").exists():
+            kill_group(read_pgid(git_repo / "pgid"))  # the task outlives a SIGKILLed orch
 
 
 def test_stale_lock_of_dead_process_is_taken_over(tmp_path: Path) -> None:
