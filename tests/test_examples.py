@@ -81,3 +81,19 @@ def test_agents_example_resolves_every_role_without_a_key(orch: OrchRunner) -> N
     assert "(backend-developer via anthropic)" in dry.stdout
     assert "(docs-writer via claude-code)" in dry.stdout
     assert not (project / ".specify" / "orch" / "runs").exists()
+
+
+def test_planning_review_example_flags_the_weak_plan_and_passes_the_good_one(
+    orch: OrchRunner,
+) -> None:
+    project = EXAMPLES / "planning" / "review"
+    readme = (project / "README.md").read_text()
+    weak = orch("-C", str(project), "review", "--offline", "weak-plan.md", cwd=project)
+    assert weak.returncode == 1, weak.stderr
+    for line in weak.stdout.splitlines()[:11]:
+        shown = line.split(" (hint: ")[0]
+        assert shown in readme, shown
+    assert weak.stdout.splitlines()[-1] in readme
+    good = orch("-C", str(project), "review", "--offline", "good-plan.md", cwd=project)
+    assert good.returncode == 0, good.stdout
+    assert good.stdout.splitlines()[-1] in readme
