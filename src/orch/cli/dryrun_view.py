@@ -42,6 +42,7 @@ def show_dry_run(
                 who = f"{step.role} via {step.adapter}"
             print(
                 f"  [{step.index}/{total}] {step.task} {step.title}  ({who})"
+                + (f"  priority {step.priority}" if step.priority else "")
                 + ("" if step.action == "run" else f"  -- {step.action}")
             )
             if step.depends_on:

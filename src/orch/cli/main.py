@@ -14,6 +14,7 @@ from orch.cli import (
     graph_cmd,
     init_cmd,
     log_cmd,
+    mcp_cmd,
     plan_cmd,
     resume_cmd,
     review_cmd,
@@ -85,6 +86,7 @@ for _module in (
     checkpoints_cmd,
     rollback_cmd,
     agents_cmd,
+    mcp_cmd,
 ):
     _module.register(app)
 

@@ -98,6 +98,14 @@ def read_holder(path: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def held_by_live_process(path: Path) -> bool:
+    """Whether a running process holds the lock, judged from the file alone: the check never
+    takes the lock, so it cannot get in the way of a run starting."""
+    holder = read_holder(path)
+    pid = holder.get("pid") if holder else None
+    return isinstance(pid, int) and _pid_alive(pid)
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
