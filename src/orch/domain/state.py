@@ -63,6 +63,15 @@ class Checkpoint(BaseModel):
     kind: str = "phase"
 
 
+class ProcessGroup(BaseModel):
+    """A process group a task started and orch has not yet seen end (``process_started``)."""
+
+    pgid: int
+    start: int | None = None
+    """The leader's start time, to tell the group from a later process reusing its id."""
+    task: str | None = None
+
+
 class RunOptions(BaseModel):
     """The options a run was started with; ``resume`` reuses them unless told otherwise."""
 
@@ -107,6 +116,8 @@ class RunState(BaseModel):
     """Selected tasks in execution order (dicts keep insertion order)."""
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     error: str | None = None
+    process_groups: list[ProcessGroup] = Field(default_factory=list)
+    """Groups started and not yet ended: after a SIGKILL of orch, what resume must stop."""
 
     @property
     def cost_usd(self) -> float:
@@ -184,6 +195,10 @@ def apply_event(state: RunState, event: Event) -> None:
         state.error = data.get("error")
     elif kind == "options_changed":
         state.options = state.options.model_copy(update=data)
+    elif kind == "process_started":
+        state.process_groups.append(ProcessGroup.model_validate({**data, "task": event.task}))
+    elif kind == "process_ended":
+        state.process_groups = [g for g in state.process_groups if g.pgid != data.get("pgid")]
 
 
 def _find_phase(state: RunState, phase_id: str) -> PhaseState | None:

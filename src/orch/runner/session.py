@@ -23,6 +23,7 @@ from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
+from orch.runner.orphans import record_groups, stop_orphans
 from orch.runner.planmarks import PlanMarker
 from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
@@ -242,6 +243,7 @@ def resume_run(
     with ProjectLock(layout.lock, "resume", warn=warn):
         recorder = open_run(layout, run_id)
         try:
+            stop_orphans(recorder, warn)
             plan, pending = _prepare_resume(
                 recorder, project_dir, retry_failed=retry_failed, skip=skip, warn=warn
             )
@@ -367,7 +369,7 @@ def _drive(
     )
     warnings.runner = runner
     try:
-        with interrupt_handlers():
+        with interrupt_handlers(), record_groups(recorder):
             status = runner.execute(resumed=resumed)
     finally:
         warnings.runner = None
