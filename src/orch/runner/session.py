@@ -231,11 +231,13 @@ def resume_run(
     *,
     retry_failed: bool,
     skip: list[str],
-    max_cost_usd: float | None,
+    overrides: dict[str, float] | None = None,
+    assume_yes: bool = False,
     reporter_factory: ReporterFactory,
     warn: Warn,
 ) -> RunOutcome:
-    """``orch resume``: continue a run where its journal says it stopped."""
+    """``orch resume``: continue a run where its journal says it stopped. ``overrides``
+    replace run options for the rest of the run (``max_cost_usd``, ``task_timeout_s``)."""
     warn = WarningSink(warn)
     layout = Layout(project_dir)
     config = load_config(layout.config)
@@ -251,8 +253,8 @@ def resume_run(
             recorder.close()
             raise
         state = recorder.state
-        if max_cost_usd is not None:
-            recorder.record("options_changed", data={"max_cost_usd": max_cost_usd})
+        if overrides:
+            recorder.record("options_changed", data=dict(overrides))
         resolver = RoleResolver(config, project_dir, state.options.agent)
         check_agents(plan, resolver, pending)
         hook = _checkpoint_hook(
@@ -260,7 +262,7 @@ def resume_run(
             state.options.commit or config.commit,
             warn,
             allow_dirty=True,
-            assume_yes=False,
+            assume_yes=assume_yes,
             resuming=True,
         )
         return _drive(

@@ -98,6 +98,18 @@ def read_holder(path: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def run_in_progress(path: Path) -> bool:
+    """Whether a live process holds the lock for ``run`` or ``resume``. A run whose recorded
+    state is ``running`` while this is false was interrupted (killed, power loss)."""
+    holder = read_holder(path) or {}
+    pid = holder.get("pid")
+    return (
+        isinstance(pid, int)
+        and holder.get("command") in ("run", "resume")
+        and _pid_alive(pid)
+    )
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

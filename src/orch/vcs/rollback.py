@@ -24,7 +24,7 @@ from pathlib import Path
 
 from orch.domain.state import Checkpoint, RunState
 from orch.domain.status import TaskStatus
-from orch.errors import OrchError, SafetyError, StateError, UsageError, VcsError
+from orch.errors import DeclinedError, SafetyError, StateError, UsageError, VcsError
 from orch.store.layout import Layout
 from orch.store.lock import ProjectLock
 from orch.store.runs import load_run, open_run, resolve_run_id, utc_now
@@ -101,7 +101,7 @@ def rollback(project_dir: Path, name: str, *, dry_run: bool, force: bool, confir
             return RollbackOutcome(plan=plan, performed=False)
         check_safe(plan, force=force)
         if not confirm(plan):
-            raise OrchError("rollback cancelled; nothing changed")
+            raise DeclinedError("rollback cancelled; nothing changed")
         ident = backup_id()
         target = plan.checkpoint.commit
         backup = save_backup(repo, f"rollback to {plan.checkpoint.name}", overwritten_by=target,
@@ -238,7 +238,7 @@ def _complete(repo: GitRepo, layout: Layout, journal: RollbackJournal, name: str
     if dry_run:
         return RollbackOutcome(plan=plan, performed=False)
     if not confirm(plan):
-        raise OrchError("rollback cancelled; the interrupted rollback is still pending")
+        raise DeclinedError("rollback cancelled; the interrupted rollback is still pending")
     if repo.branch_ref() != journal.branch:
         raise VcsError(f"the interrupted rollback was on {journal.branch}, HEAD is not",
                        hint=f"check out {journal.branch} again, or `orch rollback --undo`")
