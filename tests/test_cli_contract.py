@@ -182,3 +182,36 @@ def run_on_a_terminal(argv: list[str], cwd: Path, answer: str) -> tuple[int, str
     finally:
         os.close(master)
     return child.returncode, err
+
+
+def speckit_features(repo: Path, names: list[str]) -> None:
+    for name in names:
+        folder = repo / "specs" / name
+        folder.mkdir(parents=True)
+        plan = make_plan([("Setup", [shell_task("T001", f"Task of {name}", "true")])])
+        (folder / "tasks.md").write_text(plan)
+    commit_all(repo, "features")
+
+
+def test_specify_feature_naming_nothing_is_an_error(git_repo: Path, orch: OrchRunner) -> None:
+    speckit_features(git_repo, ["001-alpha", "002-beta"])
+    result = orch("run", env={"SPECIFY_FEATURE": "007-missing"}, cwd=git_repo)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: SPECIFY_FEATURE='007-missing'")
+    assert lines[1].startswith("hint: ") and "001-alpha, 002-beta" in lines[1]
+    assert not (git_repo / ".specify" / "orch" / "runs").exists()
+    chosen = orch("run", "--dry-run", env={"SPECIFY_FEATURE": "001-alpha"}, cwd=git_repo)
+    assert chosen.returncode == 0 and "specs/001-alpha/tasks.md" in chosen.stderr
+
+
+def test_the_branch_of_a_linked_worktree_picks_its_feature(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    speckit_features(git_repo, ["001-alpha", "002-beta", "003-gamma"])
+    worktree = git_repo.parent / "beta-worktree"
+    git(git_repo, "worktree", "add", "-q", "-b", "002-beta", str(worktree))
+    assert (worktree / ".git").is_file()
+    result = orch("run", "--dry-run", cwd=worktree)
+    assert result.returncode == 0, result.stderr
+    assert "specs/002-beta/tasks.md" in result.stderr and "git branch '002-beta'" in result.stderr

@@ -71,6 +71,20 @@ def parse_trailers(message: str) -> dict[str, str]:
     return found
 
 
+def current_branch(project_dir: Path) -> str | None:
+    """The short name of the branch checked out in ``project_dir`` (a linked worktree
+    included); ``None`` outside git or on a detached HEAD."""
+    try:
+        repo = git.Repo(project_dir, search_parent_directories=True)
+        if repo.head.is_detached:
+            return None
+        path = str(repo.head.reference.path)
+    except (InvalidGitRepositoryError, NoSuchPathError, ValueError, TypeError):
+        return None
+    prefix = "refs/heads/"
+    return path[len(prefix):] if path.startswith(prefix) else None
+
+
 def find_repo(project_dir: Path, *, warn: Warn | None = None) -> GitRepo | None:
     """The repository ``project_dir`` belongs to, or ``None`` when it is not inside one."""
     try:
