@@ -166,11 +166,19 @@ def test_a_declined_prompt_exits_3(git_repo: Path, orch: OrchRunner) -> None:
         assert (git_repo / "two.txt").exists()
 
 
-def run_on_a_terminal(argv: list[str], cwd: Path, answer: str) -> tuple[int, str]:
-    """Run ``argv`` with a pseudo-terminal as stdin, type ``answer`` (then end of input)."""
+def run_on_a_terminal(
+    argv: list[str], cwd: Path, answer: str, env: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Run ``argv`` with a pseudo-terminal as stdin, type ``answer`` (or end of input)."""
     master, slave = pty.openpty()
     child = subprocess.Popen(
-        argv, cwd=cwd, stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        argv,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     os.close(slave)
     if answer:

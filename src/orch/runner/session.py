@@ -116,6 +116,7 @@ def _checkpoint_hook(
     allow_dirty: bool,
     assume_yes: bool,
     resuming: bool,
+    own_files: tuple[Path, ...] = (),
 ) -> CheckpointHook:
     """The git hook for this run, after the start-of-run repository checks.
 
@@ -127,7 +128,12 @@ def _checkpoint_hook(
     from orch.vcs.preflight import prepare_repository
 
     has_git = prepare_repository(
-        project_dir, allow_dirty=allow_dirty, assume_yes=assume_yes, resuming=resuming, warn=warn
+        project_dir,
+        allow_dirty=allow_dirty,
+        assume_yes=assume_yes,
+        resuming=resuming,
+        warn=warn,
+        own_files=own_files,
     )
     if not has_git:
         return NoCheckpoints()
@@ -203,6 +209,7 @@ def start_run(
             allow_dirty=options.allow_dirty,
             assume_yes=request.assume_yes,
             resuming=False,
+            own_files=(request.plan_path.resolve(), layout.config),
         )
         state = new_state(
             plan,
