@@ -170,6 +170,11 @@ def apply_event(state: RunState, event: Event) -> None:
         task.error = data.get("error")
         if task.status is TaskStatus.PENDING:
             task.ended = None
+        if data.get("fresh"):
+            # A rollback: the task's work is gone, so are its attempts (its cost stays spent).
+            task.attempts = 0
+            task.started = None
+            task.interrupted_attempts = 0
     elif kind == "phase_started" and event.phase:
         phase = _find_phase(state, event.phase)
         if phase is not None:

@@ -31,8 +31,9 @@ from orch.reporting.plain import (
     task_agent,
     task_heading,
 )
-from orch.reporting.summary import format_cost, next_step_hint, summarize
+from orch.reporting.summary import INTERNAL_RESETS, format_cost, next_step_hint, summarize
 from orch.reporting.tables import summary_tables
+from orch.text import plural
 
 _RUN_END_STYLES: dict[RunStatus, str] = {
     RunStatus.COMPLETED: "bold green",
@@ -150,7 +151,7 @@ class ConsoleReporter:
         verb = "Resuming" if event.data.get("resumed") else "Starting"
         count = data_int(event.data, "tasks", len(state.tasks))
         plan = data_str(event.data, "plan") or state.plan_path
-        self._print((f"{verb} run {state.run_id}", "bold"), f" · {plan} · {count} tasks")
+        self._print((f"{verb} run {state.run_id}", "bold"), f" · {plan} · {plural(count, 'task')}")
 
     def _phase_started(self, event: Event, state: RunState) -> None:
         data = event.data
@@ -192,7 +193,8 @@ class ConsoleReporter:
         if cost > 0:
             parts.append((f"  {format_cost(cost)}", "dim"))
         if status != "done":
-            parts.append((f"  {status.replace('_', ' ')}", style))
+            retrying = ", will retry" if data.get("retrying") else ""
+            parts.append((f"  {status.replace('_', ' ')}{retrying}", style))
         self._print(*parts)
         error = data_str(data, "error")
         if status != "done" and error:
@@ -210,6 +212,8 @@ class ConsoleReporter:
 
     def _task_reset(self, event: Event, state: RunState) -> None:
         status, reason = data_str(event.data, "status") or "pending", data_str(event.data, "reason")
+        if reason in INTERNAL_RESETS:
+            return  # a retry's or an interrupt's bookkeeping: the lines around say it
         line = f"  reset {event.task} to {status}"
         self._print((f"{line}: {reason}" if reason else line, "dim"))
 

@@ -15,12 +15,14 @@ from orch.domain.state import Event, RunState
 from orch.domain.status import RunStatus
 from orch.durations import format_duration
 from orch.reporting.summary import (
+    INTERNAL_RESETS,
     format_cost,
     next_step_hint,
     seconds_between,
     summarize,
     summary_lines,
 )
+from orch.text import plural
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -178,7 +180,7 @@ class PlainReporter:
         verb = "resumed" if event.data.get("resumed") else "started"
         count = data_int(event.data, "tasks", len(state.tasks))
         plan = data_str(event.data, "plan") or state.plan_path
-        return [f"Run {state.run_id} {verb}: {plan} ({count} tasks)"]
+        return [f"Run {state.run_id} {verb}: {plan} ({plural(count, 'task')})"]
 
     def _phase_started(self, event: Event, state: RunState) -> list[str]:
         data = event.data
@@ -198,6 +200,8 @@ class PlainReporter:
         if status == "skipped":
             return [f"  skipped {event.task}"]
         label = "done" if status == "done" else status.replace("_", " ").upper()
+        if data.get("retrying"):
+            label = "attempt failed, will retry:"
         line = f"  {label} {event.task} in {format_duration(data_float(data, 'duration_s'))}"
         cost = data_float(data, "cost_usd")
         if cost > 0:
@@ -222,6 +226,8 @@ class PlainReporter:
 
     def _task_reset(self, event: Event, state: RunState) -> list[str]:
         status, reason = data_str(event.data, "status") or "pending", data_str(event.data, "reason")
+        if reason in INTERNAL_RESETS:
+            return []  # a retry's or an interrupt's bookkeeping: the lines around say it
         line = f"  reset {event.task} to {status}"
         return [f"{line}: {reason}" if reason else line]
 

@@ -53,6 +53,17 @@ def format_cost(cost_usd: float) -> str:
     return f"${cost_usd:.4f}" if cost_usd < 1 else f"${cost_usd:.2f}"
 
 
+INTERNAL_RESETS = frozenset({"retry", "interrupted"})
+"""``task_reset`` reasons the live display does not print: the retry and interrupt lines say it."""
+
+
+def format_usd(amount: float) -> str:
+    """An amount as the user gave it, never rounded away: ``0.015`` -> ``$0.015``,
+    ``5`` -> ``$5.00`` (caps; spending is :func:`format_cost`)."""
+    whole, _, fraction = f"{amount:.6f}".rstrip("0").partition(".")
+    return f"${whole}.{fraction.ljust(2, '0')}"
+
+
 def format_opt_duration(seconds: float | None) -> str:
     """:func:`format_duration`, or ``-`` when unknown."""
     return "-" if seconds is None else format_duration(seconds)

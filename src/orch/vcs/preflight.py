@@ -6,6 +6,7 @@ from pathlib import Path
 
 from orch.errors import SafetyError, VcsError
 from orch.store.layout import Layout
+from orch.text import plural
 from orch.vcs.repo import GitRepo, Warn, find_repo, init_repo
 
 SHOWN_PATHS = 10
@@ -66,7 +67,7 @@ def prepare_repository(project_dir: Path, *, allow_dirty: bool, assume_yes: bool
             hint="commit or stash them, or pass --allow-dirty to commit them as `orch: baseline`")
     repo.commit_all("orch: baseline\n\nUncommitted changes found when the run started "
                     "(--allow-dirty).")
-    warn(f"committed {len(dirty)} uncommitted path(s) as `orch: baseline` (--allow-dirty)")
+    warn(f"committed {plural(len(dirty), 'uncommitted path')} as `orch: baseline` (--allow-dirty)")
     return True
 
 

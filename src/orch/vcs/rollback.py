@@ -260,14 +260,17 @@ def _apply(repo: GitRepo, layout: Layout, journal: RollbackJournal) -> None:
     try:
         for task_id in journal.reset_tasks:
             recorder.record("task_reset", task=task_id,
-                            data={"status": TaskStatus.PENDING.value, "reason": reason})
+                            data={"status": TaskStatus.PENDING.value, "reason": reason,
+                                  "fresh": True})
         for phase_id in journal.reset_phases:
             recorder.record("phase_reset", phase=phase_id, data={"reason": reason})
         if journal.dropped:
             recorder.record("checkpoints_dropped", data={
                 "names": [cp.name for cp in journal.dropped], "reason": reason})
         if journal.reset_tasks or journal.reset_phases:
-            recorder.record("run_state", data={"state": "interrupted"})
+            recorder.record("run_state", data={
+                "state": "interrupted",
+                "error": f"rolled back to {journal.checkpoint}; `orch resume` goes on from there"})
     finally:
         recorder.close()
     journal.stage = "done"
