@@ -36,6 +36,7 @@ def status_document(state: RunState) -> dict[str, Any]:
                 "attempts": task.attempts,
                 "started": task.started,
                 "ended": task.ended,
+                "duration_s": task.duration_s,
                 "agent": task.agent,
                 "cost_usd": task.cost_usd,
                 "input_tokens": task.input_tokens,
@@ -47,7 +48,13 @@ def status_document(state: RunState) -> dict[str, Any]:
             for task in state.tasks.values()
         ],
         "phases": [
-            {"id": p.id, "title": p.title, "gate_passed": p.gate_passed, "tasks": p.tasks}
+            {
+                "id": p.id,
+                "title": p.title,
+                "gate_passed": p.gate_passed,
+                "tasks": p.tasks,
+                "duration_s": p.duration_s,
+            }
             for p in state.phases
         ],
         "checkpoints": [
@@ -62,6 +69,7 @@ def status_document(state: RunState) -> dict[str, Any]:
             for cp in state.checkpoints
         ],
         "cost_usd": state.cost_usd,
+        "duration_s": state.active_s,
         "input_tokens": sum(t.input_tokens for t in state.tasks.values()),
         "output_tokens": sum(t.output_tokens for t in state.tasks.values()),
     }

@@ -21,15 +21,16 @@ from orch.domain.status import RunStatus
 from orch.durations import format_duration
 from orch.reporting.plain import (
     RUN_END_LABELS,
-    SessionClock,
     data_commands,
     data_float,
     data_int,
     data_str,
     failure_command,
+    phase_time,
     tail_lines,
     task_agent,
     task_heading,
+    task_time,
 )
 from orch.reporting.summary import INTERNAL_RESETS, format_cost, next_step_hint, summarize
 from orch.reporting.tables import summary_tables
@@ -78,7 +79,6 @@ class ConsoleReporter:
 
     def __init__(self, console: Console | None = None, *, live: bool = True) -> None:
         self.console = console if console is not None else Console()
-        self.clock = SessionClock()
         self.running = RunningLine()
         self._use_live = live
         self._live: Live | None = None
@@ -100,7 +100,6 @@ class ConsoleReporter:
 
     def emit(self, event: Event, state: RunState) -> None:
         """Show ``event``; unknown event types are ignored."""
-        self.clock.observe(event)
         handler = self._handlers.get(event.type)
         if handler is not None:
             handler(event, state)
@@ -108,7 +107,7 @@ class ConsoleReporter:
     def close(self, state: RunState) -> None:
         """Stop the live line, print the summary tables and the next-step hint."""
         self._stop_live()
-        summary = summarize(state, duration_s=self.clock.elapsed(state))
+        summary = summarize(state)
         self.console.print()
         for renderable in summary_tables(summary):
             self.console.print(renderable)
@@ -188,7 +187,7 @@ class ConsoleReporter:
         if status == "skipped":
             self._print(*parts, (" skipped", "dim"))
             return
-        parts.append((f"  {format_duration(data_float(data, 'duration_s'))}", "dim"))
+        parts.append((f"  {format_duration(task_time(event, state))}", "dim"))
         cost = data_float(data, "cost_usd")
         if cost > 0:
             parts.append((f"  {format_cost(cost)}", "dim"))
@@ -225,7 +224,7 @@ class ConsoleReporter:
     def _phase_finished(self, event: Event, state: RunState) -> None:
         self._idle()
         data = event.data
-        took = format_duration(data_float(data, "duration_s"))
+        took = format_duration(phase_time(event, state))
         if data.get("ok", True):
             self._print((f"  phase {event.phase} done in {took}", "dim"))
             return
@@ -249,8 +248,7 @@ class ConsoleReporter:
         if label is None:
             return
         self._idle()
-        elapsed = self.clock.elapsed(state, event.ts)
-        took = f" in {format_duration(elapsed)}" if elapsed is not None else ""
+        took = f" in {format_duration(state.active_s)}"
         self.console.print()
         self._print((label, _RUN_END_STYLES[run_status]),
                     f": {summarize(state).counts_text()}{took}")

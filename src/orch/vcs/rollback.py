@@ -269,7 +269,7 @@ def _apply(repo: GitRepo, layout: Layout, journal: RollbackJournal) -> None:
                 "names": [cp.name for cp in journal.dropped], "reason": reason})
         if journal.reset_tasks or journal.reset_phases:
             recorder.record("run_state", data={
-                "state": "interrupted",
+                "state": "interrupted", "reason": "rollback",
                 "error": f"rolled back to {journal.checkpoint}; `orch resume` goes on from there"})
     finally:
         recorder.close()
