@@ -146,15 +146,7 @@ def test_run_help_says_json_is_json_lines(tmp_path: Path, orch: OrchRunner) -> N
 
 
 def test_a_declined_prompt_exits_3(git_repo: Path, orch: OrchRunner) -> None:
-    plan = make_plan(
-        [
-            ("One", [shell_task("T001", "One", "echo 1 > one.txt")]),
-            ("Two", [shell_task("T002", "Two", "echo 2 > two.txt")]),
-        ]
-    )
-    (git_repo / "plan.md").write_text(plan)
-    commit_all(git_repo)
-    assert orch("run", "plan.md", cwd=git_repo).returncode == 0
+    two_phase_run(git_repo, orch)
     head = git(git_repo, "rev-parse", "HEAD")
     for answer in ("n\n", ""):
         code, err = run_on_a_terminal(
@@ -164,6 +156,19 @@ def test_a_declined_prompt_exits_3(git_repo: Path, orch: OrchRunner) -> None:
         assert "error: " in err and "Traceback" not in err
         assert git(git_repo, "rev-parse", "HEAD") == head
         assert (git_repo / "two.txt").exists()
+
+
+def two_phase_run(repo: Path, orch: OrchRunner) -> None:
+    """A completed run of two one-task phases (checkpoints phase-1 and phase-2)."""
+    plan = make_plan(
+        [
+            ("One", [shell_task("T001", "One", "echo 1 > one.txt")]),
+            ("Two", [shell_task("T002", "Two", "echo 2 > two.txt")]),
+        ]
+    )
+    (repo / "plan.md").write_text(plan)
+    commit_all(repo)
+    assert orch("run", "plan.md", cwd=repo).returncode == 0
 
 
 def run_on_a_terminal(

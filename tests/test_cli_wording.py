@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import OrchRunner, commit_all, make_plan, shell_task
 from orch.procgroups import group_exists
-from test_cli_contract import WAIT_FOR_GO, status_json, wait_for_int
+from test_cli_contract import WAIT_FOR_GO, status_json, two_phase_run, wait_for_int
 
 FAKE_CLI = Path(__file__).parent / "fakes" / "fake_cli.py"
 
@@ -115,15 +115,7 @@ def test_dry_run_without_an_agent_exits_2_and_outside_git_promises_no_checkpoint
 
 
 def test_after_a_rollback_reset_tasks_look_fresh(git_repo: Path, orch: OrchRunner) -> None:
-    plan = make_plan(
-        [
-            ("One", [shell_task("T001", "One", "echo 1 > one.txt")]),
-            ("Two", [shell_task("T002", "Two", "echo 2 > two.txt")]),
-        ]
-    )
-    (git_repo / "plan.md").write_text(plan)
-    commit_all(git_repo)
-    assert orch("run", "plan.md", cwd=git_repo).returncode == 0
+    two_phase_run(git_repo, orch)
     assert orch("rollback", "phase-1", "--yes", cwd=git_repo).returncode == 0
     state = status_json(orch, git_repo)
     tasks = {t["id"]: t for t in state["tasks"]}  # type: ignore[attr-defined]

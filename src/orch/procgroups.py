@@ -113,7 +113,7 @@ def stop_recorded_group(record: GroupRecord, *, grace_s: float = GRACE_S) -> str
     pgid = record.pgid
     if pgid <= 1 or pgid == os.getpgid(0):
         return None
-    leader_alive = _pid_alive(pgid)
+    leader_alive = pid_alive(pgid)
     if leader_alive:
         now = start_time(pgid)
         if record.start is None or now is None:
@@ -129,7 +129,8 @@ def stop_recorded_group(record: GroupRecord, *, grace_s: float = GRACE_S) -> str
     return f"stopped process group {pgid} left running by the interrupted run"
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user's included)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -16,6 +16,7 @@ from types import TracebackType
 from filelock import FileLock, Timeout
 
 from orch.errors import LockHeldError
+from orch.procgroups import pid_alive
 
 
 class ProjectLock:
@@ -49,7 +50,7 @@ class ProjectLock:
         if (
             isinstance(stale_pid, int)
             and stale_pid != os.getpid()
-            and not _pid_alive(stale_pid)
+            and not pid_alive(stale_pid)
             and self._warn is not None
         ):
             self._warn(
@@ -106,15 +107,5 @@ def run_in_progress(path: Path) -> bool:
     return (
         isinstance(pid, int)
         and holder.get("command") in ("run", "resume")
-        and _pid_alive(pid)
+        and pid_alive(pid)
     )
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
