@@ -218,7 +218,9 @@ def _pump(
             eof = True
             selector.unregister(fd)
         elif eof:
-            time.sleep(min(wait, 0.05))
+            # All output is read: wait for the leader itself (returns as soon as it exits).
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=wait)
         if _interrupted:
             _kill_group(proc)
             return False, pending
