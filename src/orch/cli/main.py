@@ -101,7 +101,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):
-            error_line("interrupted at the prompt; nothing changed")
+            error_line("interrupted")
             sys.exit(130)
         error_line("no answer at the prompt: cancelled; nothing changed")
         sys.exit(3)
