@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import OrchRunner, commit_all, git
 from fakes.contexts import make_context
 from orch.adapters.aider import AiderAdapter, parse_usage
 from orch.adapters.base import AgentStatus, Budget, Role
@@ -17,6 +18,7 @@ from orch.adapters.claude_code import ClaudeCodeAdapter
 from orch.adapters.cli_common import CliAdapter
 from orch.adapters.codex import CodexAdapter
 from orch.adapters.gemini import GeminiAdapter
+from orch.vcs.changes import exclude_locally, status_digests
 
 FAKES = Path(__file__).parent / "fakes"
 TOOLS = ("claude", "codex", "gemini", "aider")
@@ -78,6 +80,8 @@ def test_claude_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize(("scenario", "status"), [
     ("error_max_turns", AgentStatus.MAX_TURNS),
     ("error_max_budget_usd", AgentStatus.BUDGET_EXCEEDED),
+    ("status_529", AgentStatus.API_ERROR),
+    ("status_401", AgentStatus.FAILED),
     ("error_during_execution", AgentStatus.FAILED),
     ("is_error", AgentStatus.API_ERROR),
     ("is_error_plain", AgentStatus.FAILED),
@@ -105,10 +109,15 @@ def test_codex_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monke
     assert result.status is AgentStatus.COMPLETED, result.error
     assert result.summary == "Added made_by_codex.txt."
     assert result.session_id == "0199a213-81c0-7800-8aa1-bbab2a035a53"
-    assert result.usage.input_tokens == 24763 - 24448
+    # OpenAI counts cached and cache-written tokens in input, reasoning tokens in output;
+    # an `error` item (a warning) does not fail the turn
+    assert result.usage.input_tokens == 24763 - 24448 - 100
     assert result.usage.cache_read_input_tokens == 24448
+    assert result.usage.cache_creation_input_tokens == 100
     assert result.usage.output_tokens == 122
-    assert result.cost_usd > 0
+    assert result.usage.reasoning_output_tokens == 64
+    assert result.cost_usd == pytest.approx(
+        (215 * 1.25 + 24448 * 0.125 + 100 * 1.25 * 1.25 + 122 * 10.0) / 1e6, abs=1e-6)
     assert result.files_changed == ["made_by_codex.txt"]
     call = recorded(fake_bin)
     assert call["argv"] == ["exec", "--json", "--skip-git-repo-check", "--sandbox",
@@ -120,6 +129,8 @@ def test_codex_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monke
     ("turn_failed", AgentStatus.FAILED),
     ("error", AgentStatus.API_ERROR),
     ("crash", AgentStatus.FAILED),
+    ("high_demand", AgentStatus.API_ERROR),
+    ("unauthorized", AgentStatus.FAILED),
 ])
 def test_codex_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch,
                         scenario: str, status: AgentStatus) -> None:
@@ -142,7 +153,17 @@ def test_gemini_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monk
     argv = recorded(fake_bin)["argv"]
     assert isinstance(argv, list)
     assert argv[0] == "-p" and "Create hello.txt" in argv[1]
-    assert argv[2:] == ["--output-format", "stream-json", "--yolo"]
+    assert argv[2:] == ["--output-format", "stream-json", "--yolo", "--skip-trust"]
+
+
+def test_gemini_trusts_the_project_by_env_when_its_help_has_no_flag(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_CLI_HELP_OMIT", "--skip-trust")
+    result = run(GeminiAdapter(), git_repo, "success", monkeypatch)
+    assert result.status is AgentStatus.COMPLETED, result.error
+    call = recorded(fake_bin)
+    assert "--skip-trust" not in call["argv"]  # type: ignore[operator]
+    assert call["trust_env"] == "true"
 
 
 @pytest.mark.parametrize(("scenario", "status"), [
@@ -150,6 +171,9 @@ def test_gemini_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monk
     ("api_error", AgentStatus.API_ERROR),
     ("tool_error", AgentStatus.FAILED),
     ("bad_input", AgentStatus.FAILED),
+    ("http_400", AgentStatus.FAILED),
+    ("http_429", AgentStatus.API_ERROR),
+    ("untrusted", AgentStatus.FAILED),
 ])
 def test_gemini_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch,
                          scenario: str, status: AgentStatus) -> None:
@@ -161,7 +185,11 @@ def test_gemini_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Mon
 # -- aider ------------------------------------------------------------------------------------
 
 def test_aider_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = run(AiderAdapter(), git_repo, "success", monkeypatch, files=["src/app.py"])
+    (git_repo / "src").mkdir()
+    (git_repo / "src" / "app.py").write_text("print()\n")
+    commit_all(git_repo)
+    result = run(AiderAdapter(), git_repo, "success", monkeypatch,
+                 files=["src/app.py", "src/new.py"])
     assert result.status is AgentStatus.COMPLETED, result.error
     assert result.files_changed == ["made_by_aider.txt"]
     assert result.cost_usd == pytest.approx(0.025)
@@ -169,7 +197,8 @@ def test_aider_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monke
     argv = recorded(fake_bin)["argv"]
     assert isinstance(argv, list)
     assert "--yes-always" in argv and "--no-auto-commits" in argv
-    assert argv[-1] == "src/app.py"
+    assert "--no-gitignore" in argv and "--no-analytics" in argv
+    assert argv[-1] == "src/app.py"  # a missing file is not named: aider would create it empty
     message_file = argv[argv.index("--message-file") + 1]
     assert not Path(message_file).exists()  # cleaned up, and never inside the project
     assert not str(message_file).startswith(str(git_repo))
@@ -179,6 +208,8 @@ def test_aider_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monke
     ("no_changes", AgentStatus.FAILED, "no changes"),
     ("error", AgentStatus.FAILED, "exited 1"),
     ("api_error", AgentStatus.API_ERROR, "exited 1"),
+    ("overloaded_exit0", AgentStatus.API_ERROR, "aider: litellm.InternalServerError"),
+    ("auth_exit0", AgentStatus.FAILED, "hint: check the API key"),
 ])
 def test_aider_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch,
                         scenario: str, status: AgentStatus, error: str) -> None:
@@ -237,3 +268,65 @@ def test_api_keys_never_reach_the_log(fake_bin: Path, git_repo: Path,
                            description="use key sk-proj-SECRET-should-not-leak-123")
     result = CodexAdapter().run(context)
     assert "sk-proj-SECRET" not in Path(result.log_path or "").read_text()
+
+
+def test_claude_key_errors_carry_a_hint_and_retries_are_bounded(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CLAUDE_CODE_MAX_RETRIES", raising=False)
+    result = run(ClaudeCodeAdapter(), git_repo, "status_401", monkeypatch)
+    assert "hint: check the API key" in (result.error or "")
+    assert recorded(fake_bin)["retries_env"] == "2"
+    assert "claude-code retries: bounded: CLAUDE_CODE_MAX_RETRIES=2" in Path(
+        result.log_path or "").read_text()
+
+
+def test_aider_keeps_its_own_files_out_of_the_changes(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (git_repo / ".aider.chat.history.md").write_text("# aider chat\n")
+    result = run(AiderAdapter(), git_repo, "success", monkeypatch)
+    assert result.files_changed == ["made_by_aider.txt"]
+    exclude = (git_repo / ".git" / "info" / "exclude").read_text().splitlines()
+    assert exclude.count(".aider*") == 1
+    run(AiderAdapter(), git_repo, "success", monkeypatch)
+    exclude = (git_repo / ".git" / "info" / "exclude").read_text().splitlines()
+    assert exclude.count(".aider*") == 1  # added once
+
+
+# -- orch agents --check ---------------------------------------------------------------------
+
+def _roles_config(project: Path) -> None:
+    config = project / ".specify" / "orch" / "config.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("agents:\n  dev:\n    adapter: claude-code\n  helper:\n    adapter: aider\n")
+
+
+def test_agents_check_reports_versions_and_a_flag_the_help_lacks(
+        fake_bin: Path, git_repo: Path, orch: OrchRunner,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _roles_config(git_repo)
+    ok = orch("agents", "--check", cwd=git_repo)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "claude-code  claude 9.9.9-fake  flags ok" in ok.stdout
+    assert "aider        aider 9.9.9-fake  flags ok" in ok.stdout
+    monkeypatch.setenv("FAKE_CLI_HELP_OMIT", "--max-budget-usd --no-gitignore")
+    bad = orch("agents", "--check", "--json", cwd=git_repo)
+    assert bad.returncode == 1
+    checks = {row["adapter"]: row for row in json.loads(bad.stdout)["checks"]}
+    assert checks["claude-code"]["missing_flags"] == ["--max-budget-usd"]
+    assert checks["aider"]["missing_flags"] == ["--no-gitignore"]
+    assert checks["aider"]["version"] == "aider 9.9.9-fake"
+    text = orch("agents", "--check", cwd=git_repo)
+    assert text.returncode == 1
+    assert "MISMATCH: --help does not list --max-budget-usd" in text.stdout
+    assert text.stderr.startswith("error: an installed agent CLI does not accept a flag")
+
+
+def test_aider_files_are_ignored_in_a_linked_worktree_too(git_repo: Path, tmp_path: Path) -> None:
+    worktree = tmp_path / "linked"
+    git(git_repo, "worktree", "add", "-q", "-b", "side", str(worktree))
+    assert (worktree / ".git").is_file()
+    assert exclude_locally(worktree, [".aider*"])
+    (worktree / ".aider.chat.history.md").write_text("# chat\n")
+    (worktree / "real.txt").write_text("change\n")
+    assert list(status_digests(worktree) or {}) == ["real.txt"]
+    assert ".aider*" in (git_repo / ".git" / "info" / "exclude").read_text().splitlines()

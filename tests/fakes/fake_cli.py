@@ -50,6 +50,13 @@ def claude(scenario: str) -> int:
               "result": "API Error: 529 {\"type\":\"error\",\"error\":{\"type\":"
                         "\"overloaded_error\",\"message\":\"Overloaded\"}}"})
         return 1
+    if scenario in ("status_401", "status_529"):
+        code = int(scenario[-3:])
+        text = ("Invalid API key · Fix external API key" if code == 401 else
+                "API Error: 529 Overloaded. This is a server-side issue, usually temporary")
+        emit({**base, "subtype": "success", "is_error": True, "api_error_status": code,
+              "num_turns": 1, "result": text, "total_cost_usd": 0})
+        return 1
     if scenario == "is_error_plain":
         emit({**base, "subtype": "success", "is_error": True, "num_turns": 1,
               "result": "Credit balance is too low"})
@@ -79,10 +86,26 @@ def codex(scenario: str) -> int:
                                                  "status": "completed"}},
              {"type": "item.completed", "item": {"id": "item_3", "type": "agent_message",
                                                  "text": "Added made_by_codex.txt."}},
+             {"type": "item.completed", "item": {"id": "item_0", "type": "error",
+                                                 "message": "Model metadata for `gpt-5-codex` "
+                                                            "not found."}},
              {"type": "turn.completed", "usage": {"input_tokens": 24763,
                                                   "cached_input_tokens": 24448,
-                                                  "output_tokens": 122}})
+                                                  "cache_write_input_tokens": 100,
+                                                  "output_tokens": 122,
+                                                  "reasoning_output_tokens": 64}})
         return 0
+    if scenario == "high_demand":  # observed 0.171 on a 5xx
+        message = "We’re currently experiencing high demand, which may cause temporary errors."
+        emit({"type": "error", "message": message},
+             {"type": "turn.failed", "error": {"message": message}})
+        return 1
+    if scenario == "unauthorized":  # observed 0.171 on a 401
+        message = ("unexpected status 401 Unauthorized: Incorrect API key provided, url: "
+                   "http://127.0.0.1:45001/v1/responses")
+        emit({"type": "error", "message": message},
+             {"type": "turn.failed", "error": {"message": message}})
+        return 1
     if scenario == "turn_failed":
         emit({"type": "turn.failed", "error": {"message": "model refused: task unclear"}})
         return 1
@@ -97,6 +120,12 @@ def gemini(scenario: str) -> int:
     if scenario == "bad_input":
         print("Error: Unknown argument: --bogus", file=sys.stderr)
         return 42
+    if scenario == "untrusted" or ("--skip-trust" not in sys.argv
+                                   and os.environ.get("GEMINI_CLI_TRUST_WORKSPACE") != "true"):
+        print("Gemini CLI is not running in a trusted directory. To proceed, either use "
+              "`--skip-trust`, set the `GEMINI_CLI_TRUST_WORKSPACE=true` environment variable, "
+              "or trust this directory in interactive mode.", file=sys.stderr)
+        return 55
     emit({"type": "init", "timestamp": "2025-10-10T12:00:00.000Z",
           "session_id": "c25acda3-gemini", "model": "gemini-2.5-pro"},
          {"type": "message", "timestamp": "2025-10-10T12:00:00.100Z", "role": "user",
@@ -127,6 +156,11 @@ def gemini(scenario: str) -> int:
               "error": {"type": "ApiError", "message": "[429] RESOURCE_EXHAUSTED: quota "
                                                        "exceeded"}, "stats": stats})
         return 1
+    if scenario in ("http_400", "http_429"):  # observed 0.61: exit code = HTTP status % 256
+        code = int(scenario[-3:])
+        emit({"type": "result", "timestamp": "t", "status": "error",
+              "error": {"type": "unknown", "message": "[API Error: boom]"}, "stats": stats})
+        return code % 256
     emit({"type": "result", "timestamp": "t", "status": "error",
           "error": {"type": "FatalToolExecutionError", "message": "tool write_file failed"},
           "stats": stats})
@@ -144,6 +178,16 @@ def aider(scenario: str) -> int:
     if scenario == "api_error":
         print("litellm.RateLimitError: AnthropicException - rate limit exceeded (429)")
         return 1
+    if scenario in ("overloaded_exit0", "auth_exit0"):  # observed 0.86: exit 0 after errors
+        if scenario == "auth_exit0":
+            print('litellm.AuthenticationError: AnthropicException - {"type": "error", '
+                  '"error": {"type": "authentication_error"}}\n'
+                  "The API provider is not able to authenticate you. Check your API key.")
+        else:
+            print('litellm.InternalServerError: AnthropicError - {"type": "error", "error": '
+                  '{"type": "overloaded_error"}}\n'
+                  "The API provider's servers are down or overloaded.\nRetrying in 0.2 seconds...")
+        return 0
     if scenario == "success":
         Path("made_by_aider.txt").write_text("hello from aider\n")
         print("Applied edit to made_by_aider.txt")
@@ -153,14 +197,45 @@ def aider(scenario: str) -> int:
     return 0
 
 
+HELP_FLAGS = {
+    "claude": "-p --output-format --verbose --permission-mode --model --allowedTools "
+              "--max-budget-usd",
+    "codex": "--json --skip-git-repo-check --sandbox --model",
+    "gemini": "-p --output-format --yolo --model --skip-trust",
+    "aider": "--message-file --yes-always --no-auto-commits --no-gitignore --no-analytics "
+             "--no-pretty --no-stream --no-check-update --no-show-model-warnings --model",
+}
+
+
+def about(tool: str, args: list[str]) -> int | None:
+    """``--version`` / ``--help``: a version line, or one help line per flag minus those named
+    in ``FAKE_CLI_HELP_OMIT``; ``None`` for any other command line."""
+    if "--version" in args:
+        print(f"{tool} 9.9.9-fake")
+        return 0
+    if "--help" not in args:
+        return None
+    omit = os.environ.get("FAKE_CLI_HELP_OMIT", "").split()
+    for flag in HELP_FLAGS[tool].split():
+        if flag not in omit:
+            print(f"  {flag}   does something  [string]")
+    return 0
+
+
 def main() -> int:
     tool = Path(sys.argv[0]).name
+    answered = about(tool, sys.argv[1:])
+    if answered is not None:
+        return answered
     scenario = os.environ.get("FAKE_CLI_SCENARIO", "success")
     stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
     record = os.environ.get("FAKE_CLI_RECORD")
     if record:
+        trust = os.environ.get("GEMINI_CLI_TRUST_WORKSPACE")
         Path(record).write_text(json.dumps({"argv": sys.argv[1:], "stdin": stdin,
-                                            "cwd": os.getcwd()}))
+                                            "cwd": os.getcwd(), "trust_env": trust,
+                                            "retries_env": os.environ.get(
+                                                "CLAUDE_CODE_MAX_RETRIES")}))
     return {"claude": claude, "codex": codex, "gemini": gemini, "aider": aider}[tool](scenario)
 
 

@@ -1,10 +1,15 @@
 """The ``aider`` adapter: ``aider --message-file F --yes-always --no-auto-commits``.
 
-aider has no structured output: the result comes from its exit code and from ``git status``
-before and after (no change at all fails the attempt). ``--no-auto-commits`` leaves commits to
-orch. The ``Tokens: … sent, … received. Cost: $… message, $… session.`` lines it prints are
-parsed for usage and cost. The task's ``files:`` are added to the chat. ``ORCH_AIDER_ARGS`` adds
-flags.
+aider has no structured output and exits 0 even when every API call failed, so the result
+comes from its exit code, the litellm error lines it prints (``litellm.RateLimitError: …``) and
+``git status`` before and after (no change at all fails the attempt). ``--no-auto-commits``
+leaves commits to orch; ``--no-gitignore`` stops aider adding ``.aider*`` to the project's
+``.gitignore``, and orch ignores aider's own files (chat history, tags cache) in the
+repository's ``info/exclude`` instead, so they are neither the task's changes nor checkpointed.
+``--no-analytics`` keeps ``--yes-always`` from opting in to analytics. The ``Tokens: … sent, …
+received. Cost: $… message, $… session.`` lines give usage and cost. The task's ``files:`` that
+exist are added to the chat (aider would create a missing one empty before the model runs).
+``ORCH_AIDER_ARGS`` adds flags.
 """
 
 from __future__ import annotations
@@ -15,11 +20,28 @@ import re
 import tempfile
 
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
-from orch.adapters.cli_common import CliAdapter, CliRun, extra_args, failure_status
+from orch.adapters.cli_common import CliAdapter, CliRun, extra_args, last_line
+from orch.adapters.cli_errors import KEY_HINT, TRANSIENT, ErrorTable, Rule
+from orch.vcs.changes import exclude_locally
 
 _TOKENS = re.compile(r"Tokens:\s*(?P<body>[^\n]*?)\.\s*Cost:\s*\$(?P<message>[\d.]+)\s*message,"
                      r"\s*\$(?P<session>[\d.]+)\s*session", re.I)
 _COUNT = re.compile(r"([\d.]+)\s*([kKmM]?)\s+(sent|received|cache write|cache hit)")
+_LITELLM_ERROR = re.compile(r"^litellm\.\w+(Error|Exception)\b.*$", re.M)
+
+AIDER_FILES = [".aider*"]
+"""aider's own files in the project (chat and input history, tags cache)."""
+
+ERRORS = ErrorTable(
+    # litellm's exception classes, as aider 0.86 prints them (it exits 0 after them):
+    Rule(r"litellm\.(AuthenticationError|PermissionDeniedError)|Check your API key",
+         AgentStatus.FAILED, KEY_HINT),
+    Rule(r"litellm\.(RateLimitError|InternalServerError|ServiceUnavailableError|APIConnectionError"
+         r"|Timeout|APIError)|servers are down or overloaded", TRANSIENT),
+    Rule(r"litellm\.(BadRequestError|NotFoundError|ContextWindowExceededError"
+         r"|UnprocessableEntityError)", AgentStatus.FAILED),
+)
+"""aider's error texts."""
 
 
 def _number(value: str, suffix: str) -> int:
@@ -46,6 +68,17 @@ def parse_usage(output: str) -> tuple[Usage, float, int]:
     return usage, cost, replies
 
 
+def api_error(output: str) -> str | None:
+    """The last litellm error line aider printed, when no model reply came after it."""
+    errors = list(_LITELLM_ERROR.finditer(output))
+    if not errors:
+        return None
+    last = errors[-1]
+    if _TOKENS.search(output, last.end()):
+        return None  # a retry succeeded after the error
+    return last.group(0).strip()
+
+
 class AiderAdapter(CliAdapter):
     """Runs aider once with the task as its message."""
 
@@ -53,6 +86,9 @@ class AiderAdapter(CliAdapter):
     executable = "aider"
     install = "python -m pip install aider-install && aider-install (or: pipx install aider-chat)"
     prompt_on_stdin = False
+    flags = ("--message-file", "--yes-always", "--no-auto-commits", "--no-gitignore",
+             "--no-analytics", "--no-pretty", "--no-stream", "--no-check-update",
+             "--no-show-model-warnings", "--model")
 
     def __init__(self) -> None:
         self._message_file: str | None = None
@@ -63,10 +99,19 @@ class AiderAdapter(CliAdapter):
             message.write(prompt)
         self._message_file = path
         argv = [self.executable, "--message-file", path, "--yes-always", "--no-auto-commits",
-                "--no-pretty", "--no-stream", "--no-check-update", "--no-show-model-warnings"]
+                "--no-gitignore", "--no-analytics", "--no-pretty", "--no-stream",
+                "--no-check-update", "--no-show-model-warnings"]
         if context.role.model:
             argv += ["--model", context.role.model]
-        return argv + extra_args("ORCH_AIDER_ARGS") + list(context.task.files)
+        files = [f for f in context.task.files if (context.project_dir / f).exists()]
+        return argv + extra_args("ORCH_AIDER_ARGS") + files
+
+    def retry_note(self) -> str:
+        return ("not bounded by orch: aider retries API errors itself for about 60 s and has no "
+                "setting for it")
+
+    def prepare(self, context: AgentContext) -> None:
+        exclude_locally(context.project_dir, AIDER_FILES)
 
     def run(self, context: AgentContext) -> AgentResult:
         try:
@@ -83,11 +128,16 @@ class AiderAdapter(CliAdapter):
                              turns=replies, files_changed=run.files_changed,
                              summary=f"aider changed {len(run.files_changed)} file(s)")
         code = run.command.returncode
+        failure = api_error(run.output)
         if code != 0:
-            tail = [line for line in run.command.tail.splitlines() if line.strip()]
-            last = tail[-1] if tail else "no output"
-            result.status = failure_status("\n".join(tail[-5:]))
-            result.error = f"aider exited {code}: {last[:300]}"
+            message = failure or last_line(run.command.tail)
+            verdict = ERRORS.classify(message)
+            result.status = verdict.status
+            result.error = f"aider exited {code}: {verdict.describe(message)}"
+        elif failure is not None:
+            verdict = ERRORS.classify(failure)
+            result.status = verdict.status
+            result.error = f"aider: {verdict.describe(failure)}"
         elif not run.files_changed:
             result.status = AgentStatus.FAILED
             result.error = "aider made no changes"

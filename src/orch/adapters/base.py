@@ -37,6 +37,8 @@ class Usage(BaseModel):
     output_tokens: int = 0
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
+    reasoning_output_tokens: int = 0
+    """The part of ``output_tokens`` a reasoning model spent thinking (already counted there)."""
 
 
 class AgentResult(BaseModel):

@@ -2,22 +2,29 @@
 
 The prompt goes on stdin. The last ``{"type": "result"}`` line carries the outcome: ``subtype``
 ``success`` / ``error_max_turns`` / ``error_max_budget_usd`` / ``error_during_execution``,
-``is_error``, ``result`` (the final text), ``total_cost_usd``, ``num_turns``, ``session_id`` and
-``usage``. Caps are passed on as ``--max-turns`` and ``--max-budget-usd``; edits are accepted
-without asking (``--permission-mode acceptEdits``; ``ORCH_CLAUDE_ARGS`` adds or overrides flags).
+``is_error``, ``api_error_status`` (the HTTP status of a failed API call), ``result`` (the final
+text), ``total_cost_usd``, ``num_turns``, ``session_id`` and ``usage``. ``is_error: true`` wins
+over ``subtype: "success"``: Claude Code reports a failed API call as a "successful" session
+whose result is the error text. Caps are passed on as ``--max-turns`` and ``--max-budget-usd``;
+edits are accepted without asking (``--permission-mode acceptEdits``; ``ORCH_CLAUDE_ARGS`` adds
+or overrides flags). Its API retries are bounded with ``CLAUDE_CODE_MAX_RETRIES``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus
 from orch.adapters.cli_common import (
     CliAdapter,
     CliRun,
+    env_or,
     extra_args,
-    failure_status,
     json_lines,
+    last_line,
     usage_of,
 )
+from orch.adapters.cli_errors import KEY_HINT, TRANSIENT, ErrorTable, Rule, status_verdict
 
 SUBTYPES = {
     "success": AgentStatus.COMPLETED,
@@ -26,6 +33,18 @@ SUBTYPES = {
     "error_during_execution": AgentStatus.FAILED,
 }
 
+MAX_RETRIES = "2"
+
+ERRORS = ErrorTable(
+    # Observed with Claude Code 2.1 (the result text of an is_error session):
+    Rule(r"Invalid API key|Fix external API key|authentication_failed|OAuth token",
+         AgentStatus.FAILED, KEY_HINT),
+    Rule(r"API Error: (5\d\d|529|429)|Overloaded|server-side issue|Request timed out"
+         r"|Connection error|rate_limit", TRANSIENT),
+    Rule(r"API Error: 4\d\d|Prompt is too long|invalid_request", AgentStatus.FAILED),
+)
+"""Claude Code's error texts; ``api_error_status``, when present, decides first."""
+
 
 class ClaudeCodeAdapter(CliAdapter):
     """Runs Claude Code headless in the project directory."""
@@ -33,6 +52,9 @@ class ClaudeCodeAdapter(CliAdapter):
     name = "claude-code"
     executable = "claude"
     install = "npm install -g @anthropic-ai/claude-code"
+    # --max-turns is accepted but not listed by `claude --help` (2.1), so it is not checked.
+    flags = ("-p", "--output-format", "--verbose", "--permission-mode", "--model",
+             "--allowedTools", "--max-budget-usd")
 
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
         argv = [self.executable, "-p", "--output-format", "stream-json", "--verbose"]
@@ -51,16 +73,23 @@ class ClaudeCodeAdapter(CliAdapter):
             argv += ["--max-budget-usd", f"{budget.max_cost_usd:.4f}"]
         return argv + extra
 
+    def retry_note(self) -> str:
+        value = env_or("CLAUDE_CODE_MAX_RETRIES", MAX_RETRIES)
+        return f"bounded: CLAUDE_CODE_MAX_RETRIES={value} (set it in the environment to change)"
+
+    def extra_env(self, context: AgentContext) -> dict[str, str]:
+        return {"CLAUDE_CODE_MAX_RETRIES": env_or("CLAUDE_CODE_MAX_RETRIES", MAX_RETRIES)}
+
     def interpret(self, context: AgentContext, run: CliRun) -> AgentResult:
         events = json_lines(run.output)
         results = [e for e in events if e.get("type") == "result"]
         session = next((e.get("session_id") for e in events if e.get("session_id")), None)
         if not results:
-            tail = run.command.tail.strip().splitlines()
-            last = tail[-1] if tail else "no output"
-            return AgentResult(status=failure_status(last), session_id=session,
+            last = last_line(run.command.tail)
+            verdict = ERRORS.classify(last)
+            return AgentResult(status=verdict.status, session_id=session,
                                error=f"claude exited {run.command.returncode} without a result: "
-                                     f"{last[:300]}")
+                                     + verdict.describe(last))
         final = results[-1]
         subtype = str(final.get("subtype", ""))
         text = final.get("result") if isinstance(final.get("result"), str) else ""
@@ -68,8 +97,7 @@ class ClaudeCodeAdapter(CliAdapter):
         error: str | None = None
         if status is AgentStatus.COMPLETED and (final.get("is_error")
                                                 or run.command.returncode not in (0, None)):
-            status = failure_status(text or "")
-            error = (text or "claude reported an error")[:300]
+            status, error = _error_of(final, text or "")
         elif status is not AgentStatus.COMPLETED:
             detail = "; ".join(str(e) for e in final.get("errors", []) or [])[:300]
             error = f"claude: {subtype}" + (f": {detail}" if detail else "")
@@ -84,3 +112,13 @@ class ClaudeCodeAdapter(CliAdapter):
             cost_usd=float(cost) if isinstance(cost, int | float) else 0.0,
             session_id=final.get("session_id") or session,
             turns=int(final.get("num_turns") or 0))
+
+
+def _error_of(final: dict[str, Any], text: str) -> tuple[AgentStatus, str]:
+    """The status and message of an ``is_error`` result: its HTTP status first, then its text."""
+    message = text or "claude reported an error"
+    code = final.get("api_error_status")
+    verdict = status_verdict(code) if isinstance(code, int) else None
+    if verdict is None:
+        verdict = ERRORS.classify(message)
+    return verdict.status, verdict.describe(message)

@@ -4,25 +4,26 @@ Each runs its tool's non-interactive mode through :func:`orch.proc.run_argv` (ow
 group, timeout, redacted output streamed into the task log), then reads back what the tool wrote
 to the log since it started and maps it onto an :class:`AgentResult`. Files changed are derived
 from ``git status`` before and after (content hashes, so a file already dirty and changed again
-counts), never from the tool's word.
+counts), never from the tool's word. Errors are classified with the adapter's
+:class:`~orch.adapters.cli_errors.ErrorTable`; :attr:`CliAdapter.retry_note` says in the log how
+the tool's own retries are bounded.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from orch import proc
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
+from orch.adapters.cli_probe import Probe, probe
 from orch.adapters.prompt import full_prompt
 from orch.adapters.transcript import Transcript
 from orch.proc import CommandResult, run_argv
+from orch.vcs.changes import status_digests
 
 
 def missing_executable(executable: str, install: str) -> str | None:
@@ -32,36 +33,8 @@ def missing_executable(executable: str, install: str) -> str | None:
     return f"`{executable}` is not on PATH; install it with `{install}`"
 
 
-def git_state(project_dir: Path) -> dict[str, str] | None:
-    """Every dirty or untracked path mapped to a hash of its content; ``None`` outside git."""
-    try:
-        out = subprocess.run(
-            ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
-            cwd=project_dir, capture_output=True, timeout=60, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    state: dict[str, str] = {}
-    entries = out.decode("utf-8", "replace").split("\0")
-    index = 0
-    while index < len(entries):
-        entry = entries[index]
-        index += 1
-        if len(entry) < 4:
-            continue
-        code, path = entry[:2], entry[3:]
-        if "R" in code or "C" in code:
-            index += 1  # the original path of a rename/copy follows
-        if path.startswith(".specify/orch/"):
-            continue
-        state[path] = _digest(project_dir / path)
-    return state
-
-
-def _digest(path: Path) -> str:
-    try:
-        return hashlib.sha1(path.read_bytes()).hexdigest() if path.is_file() else "dir"
-    except OSError:
-        return "deleted"
+git_state = status_digests
+"""Every dirty or untracked path mapped to a hash of its content; ``None`` outside git."""
 
 
 def changed_files(before: dict[str, str] | None, after: dict[str, str] | None) -> list[str]:
@@ -122,6 +95,10 @@ class CliAdapter:
     executable = ""
     install = ""
     prompt_on_stdin = True
+    version_args: tuple[str, ...] = ("--version",)
+    help_args: tuple[str, ...] = ("--help",)
+    flags: tuple[str, ...] = ()
+    """The flags orch passes that the installed CLI's help must list (``orch agents --check``)."""
 
     def available(self) -> str | None:
         return missing_executable(self.executable, self.install)
@@ -148,13 +125,15 @@ class CliAdapter:
         log = Transcript(context.log_path)
         prompt = full_prompt(context)
         log.section(f"{self.name} prompt", prompt, limit=50_000)
+        log.section(f"{self.name} retries: {self.retry_note()}")
+        self.prepare(context)
         before = git_state(context.project_dir)
         offset = log.size()
         limit = time_limit(context)
         try:
             command = run_argv(self.argv(context, prompt), cwd=context.project_dir,
                                log_path=context.log_path, timeout_s=limit,
-                               env={**context.env, **self.extra_env()},
+                               env={**context.env, **self.extra_env(context)},
                                stdin_text=prompt if self.prompt_on_stdin else None,
                                display=f"{self.executable} … ({self.name} adapter)")
         except Exception as exc:  # noqa: BLE001 - an adapter never raises for a task failure
@@ -176,9 +155,31 @@ class CliAdapter:
                     f"{' · ' + result.error if result.error else ''} · ${result.cost_usd:.4f}")
         return result
 
-    def extra_env(self) -> dict[str, str]:
+    def check(self) -> Probe:
+        """The installed CLI's version and the :attr:`flags` its help does not list."""
+        return probe(self.executable, self.version_args, self.help_args, self.flags)
+
+    def retry_note(self) -> str:
+        """One line for the log: how the tool's own retries are bounded, or that they are not."""
+        return "orch passes no retry setting to this tool"
+
+    def prepare(self, context: AgentContext) -> None:
+        """Set-up before the tool starts (and before the tree is snapshotted); none by default."""
+
+    def extra_env(self, context: AgentContext) -> dict[str, str]:
         """Environment the tool needs on top of the context's (none by default)."""
         return {}
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line of ``text`` (``"no output"`` when there is none)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no output"
+
+
+def env_or(variable: str, default: str) -> str:
+    """``variable``'s value in orch's environment, else ``default`` (the user's setting wins)."""
+    return os.environ.get(variable) or default
 
 
 def extra_args(variable: str) -> list[str]:
@@ -187,15 +188,6 @@ def extra_args(variable: str) -> list[str]:
 
     raw = os.environ.get(variable, "")
     return shlex.split(raw) if raw.strip() else []
-
-
-def failure_status(text: str) -> AgentStatus:
-    """``api_error`` when a failure message is about the model API, else ``failed``."""
-    lowered = text.lower()
-    needles = ("rate limit", "rate_limit", "429", "overloaded", "529", "503", "502", "500 ",
-               "api error", "apierror", "quota", "resource_exhausted", "unavailable",
-               "stream disconnected", "connection", "timed out", "timeout")
-    return AgentStatus.API_ERROR if any(n in lowered for n in needles) else AgentStatus.FAILED
 
 
 def usage_of(values: dict[str, Any], **names: str) -> Usage:

@@ -1,11 +1,12 @@
 """The ``codex`` adapter: ``codex exec --json`` with the prompt on stdin (``-``).
 
 JSONL events: ``thread.started`` (``thread_id``), ``turn.started``, ``item.*`` (an
-``agent_message`` item's ``text`` is the summary), ``turn.completed`` (``usage``:
-``input_tokens``, ``cached_input_tokens``, ``output_tokens``), ``turn.failed`` (``error.message``)
-and ``error`` (``message``). Codex reports no cost: it is computed from the price table when the
-model is known. Edits are allowed in the workspace (``--sandbox workspace-write``;
-``ORCH_CODEX_ARGS`` adds flags).
+``agent_message`` item's ``text`` is the summary; an ``error`` item is a warning, not a
+failure), ``turn.completed`` (``usage``: ``input_tokens``, ``cached_input_tokens``,
+``cache_write_input_tokens``, ``output_tokens``, ``reasoning_output_tokens``), ``turn.failed``
+(``error.message``) and ``error`` (``message``). Codex reports no cost: it is computed from the
+price table when the model is known. Edits are allowed in the workspace (``--sandbox
+workspace-write``; ``ORCH_CODEX_ARGS`` adds flags).
 """
 
 from __future__ import annotations
@@ -13,8 +14,34 @@ from __future__ import annotations
 from typing import Any
 
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
-from orch.adapters.cli_common import CliAdapter, CliRun, extra_args, failure_status, json_lines
+from orch.adapters.cli_common import CliAdapter, CliRun, extra_args, json_lines, last_line
+from orch.adapters.cli_errors import KEY_HINT, TRANSIENT, ErrorTable, Rule
 from orch.adapters.pricing import add_usage, cost_usd, price_for
+
+ERRORS = ErrorTable(
+    # Observed with Codex CLI 0.171 (the message of `error` / `turn.failed` events):
+    Rule(r"unexpected status (401|403)|Missing environment variable|OPENAI_API_KEY",
+         AgentStatus.FAILED, KEY_HINT),
+    Rule(r"experiencing high demand|stream disconnected|exceeded retry limit"
+         r"|unexpected status (429|5\d\d)|Reconnecting|usage limit", TRANSIENT),
+    Rule(r"unexpected status 4\d\d|context window|model .* (does not exist|not found)",
+         AgentStatus.FAILED),
+)
+"""Codex's error texts."""
+
+
+def turn_usage(used: dict[str, Any]) -> Usage:
+    """One ``turn.completed`` usage in orch's terms. OpenAI counts cached and cache-written
+    tokens inside ``input_tokens`` and reasoning tokens inside ``output_tokens``."""
+    def count(key: str) -> int:
+        value = used.get(key)
+        return int(value) if isinstance(value, int | float) else 0
+
+    cached, written = count("cached_input_tokens"), count("cache_write_input_tokens")
+    return Usage(input_tokens=max(0, count("input_tokens") - cached - written),
+                 cache_read_input_tokens=cached, cache_creation_input_tokens=written,
+                 output_tokens=count("output_tokens"),
+                 reasoning_output_tokens=count("reasoning_output_tokens"))
 
 
 class CodexAdapter(CliAdapter):
@@ -23,6 +50,8 @@ class CodexAdapter(CliAdapter):
     name = "codex"
     executable = "codex"
     install = "npm install -g @openai/codex"
+    help_args = ("exec", "--help")
+    flags = ("--json", "--skip-git-repo-check", "--sandbox", "--model")
 
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
         argv = [self.executable, "exec", "--json", "--skip-git-repo-check"]
@@ -32,6 +61,10 @@ class CodexAdapter(CliAdapter):
         if context.role.model:
             argv += ["--model", context.role.model]
         return [*argv, *extra, "-"]
+
+    def retry_note(self) -> str:
+        return ("not bounded by orch: Codex retries per its provider's request_max_retries and "
+                "stream_max_retries in config.toml (no flag for the built-in provider)")
 
     def interpret(self, context: AgentContext, run: CliRun) -> AgentResult:
         usage = Usage()
@@ -49,12 +82,7 @@ class CodexAdapter(CliAdapter):
                     summary = str(item["text"])
             elif kind == "turn.completed":
                 turns += 1
-                used = event.get("usage") or {}
-                cached = int(used.get("cached_input_tokens") or 0)
-                usage = add_usage(usage, Usage(
-                    input_tokens=max(0, int(used.get("input_tokens") or 0) - cached),
-                    cache_read_input_tokens=cached,
-                    output_tokens=int(used.get("output_tokens") or 0)))
+                usage = add_usage(usage, turn_usage(event.get("usage") or {}))
             elif kind == "turn.failed":
                 turns += 1
                 failure = str((event.get("error") or {}).get("message") or "turn failed")
@@ -65,11 +93,11 @@ class CodexAdapter(CliAdapter):
                              cost_usd=round(cost_usd(usage, price), 6), session_id=session,
                              turns=turns)
         if failure is not None:
-            result.status = failure_status(failure)
-            result.error = f"codex: {failure[:300]}"
+            verdict = ERRORS.classify(failure)
+            result.status, result.error = verdict.status, f"codex: {verdict.describe(failure)}"
         elif run.command.returncode != 0:
-            tail = run.command.tail.strip().splitlines()
-            last = tail[-1] if tail else "no output"
-            result.status = failure_status(last)
-            result.error = f"codex exited {run.command.returncode}: {last[:300]}"
+            last = last_line(run.command.tail)
+            verdict = ERRORS.classify(last)
+            result.status = verdict.status
+            result.error = f"codex exited {run.command.returncode}: {verdict.describe(last)}"
         return result

@@ -3,18 +3,68 @@
 JSONL events: ``init`` (``session_id``, ``model``), ``message`` (assistant text, possibly in
 ``delta`` chunks), ``tool_use``, ``tool_result``, ``error`` and a final ``result`` (``status``
 ``success``/``error``, ``error``, ``stats`` with ``input_tokens``, ``output_tokens``, ``cached``,
-``tool_calls``). Exit codes: 0 success, 1 error, 42 bad input, 53 turn limit reached.
-``ORCH_GEMINI_ARGS`` adds flags.
+``tool_calls``). Documented exit codes: 0 success, 1 error, 41 authentication, 42 bad input,
+52 configuration, 53 turn limit reached. Observed (0.61): an API error exits with its HTTP
+status modulo 256 (400 → 144, 429 → 173, 500 → 244), and an untrusted directory exits 55.
+
+Gemini CLI refuses to run headless in a directory the user has not trusted, so orch trusts the
+project for its own run: ``--skip-trust`` when the installed version lists it in ``--help``,
+else ``GEMINI_CLI_TRUST_WORKSPACE=true``. ``ORCH_GEMINI_ARGS`` adds flags.
 """
 
 from __future__ import annotations
 
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
-from orch.adapters.cli_common import CliAdapter, CliRun, extra_args, failure_status, json_lines
+from orch.adapters.cli_common import CliAdapter, CliRun, extra_args, json_lines, last_line
+from orch.adapters.cli_errors import KEY_HINT, TRANSIENT, ErrorTable, Rule, Verdict, status_verdict
+from orch.adapters.cli_probe import cli_output, has_flag
 from orch.adapters.pricing import cost_usd, price_for
 
-EXIT_TURN_LIMIT = 53
+EXIT_AUTH = 41
 EXIT_BAD_INPUT = 42
+EXIT_CONFIG = 52
+EXIT_TURN_LIMIT = 53
+EXIT_UNTRUSTED = 55
+
+EXIT_CODES: dict[int, Verdict] = {
+    EXIT_AUTH: Verdict(AgentStatus.FAILED, KEY_HINT),
+    EXIT_BAD_INPUT: Verdict(AgentStatus.FAILED),
+    EXIT_CONFIG: Verdict(AgentStatus.FAILED),
+    EXIT_UNTRUSTED: Verdict(AgentStatus.FAILED, "trust the directory: `gemini --skip-trust` or "
+                                                "GEMINI_CLI_TRUST_WORKSPACE=true"),
+}
+"""Exit codes that decide on their own (53, the turn limit, is ``max_turns``)."""
+
+ERRORS = ErrorTable(
+    # Observed with Gemini CLI 0.61 (result.error.message and stderr):
+    Rule(r"not running in a trusted directory", AgentStatus.FAILED,
+         "trust the directory: `gemini --skip-trust` or GEMINI_CLI_TRUST_WORKSPACE=true"),
+    Rule(r"GEMINI_API_KEY|Invalid auth method|API key not valid|UNAUTHENTICATED",
+         AgentStatus.FAILED, KEY_HINT),
+    Rule(r"RetryableQuotaError|Please wait and try again later|Max attempts reached"
+         r"|RESOURCE_EXHAUSTED|UNAVAILABLE|INTERNAL", TRANSIENT),
+    Rule(r"INVALID_ARGUMENT|FAILED_PRECONDITION", AgentStatus.FAILED),
+)
+"""Gemini's error texts, after the exit codes."""
+
+TRUST_FLAG = "--skip-trust"
+
+
+def trust_args(executable: str) -> tuple[list[str], dict[str, str]]:
+    """How to trust the project for this run: the flag when the installed CLI has it, else the
+    environment variable."""
+    help_text = cli_output(executable, "--help") or ""
+    if has_flag(help_text, TRUST_FLAG):
+        return [TRUST_FLAG], {}
+    return [], {"GEMINI_CLI_TRUST_WORKSPACE": "true"}
+
+
+def http_status(exit_code: int) -> int | None:
+    """The HTTP status an API-error exit code stands for (gemini exits with it modulo 256)."""
+    for status in (400, 401, 403, 404, 408, 429, 500, 502, 503, 504, 529):
+        if exit_code == status % 256:
+            return status
+    return None
 
 
 class GeminiAdapter(CliAdapter):
@@ -24,15 +74,24 @@ class GeminiAdapter(CliAdapter):
     executable = "gemini"
     install = "npm install -g @google/gemini-cli"
     prompt_on_stdin = False
+    flags = ("-p", "--output-format", "--yolo", "--model")
 
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
         argv = [self.executable, "-p", prompt, "--output-format", "stream-json"]
         extra = extra_args("ORCH_GEMINI_ARGS")
         if not any(a.startswith(("--yolo", "--approval-mode", "-y")) for a in extra):
             argv.append("--yolo")
+        argv += trust_args(self.executable)[0]
         if context.role.model:
             argv += ["--model", context.role.model]
         return argv + extra
+
+    def extra_env(self, context: AgentContext) -> dict[str, str]:
+        return trust_args(self.executable)[1]
+
+    def retry_note(self) -> str:
+        return ("not bounded by orch: Gemini CLI retries 429/5xx itself up to the setting "
+                "general.maxAttempts (default 10) in ~/.gemini/settings.json; no flag")
 
     def interpret(self, context: AgentContext, run: CliRun) -> AgentResult:
         session: str | None = None
@@ -47,10 +106,7 @@ class GeminiAdapter(CliAdapter):
                 model = model or str(event.get("model") or "") or None
             elif kind == "message" and event.get("role") == "assistant":
                 content = str(event.get("content") or "")
-                if event.get("delta") or not chunks:
-                    chunks.append(content)
-                else:
-                    chunks.append("\n" + content)
+                chunks.append(content if event.get("delta") or not chunks else "\n" + content)
             elif kind == "error":
                 errors.append(str(event.get("message") or "error"))
             elif kind == "result":
@@ -66,15 +122,24 @@ class GeminiAdapter(CliAdapter):
                              usage=usage, cost_usd=round(cost_usd(usage, price), 6),
                              session_id=session, turns=int(stats.get("tool_calls") or 0) + 1
                              if final else 0)
-        code = run.command.returncode
+        code = run.command.returncode or 0
         error = final.get("error") if final else None
         message = (str(error.get("message")) if isinstance(error, dict) and error.get("message")
-                   else "; ".join(errors) or (run.command.tail.strip().splitlines() or [""])[-1])
+                   else "; ".join(errors) or last_line(run.command.tail))
         if code == EXIT_TURN_LIMIT:
             result.status = AgentStatus.MAX_TURNS
-            result.error = f"gemini: turn limit reached{': ' + message if message else ''}"
+            result.error = f"gemini: turn limit reached: {message}"
         elif (final is not None and final.get("status") == "error") or code != 0:
-            result.status = (AgentStatus.FAILED if code == EXIT_BAD_INPUT
-                             else failure_status(message))
-            result.error = f"gemini exited {code}: {message[:300] or 'error'}"
+            verdict = _verdict(code, message)
+            result.status = verdict.status
+            result.error = f"gemini exited {code}: {verdict.describe(message)}"
         return result
+
+
+def _verdict(code: int, message: str) -> Verdict:
+    """Exit code first (its own meaning, then an HTTP status), then the error text."""
+    if code in EXIT_CODES:
+        return EXIT_CODES[code]
+    status = http_status(code)
+    verdict = status_verdict(status) if status is not None else None
+    return verdict or ERRORS.classify(message)

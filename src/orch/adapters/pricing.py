@@ -97,6 +97,7 @@ def add_usage(total: Usage, more: Usage) -> Usage:
         cache_creation_input_tokens=(total.cache_creation_input_tokens
                                      + more.cache_creation_input_tokens),
         cache_read_input_tokens=total.cache_read_input_tokens + more.cache_read_input_tokens,
+        reasoning_output_tokens=total.reasoning_output_tokens + more.reasoning_output_tokens,
     )
 
 

@@ -41,6 +41,7 @@ def status_document(state: RunState) -> dict[str, Any]:
                 "cost_usd": task.cost_usd,
                 "input_tokens": task.input_tokens,
                 "output_tokens": task.output_tokens,
+                "reasoning_output_tokens": task.reasoning_output_tokens,
                 "error": task.error,
                 "summary": task.summary,
                 "files_changed": task.files_changed,

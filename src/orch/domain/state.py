@@ -34,6 +34,8 @@ class TaskState(BaseModel):
     cost_usd: float = 0.0
     input_tokens: int = 0
     output_tokens: int = 0
+    reasoning_output_tokens: int = 0
+    """The part of ``output_tokens`` a reasoning model spent thinking."""
     session_id: str | None = None
     estimate_s: float | None = None
     interrupted_attempts: int = 0
@@ -178,6 +180,7 @@ def apply_event(state: RunState, event: Event) -> None:
         task.cost_usd = round(task.cost_usd + float(data.get("cost_usd", 0.0)), 6)
         task.input_tokens += int(data.get("input_tokens", 0))
         task.output_tokens += int(data.get("output_tokens", 0))
+        task.reasoning_output_tokens += int(data.get("reasoning_output_tokens", 0))
         task.session_id = data.get("session_id", task.session_id)
     elif kind == "task_reset" and task is not None:
         if state.active_task == task.id:

@@ -263,6 +263,7 @@ class Runner:
                 "cost_usd": result.cost_usd,
                 "input_tokens": result.usage.input_tokens,
                 "output_tokens": result.usage.output_tokens,
+                "reasoning_output_tokens": result.usage.reasoning_output_tokens,
             }
             common: dict[str, object] = {
                 "summary": result.summary[-2000:],
