@@ -95,13 +95,19 @@ def stop_group(
     deadline = time.monotonic() + grace_s
     if wait_leader is not None:
         wait_leader(grace_s)
-    while group_exists(pgid) and time.monotonic() < deadline:
-        time.sleep(_POLL_S)
+    _wait_empty(pgid, deadline)
     if group_exists(pgid):
         signal_group(pgid, signal.SIGKILL)
+        # SIGKILL is delivered asynchronously: return once the group is really gone.
+        _wait_empty(pgid, time.monotonic() + grace_s)
     if wait_leader is not None:
         wait_leader(-1.0)
     return True
+
+
+def _wait_empty(pgid: int, deadline: float) -> None:
+    while group_exists(pgid) and time.monotonic() < deadline:
+        time.sleep(_POLL_S)
 
 
 def stop_recorded_group(record: GroupRecord, *, grace_s: float = GRACE_S) -> str | None:
