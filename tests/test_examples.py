@@ -84,3 +84,39 @@ def test_agents_example_resolves_every_role_without_a_key(orch: OrchRunner) -> N
     assert "(backend-developer via anthropic)" in dry.stdout
     assert "(docs-writer via claude-code)" in dry.stdout
     assert not (project / ".specify" / "orch" / "runs").exists()
+
+
+def test_planning_review_example_flags_the_weak_plan_and_passes_the_good_one(
+    orch: OrchRunner,
+) -> None:
+    project = EXAMPLES / "planning" / "review"
+    readme = (project / "README.md").read_text()
+    weak = orch("-C", str(project), "review", "--offline", "weak-plan.md", cwd=project)
+    assert weak.returncode == 1, weak.stderr
+    for line in weak.stdout.splitlines()[:11]:
+        shown = line.split(" (hint: ")[0]
+        assert shown in readme, shown
+    assert weak.stdout.splitlines()[-1] in readme
+    good = orch("-C", str(project), "review", "--offline", "good-plan.md", cwd=project)
+    assert good.returncode == 0, good.stdout
+    assert good.stdout.splitlines()[-1] in readme
+
+
+def test_mcp_example_enqueues_cancels_and_the_run_honours_it(tmp_path: Path) -> None:
+    work = tmp_path / "mcp"
+    result = subprocess.run(
+        ["bash", str(EXAMPLES / "mcp" / "run.sh"), str(work)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert 'task_cancel: {"cancelled": ["T003", "T004", "T005"]' in result.stdout
+    assert "task_enqueue: refused: " in result.stdout
+    assert "T008 depends on unknown task T099" in result.stdout
+    assert "[3/7] T007 Review the output  (shell)  priority 8" in result.stdout
+    assert "Run completed: 4 done, 0 failed, 3 skipped" in result.stdout
+    plan = (work / "plan.md").read_text()
+    assert plan.count("- [~] T00") == 3 and "- [X] T007 Review the output" in plan
+    assert not (work / "out" / "banner.txt").exists()

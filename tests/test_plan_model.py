@@ -92,7 +92,8 @@ def test_a_cycle_is_sent_back_and_the_repaired_plan_is_written(
     orch: OrchRunner, server: FakeAnthropic, project: Path
 ) -> None:
     server.add(text("Here is the plan:\n\n```markdown\n" + CYCLE + "```\n"), text(VALID))
-    result = orch("plan", "Add CSV export to reports", cwd=project, env=model_env(server))
+    result = orch("plan", "Add CSV export to reports", "--no-ask", cwd=project,
+                  env=model_env(server))
     assert result.returncode == 0, result.stderr
     assert len(server.requests) == 2
     target = project / ".specify" / "plans" / "add-csv-export-to-reports.md"
@@ -119,7 +120,8 @@ def test_a_model_that_keeps_failing_leaves_nothing_at_the_target(
     orch: OrchRunner, server: FakeAnthropic, project: Path
 ) -> None:
     server.default = text(CYCLE)
-    result = orch("plan", "Add CSV export", "-o", "plan.md", cwd=project, env=model_env(server))
+    result = orch("plan", "Add CSV export", "-o", "plan.md", "--no-ask", cwd=project,
+                  env=model_env(server))
     assert result.returncode == 1
     assert len(server.requests) == 3
     assert not (project / "plan.md").exists()
@@ -133,7 +135,8 @@ def test_an_api_error_is_one_line_with_a_hint(
     orch: OrchRunner, server: FakeAnthropic, project: Path
 ) -> None:
     server.default = Failure(400, "invalid_request_error", "max_tokens: too large")
-    result = orch("plan", "Add CSV export", "-o", "plan.md", cwd=project, env=model_env(server))
+    result = orch("plan", "Add CSV export", "-o", "plan.md", "--no-ask", cwd=project,
+                  env=model_env(server))
     assert result.returncode == 1
     assert "error: the model API answered 400: max_tokens: too large" in result.stderr
     assert "--offline" in result.stderr and "Traceback" not in result.stderr
@@ -164,3 +167,17 @@ def test_draft_loop_makes_at_most_two_repair_rounds() -> None:
     assert not outcome.ok and outcome.requests == 3
     assert "holds no tasks" in outcome.errors[-1].message
     assert len(model.calls[-1]) == 5
+
+
+def test_a_check_that_cannot_fail_is_sent_back_for_repair(
+    orch: OrchRunner, server: FakeAnthropic, project: Path
+) -> None:
+    lying = VALID.replace("`pytest -q tests/test_download.py`",
+                          "`pytest -q tests/test_download.py || true`")
+    server.add(text(lying), text(VALID))
+    result = orch("plan", "Add CSV export", "-o", "plan.md", "--no-ask", cwd=project,
+                  env=model_env(server))
+    assert result.returncode == 0, result.stderr
+    assert len(server.requests) == 2 and (project / "plan.md").read_text() == VALID
+    repair = last_user_text(server.requests[1])
+    assert "error: T002 verify `pytest -q tests/test_download.py || true` cannot fail" in repair

@@ -77,7 +77,7 @@ def test_offline_plan_is_strict_valid_and_uses_the_project_tooling(
     commands = " ".join(g for phase in data["phases"] for g in phase["gates"])
     assert tool in commands
     text = plan.read_text()
-    for section in ("## Assumptions", "## Open questions", "## Risks"):
+    for section in ("## Assumptions", "## Risks", "## Quality checklist"):
         assert section in text
 
 

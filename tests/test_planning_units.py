@@ -29,7 +29,14 @@ from orch.planning.tooling import detect_tooling
         ({"Cargo.toml": "[package]\nname='a'\n"}, "rust", "cargo test", "cargo test --test x"),
         ({"go.mod": "module a\n"}, "go", "go test ./...", "go test ./internal/x/..."),
         ({"Makefile": "test:\n\techo ok\n"}, "make", "make test", "make test"),
-        ({}, "unknown", 'for t in tests/test_*.sh; do bash "$t"; done', "bash tests/test_x.sh"),
+        ({}, "unknown", 'for t in tests/test_*.sh; do bash "$t" || exit 1; done',
+         "bash tests/test_x.sh"),
+        ({"app.py": "", "tests/test_app.py": "import unittest\n"}, "python",
+         "python -m unittest discover -s tests", "python -m unittest tests/test_x.py"),
+        ({"pytest.ini": "[pytest]\n", "tests/test_a.py": ""}, "python", "pytest -q",
+         "pytest -q tests/test_x.py"),
+        ({"package.json": json.dumps({"scripts": {"test": "node --test"}}), "tool.py": ""},
+         "node", "npm test", "npm test -- test/x.test.js"),
     ],
 )
 def test_tooling_detection(tmp_path: Path, files: dict[str, str], language: str, suite: str,
@@ -51,6 +58,23 @@ def test_python_package_dir_and_placeholder_npm_script(tmp_path: Path) -> None:
     tooling = detect_tooling(tmp_path)
     assert tooling.language == "python" and tooling.source_file("m") == "src/a_b/m.py"
     assert "node" not in tooling.languages
+
+
+@pytest.mark.parametrize(
+    ("files", "source"),
+    [
+        ({"pyproject.toml": "[project]\nname='dist-name'\n", "mypkg/__init__.py": ""}, "mypkg"),
+        ({"requirements.txt": "", "app.py": "", "tests/test_app.py": ""}, "."),
+        ({"setup.py": "", "src/tool.py": ""}, "src"),
+        ({"pyproject.toml": "", "tests/__init__.py": "", "docs/__init__.py": ""}, "src"),
+    ],
+)
+def test_python_source_folder_is_where_the_code_is(tmp_path: Path, files: dict[str, str],
+                                                   source: str) -> None:
+    for name, content in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(content)
+    assert detect_tooling(tmp_path).source_dir == source
 
 
 @pytest.mark.parametrize(
@@ -150,3 +174,31 @@ def test_output_paths(tmp_path: Path) -> None:
     assert default_target(tmp_path, "", spec) == spec.parent / "tasks.md"
     assert failed_draft_paths(tmp_path / "tasks.md") == (tmp_path / "tasks.draft.md",
                                                          tmp_path / "tasks.errors.txt")
+
+
+def test_plan_sections_are_metadata_never_tasks() -> None:
+    from orch.planning.offline import draft_offline
+    from orch.planning.tooling import Tooling
+
+    tooling = Tooling("python", "pytest -q", "src/app", "tests", ".py", runner="pytest")
+    text = render_plan(draft_offline("Add CSV export", tooling, pattern="feature"))
+    result = parse_plan(text, "plan.md")
+    assert result.ok and not result.warnings
+    assert {"Assumptions", "Risks", "Quality checklist"} <= set(result.plan.sections)
+    assert "- [ ] Data flow clear" in result.plan.sections["Quality checklist"]
+    assert all(task.id.startswith("T") for task in result.plan.tasks())
+    assert not any("Data flow" in task.title for task in result.plan.tasks())
+    assert all("mitigation" in line for line in result.plan.sections["Risks"].splitlines())
+
+
+def test_add_assumptions_fills_or_makes_the_section() -> None:
+    from orch.planning.questions import Answer, Question, add_assumptions
+
+    question = Question(question="Which\ndelimiter?", why="", default="a comma")
+    answers = [Answer(question=question, answer="a semicolon", defaulted=False)]
+    made = add_assumptions("# T\n\n## Goal\n\nG\n\n## Phase 1: A\n", answers)
+    assert made == ("# T\n\n## Assumptions\n\n- Which delimiter? \u2014 a semicolon\n\n"
+                    "## Goal\n\nG\n\n## Phase 1: A\n")
+    filled = add_assumptions("# T\n\n## Assumptions\n\n- None.\n\n## Risks\n", answers)
+    assert filled == "# T\n\n## Assumptions\n\n- Which delimiter? \u2014 a semicolon\n\n## Risks\n"
+    assert add_assumptions(made, answers) == made

@@ -137,3 +137,55 @@ def test_unknown_role_is_an_error_and_an_adapter_name_a_review_warning(
     strict = orch("validate", "--strict", "plan.md", cwd=tmp_path)
     assert strict.returncode == 2
     assert f"error: plan.md:{line}:" in strict.stderr
+
+
+LYING_CHECKS = [
+    ("pytest -q || true", "|| true"),
+    ("pytest -q; exit 0", "exit 0"),
+    ('for t in tests/test_*.sh; do bash "$t"; done', "for"),
+    ("! bash tests/test_missing.sh", "! bash"),
+    ("! pytest -q tests/test_bug.py", "! pytest"),
+]
+HONEST_CHECKS = [
+    "pytest -q",
+    "pytest -q tests/test_bug.py; test $? -eq 1",
+    'for t in tests/test_*.sh; do bash "$t" || exit 1; done',
+    "set -euo pipefail; for t in a b; do bash $t; done",
+    "rm -f out.txt || true; pytest -q",
+    "test -f t.sh && { bash t.sh; test $? -eq 1; }",
+    "! grep -q TODO src/app.py",
+    "if test -f a; then pytest -q; fi",
+]
+
+
+@pytest.mark.parametrize(("command", "shown"), LYING_CHECKS)
+def test_a_check_that_cannot_fail_is_a_warning_and_a_strict_error(
+    command: str, shown: str, orch: OrchRunner, tmp_path: Path
+) -> None:
+    from orch.parsing.check_lint import lint_check
+
+    assert lint_check(command), command
+    plan = (f"# P\n\n## Phase 1: Tests\n\n**Gate**: `pytest -q`\n\n- [ ] T001 Write tests\n"
+            f"  - verify: `{command}`\n  - files: tests/test_a.py\n")
+    found = review_plan(parse_plan(plan).plan)
+    assert [(item.line, "cannot fail" in item.message) for item in found] == [(7, True)]
+    assert shown in found[0].message
+    (tmp_path / "plan.md").write_text(plan)
+    loose = orch("validate", "plan.md", cwd=tmp_path)
+    assert loose.returncode == 0 and "plan.md:7:" in loose.stderr and "cannot fail" in loose.stderr
+    strict = orch("validate", "--strict", "plan.md", cwd=tmp_path)
+    assert strict.returncode == 2 and "error: plan.md:7:" in strict.stderr
+
+
+@pytest.mark.parametrize("command", HONEST_CHECKS)
+def test_a_check_that_can_fail_is_not_flagged(command: str) -> None:
+    from orch.parsing.check_lint import lint_check
+
+    assert lint_check(command) == []
+
+
+def test_a_gate_that_cannot_fail_names_the_phase_line() -> None:
+    plan = ("# P\n\n## Phase 1: Tests\n\n**Gate**: `pytest -q || true`\n\n"
+            "- [ ] T001 Write tests\n  - files: tests/test_a.py\n")
+    found = [item for item in review_plan(parse_plan(plan).plan) if "cannot fail" in item.message]
+    assert [item.line for item in found] == [3] and "phase 1 gate" in found[0].message

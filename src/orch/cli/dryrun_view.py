@@ -72,6 +72,7 @@ def _print_phases(plan_path: Path, phases: list[DryRunPhase], checkpoint: str | 
                 who = f"{step.role} via {step.adapter}"
             print(
                 f"  [{step.index}/{total}] {step.task} {step.title}  ({who})"
+                + (f"  priority {step.priority}" if step.priority else "")
                 + ("" if step.action == "run" else f"  -- {step.action}")
             )
             if step.depends_on:

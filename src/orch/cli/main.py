@@ -15,8 +15,10 @@ from orch.cli import (
     graph_cmd,
     init_cmd,
     log_cmd,
+    mcp_cmd,
     plan_cmd,
     resume_cmd,
+    review_cmd,
     rollback_cmd,
     run_cmd,
     runs_cmd,
@@ -75,6 +77,7 @@ for _module in (
     init_cmd,
     plan_cmd,
     validate_cmd,
+    review_cmd,
     graph_cmd,
     run_cmd,
     resume_cmd,
@@ -84,6 +87,7 @@ for _module in (
     checkpoints_cmd,
     rollback_cmd,
     agents_cmd,
+    mcp_cmd,
 ):
     _module.register(app)
 

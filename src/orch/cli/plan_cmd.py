@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from orch.cli.common import cli_errors, cli_state, warn_line
 from orch.errors import UsageError
+
+if TYPE_CHECKING:
+    from orch.planning.questions import Question
 
 GoalArgument = Annotated[
     str | None,
@@ -41,6 +44,16 @@ OfflineOption = Annotated[
     bool, typer.Option("--offline", help="Draft without a model (deterministic patterns).")
 ]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing plan file.")]
+AskOption = Annotated[
+    bool | None,
+    typer.Option("--ask/--no-ask", show_default=False,
+                 help="Ask up to 3 clarifying questions before drafting (default: when stdin "
+                      "is a terminal and a model is available). With --ask and stdin not a "
+                      "terminal, one answer is read per line; an empty line takes the default."),
+]
+YesOption = Annotated[
+    bool, typer.Option("--yes", "-y", help="Take the default answer to every question.")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -55,12 +68,16 @@ def command(
     agent: AgentOption = None,
     offline: OfflineOption = False,
     force: ForceOption = False,
+    ask: AskOption = None,
+    yes: YesOption = False,
 ) -> None:
     """Draft a phased, verifiable plan for GOAL (or a spec-kit spec with --from).
 
     Uses the Anthropic API when ANTHROPIC_API_KEY is set and --offline is not given; otherwise
-    a deterministic offline planner. Never writes a plan that `orch validate` rejects, and never
-    replaces an existing file without --force.
+    a deterministic offline planner. Before drafting, up to 3 clarifying questions (the model's,
+    or offline the pattern's own) are asked on a terminal; without one, or with --yes, their
+    defaults are taken. Answers go into the plan's ## Assumptions. Never writes a plan that
+    `orch validate` rejects, and never replaces an existing file without --force.
     """
     with cli_errors(ctx):
         from orch.planning.session import PlanRequest, run_plan
@@ -77,8 +94,11 @@ def command(
             agent=agent,
             offline=offline,
             force=force,
+            ask=ask,
+            yes=yes,
+            interactive=sys.stdin.isatty(),
         )
-        report = run_plan(request, notice=warn_line)
+        report = run_plan(request, notice=warn_line, asker=_ask_on_terminal)
         cwd = Path.cwd()
         shown = _shown(report.target, cwd)
         print(f"wrote {shown} ({report.how})")
@@ -88,6 +108,19 @@ def command(
         print(f"run it:  orch run {shown}")
         for line in report.warnings:
             print(f"warning: {line}", file=sys.stderr)
+
+
+def _ask_on_terminal(number: int, total: int, question: Question) -> str:
+    """Print the question on stderr and read one line of answer from stdin."""
+    print(f"question {number}/{total}: {question.question}", file=sys.stderr)
+    if question.why:
+        print(f"  why: {question.why}", file=sys.stderr)
+    print(f"  default: {question.default}", file=sys.stderr)
+    print("answer (Enter for the default): ", end="", file=sys.stderr, flush=True)
+    line = sys.stdin.readline()
+    if not sys.stdin.isatty():
+        print(file=sys.stderr)
+    return line.rstrip("\n")
 
 
 def _resolve(path: Path) -> Path:

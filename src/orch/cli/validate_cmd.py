@@ -11,7 +11,10 @@ import typer
 
 from orch.cli.common import JsonOption, cli_errors, cli_state
 from orch.errors import PlanError
+from orch.services.plans import check
 from orch.text import plural
+
+__all__ = ["PlanArgument", "check", "command", "diagnostic_line", "print_diagnostics"]
 
 if TYPE_CHECKING:
     from orch.domain.plan import Diagnostic, ParseResult
@@ -30,43 +33,6 @@ def register(app: typer.Typer) -> None:
 def diagnostic_line(source: str, diagnostic: Diagnostic) -> str:
     """``file:line: message``."""
     return f"{source}:{diagnostic.line}: {diagnostic.message}"
-
-
-def check(
-    plan_path: Path, *, strict: bool, review: bool, project_dir: Path | None = None
-) -> ParseResult:
-    """Load ``plan_path``, run the graph checks and (with ``review``) the plan review.
-
-    With ``project_dir``, every ``agent:`` must name a known role or adapter (an error: a run
-    must never discover that mid-way), and the review warns about ``agent:`` values that name
-    an adapter rather than a configured role. Review findings are warnings, or errors with
-    ``strict``. Read problems raise PlanError; an invalid config raises ConfigError.
-    """
-    from orch.planfile import load_plan
-
-    result = load_plan(plan_path, strict=strict)
-    configured: set[str] | None = None
-    if project_dir is not None and result.plan.phases:
-        from orch.adapters.roles import configured_roles, role_diagnostics
-        from orch.config import load_config
-        from orch.store.layout import Layout
-
-        config = load_config(Layout(project_dir).config)
-        result.errors.extend(role_diagnostics(result.plan, config, project_dir))
-        configured = set(configured_roles(config, project_dir))
-    if review and result.plan.phases:
-        from orch.parsing.review import review_plan
-
-        unknown_lines = {d.line for d in result.errors}
-        for found in review_plan(result.plan, configured):
-            if found.line in unknown_lines and "agent" in found.message:
-                continue  # already an error above
-            severity = "error" if strict else "warning"
-            moved = found.model_copy(update={"severity": severity})
-            (result.errors if strict else result.warnings).append(moved)
-    result.errors.sort(key=lambda d: d.line)
-    result.warnings.sort(key=lambda d: d.line)
-    return result
 
 
 def print_diagnostics(result: ParseResult, source: str) -> None:
@@ -115,11 +81,9 @@ def command(
         result = check(plan, strict=strict, review=True, project_dir=cli_state(ctx).project_dir)
         source = str(plan)
         if json_output:
-            from orch.domain.graph import execution_order
-            from orch.parsing.report import plan_summary
+            from orch.services.plans import validation_document
 
-            summary = plan_summary(result, execution_order(result.plan))
-            summary["source"] = source
+            summary = validation_document(result, source)
             sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
         else:
             _human(result, source)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING
 
-from orch.domain.plan import Diagnostic, Plan
+from pydantic import BaseModel
+
+from orch.domain.plan import Diagnostic, Plan, PlanMark, Task
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -111,8 +113,9 @@ def _cycles(plan: Plan, local: dict[str, list[str]]) -> list[Diagnostic]:
 
 
 def execution_order(plan: Plan) -> list[str]:
-    """Task IDs in the order they run: phase by phase, dependencies first, document order
-    breaking ties. Never raises: tasks caught in a cycle follow in document order."""
+    """Task IDs in the order they run: phase by phase, dependencies first; among tasks ready
+    at once, higher ``priority`` first, then document order. Never raises: tasks caught in a
+    cycle follow in document order."""
     phase_of = _phase_index(plan)
     local = _local_edges(plan, phase_of)
     order: list[str] = []
@@ -123,11 +126,15 @@ def execution_order(plan: Plan) -> list[str]:
         for task in phase.tasks:
             for dep in set(local[task.id]):
                 dependents.setdefault(dep, []).append(task.id)
-        ready = [index for index, task in enumerate(phase.tasks) if waiting[task.id] == 0]
+        ready = [
+            (-task.priority, index)
+            for index, task in enumerate(phase.tasks)
+            if waiting[task.id] == 0
+        ]
         heapq.heapify(ready)
         done: set[str] = set()
         while ready:
-            task_id = phase.tasks[heapq.heappop(ready)].id
+            task_id = phase.tasks[heapq.heappop(ready)[1]].id
             if task_id in done:
                 continue
             done.add(task_id)
@@ -135,18 +142,92 @@ def execution_order(plan: Plan) -> list[str]:
             for follower in dependents.get(task_id, []):
                 waiting[follower] -= 1
                 if waiting[follower] == 0:
-                    heapq.heappush(ready, position[follower])
+                    index = position[follower]
+                    heapq.heappush(ready, (-phase.tasks[index].priority, index))
         order.extend(task.id for task in phase.tasks if task.id not in done)
     return order
+
+
+class Batch(BaseModel):
+    """Tasks of one phase that can run together: each waits only for earlier batches."""
+
+    phase: str
+    tasks: list[str]
+
+
+class ExecutionPlan(BaseModel):
+    """``orch graph --format batches`` and the MCP ``task_execution_plan`` tool (DESIGN §8)."""
+
+    batches: list[Batch]
+    total_batches: int
+    max_parallelism: int
+
+
+def execution_batches(
+    plan: Plan, task_ids: list[str] | None = None, *, parallel_all: bool = False
+) -> ExecutionPlan:
+    """The pending tasks (only those in ``task_ids`` when given) as batches that can run
+    together.
+
+    Phase barriers stay: a phase's batches follow every batch of the phases before it. Inside a
+    phase a task joins the first batch after all of its dependencies; done and skipped tasks, and
+    tasks outside ``task_ids``, count as already satisfied. Only ``[P]`` tasks share a batch
+    (``parallel_all`` admits every task, like config ``parallel: all``); an unmarked task runs
+    alone, and so does a ``[P]`` task whose ``files`` overlap a batch-mate's. Inside a batch,
+    tasks are listed in execution order (priority, then document order).
+    """
+    wanted = set(task_ids) if task_ids is not None else None
+    rank = {task_id: index for index, task_id in enumerate(execution_order(plan))}
+    local = _local_edges(plan, _phase_index(plan))
+    batches: list[Batch] = []
+    for phase in plan.phases:
+        chosen = [
+            task
+            for task in phase.tasks
+            if task.mark is PlanMark.PENDING and (wanted is None or task.id in wanted)
+        ]
+        level: dict[str, int] = {}
+        for task in sorted(chosen, key=lambda t: rank[t.id]):
+            deps = [level[dep] for dep in local[task.id] if dep in level]
+            level[task.id] = 1 + max(deps, default=-1)
+        layers: dict[int, list[Task]] = {}
+        for task in sorted(chosen, key=lambda t: rank[t.id]):
+            layers.setdefault(level[task.id], []).append(task)
+        for depth in sorted(layers):
+            for group in _split_layer(layers[depth], parallel_all):
+                batches.append(Batch(phase=phase.id, tasks=[task.id for task in group]))
+    return ExecutionPlan(
+        batches=batches,
+        total_batches=len(batches),
+        max_parallelism=max((len(batch.tasks) for batch in batches), default=0),
+    )
+
+
+def _split_layer(layer: list[Task], parallel_all: bool) -> list[list[Task]]:
+    """A layer of tasks free to run together, split so that no batch holds an unmarked task
+    beside another, or two tasks naming the same file; the shared batch keeps its place."""
+    groups: list[list[Task]] = []
+    shared: list[Task] = []
+    files: set[str] = set()
+    for task in layer:
+        together = parallel_all or task.parallel
+        if together and not files.intersection(task.files):
+            if not shared:
+                groups.append(shared)
+            shared.append(task)
+            files.update(task.files)
+        else:
+            groups.append([task])
+    return groups
 
 
 def build_graph(plan: Plan) -> nx.DiGraph:
     """A networkx graph of the plan for display.
 
-    Task nodes carry ``kind="task"``, ``phase``, ``title`` and ``status``; an edge ``a -> b``
-    means *b waits for a*. Each phase has a barrier node ``phase:<id>`` (``kind="phase"``):
-    the phase's tasks that nothing in the phase waits for point to it, and it points to the
-    next phase's tasks that wait for nothing in their own phase.
+    Task nodes carry ``kind="task"``, ``phase``, ``title``, ``status`` and ``priority``; an
+    edge ``a -> b`` means *b waits for a*. Each phase has a barrier node ``phase:<id>``
+    (``kind="phase"``): the phase's tasks that nothing in the phase waits for point to it, and
+    it points to the next phase's tasks that wait for nothing in their own phase.
     """
     import networkx as nx
 
@@ -159,7 +240,12 @@ def build_graph(plan: Plan) -> nx.DiGraph:
         has_dependents = {dep for task in phase.tasks for dep in local[task.id]}
         for task in phase.tasks:
             graph.add_node(
-                task.id, kind="task", phase=phase.id, title=task.title, status=task.mark.value
+                task.id,
+                kind="task",
+                phase=phase.id,
+                title=task.title,
+                status=task.mark.value,
+                priority=task.priority,
             )
         for task in phase.tasks:
             for dep in task.depends_on:

@@ -10,6 +10,8 @@ from orch.parsing.blocks import Block, Fence
 from orch.parsing.metadata import Field, commands, plain, split_list
 from orch.parsing.taskline import DepRef, parse_dep_list
 
+MAX_PRIORITY = 10
+"""Highest ``priority:`` a task may have; 0 (the default) is the lowest."""
 SHELL_INFOS = frozenset({"", "sh", "bash", "shell", "console", "zsh"})
 """Info strings of fenced blocks that hold a task's shell commands."""
 INTERPRETERS = {"sh": "sh", "zsh": "zsh"}
@@ -34,6 +36,7 @@ class TaskDraft:
     timeout_s: float | None = None
     retries: int = 0
     estimate_s: float | None = None
+    priority: int = 0
     commands: list[str] = field(default_factory=list)
     shells: list[str] = field(default_factory=list)
     acceptance: list[str] = field(default_factory=list)
@@ -71,6 +74,8 @@ class TaskDraft:
                 self.timeout_s = seconds
             else:
                 self.estimate_s = seconds
+        elif key == "priority":
+            self._priority(plain(value), meta.line, errors)
         elif key == "retries":
             text = plain(value)
             if text.isdigit():
@@ -83,6 +88,18 @@ class TaskDraft:
                         hint="write a count such as `retries: 2`",
                     )
                 )
+
+    def _priority(self, text: str, line: int, errors: list[Diagnostic]) -> None:
+        if text.isdigit() and int(text) <= MAX_PRIORITY:
+            self.priority = int(text)
+            return
+        errors.append(
+            Diagnostic(
+                line=line,
+                message=f"{self.label}: priority: {text!r} is not a whole number from 0 to 10",
+                hint="write `priority: 5` (higher runs first among tasks ready at once)",
+            )
+        )
 
     def add_fence(self, fence: Fence) -> None:
         """A fenced block under the task: shell commands, or description for other languages."""

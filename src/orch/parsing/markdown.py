@@ -175,6 +175,7 @@ def _task(draft: TaskDraft, phase_id: str, depends_on: list[str], agent: str | N
         timeout_s=draft.timeout_s,
         retries=draft.retries,
         estimate_s=draft.estimate_s,
+        priority=draft.priority,
         commands=draft.commands,
         shells=draft.shells,
         acceptance=draft.acceptance,

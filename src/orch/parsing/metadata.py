@@ -22,6 +22,7 @@ TASK_KEYS = {
     "retries": "retries",
     "retry": "retries",
     "estimate": "estimate",
+    "priority": "priority",
     "depends": "depends",
     "depends on": "depends",
     "depends_on": "depends",

@@ -32,6 +32,7 @@ def render_text(plan: Plan, order: list[str]) -> str:
         for task in sorted(phase.tasks, key=lambda t: position.get(t.id, len(position))):
             after = f"  (after {', '.join(task.depends_on)})" if task.depends_on else ""
             parallel = " [P]" if task.parallel else ""
+            after = f"  (priority {task.priority}){after}" if task.priority else after
             lines.append(
                 f"  [{_STATUS[task.mark]}] {task.id}{parallel} {_short(task.title)}{after}"
             )

@@ -22,6 +22,7 @@ def _task(task: Task) -> dict[str, Any]:
         "timeout_s": task.timeout_s,
         "retries": task.retries,
         "estimate_s": task.estimate_s,
+        "priority": task.priority,
         "commands": list(task.commands),
         "acceptance": list(task.acceptance),
         "line": task.line,

@@ -8,7 +8,8 @@ flags what a careful engineer would ask about before running it:
 - a task with no ``files:`` — reviewers and ``[P]`` scheduling cannot see what it touches;
 - two ``[P]`` tasks of one phase naming the same file — they are not safe to run in parallel;
 - an ``agent:`` (or phase ``**Agent**:``) naming no configured role;
-- no testing phase and no test task anywhere in the plan.
+- no testing phase and no test task anywhere in the plan;
+- a ``verify:`` or ``**Gate**:`` command that cannot fail (:mod:`orch.parsing.check_lint`).
 
 Tasks already done (``[x]``) or skipped (``[~]``), and phases with nothing left to run, are not
 reviewed: they will not run. A task with a fenced shell block is checked by its own exit status,
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 
 from orch.domain.plan import Diagnostic, Phase, Plan, PlanMark, Task
+from orch.parsing.check_lint import lint_check
 
 _TEST_WORDS = re.compile(
     r"\b(tests?|testing|tdd|qa|regression|characteri[sz]ation|e2e|end-to-end)\b",
@@ -47,6 +49,7 @@ def review_plan(plan: Plan, known_roles: set[str] | None = None) -> list[Diagnos
         for task in live:
             found.extend(_review_task(task, phase, known_roles))
         found.extend(_parallel_conflicts(phase, live))
+        found.extend(_lying_checks(phase, live))
     if plan.phases and not _has_tests(plan):
         first_line = min((phase.line for phase in plan.phases), default=1)
         found.append(
@@ -139,6 +142,14 @@ def _parallel_conflicts(phase: Phase, live: list[Task]) -> list[Diagnostic]:
                 )
             owner.setdefault(key, task)
     return found
+
+
+def _lying_checks(phase: Phase, live: list[Task]) -> list[Diagnostic]:
+    checks = [(phase.line, f"phase {phase.id} gate", gate) for gate in phase.gates]
+    checks += [(task.line, f"{task.id} verify", command) for task in live
+               for command in task.verify]
+    return [_warning(line, f"{where} `{command}` cannot fail: {lie.message}", lie.hint)
+            for line, where, command in checks for lie in lint_check(command)]
 
 
 def _normalise(path: str) -> str:

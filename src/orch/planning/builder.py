@@ -86,9 +86,18 @@ class PlanBuilder:
         if self.goal:
             sections["Goal"] = self.goal
         sections["Assumptions"] = bullet_list(self.assumptions)
-        sections["Open questions"] = bullet_list(self.questions)
+        if self.questions:
+            sections["Open questions"] = bullet_list(self.questions)
         sections["Risks"] = bullet_list(self.risks)
+        sections["Quality checklist"] = quality_checklist()
         return Plan(title=self.title, phases=self.phases, sections=sections)
+
+
+def quality_checklist() -> str:
+    """The planning checklist as unchecked boxes; ``orch review`` reports each item."""
+    from orch.planning.findings import CHECKLIST
+
+    return "\n".join(f"- [ ] {item}" for item in CHECKLIST.values())
 
 
 def assign_roles(

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from orch.domain.plan import Diagnostic, Plan
 from orch.parsing.review import review_plan
 
+CANNOT_FAIL = "cannot fail"
+"""The words of the review finding for a check that cannot fail (parsing/review.py)."""
+
 
 @dataclass
 class Checked:
@@ -25,7 +28,9 @@ class Checked:
 def check_text(text: str, source: str, known_roles: set[str] | None = None) -> Checked:
     """Parse ``text`` with orch's parser, check its task graph, and review it.
 
-    A draft with no task at all is an error too: there would be nothing to run.
+    A draft with no task at all is an error too: there would be nothing to run. So is a check
+    that cannot fail (DESIGN §5a: ``orch plan`` never writes one), which ``orch validate`` only
+    warns about: the repair loop sends it back to the model.
     """
     from orch.domain.graph import check_plan
     from orch.parsing.markdown import parse_plan
@@ -42,7 +47,12 @@ def check_text(text: str, source: str, known_roles: set[str] | None = None) -> C
             message="the plan holds no tasks; write phases (`## Phase 1: Title`) with task "
                     "lines (`- [ ] T001 Title`) under them",
         ))
-    warnings += review_plan(result.plan, known_roles)
+    for item in review_plan(result.plan, known_roles):
+        if CANNOT_FAIL in item.message:
+            errors.append(item.model_copy(update={"severity": "error"}))
+        else:
+            warnings.append(item)
+    errors.sort(key=lambda item: item.line)
     return Checked(text=text, plan=result.plan, errors=errors, warnings=warnings)
 
 

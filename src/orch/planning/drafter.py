@@ -39,6 +39,24 @@ class ModelClient(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ToolReply:
+    """A structured reply: the forced tool call's input (``None`` when the model made none)
+    and any text that came with it (a CLI adapter's strict JSON block, for instance)."""
+
+    arguments: Any
+    text: str = ""
+
+
+class ToolClient(Protocol):
+    """Something that answers with one structured tool call (questions, reviews)."""
+
+    def use_tool(self, system: str, messages: list[dict[str, str]],
+                 tool: dict[str, Any]) -> ToolReply:
+        """The model's call of ``tool`` in reply to ``messages``."""
+        ...
+
+
 @dataclass
 class DraftOutcome:
     """How drafting ended: the last draft, its check, and how many requests it took."""
@@ -74,35 +92,50 @@ class AnthropicClient:
         self._client: Any = None
 
     def complete(self, system: str, messages: list[dict[str, str]]) -> str:
+        message = self._create(system, messages)
+        return "".join(block.text for block in message.content
+                       if getattr(block, "type", "") == "text")
+
+    def use_tool(self, system: str, messages: list[dict[str, str]],
+                 tool: dict[str, Any]) -> ToolReply:
+        """Ask for one call of ``tool`` (forced with ``tool_choice``); its input and any text."""
+        message = self._create(system, messages, tools=[tool],
+                               tool_choice={"type": "tool", "name": tool["name"]})
+        calls = [block.input for block in message.content
+                 if getattr(block, "type", "") == "tool_use" and block.name == tool["name"]]
+        text = "".join(block.text for block in message.content
+                       if getattr(block, "type", "") == "text")
+        return ToolReply(arguments=calls[0] if calls else None, text=text)
+
+    def _create(self, system: str, messages: list[dict[str, str]], **extra: Any) -> Any:
         import anthropic
 
         if self._client is None:
             self._client = anthropic.Anthropic(timeout=self.timeout_s, max_retries=2)
         try:
-            message = self._client.messages.create(
+            return self._client.messages.create(
                 model=self.model,
                 max_tokens=self.max_tokens,
                 system=[{"type": "text", "text": system,
                          "cache_control": {"type": "ephemeral"}}],
                 messages=messages,
+                **extra,
             )
         except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
             raise ConfigError(
                 f"the model API refused the credentials ({exc.status_code})",
-                hint="check ANTHROPIC_API_KEY, or draft without a model: orch plan --offline",
+                hint="check ANTHROPIC_API_KEY, or work without a model: --offline",
             ) from None
         except anthropic.APIStatusError as exc:
             raise DraftError(
                 f"the model API answered {exc.status_code}: {_api_message(exc)}",
-                hint="retry later, or draft without a model: orch plan --offline",
+                hint="retry later, or work without a model: --offline",
             ) from None
         except anthropic.APIConnectionError as exc:
             raise DraftError(
                 f"cannot reach the model API: {exc}",
-                hint="check the network and ANTHROPIC_BASE_URL, or use orch plan --offline",
+                hint="check the network and ANTHROPIC_BASE_URL, or use --offline",
             ) from None
-        return "".join(block.text for block in message.content
-                       if getattr(block, "type", "") == "text")
 
 
 def model_name(role_model: str | None = None, config_model: str | None = None) -> str:
@@ -124,12 +157,15 @@ def draft_with_model(
     known_roles: set[str] | None = None,
     default_agent: str | None = None,
     max_repairs: int = MAX_REPAIR_ROUNDS,
+    clarified: str = "",
 ) -> DraftOutcome:
     """Ask ``client`` for a plan and repair it until it validates, at most ``max_repairs`` times.
 
-    ``source`` names the target in the validator messages sent back to the model.
+    ``source`` names the target in the validator messages sent back to the model;
+    ``clarified`` holds the answers to the clarifying questions, when there were any.
     """
-    messages = [{"role": "user", "content": user_prompt(goal, context, default_agent)}]
+    messages = [{"role": "user",
+                 "content": user_prompt(goal, context, default_agent, clarified)}]
     requests = 0
     while True:
         reply = client.complete(SYSTEM_PROMPT, list(messages))

@@ -7,11 +7,12 @@ source or an unsorted directory listing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from orch.domain.plan import Plan
 from orch.planning.builder import PlanBuilder
 from orch.planning.patterns import PATTERNS, Goal
+from orch.planning.questions import Answer, offline_questions
 from orch.planning.tooling import Tooling
 
 PATTERN_WORDS: dict[str, tuple[str, ...]] = {
@@ -88,8 +89,12 @@ def draft_offline(
     roles: Iterable[str] = (),
     default_agent: str | None = None,
     pattern: str | None = None,
+    answers: Sequence[Answer] | None = None,
 ) -> Plan:
-    """A complete plan for ``goal_text``; ``pattern`` overrides :func:`choose_pattern`."""
+    """A complete plan for ``goal_text``; ``pattern`` overrides :func:`choose_pattern`.
+
+    ``answers`` to the pattern's questions become assumptions; without them the questions'
+    defaults do (each marked as the default answer)."""
     name = pattern or choose_pattern(goal_text)
     description, build = PATTERNS[name]
     goal = parse_goal(goal_text)
@@ -104,19 +109,11 @@ def draft_offline(
     builder.assumptions.append(f"The whole test suite runs with `{tooling.test_command}` and "
                                "passes before this plan starts.")
     build(builder, tooling, goal)
-    builder.questions.extend(_questions(name, goal))
-    builder.risks.append("An offline plan is a template filled from the goal's words: read "
-                         "every task and adjust names and files before running it.")
+    taken = list(answers) if answers is not None else [
+        Answer(question=q, answer=q.default, defaulted=True) for q in offline_questions(name)]
+    builder.assumptions.extend(answer.assumption() for answer in taken)
+    builder.risks.append("An offline plan is a template filled from the goal's words \u2014 "
+                         "mitigation: read every task and adjust names and files before "
+                         "running it (`orch review` lists what to look at).")
     return builder.build(roles=roles, default_agent=default_agent)
 
-
-def _questions(pattern: str, goal: Goal) -> list[str]:
-    common = f"What is explicitly out of scope for \u201c{goal.text}\u201d?"
-    specific = {
-        "feature": "Who calls the new API, and which existing endpoints must stay compatible?",
-        "bugfix": "Which versions are affected, and does the fix need a backport?",
-        "refactor": "Which public names must stay importable for outside callers?",
-        "migration": "How long may the switch take, and who decides to roll back?",
-        "performance": "What target (latency, throughput, memory) counts as done?",
-    }[pattern]
-    return [common, specific]

@@ -88,15 +88,15 @@ def bugfix(b: PlanBuilder, t: Tooling, g: Goal) -> None:
     """Bug fix: prove the bug with a failing test before touching the code."""
     reproduce = t.test_file(f"{g.stem}_regression")
     b.phase("Reproduce", "A test that fails now, for the reason the report gives. The gate "
-            "passes only while that test fails.", [f"! {t.test(reproduce)}"])
+            "passes only while that test fails.", [t.fails(reproduce)])
     b.task(f"Write a failing test that reproduces the bug: {g.phrase or g.subject}",
-           files=[reproduce], verify=[f"! {t.test(reproduce)}"], kind="test", estimate="30m",
+           files=[reproduce], verify=[t.fails(reproduce)], kind="test", estimate="30m",
            acceptance=["the test fails on the current code", "its failure message names the bug"])
     isolate = t.test_file(f"{g.stem}_root_cause")
     b.phase("Isolate", "Narrow the failure to the smallest unit that shows it.",
-            [f"! {t.test(isolate)}"])
+            [t.fails(isolate)])
     b.task("Trace the failure to its root cause and pin it with a focused unit test",
-           files=[isolate], verify=[f"! {t.test(isolate)}"], kind="test", estimate="45m",
+           files=[isolate], verify=[t.fails(isolate)], kind="test", estimate="45m",
            acceptance=["the test's docstring states the root cause"])
     b.phase("Fix", "The smallest change that makes both tests pass.", [t.test()])
     targets = list(g.paths) or [t.source_file(g.stem)]
@@ -182,15 +182,16 @@ def migration(b: PlanBuilder, t: Tooling, g: Goal) -> None:
     b.task("Write the runbook: backup, migrate, verify, switch, and how to roll back",
            files=[runbook], verify=[f"test -s {runbook}"], kind="docs", parallel=True,
            estimate="20m")
-    b.risks.append("Running the migration on production data is a manual step of the runbook; "
-                   "this plan builds and tests it on fixtures only.")
+    b.risks.append("The migration is built and tested on fixtures only; production data may "
+                   "differ \u2014 mitigation: take the backup of phase 1 first, and roll back "
+                   "with the down step or a restore as the runbook says.")
 
 
 def performance(b: PlanBuilder, t: Tooling, g: Goal) -> None:
     """Performance: measure first, then remove one bottleneck at a time, measuring each."""
     bench = t.bench_file(g.stem)
     baseline = f"bench/{g.stem}-baseline.json"
-    compare = t.bench(bench, "--compare", baseline)
+    compare = f"test -s {baseline} && {t.bench(bench, '--compare', baseline)}"
     b.phase("Baseline", "A repeatable benchmark and a recorded baseline to compare against.",
             [t.test(), f"test -s {baseline}"])
     first = b.task(f"Write a repeatable benchmark for {g.subject}", files=[bench],
@@ -214,8 +215,8 @@ def performance(b: PlanBuilder, t: Tooling, g: Goal) -> None:
     b.phase("Guard", "Keep the gain: a test that fails on a large slowdown.", [t.test()])
     b.task(f"Add a performance regression test for {g.subject} with a generous threshold",
            files=[guard], verify=[t.test(guard)], kind="test", estimate="30m")
-    b.risks.append("Benchmarks are noisy on shared machines; compare on the same machine and "
-                   "repeat a run before trusting a small difference.")
+    b.risks.append("Benchmarks are noisy on shared machines \u2014 mitigation: compare on the "
+                   "same machine and repeat a run before trusting a small difference.")
 
 
 PATTERNS: dict[str, tuple[str, Pattern]] = {

@@ -15,12 +15,16 @@ checked exactly as written.
 
 # Planning method
 1. Clarify scope: restate the goal in one paragraph; list what is out of scope.
-2. Name assumptions, open questions and risks in their own sections.
+2. Name assumptions, open questions and risks in their own sections; give every risk its \
+mitigation.
 3. Break the work into phases that each deliver something testable on its own.
 4. Order by dependency: data model before API contract before implementation before UI; write \
 tests alongside the code they check (or first, for bug fixes: reproduce with a failing test).
 5. Give every task a way to be verified: a `verify:` command that exits 0 only when the task is \
-really done, and give every phase a gate (normally the whole test suite).
+really done, and give every phase a gate (normally the whole test suite). orch runs checks with \
+`bash -o pipefail`; never write a check that cannot fail: no `|| true`, no `; exit 0`, no `for` \
+loop without `|| exit 1` in its body, no leading `!` (to require a failing test, assert its exit \
+status: `pytest -q tests/test_x.py; test $? -eq 1`).
 6. Keep tasks small (under about two hours) and name the files each one creates or edits.
 7. Mark a task `[P]` only when it shares no file with another `[P]` task of its phase.
 
@@ -42,7 +46,17 @@ really done, and give every phase a gate (normally the whole test suite).
 
 ## Risks
 
-- <risk and its mitigation>
+- <risk> — mitigation: <how it is prevented or recovered from>
+
+## Quality checklist
+
+- [ ] All service interactions defined
+- [ ] Data flow clear
+- [ ] Error scenarios addressed
+- [ ] Testing strategy outlined
+- [ ] Performance considered
+- [ ] Alignment with the existing architecture verified
+- [ ] Work broken into reviewable chunks
 
 ## Phase 1: <Title>
 
@@ -75,9 +89,13 @@ command in backticks each), `files:` (comma-separated paths), `estimate:` (e.g. 
 """
 
 
-def user_prompt(goal: str, context: str, default_agent: str | None = None) -> str:
-    """The first request: the goal, the repository context, and any role to prefer."""
+def user_prompt(goal: str, context: str, default_agent: str | None = None,
+                clarified: str = "") -> str:
+    """The first request: the goal, the repository context, the answers to the clarifying
+    questions, and any role to prefer."""
     parts = [f"# Goal\n\n{goal.strip()}", f"# Repository context\n\n{context.strip()}"]
+    if clarified:
+        parts.append(clarified.strip())
     if default_agent:
         parts.append(f"Use `agent: {default_agent}` for tasks no listed role fits better.")
     parts.append("Write the plan now, in orch's format, and nothing else.")

@@ -11,7 +11,7 @@ import re
 
 from orch.domain.plan import Phase, Plan, PlanMark, Task
 
-SECTION_ORDER = ("Goal", "Assumptions", "Open questions", "Risks")
+SECTION_ORDER = ("Goal", "Assumptions", "Open questions", "Risks", "Quality checklist")
 _MARKS = {PlanMark.PENDING: " ", PlanMark.DONE: "x", PlanMark.SKIPPED: "~"}
 
 

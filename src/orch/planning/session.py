@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from orch.adapters.roles import known_role_names
 from orch.config import OrchConfig, load_config
@@ -20,6 +21,7 @@ from orch.planning.drafter import (
     AnthropicClient,
     DraftError,
     ModelClient,
+    ToolClient,
     draft_with_model,
     model_available,
     model_name,
@@ -32,6 +34,17 @@ from orch.planning.output import (
     summary_lines,
     write_plan,
 )
+from orch.planning.questions import (
+    Answer,
+    Question,
+    add_assumptions,
+    answers_prompt,
+    model_questions,
+)
+
+
+class AnyClient(ModelClient, ToolClient, Protocol):
+    """A model that drafts in text and asks its questions through a tool."""
 
 
 @dataclass
@@ -45,6 +58,16 @@ class PlanRequest:
     agent: str | None = None
     offline: bool = False
     force: bool = False
+    ask: bool | None = None
+    """``--ask`` (True), ``--no-ask`` (False), or neither: ask when on a terminal with a model."""
+    yes: bool = False
+    """``--yes``: take every question's default answer."""
+    interactive: bool = False
+    """Whether stdin is a terminal."""
+
+
+Asker = Callable[[int, int, Question], str]
+"""Asks question ``n`` of ``total`` and returns the typed answer ("" for the default)."""
 
 
 @dataclass
@@ -61,7 +84,8 @@ def run_plan(
     request: PlanRequest,
     *,
     notice: Callable[[str], None],
-    client: ModelClient | None = None,
+    client: AnyClient | None = None,
+    asker: Asker | None = None,
 ) -> PlanReport:
     """Draft and write the plan ``request`` asks for; ``notice`` gets one-line remarks
     (e.g. that no model is available). Raises an ``OrchError`` on every refusal or failure."""
@@ -86,9 +110,11 @@ def run_plan(
         notice("no model available (ANTHROPIC_API_KEY is not set): drafting the plan offline; "
                "pass --offline to skip this message")
     if use_model:
-        checked, how = _model_draft(request, config, roles, known_roles, source, client)
+        checked, how = _model_draft(request, config, roles, known_roles, source, client,
+                                    _Clarifier(request, notice, asker))
     else:
-        checked, how = _offline_draft(request, roles, known_roles, source)
+        checked, how = _offline_draft(request, roles, known_roles, source,
+                                      _Clarifier(request, notice, asker))
     if not checked.ok:
         draft, errors = save_failed_draft(target, checked.text, checked.errors, source)
         raise DraftError(
@@ -104,9 +130,39 @@ def run_plan(
                       warnings=warnings)
 
 
+@dataclass
+class _Clarifier:
+    """Asks the clarifying questions, or takes their defaults, as the request says."""
+
+    request: PlanRequest
+    notice: Callable[[str], None]
+    asker: Asker | None
+
+    def wanted(self, use_model: bool) -> bool:
+        """Whether questions are part of this run at all."""
+        return self.request.ask is True or (self.request.ask is None and use_model)
+
+    def answer(self, questions: list[Question], *, use_model: bool) -> list[Answer]:
+        request = self.request
+        asking = (self.asker is not None and not request.yes
+                  and (request.ask is True or (use_model and request.interactive)))
+        answers: list[Answer] = []
+        for number, question in enumerate(questions, 1):
+            typed = self.asker(number, len(questions), question).strip() if (
+                asking and self.asker is not None) else ""
+            answers.append(Answer(question=question, answer=typed or question.default,
+                                  defaulted=not typed))
+        if questions and not asking and self.wanted(use_model):
+            why = "--yes" if request.yes else "no terminal"
+            self.notice(f"{why}: took the default answer to {len(questions)} clarifying "
+                        "question(s); they are written under ## Assumptions")
+        return answers
+
+
 def _offline_draft(request: PlanRequest, roles: dict[str, str], known_roles: set[str],
-                   source: str) -> tuple[Checked, str]:
+                   source: str, clarifier: _Clarifier) -> tuple[Checked, str]:
     from orch.planning.offline import choose_pattern, draft_offline
+    from orch.planning.questions import offline_questions
     from orch.planning.render import render_plan
     from orch.planning.speckit import parse_spec, plan_from_spec
     from orch.planning.tooling import detect_tooling
@@ -120,22 +176,34 @@ def _offline_draft(request: PlanRequest, roles: dict[str, str], known_roles: set
         how = f"offline, from {len(spec.stories)} user stories"
     else:
         pattern = choose_pattern(request.goal)
+        answers = None
+        if clarifier.wanted(use_model=False):
+            answers = clarifier.answer(offline_questions(pattern), use_model=False)
         plan = draft_offline(request.goal, tooling, roles=roles, default_agent=request.agent,
-                             pattern=pattern)
+                             pattern=pattern, answers=answers)
         how = f"offline, pattern: {pattern}"
     return check_text(render_plan(plan), source, known_roles), how
 
 
 def _model_draft(request: PlanRequest, config: OrchConfig, roles: dict[str, str],
-                 known_roles: set[str], source: str,
-                 client: ModelClient | None) -> tuple[Checked, str]:
+                 known_roles: set[str], source: str, client: AnyClient | None,
+                 clarifier: _Clarifier) -> tuple[Checked, str]:
     role_model = config.agents[request.agent].model if request.agent in config.agents else None
     model = model_name(role_model, config.model)
     context = gather_context(request.project_dir, spec_path=request.spec_path, roles=roles)
     goal = request.goal or f"Implement the feature specified in {context.spec_path}."
-    outcome = draft_with_model(goal, context.to_prompt(), client or AnthropicClient(model),
+    model_client = client or AnthropicClient(model)
+    answers: list[Answer] = []
+    if clarifier.wanted(use_model=True):
+        questions = model_questions(goal, context.to_prompt(), model_client)
+        answers = clarifier.answer(questions, use_model=True)
+    outcome = draft_with_model(goal, context.to_prompt(), model_client,
                                source=source, known_roles=known_roles,
-                               default_agent=request.agent)
+                               default_agent=request.agent,
+                               clarified=answers_prompt(answers) if answers else "")
     repairs = outcome.requests - 1
     how = f"drafted by {model}" + (f", {repairs} repair round(s)" if repairs else "")
-    return outcome.checked, how
+    checked = outcome.checked
+    if checked.ok and answers:
+        checked = check_text(add_assumptions(checked.text, answers), source, known_roles)
+    return checked, how

@@ -116,11 +116,12 @@ def plan_from_spec(
     b.assumptions += list(t.notes)
     b.assumptions.append(f"Tests run with `{t.test_command}`; the suite passes before the plan.")
     b.questions += [f"Needs clarification: {item}" for item in dict.fromkeys(spec.clarifications)]
-    b.risks.append("Stories are planned from the spec alone; a plan.md with technical decisions "
-                   "would refine the file names.")
+    b.risks.append("Stories are planned from the spec alone, so file names are guesses \u2014 "
+                   "mitigation: correct each task's `files:` from plan.md before running it.")
     if not spec.stories:
-        b.risks.append("The spec has no `### User Story N - Title (Priority: Pn)` sections; "
-                       "the plan has no story phases.")
+        b.risks.append("The spec has no `### User Story N - Title (Priority: Pn)` sections, so "
+                       "the plan has no story phases \u2014 mitigation: add the stories to the "
+                       "spec and plan again.")
 
     b.phase("Setup (Shared Infrastructure)", "**Purpose**: project structure and dependencies.",
             [t.test()])

@@ -1,9 +1,15 @@
 """The project's test tooling, detected from its manifest files, and the commands built on it.
 
-Detection looks at ``pyproject.toml``/``setup.py``/``setup.cfg``/``requirements.txt`` (pytest),
+Detection, in this order of preference: a Python manifest (``pyproject.toml``, ``setup.py``,
+``setup.cfg``, ``requirements*.txt``, ``pytest.ini``, ``tox.ini``, ``conftest.py``: pytest),
 ``package.json`` with a real ``test`` script (npm test), ``Cargo.toml`` (cargo test), ``go.mod``
-(go test) and a ``Makefile`` with a ``test:`` target (make test), in that order of preference.
-Everything here is deterministic: directory listings are sorted.
+(go test), a ``Makefile`` with a ``test:`` target (make test), and last Python files with no
+manifest at all (``python -m unittest``). Everything here is deterministic: directory listings
+are sorted. :func:`detect_tooling` is shared by ``orch plan`` and the runner's ``gate: auto``.
+
+Every command built here fails when what it checks is missing or wrong (DESIGN §5a): a test
+that must fail is asserted by its runner's failure status (``pytest …; test $? -eq 1``), never
+by ``!``, which would also turn "file not found" into a pass.
 """
 
 from __future__ import annotations
@@ -17,6 +23,13 @@ from pathlib import Path
 NPM_PLACEHOLDER_TEST = "no test specified"
 _FRONTEND_DEPS = ("react", "vue", "svelte", "@angular/core", "solid-js", "preact", "next", "nuxt")
 _FRONTEND_DIRS = ("frontend", "web", "ui", "client", "templates", "static")
+_PYTHON_MANIFESTS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt",
+                     "requirements-dev.txt", "pytest.ini", "tox.ini", "conftest.py")
+_NOT_SOURCE = frozenset({"tests", "test", "docs", "doc", "examples", "example", "bench",
+                         "benchmarks", "scripts", "build", "dist"})
+FAILURE_STATUS = {"python": 1, "node": 1, "rust": 101, "go": 1, "make": 2, "unknown": 1}
+"""The exit status each test runner gives when tests ran and some failed."""
+UNKNOWN_SUITE = 'for t in tests/test_*.sh; do bash "$t" || exit 1; done'
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,19 @@ class Tooling:
     frontend_dir: str = ""
     notes: tuple[str, ...] = field(default=())
     """Assumptions made while detecting (shown in the plan's Assumptions section)."""
+    runner: str = ""
+    """The test runner: ``pytest``, ``unittest``, ``npm``, ``cargo``, ``go``, ``make``, or
+    ``""`` when nothing was detected."""
+
+    @property
+    def uses_pytest(self) -> bool:
+        """Whether tests run with pytest (a Python project with a manifest)."""
+        return self.language == "python" and self.runner != "unittest"
+
+    @property
+    def detected(self) -> bool:
+        """Whether a test command was found (``False``: the bash-script fallback)."""
+        return self.language != "unknown"
 
     def source_file(self, stem: str) -> str:
         """Where a new module named ``stem`` goes."""
@@ -59,6 +85,8 @@ class Tooling:
         """A command running only the tests in ``files`` (the whole suite when none given)."""
         if not files:
             return self.test_command
+        if self.runner == "unittest":
+            return f"python -m unittest {' '.join(files)}"
         if self.language == "python":
             return f"pytest -q {' '.join(files)}"
         if self.language == "node":
@@ -72,9 +100,21 @@ class Tooling:
             return self.test_command
         return " && ".join(f"bash {name}" for name in files)
 
+    def fails(self, *files: str) -> str:
+        """A command that passes only while the tests in ``files`` exist, run and fail.
+
+        The runner's own failure status is asserted (pytest: 1), so a missing file, a missing
+        runner (127) or a test that cannot load does not count as "the test fails".
+        """
+        status = FAILURE_STATUS.get(self.language, 1)
+        if self.uses_pytest:
+            return f"{self.test(*files)}; test $? -eq {status}"
+        guard = " && ".join(f"test -f {name}" for name in files)
+        return f"{guard} && {{ {self.test(*files)}; test $? -eq {status}; }}"
+
     def collect(self, *files: str) -> str:
         """A command that passes once ``files`` exist and load, before the code under test does."""
-        if self.language == "python":
+        if self.uses_pytest:
             return f"pytest -q --collect-only {' '.join(files)}"
         return " && ".join(f"test -f {name}" for name in files)
 
@@ -96,8 +136,7 @@ def _join(directory: str, name: str) -> str:
 def detect_tooling(project_dir: Path) -> Tooling:
     """Inspect ``project_dir`` and describe its tooling; ``unknown`` when nothing is found."""
     found: list[str] = []
-    if any((project_dir / name).is_file() for name in
-           ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")):
+    if any((project_dir / name).is_file() for name in _PYTHON_MANIFESTS):
         found.append("python")
     package = _package_json(project_dir)
     if package is not None and _npm_test_script(package):
@@ -108,13 +147,16 @@ def detect_tooling(project_dir: Path) -> Tooling:
         found.append("go")
     if _make_has_test(project_dir):
         found.append("make")
+    if not found and _has_python_files(project_dir):
+        found.append("unittest")
     if package is not None and "node" not in found:
         found.append("javascript")
-    languages = tuple(found)
+    languages = tuple("python" if name == "unittest" else name for name in found)
     primary = next((name for name in found if name != "javascript"), "unknown")
     frontend_dir = _frontend_dir(project_dir, package)
     builder = {
         "python": _python,
+        "unittest": _unittest,
         "node": _node,
         "rust": _rust,
         "go": _go,
@@ -131,6 +173,7 @@ def detect_tooling(project_dir: Path) -> Tooling:
         has_frontend=bool(frontend_dir),
         frontend_dir=frontend_dir,
         notes=tooling.notes,
+        runner=tooling.runner,
     )
 
 
@@ -189,7 +232,28 @@ def _first_dir(project_dir: Path, candidates: tuple[str, ...], default: str) -> 
     return default
 
 
+def _has_python_files(project_dir: Path) -> bool:
+    for directory in (project_dir, project_dir / "tests", project_dir / "test"):
+        if directory.is_dir() and any(path.suffix == ".py" for path in directory.iterdir()):
+            return True
+    return False
+
+
 def _python(project_dir: Path) -> Tooling:
+    source, test_dir, notes = _python_layout(project_dir)
+    return Tooling("python", "pytest -q", source, test_dir, ".py", notes=notes, runner="pytest")
+
+
+def _unittest(project_dir: Path) -> Tooling:
+    source, test_dir, notes = _python_layout(project_dir)
+    suite = (f"python -m unittest discover -s {test_dir}"
+             if (project_dir / test_dir).is_dir() else "python -m unittest")
+    notes += ("There is no Python manifest (pyproject.toml, setup.py, requirements.txt): tests "
+              "use the standard library's unittest, run with `python -m unittest`.",)
+    return Tooling("python", suite, source, test_dir, ".py", notes=notes, runner="unittest")
+
+
+def _python_layout(project_dir: Path) -> tuple[str, str, tuple[str, ...]]:
     notes: list[str] = []
     source = _python_package_dir(project_dir)
     if source is None:
@@ -198,7 +262,7 @@ def _python(project_dir: Path) -> Tooling:
     test_dir = _first_dir(project_dir, ("tests", "test"), "tests")
     if not (project_dir / test_dir).is_dir():
         notes.append(f"There is no test directory yet; tests go under `{test_dir}/`.")
-    return Tooling("python", "pytest -q", source, test_dir, ".py", notes=tuple(notes))
+    return source, test_dir, tuple(notes)
 
 
 def _python_package_dir(project_dir: Path) -> str | None:
@@ -209,11 +273,17 @@ def _python_package_dir(project_dir: Path) -> str | None:
         candidates += [f"src/{module}", module]
     src = project_dir / "src"
     if src.is_dir():
-        candidates += [f"src/{child.name}" for child in sorted(src.iterdir())
-                       if (child / "__init__.py").is_file()]
+        candidates += [f"src/{child.name}" for child in sorted(src.iterdir())]
+    candidates += [child.name for child in sorted(project_dir.iterdir())
+                   if child.name not in _NOT_SOURCE and not child.name.startswith(".")]
     for candidate in candidates:
         if (project_dir / candidate / "__init__.py").is_file():
             return candidate
+    if src.is_dir() and any(path.suffix == ".py" for path in src.iterdir()):
+        return "src"
+    if any(path.suffix == ".py" and not path.name.startswith(("test_", "setup", "conftest"))
+           for path in project_dir.iterdir()):
+        return "."
     return None
 
 
@@ -235,26 +305,26 @@ def _node(project_dir: Path) -> Tooling:
     extension = ".ts" if (project_dir / "tsconfig.json").is_file() else ".js"
     source = _first_dir(project_dir, ("src", "lib"), "src")
     test_dir = _first_dir(project_dir, ("test", "tests", "__tests__"), "test")
-    return Tooling("node", "npm test", source, test_dir, extension)
+    return Tooling("node", "npm test", source, test_dir, extension, runner="npm")
 
 
 def _rust(project_dir: Path) -> Tooling:
-    return Tooling("rust", "cargo test", "src", "tests", ".rs")
+    return Tooling("rust", "cargo test", "src", "tests", ".rs", runner="cargo")
 
 
 def _go(project_dir: Path) -> Tooling:
     source = _first_dir(project_dir, ("internal", "pkg"), "internal")
-    return Tooling("go", "go test ./...", source, source, ".go")
+    return Tooling("go", "go test ./...", source, source, ".go", runner="go")
 
 
 def _make(project_dir: Path) -> Tooling:
     return Tooling("make", "make test", _first_dir(project_dir, ("src", "lib"), "src"),
                    _first_dir(project_dir, ("tests", "test"), "tests"), "",
-                   notes=("Tests run through `make test`; the plan does not know the language.",))
+                   notes=("Tests run through `make test`; the plan does not know the language.",),
+                   runner="make")
 
 
 def _unknown(project_dir: Path) -> Tooling:
     note = ("No test tooling was detected (pytest, npm test, cargo test, go test, make test); "
             "tests are shell scripts under `tests/` run with bash.")
-    return Tooling("unknown", "for t in tests/test_*.sh; do bash \"$t\"; done", "src", "tests",
-                   "", notes=(note,))
+    return Tooling("unknown", UNKNOWN_SUITE, "src", "tests", "", notes=(note,))

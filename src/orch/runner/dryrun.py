@@ -25,6 +25,7 @@ class DryRunStep:
     verify: list[str] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)
     problem: str | None = None
+    priority: int = 0
 
 
 @dataclass
@@ -67,6 +68,7 @@ def dry_run(plan: Plan, selected: list[str], resolver: RoleResolver) -> list[Dry
                     verify=task.verify,
                     depends_on=task.depends_on,
                     problem=problem,
+                    priority=task.priority,
                 )
             )
         if steps:

@@ -103,9 +103,12 @@ def run_in_progress(path: Path) -> bool:
     """Whether a live process holds the lock for ``run`` or ``resume``. A run whose recorded
     state is ``running`` while this is false was interrupted (killed, power loss)."""
     holder = read_holder(path) or {}
-    pid = holder.get("pid")
-    return (
-        isinstance(pid, int)
-        and holder.get("command") in ("run", "resume")
-        and pid_alive(pid)
-    )
+    return holder.get("command") in ("run", "resume") and held_by_live_process(path)
+
+
+def held_by_live_process(path: Path) -> bool:
+    """Whether a running process holds the lock, judged from the file alone: the check never
+    takes the lock, so it cannot get in the way of a run starting."""
+    holder = read_holder(path)
+    pid = holder.get("pid") if holder else None
+    return isinstance(pid, int) and pid_alive(pid)

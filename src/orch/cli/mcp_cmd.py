@@ -1,0 +1,44 @@
+"""`orch mcp`: serve the project's plan and runs as MCP tools over stdio (DESIGN §10)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orch.cli.common import cli_errors, cli_state
+
+
+def register(app: typer.Typer) -> None:
+    app.command("mcp")(command)
+
+
+def command(
+    ctx: typer.Context,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Plan file to serve. Default: the latest run's plan, else the current "
+            "spec-kit feature's tasks.md.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the plan and its runs as task-queue MCP tools over stdio (for Claude Code and
+    other MCP clients): task_list, task_get, task_queue_status, task_execution_plan,
+    task_enqueue, task_cancel, plan_validate, run_status."""
+    with cli_errors(ctx):
+        try:
+            from orch.mcp.server import serve
+        except ModuleNotFoundError as exc:
+            if exc.name != "mcp" and not (exc.name or "").startswith("mcp."):
+                raise
+            from orch.errors import ConfigError
+
+            raise ConfigError(
+                "`orch mcp` needs the MCP Python SDK (the `mcp` package), which is not installed",
+                hint="reinstall orch, or `pip install 'mcp>=2,<3'`",
+            ) from None
+        project_dir = cli_state(ctx).project_dir
+        serve(project_dir, plan.resolve() if plan is not None else None)

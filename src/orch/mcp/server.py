@@ -1,0 +1,210 @@
+"""``orch mcp``: the project's plan and runs as task-queue tools over stdio (DESIGN §10).
+
+Every tool is a thin wrapper over a function in :mod:`orch.services` (the one the CLI calls),
+with typed parameters the SDK turns into the tool's input schema. An :class:`OrchError` becomes
+a tool error carrying the CLI's ``error:``/``hint:`` lines; the server itself keeps serving.
+Reads take no lock; writes take the project lock and are refused while a run holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from orch import __version__
+from orch.errors import OrchError
+from orch.parsing.drafts import MAX_PRIORITY
+from orch.services import queue as queue_service
+
+T = TypeVar("T")
+
+Status = Literal[
+    "pending", "running", "verifying", "done", "failed", "blocked", "skipped", "budget_exceeded"
+]
+TaskId = Annotated[str, Field(min_length=1, description="A task id of the plan, e.g. T012.")]
+
+INSTRUCTIONS = (
+    "orch's task queue for this project: the tasks of its plan and their state in the latest run. "
+    "task_execution_plan says what can run together next; task_enqueue adds work to the plan, "
+    "task_cancel skips a task and everything that depends on it."
+)
+
+
+def tool_error(exc: OrchError) -> ToolError:
+    """The tool error for ``exc``: the lines the CLI would print."""
+    text = f"error: {exc.message}"
+    return ToolError(text + (f"\nhint: {exc.hint}" if exc.hint else ""))
+
+
+def call(action: Callable[[], T]) -> T:
+    """Run one service call, turning an OrchError into a tool error."""
+    try:
+        return action()
+    except OrchError as exc:
+        raise tool_error(exc) from None
+
+
+class OrchTools:
+    """The tools of one project; the plan is resolved on every call, so edits are seen."""
+
+    def __init__(self, project_dir: Path, plan: Path | None = None) -> None:
+        self.project_dir = project_dir
+        self.plan = plan
+
+    def plan_path(self) -> Path:
+        """The served plan; relative to the working directory when inside it, so messages
+        name it as the CLI would (``plan.md:12: …``)."""
+        from orch.services.plans import project_plan
+
+        path = project_plan(self.project_dir, self.plan)
+        return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+
+    def queue(self) -> queue_service.Queue:
+        return queue_service.open_queue(self.project_dir, self.plan_path())
+
+    @contextmanager
+    def write_lock(self, tool: str) -> Iterator[None]:
+        """The project lock for a write; LockHeldError (a tool error) while a run holds it."""
+        from orch.store.layout import Layout
+        from orch.store.lock import ProjectLock
+
+        layout = Layout(self.project_dir)
+        layout.ensure_ignored()
+        with ProjectLock(layout.lock, f"mcp {tool}"):
+            yield
+
+    def task_list(
+        self,
+        status: Annotated[Status | None, Field(description="Only tasks in this status.")] = None,
+        phase: Annotated[str | None, Field(description="Only tasks of this phase id.")] = None,
+        agent: Annotated[str | None, Field(description="Only tasks naming this agent.")] = None,
+        limit: Annotated[int, Field(ge=1, le=queue_service.MAX_LIMIT)] = 100,
+    ) -> dict[str, Any]:
+        """List the plan's tasks in execution order with their status, priority and agent."""
+        return call(
+            lambda: queue_service.list_tasks(
+                self.queue(), status=status, phase=phase, agent=agent, limit=limit
+            )
+        )
+
+    def task_get(self, task_id: TaskId) -> dict[str, Any]:
+        """One task in full: plan fields, dependencies, dependents and its record in the run."""
+        return call(lambda: queue_service.task_detail(self.queue(), task_id))
+
+    def task_queue_status(self) -> dict[str, Any]:
+        """Task counts by status, cost so far, the oldest pending task and the current task."""
+        return call(lambda: queue_service.queue_status(self.queue()))
+
+    def task_execution_plan(
+        self,
+        task_ids: Annotated[
+            list[str] | None, Field(description="Plan only these tasks (default: all pending).")
+        ] = None,
+    ) -> dict[str, Any]:
+        """Pending tasks as batches that can run together (dependencies, phase barriers, [P])."""
+        return call(
+            lambda: queue_service.execution_plan(self.queue(), task_ids).model_dump(mode="json")
+        )
+
+    def task_enqueue(
+        self,
+        description: Annotated[str, Field(min_length=1, description="One line: the task.")],
+        agent: Annotated[str | None, Field(description="Role or adapter to run it.")] = None,
+        priority: Annotated[
+            int, Field(ge=0, le=MAX_PRIORITY, description="Higher runs first.")
+        ] = 0,
+        prerequisites: Annotated[
+            list[str] | None, Field(description="Ids of tasks it depends on.")
+        ] = None,
+        phase: Annotated[
+            str | None, Field(description="Phase id (default: the last phase with pending work).")
+        ] = None,
+    ) -> dict[str, Any]:
+        """Add a task to the plan file (checked first; every other byte kept); returns it."""
+        from orch.services.enqueue import NewTask, check_request, enqueue
+
+        request = NewTask(description, agent, priority, tuple(prerequisites or ()), phase)
+
+        def run() -> dict[str, Any]:
+            check_request(request)
+            with self.write_lock("task_enqueue"):
+                path = self.plan_path()
+                added = enqueue(path, request, self.project_dir)
+                queue = queue_service.open_queue(self.project_dir, path)
+                return queue_service.task_detail(queue, added.id)
+
+        return call(run)
+
+    def task_cancel(self, task_id: TaskId) -> dict[str, Any]:
+        """Skip a task and every task that depends on it; returns the ids now skipped."""
+        from dataclasses import asdict
+
+        from orch.services.cancel import cancel
+
+        def run() -> dict[str, Any]:
+            with self.write_lock("task_cancel"):
+                return asdict(cancel(self.project_dir, self.plan_path(), task_id))
+
+        return call(run)
+
+    def plan_validate(
+        self, path: Annotated[str, Field(min_length=1, description="Plan file, project-relative.")]
+    ) -> dict[str, Any]:
+        """Parse and check a plan file, as `orch validate --json` does."""
+        from orch.services.plans import check, validation_document
+
+        def run() -> dict[str, Any]:
+            plan = Path(path) if Path(path).is_absolute() else self.project_dir / path
+            result = check(plan, strict=False, review=True, project_dir=self.project_dir)
+            return validation_document(result, path)
+
+        return call(run)
+
+    def run_status(
+        self,
+        run: Annotated[str | None, Field(description="Run id or prefix (default: latest).")] = None,
+    ) -> dict[str, Any]:
+        """A run's state, as `orch status --json` prints it."""
+        from orch.cli.views import status_document
+        from orch.store.layout import Layout
+        from orch.store.runs import load_run, resolve_run_id
+
+        def read() -> dict[str, Any]:
+            layout = Layout(self.project_dir)
+            return status_document(load_run(layout, resolve_run_id(layout, run)))
+
+        return call(read)
+
+
+TOOL_NAMES = (
+    "task_list",
+    "task_get",
+    "task_queue_status",
+    "task_execution_plan",
+    "task_enqueue",
+    "task_cancel",
+    "plan_validate",
+    "run_status",
+)
+
+
+def build_server(project_dir: Path, plan: Path | None = None) -> MCPServer:
+    """An MCP server exposing :data:`TOOL_NAMES` for the project at ``project_dir``."""
+    server: MCPServer = MCPServer(
+        name="orch", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
+    )
+    tools = OrchTools(project_dir, plan)
+    for name in TOOL_NAMES:
+        server.add_tool(getattr(tools, name), name=name)
+    return server
+
+
+def serve(project_dir: Path, plan: Path | None = None) -> None:
+    """Serve the tools over stdin/stdout until the client disconnects."""
+    build_server(project_dir, plan).run("stdio")

@@ -1,0 +1,80 @@
+"""Plan files as the commands see them: checked, validated, and which plan a project means."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orch.errors import OrchError
+
+if TYPE_CHECKING:
+    from orch.domain.plan import ParseResult
+
+
+def check(
+    plan_path: Path, *, strict: bool, review: bool, project_dir: Path | None = None
+) -> ParseResult:
+    """Load ``plan_path``, run the graph checks and (with ``review``) the plan review.
+
+    With ``project_dir``, every ``agent:`` must name a known role or adapter (an error: a run
+    must never discover that mid-way), and the review warns about ``agent:`` values that name
+    an adapter rather than a configured role. Review findings are warnings, or errors with
+    ``strict``. Read problems raise PlanError; an invalid config raises ConfigError.
+    """
+    from orch.planfile import load_plan
+
+    result = load_plan(plan_path, strict=strict)
+    configured: set[str] | None = None
+    if project_dir is not None and result.plan.phases:
+        from orch.adapters.roles import configured_roles, role_diagnostics
+        from orch.config import load_config
+        from orch.store.layout import Layout
+
+        config = load_config(Layout(project_dir).config)
+        result.errors.extend(role_diagnostics(result.plan, config, project_dir))
+        configured = set(configured_roles(config, project_dir))
+    if review and result.plan.phases:
+        from orch.parsing.review import review_plan
+
+        unknown_lines = {d.line for d in result.errors}
+        for found in review_plan(result.plan, configured):
+            if found.line in unknown_lines and "agent" in found.message:
+                continue  # already an error above
+            severity = "error" if strict else "warning"
+            moved = found.model_copy(update={"severity": severity})
+            (result.errors if strict else result.warnings).append(moved)
+    result.errors.sort(key=lambda d: d.line)
+    result.warnings.sort(key=lambda d: d.line)
+    return result
+
+
+def validation_document(result: ParseResult, source: str) -> dict[str, Any]:
+    """What ``orch validate --json`` prints and the ``plan_validate`` tool returns (DESIGN §3)."""
+    from orch.domain.graph import execution_order
+    from orch.parsing.report import plan_summary
+
+    summary = plan_summary(result, execution_order(result.plan))
+    summary["source"] = source
+    return summary
+
+
+def project_plan(project_dir: Path, explicit: Path | None = None) -> Path:
+    """The plan a project-level command works on: ``explicit`` (relative to the project), else
+    the plan of the latest run when that file still exists, else the current spec-kit feature's
+    ``tasks.md`` (as ``orch run`` with no PLAN picks it)."""
+    from orch.discovery import find_default_plan
+    from orch.store.layout import Layout
+    from orch.store.runs import current_run_id, load_run
+
+    if explicit is not None:
+        return explicit if explicit.is_absolute() else project_dir / explicit
+    layout = Layout(project_dir)
+    run_id = current_run_id(layout)
+    if run_id is not None:
+        try:
+            candidate = project_dir / load_run(layout, run_id).plan_path
+        except OrchError:
+            candidate = None
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return find_default_plan(project_dir)[0]
