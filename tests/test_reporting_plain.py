@@ -56,7 +56,7 @@ Task [3/4] T003 Write the parser (backend via fake)
     1 failed in 0.01s
   retrying T003 (attempt 2) in 1.0s: verify failed: pytest -q (exit 1)
 Task [3/4] T003 Write the parser (backend via fake, attempt 2)
-  FAILED T003 in 0.1s: verify failed: pytest -q (exit 1)
+  FAILED T003 in 0.2s: verify failed: pytest -q (exit 1)
     E   assert 1 == 2
 
     FAILED tests/test_x.py::test_y

@@ -72,6 +72,20 @@ def parse_trailers(message: str) -> dict[str, str]:
     return found
 
 
+def current_branch(project_dir: Path) -> str | None:
+    """The short name of the branch checked out in ``project_dir`` (a linked worktree
+    included); ``None`` outside git or on a detached HEAD."""
+    try:
+        repo = git.Repo(project_dir, search_parent_directories=True)
+        if repo.head.is_detached:
+            return None
+        path = str(repo.head.reference.path)
+    except (InvalidGitRepositoryError, NoSuchPathError, ValueError, TypeError):
+        return None
+    prefix = "refs/heads/"
+    return path[len(prefix):] if path.startswith(prefix) else None
+
+
 def find_repo(project_dir: Path, *, warn: Warn | None = None) -> GitRepo | None:
     """The repository ``project_dir`` belongs to, or ``None`` when it is not inside one."""
     try:
@@ -198,11 +212,33 @@ class GitRepo:
             raise VcsError(f"HEAD is detached (at {head}); orch cannot {action} without a branch",
                            hint="check out a branch first, e.g. `git switch -c orch-work`")
 
-    def dirty_paths(self) -> list[str]:
-        """Staged, unstaged and untracked (not ignored) paths; orch's own files never count."""
+    def dirty_paths(self, *, excluding: tuple[str, ...] = (), only: tuple[str, ...] = ()
+                    ) -> list[str]:
+        """Staged, unstaged and untracked (not ignored) paths; orch's own files never count.
+        ``excluding``/``only`` are repository-relative paths to leave out / to look at alone."""
+        specs = [f":(top,literal){path}" for path in only] if only else [":/", self.orch_exclude]
+        specs += [f":(top,exclude,literal){path}" for path in excluding]
         out = self.run("status", "--porcelain=v1", "-z", "--no-renames",
-                       "--untracked-files=normal", "--", ":/", self.orch_exclude, strip=False)
+                       "--untracked-files=normal", "--", *specs, strip=False)
         return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+
+    def commit_paths(self, paths: list[str], message: str) -> str:
+        """Commit exactly ``paths`` (repository-relative), whatever else is staged or not."""
+        tops = [f":(top,literal){path}" for path in paths]
+        self.run("add", "--", *tops)
+        self.run("commit", "-q", "--only", "--no-verify", "--cleanup=strip", "-m", message,
+                 "--", *tops, env=self.identity_env() or None)
+        sha = self.head_sha()
+        if sha is None:
+            raise VcsError("git commit made no commit")
+        return sha
+
+    def relative(self, path: Path) -> str | None:
+        """``path`` relative to the repository root (``/`` separated), ``None`` outside it."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return None
 
     def log(self, *revs: str, limit: int | None = None) -> list[CommitInfo]:
         """Commits of ``git log REVS`` (newest first)."""

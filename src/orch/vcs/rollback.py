@@ -24,7 +24,7 @@ from pathlib import Path
 
 from orch.domain.state import Checkpoint, RunState
 from orch.domain.status import TaskStatus
-from orch.errors import OrchError, SafetyError, StateError, UsageError, VcsError
+from orch.errors import DeclinedError, SafetyError, StateError, UsageError, VcsError
 from orch.store.layout import Layout
 from orch.store.lock import ProjectLock
 from orch.store.runs import load_run, open_run, resolve_run_id, utc_now
@@ -108,7 +108,7 @@ def rollback(project_dir: Path, name: str, *, dry_run: bool, force: bool, confir
             return RollbackOutcome(plan=plan, performed=False)
         check_safe(plan, force=force)
         if not confirm(plan):
-            raise OrchError("rollback cancelled; nothing changed")
+            raise DeclinedError("rollback cancelled; nothing changed")
         ident = backup_id()
         target = plan.checkpoint.commit
         backup = save_backup(repo, f"rollback to {plan.checkpoint.name}", overwritten_by=target,
@@ -250,7 +250,7 @@ def _complete(repo: GitRepo, layout: Layout, journal: RollbackJournal, name: str
     if dry_run:
         return RollbackOutcome(plan=plan, performed=False)
     if not confirm(plan):
-        raise OrchError("rollback cancelled; the interrupted rollback is still pending")
+        raise DeclinedError("rollback cancelled; the interrupted rollback is still pending")
     if repo.branch_ref() != journal.branch:
         raise VcsError(f"the interrupted rollback was on {journal.branch}, HEAD is not",
                        hint=f"check out {journal.branch} again, or `orch rollback --undo`")
@@ -279,14 +279,17 @@ def _apply(repo: GitRepo, layout: Layout, journal: RollbackJournal) -> None:
     try:
         for task_id in journal.reset_tasks:
             recorder.record("task_reset", task=task_id,
-                            data={"status": TaskStatus.PENDING.value, "reason": reason})
+                            data={"status": TaskStatus.PENDING.value, "reason": reason,
+                                  "fresh": True})
         for phase_id in journal.reset_phases:
             recorder.record("phase_reset", phase=phase_id, data={"reason": reason})
         if journal.dropped:
             recorder.record("checkpoints_dropped", data={
                 "names": [cp.name for cp in journal.dropped], "reason": reason})
         if journal.reset_tasks or journal.reset_phases:
-            recorder.record("run_state", data={"state": "interrupted"})
+            recorder.record("run_state", data={
+                "state": "interrupted", "reason": "rollback",
+                "error": f"rolled back to {journal.checkpoint}; `orch resume` goes on from there"})
     finally:
         recorder.close()
     journal.stage = "done"
