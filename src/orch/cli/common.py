@@ -79,8 +79,8 @@ def cli_errors(ctx: typer.Context | None = None) -> Iterator[None]:
     except KeyboardInterrupt:
         error_line("interrupted", "state is saved; continue with `orch resume`")
         raise typer.Exit(130) from None
-    except typer.Exit:
-        raise
+    except (typer.Exit, typer.Abort):
+        raise  # the framework's own: typer.Abort (no answer at a prompt) is turned in main()
     except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
         if debug:
             raise
@@ -92,6 +92,46 @@ def cli_errors(ctx: typer.Context | None = None) -> Iterator[None]:
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+JsonLinesOption = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the run's events as JSON lines on stdout (one JSON object per line, "
+        "nothing else on stdout).",
+    ),
+]
+YesOption = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        help="Answer yes to prompts (e.g. `git init` outside a repository); a manual task "
+        "then fails at once instead of waiting for a person.",
+    ),
+]
+MaxCostOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost", help="Stop before spending more than this many USD on models.", min=0
+    ),
+]
+TaskTimeoutOption = Annotated[
+    str | None,
+    typer.Option("--task-timeout", help="Default per-task time limit, e.g. 90s, 10m."),
+]
+
+
+def parse_task_timeout(value: str | None) -> float | None:
+    """``--task-timeout`` in seconds; a bad duration is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from orch.durations import parse_duration
+    from orch.errors import UsageError
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise UsageError(f"--task-timeout: {exc}") from None
 RunArgument = Annotated[
     str | None, typer.Argument(help="Run id (or a unique prefix); default: the latest run.")
 ]
