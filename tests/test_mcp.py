@@ -449,3 +449,37 @@ def test_a_run_killed_mid_task_is_shown_interrupted(
         go.touch()  # lets the orphaned task script end
     assert found["run_state"] == "interrupted"
     assert found["current_task"] is None
+
+
+def test_plan_option_is_relative_to_the_project_not_the_working_directory(
+    git_repo: Path, tmp_path: Path
+) -> None:
+    """An MCP client starts the server from its own directory: `-C DIR mcp --plan P` is DIR/P."""
+    repo = project(git_repo, chain_plan())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "orch", "-C", str(repo), "mcp", "--plan", "plan.md"],
+        cwd=str(elsewhere),
+        env=dict(os.environ),
+    )
+
+    async def main() -> CallToolResult:
+        async with Client(params, cache=None) as client:
+            result = await client.call_tool("task_queue_status", {})
+            assert isinstance(result, CallToolResult)
+            return result
+
+    status = data(anyio.run(main))
+    assert status["total"] == 5 and status["plan"].endswith("plan.md")
+
+
+def test_enqueue_with_a_repeated_prerequisite_adds_it_once(git_repo: Path) -> None:
+    repo = project(git_repo, chain_plan())
+    added = data(
+        call(repo, "task_enqueue", {"description": "Tidy up", "prerequisites": ["T001", "T001"]},
+             "--plan", "plan.md")
+    )
+    assert added["depends_on"] == ["T001"]
+    assert "- [ ] T006 Tidy up (depends on T001)\n" in (repo / "plan.md").read_text()

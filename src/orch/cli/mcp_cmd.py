@@ -20,8 +20,8 @@ def command(
         Path | None,
         typer.Option(
             "--plan",
-            help="Plan file to serve. Default: the latest run's plan, else the current "
-            "spec-kit feature's tasks.md.",
+            help="Plan file to serve, relative to the project directory. Default: the latest "
+            "run's plan, else the current spec-kit feature's tasks.md.",
         ),
     ] = None,
 ) -> None:
@@ -41,4 +41,6 @@ def command(
                 hint="reinstall orch, or `pip install 'mcp>=2,<3'`",
             ) from None
         project_dir = cli_state(ctx).project_dir
-        serve(project_dir, plan.resolve() if plan is not None else None)
+        # Relative to the project, not the working directory: an MCP client starts the server
+        # from wherever it runs, and `-C DIR mcp --plan specs/…/tasks.md` must mean DIR's file.
+        serve(project_dir, None if plan is None else (project_dir / plan).resolve())
