@@ -478,8 +478,13 @@ def test_plan_option_is_relative_to_the_project_not_the_working_directory(
 def test_enqueue_with_a_repeated_prerequisite_adds_it_once(git_repo: Path) -> None:
     repo = project(git_repo, chain_plan())
     added = data(
-        call(repo, "task_enqueue", {"description": "Tidy up", "prerequisites": ["T001", "T001"]},
-             "--plan", "plan.md")
+        call(
+            repo,
+            "task_enqueue",
+            {"description": "Tidy up", "prerequisites": ["T001", "T001"]},
+            "--plan",
+            "plan.md",
+        )
     )
     assert added["depends_on"] == ["T001"]
     assert "- [ ] T006 Tidy up (depends on T001)\n" in (repo / "plan.md").read_text()
