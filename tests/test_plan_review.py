@@ -164,3 +164,22 @@ def test_a_risk_without_a_mitigation_is_named_on_its_line(orch: OrchRunner, plan
     risks = [(f["line"], f["severity"]) for f in document["findings"]  # type: ignore[union-attr]
              if f["rule"] == "risks"]
     assert code == 0 and risks == [(line, "warning")]
+
+
+def test_lines_are_the_parsers_even_with_unicode_line_separators(
+    orch: OrchRunner, anthropic_server: FakeAnthropic, plans: Path
+) -> None:
+    """U+2028 and form feeds are not line breaks for the parser, so not for the review either:
+    a risk's finding, and the numbers the model reads, name the line an editor shows."""
+    good = (plans / "good.md").read_text()
+    odd = good.replace("\n", " \u2028 \x0c\n", 3).replace(
+        "## Risks\n\n", "## Risks\n\n- The export may be slow.\n")
+    (plans / "odd.md").write_text(odd)
+    line = odd.split("\n").index("- The export may be slow.") + 1
+    code, document = _review(orch, plans, "--offline", "odd.md")
+    assert code == 0
+    assert [f["line"] for f in document["findings"] if f["rule"] == "risks"] == [line]  # type: ignore[union-attr,index]
+    anthropic_server.add(tool("submit_review", {"findings": [], "checklist": CHECKLIST_OK}))
+    code, _ = _review(orch, plans, "odd.md", env=model_env(anthropic_server))
+    prompt = anthropic_server.requests[0]["messages"][0]["content"]
+    assert code == 0 and f"{line:4d}  - The export may be slow." in prompt

@@ -27,7 +27,7 @@ import re
 from orch.domain.plan import Plan, Task
 from orch.parsing.check_lint import lint_check
 from orch.parsing.review import is_test_task, review_plan
-from orch.planning.findings import CHECKLIST, ChecklistItem, Finding, Status
+from orch.planning.findings import CHECKLIST, ChecklistItem, Finding, Status, plan_lines
 
 MAX_TASKS = 15
 MAX_FILES = 30
@@ -191,7 +191,7 @@ def _section_bullets(text: str, name: str) -> list[tuple[int, str]]:
     indented continuation lines joined on."""
     found: list[tuple[int, str]] = []
     inside = False
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(plan_lines(text), 1):
         if line.startswith("#"):
             inside = line.lstrip("#").strip().lower() == name
             continue
