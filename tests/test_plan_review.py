@@ -142,6 +142,7 @@ def test_a_strict_json_block_is_read_like_a_tool_call(
     (tool("submit_review", {"findings": [{"line": "seven", "severity": "blocking",
                                            "message": "x"}], "checklist": []}), "findings.0.line"),
     (tool("submit_review", {"findings": []}), "checklist"),
+    (tool("submit_review", {"findings": [], "checklist": []}), "checklist"),
 ])
 def test_a_malformed_model_review_is_an_error_never_an_empty_review(
     orch: OrchRunner, anthropic_server: FakeAnthropic, plans: Path, reply: object, words: str

@@ -82,7 +82,8 @@ class _ModelReview(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     findings: list[_ModelFinding]
-    checklist: list[_ModelItem]
+    checklist: list[_ModelItem] = Field(min_length=1)
+    """At least one verdict: an empty checklist and no findings would be an empty review."""
 
 
 def model_review(text: str, context: str, client: ToolClient,
