@@ -28,7 +28,7 @@ def command(
     """Serve the plan and its runs as task-queue MCP tools over stdio (for Claude Code and
     other MCP clients): task_list, task_get, task_queue_status, task_execution_plan,
     task_enqueue, task_cancel, plan_validate, run_status."""
-    with cli_errors(ctx):
+    with cli_errors(ctx, interrupted_hint=None):
         try:
             from orch.mcp.server import serve
         except ModuleNotFoundError as exc:
