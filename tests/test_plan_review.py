@@ -184,3 +184,22 @@ def test_lines_are_the_parsers_even_with_unicode_line_separators(
     code, _ = _review(orch, plans, "odd.md", env=model_env(anthropic_server))
     prompt = anthropic_server.requests[0]["messages"][0]["content"]
     assert code == 0 and f"{line:4d}  - The export may be slow." in prompt
+
+
+def test_done_and_skipped_tasks_are_not_blocking_for_having_no_check(
+    orch: OrchRunner, plans: Path
+) -> None:
+    """A plan half run (as `orch run` leaves it) passes review as `orch validate --strict` does:
+    tasks marked done or skipped will not run again, so their missing check blocks nothing."""
+    good = (plans / "good.md").read_text()
+    first_phase = good.index("\n## Phase ")
+    finished = (
+        "\n## Phase 0: Earlier work\n\n- [X] T900 Scaffold the project\n  - files: README.md\n"
+        "- [~] T901 An idea we dropped\n  - files: docs/idea.md\n- [ ] T902 Still to do\n"
+        "  - files: docs/todo.md\n"
+    )
+    (plans / "half.md").write_text(good[:first_phase] + finished + good[first_phase:])
+    code, document = _review(orch, plans, "--offline", "half.md")
+    unchecked = [f["message"].split()[0] for f in document["findings"]  # type: ignore[union-attr,index]
+                 if f["rule"] == "unchecked-task"]
+    assert unchecked == ["T902"] and code == 1
