@@ -488,3 +488,16 @@ def test_enqueue_with_a_repeated_prerequisite_adds_it_once(git_repo: Path) -> No
     )
     assert added["depends_on"] == ["T001"]
     assert "- [ ] T006 Tidy up (depends on T001)\n" in (repo / "plan.md").read_text()
+
+
+def test_enqueue_through_a_symlinked_plan_edits_the_file_it_points_to(git_repo: Path) -> None:
+    """spec-kit's tasks.md found by discovery is a symlink: it stays one, its target changes."""
+    (git_repo / "plans").mkdir()
+    (git_repo / "plans" / "tasks.md").write_text(chain_plan())
+    feature = git_repo / "specs" / "001-feature"
+    feature.mkdir(parents=True)
+    (feature / "tasks.md").symlink_to(Path("..") / ".." / "plans" / "tasks.md")
+    commit_all(git_repo)
+    data(call(git_repo, "task_enqueue", {"description": "Tidy up"}))
+    assert (feature / "tasks.md").is_symlink()
+    assert "- [ ] T006 Tidy up\n" in (git_repo / "plans" / "tasks.md").read_text()

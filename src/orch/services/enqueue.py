@@ -199,7 +199,7 @@ def enqueue(path: Path, request: NewTask, project_dir: Path | None = None) -> Ta
     assert added is not None
     if project_dir is not None and added.agent:
         _refuse_errors(path, _role_errors(after.plan, added, project_dir))
-    atomic_write_text(path, new_text)
+    atomic_write_text(path.resolve(), new_text)  # through a symlink, never replacing it
     return added
 
 
