@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -501,3 +502,32 @@ def test_enqueue_through_a_symlinked_plan_edits_the_file_it_points_to(git_repo: 
     data(call(git_repo, "task_enqueue", {"description": "Tidy up"}))
     assert (feature / "tasks.md").is_symlink()
     assert "- [ ] T006 Tidy up\n" in (git_repo / "plans" / "tasks.md").read_text()
+
+
+def test_an_unexpected_failure_is_a_tool_error_that_says_what_happened(git_repo: Path) -> None:
+    """An OSError (here the lock path is a directory) is not an OrchError: the tool error still
+    carries the CLI's lines, no traceback is logged, and the server keeps serving."""
+    repo = project(git_repo, chain_plan())
+    (repo / ".specify" / "orch" / "lock").mkdir(parents=True)
+    log = repo.parent / "server-stderr.txt"
+    server = (
+        f"exec {shlex.quote(sys.executable)} -m orch mcp --plan plan.md 2>{shlex.quote(str(log))}"
+    )
+    params = StdioServerParameters(
+        command="sh", args=["-c", server], cwd=str(repo), env=dict(os.environ)
+    )
+
+    async def main() -> tuple[CallToolResult, CallToolResult]:
+        async with Client(params, cache=None) as client:
+            failed = await client.call_tool("task_enqueue", {"description": "Tidy up"})
+            listed = await client.call_tool("task_list", {})
+            assert isinstance(failed, CallToolResult) and isinstance(listed, CallToolResult)
+            return failed, listed
+
+    failed, listed = anyio.run(main)
+    assert failed.is_error
+    lines = text(failed).split("error: ", 1)[1].splitlines()
+    assert lines[0].startswith("internal error: IsADirectoryError: ") and "lock" in lines[0]
+    assert lines[1].startswith("hint: this is a bug in orch")
+    assert data(listed)["total"] == 5
+    assert "Traceback" not in log.read_text()

@@ -40,7 +40,9 @@ def command(
                 "`orch mcp` needs the MCP Python SDK (the `mcp` package), which is not installed",
                 hint="reinstall orch, or `pip install 'mcp>=2,<3'`",
             ) from None
-        project_dir = cli_state(ctx).project_dir
+        state = cli_state(ctx)
+        project_dir = state.project_dir
         # Relative to the project, not the working directory: an MCP client starts the server
         # from wherever it runs, and `-C DIR mcp --plan specs/…/tasks.md` must mean DIR's file.
-        serve(project_dir, None if plan is None else (project_dir / plan).resolve())
+        plan_path = None if plan is None else (project_dir / plan).resolve()
+        serve(project_dir, plan_path, debug=state.debug)
