@@ -531,3 +531,48 @@ def test_an_unexpected_failure_is_a_tool_error_that_says_what_happened(git_repo:
     assert lines[1].startswith("hint: this is a bug in orch")
     assert data(listed)["total"] == 5
     assert "Traceback" not in log.read_text()
+
+
+HOLD_LOCK = """
+import sys
+from pathlib import Path
+from orch.store.lock import ProjectLock
+
+with ProjectLock(Path(sys.argv[1]), "mcp task_enqueue"):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_write_waits_for_another_servers_write_instead_of_failing(git_repo: Path) -> None:
+    """Two coordinating agents, two servers: a write that meets another server's write (it holds
+    the lock for a moment) waits for it; only a run's lock refuses at once."""
+    repo = project(git_repo, chain_plan())
+    (repo / ".specify" / "orch").mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(repo / ".specify" / "orch" / "lock")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline() == "held\n"
+
+    async def script(client: Client) -> CallToolResult:
+        async def release_soon() -> None:
+            await anyio.sleep(1)  # ordering only: the enqueue is already waiting by then
+            assert holder.stdin is not None
+            holder.stdin.close()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(release_soon)
+            result = await client.call_tool("task_enqueue", {"description": "Tidy up"})
+        assert isinstance(result, CallToolResult)
+        return result
+
+    try:
+        added = data(with_server(repo, script, "--plan", "plan.md"))
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert added["id"] == "T006"

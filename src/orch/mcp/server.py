@@ -8,6 +8,7 @@ Reads take no lock; writes take the project lock and are refused while a run hol
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from orch import __version__
-from orch.errors import OrchError
+from orch.errors import LockHeldError, OrchError
 from orch.parsing.drafts import MAX_PRIORITY
 from orch.services import queue as queue_service
 
@@ -28,6 +29,11 @@ Status = Literal[
     "pending", "running", "verifying", "done", "failed", "blocked", "skipped", "budget_exceeded"
 ]
 TaskId = Annotated[str, Field(min_length=1, description="A task id of the plan, e.g. T012.")]
+
+MCP_WRITE = "mcp "
+"""How a server's write names itself in the lock file (``orch mcp task_enqueue``)."""
+MCP_WRITE_WAIT_S = 10.0
+"""How long a write waits for another server's write (never for a run) before refusing."""
 
 INSTRUCTIONS = (
     "orch's task queue for this project: the tasks of its plan and their state in the latest run. "
@@ -84,14 +90,32 @@ class OrchTools:
 
     @contextmanager
     def write_lock(self, tool: str) -> Iterator[None]:
-        """The project lock for a write; LockHeldError (a tool error) while a run holds it."""
+        """The project lock for a write; LockHeldError (a tool error) while a run holds it.
+        Another server's write holds it for milliseconds: that one is waited for."""
         from orch.store.layout import Layout
-        from orch.store.lock import ProjectLock
+        from orch.store.lock import ProjectLock, read_holder
 
         layout = Layout(self.project_dir)
         layout.ensure_ignored()
-        with ProjectLock(layout.lock, f"mcp {tool}"):
+        lock = ProjectLock(layout.lock, f"{MCP_WRITE}{tool}")
+        deadline = time.monotonic() + MCP_WRITE_WAIT_S
+        while True:
+            try:
+                lock.acquire()
+                break
+            except LockHeldError:
+                # An empty record is a holder that has not written it yet: look again.
+                holder = read_holder(layout.lock)
+                run = holder is not None and not str(holder.get("command", "")).startswith(
+                    MCP_WRITE
+                )
+                if run or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        try:
             yield
+        finally:
+            lock.release()
 
     def task_list(
         self,
