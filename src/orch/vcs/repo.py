@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,14 +119,35 @@ class GitRepo:
     # -- running git -------------------------------------------------------------------------
 
     def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True,
-            istream: Any = None) -> str:
+            istream: Any = None, stdin_bytes: bytes | None = None) -> str:
         """Run ``git ARGS`` in the working tree; its stdout, or a :class:`VcsError`."""
+        if stdin_bytes is not None:
+            with tempfile.TemporaryFile() as stdin:
+                stdin.write(stdin_bytes)
+                stdin.seek(0)
+                return self.run(*args, env=env, strip=strip, istream=stdin)
         try:
             out = self.repo.git.execute(
                 ["git", *args], env=env, istream=istream, strip_newline_in_stdout=strip)
         except GitCommandError as exc:
             raise VcsError(f"git {args[0]} failed: {_last_line(exc)}") from None
         return str(out)
+
+    def blob_bytes(self, sha: str) -> bytes:
+        """The raw content of blob ``sha``."""
+        try:
+            out = self.repo.git.execute(["git", "cat-file", "blob", sha], stdout_as_string=False,
+                                        strip_newline_in_stdout=False)
+        except GitCommandError as exc:
+            raise VcsError(f"git cat-file failed: {_last_line(exc)}") from None
+        return bytes(out)
+
+    def config_value(self, key: str) -> str:
+        """``git config --get KEY``, or ``""`` when it is not set."""
+        try:
+            return str(self.repo.git.execute(["git", "config", "--get", key])).strip()
+        except GitCommandError:
+            return ""
 
     def ok(self, *args: str) -> bool:
         """Whether ``git ARGS`` exits 0 (for predicates like ``merge-base --is-ancestor``)."""
@@ -276,6 +298,8 @@ class GitRepo:
 
 def _last_line(exc: GitCommandError) -> str:
     text = str(exc.stderr or exc.stdout or exc).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    message = lines[-1] if lines else str(exc.status)
+    lines = [line.strip().removeprefix("stderr: ").strip("'") for line in text.splitlines()
+             if line.strip()]
+    marked = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    message = (marked or lines or [str(exc.status)])[-1]
     return message.removeprefix("stderr: ").strip("'").strip()

@@ -59,6 +59,13 @@ class RollbackPlan:
     completing: bool = False
     """True when this finishes a rollback that was interrupted."""
 
+    @property
+    def nothing_to_do(self) -> bool:
+        """Already at the checkpoint: same commit, no file to change, no run state to rewind."""
+        return (not self.completing and self.head == self.checkpoint.commit and not self.commits
+                and not self.changes and not self.dropped
+                and not self.reset_tasks and not self.reset_phases)
+
 
 @dataclass
 class RollbackOutcome:
@@ -97,7 +104,7 @@ def rollback(project_dir: Path, name: str, *, dry_run: bool, force: bool, confir
         repo.check_workable("roll back")
         state = load_run(layout, resolve_run_id(layout, None))
         plan = plan_rollback(repo, state, name)
-        if dry_run:
+        if dry_run or plan.nothing_to_do:
             return RollbackOutcome(plan=plan, performed=False)
         check_safe(plan, force=force)
         if not confirm(plan):
@@ -112,7 +119,11 @@ def rollback(project_dir: Path, name: str, *, dry_run: bool, force: bool, confir
             head=backup.head, branch=backup.branch, backup_ref=backup.ref,
             backup_commit=backup.commit, index_tree=backup.index_tree, tree=backup.tree,
             created=utc_now(), dropped=plan.dropped, dropped_refs=_existing_refs(repo, plan),
-            reset_tasks=plan.reset_tasks, reset_phases=plan.reset_phases)
+            reset_tasks=plan.reset_tasks, reset_phases=plan.reset_phases,
+            assume_unchanged=list(backup.flags.assume_unchanged),
+            skip_worktree=list(backup.flags.skip_worktree),
+            sparse_absent=list(backup.flags.absent),
+            intent_to_add=list(backup.flags.intent_to_add), modes=dict(backup.modes))
         write_journal(layout, journal)
         _apply(repo, layout, journal)
         return RollbackOutcome(plan=plan, performed=True, backup_ref=backup.ref,
@@ -152,7 +163,8 @@ def undo(project_dir: Path, *, force: bool, warn: Warn) -> UndoOutcome:
             journal.stage = "undoing"
             write_journal(layout, journal)
         restore_backup(repo, head=journal.head, branch=journal.branch,
-                       index_tree=journal.index_tree, tree=journal.tree)
+                       index_tree=journal.index_tree, tree=journal.tree, flags=journal.flags,
+                       modes=journal.modes)
         for ref, sha in journal.dropped_refs.items():
             repo.update_ref(ref, sha, "orch: rollback --undo")
         restore_run_files(layout, journal.run, journal.id)
@@ -254,7 +266,14 @@ def _apply(repo: GitRepo, layout: Layout, journal: RollbackJournal) -> None:
     """Steps that change things; each is idempotent, so a repeat after a kill completes them."""
     for ref in journal.dropped_refs:
         repo.delete_ref(ref)
-    reset_hard(repo, journal.target)
+    try:
+        reset_hard(repo, journal.target, journal.flags)
+    except VcsError as exc:
+        raise VcsError(f"{exc.message} (the rollback to {journal.checkpoint} stopped halfway; "
+                       f"everything is saved in {journal.backup_ref})",
+                       hint=f"fix the cause and run `orch rollback {journal.checkpoint}` again "
+                            "to finish it, or `orch rollback --undo` to put everything back"
+                       ) from None
     recorder = open_run(layout, journal.run)
     reason = f"rollback to {journal.checkpoint}"
     try:
