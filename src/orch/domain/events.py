@@ -41,6 +41,8 @@ class EventType(StrEnum):
     TASK_INTEGRATED = "task_integrated"
     INTEGRATION_FAILED = "integration_failed"
     WORKTREE_REMOVED = "worktree_removed"
+    PROCESS_STARTED = "process_started"
+    PROCESS_ENDED = "process_ended"
 
 
 class Payload(BaseModel):
@@ -81,6 +83,8 @@ class RunStarted(Payload):
 class RunStateChanged(Payload):
     state: RunStatus
     error: str | None = None
+    reason: str | None = None
+    """Set when recorded outside a run session (``rollback``): no active time is counted."""
 
 
 class OptionsChanged(Payload):
@@ -151,6 +155,8 @@ class TaskFinished(Failure):
     session_id: str | None = None
     verified: bool = False
     gate_pending: bool = False
+    retrying: bool = False
+    """A failed attempt that will be retried (``task_retry`` follows)."""
     evidence: list[CheckRecord] = Field(default_factory=list)
     diffstat: DiffStat | None = None
 
@@ -165,6 +171,8 @@ class TaskReset(Payload):
     status: TaskStatus = TaskStatus.PENDING
     reason: str = ""
     error: str | None = None
+    fresh: bool = False
+    """A rollback: the task's work is gone, so are its attempts and baseline."""
 
 
 class CheckpointsDropped(Payload):
@@ -175,6 +183,20 @@ class CheckpointsDropped(Payload):
 class Note(Payload):
     message: str = ""
     level: str = "warning"
+
+
+class ProcessStarted(Payload):
+    """A process group a task started (``runner/orphans.py``); resume stops it if never ended."""
+
+    pgid: int
+    start: int | None = None
+    """The leader's start time, to tell the group from a later process reusing its id."""
+
+
+class ProcessEnded(Payload):
+    pgid: int
+    reason: str = ""
+    """``resume`` when a resume stopped a group a killed run left behind."""
 
 
 class CheckpointCreated(Payload):
@@ -241,6 +263,8 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.TASK_INTEGRATED: TaskIntegrated,
     EventType.INTEGRATION_FAILED: IntegrationFailed,
     EventType.WORKTREE_REMOVED: WorktreeRemoved,
+    EventType.PROCESS_STARTED: ProcessStarted,
+    EventType.PROCESS_ENDED: ProcessEnded,
 }
 
 

@@ -12,12 +12,15 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from orch.domain.clock import tick
 from orch.domain.events import (
     CheckpointCreated,
     CheckRecord,
     DiffStat,
     EventType,
     PhaseFinished,
+    ProcessEnded,
+    ProcessStarted,
     RunStateChanged,
     TaskFinished,
     TaskReset,
@@ -74,6 +77,8 @@ class TaskState(BaseModel):
     alone: bool = False
     """Sent back by the merge queue: the task re-runs once, alone, on the integrated tree."""
     kept_branch: str | None = None
+    duration_s: float = 0.0
+    """Time its attempts ran, all sessions together (``domain/clock.py``)."""
 
 
 class PhaseState(BaseModel):
@@ -90,6 +95,8 @@ class PhaseState(BaseModel):
     """Which gate the phase has: ``plan`` (its **Gate**: lines), ``auto`` (the project's test
     command) or ``none``."""
     gate_failed: bool = False
+    duration_s: float = 0.0
+    """Time spent in the phase (tasks, retries, gate), all sessions together."""
 
 
 class Checkpoint(BaseModel):
@@ -102,6 +109,15 @@ class Checkpoint(BaseModel):
     created: str = ""
     tasks: list[str] = Field(default_factory=list)
     kind: str = "phase"
+
+
+class ProcessGroup(BaseModel):
+    """A process group a task started and orch has not yet seen end (``process_started``)."""
+
+    pgid: int
+    start: int | None = None
+    """The leader's start time, to tell the group from a later process reusing its id."""
+    task: str | None = None
 
 
 class RunOptions(BaseModel):
@@ -150,6 +166,16 @@ class RunState(BaseModel):
     """Selected tasks in execution order (dicts keep insertion order)."""
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     error: str | None = None
+    process_groups: list[ProcessGroup] = Field(default_factory=list)
+    """Groups started and not yet ended: after a SIGKILL of orch, what resume must stop."""
+    active_s: float = 0.0
+    """Time the run ran, all sessions together, idle time between them excluded."""
+    clock_ts: str | None = None
+    """Timestamp the active-time clock last advanced to; ``None`` outside a session."""
+    open_phase: str | None = None
+    active_task: str | None = None
+    lane_tasks: list[str] = Field(default_factory=list)
+    """Tasks with a worktree (``--jobs``): running at once, each one's clock advances."""
 
     @property
     def cost_usd(self) -> float:
@@ -178,6 +204,7 @@ def apply_event(state: RunState, event: Event) -> None:
     """
     state.last_seq = max(state.last_seq, event.seq)
     state.updated = event.ts
+    tick(state, event)
     try:
         payload = payload_of(event.type, event.data)
     except ValidationError as exc:
@@ -188,13 +215,13 @@ def apply_event(state: RunState, event: Event) -> None:
     task = state.tasks.get(event.task) if event.task else None
     kind = EventType(event.type)
     if task is not None and kind in _TASK_FOLDS:
-        _TASK_FOLDS[kind](task, event, payload)
+        _TASK_FOLDS[kind](state, task, event, payload)
     elif event.phase and kind in _PHASE_FOLDS:
         phase = _find_phase(state, event.phase)
         if phase is not None:
             _PHASE_FOLDS[kind](state, phase, payload)
     elif kind in _RUN_FOLDS:
-        _RUN_FOLDS[kind](state, payload)
+        _RUN_FOLDS[kind](state, event, payload)
 
 
 def _move(task: TaskState, new: TaskStatus, event: Event) -> None:
@@ -207,9 +234,10 @@ def _move(task: TaskState, new: TaskStatus, event: Event) -> None:
     task.status = new
 
 
-def _task_started(task: TaskState, event: Event, payload: Any) -> None:
+def _task_started(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     started: TaskStarted = payload
     _move(task, TaskStatus.RUNNING, event)
+    state.active_task = task.id
     task.attempts = started.attempt if started.attempt is not None else task.attempts + 1
     task.started = task.started or event.ts
     task.ended = None
@@ -221,12 +249,13 @@ def _task_started(task: TaskState, event: Event, payload: Any) -> None:
         task.interrupted_attempts += 1
 
 
-def _task_verifying(task: TaskState, event: Event, payload: Any) -> None:
+def _task_verifying(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     _move(task, TaskStatus.VERIFYING, event)
 
 
-def _task_finished(task: TaskState, event: Event, payload: Any) -> None:
+def _task_finished(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     finished: TaskFinished = payload
+    state.active_task = None
     _move(task, finished.status, event)
     task.ended = event.ts
     task.error = finished.error
@@ -243,24 +272,32 @@ def _task_finished(task: TaskState, event: Event, payload: Any) -> None:
     task.verified = finished.verified and task.status is TaskStatus.DONE
 
 
-def _task_reset(task: TaskState, event: Event, payload: Any) -> None:
+def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     reset: TaskReset = payload
+    if state.active_task == task.id:
+        state.active_task = None
     _move(task, reset.status, event)
     task.error = reset.error
     if task.status is TaskStatus.PENDING:
         task.ended = None
         task.verified = False
-    if reset.reason.startswith("rollback"):
-        task.baseline = None  # the code went back: the task starts afresh
+    if reset.fresh or reset.reason.startswith("rollback"):
+        # A rollback: the task's work is gone, so are its attempts (its cost stays spent).
+        task.baseline = None
+        task.attempts = 0
+        task.started = None
+        task.interrupted_attempts = 0
 
 
 def _phase_started(state: RunState, phase: PhaseState, payload: Any) -> None:
     phase.started = phase.started or state.updated
+    state.open_phase = phase.id
 
 
 def _phase_finished(state: RunState, phase: PhaseState, payload: Any) -> None:
     """The gate's verdict; a passing gate's evidence joins every task the run did in it."""
     finished: PhaseFinished = payload
+    state.open_phase = None
     phase.gate_passed = finished.ok
     phase.gate_failed = not finished.ok
     phase.gate = finished.gate
@@ -283,55 +320,73 @@ def _phase_reset(state: RunState, phase: PhaseState, payload: Any) -> None:
     phase.ended = None
 
 
-def _checkpoint_created(state: RunState, payload: Any) -> None:
+def _checkpoint_created(state: RunState, event: Event, payload: Any) -> None:
     created: CheckpointCreated = payload
     state.checkpoints.append(Checkpoint.model_validate(created.model_dump()))
 
 
-def _checkpoints_dropped(state: RunState, payload: Any) -> None:
+def _checkpoints_dropped(state: RunState, event: Event, payload: Any) -> None:
     dropped = set(payload.names)
     state.checkpoints = [cp for cp in state.checkpoints if cp.name not in dropped]
 
 
-def _run_state(state: RunState, payload: Any) -> None:
+def _run_state(state: RunState, event: Event, payload: Any) -> None:
     changed: RunStateChanged = payload
     state.state = changed.state
     state.error = changed.error
+    if state.state is not RunStatus.RUNNING:
+        state.clock_ts = state.open_phase = state.active_task = None
 
 
-def _options_changed(state: RunState, payload: Any) -> None:
+def _options_changed(state: RunState, event: Event, payload: Any) -> None:
     state.options = state.options.model_copy(update=payload.model_dump())
 
 
-def _worktree_created(task: TaskState, event: Event, payload: Any) -> None:
+def _worktree_created(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     task.lane, task.work_base = payload.lane, payload.base
+    if task.id not in state.lane_tasks:
+        state.lane_tasks.append(task.id)
     task.work_commit = task.integrating = task.integrated = None
 
 
-def _task_committed(task: TaskState, event: Event, payload: Any) -> None:
+def _task_committed(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     task.work_commit = payload.commit
 
 
-def _integration_started(task: TaskState, event: Event, payload: Any) -> None:
+def _integration_started(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     task.integrating = [payload.before_tree, payload.result_tree]
 
 
-def _task_integrated(task: TaskState, event: Event, payload: Any) -> None:
+def _task_integrated(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     task.integrated, task.integrating = payload.commit, None
 
 
-def _integration_failed(task: TaskState, event: Event, payload: Any) -> None:
+def _integration_failed(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     task.alone, task.kept_branch = True, payload.branch or None
     task.work_commit = task.integrating = task.integrated = None
 
 
-def _worktree_removed(task: TaskState, event: Event, payload: Any) -> None:
+def _worktree_removed(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     task.lane = None
+    if task.id in state.lane_tasks:
+        state.lane_tasks.remove(task.id)
     if not payload.kept_branch:
         task.work_base = task.work_commit = None
 
 
-_TASK_FOLDS: dict[EventType, Callable[[TaskState, Event, Any], None]] = {
+def _process_started(state: RunState, event: Event, payload: Any) -> None:
+    started: ProcessStarted = payload
+    state.process_groups.append(
+        ProcessGroup(pgid=started.pgid, start=started.start, task=event.task)
+    )
+
+
+def _process_ended(state: RunState, event: Event, payload: Any) -> None:
+    ended: ProcessEnded = payload
+    state.process_groups = [g for g in state.process_groups if g.pgid != ended.pgid]
+
+
+_TASK_FOLDS: dict[EventType, Callable[[RunState, TaskState, Event, Any], None]] = {
     EventType.TASK_STARTED: _task_started,
     EventType.TASK_VERIFYING: _task_verifying,
     EventType.TASK_FINISHED: _task_finished,
@@ -348,11 +403,13 @@ _PHASE_FOLDS: dict[EventType, Callable[[RunState, PhaseState, Any], None]] = {
     EventType.PHASE_FINISHED: _phase_finished,
     EventType.PHASE_RESET: _phase_reset,
 }
-_RUN_FOLDS: dict[EventType, Callable[[RunState, Any], None]] = {
+_RUN_FOLDS: dict[EventType, Callable[[RunState, Event, Any], None]] = {
     EventType.CHECKPOINT_CREATED: _checkpoint_created,
     EventType.CHECKPOINTS_DROPPED: _checkpoints_dropped,
     EventType.RUN_STATE: _run_state,
     EventType.OPTIONS_CHANGED: _options_changed,
+    EventType.PROCESS_STARTED: _process_started,
+    EventType.PROCESS_ENDED: _process_ended,
 }
 
 

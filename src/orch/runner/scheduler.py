@@ -165,6 +165,9 @@ class Scheduler:
         request.context_extras["spend"] = self.ledger
         request.feedback, request.baseline = feedback, None
         events: Events = []
+        # Only this controller writes the journal: a lane's notes wait for its result.
+        request.context_extras["notify"] = lambda message: events.append(
+            (EventType.NOTE.value, {"message": message, "level": "warning"}))
         worker = TaskWorker(self.queue.worktrees.project_in(task.id),
                             lambda type_, _task, data: events.append((type_, data)),
                             lambda: None, runner._timeout)

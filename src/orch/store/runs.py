@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 from orch.domain.events import checked_data
 from orch.domain.state import SCHEMA_VERSION, Event, RunState, apply_event
 from orch.errors import StateError, UsageError
-from orch.secrets import default_redactor
+from orch.secrets import default_redactor, redact_data
 from orch.store.atomic import atomic_write_text
 from orch.store.journal import Journal, read_journal
 from orch.store.layout import Layout
@@ -41,6 +42,8 @@ class RunRecorder:
         self.durable = durable
         self._journal = Journal(layout.events(state.run_id), durable=durable)
         self._since_snapshot = 0
+        # Worker lanes (``--jobs``) journal their process groups from their own threads.
+        self._lock = threading.RLock()
 
     @property
     def run_id(self) -> str:
@@ -61,6 +64,11 @@ class RunRecorder:
         ``sync=False`` and calls :meth:`barrier` before every action with an effect outside the
         journal, which keeps "durable before the next action" with one fsync per task.
         """
+        with self._lock:
+            return self._record(type_, task, phase, data, sync)
+
+    def _record(self, type_: str, task: str | None, phase: str | None,
+                data: dict[str, Any] | None, sync: bool) -> Event:
         event = Event(
             seq=self.state.last_seq + 1,
             ts=utc_now(),
@@ -68,7 +76,8 @@ class RunRecorder:
             run=self.state.run_id,
             task=task,
             phase=phase,
-            data=checked_data(type_, data),
+            # Checked against its payload model, then redacted: also what reporters print.
+            data=checked_data(type_, redact_data(data or {}, default_redactor())),
         )
         self._journal.append(event, sync=sync)
         apply_event(self.state, event)
@@ -79,13 +88,15 @@ class RunRecorder:
 
     def barrier(self) -> None:
         """Make every event recorded so far durable (call before acting on the world)."""
-        self._journal.sync()
+        with self._lock:
+            self._journal.sync()
 
     def snapshot(self) -> None:
         """Write ``run.json`` atomically from the folded state (after syncing the journal)."""
-        self._journal.sync()
-        write_snapshot(self.layout, self.state, durable=self.durable)
-        self._since_snapshot = 0
+        with self._lock:
+            self._journal.sync()
+            write_snapshot(self.layout, self.state, durable=self.durable)
+            self._since_snapshot = 0
 
     def close(self) -> None:
         self.snapshot()
