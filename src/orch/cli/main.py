@@ -24,6 +24,7 @@ from orch.cli import (
     runs_cmd,
     status_cmd,
     validate_cmd,
+    verify_cmd,
 )
 from orch.cli.common import CliState, _debug_env, error_line, find_project_dir
 
@@ -88,6 +89,7 @@ for _module in (
     rollback_cmd,
     agents_cmd,
     mcp_cmd,
+    verify_cmd,
 ):
     _module.register(app)
 

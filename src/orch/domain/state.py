@@ -7,12 +7,28 @@ the cost of recording one transition constant however long the plan is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from orch.domain.clock import tick
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.events import (
+    CheckpointCreated,
+    CheckRecord,
+    DiffStat,
+    EventType,
+    PhaseFinished,
+    ProcessEnded,
+    ProcessStarted,
+    RunStateChanged,
+    TaskFinished,
+    TaskReset,
+    TaskStarted,
+    payload_of,
+)
+from orch.domain.status import RunStatus, TaskStatus, can_transition
+from orch.errors import StateError
 
 SCHEMA_VERSION = 1
 
@@ -40,6 +56,15 @@ class TaskState(BaseModel):
     estimate_s: float | None = None
     interrupted_attempts: int = 0
     """How many times a resume found this task ``running`` and re-ran it."""
+    verified: bool = False
+    """At least one check ran for the task and every check passed."""
+    evidence: list[CheckRecord] = Field(default_factory=list)
+    diffstat: DiffStat | None = None
+    baseline: str | None = None
+    """The working tree (a git tree id) when the task first started: "changed during the
+    task" is measured against it, across retries and resumes."""
+    in_plan: bool = False
+    """Already marked done (or skipped) in the plan before the run: not run by orch."""
     duration_s: float = 0.0
     """Time its attempts ran, all sessions together (``domain/clock.py``)."""
 
@@ -54,6 +79,10 @@ class PhaseState(BaseModel):
     ended: str | None = None
     gate_passed: bool = False
     """Set once the phase's tasks are done and its gate commands passed."""
+    gate: str = "none"
+    """Which gate the phase has: ``plan`` (its **Gate**: lines), ``auto`` (the project's test
+    command) or ``none``."""
+    gate_failed: bool = False
     duration_s: float = 0.0
     """Time spent in the phase (tasks, retries, gate), all sessions together."""
 
@@ -151,82 +180,183 @@ class RunState(BaseModel):
 
 
 def apply_event(state: RunState, event: Event) -> None:
-    """Fold one event into the state, in place. Unknown event types only advance ``last_seq``."""
+    """Fold one event into the state, in place. Unknown event types only advance ``last_seq``.
+
+    Every task status change is checked against the declared transitions
+    (:func:`~orch.domain.status.can_transition`); an illegal one is a :class:`StateError`, as
+    is a payload that does not match its event type's model.
+    """
     state.last_seq = max(state.last_seq, event.seq)
     state.updated = event.ts
     tick(state, event)
-    data = event.data
+    try:
+        payload = payload_of(event.type, event.data)
+    except ValidationError as exc:
+        raise StateError(f"run {event.run}: event {event.seq} ({event.type}) is malformed: "
+                         f"{exc.errors()[0]['msg']}") from None
+    if payload is None:
+        return
     task = state.tasks.get(event.task) if event.task else None
-    kind = event.type
-    if kind == "task_started" and task is not None:
-        state.active_task = task.id
-        task.status = TaskStatus.RUNNING
-        task.attempts = int(data.get("attempt", task.attempts + 1))
-        task.started = task.started or event.ts
-        task.ended = None
-        task.error = None
-        task.agent = data.get("agent", task.agent)
-        if data.get("interrupted_before"):
-            task.interrupted_attempts += 1
-    elif kind == "task_verifying" and task is not None:
-        task.status = TaskStatus.VERIFYING
-    elif kind == "task_finished" and task is not None:
+    kind = EventType(event.type)
+    if task is not None and kind in _TASK_FOLDS:
+        _TASK_FOLDS[kind](state, task, event, payload)
+    elif event.phase and kind in _PHASE_FOLDS:
+        phase = _find_phase(state, event.phase)
+        if phase is not None:
+            _PHASE_FOLDS[kind](state, phase, payload)
+    elif kind in _RUN_FOLDS:
+        _RUN_FOLDS[kind](state, event, payload)
+
+
+def _move(task: TaskState, new: TaskStatus, event: Event) -> None:
+    if new is not task.status and not can_transition(task.status, new):
+        raise StateError(
+            f"run {event.run}: event {event.seq} ({event.type}) moves task {task.id} from "
+            f"{task.status.value} to {new.value}, which is not an allowed transition",
+            hint="the journal was edited or written by an incompatible orch version",
+        )
+    task.status = new
+
+
+def _task_started(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
+    started: TaskStarted = payload
+    _move(task, TaskStatus.RUNNING, event)
+    state.active_task = task.id
+    task.attempts = started.attempt if started.attempt is not None else task.attempts + 1
+    task.started = task.started or event.ts
+    task.ended = None
+    task.error = None
+    task.agent = started.agent or task.agent
+    task.verified = False
+    task.baseline = task.baseline or started.baseline
+    if started.interrupted_before:
+        task.interrupted_attempts += 1
+
+
+def _task_verifying(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
+    _move(task, TaskStatus.VERIFYING, event)
+
+
+def _task_finished(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
+    finished: TaskFinished = payload
+    state.active_task = None
+    _move(task, finished.status, event)
+    task.ended = event.ts
+    task.error = finished.error
+    task.summary = finished.summary if finished.summary is not None else task.summary
+    if finished.files_changed is not None:
+        task.files_changed = list(finished.files_changed)
+    task.cost_usd = round(task.cost_usd + finished.cost_usd, 6)
+    task.input_tokens += finished.input_tokens
+    task.output_tokens += finished.output_tokens
+    task.reasoning_output_tokens += finished.reasoning_output_tokens
+    task.session_id = finished.session_id or task.session_id
+    task.evidence = list(finished.evidence)
+    task.diffstat = finished.diffstat
+    task.verified = finished.verified and task.status is TaskStatus.DONE
+
+
+def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
+    reset: TaskReset = payload
+    if state.active_task == task.id:
         state.active_task = None
-        task.status = TaskStatus(data["status"])
-        task.ended = event.ts
-        task.error = data.get("error")
-        task.summary = data.get("summary", task.summary)
-        task.files_changed = list(data.get("files_changed", task.files_changed))
-        task.cost_usd = round(task.cost_usd + float(data.get("cost_usd", 0.0)), 6)
-        task.input_tokens += int(data.get("input_tokens", 0))
-        task.output_tokens += int(data.get("output_tokens", 0))
-        task.reasoning_output_tokens += int(data.get("reasoning_output_tokens", 0))
-        task.session_id = data.get("session_id", task.session_id)
-    elif kind == "task_reset" and task is not None:
-        if state.active_task == task.id:
-            state.active_task = None
-        task.status = TaskStatus(data.get("status", TaskStatus.PENDING))
-        task.error = data.get("error")
-        if task.status is TaskStatus.PENDING:
-            task.ended = None
-        if data.get("fresh"):
-            # A rollback: the task's work is gone, so are its attempts (its cost stays spent).
-            task.attempts = 0
-            task.started = None
-            task.interrupted_attempts = 0
-    elif kind == "phase_started" and event.phase:
-        phase = _find_phase(state, event.phase)
-        if phase is not None:
-            phase.started = phase.started or event.ts
-            state.open_phase = phase.id
-    elif kind == "phase_finished" and event.phase:
-        phase = _find_phase(state, event.phase)
-        if phase is not None:
-            phase.gate_passed = bool(data.get("ok", True))
-            phase.ended = event.ts
-        state.open_phase = None
-    elif kind == "phase_reset" and event.phase:
-        phase = _find_phase(state, event.phase)
-        if phase is not None:
-            phase.gate_passed = False
-            phase.started = None
-            phase.ended = None
-    elif kind == "checkpoint_created":
-        state.checkpoints.append(Checkpoint.model_validate(data))
-    elif kind == "checkpoints_dropped":
-        dropped = set(data.get("names", []))
-        state.checkpoints = [cp for cp in state.checkpoints if cp.name not in dropped]
-    elif kind == "run_state":
-        state.state = RunStatus(data["state"])
-        state.error = data.get("error")
-        if state.state is not RunStatus.RUNNING:
-            state.clock_ts = state.open_phase = state.active_task = None
-    elif kind == "options_changed":
-        state.options = state.options.model_copy(update=data)
-    elif kind == "process_started":
-        state.process_groups.append(ProcessGroup.model_validate({**data, "task": event.task}))
-    elif kind == "process_ended":
-        state.process_groups = [g for g in state.process_groups if g.pgid != data.get("pgid")]
+    _move(task, reset.status, event)
+    task.error = reset.error
+    if task.status is TaskStatus.PENDING:
+        task.ended = None
+        task.verified = False
+    if reset.fresh or reset.reason.startswith("rollback"):
+        # A rollback: the task's work is gone, so are its attempts (its cost stays spent).
+        task.baseline = None
+        task.attempts = 0
+        task.started = None
+        task.interrupted_attempts = 0
+
+
+def _phase_started(state: RunState, phase: PhaseState, payload: Any) -> None:
+    phase.started = phase.started or state.updated
+    state.open_phase = phase.id
+
+
+def _phase_finished(state: RunState, phase: PhaseState, payload: Any) -> None:
+    """The gate's verdict; a passing gate's evidence joins every task the run did in it."""
+    finished: PhaseFinished = payload
+    state.open_phase = None
+    phase.gate_passed = finished.ok
+    phase.gate_failed = not finished.ok
+    phase.gate = finished.gate
+    phase.ended = state.updated
+    if not (finished.ok and finished.evidence):
+        return
+    for task_id in phase.tasks:
+        task = state.tasks.get(task_id)
+        if task is None or task.status is not TaskStatus.DONE or task.in_plan:
+            continue
+        own_ok = all(r.ok for r in task.evidence)
+        task.evidence = [*task.evidence, *finished.evidence]
+        task.verified = own_ok
+
+
+def _phase_reset(state: RunState, phase: PhaseState, payload: Any) -> None:
+    phase.gate_passed = False
+    phase.gate_failed = False
+    phase.started = None
+    phase.ended = None
+
+
+def _checkpoint_created(state: RunState, event: Event, payload: Any) -> None:
+    created: CheckpointCreated = payload
+    state.checkpoints.append(Checkpoint.model_validate(created.model_dump()))
+
+
+def _checkpoints_dropped(state: RunState, event: Event, payload: Any) -> None:
+    dropped = set(payload.names)
+    state.checkpoints = [cp for cp in state.checkpoints if cp.name not in dropped]
+
+
+def _run_state(state: RunState, event: Event, payload: Any) -> None:
+    changed: RunStateChanged = payload
+    state.state = changed.state
+    state.error = changed.error
+    if state.state is not RunStatus.RUNNING:
+        state.clock_ts = state.open_phase = state.active_task = None
+
+
+def _options_changed(state: RunState, event: Event, payload: Any) -> None:
+    state.options = state.options.model_copy(update=payload.model_dump())
+
+
+def _process_started(state: RunState, event: Event, payload: Any) -> None:
+    started: ProcessStarted = payload
+    state.process_groups.append(
+        ProcessGroup(pgid=started.pgid, start=started.start, task=event.task)
+    )
+
+
+def _process_ended(state: RunState, event: Event, payload: Any) -> None:
+    ended: ProcessEnded = payload
+    state.process_groups = [g for g in state.process_groups if g.pgid != ended.pgid]
+
+
+_TASK_FOLDS: dict[EventType, Callable[[RunState, TaskState, Event, Any], None]] = {
+    EventType.TASK_STARTED: _task_started,
+    EventType.TASK_VERIFYING: _task_verifying,
+    EventType.TASK_FINISHED: _task_finished,
+    EventType.TASK_RESET: _task_reset,
+}
+_PHASE_FOLDS: dict[EventType, Callable[[RunState, PhaseState, Any], None]] = {
+    EventType.PHASE_STARTED: _phase_started,
+    EventType.PHASE_FINISHED: _phase_finished,
+    EventType.PHASE_RESET: _phase_reset,
+}
+_RUN_FOLDS: dict[EventType, Callable[[RunState, Event, Any], None]] = {
+    EventType.CHECKPOINT_CREATED: _checkpoint_created,
+    EventType.CHECKPOINTS_DROPPED: _checkpoints_dropped,
+    EventType.RUN_STATE: _run_state,
+    EventType.OPTIONS_CHANGED: _options_changed,
+    EventType.PROCESS_STARTED: _process_started,
+    EventType.PROCESS_ENDED: _process_ended,
+}
 
 
 def _find_phase(state: RunState, phase_id: str) -> PhaseState | None:

@@ -1,4 +1,4 @@
-"""Task and run statuses, with the allowed task transitions declared as data (DESIGN §4)."""
+"""Task and run statuses, with the allowed task transitions declared as data (docs/state.md)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,16 @@ HALTING_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
 )
 """Statuses that stop a run; ``resume --retry-failed`` (or a higher cap) makes them pending."""
 
+ALWAYS_REPORTED_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.SKIPPED}
+)
+"""Counted in every summary line, even at zero."""
+
+ACTIVE_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.RUNNING, TaskStatus.VERIFYING}
+)
+"""Statuses of a task in progress; found on resume, they mean the attempt was interrupted."""
+
 ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.PENDING: frozenset(
         {TaskStatus.RUNNING, TaskStatus.SKIPPED, TaskStatus.DONE, TaskStatus.BUDGET_EXCEEDED}
@@ -43,11 +53,13 @@ ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.RUNNING: frozenset(
         {
             TaskStatus.VERIFYING,
+            TaskStatus.DONE,
             TaskStatus.FAILED,
             TaskStatus.BLOCKED,
             TaskStatus.BUDGET_EXCEEDED,
             TaskStatus.PENDING,
             TaskStatus.RUNNING,
+            TaskStatus.SKIPPED,
         }
     ),
     TaskStatus.VERIFYING: frozenset(
@@ -57,6 +69,7 @@ ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
             TaskStatus.BLOCKED,
             TaskStatus.RUNNING,
             TaskStatus.PENDING,
+            TaskStatus.SKIPPED,
         }
     ),
     TaskStatus.DONE: frozenset({TaskStatus.PENDING}),
