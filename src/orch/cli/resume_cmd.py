@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
 from orch.cli.common import JsonOption, RunArgument, cli_errors, cli_state, warn_line
+
+
+def say_line(message: str) -> None:
+    """Print ``orch: …`` on stderr (stdout stays the reporter's, JSON with --json); indented
+    lines continue the one before."""
+    print(message if message.startswith(" ") else f"orch: {message}", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:
@@ -27,18 +34,33 @@ def command(
         float | None,
         typer.Option("--max-cost", help="New cost cap in USD (e.g. after budget_exceeded).", min=0),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Show what the resume would re-run, add and drop after "
+                     "a plan edit, and which tasks would run; change nothing."),
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Continue a run: finished tasks are never repeated; an interrupted task runs again."""
+    """Continue a run: finished tasks are never repeated; an interrupted task runs again.
+
+    If the plan was edited since the run started, tasks whose title, verify, files, shell
+    block or agent changed run again, with every task depending on them; new tasks run;
+    removed tasks leave the run. All of this is said before anything runs.
+    """
     with cli_errors(ctx):
         from orch.cli.running import finish, make_reporter_factory
         from orch.runner.selection import parse_id_list
-        from orch.runner.session import resume_run
+        from orch.runner.session import preview_resume, resume_run
         from orch.store.layout import Layout
         from orch.store.runs import resolve_run_id
 
         project_dir = cli_state(ctx).project_dir
         run_id = resolve_run_id(Layout(project_dir), run)
+        if dry_run:
+            lines = preview_resume(project_dir, run_id, retry_failed=retry_failed,
+                                   skip=parse_id_list(skip) or [])
+            print("\n".join(lines))
+            return
         outcome = resume_run(
             project_dir,
             run_id,
@@ -47,5 +69,6 @@ def command(
             max_cost_usd=max_cost,
             reporter_factory=make_reporter_factory(json_output),
             warn=warn_line,
+            say=say_line,
         )
         finish(outcome)
