@@ -135,3 +135,31 @@ def test_checkbox_marks_do_not_change_fingerprints(git_repo: Path, orch: OrchRun
     resumed = orch("resume", cwd=git_repo)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert _started_since_resume(git_repo, run_id) == ["T004", "T010"]
+
+
+def test_completed_run_goes_on_with_an_added_task(git_repo: Path, orch: OrchRunner) -> None:
+    (git_repo / "plan.md").write_text(_plan(t4_script="true"))
+    commit_all(git_repo)
+    assert orch("run", "plan.md", "--commit", "none", cwd=git_repo).returncode == 0
+    run_id = current_run_id(Layout(git_repo))
+    assert run_id is not None
+    text = (git_repo / "plan.md").read_text()
+    (git_repo / "plan.md").write_text(text + "\n" + shell_task("T011", "Write g", "echo g > g.txt"))
+    resumed = orch("resume", cwd=git_repo)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "new, will run: T011" in resumed.stderr
+    assert _started_since_resume(git_repo, run_id) == ["T011"]
+    assert (git_repo / "g.txt").is_file()
+
+
+def test_run_without_fingerprints_keeps_task_states(git_repo: Path, orch: OrchRunner) -> None:
+    run_id = _failed_run(git_repo, orch)
+    snapshot = Layout(git_repo).run_json(run_id)
+    state = json.loads(snapshot.read_text())
+    del state["fingerprints"]  # as an orch before fingerprints wrote it
+    snapshot.write_text(json.dumps(state))
+    (git_repo / "plan.md").write_text(_plan(t1_verify="grep -q a a.txt", t4_script="true"))
+    resumed = orch("resume", "--retry-failed", cwd=git_repo)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "predates task fingerprints" in resumed.stderr
+    assert _started_since_resume(git_repo, run_id) == ["T004", "T010"]

@@ -320,8 +320,7 @@ def _prepare_resume(
     state = recorder.state
     plan_path = project_dir / state.plan_path
     plan, digest = plan_for_run(plan_path)
-    if digest != state.plan_sha256:
-        _take_plan_edit(recorder, plan, digest, say)
+    edited = digest != state.plan_sha256 and _take_plan_edit(recorder, plan, digest, say)
     for task_id in skip:
         if task_id not in state.tasks:
             raise StateError(f"--skip {task_id}: no such task in run {state.run_id}")
@@ -337,8 +336,9 @@ def _prepare_resume(
             hint=f"fix the cause, then `orch resume --retry-failed` (or `--skip {first.id}`)",
         )
     # A run that died after its last task but before its last gate or checkpoint is not
-    # completed yet: resuming it runs the gate or makes the checkpoint.
-    if state.state is RunStatus.COMPLETED:
+    # completed yet: resuming it runs the gate or makes the checkpoint. A completed run whose
+    # plan was edited since goes on with the tasks the edit added or changed.
+    if state.state is RunStatus.COMPLETED and not edited:
         raise StateError(
             f"run {state.run_id} is already complete; nothing to resume",
             hint="start a new run with `orch run`",
@@ -346,13 +346,15 @@ def _prepare_resume(
     return plan, [t.id for t in pending]
 
 
-def _take_plan_edit(recorder: Journal, plan: Plan, digest: str, say: Warn) -> None:
-    """Say what the edit means for the run, then journal it (docs/state.md)."""
+def _take_plan_edit(recorder: Journal, plan: Plan, digest: str, say: Warn) -> bool:
+    """Say what the edit means for the run, then journal it (docs/state.md); return whether
+    any task is added, dropped or to run again."""
     state = recorder.state
     changes = detect_changes(state, plan, select_for_options(plan, state.options))
     for line in changes.lines(state.plan_path):
         say(line)
     record_changes(recorder, plan, changes, digest)
+    return changes.any
 
 
 def _rewind_for_resume(recorder: Journal, *, retry_failed: bool, skip: list[str]) -> None:
