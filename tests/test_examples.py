@@ -98,7 +98,10 @@ def test_agents_example_resolves_every_role_without_a_key(orch: OrchRunner) -> N
     valid = orch("-C", str(project), "validate", "--strict", "plan.md", cwd=project)
     assert valid.returncode == 0, valid.stderr
     dry = orch("-C", str(project), "run", "plan.md", "--dry-run", cwd=project)
-    assert dry.returncode == 0, dry.stderr
+    # Every task is shown with its role and adapter; then, like `orch run`, the dry run says
+    # that no agent is available here without a key (exit 2).
+    assert dry.returncode == 2, dry.stderr
+    assert dry.stderr.startswith("error: task T002 needs agent 'backend-developer'")
     assert "(backend-developer via anthropic)" in dry.stdout
     assert "(docs-writer via claude-code)" in dry.stdout
     assert not (project / ".specify" / "orch" / "runs").exists()
@@ -138,3 +141,21 @@ def test_mcp_example_enqueues_cancels_and_the_run_honours_it(tmp_path: Path) -> 
     plan = (work / "plan.md").read_text()
     assert plan.count("- [~] T00") == 3 and "- [X] T007 Review the output" in plan
     assert not (work / "out" / "banner.txt").exists()
+
+
+def test_formats_example_writes_only_marks(tmp_path: Path) -> None:
+    work = tmp_path / "fm"
+    result = subprocess.run(
+        ["bash", str(EXAMPLES / "formats" / "run.sh"), str(work)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    changed = [line for line in result.stdout.splitlines() if line[:1] in "+-"]
+    assert changed.count('+        "status": "done",') == 2
+    assert "+- **Current Status**: Completed" in changed
+    assert "+  - [X]* 2.2 Translate the greeting (optional)" in changed
+    assert len(changed) == 12  # 6 marks, each one line out and one line in
+    assert (work / "taskmaster" / "greeting.txt").read_text() == "hello\n-- orch\n"

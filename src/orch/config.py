@@ -72,6 +72,7 @@ class OrchConfig(BaseModel):
     retries: int = Field(default=0, ge=0)
     retry_backoff: float = Field(default=1.0, ge=0)
     no_progress_limit: int = Field(default=3, ge=1)
+    api_retry_seconds: float = Field(default=120.0, ge=0)
     gate: Literal["auto", "none"] = "auto"
     tests: str | None = None
     require_verified: bool = False
@@ -90,10 +91,12 @@ DEFAULT_CONFIG_TEXT = """\
 # Docs: docs/agents.md (agents, budgets), docs/state.md (files), docs/rollback.md (commits).
 
 # Agent used for tasks without `agent:` and without a fenced shell block.
-# null = anthropic when ANTHROPIC_API_KEY is set, else claude-code when `claude` is on PATH.
+# null = anthropic when ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is set, else claude-code when
+# `claude` is on PATH.
 default_agent: null
 
-# Model for the anthropic adapter when a role names none (ORCH_MODEL overrides).
+# Model for the anthropic agent and `orch plan` when the role names none.
+# null = ORCH_MODEL when set, else claude-sonnet-4-6.
 model: null
 
 # Git checkpoints: phase | task | none
@@ -108,6 +111,10 @@ retry_backoff: 1.0
 
 # A task failing verification the same way this many times becomes `blocked`.
 no_progress_limit: 3
+
+# Anthropic API errors (429, 5xx, overloaded, connection) are retried, each retry shown, until
+# this many seconds have passed since the first try; then the task ends `api_error`.
+api_retry_seconds: 120
 
 # A phase with no **Gate**: runs the project's test command at its end (auto), or nothing
 # (none). `tests` sets that command; null = detect it (pytest, npm test, cargo test, go test,
@@ -137,21 +144,35 @@ prices: {}
 """
 
 
+def parse_yaml(text: str, where: Path, *, hint: str, first_line: int = 1) -> Any:
+    """``yaml.safe_load`` where any failure is a one-line :class:`ConfigError` naming the file:
+    bad syntax, and also input that breaks the loader itself (``[`` nested thousands deep
+    exhausts the recursion limit, a huge document the memory). ``first_line`` is the file's
+    line number of the text's first line."""
+    import yaml  # only when there is a file to read: keeps start-up lean
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"{where}:{mark.line + first_line}" if mark is not None else str(where)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{place}: {problem}", hint=hint) from None
+    except RecursionError:
+        raise ConfigError(f"{where}: YAML nested too deeply to read", hint=hint) from None
+    except MemoryError:
+        raise ConfigError(f"{where}: YAML too large to read", hint=hint) from None
+
+
 def load_config(path: Path) -> OrchConfig:
     """Read and validate the config; a missing file gives the defaults."""
     if not path.exists():
         return OrchConfig()
-    import yaml  # only when there is a file to read: keeps start-up lean
-
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{where}: {problem}", hint="fix the YAML syntax") from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config ({exc})") from None
+    data = parse_yaml(text, path, hint="fix the YAML syntax")
     if data is None:
         return OrchConfig()
     if not isinstance(data, dict):
@@ -164,4 +185,8 @@ def load_config(path: Path) -> OrchConfig:
         raise ConfigError(
             f"{path}: {key}: {first['msg']}",
             hint="see the commented defaults written by `orch init`",
+        ) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: settings nested too deeply", hint="see the commented defaults"
         ) from None

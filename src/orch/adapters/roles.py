@@ -9,12 +9,12 @@ runs on the default agent. Every adapter name is also a role of its own.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
+from orch.adapters.anthropic_settings import api_credentials
 from orch.adapters.base import Role
-from orch.config import OrchConfig
+from orch.config import OrchConfig, parse_yaml
 from orch.domain.plan import Diagnostic, Phase, Plan, Task
 from orch.errors import AgentUnavailableError, ConfigError
 
@@ -41,19 +41,14 @@ def load_subagents(project_dir: Path) -> dict[str, Role]:
     directory = project_dir / SUBAGENTS_DIR
     if not directory.is_dir():
         return roles
-    import yaml  # only when there are subagent files: keeps start-up lean
     for path in sorted(directory.glob("*.md")):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read subagent file ({exc})") from None
         header, body = _split_front_matter(text)
-        try:
-            meta = yaml.safe_load(header) if header else {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: invalid YAML front matter: {exc}",
-                              hint="the front matter holds name, description, model, tools"
-                              ) from None
+        meta = parse_yaml(header, path, hint="the front matter holds name, description, "
+                          "model, tools", first_line=2) if header else {}
         if not isinstance(meta, dict):
             raise ConfigError(f"{path}: the front matter must be a mapping")
         tools = meta.get("tools")
@@ -151,7 +146,7 @@ class RoleResolver:
         name = self.cli_agent or self.config.default_agent
         if name and name != exclude:
             return self.role_named(name).adapter
-        if os.environ.get("ANTHROPIC_API_KEY"):
+        if api_credentials() is not None:
             return "anthropic"
         if shutil.which("claude"):
             return "claude-code"

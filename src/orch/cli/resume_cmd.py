@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
 import typer
 
-from orch.cli.common import JsonOption, RunArgument, cli_errors, cli_state, warn_line
+from orch.cli.common import (
+    JsonLinesOption,
+    MaxCostOption,
+    RunArgument,
+    TaskTimeoutOption,
+    YesOption,
+    cli_errors,
+    cli_state,
+    parse_task_timeout,
+    warn_line,
+)
 
 
 def say_line(message: str) -> None:
@@ -30,18 +41,24 @@ def command(
         list[str] | None,
         typer.Option("--skip", help="Mark this task skipped and go on (repeatable)."),
     ] = None,
-    max_cost: Annotated[
-        float | None,
-        typer.Option("--max-cost", help="New cost cap in USD (e.g. after budget_exceeded).", min=0),
+    yes: YesOption = False,
+    json_output: JsonLinesOption = False,
+    max_cost: MaxCostOption = None,
+    task_timeout: TaskTimeoutOption = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", help="Tasks run at once (accepted; runs are sequential).", min=1),
     ] = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Show what the resume would re-run, add and drop after "
                      "a plan edit, and which tasks would run; change nothing."),
     ] = False,
-    json_output: JsonOption = False,
 ) -> None:
     """Continue a run: finished tasks are never repeated; an interrupted task runs again.
+
+    --yes, --json, --max-cost and --task-timeout mean what they mean for `orch run`; a new
+    --max-cost or --task-timeout replaces the run's for the rest of it.
 
     If the plan was edited since the run started, tasks whose title, verify, files, shell
     block or agent changed run again, with every task depending on them; new tasks run;
@@ -55,18 +72,30 @@ def command(
         from orch.store.runs import resolve_run_id
 
         project_dir = cli_state(ctx).project_dir
+        timeout_s = parse_task_timeout(task_timeout)
         run_id = resolve_run_id(Layout(project_dir), run)
         if dry_run:
             lines = preview_resume(project_dir, run_id, retry_failed=retry_failed,
                                    skip=parse_id_list(skip) or [])
             print("\n".join(lines))
             return
+        if jobs is not None and jobs > 1:
+            warn_line(f"--jobs {jobs}: this orch runs one task at a time")
+        if yes:
+            # As for `orch run`: the manual adapter fails fast instead of waiting for a person.
+            os.environ["ORCH_ASSUME_YES"] = "1"
+        overrides: dict[str, float] = {}
+        if max_cost is not None:
+            overrides["max_cost_usd"] = max_cost
+        if timeout_s is not None:
+            overrides["task_timeout_s"] = timeout_s
         outcome = resume_run(
             project_dir,
             run_id,
             retry_failed=retry_failed,
             skip=parse_id_list(skip) or [],
-            max_cost_usd=max_cost,
+            overrides=overrides,
+            assume_yes=yes,
             reporter_factory=make_reporter_factory(json_output),
             warn=warn_line,
             say=say_line,

@@ -12,6 +12,7 @@ import typer
 from orch.cli.common import JsonOption, cli_errors, cli_state
 from orch.errors import PlanError
 from orch.services.plans import check
+from orch.text import plural
 
 __all__ = ["PlanArgument", "check", "command", "diagnostic_line", "print_diagnostics"]
 
@@ -25,6 +26,14 @@ StrictOption = Annotated[
 ]
 
 
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="List every warning; by default alike warnings fold into one line."
+    ),
+]
+
+
 def register(app: typer.Typer) -> None:
     app.command("validate")(command)
 
@@ -34,10 +43,24 @@ def diagnostic_line(source: str, diagnostic: Diagnostic) -> str:
     return f"{source}:{diagnostic.line}: {diagnostic.message}"
 
 
-def print_diagnostics(result: ParseResult, source: str) -> None:
-    """Warnings, then errors (with hints), on stderr."""
-    for warning in result.warnings:
-        print(f"warning: {diagnostic_line(source, warning)}", file=sys.stderr)
+def print_diagnostics(result: ParseResult, source: str, *, verbose: bool = False) -> None:
+    """Warnings, then errors (with hints), on stderr.
+
+    Warnings of one kind fold into one line with a count and their first lines, unless
+    ``verbose``; errors are always listed one by one.
+    """
+    from orch.parsing.fold import fold
+
+    if verbose:
+        for warning in result.warnings:
+            print(f"warning: {diagnostic_line(source, warning)}", file=sys.stderr)
+    else:
+        folds = fold(result.warnings)
+        for found in folds:
+            line = diagnostic_line(source, found.first)
+            print(f"warning: {line}{found.suffix()}", file=sys.stderr)
+        if len(folds) < len(result.warnings):
+            print("hint: `--verbose` lists every warning", file=sys.stderr)
     for error in result.errors:
         print(f"error: {diagnostic_line(source, error)}", file=sys.stderr)
         if error.hint:
@@ -52,16 +75,17 @@ def _human(result: ParseResult, source: str) -> None:
     print(f"{plan.title or '(untitled plan)'}  [{source}]")
     for phase in plan.phases:
         done = sum(1 for task in phase.tasks if task.mark is PlanMark.DONE)
-        gates = f", {len(phase.gates)} gate(s)" if phase.gates else ""
-        print(f"  Phase {phase.id}: {phase.title} ({len(phase.tasks)} tasks, {done} done{gates})")
+        gates = f", {plural(len(phase.gates), 'gate')}" if phase.gates else ""
+        print(f"  Phase {phase.id}: {phase.title} ({plural(len(phase.tasks), 'task')}, "
+              f"{done} done{gates})")
     done = sum(1 for task in tasks if task.mark is PlanMark.DONE)
     skipped = sum(1 for task in tasks if task.mark is PlanMark.SKIPPED)
     print(
-        f"{len(tasks)} tasks in {len(plan.phases)} phases: {done} done, {skipped} skipped, "
-        f"{len(tasks) - done - skipped} pending"
+        f"{plural(len(tasks), 'task')} in {plural(len(plan.phases), 'phase')}: {done} done, "
+        f"{skipped} skipped, {len(tasks) - done - skipped} pending"
     )
     if result.ok:
-        suffix = f" ({len(result.warnings)} warning(s))" if result.warnings else ""
+        suffix = f" ({plural(len(result.warnings), 'warning')})" if result.warnings else ""
         print(f"plan is valid{suffix}")
     else:
         count = len(result.errors)
@@ -73,6 +97,7 @@ def command(
     plan: PlanArgument,
     json_output: JsonOption = False,
     strict: StrictOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Parse and check a plan: phases, tasks, dependencies, metadata. Exit 2 when invalid."""
     with cli_errors(ctx):
@@ -85,6 +110,6 @@ def command(
             sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
         else:
             _human(result, source)
-            print_diagnostics(result, source)
+            print_diagnostics(result, source, verbose=verbose)
         if not result.ok:
             raise typer.Exit(PlanError.exit_code)

@@ -36,6 +36,8 @@ class EventType(StrEnum):
     CHECKPOINTS_DROPPED = "checkpoints_dropped"
     PLAN_CHANGED = "plan_changed"
     NOTE = "note"
+    PROCESS_STARTED = "process_started"
+    PROCESS_ENDED = "process_ended"
 
 
 class Payload(BaseModel):
@@ -76,6 +78,8 @@ class RunStarted(Payload):
 class RunStateChanged(Payload):
     state: RunStatus
     error: str | None = None
+    reason: str | None = None
+    """Set when recorded outside a run session (``rollback``): no active time is counted."""
 
 
 class OptionsChanged(Payload):
@@ -146,6 +150,8 @@ class TaskFinished(Failure):
     session_id: str | None = None
     verified: bool = False
     gate_pending: bool = False
+    retrying: bool = False
+    """A failed attempt that will be retried (``task_retry`` follows)."""
     evidence: list[CheckRecord] = Field(default_factory=list)
     diffstat: DiffStat | None = None
 
@@ -160,6 +166,8 @@ class TaskReset(Payload):
     status: TaskStatus = TaskStatus.PENDING
     reason: str = ""
     error: str | None = None
+    fresh: bool = False
+    """A rollback: the task's work is gone, so are its attempts and baseline."""
 
 
 class CheckpointsDropped(Payload):
@@ -170,6 +178,20 @@ class CheckpointsDropped(Payload):
 class Note(Payload):
     message: str = ""
     level: str = "warning"
+
+
+class ProcessStarted(Payload):
+    """A process group a task started (``runner/orphans.py``); resume stops it if never ended."""
+
+    pgid: int
+    start: int | None = None
+    """The leader's start time, to tell the group from a later process reusing its id."""
+
+
+class ProcessEnded(Payload):
+    pgid: int
+    reason: str = ""
+    """``resume`` when a resume stopped a group a killed run left behind."""
 
 
 class AddedTask(BaseModel):
@@ -237,6 +259,8 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.CHECKPOINTS_DROPPED: CheckpointsDropped,
     EventType.PLAN_CHANGED: PlanChanged,
     EventType.NOTE: Note,
+    EventType.PROCESS_STARTED: ProcessStarted,
+    EventType.PROCESS_ENDED: ProcessEnded,
 }
 
 

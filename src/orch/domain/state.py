@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from orch.domain.clock import tick
 from orch.domain.events import (
     CheckpointCreated,
     CheckRecord,
@@ -19,6 +20,8 @@ from orch.domain.events import (
     EventType,
     PhaseFinished,
     PlanChanged,
+    ProcessEnded,
+    ProcessStarted,
     RunStateChanged,
     TaskFinished,
     TaskReset,
@@ -65,6 +68,8 @@ class TaskState(BaseModel):
     """Already marked done (or skipped) in the plan before the run: not run by orch."""
     rerun_reason: str | None = None
     """Why a resume ran this task again after the plan was edited (``plan changed: …``)."""
+    duration_s: float = 0.0
+    """Time its attempts ran, all sessions together (``domain/clock.py``)."""
 
 
 class PhaseState(BaseModel):
@@ -81,6 +86,8 @@ class PhaseState(BaseModel):
     """Which gate the phase has: ``plan`` (its **Gate**: lines), ``auto`` (the project's test
     command) or ``none``."""
     gate_failed: bool = False
+    duration_s: float = 0.0
+    """Time spent in the phase (tasks, retries, gate), all sessions together."""
 
 
 class Checkpoint(BaseModel):
@@ -93,6 +100,15 @@ class Checkpoint(BaseModel):
     created: str = ""
     tasks: list[str] = Field(default_factory=list)
     kind: str = "phase"
+
+
+class ProcessGroup(BaseModel):
+    """A process group a task started and orch has not yet seen end (``process_started``)."""
+
+    pgid: int
+    start: int | None = None
+    """The leader's start time, to tell the group from a later process reusing its id."""
+    task: str | None = None
 
 
 class RunOptions(BaseModel):
@@ -144,6 +160,14 @@ class RunState(BaseModel):
     empty for runs started before fingerprints existed."""
     removed_tasks: dict[str, TaskState] = Field(default_factory=dict)
     """Tasks an edit removed from the plan mid-run: out of the run, their spending kept."""
+    process_groups: list[ProcessGroup] = Field(default_factory=list)
+    """Groups started and not yet ended: after a SIGKILL of orch, what resume must stop."""
+    active_s: float = 0.0
+    """Time the run ran, all sessions together, idle time between them excluded."""
+    clock_ts: str | None = None
+    """Timestamp the active-time clock last advanced to; ``None`` outside a session."""
+    open_phase: str | None = None
+    active_task: str | None = None
 
     @property
     def cost_usd(self) -> float:
@@ -173,6 +197,7 @@ def apply_event(state: RunState, event: Event) -> None:
     """
     state.last_seq = max(state.last_seq, event.seq)
     state.updated = event.ts
+    tick(state, event)
     try:
         payload = payload_of(event.type, event.data)
     except ValidationError as exc:
@@ -183,13 +208,13 @@ def apply_event(state: RunState, event: Event) -> None:
     task = state.tasks.get(event.task) if event.task else None
     kind = EventType(event.type)
     if task is not None and kind in _TASK_FOLDS:
-        _TASK_FOLDS[kind](task, event, payload)
+        _TASK_FOLDS[kind](state, task, event, payload)
     elif event.phase and kind in _PHASE_FOLDS:
         phase = _find_phase(state, event.phase)
         if phase is not None:
             _PHASE_FOLDS[kind](state, phase, payload)
     elif kind in _RUN_FOLDS:
-        _RUN_FOLDS[kind](state, payload)
+        _RUN_FOLDS[kind](state, event, payload)
 
 
 def _move(task: TaskState, new: TaskStatus, event: Event) -> None:
@@ -202,9 +227,10 @@ def _move(task: TaskState, new: TaskStatus, event: Event) -> None:
     task.status = new
 
 
-def _task_started(task: TaskState, event: Event, payload: Any) -> None:
+def _task_started(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     started: TaskStarted = payload
     _move(task, TaskStatus.RUNNING, event)
+    state.active_task = task.id
     task.attempts = started.attempt if started.attempt is not None else task.attempts + 1
     task.started = task.started or event.ts
     task.ended = None
@@ -216,12 +242,13 @@ def _task_started(task: TaskState, event: Event, payload: Any) -> None:
         task.interrupted_attempts += 1
 
 
-def _task_verifying(task: TaskState, event: Event, payload: Any) -> None:
+def _task_verifying(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     _move(task, TaskStatus.VERIFYING, event)
 
 
-def _task_finished(task: TaskState, event: Event, payload: Any) -> None:
+def _task_finished(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     finished: TaskFinished = payload
+    state.active_task = None
     _move(task, finished.status, event)
     task.ended = event.ts
     task.error = finished.error
@@ -238,15 +265,21 @@ def _task_finished(task: TaskState, event: Event, payload: Any) -> None:
     task.verified = finished.verified and task.status is TaskStatus.DONE
 
 
-def _task_reset(task: TaskState, event: Event, payload: Any) -> None:
+def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
     reset: TaskReset = payload
+    if state.active_task == task.id:
+        state.active_task = None
     _move(task, reset.status, event)
     task.error = reset.error
     if task.status is TaskStatus.PENDING:
         task.ended = None
         task.verified = False
-    if reset.reason.startswith("rollback"):
-        task.baseline = None  # the code went back: the task starts afresh
+    if reset.fresh or reset.reason.startswith("rollback"):
+        # A rollback: the task's work is gone, so are its attempts (its cost stays spent).
+        task.baseline = None
+        task.attempts = 0
+        task.started = None
+        task.interrupted_attempts = 0
     if reset.reason.startswith("plan changed"):
         task.in_plan = False  # the plan's old mark no longer stands: orch runs it now
         task.rerun_reason = reset.reason
@@ -254,11 +287,13 @@ def _task_reset(task: TaskState, event: Event, payload: Any) -> None:
 
 def _phase_started(state: RunState, phase: PhaseState, payload: Any) -> None:
     phase.started = phase.started or state.updated
+    state.open_phase = phase.id
 
 
 def _phase_finished(state: RunState, phase: PhaseState, payload: Any) -> None:
     """The gate's verdict; a passing gate's evidence joins every task the run did in it."""
     finished: PhaseFinished = payload
+    state.open_phase = None
     phase.gate_passed = finished.ok
     phase.gate_failed = not finished.ok
     phase.gate = finished.gate
@@ -281,23 +316,25 @@ def _phase_reset(state: RunState, phase: PhaseState, payload: Any) -> None:
     phase.ended = None
 
 
-def _checkpoint_created(state: RunState, payload: Any) -> None:
+def _checkpoint_created(state: RunState, event: Event, payload: Any) -> None:
     created: CheckpointCreated = payload
     state.checkpoints.append(Checkpoint.model_validate(created.model_dump()))
 
 
-def _checkpoints_dropped(state: RunState, payload: Any) -> None:
+def _checkpoints_dropped(state: RunState, event: Event, payload: Any) -> None:
     dropped = set(payload.names)
     state.checkpoints = [cp for cp in state.checkpoints if cp.name not in dropped]
 
 
-def _run_state(state: RunState, payload: Any) -> None:
+def _run_state(state: RunState, event: Event, payload: Any) -> None:
     changed: RunStateChanged = payload
     state.state = changed.state
     state.error = changed.error
+    if state.state is not RunStatus.RUNNING:
+        state.clock_ts = state.open_phase = state.active_task = None
 
 
-def _plan_changed(state: RunState, payload: Any) -> None:
+def _plan_changed(state: RunState, event: Event, payload: Any) -> None:
     """Take the edited plan's layout: removed tasks leave, added ones join, order follows it."""
     changed: PlanChanged = payload
     for task_id in changed.removed:
@@ -324,11 +361,23 @@ def _plan_changed(state: RunState, payload: Any) -> None:
     state.plan_sha256 = changed.plan_sha256 or state.plan_sha256
 
 
-def _options_changed(state: RunState, payload: Any) -> None:
+def _options_changed(state: RunState, event: Event, payload: Any) -> None:
     state.options = state.options.model_copy(update=payload.model_dump())
 
 
-_TASK_FOLDS: dict[EventType, Callable[[TaskState, Event, Any], None]] = {
+def _process_started(state: RunState, event: Event, payload: Any) -> None:
+    started: ProcessStarted = payload
+    state.process_groups.append(
+        ProcessGroup(pgid=started.pgid, start=started.start, task=event.task)
+    )
+
+
+def _process_ended(state: RunState, event: Event, payload: Any) -> None:
+    ended: ProcessEnded = payload
+    state.process_groups = [g for g in state.process_groups if g.pgid != ended.pgid]
+
+
+_TASK_FOLDS: dict[EventType, Callable[[RunState, TaskState, Event, Any], None]] = {
     EventType.TASK_STARTED: _task_started,
     EventType.TASK_VERIFYING: _task_verifying,
     EventType.TASK_FINISHED: _task_finished,
@@ -339,12 +388,14 @@ _PHASE_FOLDS: dict[EventType, Callable[[RunState, PhaseState, Any], None]] = {
     EventType.PHASE_FINISHED: _phase_finished,
     EventType.PHASE_RESET: _phase_reset,
 }
-_RUN_FOLDS: dict[EventType, Callable[[RunState, Any], None]] = {
+_RUN_FOLDS: dict[EventType, Callable[[RunState, Event, Any], None]] = {
     EventType.CHECKPOINT_CREATED: _checkpoint_created,
     EventType.CHECKPOINTS_DROPPED: _checkpoints_dropped,
     EventType.RUN_STATE: _run_state,
     EventType.OPTIONS_CHANGED: _options_changed,
     EventType.PLAN_CHANGED: _plan_changed,
+    EventType.PROCESS_STARTED: _process_started,
+    EventType.PROCESS_ENDED: _process_ended,
 }
 
 

@@ -23,6 +23,7 @@ from orch.domain.plan import Phase, Task
 from orch.runner.filechecks import ChangeProbe, describe_failure, evaluate
 from orch.runner.plancheck import TaskChecks
 from orch.runner.verify import CheckOutcome, run_checks
+from orch.secrets import default_redactor
 
 MAX_BACKOFF_S = 60.0
 Record = Callable[[EventType, str, dict[str, object]], None]
@@ -215,4 +216,4 @@ def retry_feedback(check: CheckOutcome) -> str:
 
 def _append_log(log_path: Path, text: str) -> None:
     with open(log_path, "ab") as log:
-        log.write(text.encode())
+        log.write(default_redactor()(text).encode())

@@ -15,7 +15,7 @@ from typing import Any
 
 from orch import proc
 from orch.adapters.base import Budget, Handoff, Role, calls_model, reads_prompt
-from orch.adapters.context import conventions_text
+from orch.adapters.context import conventions_text, spec_docs_text
 from orch.adapters.roles import RoleResolver
 from orch.config import OrchConfig
 from orch.domain.events import EventType
@@ -29,6 +29,7 @@ from orch.domain.status import (
     TaskStatus,
 )
 from orch.reporting.base import Reporter
+from orch.reporting.summary import format_cost, format_usd
 from orch.runner.attempt import (
     Action,
     AttemptOutcome,
@@ -40,8 +41,9 @@ from orch.runner.attempt import (
 )
 from orch.runner.hooks import CheckpointHook
 from orch.runner.plancheck import CheckPlanner
-from orch.runner.planmarks import PlanMarker
+from orch.runner.planmarks import Marker
 from orch.runner.verify import CheckOutcome, run_checks
+from orch.secrets import default_redactor
 from orch.store.runs import RunRecorder
 
 
@@ -71,7 +73,7 @@ class Runner:
         reporter: Reporter,
         resolver: RoleResolver,
         hook: CheckpointHook,
-        marker: PlanMarker | None,
+        marker: Marker | None,
         settings: RunnerSettings,
     ) -> None:
         self.plan = plan
@@ -288,7 +290,9 @@ class Runner:
             "plan_title": self.plan.title,
             "handoffs": self._handoffs(task),
             "conventions": self._project_conventions(role),
+            "spec_docs": self._spec_docs(role),
             "env": {"ORCH_ASSUME_YES": "1"} if self.settings.assume_yes else {},
+            "notify": self.note,
         }
         return AttemptRequest(task, phase, role, attempt, self.planner.checks(task, phase),
                               log_path, Budget(), baseline=baseline, context_extras=extras)
@@ -312,6 +316,8 @@ class Runner:
             self._record_finish(task, TaskStatus.BUDGET_EXCEEDED, data)
             return self._finish(RunStatus.BUDGET_EXCEEDED, f"task {task.id}: {decision.error}")
         status = TaskStatus.BLOCKED if decision.action is Action.BLOCKED else TaskStatus.FAILED
+        if decision.action is Action.RETRY:
+            data["retrying"] = True
         self._record_finish(task, status, data)
         if decision.action is Action.RETRY:
             attempt = self.state.tasks[task.id].attempts + 1
@@ -369,6 +375,11 @@ class Runner:
 
     def _interrupted(self, task_id: str | None = None) -> RunStatus:
         if task_id is not None:
+            _append_log(
+                self.recorder.layout.task_log(self.state.run_id, task_id),
+                "\norch: this attempt was interrupted (SIGINT/SIGTERM); its process group was "
+                "stopped and the task is pending again: `orch resume` runs it again\n",
+            )
             self._record(
                 EventType.TASK_RESET,
                 task=task_id,
@@ -407,6 +418,11 @@ class Runner:
             self._conventions = conventions_text(self.project_dir)
         return self._conventions
 
+    def _spec_docs(self, role: Role) -> str:
+        if not reads_prompt(self.worker.adapter(role.adapter)):
+            return ""
+        return spec_docs_text(self.project_dir, Path(self.plan.source))
+
     def _timeout(self, task: Task | None) -> float | None:
         if task is not None and task.timeout_s:
             return task.timeout_s
@@ -444,7 +460,9 @@ class Runner:
             return None
         run_cap = self._run_cap()
         if run_cap is not None and self.state.cost_usd >= run_cap:
-            return f"run cost ${self.state.cost_usd:.4f} reached the cap ${run_cap:.2f}"
+            return (
+                f"run cost {format_cost(self.state.cost_usd)} reached the cap {format_usd(run_cap)}"
+            )
         if budget.max_tokens is not None and budget.max_tokens <= 0:
             return "run token cap reached"
         return None
@@ -468,4 +486,4 @@ class Runner:
 
 def _append_log(log_path: Path, text: str) -> None:
     with open(log_path, "ab") as log:
-        log.write(text.encode())
+        log.write(default_redactor()(text).encode())

@@ -31,9 +31,10 @@ from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
+from orch.runner.orphans import record_groups, stop_orphans
 from orch.runner.plan_changes import DryJournal, Journal, detect_changes, record_changes
 from orch.runner.plancheck import CheckPlanner
-from orch.runner.planmarks import PlanMarker
+from orch.runner.planmarks import plan_marker
 from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
 from orch.store.layout import Layout
@@ -80,10 +81,16 @@ class WarningSink:
             self.fallback(message)
 
 
-def plan_for_run(plan_path: Path) -> tuple[Plan, str]:
-    """Load and check a plan for running; any error is a PlanError (exit 2)."""
+def plan_for_run(plan_path: Path, warn: Warn | None = None) -> tuple[Plan, str]:
+    """Load and check a plan for running; any error is a PlanError (exit 2). The parser's
+    warnings (a task-like line that is no task, an odd marker) go to ``warn``, alike ones folded."""
     text = read_plan_text(plan_path)  # strict UTF-8: text.encode() gives the file's bytes
     result = load_plan(plan_path, text=text)
+    if warn is not None:
+        from orch.parsing.fold import fold
+
+        for found in fold(result.warnings):
+            warn(f"{plan_path}:{found.first.line}: {found.first.message}{found.suffix()}")
     if result.errors:
         first = result.errors[0]
         more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
@@ -94,13 +101,21 @@ def plan_for_run(plan_path: Path) -> tuple[Plan, str]:
     return result.plan, plan_digest(text.encode("utf-8"))
 
 
-_CHECKBOX = re.compile(rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[[ xX~]\]", re.MULTILINE)
+_CHECKBOX = re.compile(
+    rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?:[ xX~]|[^\[\]\w\s]{1,12}|[Nn]/?[Aa])\]",
+    re.MULTILINE,
+)
+
+
+# Progress as other formats write it: Taskmaster's "status" values, Claudio's "Current Status".
+_STATUS_VALUE = re.compile(rb'("status"\s*:\s*)"[^"\n]*"|(Current Status\**\s*:\**)[^\n]*')
 
 
 def plan_digest(raw: bytes) -> str:
     """sha256 of the plan with every checkbox read as ``[ ]``: orch's own progress marks (and a
     rollback restoring them) do not count as the plan having changed."""
-    return hashlib.sha256(_CHECKBOX.sub(rb"\1[ ]", raw)).hexdigest()
+    raw = _STATUS_VALUE.sub(lambda m: m.group(1) or m.group(2), _CHECKBOX.sub(rb"\1[ ]", raw))
+    return hashlib.sha256(raw).hexdigest()
 
 
 def check_agents(
@@ -134,6 +149,7 @@ def _checkpoint_hook(
     allow_dirty: bool,
     assume_yes: bool,
     resuming: bool,
+    own_files: tuple[Path, ...] = (),
 ) -> CheckpointHook:
     """The git hook for this run, after the start-of-run repository checks.
 
@@ -145,7 +161,12 @@ def _checkpoint_hook(
     from orch.vcs.preflight import prepare_repository
 
     has_git = prepare_repository(
-        project_dir, allow_dirty=allow_dirty, assume_yes=assume_yes, resuming=resuming, warn=warn
+        project_dir,
+        allow_dirty=allow_dirty,
+        assume_yes=assume_yes,
+        resuming=resuming,
+        warn=warn,
+        own_files=own_files,
     )
     if not has_git:
         return NoCheckpoints()
@@ -206,7 +227,7 @@ def start_run(
     # The lock comes first: a second run is refused at once, before any parsing.
     with ProjectLock(layout.lock, "run", warn=warn):
         config = load_config(layout.config)
-        plan, digest = plan_for_run(request.plan_path)
+        plan, digest = plan_for_run(request.plan_path, warn)
         options = request.options
         selected = select_for_options(plan, options)
         if not selected:
@@ -233,6 +254,7 @@ def start_run(
             allow_dirty=options.allow_dirty,
             assume_yes=request.assume_yes,
             resuming=False,
+            own_files=(request.plan_path.resolve(), layout.config),
         )
         state = new_state(
             plan,
@@ -261,13 +283,15 @@ def resume_run(
     *,
     retry_failed: bool,
     skip: list[str],
-    max_cost_usd: float | None,
+    overrides: dict[str, float] | None = None,
+    assume_yes: bool = False,
     reporter_factory: ReporterFactory,
     warn: Warn,
     say: Warn | None = None,
 ) -> RunOutcome:
-    """``orch resume``: continue a run where its journal says it stopped. ``say`` gets the
-    account of a plan edited since the run started, before anything runs."""
+    """``orch resume``: continue a run where its journal says it stopped. ``overrides``
+    replace run options for the rest of the run (``max_cost_usd``, ``task_timeout_s``);
+    ``say`` gets the account of a plan edited since the run started, before anything runs."""
     warn = WarningSink(warn)
     layout = Layout(project_dir)
     config = load_config(layout.config)
@@ -275,20 +299,21 @@ def resume_run(
     with ProjectLock(layout.lock, "resume", warn=warn):
         recorder = open_run(layout, run_id)
         try:  # every refusal below closes the run's journal, options_changed or not
+            stop_orphans(recorder, warn)
             plan, pending = _prepare_resume(recorder, project_dir, retry_failed=retry_failed,
                                             skip=skip, say=say or warn)
-            if max_cost_usd is not None:
-                recorder.record(EventType.OPTIONS_CHANGED, data={"max_cost_usd": max_cost_usd})
+            if overrides:
+                recorder.record(EventType.OPTIONS_CHANGED, data=dict(overrides))
             options = recorder.state.options
             resolver = RoleResolver(config, project_dir, options.agent)
-            check_agents(plan, resolver, pending)
+            check_agents(plan, resolver, pending, assume_yes=assume_yes)
             hook = _checkpoint_hook(project_dir, options.commit or config.commit, warn,
-                                    allow_dirty=True, assume_yes=False, resuming=True)
+                                    allow_dirty=True, assume_yes=assume_yes, resuming=True)
             reporter = reporter_factory(layout, run_id)
         except BaseException:
             recorder.close()
             raise
-        settings = RunnerSettings(config=config,
+        settings = RunnerSettings(config=config, assume_yes=assume_yes,
                                   planner=CheckPlanner.for_project(config, project_dir))
         return _drive(plan, project_dir, recorder, reporter, resolver, hook, settings, warn,
                       resumed=True)
@@ -389,7 +414,7 @@ def _drive(
 ) -> RunOutcome:
     state = recorder.state
     plan_path = project_dir / state.plan_path
-    marker = PlanMarker(plan_path) if plan_path.is_file() else None
+    marker = plan_marker(plan_path, plan.format)
     if marker is not None and resumed:
         marker.sync(state, {task.id: task for task in plan.tasks()})
     settings.task_timeout_s = state.options.task_timeout_s
@@ -406,7 +431,7 @@ def _drive(
     )
     warnings.runner = runner
     try:
-        with interrupt_handlers():
+        with interrupt_handlers(), record_groups(recorder):
             status = runner.execute(resumed=resumed)
     finally:
         warnings.runner = None

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from orch.domain.events import checked_data
 from orch.domain.state import SCHEMA_VERSION, Event, RunState, apply_event
 from orch.errors import StateError, UsageError
-from orch.secrets import default_redactor
+from orch.secrets import default_redactor, redact_data
 from orch.store.atomic import atomic_write_text
 from orch.store.journal import Journal, read_journal
 from orch.store.layout import Layout
@@ -68,7 +68,8 @@ class RunRecorder:
             run=self.state.run_id,
             task=task,
             phase=phase,
-            data=checked_data(type_, data),
+            # Checked against its payload model, then redacted: also what reporters print.
+            data=checked_data(type_, redact_data(data or {}, default_redactor())),
         )
         self._journal.append(event, sync=sync)
         apply_event(self.state, event)
