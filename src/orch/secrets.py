@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TextIO
 
 _SECRET_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|AUTH)", re.I)
 _MIN_SECRET_LEN = 8
@@ -145,3 +146,36 @@ def default_redactor() -> Redactor:
     if _DEFAULT is None:
         _DEFAULT = Redactor()
     return _DEFAULT
+
+
+class RedactingStream:
+    """A text stream that redacts everything written through it, then passes it on.
+
+    Every other attribute (``isatty``, ``fileno``, ``encoding``, ``flush``…) is the wrapped
+    stream's, so rich and click treat it as the terminal or pipe it wraps."""
+
+    def __init__(self, stream: TextIO, redactor: Redactor | None = None) -> None:
+        self._stream = stream
+        self._redactor = redactor
+
+    def write(self, text: str) -> int:
+        """Write ``text`` redacted; returns ``len(text)`` as a text stream's ``write`` does."""
+        self._stream.write((self._redactor or default_redactor())(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        """Write each line redacted."""
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def redact_standard_streams() -> None:
+    """Route ``sys.stdout`` and ``sys.stderr`` through the redactor (once per process): the
+    console, ``--json`` lines, errors and warnings can then never print a secret."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, RedactingStream):
+            setattr(sys, name, RedactingStream(stream))
