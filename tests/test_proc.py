@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
-from orch.proc import TAIL_LINES, run_argv, run_shell
+from orch.proc import TAIL_LINE_CHARS, TAIL_LINES, run_argv, run_shell
 from orch.secrets import REDACTED, Redactor, secret_values
 from proctrack import PGID_TO, kill_group, read_pgid, wait_gone
 
@@ -70,3 +71,22 @@ def test_missing_executable_is_a_result_not_an_exception(tmp_path: Path) -> None
     result = run_argv(["definitely-not-a-command-xyz"], cwd=tmp_path)
     assert result.returncode == 127
     assert "cannot start" in result.tail
+
+
+def test_output_without_newlines_is_streamed_redacted_and_the_tail_stays_small(
+        tmp_path: Path) -> None:
+    """A progress bar or binary dump never ends its line: it is written on as it comes (not
+    joined chunk by chunk, which is quadratic), no secret is cut in two at a write, and the tail
+    keeps only the end of such a line."""
+    secret = "pbar-secret-value-0123456789"
+    log = tmp_path / "task.log"
+    script = ("import sys\nfor i in range(400):\n"
+              f"    sys.stdout.write('x' * (i * 97 % 30011) + '{secret}')\n"
+              "    sys.stdout.flush()\n")
+    (tmp_path / "spew.py").write_text(script)
+    result = run_argv([sys.executable, "spew.py"], cwd=tmp_path, log_path=log,
+                      redactor=Redactor([secret]))
+    assert result.ok
+    data = log.read_bytes()
+    assert secret.encode() not in data and data.count(REDACTED.encode()) == 400
+    assert len(result.tail) <= TAIL_LINES * (TAIL_LINE_CHARS + 1)

@@ -26,6 +26,12 @@ from orch.procgroups import GroupRecord, group_exists, start_time, stop_group
 from orch.secrets import Redactor, default_redactor
 
 TAIL_LINES = 40
+TAIL_LINE_CHARS = 8000
+"""The tail keeps the end of a longer line (minified output, a progress bar)."""
+_MAX_PARTIAL_LINE = 256 * 1024
+"""Output without a newline (a progress bar, binary data) is written on beyond this size."""
+_HOLD_BACK = 16 * 1024
+"""What of such a partial line stays unwritten, so that no secret is cut in two by the write."""
 _ACTIVE: set[subprocess.Popen[bytes]] = set()
 _interrupted = False
 
@@ -241,7 +247,17 @@ def _consume(data: bytes, redact: Redactor, log: IO[bytes] | None, tail: deque[s
             log.write(block)
             log.flush()
         for line in block.decode("utf-8", "replace").splitlines():
-            tail.append(line)
+            tail.append(line[-TAIL_LINE_CHARS:])
+    if len(rest) > _MAX_PARTIAL_LINE:
+        # Redact before cutting: the kept end is longer than any secret, so a secret that is
+        # still arriving lies wholly in it; joining ever-growing lines would be quadratic.
+        hold = max([_HOLD_BACK, *(len(value.encode()) for value in redact.values[:1])])
+        redacted = redact.bytes(rest)
+        written, rest = redacted[:-hold], redacted[-hold:]
+        if log is not None:
+            log.write(written)
+            log.flush()
+        tail.append(written[-TAIL_LINE_CHARS:].decode("utf-8", "replace"))
     return rest
 
 
