@@ -63,8 +63,16 @@ def test_secret_values_come_from_secret_looking_names() -> None:
         "GITHUB_TOKEN": "ghp_abcdefghij",
         "HOME": "/root/a/long/path",
         "SHORT_TOKEN": "abc",
+        "PWD": "/home/user/project", "PATH": "/usr/bin:/bin", "KEYBOARD": "us-intl-alt",
     }
     assert set(secret_values(env)) == {"sk-ant-123456789", "ghp_abcdefghij"}
+
+
+def test_secret_values_cover_the_usual_names_of_keys_and_passwords() -> None:
+    names = ["STRIPE_KEY", "DB_PASS", "GITHUB_PAT", "SENTRY_DSN", "SSH_PRIVATE_KEY",
+             "GPG_PASSPHRASE", "KEY_MATERIAL"]
+    env = {name: f"value-of-{name.lower()}" for name in names}
+    assert set(secret_values(env)) == set(env.values())
 
 
 def test_missing_executable_is_a_result_not_an_exception(tmp_path: Path) -> None:

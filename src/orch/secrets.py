@@ -16,7 +16,9 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-_SECRET_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|AUTH)", re.I)
+_SECRET_NAME = re.compile(
+    r"API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?|AUTH|PRIVATE"
+    r"|(?:^|_)(?:KEY|PASS|PAT|DSN)(?:$|_)", re.I)
 _MIN_SECRET_LEN = 8
 _MIN_USER_TOKEN_LEN = 20
 """A URL's user name alone (``https://TOKEN@host``) is redacted from this length on."""
