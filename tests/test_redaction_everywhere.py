@@ -3,6 +3,8 @@ lines, errors, task logs, the journal, and the checkpoint commits it puts into g
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import OrchRunner, commit_all, git, make_plan, shell_task
@@ -64,3 +66,14 @@ def test_checkpoint_commits_keep_the_secret_out_of_git_history(git_repo: Path,
     assert "orch: task T001 deploy with [REDACTED]" in history
     assert "orch: phase 1 ship [REDACTED]" in history
     assert not _leaks(history, reflog, result.stdout, result.stderr)
+
+
+def test_a_long_dotted_line_with_a_url_is_redacted_without_quadratic_time(tmp_path: Path) -> None:
+    """A task printing a long ``a.b.c…://`` line stalled the output pump for minutes (the URL
+    scheme pattern scanned from every dot); the guard timeout is 700 times the fixed cost."""
+    script = ("from orch.secrets import Redactor\n"
+              "line = 'a.' * 200_000 + 'x+https://user:pw-1234567890@db/app'\n"
+              "print(Redactor([])(line)[-40:])\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout.strip().endswith("x+https://user:[REDACTED]@db/app")

@@ -26,7 +26,8 @@ REDACTED = "[REDACTED]"
 
 _SHAPES = "|".join((
     # scheme://user:password@ or scheme://token@ (the user name is kept when a password follows)
-    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^\s:/?#@'\"<>]*)"
+    # (a scheme is short: unbounded, a long dotted word before a "://" took quadratic time)
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<user>[^\s:/?#@'\"<>]*)"
     r"(?::(?P<password>[^\s/?#@'\"<>]+))?@",
     r"(?P<auth>(?i:authorization:[ \t]*(?:bearer|basic|token)[ \t]+))(?P<credential>[^\s'\"]+)",
     r"(?P<token>\b(?:sk-ant-[\w\-]{16,}|sk-(?:proj-)?[\w\-]{32,}|gh[pousr]_[A-Za-z0-9]{30,}"
