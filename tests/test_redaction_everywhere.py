@@ -72,7 +72,7 @@ def test_a_long_dotted_line_with_a_url_is_redacted_without_quadratic_time(tmp_pa
     """A task printing a long ``a.b.c…://`` line stalled the output pump for minutes (the URL
     scheme pattern scanned from every dot); the guard timeout is 700 times the fixed cost."""
     script = ("from orch.secrets import Redactor\n"
-              "line = 'a.' * 200_000 + 'x+https://user:pw-1234567890@db/app'\n"
+              "line = 'a.' * 200_000 + ':// x+https://user:pw-1234567890@db/app'\n"
               "print(Redactor([])(line)[-40:])\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=60, check=True)
