@@ -177,8 +177,13 @@ class RedactingStream:
 
 def redact_standard_streams() -> None:
     """Route ``sys.stdout`` and ``sys.stderr`` through the redactor (once per process): the
-    console, ``--json`` lines, errors and warnings can then never print a secret."""
+    console, ``--json`` lines, errors and warnings can then never print a secret. Text the
+    stream cannot encode is printed escaped instead of failing."""
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
-        if stream is not None and not isinstance(stream, RedactingStream):
-            setattr(sys, name, RedactingStream(stream))
+        if stream is None or isinstance(stream, RedactingStream):
+            continue
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            # A file name that is not UTF-8 must not turn a listing into an internal error.
+            stream.reconfigure(errors="backslashreplace")
+        setattr(sys, name, RedactingStream(stream))
