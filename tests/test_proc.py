@@ -98,3 +98,17 @@ def test_output_without_newlines_is_streamed_redacted_and_the_tail_stays_small(
     data = log.read_bytes()
     assert secret.encode() not in data and data.count(REDACTED.encode()) == 400
     assert len(result.tail) <= TAIL_LINES * (TAIL_LINE_CHARS + 1)
+
+
+def test_a_secret_escaped_inside_json_output_is_redacted(tmp_path: Path) -> None:
+    """CLI agents stream JSON events: a secret with a quote, backslash, newline or non-ASCII
+    character appears there escaped, not as its raw value."""
+    secret = 'pa"ss\\wörd\nline-two'
+    log = tmp_path / "task.log"
+    script = f"import json\nprint(json.dumps({{'out': {secret!r}}}))\nprint({secret!r})\n"
+    (tmp_path / "agent.py").write_text(script)
+    result = run_argv([sys.executable, "agent.py"], cwd=tmp_path, log_path=log,
+                      redactor=Redactor([secret]))
+    assert result.ok
+    text = log.read_text()
+    assert text.splitlines()[1:] == ['{"out": "[REDACTED]"}', REDACTED], text

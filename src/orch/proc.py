@@ -174,7 +174,8 @@ def run_argv(
             stop_group(proc.pid)
         pending = _drain(fd, pending, redact, log, tail)
         if pending:
-            _consume(pending + b"\n", redact, log, tail)
+            _consume(pending if pending.endswith(b"\n") else pending + b"\n", redact, log, tail,
+                     final=True)
         proc.stdout.close()
         _ACTIVE.discard(proc)
         _notify_end(proc.pid)
@@ -238,26 +239,31 @@ def _pump(
                 return False, pending
 
 
-def _consume(data: bytes, redact: Redactor, log: IO[bytes] | None, tail: deque[str]) -> bytes:
-    """Write complete lines (redacted) to the log and the tail; return the unfinished rest."""
-    *lines, rest = data.split(b"\n")
-    if lines:
-        block = redact.bytes(b"\n".join(lines) + b"\n")
-        if log is not None:
-            log.write(block)
-            log.flush()
-        for line in block.decode("utf-8", "replace").splitlines():
-            tail.append(line[-TAIL_LINE_CHARS:])
-    if len(rest) > _MAX_PARTIAL_LINE:
-        # Redact before cutting: the kept end is longer than any secret, so a secret that is
-        # still arriving lies wholly in it; joining ever-growing lines would be quadratic.
-        hold = max([_HOLD_BACK, *(len(value.encode()) for value in redact.values[:1])])
-        redacted = redact.bytes(rest)
-        written, rest = redacted[:-hold], redacted[-hold:]
-        if log is not None:
-            log.write(written)
-            log.flush()
-        tail.append(written[-TAIL_LINE_CHARS:].decode("utf-8", "replace"))
+def _consume(data: bytes, redact: Redactor, log: IO[bytes] | None, tail: deque[str], *,
+             final: bool = False) -> bytes:
+    """Write complete lines (redacted) to the log and the tail; return the unfinished rest.
+
+    The text is redacted before it is cut, and what stays behind is longer than any secret
+    that spans lines (a key with newlines, written in pieces) or, for a line that grows past
+    ``_MAX_PARTIAL_LINE`` (a progress bar: joining it chunk by chunk would be quadratic),
+    longer than any secret: a secret still arriving lies wholly in the rest."""
+    if not final and b"\n" not in data and len(data) <= _MAX_PARTIAL_LINE:
+        return data
+    redacted = redact.bytes(data)
+    if final:
+        end = len(redacted)
+    else:
+        end = redacted.rfind(b"\n", 0, max(0, len(redacted) - redact.multiline_reach)) + 1
+        if end == 0 and len(redacted) > _MAX_PARTIAL_LINE:
+            end = len(redacted) - max(_HOLD_BACK, redact.longest)
+    if end <= 0:
+        return redacted
+    block, rest = redacted[:end], redacted[end:]
+    if log is not None:
+        log.write(block)
+        log.flush()
+    for line in block.decode("utf-8", "replace").splitlines():
+        tail.append(line[-TAIL_LINE_CHARS:])
     return rest
 
 

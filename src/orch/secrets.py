@@ -10,6 +10,7 @@ with a well-known prefix (``sk-ant-…``, ``ghp_…``, ``github_pat_…``, ``glp
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -71,19 +72,41 @@ def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
+def _written_forms(values: list[str]) -> list[str]:
+    """``values`` and the forms they take inside JSON (a CLI agent's event stream, ``--json``
+    lines): a quote, backslash, newline or non-ASCII character is escaped there. Longest first."""
+    forms = set(values)
+    for value in values:
+        forms.add(json.dumps(value)[1:-1])
+        forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    return sorted(forms, key=len, reverse=True)
+
+
 class Redactor:
     """Replaces known secret values, and secrets recognisable by shape, with ``[REDACTED]``."""
 
     def __init__(self, values: list[str] | None = None) -> None:
         self.values = secret_values() if values is None else values
+        self._forms = _written_forms(self.values)
+
+    @property
+    def longest(self) -> int:
+        """The length in bytes of the longest text this redactor replaces by its value."""
+        return len(self._forms[0].encode()) if self._forms else 0
+
+    @property
+    def multiline_reach(self) -> int:
+        """The length in bytes of the longest such text that spans lines (0 if none does)."""
+        return max((len(form.encode()) for form in self._forms if "\n" in form), default=0)
 
     def add(self, value: str) -> None:
         """Also redact ``value`` from now on (a key read from somewhere else than the env)."""
         if len(value) >= _MIN_SECRET_LEN and value not in self.values:
             self.values = sorted([*self.values, value], key=len, reverse=True)
+            self._forms = _written_forms(self.values)
 
     def __call__(self, text: str) -> str:
-        for value in self.values:
+        for value in self._forms:
             if value in text:
                 text = text.replace(value, REDACTED)
         if not any(hint in text for hint in _HINTS):
@@ -91,7 +114,7 @@ class Redactor:
         return _SHAPE_TEXT.sub(_replace_shape, text)
 
     def bytes(self, data: bytes) -> bytes:
-        for value in self.values:
+        for value in self._forms:
             encoded = value.encode()
             if encoded in data:
                 data = data.replace(encoded, REDACTED.encode())
