@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from orch.domain.plan import PlanMark
@@ -82,3 +84,23 @@ def test_not_a_checkbox_line(line: int) -> None:
 def test_unknown_marker_is_replaced_whole(marker: str) -> None:
     text = f"## Phase 1: A\n- [{marker}] T001 a\n- [ ] T002 b\n"
     assert set_mark(text, 2, PlanMark.DONE) == "## Phase 1: A\n- [X] T001 a\n- [ ] T002 b\n"
+
+
+def test_write_back_counts_lines_like_the_parser(tmp_path: Path) -> None:
+    """A lone CR ends a line for the parser (CommonMark); the marker must count it too, or
+    finishing T003 ticks the box of the task on the line after it."""
+    from orch.planfile import load_plan
+    from orch.runner.planmarks import plan_marker
+
+    plan = tmp_path / "tasks.md"
+    before = (
+        b"\xef\xbb\xbf# Tasks\r\n\r\n## Phase 1: A\r\n\r\n- [ ] T001 one\r\n"
+        b"- [ ] T002 two\rwrapped by an old editor\r\n- [ ] T003 three\r\n\t- [ ] T004 four\r\n"
+    )
+    plan.write_bytes(before)
+    tasks = {task.id: task for task in load_plan(plan).plan.tasks()}
+    marker = plan_marker(plan, "markdown")
+    assert marker is not None
+    marker.mark(tasks["T003"], PlanMark.DONE)
+    after = plan.read_bytes()
+    assert after == before.replace(b"- [ ] T003", b"- [X] T003")

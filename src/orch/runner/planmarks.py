@@ -18,7 +18,9 @@ from orch.domain.status import TaskStatus
 from orch.parsing.marks import set_mark
 from orch.store.atomic import atomic_write_bytes
 
-_NEWLINE = re.compile(b"\n")
+# The parser's line endings (orch.parsing.blocks): a lone CR ends a line too, so task line
+# numbers count the same lines here.
+_NEWLINE = re.compile(b"\r\n|\r|\n")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _FENCE = re.compile(r"^ *(```|~~~)")
 
@@ -30,6 +32,7 @@ class PlanMarker:
         self.path = path
         self._data = bytearray()
         self._starts: list[int] = []
+        self._ends: list[int] = []
         self._signature: tuple[int, int, int] | None = None
 
     def _signature_now(self) -> tuple[int, int, int]:
@@ -42,8 +45,14 @@ class PlanMarker:
         if signature == self._signature:
             return
         self._data = bytearray(self.path.read_bytes())
-        self._starts = [0] + [m.end() for m in _NEWLINE.finditer(self._data)]
+        self._index()
         self._signature = signature
+
+    def _index(self) -> None:
+        """Where each line starts and ends (before its line ending)."""
+        breaks = list(_NEWLINE.finditer(self._data))
+        self._starts = [0] + [m.end() for m in breaks]
+        self._ends = [m.start() for m in breaks] + [len(self._data)]
 
     def mark(self, task: Task, mark: PlanMark) -> None:
         """Set ``task``'s checkbox (a done heading task: the checkboxes under it); a vanished
@@ -53,9 +62,7 @@ class PlanMarker:
         self._refresh()
         if not 1 <= task.line <= len(self._starts):
             return
-        start = self._starts[task.line - 1]
-        end = self._data.find(b"\n", start)
-        end = end if end != -1 else len(self._data)
+        start, end = self._starts[task.line - 1], self._ends[task.line - 1]
         text = self._line(task.line)
         if _HEADING.match(text):
             if mark is PlanMark.DONE:
@@ -70,11 +77,8 @@ class PlanMarker:
         self._replace(start, end, updated)
 
     def _line(self, number: int) -> str:
-        start = self._starts[number - 1]
-        end = self._data.find(b"\n", start)
-        return bytes(self._data[start : end if end != -1 else len(self._data)]).decode(
-            "utf-8", "surrogateescape"
-        )
+        start, end = self._starts[number - 1], self._ends[number - 1]
+        return bytes(self._data[start:end]).decode("utf-8", "surrogateescape")
 
     def _mark_criteria(self, heading: int) -> None:
         """A heading task is done when every checkbox under it is: tick them, up to the next
@@ -115,7 +119,7 @@ class PlanMarker:
         else:  # an unknown marker such as [N/A] replaced by [X]
             self._data[start:end] = updated
             atomic_write_bytes(self.path, bytes(self._data))
-            self._starts = [0] + [m.end() for m in _NEWLINE.finditer(self._data)]
+            self._index()
         self._signature = self._signature_now()
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
