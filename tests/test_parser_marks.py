@@ -80,7 +80,7 @@ def test_not_a_checkbox_line(line: int) -> None:
         set_mark(PLAN, line, PlanMark.DONE)
 
 
-@pytest.mark.parametrize("marker", ["\u26d4", "-", "N/A"])
+@pytest.mark.parametrize("marker", ["\u26d4", "-", "N/A", "", " x", "x ", "WIP", "\u2713"])
 def test_unknown_marker_is_replaced_whole(marker: str) -> None:
     text = f"## Phase 1: A\n- [{marker}] T001 a\n- [ ] T002 b\n"
     assert set_mark(text, 2, PlanMark.DONE) == "## Phase 1: A\n- [X] T001 a\n- [ ] T002 b\n"
@@ -104,3 +104,13 @@ def test_write_back_counts_lines_like_the_parser(tmp_path: Path) -> None:
     marker.mark(tasks["T003"], PlanMark.DONE)
     after = plan.read_bytes()
     assert after == before.replace(b"- [ ] T003", b"- [X] T003")
+
+
+@pytest.mark.parametrize("marker", ["", " x", "WIP", "\u2713", "N/A"])
+def test_orchs_own_mark_does_not_count_as_a_plan_change(marker: str) -> None:
+    """orch replaces an odd marker with [X]; the run's plan digest must not see a change."""
+    from orch.runner.session import plan_digest
+
+    text = f"## Phase 1: A\n- [{marker}] T001 a\n"
+    marked = set_mark(text, 2, PlanMark.DONE)
+    assert plan_digest(marked.encode()) == plan_digest(text.encode())

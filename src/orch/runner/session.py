@@ -89,7 +89,8 @@ def plan_for_run(plan_path: Path, warn: Warn | None = None) -> tuple[Plan, str]:
 
 
 _CHECKBOX = re.compile(
-    rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?:[ xX~]|[^\[\]\w\s]{1,12}|[Nn]/?[Aa])\]",
+    rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)"
+    rb"\[(?:[ xX~]|[^\[\]\w\s]{1,12}|[Nn]/?[Aa]|[ \t]*[xX~]?[ \t]*|[A-Za-z][A-Za-z/]{1,5})\]",
     re.MULTILINE,
 )
 
@@ -210,9 +211,7 @@ def start_run(
         options = request.options
         selected = select_for_options(plan, options)
         if not selected:
-            raise StateError(
-                "no task selected to run", hint="check --only/--from/--until/--phase"
-            )
+            raise StateError("no task selected to run", hint="check --only/--from/--until/--phase")
         resolver = RoleResolver(config, project_dir, options.agent)
         check_agents(plan, resolver, selected)
         commit = options.commit or config.commit
