@@ -218,3 +218,31 @@ def test_unreadable_format_is_named(
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and says in errors[0], done.stderr
     assert "hint: orch reads markdown plans" in done.stderr
+
+
+def test_taskmaster_tags_reuse_ids_and_bom(orch: OrchRunner, git_repo: Path) -> None:
+    """Every tag numbers its tasks from 1: the second tag's `1` is a task of its own (not a
+    duplicate of master's `1`), and a byte-order mark is kept and read past."""
+
+    def task(number: int, status: str, deps: list[int], name: str) -> object:
+        details = f"```sh\necho {name} > {name}.txt\n```"
+        return {"id": number, "title": name, "status": status, "dependencies": deps,
+                "details": details}  # fmt: skip
+
+    data = {
+        "master": {"tasks": [task(1, "done", [], "m1"), task(2, "pending", [1], "m2")]},
+        "feature-login": {"tasks": [task(1, "pending", [], "f1"), task(2, "review", [1], "f2")]},
+    }
+    path = git_repo / "tasks.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(data, indent=2).encode() + b"\n")
+    commit_all(git_repo)
+    found = json.loads(orch("validate", "--json", "tasks.json", cwd=git_repo).stdout)
+    tasks = {t["id"]: t for phase in found["phases"] for t in phase["tasks"]}
+    assert list(tasks) == ["1", "2", "feature-login:1", "feature-login:2"]
+    assert tasks["feature-login:2"]["depends_on"] == ["feature-login:1"]
+    run(orch, git_repo, "tasks.json")
+    assert all((git_repo / f"{name}.txt").is_file() for name in ("m2", "f1", "f2"))
+    assert not (git_repo / "m1.txt").exists()
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    pairs = changed_lines(git_repo, "tasks.json")
+    assert [new.strip() for new, _ in pairs] == ['"status": "done",'] * 3
