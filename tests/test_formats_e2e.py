@@ -246,3 +246,34 @@ def test_taskmaster_tags_reuse_ids_and_bom(orch: OrchRunner, git_repo: Path) -> 
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     pairs = changed_lines(git_repo, "tasks.json")
     assert [new.strip() for new, _ in pairs] == ['"status": "done",'] * 3
+
+
+KIRO_IN_PROGRESS = """\
+# Implementation Plan
+
+- [-] 1. Build the models
+  - [x] 1.1 Create the interfaces
+  - [-] 1.2 Add validation
+    ```sh
+    echo valid > valid.txt
+    ```
+  ```sh
+  echo models > models.txt
+  ```
+- [ ] Checkpoint - ensure all tests pass
+"""
+
+
+def test_kiro_in_progress_tasks_run(orch: OrchRunner, git_repo: Path) -> None:
+    """Kiro writes `[-]` for a task in progress: it is not done, so orch runs it; an unnumbered
+    checkbox is named, not silently dropped."""
+    (git_repo / "tasks.md").write_text(KIRO_IN_PROGRESS)
+    commit_all(git_repo)
+    data = json.loads(orch("validate", "--json", "tasks.md", cwd=git_repo).stdout)
+    tasks = {t["id"]: t["status"] for phase in data["phases"] for t in phase["tasks"]}
+    assert tasks == {"1": "pending", "1.1": "done", "1.2": "pending"}
+    assert any(w["line"] == 12 and "no task number" in w["message"] for w in data["warnings"])
+    run(orch, git_repo, "tasks.md")
+    assert (git_repo / "valid.txt").is_file() and (git_repo / "models.txt").is_file()
+    pairs = changed_lines(git_repo, "tasks.md")
+    assert len(pairs) == 2 and all(old.replace("[-]", "[X]", 1) == new for new, old in pairs)

@@ -8,7 +8,8 @@
       - [x]* 2.2 Write unit tests (optional: the ``*``)
 
 Every numbered item is a task, sub-tasks included, under the ID it is written with (``2.1``);
-an optional ``*`` task is a task with the label ``optional``. A parent runs after its sub-tasks
+an optional ``*`` task is a task with the label ``optional``. Kiro marks a task in progress ``[-]``:
+it reads as pending, so it runs. A parent runs after its sub-tasks
 (it depends on them). Kiro plans have no phases: the whole plan is one phase. Progress is the
 checkbox, as in any markdown plan.
 """
@@ -26,11 +27,15 @@ from orch.parsing.metadata import TASK_KEYS, key_value
 from orch.parsing.taskline import DepRef
 
 _TASK = re.compile(
-    r"\[(?P<box>[ xX~-])\](?P<optional>\*)?[ \t]+(?P<id>\d+(?:\.\d+)*)\.?(?:[ \t]+|$)(?P<title>.*)",
+    r"\[(?P<box>[^\[\]\n]{0,3})\](?P<optional>\*)?[ \t]*(?P<id>\d+(?:\.\d+)*)\.?(?:[ \t]+|$)"
+    r"(?P<title>.*)",
     re.DOTALL,
 )
+_CHECKBOX = re.compile(r"\[[^\[\]\n]{0,3}\]\*?(?:[ \t]|$)")
 _REQUIREMENTS = re.compile(r"^_?\s*Requirements?\s*:\s*(.*?)_?\s*$", re.IGNORECASE)
-_MARKS = {" ": PlanMark.PENDING, "x": PlanMark.DONE, "X": PlanMark.DONE}
+# Kiro writes `[-]` for a task in progress: not done, so it runs.
+_MARKS = {" ": PlanMark.PENDING, "-": PlanMark.PENDING, "x": PlanMark.DONE, "X": PlanMark.DONE}
+_SKIPPED = "~"
 
 
 def parse_kiro(text: str, source: str = "<plan>", *, strict: bool = False) -> ParseResult:
@@ -39,10 +44,10 @@ def parse_kiro(text: str, source: str = "<plan>", *, strict: bool = False) -> Pa
     title = next((b.text for b in blocks if isinstance(b, Heading)), "") or "Tasks"
     phase = PhaseDraft("1", title, 1, 1, labelled=False)
     errors: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
     for block in blocks:
         if isinstance(block, Item):
-            _item(block, phase, None, errors)
-    warnings: list[Diagnostic] = []
+            _item(block, phase, None, (errors, warnings))
     (errors if strict else warnings).extend(rename_duplicates(phase.tasks, strict))
     depends = resolve_dependencies(phase.tasks)
     plan = Plan(title=title, source=source, format="kiro")
@@ -53,22 +58,30 @@ def parse_kiro(text: str, source: str = "<plan>", *, strict: bool = False) -> Pa
     return ParseResult(plan=plan, errors=errors, warnings=warnings)
 
 
-def _item(
-    item: Item, phase: PhaseDraft, parent: TaskDraft | None, errors: list[Diagnostic]
-) -> None:
+Found = tuple[list[Diagnostic], list[Diagnostic]]
+"""Errors and warnings."""
+
+
+def _item(item: Item, phase: PhaseDraft, parent: TaskDraft | None, found: Found) -> None:
+    errors, warnings = found
     match = _TASK.match(item.text)
     if match is None:
         if parent is not None:
-            _detail(item, parent, phase, errors)
+            _detail(item, parent, phase, found)
+        elif _CHECKBOX.match(item.text):
+            message = f"checkbox item {item.text[:40]!r} has no task number, so it is not a task"
+            hint = "number it like the others: `- [ ] 3. Title`"
+            warnings.append(
+                Diagnostic(line=item.line, severity="warning", message=message, hint=hint)
+            )
         return
     first, _, rest = match.group("title").partition("\n")
     box = match.group("box")
-    task = TaskDraft(
-        match.group("id"),
-        item.line,
-        _MARKS.get(box, PlanMark.SKIPPED),
-        first.strip(),
-    )
+    mark = PlanMark.SKIPPED if box == _SKIPPED else _MARKS.get(box, PlanMark.PENDING)
+    task = TaskDraft(match.group("id"), item.line, mark, first.strip())
+    if box not in _MARKS and box != _SKIPPED:
+        message = f"task {task.task_id}: unknown checkbox marker [{box}], read as pending"
+        warnings.append(Diagnostic(line=item.line, severity="warning", message=message))
     if match.group("optional"):
         task.labels.append("optional")
     if rest.strip():
@@ -81,10 +94,10 @@ def _item(
     for fence in item.fences:
         task.add_fence(fence)
     for child in item.children:
-        _item(child, phase, task, errors)
+        _item(child, phase, task, found)
 
 
-def _detail(item: Item, task: TaskDraft, phase: PhaseDraft, errors: list[Diagnostic]) -> None:
+def _detail(item: Item, task: TaskDraft, phase: PhaseDraft, found: Found) -> None:
     """A plain bullet under a task: requirements, orch metadata, or description."""
     text = item.text.strip()
     requirements = _REQUIREMENTS.match(text)
@@ -92,10 +105,10 @@ def _detail(item: Item, task: TaskDraft, phase: PhaseDraft, errors: list[Diagnos
     if requirements:
         task.description.append(f"Requirements: {requirements.group(1).strip()}")
     elif meta is not None:
-        task.apply(meta, errors)
+        task.apply(meta, found[0])
     elif text:
         task.description.append(text)
     for fence in item.fences:
         task.add_fence(fence)
     for child in item.children:
-        _item(child, phase, task, errors)
+        _item(child, phase, task, found)
