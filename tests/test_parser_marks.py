@@ -114,3 +114,28 @@ def test_orchs_own_mark_does_not_count_as_a_plan_change(marker: str) -> None:
     text = f"## Phase 1: A\n- [{marker}] T001 a\n"
     marked = set_mark(text, 2, PlanMark.DONE)
     assert plan_digest(marked.encode()) == plan_digest(text.encode())
+
+
+def test_heading_task_ticks_only_the_criteria_the_parser_reads(tmp_path: Path) -> None:
+    """Checkboxes in an HTML comment or a four-backtick fence under a heading task are not its
+    criteria: finishing the task must not touch them."""
+    from orch.planfile import load_plan
+    from orch.runner.planmarks import plan_marker
+
+    plan = tmp_path / "plan.md"
+    before = (
+        "# Plan\n\n## Phase 1: Build\n\n### Task 1.1: Write it\n\n"
+        "- [ ] it exists\n\n<!--\n- [ ] an idea for later\n-->\n\n"
+        "````markdown\n```\n- [ ] example in the docs\n```\n````\n\n"
+        "  - [ ] nested criterion\n\n### Task 1.2: Next\n\n- [ ] untouched\n"
+    )
+    plan.write_text(before)
+    task = load_plan(plan).plan.task("1.1")
+    assert task.acceptance == ["it exists", "nested criterion"]
+    marker = plan_marker(plan, "markdown")
+    assert marker is not None
+    marker.mark(task, PlanMark.DONE)
+    expected = before.replace("- [ ] it exists", "- [X] it exists").replace(
+        "- [ ] nested", "- [X] nested"
+    )
+    assert plan.read_text() == expected

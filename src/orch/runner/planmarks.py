@@ -15,14 +15,31 @@ from pathlib import Path
 from orch.domain.plan import PlanMark, Task
 from orch.domain.state import RunState
 from orch.domain.status import TaskStatus
+from orch.parsing.blocks import Heading, Item, walk
 from orch.parsing.marks import set_mark
+from orch.parsing.taskline import checkbox
 from orch.store.atomic import atomic_write_bytes
 
 # The parser's line endings (orch.parsing.blocks): a lone CR ends a line too, so task line
 # numbers count the same lines here.
 _NEWLINE = re.compile(b"\r\n|\r|\n")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
-_FENCE = re.compile(r"^ *(```|~~~)")
+
+
+def _criteria_lines(data: bytes, heading: int) -> list[int]:
+    """Lines of the checkbox items under the heading at line ``heading``, as the parser sees
+    them."""
+    blocks = walk(data.decode("utf-8", "replace"))
+    after = [block for block in blocks if block.line > heading]
+    end = next((b.line for b in after if isinstance(b, Heading)), None)
+    pending = [b for b in after if isinstance(b, Item) and (end is None or b.line < end)]
+    lines: list[int] = []
+    while pending:
+        item = pending.pop()
+        pending.extend(item.children)
+        if checkbox(item.text) is not None:
+            lines.append(item.line)
+    return sorted(lines)
 
 
 class PlanMarker:
@@ -81,25 +98,16 @@ class PlanMarker:
         return bytes(self._data[start:end]).decode("utf-8", "surrogateescape")
 
     def _mark_criteria(self, heading: int) -> None:
-        """A heading task is done when every checkbox under it is: tick them, up to the next
-        heading (code blocks skipped)."""
-        fence: str | None = None
-        for number in range(heading + 1, len(self._starts) + 1):
+        """A heading task is done when every checkbox under it is: tick the checkbox items the
+        parser reads under it, up to the next heading (never one in a code block, an HTML
+        comment or a table)."""
+        for number in _criteria_lines(bytes(self._data), heading):
             text = self._line(number)
-            opened = _FENCE.match(text)
-            if opened and (fence is None or opened.group(1)[0] == fence):
-                fence = None if fence else opened.group(1)[0]
-                continue
-            if fence:
-                continue
-            if _HEADING.match(text):
-                return
             try:
                 updated = set_mark(text, 1, PlanMark.DONE)
             except ValueError:
                 continue
-            start = self._starts[number - 1]
-            end = start + len(text.encode("utf-8", "surrogateescape"))
+            start, end = self._starts[number - 1], self._ends[number - 1]
             self._replace(start, end, updated.encode("utf-8", "surrogateescape"))
 
     def _replace(self, start: int, end: int, updated: bytes) -> None:
