@@ -133,6 +133,13 @@ TYPOS = """\
 
 T113 A prose line that starts with an unknown ID
 T101 and T102 are known: no warning for this line
+
+| ID | Task |
+|----|------|
+| **T114** | A task written as a table row |
+| T101 | A known task summarised: no warning |
+
+- [ ] TXXX [P] The template's placeholder ID
 """
 
 TYPO_LINES: dict[int, tuple[str, PlanMark] | str] = {
@@ -149,6 +156,8 @@ TYPO_LINES: dict[int, tuple[str, PlanMark] | str] = {
     15: "T111 has no checkbox",
     16: ("T112", PlanMark.PENDING),
     18: "T113 has no checkbox",
+    23: "T114 has no checkbox",
+    26: "'TXXX' is not a task ID",
 }
 
 
@@ -173,7 +182,7 @@ def test_typo_markers_are_named_and_known_mentions_are_quiet() -> None:
     assert "[ x], read as done" in by_line[6]
     assert "[WIP], read as pending" in by_line[7]
     assert "[\u2713], read as done" in by_line[8]
-    assert 19 not in by_line and 9 not in by_line
+    assert 19 not in by_line and 9 not in by_line and 24 not in by_line
     assert {t.line for t in result.plan.tasks()} == {
         n for n, v in TYPO_LINES.items() if isinstance(v, tuple)
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from orch.domain.plan import Diagnostic, PlanMark
-from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph
+from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph, Table
 from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.metadata import PHASE_KEYS, TASK_KEYS, Field, key_value, phase_fields
 from orch.parsing.taskline import (
@@ -18,11 +18,13 @@ from orch.parsing.taskline import (
 )
 
 _MISPLACED_ID = re.compile(rf"(?:\*\*)?{ID_PATTERN}\b")
-# What may precede a task ID on a prose line: a list marker without its space, a checkbox.
-_PROSE_LEAD = re.compile(r"^[-*+]?\s*(?:\[[^\[\]]{0,5}\]\s*)?")
+# What may precede a task ID on a prose line or table row: a list marker without its space,
+# a checkbox, a table's first pipe.
+_PROSE_LEAD = re.compile(r"^(?:\|\s*)?[-*+]?\s*(?:\[[^\[\]]{0,5}\]\s*)?")
 _LEADING_BOX = re.compile(r"^\[[^\[\]]*\]\s*")
-# A first word that is almost a task ID: `t012`, `[T012]`, `(T012)`, `#T012`, `Task-12`.
-_ID_LIKE = re.compile(r"[\[(#~*_`\s]*((?i:t(?:ask)?)[-_ ]?\d+[\w.-]*)")
+# A first word that is almost a task ID: `t012`, `[T012]`, `(T012)`, `#T012`, `Task-12`, the
+# template placeholder `TXXX`.
+_ID_LIKE = re.compile(r"[\[(#~*_`\s]*((?i:t(?:ask)?)[-_ ]?(?:\d+|XX|\?\?)[\w.?-]*)")
 # Another tool's ID: `SC-001`, `TASK-12`, `WP01` (not `HTTP2` or `S3`).
 _FOREIGN_ID = re.compile(r"(?:\*\*|~~)?([A-Z]{2,8}(?:-\d+|\d{2,})(?:[.-]\d+)*)(?![\w-])")
 
@@ -90,6 +92,8 @@ class PhaseReader:
                     self.phase.apply(meta)
             elif isinstance(block, Item):
                 self._item(block, None)
+            elif isinstance(block, Table):
+                self._mention_lines(block.text, block.line)
         for task in self.phase.tasks:
             if task.heading and task.acceptance_marks and all(task.acceptance_marks):
                 task.mark = PlanMark.DONE
