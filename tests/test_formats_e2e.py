@@ -277,3 +277,34 @@ def test_kiro_in_progress_tasks_run(orch: OrchRunner, git_repo: Path) -> None:
     assert (git_repo / "valid.txt").is_file() and (git_repo / "models.txt").is_file()
     pairs = changed_lines(git_repo, "tasks.md")
     assert len(pairs) == 2 and all(old.replace("[-]", "[X]", 1) == new for new, old in pairs)
+
+
+NUMBERED_PHASES = """\
+# Plan
+
+## Phase 1: Setup
+
+**Gate**: `test -f setup.txt`
+
+- [ ] 1. Install the dependencies
+  ```sh
+  echo setup > setup.txt
+  ```
+
+## Phase 2: Build
+
+- [ ] 2. Build it
+  - [ ] 2.1 Compile
+"""
+
+
+def test_numbered_tasks_under_phase_headings_keep_phases_and_gates(
+    orch: OrchRunner, git_repo: Path
+) -> None:
+    """Kiro-style numbered checkboxes under `## Phase N:` headings: the phases and their gates
+    are kept (read as Kiro, the whole plan used to become one phase and the gate vanished)."""
+    (git_repo / "plan.md").write_text(NUMBERED_PHASES)
+    commit_all(git_repo)
+    data = json.loads(orch("validate", "--json", "plan.md", cwd=git_repo).stdout)
+    phases = [(p["id"], p["gates"], [t["id"] for t in p["tasks"]]) for p in data["phases"]]
+    assert phases == [("1", ["test -f setup.txt"], ["1"]), ("2", [], ["2", "2.1"])]

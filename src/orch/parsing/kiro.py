@@ -10,7 +10,8 @@
 Every numbered item is a task, sub-tasks included, under the ID it is written with (``2.1``);
 an optional ``*`` task is a task with the label ``optional``. Kiro marks a task in progress ``[-]``:
 it reads as pending, so it runs. A parent runs after its sub-tasks
-(it depends on them). Kiro plans have no phases: the whole plan is one phase. Progress is the
+(it depends on them). A Kiro plan is one phase, unless it has phase headings (``## Phase 1: …``,
+with ``**Gate**:`` lines as in a markdown plan): then each is a phase. Progress is the
 checkbox, as in any markdown plan.
 """
 
@@ -19,11 +20,12 @@ from __future__ import annotations
 import re
 
 from orch.domain.plan import Diagnostic, ParseResult, Plan, PlanMark
-from orch.parsing.blocks import Heading, Item, walk
+from orch.parsing.blocks import Heading, Item, Paragraph, walk
 from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.ids import rename_duplicates, resolve_dependencies
 from orch.parsing.markdown import build_phase
-from orch.parsing.metadata import TASK_KEYS, key_value
+from orch.parsing.metadata import TASK_KEYS, key_value, phase_fields
+from orch.parsing.phases import assign_phase_ids, phase_heading
 from orch.parsing.taskline import DepRef
 
 _TASK = re.compile(
@@ -39,21 +41,32 @@ _SKIPPED = "~"
 
 
 def parse_kiro(text: str, source: str = "<plan>", *, strict: bool = False) -> ParseResult:
-    """Parse a Kiro ``tasks.md`` into a one-phase :class:`Plan`."""
+    """Parse a Kiro ``tasks.md`` into a :class:`Plan`: one phase, or one per phase heading."""
     blocks = walk(text.removeprefix("\ufeff"))
     title = next((b.text for b in blocks if isinstance(b, Heading)), "") or "Tasks"
-    phase = PhaseDraft("1", title, 1, 1, labelled=False)
+    phase = PhaseDraft(None, title, 1, 1, labelled=False)
+    drafts = [phase]
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     for block in blocks:
-        if isinstance(block, Item):
+        if isinstance(block, Heading):
+            found = phase_heading(block.text)
+            if found is not None:
+                phase = PhaseDraft(found.explicit_id, found.title, block.line, block.level, True)
+                drafts.append(phase)
+        elif isinstance(block, Paragraph):
+            for meta in phase_fields(block.text, block.line):
+                phase.apply(meta)  # a **Gate** under a phase heading is kept, as in markdown
+        elif isinstance(block, Item):
             _item(block, phase, None, (errors, warnings))
-    (errors if strict else warnings).extend(rename_duplicates(phase.tasks, strict))
-    depends = resolve_dependencies(phase.tasks)
+    kept = [draft for draft in drafts if draft.tasks or draft.gates]
+    tasks = [task for draft in kept for task in draft.tasks]
+    (errors if strict else warnings).extend(rename_duplicates(tasks, strict))
+    depends = resolve_dependencies(tasks)
     plan = Plan(title=title, source=source, format="kiro")
-    if phase.tasks:
-        plan.phases = [build_phase("1", phase, depends)]
-    else:
+    phase_ids = assign_phase_ids([draft.explicit_id for draft in kept])
+    plan.phases = [build_phase(i, draft, depends) for i, draft in zip(phase_ids, kept, strict=True)]
+    if not tasks:
         errors.append(Diagnostic(line=1, message="no tasks found in the Kiro task list"))
     return ParseResult(plan=plan, errors=errors, warnings=warnings)
 
@@ -68,7 +81,10 @@ def _item(item: Item, phase: PhaseDraft, parent: TaskDraft | None, found: Found)
     if match is None:
         if parent is not None:
             _detail(item, parent, phase, found)
-        elif _CHECKBOX.match(item.text):
+        elif not _CHECKBOX.match(item.text):
+            for meta in phase_fields(item.text, item.line):
+                phase.apply(meta)
+        else:
             message = f"checkbox item {item.text[:40]!r} has no task number, so it is not a task"
             hint = "number it like the others: `- [ ] 3. Title`"
             warnings.append(
