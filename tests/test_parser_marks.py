@@ -139,3 +139,11 @@ def test_heading_task_ticks_only_the_criteria_the_parser_reads(tmp_path: Path) -
         "- [ ] nested", "- [X] nested"
     )
     assert plan.read_text() == expected
+
+
+def test_claudio_status_keeps_crlf() -> None:
+    from orch.parsing.claudio import set_status
+
+    before = "# Status\r\n- **Current Status**: Not Started\r\n- notes\r\n"
+    after = set_status(before, PlanMark.DONE)
+    assert after == before.replace("Not Started", "Completed")
