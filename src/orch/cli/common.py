@@ -57,8 +57,15 @@ def warn_line(message: str) -> None:
 
 
 @contextmanager
-def cli_errors(ctx: typer.Context | None = None) -> Iterator[None]:
+def cli_errors(
+    ctx: typer.Context | None = None,
+    *,
+    interrupted_hint: str | None = "state is saved; continue with `orch resume`",
+) -> Iterator[None]:
     """Turn an :class:`OrchError` into its one-line message and exit code; the only such place.
+
+    ``interrupted_hint`` follows ``error: interrupted`` on Ctrl-C: a command with no run to
+    resume says what it left behind instead.
 
     With ``--debug`` or ``ORCH_DEBUG=1`` unexpected exceptions keep their traceback; without,
     they are reported as a bug in one line with exit 1.
@@ -77,7 +84,7 @@ def cli_errors(ctx: typer.Context | None = None) -> Iterator[None]:
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(141) from None
     except KeyboardInterrupt:
-        error_line("interrupted", "state is saved; continue with `orch resume`")
+        error_line("interrupted", interrupted_hint)
         raise typer.Exit(130) from None
     except (typer.Exit, typer.Abort):
         raise  # the framework's own: typer.Abort (no answer at a prompt) is turned in main()
