@@ -140,6 +140,8 @@ T101 and T102 are known: no warning for this line
 | T101 | A known task summarised: no warning |
 
 - [ ] TXXX [P] The template's placeholder ID
+- [x] [T115](#t115) Linked ID
+- [ ] *T116* Italic ID
 """
 
 TYPO_LINES: dict[int, tuple[str, PlanMark] | str] = {
@@ -158,6 +160,8 @@ TYPO_LINES: dict[int, tuple[str, PlanMark] | str] = {
     18: "T113 has no checkbox",
     23: "T114 has no checkbox",
     26: "'TXXX' is not a task ID",
+    27: ("T115", PlanMark.DONE),
+    28: ("T116", PlanMark.PENDING),
 }
 
 

@@ -28,6 +28,7 @@ _ID = re.compile(rf"({ID_PATTERN})")
 _RANGE_SEPARATOR = re.compile(r"\s?(?:[-\u2013\u2014]|\.\.)\s?(?=T)")
 _STRIKE = re.compile(r"~~(.*?)~~", re.DOTALL)
 _BOLD = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
+_LINK = re.compile(r"(\[)([^\[\]]+)\]\([^()\s]*\)")
 _MARKER = re.compile(r"\s*(?:\[([^\[\]\s][^\[\]]{0,39})\](?!\()|\((US\d+)\))")
 _SEPARATOR = re.compile(r"\s*(?:[:.]|[-\u2013\u2014](?=\s))?\s*")
 _TRAILING = re.compile(r"(?:\s*\[[A-Za-z][\w:.-]{0,30}\])+\s*$")
@@ -130,8 +131,9 @@ def _unstrike(text: str) -> tuple[str, bool]:
 
 
 def _unbold(text: str) -> str:
-    """``**T001 (US1)**: x`` -> ``T001 (US1): x`` when the bold run opens the text."""
-    match = _BOLD.match(text)
+    """``**T001 (US1)**: x`` -> ``T001 (US1): x`` when the bold (italic, code, link) run opens
+    the text: ``[T001](#t001) x`` -> ``T001 x``."""
+    match = _BOLD.match(text) or _LINK.match(text)
     if match and _ID.match(match.group(2)):
         return match.group(2) + text[match.end() :]
     return text
