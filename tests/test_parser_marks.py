@@ -147,3 +147,24 @@ def test_claudio_status_keeps_crlf() -> None:
     before = "# Status\r\n- **Current Status**: Not Started\r\n- notes\r\n"
     after = set_status(before, PlanMark.DONE)
     assert after == before.replace("Not Started", "Completed")
+
+
+def test_plan_edited_above_the_task_never_ticks_another(tmp_path: Path) -> None:
+    """A line added above the tasks mid-run shifts them: finishing T003 must tick T003 (found
+    again by a fresh parse), not T002, which now sits on T003's old line."""
+    from orch.planfile import load_plan
+    from orch.runner.planmarks import plan_marker
+
+    plan = tmp_path / "tasks.md"
+    plan.write_text("# P\n\n## Phase 1: A\n\n- [ ] T001 one\n- [ ] T002 two\n- [ ] T003 three\n")
+    tasks = {task.id: task for task in load_plan(plan).plan.tasks()}
+    marker = plan_marker(plan, "markdown")
+    assert marker is not None
+    marker.mark(tasks["T001"], PlanMark.DONE)
+    edited = plan.read_text().replace("## Phase 1: A\n", "## Phase 1: A\nA note.\n")
+    plan.write_text(edited)
+    marker.mark(tasks["T003"], PlanMark.DONE)
+    assert plan.read_text() == edited.replace("[ ] T003", "[X] T003")
+    plan.write_text(edited.replace("- [ ] T002 two\n", ""))  # T002 removed: left alone
+    marker.mark(tasks["T002"], PlanMark.DONE)
+    assert "T002" not in plan.read_text()

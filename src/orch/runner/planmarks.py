@@ -17,13 +17,21 @@ from orch.domain.state import RunState
 from orch.domain.status import TaskStatus
 from orch.parsing.blocks import Heading, Item, walk
 from orch.parsing.marks import set_mark
-from orch.parsing.taskline import checkbox
+from orch.parsing.taskline import checkbox, leading_id
 from orch.store.atomic import atomic_write_bytes
 
 # The parser's line endings (orch.parsing.blocks): a lone CR ends a line too, so task line
 # numbers count the same lines here.
 _NEWLINE = re.compile(b"\r\n|\r|\n")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+_BOX = re.compile(r"^[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[^\[\]\n]{0,12}\][ \t]*")
+
+
+def _holds(text: str, task: Task) -> bool:
+    """Whether a plan line is plainly ``task``'s: it names its ID (or none) and its title."""
+    box = _BOX.match(text)
+    named = leading_id(text[box.end() :]) if box else None
+    return (named is None or named == task.id.split("#")[0]) and task.title in text
 
 
 def _criteria_lines(data: bytes, heading: int) -> list[int]:
@@ -77,10 +85,12 @@ class PlanMarker:
         if task.mark is mark or not self.path.is_file():
             return
         self._refresh()
-        if not 1 <= task.line <= len(self._starts):
+        line = self._locate(task)
+        if line is None:
             return
-        start, end = self._starts[task.line - 1], self._ends[task.line - 1]
-        text = self._line(task.line)
+        task.line = line
+        start, end = self._starts[line - 1], self._ends[line - 1]
+        text = self._line(line)
         if _HEADING.match(text):
             if mark is PlanMark.DONE:
                 task.mark = mark
@@ -92,6 +102,20 @@ class PlanMarker:
             return  # the plan was edited under us; the journal still has the truth
         task.mark = mark
         self._replace(start, end, updated)
+
+    def _locate(self, task: Task) -> int | None:
+        """The line holding ``task`` now: its parsed line, or, when the plan was edited above
+        it (that line now holds another task or none), wherever a fresh parse finds it; else
+        ``None``. Never another task's line."""
+        if 1 <= task.line <= len(self._starts) and _holds(self._line(task.line), task):
+            return task.line
+        from orch.parsing.formats import parse_any
+
+        current = parse_any(bytes(self._data).decode("utf-8", "replace"))
+        return next(
+            (t.line for t in current.plan.tasks() if t.id == task.id and t.title == task.title),
+            None,
+        )
 
     def _line(self, number: int) -> str:
         start, end = self._starts[number - 1], self._ends[number - 1]
