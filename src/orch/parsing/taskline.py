@@ -32,6 +32,7 @@ _LINK = re.compile(r"(\[)([^\[\]]+)\]\([^()\s]*\)")
 _MARKER = re.compile(r"\s*(?:\[([^\[\]\s][^\[\]]{0,39})\](?!\()|\((US\d+)\))")
 _SEPARATOR = re.compile(r"\s*(?:[:.]|[-\u2013\u2014](?=\s))?\s*")
 _TRAILING = re.compile(r"(?:\s*\[[A-Za-z][\w:.-]{0,30}\])+\s*$")
+_TRAILING_WINDOW = 600
 _TRAILING_ONE = re.compile(r"\[([A-Za-z][\w:.-]{0,30})\]")
 _DEP_CLAUSE = re.compile(
     r"\s*\((?:depends\s+on|depends|depends_on|dependencies|deps|after|requires|blocked\s+by)"
@@ -191,7 +192,10 @@ def parse_task_line(text: str) -> TaskLine | None:
     if separator is not None:
         rest = rest[separator.end() :]
     # The two searches below scan the whole text: skip them when they cannot match.
-    trailing = _TRAILING.search(rest) if rest.rstrip().endswith("]") else None
+    # Trailing labels are read from the title's end only: searching a whole title with
+    # thousands of `[a]` runs is quadratic (minutes for one line).
+    window = max(0, len(rest) - _TRAILING_WINDOW)
+    trailing = _TRAILING.search(rest, window) if rest.rstrip().endswith("]") else None
     if trailing and trailing.start() > 0:
         for label in _TRAILING_ONE.findall(trailing.group(0)):
             _apply_marker(line, label)
