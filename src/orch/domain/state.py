@@ -39,6 +39,8 @@ class TaskState(BaseModel):
     estimate_s: float | None = None
     interrupted_attempts: int = 0
     """How many times a resume found this task ``running`` and re-ran it."""
+    feedback: str | None = None
+    """A phase decision's findings (REVISE), handed to the task's next attempt."""
 
 
 class PhaseState(BaseModel):
@@ -51,6 +53,18 @@ class PhaseState(BaseModel):
     ended: str | None = None
     gate_passed: bool = False
     """Set once the phase's tasks are done and its gate commands passed."""
+    decision: str | None = None
+    """The last decision (APPROVE, CONDITIONAL, REVISE, ESCALATE) and who made it (§9)."""
+    decided_by: str | None = None
+    revisions: int = 0
+    """REVISE rounds so far; past ``max_revisions`` the phase escalates."""
+    awaiting: bool = False
+    """The phase waits for a person (``orch approve`` / ``orch revise``)."""
+    human_approval: dict[str, Any] | None = None
+    """A person's ``orch approve`` not yet taken up by the runner."""
+    conditions: list[str] = Field(default_factory=list)
+    context: str = ""
+    """What the decision hands to the next phase's agents."""
 
 
 class Checkpoint(BaseModel):
@@ -160,6 +174,8 @@ def apply_event(state: RunState, event: Event) -> None:
     elif kind == "task_reset" and task is not None:
         task.status = TaskStatus(data.get("status", TaskStatus.PENDING))
         task.error = data.get("error")
+        if data.get("reason") == "revise":
+            task.feedback = data.get("feedback")
         if task.status is TaskStatus.PENDING:
             task.ended = None
     elif kind == "phase_started" and event.phase:
@@ -177,6 +193,10 @@ def apply_event(state: RunState, event: Event) -> None:
             phase.gate_passed = False
             phase.started = None
             phase.ended = None
+    elif kind in ("phase_decision", "phase_human_decision") and event.phase:
+        phase = _find_phase(state, event.phase)
+        if phase is not None:
+            _fold_decision(phase, kind, data)
     elif kind == "checkpoint_created":
         state.checkpoints.append(Checkpoint.model_validate(data))
     elif kind == "checkpoints_dropped":
@@ -187,6 +207,21 @@ def apply_event(state: RunState, event: Event) -> None:
         state.error = data.get("error")
     elif kind == "options_changed":
         state.options = state.options.model_copy(update=data)
+
+
+def _fold_decision(phase: PhaseState, kind: str, data: dict[str, Any]) -> None:
+    if kind == "phase_human_decision":
+        phase.human_approval = dict(data)
+        phase.awaiting = False
+        return
+    phase.decision = data.get("decision")
+    phase.decided_by = data.get("decided_by")
+    phase.awaiting = bool(data.get("awaiting", False))
+    phase.human_approval = None
+    if phase.decision == "REVISE":
+        phase.revisions += 1
+    phase.conditions = list(data.get("conditions", []))
+    phase.context = str(data.get("context", ""))
 
 
 def _find_phase(state: RunState, phase_id: str) -> PhaseState | None:

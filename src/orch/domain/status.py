@@ -26,6 +26,8 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     INTERRUPTED = "interrupted"
     BUDGET_EXCEEDED = "budget_exceeded"
+    AWAITING_DECISION = "awaiting_decision"
+    """A phase waits for ``orch approve`` / ``orch revise`` (DESIGN §9); exit 4."""
 
 
 TERMINAL_TASK_STATUSES: frozenset[TaskStatus] = frozenset({TaskStatus.DONE, TaskStatus.SKIPPED})

@@ -26,10 +26,12 @@ from orch.adapters.context import conventions_text
 from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
 from orch.config import OrchConfig
+from orch.decisions.step import GateInfo
 from orch.domain.plan import Phase, Plan, PlanMark, Task
 from orch.domain.state import PhaseState, RunState
 from orch.domain.status import RunStatus, TaskStatus
 from orch.reporting.base import Reporter
+from orch.runner.decisions import close_decided_phase, conditions_context, notify_end
 from orch.runner.hooks import CheckpointHook
 from orch.runner.planmarks import PlanMarker
 from orch.runner.verify import CheckOutcome, run_checks
@@ -75,6 +77,8 @@ class Runner:
         self._phases = {phase.id: phase for phase in plan.phases}
         self._conventions: str | None = None
         self._adapters: dict[str, Adapter] = {}
+        self.revise_again = False
+        """Set by a REVISE decision: run the phase's reset tasks, then decide again (§9)."""
 
     @property
     def state(self) -> RunState:
@@ -98,6 +102,7 @@ class Runner:
         if error:
             data["error"] = error
         self._record("run_state", data=data)
+        notify_end(self, status)
         self.recorder.snapshot()  # syncs the journal first
         self.reporter.close(self.state)
         return status
@@ -130,13 +135,16 @@ class Runner:
                     data={"title": phase.title, "index": phase_number, "count": phase_count},
                 )
                 phase_clock = time.monotonic()
-                for task_id in phase_state.tasks:
-                    outcome = self._run_task(task_id, index[task_id], len(selected))
+                self.revise_again = True
+                while self.revise_again:  # a REVISE decision runs the reset tasks again
+                    self.revise_again = False
+                    for task_id in phase_state.tasks:
+                        outcome = self._run_task(task_id, index[task_id], len(selected))
+                        if outcome is not None:
+                            return outcome
+                    outcome = self._close_phase(phase, phase_state, phase_clock)
                     if outcome is not None:
                         return outcome
-                outcome = self._close_phase(phase, phase_state, phase_clock)
-                if outcome is not None:
-                    return outcome
             self._ensure_checkpoint(phase_state)
         return self._finish(RunStatus.COMPLETED)
 
@@ -165,6 +173,12 @@ class Runner:
             )
         if gate.interrupted or proc.interrupted():
             return self._interrupted()
+        if phase.decided or self.settings.config.reports == "all":
+            log = self.recorder.layout.task_log(self.state.run_id, f"gate-{phase.id}")
+            info = GateInfo(ok=gate.ok, commands=list(phase.gates), error=gate.error,
+                            tail=log.read_text(errors="replace") if log.exists() else gate.tail)
+            return close_decided_phase(self, phase, phase_state, info,
+                                       round(time.monotonic() - started, 3))
         data: dict[str, object] = {
             "ok": gate.ok,
             "duration_s": round(time.monotonic() - started, 3),
@@ -214,7 +228,7 @@ class Runner:
         interrupted_before = record.status in (TaskStatus.RUNNING, TaskStatus.VERIFYING)
         max_attempts = 1 + (task.retries or self.settings.config.retries)
         failures: list[str] = []
-        feedback: str | None = None
+        feedback: str | None = record.feedback  # a REVISE decision's findings, if any
         attempt_in_run = 0
         while True:
             if proc.interrupted():
@@ -359,7 +373,8 @@ class Runner:
             role=role,
             attempt=attempt,
             handoffs=self._handoffs(task),
-            conventions=self._project_conventions(role),
+            conventions="\n\n".join(
+                filter(None, [self._project_conventions(role), conditions_context(self.state)])),
             retry_feedback=feedback,
             timeout_s=self._timeout(task),
             budget=budget,
