@@ -10,6 +10,7 @@ import typer
 from orch import __version__
 from orch.cli import (
     agents_cmd,
+    approve_cmd,
     checkpoints_cmd,
     graph_cmd,
     init_cmd,
@@ -85,6 +86,7 @@ for _module in (
     log_cmd,
     checkpoints_cmd,
     rollback_cmd,
+    approve_cmd,
     agents_cmd,
     mcp_cmd,
 ):
