@@ -17,6 +17,7 @@ from orch.cli import (
     log_cmd,
     mcp_cmd,
     plan_cmd,
+    report_cmd,
     resume_cmd,
     review_cmd,
     rollback_cmd,
@@ -87,6 +88,7 @@ for _module in (
     checkpoints_cmd,
     rollback_cmd,
     approve_cmd,
+    report_cmd,
     agents_cmd,
     mcp_cmd,
 ):
