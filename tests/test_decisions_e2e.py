@@ -86,7 +86,7 @@ def test_revise_reruns_named_task_with_findings_then_approve(
     message = git(project, "log", "-1", "--format=%B")
     assert "Orch-Decision: APPROVE" in message
     report = json.loads((_run_dir(project) / "reports" / "phase-1.json").read_text())
-    assert REPORT_SCHEMA_KEYS <= set(report)
+    assert set(report) >= REPORT_SCHEMA_KEYS
     assert report["decision"] == "APPROVE" and report["revision"] == 1
     md = (_run_dir(project) / "reports" / "phase-1.md").read_text()
     assert "[x] the greeting file exists — hello.txt is in the diff" in md

@@ -20,7 +20,7 @@ class TestCounts(BaseModel):
     coverage_pct: float | None = None
 
 
-_PYTEST = re.compile(r"=+ (.*?) in [\d.]+s")
+_PYTEST = re.compile(r"^=*\s*((?:\d+ \w+,? ?)+) in [\d.]+s", re.MULTILINE)
 _PYTEST_PART = re.compile(r"(\d+) (passed|failed|error|errors|skipped|xfailed|xpassed)")
 _JEST = re.compile(r"^Tests:\s+(.*?)\s*$", re.MULTILINE)
 _CARGO = re.compile(r"test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored")
