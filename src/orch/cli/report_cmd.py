@@ -27,23 +27,22 @@ def command(
     with cli_errors(ctx):
         import json
 
+        from orch.reporting.live import load_state
         from orch.reporting.run_report import (
             build_report,
             compare,
             comparison_dict,
             text_lines,
         )
-        from orch.store.journal import read_journal
         from orch.store.layout import Layout
-        from orch.store.runs import list_run_ids, load_run, resolve_run_id
+        from orch.store.runs import list_run_ids, resolve_run_id
 
         layout = Layout(cli_state(ctx).project_dir)
         wanted: list[str | None] = list(runs) if runs else [None]
         ids = list_run_ids(layout) if all_runs else [resolve_run_id(layout, r) for r in wanted]
         if not ids:
             resolve_run_id(layout, None)  # raises the usual "no runs yet" error
-        reports = [build_report(load_run(layout, run_id), read_journal(layout.events(run_id))[0])
-                   for run_id in ids]
+        reports = [build_report(*load_state(layout, run_id)) for run_id in ids]
         stats = compare(reports)
         if html is not None:
             from orch.reporting.html_report import render_html
