@@ -77,7 +77,7 @@ def _timeline(report: RunReport) -> str:
                        f"height=\"14\" fill=\"{colour}\"><title>{escape(tip)}</title></rect>")
     for point in report.decisions:
         x = LEFT + point.at * scale
-        colour = DECISION_COLOURS.get(point.decision, "#333")
+        colour = DECISION_COLOURS.get(point.decision.split(" ")[0], "#333")
         tip = f"phase {point.phase}: {point.decision} by {point.decided_by} {point.reason}"
         out.append(f"<line class=\"decision\" x1=\"{x:.1f}\" x2=\"{x:.1f}\" y1=\"4\" "
                    f"y2=\"{height}\" stroke=\"{colour}\" stroke-dasharray=\"4 2\">"

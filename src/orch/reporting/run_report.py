@@ -123,13 +123,12 @@ def build_report(state: RunState, events: list[Event]) -> RunReport:
             attempt.error = data.get("error")
             attempt.evidence = _evidence(data)
         elif event.type == "phase_decision" and event.phase:
+            verdict = str(data.get("decision"))
+            if data.get("awaiting") and verdict != "ESCALATE":
+                verdict += " (awaiting a person)"
             decisions.append(DecisionPoint(
-                phase=event.phase, at=at(event.ts), decision=str(data.get("decision")),
+                phase=event.phase, at=at(event.ts), decision=verdict,
                 decided_by=str(data.get("decided_by")), reason=str(data.get("reason") or "")))
-        elif event.type == "phase_human_decision" and event.phase:
-            decisions.append(DecisionPoint(phase=event.phase, at=at(event.ts),
-                                           decision=str(data.get("decision")),
-                                           decided_by="human", reason=str(data.get("note") or "")))
     rows = [TaskRow(
         id=t.id, phase=t.phase, title=t.title, status=t.status.value, attempts=t.attempts,
         role=t.agent, adapter=adapters.get(t.id), cost_usd=t.cost_usd,
