@@ -58,10 +58,6 @@ class PhaseDecider:
         self.role_named = role_named
         self.model = model
 
-    def wanted(self, phase: Phase) -> bool:
-        """Whether this phase ends with a decision step (and a report)."""
-        return phase.decided or self.config.reports == "all"
-
     def decide(self, phase: Phase, phase_state: PhaseState, run: RunState,
                gate: GateInfo) -> StepResult:
         """The phase's decision and its effect; never raises for a reviewer's failure."""

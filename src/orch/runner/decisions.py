@@ -65,6 +65,10 @@ def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
         "targets": [t.model_dump() for t in step.targets],
         "report": str(step.report) if step.report else None,
     })
+    shown = f"phase {phase.id} decided {decision.decision.value} by {decision.decided_by}"
+    if decision.reason:
+        shown += f": {decision.reason}"
+    runner.note(shown + (f" (report {step.report})" if step.report else ""), level="info")
     if effect.reset_tasks:
         for task_id in effect.reset_tasks:
             runner._record("task_reset", task=task_id, data={

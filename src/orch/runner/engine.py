@@ -173,7 +173,7 @@ class Runner:
             )
         if gate.interrupted or proc.interrupted():
             return self._interrupted()
-        if phase.decided or self.settings.config.reports == "all":
+        if phase.decided or (gate.ok and self.settings.config.reports == "all"):
             log = self.recorder.layout.task_log(self.state.run_id, f"gate-{phase.id}")
             info = GateInfo(ok=gate.ok, commands=list(phase.gates), error=gate.error,
                             tail=log.read_text(errors="replace") if log.exists() else gate.tail)
