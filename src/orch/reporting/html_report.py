@@ -60,11 +60,12 @@ def _timeline(report: RunReport) -> str:
             if any(a.lane == lane and a.task == task for a in report.attempts)]
     span = max(report.duration_s, 0.001)
     scale = (WIDTH - LEFT - 10) / span
-    height = ROW * (len(rows) + 1) + 10
+    top = 14 * len(report.decisions) + 8  # one label line per decision point
+    height = top + ROW * len(rows) + 10
     out = [f"<svg id=\"timeline\" class=\"timeline\" role=\"img\" width=\"{WIDTH}\" "
            f"height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">"]
     for index, (lane, task) in enumerate(rows):
-        y = ROW * (index + 1)
+        y = top + ROW * index
         out.append(f"<text x=\"2\" y=\"{y + 12}\">{escape(lane)} · {escape(task)}</text>")
         for attempt in (a for a in report.attempts if a.lane == lane and a.task == task):
             x = LEFT + attempt.start * scale
@@ -75,15 +76,19 @@ def _timeline(report: RunReport) -> str:
                 tip += f" — {attempt.error}"
             out.append(f"<rect class=\"attempt\" x=\"{x:.1f}\" y=\"{y}\" width=\"{w:.1f}\" "
                        f"height=\"14\" fill=\"{colour}\"><title>{escape(tip)}</title></rect>")
-    for point in report.decisions:
+    for number, point in enumerate(report.decisions):
         x = LEFT + point.at * scale
+        label_y = 12 + 14 * number
+        anchor = "end" if x > WIDTH / 2 else "start"
+        label_x = x - 3 if anchor == "end" else x + 3
         colour = DECISION_COLOURS.get(point.decision.split(" ")[0], "#333")
         tip = f"phase {point.phase}: {point.decision} by {point.decided_by} {point.reason}"
-        out.append(f"<line class=\"decision\" x1=\"{x:.1f}\" x2=\"{x:.1f}\" y1=\"4\" "
-                   f"y2=\"{height}\" stroke=\"{colour}\" stroke-dasharray=\"4 2\">"
-                   f"<title>{escape(tip)}</title></line>"
-                   f"<text x=\"{x + 3:.1f}\" y=\"12\" fill=\"{colour}\">"
-                   f"{escape(point.phase)}: {escape(point.decision)}</text>")
+        out.append(f"<line class=\"decision\" x1=\"{x:.1f}\" x2=\"{x:.1f}\" "
+                   f"y1=\"{label_y - 10}\" y2=\"{height}\" stroke=\"{colour}\" "
+                   f"stroke-dasharray=\"4 2\"><title>{escape(tip)}</title></line>"
+                   f"<text x=\"{label_x:.1f}\" y=\"{label_y}\" text-anchor=\"{anchor}\" "
+                   f"fill=\"{colour}\">phase {escape(point.phase)}: {escape(point.decision)}"
+                   f" · {escape(point.decided_by)}</text>")
     out.append("</svg>")
     return "".join(out)
 
