@@ -227,3 +227,37 @@ def test_human_revise_reruns_named_task_with_feedback(
     assert "b.txt must say hello" in json.dumps(anthropic_server.requests[1])
     tasks = {t["id"]: t for t in _status(orch, project)["tasks"]}
     assert tasks["T001"]["attempts"] == 1 and tasks["T002"]["attempts"] == 2
+
+
+REVIEWER_SH = r"""n=$(cat .rounds 2>/dev/null || echo 0); echo $((n+1)) > .rounds
+if [ "$n" = 0 ]; then d='"decision": "REVISE", "tasks": ["T001"], "reason": "redo a"'
+else d='"decision": "APPROVE"'; fi
+printf 'review round %s\n```json\n{%s}\n```\n' "$n" "$d"
+"""
+
+
+def test_shell_reviewer_revise_round_then_approve(git_repo: Path, orch: OrchRunner) -> None:
+    plan = PLAN_TARGET.replace("**Target**: p95_ms < 50: `echo p95 is 80`\n", "")
+    (git_repo / "review.sh").write_text(REVIEWER_SH)
+    (git_repo / ".gitignore").write_text(".rounds\n")
+    config = "agents:\n  reviewer:\n    adapter: shell\n    prompt: bash review.sh\n"
+    project = _project(git_repo, plan, config)
+    out = orch("run", "plan.md", "--yes", cwd=project)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "phase 1 decided REVISE by reviewer:reviewer: redo a" in out.stdout
+    assert "phase 1 decided APPROVE by reviewer:reviewer" in out.stdout
+    tasks = {t["id"]: t for t in _status(orch, project)["tasks"]}
+    assert tasks["T001"]["attempts"] == 2
+
+
+def test_approve_refuses_a_phase_that_does_not_wait(
+        anthropic_server: FakeAnthropic, git_repo: Path, orch: OrchRunner) -> None:
+    project = _project(git_repo, PLAN_TWO)
+    anthropic_server.add(_decision("APPROVE"), text("ok"))
+    assert orch("run", "plan.md", "--yes", cwd=project,
+                env=_env(anthropic_server)).returncode == 0
+    out = orch("approve", "1", cwd=project)
+    assert out.returncode == 3 and out.stderr.startswith("error: phase 1 of run")
+    assert "hint:" in out.stderr
+    unknown = orch("revise", "9", "--feedback", "x", cwd=project)
+    assert unknown.returncode == 2 and "no phase '9'" in unknown.stderr

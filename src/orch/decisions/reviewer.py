@@ -85,6 +85,7 @@ def review_with_adapter(role: Role, phase: Phase, facts: dict[str, Any],
 
     prompt = review_prompt(facts)
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.unlink(missing_ok=True)  # one review per log: an earlier round's block would count
     request_file = log_path.with_suffix(".request.md")
     request_file.write_text(prompt, encoding="utf-8")
     commands = [role.prompt] if role.adapter == "shell" and role.prompt else []
@@ -96,8 +97,11 @@ def review_with_adapter(role: Role, phase: Phase, facts: dict[str, Any],
         result = get_adapter(role.adapter).run(context)
     except Exception as exc:  # noqa: BLE001 - a broken reviewer escalates, never approves
         return escalate(f"the reviewer could not run: {exc.__class__.__name__}: {exc}")
-    output = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
-    decision = read_decision(output or result.summary, decided_by=f"reviewer:{role.name}")
+    if role.adapter == "shell":  # the script's output is in the log; a CLI's is its answer
+        output = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+    else:
+        output = result.summary
+    decision = read_decision(output, decided_by=f"reviewer:{role.name}")
     if result.error and decision.reason.startswith("unreadable"):
         return escalate(f"{decision.reason} (reviewer: {result.error})")
     return decision
