@@ -117,3 +117,21 @@ def test_mcp_example_enqueues_cancels_and_the_run_honours_it(tmp_path: Path) -> 
     plan = (work / "plan.md").read_text()
     assert plan.count("- [~] T00") == 3 and "- [X] T007 Review the output" in plan
     assert not (work / "out" / "banner.txt").exists()
+
+
+def test_formats_example_writes_only_marks(tmp_path: Path) -> None:
+    work = tmp_path / "fm"
+    result = subprocess.run(
+        ["bash", str(EXAMPLES / "formats" / "run.sh"), str(work)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    changed = [line for line in result.stdout.splitlines() if line[:1] in "+-"]
+    assert changed.count('+        "status": "done",') == 2
+    assert "+- **Current Status**: Completed" in changed
+    assert "+  - [X]* 2.2 Translate the greeting (optional)" in changed
+    assert len(changed) == 12  # 6 marks, each one line out and one line in
+    assert (work / "taskmaster" / "greeting.txt").read_text() == "hello\n-- orch\n"

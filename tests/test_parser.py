@@ -289,7 +289,10 @@ def test_references_outside_phases_are_not_tasks() -> None:
     text = "# T\n## Phase 1: A\n- [ ] T001 a\n## Validation Checks\n- [X] T001 a\n- [X] T002 b\n"
     result = parse(text)
     assert ids(result) == ["T001"]
-    assert not result.warnings
+    # T001 refers to a task; T002 names none, so it may be a task written in the wrong place
+    assert [(w.line, "T002 is outside every phase" in w.message) for w in result.warnings] == [
+        (6, True)
+    ]
 
 
 def test_duplicate_ids_warn_and_rename() -> None:
@@ -339,3 +342,13 @@ def test_misplaced_id_is_flagged() -> None:
     assert ids(result) == ["T001"]
     assert [w.line for w in result.warnings] == [3]
     assert "the task ID must come first" in result.warnings[0].message
+
+
+def test_fast_task_construction_equals_pydantics() -> None:
+    from orch.parsing.markdown import construct_task
+
+    values = {"id": "T001", "title": "x", "phase_id": "1", "line": 3, "labels": ["a"]}
+    fast, slow = construct_task(**dict(values)), Task.model_construct(**values)
+    assert fast == slow and fast.model_dump() == slow.model_dump()
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.model_copy(update={"title": "y"}).title == "y"

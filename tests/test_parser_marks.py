@@ -76,3 +76,9 @@ def test_last_line_without_newline() -> None:
 def test_not_a_checkbox_line(line: int) -> None:
     with pytest.raises(ValueError):
         set_mark(PLAN, line, PlanMark.DONE)
+
+
+@pytest.mark.parametrize("marker", ["\u26d4", "-", "N/A"])
+def test_unknown_marker_is_replaced_whole(marker: str) -> None:
+    text = f"## Phase 1: A\n- [{marker}] T001 a\n- [ ] T002 b\n"
+    assert set_mark(text, 2, PlanMark.DONE) == "## Phase 1: A\n- [X] T001 a\n- [ ] T002 b\n"

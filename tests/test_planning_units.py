@@ -165,7 +165,8 @@ def test_extract_plan_and_model_name(monkeypatch: pytest.MonkeyPatch) -> None:
     assert extract_plan(fenced) == "# T\n- [ ] T001 x\n  ```sh\n  ls\n  ```\n"
     assert model_name(None, "cfg") == "cfg"
     monkeypatch.setenv("ORCH_MODEL", "env")
-    assert model_name(None, "cfg") == "env" and model_name("role", "cfg") == "role"
+    assert model_name(None, "cfg") == "cfg" and model_name("role", "cfg") == "role"
+    assert model_name(None, None) == "env"
 
 
 def test_output_paths(tmp_path: Path) -> None:

@@ -82,6 +82,7 @@ class OrchConfig(BaseModel):
     retries: int = Field(default=0, ge=0)
     retry_backoff: float = Field(default=1.0, ge=0)
     no_progress_limit: int = Field(default=3, ge=1)
+    api_retry_seconds: float = Field(default=120.0, ge=0)
     budgets: Budgets = Field(default_factory=Budgets)
     agents: dict[str, RoleConfig] = Field(default_factory=dict)
     prices: dict[str, Price] = Field(default_factory=dict)
@@ -100,10 +101,12 @@ DEFAULT_CONFIG_TEXT = """\
 # Docs: docs/agents.md (agents, budgets), docs/state.md (files), docs/rollback.md (commits).
 
 # Agent used for tasks without `agent:` and without a fenced shell block.
-# null = anthropic when ANTHROPIC_API_KEY is set, else claude-code when `claude` is on PATH.
+# null = anthropic when ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is set, else claude-code when
+# `claude` is on PATH.
 default_agent: null
 
-# Model for the anthropic adapter when a role names none (ORCH_MODEL overrides).
+# Model for the anthropic agent and `orch plan` when the role names none.
+# null = ORCH_MODEL when set, else claude-sonnet-4-6.
 model: null
 
 # Git checkpoints: phase | task | none
@@ -118,6 +121,10 @@ retry_backoff: 1.0
 
 # A task failing verification the same way this many times becomes `blocked`.
 no_progress_limit: 3
+
+# Anthropic API errors (429, 5xx, overloaded, connection) are retried, each retry shown, until
+# this many seconds have passed since the first try; then the task ends `api_error`.
+api_retry_seconds: 120
 
 # Spending caps, checked before every model call. null = no cap.
 budgets:

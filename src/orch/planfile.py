@@ -19,6 +19,9 @@ def read_plan_text(path: Path) -> str:
     shown = str(path)
     if not path.exists():
         raise PlanError(f"{shown}: no such file", hint="check the path of the plan file")
+    tree = claudio_tree(path)
+    if tree is not None:
+        return read_claudio_tree(tree)
     if path.is_dir():
         raise PlanError(
             f"{shown}: is a directory, not a plan file",
@@ -46,6 +49,37 @@ def read_plan_text(path: Path) -> str:
     return text
 
 
+def claudio_tree(path: Path) -> Path | None:
+    """The ``.claudio`` directory ``path`` names (itself, or a project holding one), else None."""
+    if not path.is_dir():
+        return None
+    for candidate in (path, path / ".claudio"):
+        if candidate.is_dir() and any(candidate.glob("phase*/tasks.md")):
+            return candidate
+    return None
+
+
+def read_claudio_tree(tree: Path) -> str:
+    """The files of a ``.claudio`` tree that make its plan, bundled into one text."""
+    from orch.parsing.claudio import bundle
+
+    wanted = [tree / "plan.md", *sorted(tree.glob("phase*/tasks.md"))]
+    wanted += sorted(tree.glob("phase*/task*/status.md"))
+    files: dict[str, str] = {}
+    for file in wanted:
+        if not file.is_file():
+            continue
+        if file.name == "status.md":  # only its status line matters; stray bytes may not stop it
+            try:
+                text = file.read_bytes().decode("utf-8", "replace")
+            except OSError as exc:
+                raise PlanError(f"{file}: cannot read: {exc.strerror or exc}") from None
+        else:
+            text = read_plan_text(file)
+        files[file.relative_to(tree).as_posix()] = text
+    return bundle(files)
+
+
 def _mostly_control(text: str) -> bool:
     sample = text[:_BINARY_SAMPLE]
     control = sum(1 for char in sample if ord(char) < 32 and char not in "\n\r\t\f")
@@ -60,11 +94,11 @@ def load_plan(path: Path, *, strict: bool = False, text: str | None = None) -> P
     text when the caller has already read it with :func:`read_plan_text`.
     """
     from orch.domain.graph import check_plan
-    from orch.parsing.markdown import parse_plan
+    from orch.parsing.formats import parse_any
 
     if text is None:
         text = read_plan_text(path)
-    result = parse_plan(text, str(path), strict=strict)
+    result = parse_any(text, str(path), strict=strict)
     if result.plan.phases:
         graph_errors = check_plan(result.plan)
         if graph_errors:

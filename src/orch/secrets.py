@@ -1,14 +1,59 @@
-"""Redaction of secrets from everything orch writes (logs, events, reports, commits)."""
+"""Redaction of secrets from everything orch writes (logs, events, snapshots, tool results).
+
+Two kinds of secret are replaced by ``[REDACTED]``: the values of environment variables whose
+names look like secrets, and secrets recognisable by their shape wherever they come from —
+credentials inside URLs (``postgres://user:PASS@host``,
+``https://x-access-token:TOKEN@github.com/…``), ``Authorization:`` header values and tokens
+with a well-known prefix (``sk-ant-…``, ``ghp_…``, ``github_pat_…``, ``glpat-…``, ``xoxb-…``,
+``AKIA…``, ``AIza…``).
+"""
 
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Mapping
+from typing import Any
 
 _SECRET_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|AUTH)", re.I)
 _MIN_SECRET_LEN = 8
+_MIN_USER_TOKEN_LEN = 20
+"""A URL's user name alone (``https://TOKEN@host``) is redacted from this length on."""
 REDACTED = "[REDACTED]"
+
+_SHAPES = "|".join((
+    # scheme://user:password@ or scheme://token@ (the user name is kept when a password follows)
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^\s:/?#@'\"<>]*)"
+    r"(?::(?P<password>[^\s/?#@'\"<>]+))?@",
+    r"(?P<auth>(?i:authorization:[ \t]*(?:bearer|basic|token)[ \t]+))(?P<credential>[^\s'\"]+)",
+    r"(?P<token>\b(?:sk-ant-[\w\-]{16,}|sk-(?:proj-)?[\w\-]{32,}|gh[pousr]_[A-Za-z0-9]{30,}"
+    r"|github_pat_\w{30,}|glpat-[\w\-]{20,}|xox[abposr]-[A-Za-z0-9\-]{10,}"
+    r"|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[\w\-]{35})\b)",
+))
+_SHAPE_TEXT = re.compile(_SHAPES)
+_SHAPE_BYTES = re.compile(_SHAPES.encode())
+_HINTS = ("://", "uthorization", "UTHORIZATION", "sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
+          "github_pat_", "glpat-", "xox", "AKIA", "ASIA", "AIza")
+"""Every shape contains one of these: text without any is left alone at the cost of a scan."""
+_HINTS_BYTES = tuple(hint.encode() for hint in _HINTS)
+
+
+def _replace_shape(match: re.Match[str]) -> str:
+    if match.group("token"):
+        return REDACTED
+    if match.group("auth"):
+        return match.group("auth") + REDACTED
+    user, password = match.group("user"), match.group("password")
+    if password:
+        return f"{match.group('scheme')}{user}:{REDACTED}@"
+    if len(user) >= _MIN_USER_TOKEN_LEN:
+        return f"{match.group('scheme')}{REDACTED}@"
+    return match.group(0)
+
+
+def _replace_shape_bytes(match: re.Match[bytes]) -> bytes:
+    text = match.group(0).decode("utf-8", "surrogateescape")
+    return _SHAPE_TEXT.sub(_replace_shape, text).encode("utf-8", "surrogateescape")
 
 
 def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
@@ -23,23 +68,32 @@ def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
 
 
 class Redactor:
-    """Replaces known secret values with ``[REDACTED]``."""
+    """Replaces known secret values, and secrets recognisable by shape, with ``[REDACTED]``."""
 
     def __init__(self, values: list[str] | None = None) -> None:
         self.values = secret_values() if values is None else values
+
+    def add(self, value: str) -> None:
+        """Also redact ``value`` from now on (a key read from somewhere else than the env)."""
+        if len(value) >= _MIN_SECRET_LEN and value not in self.values:
+            self.values = sorted([*self.values, value], key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for value in self.values:
             if value in text:
                 text = text.replace(value, REDACTED)
-        return text
+        if not any(hint in text for hint in _HINTS):
+            return text
+        return _SHAPE_TEXT.sub(_replace_shape, text)
 
     def bytes(self, data: bytes) -> bytes:
         for value in self.values:
             encoded = value.encode()
             if encoded in data:
                 data = data.replace(encoded, REDACTED.encode())
-        return data
+        if not any(hint in data for hint in _HINTS_BYTES):
+            return data
+        return _SHAPE_BYTES.sub(_replace_shape_bytes, data)
 
 
 _SECRET_FILE_NAMES = {
@@ -69,6 +123,17 @@ def is_secret_file(path: str) -> bool:
     if name.startswith(("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")):
         return not name.endswith(".pub")
     return name.endswith(_SECRET_FILE_SUFFIXES)
+
+
+def redact_data(value: Any, redactor: Redactor) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings, numbers) with every string redacted."""
+    if isinstance(value, str):
+        return redactor(value)
+    if isinstance(value, dict):
+        return {key: redact_data(item, redactor) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_data(item, redactor) for item in value]
+    return value
 
 
 _DEFAULT: Redactor | None = None

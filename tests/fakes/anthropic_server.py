@@ -41,6 +41,14 @@ class Failure:
     in_stream: bool = False
 
 
+@dataclass
+class Stall:
+    """No answer for ``seconds`` (or until the server stops), then ``then``: a hung API."""
+
+    seconds: float = 60.0
+    then: Reply | None = None
+
+
 def text(value: str, stop_reason: str = "end_turn", **usage: int) -> Reply:
     """A reply with one text block."""
     return Reply([{"type": "text", "text": value}], stop_reason, **usage)
@@ -58,12 +66,15 @@ class FakeAnthropic:
     """Serves scripted replies; ``default`` answers once the script is used up."""
 
     def __init__(self) -> None:
-        self.script: deque[Reply | Failure] = deque()
-        self.default: Reply | Failure = text("done")
+        self.script: deque[Reply | Failure | Stall] = deque()
+        self.default: Reply | Failure | Stall = text("done")
+        self.released = threading.Event()
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.raw_sizes: list[int] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        # A client that gave up on a stalled reply closes the socket: not worth a traceback.
+        self._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -71,7 +82,7 @@ class FakeAnthropic:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def add(self, *items: Reply | Failure) -> FakeAnthropic:
+    def add(self, *items: Reply | Failure | Stall) -> FakeAnthropic:
         self.script.extend(items)
         return self
 
@@ -80,10 +91,11 @@ class FakeAnthropic:
         return self
 
     def stop(self) -> None:
+        self.released.set()
         self._server.shutdown()
         self._server.server_close()
 
-    def _next(self) -> Reply | Failure:
+    def _next(self) -> Reply | Failure | Stall:
         return self.script.popleft() if self.script else self.default
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -107,6 +119,9 @@ class FakeAnthropic:
                 fake.raw_sizes.append(len(raw))
                 fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 item = fake._next()
+                if isinstance(item, Stall):
+                    fake.released.wait(item.seconds)
+                    item = item.then or text("late")
                 if isinstance(item, Failure) and not item.in_stream:
                     self._json(item.status, {"type": "error", "error": {
                         "type": item.error_type, "message": item.message}}, item.headers)

@@ -20,25 +20,26 @@ from orch import proc
 from orch.adapters.anthropic_client import (
     ApiFailure,
     Cancelled,
+    DeadlineReached,
     RetryPolicy,
     call_with_retries,
     create_message,
     make_client,
+    request_timeout,
 )
+from orch.adapters.anthropic_settings import MISSING_CREDENTIALS, api_credentials, choose_model
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
 from orch.adapters.pricing import (
-    DEFAULT_MODEL,
     add_usage,
     cost_usd,
     price_for,
-    resolve_model_alias,
     total_tokens,
     worst_case_cost,
 )
 from orch.adapters.prompt import named_paths, system_prefix, task_prompt
 from orch.adapters.tools import TOOL_NAMES, TOOL_SPECS, ProjectTools
 from orch.adapters.transcript import Transcript
-from orch.config import Price, load_config
+from orch.config import OrchConfig, load_config
 from orch.errors import ConfigError
 from orch.secrets import Redactor
 
@@ -46,12 +47,6 @@ MAX_OUTPUT_TOKENS = 8_192
 MIN_OUTPUT_TOKENS = 1_024
 DEFAULT_MAX_TURNS = 50
 EPHEMERAL = {"type": "ephemeral"}
-
-
-def choose_model(role_model: str | None, config_model: str | None = None) -> str:
-    """role > config > ``ORCH_MODEL`` > the default, with Claude Code aliases resolved."""
-    model = role_model or config_model or os.environ.get("ORCH_MODEL") or DEFAULT_MODEL
-    return resolve_model_alias(model) if model != "inherit" else DEFAULT_MODEL
 
 
 def estimate_tokens(payload: Any) -> int:
@@ -71,10 +66,8 @@ class AnthropicAdapter:
         self.sleep = sleep
 
     def available(self) -> str | None:
-        if not os.environ.get("ANTHROPIC_API_KEY"):
-            return ("ANTHROPIC_API_KEY is not set: create a key at "
-                    "https://console.anthropic.com/settings/keys and `export "
-                    "ANTHROPIC_API_KEY=...`, or choose another agent with --agent")
+        if api_credentials() is None:
+            return f"{MISSING_CREDENTIALS}, or choose another agent with --agent"
         return None
 
     def run(self, context: AgentContext) -> AgentResult:
@@ -89,10 +82,10 @@ class _Attempt:
         self.redactor = Redactor()
         self.log = Transcript(context.log_path, self.redactor)
         self.started = time.monotonic()
-        config_model, prices = _project_settings(context)
-        self.model = choose_model(context.role.model, config_model)
-        self.price: Price | None = price_for(self.model, prices)
-        self.policy = adapter.retry_policy or RetryPolicy.from_env()
+        config = _project_config(context)
+        self.model = choose_model(context.role.model, config.model)
+        self.price = price_for(self.model, dict(config.prices))
+        self.policy = adapter.retry_policy or RetryPolicy.from_env(config.api_retry_seconds)
         stream = adapter.stream
         if stream is None:
             stream = os.environ.get("ORCH_ANTHROPIC_STREAM", "1") not in ("0", "false", "no")
@@ -106,7 +99,7 @@ class _Attempt:
         self.tools = ProjectTools(
             project_dir=context.project_dir, log_path=context.log_path,
             allowed_secrets=named_paths(context), env=dict(context.env),
-            redactor=self.redactor, seconds_left=self._seconds_left)
+            redactor=self.redactor, seconds_left=self._seconds_left, cancelled=self._cancelled)
 
     # -- limits --------------------------------------------------------------------------------
 
@@ -136,12 +129,9 @@ class _Attempt:
         max_turns = budget.max_turns or self.context.role.max_turns or DEFAULT_MAX_TURNS
         if self.turns >= max_turns:
             return self._end(AgentStatus.MAX_TURNS, f"turn limit reached ({max_turns} turns)")
-        deadline, from_budget = self._deadline()
+        deadline, _ = self._deadline()
         if deadline is not None and time.monotonic() >= deadline:
-            if from_budget:
-                return self._end(AgentStatus.BUDGET_EXCEEDED,
-                                 f"time cap of {budget.max_seconds:g}s reached")
-            return self._end(AgentStatus.TIMEOUT, f"timed out after {self.context.timeout_s:g}s")
+            return self._out_of_time()
         # The next request holds the last one, its reply and the new tool results: never fewer
         # input tokens than the server last counted plus what was added since.
         input_estimate = max(
@@ -171,17 +161,20 @@ class _Attempt:
             return self._loop()
         except Cancelled:
             return self._end(AgentStatus.INTERRUPTED, "interrupted")
+        except DeadlineReached:
+            return self._out_of_time()
         except ApiFailure as exc:
             return self._end(AgentStatus.API_ERROR, str(exc))
         except Exception as exc:  # noqa: BLE001 - an adapter never raises for a task failure
             return self._end(AgentStatus.FAILED, f"{exc.__class__.__name__}: {exc}")
 
     def _loop(self) -> AgentResult:
-        key = os.environ.get("ANTHROPIC_API_KEY", "")
-        if not key:
-            return self._end(AgentStatus.API_ERROR, "ANTHROPIC_API_KEY is not set")
-        self.redactor.values = sorted({*self.redactor.values, key}, key=len, reverse=True)
-        client = make_client(key)
+        credentials = api_credentials()
+        if credentials is None:
+            return self._end(AgentStatus.API_ERROR, MISSING_CREDENTIALS)
+        for secret in credentials.secrets:
+            self.redactor.add(secret)
+        client = make_client(credentials)
         tools = [dict(spec) for spec in TOOL_SPECS
                  if self.context.role.tools is None or spec["name"] in self.context.role.tools
                  or not set(self.context.role.tools) & set(TOOL_NAMES)]
@@ -205,12 +198,12 @@ class _Attempt:
                 return stop
             deadline, _ = self._deadline()
             if deadline is not None:
-                request["timeout"] = max(1.0, deadline - time.monotonic())
+                request["timeout"] = request_timeout(max(1.0, deadline - time.monotonic()))
             response = call_with_retries(
                 functools.partial(create_message, client, request, stream=self.streaming,
                                   cancel=self._cancelled),
                 self.policy, cancel=self._cancelled, sleep=self.sleep, deadline=deadline,
-                note=lambda text: self.log.section("api retry", text))
+                note=self._retry_note, host=client.base_url.host)
             self.turns += 1
             self.session_id = self.session_id or response.id
             usage = _usage_of(response)
@@ -258,6 +251,19 @@ class _Attempt:
                             "is_error": outcome.is_error})
         return results
 
+    def _retry_note(self, text: str) -> None:
+        """A retry is shown, not only logged: the live display and the journal get a note."""
+        self.log.section("api retry", text)
+        if self.context.notify is not None:
+            self.context.notify(self.redactor(f"{self.context.task.id}: anthropic API {text}"))
+
+    def _out_of_time(self) -> AgentResult:
+        _, from_budget = self._deadline()
+        if from_budget:
+            return self._end(AgentStatus.BUDGET_EXCEEDED,
+                             f"time cap of {self.context.budget.max_seconds:g}s reached")
+        return self._end(AgentStatus.TIMEOUT, f"timed out after {self.context.timeout_s:g}s")
+
     def _end(self, status: AgentStatus, error: str | None, summary: str = "") -> AgentResult:
         self.log.section(f"anthropic result: {status.value}"
                          f"{' · ' + error if error else ''} · {self.turns} turns · "
@@ -301,10 +307,10 @@ def _with_moving_cache_mark(messages: list[dict[str, Any]]) -> list[dict[str, An
     return marked
 
 
-def _project_settings(context: AgentContext) -> tuple[str | None, dict[str, Price]]:
-    """``model`` and ``prices`` from the project's config (defaults when it is unreadable)."""
+def _project_config(context: AgentContext) -> OrchConfig:
+    """The project's config (``model``, ``prices``, ``api_retry_seconds``); the defaults when
+    it is unreadable."""
     try:
-        config = load_config(context.project_dir / ".specify" / "orch" / "config.yaml")
+        return load_config(context.project_dir / ".specify" / "orch" / "config.yaml")
     except ConfigError:
-        return None, {}
-    return config.model, dict(config.prices)
+        return OrchConfig()

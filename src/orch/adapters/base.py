@@ -107,6 +107,8 @@ class AgentContext(BaseModel):
     handoffs: list[Handoff] = Field(default_factory=list)
     conventions: str = ""
     """Project conventions (CLAUDE.md, AGENTS.md, constitution), already size-bounded."""
+    spec_docs: str = ""
+    """In a spec-kit feature: its design documents (spec.md, plan.md, …), already size-bounded."""
     retry_feedback: str | None = None
     """On a retry: the failing verify command and the tail of its output."""
     timeout_s: float | None = None
@@ -115,6 +117,8 @@ class AgentContext(BaseModel):
     """Extra environment for subprocesses (never secrets orch was not given)."""
     cancel_check: Callable[[], bool] | None = None
     """Returns True once the run has been interrupted; long-running adapters poll it."""
+    notify: Callable[[str], None] | None = None
+    """Shows a one-line message live and records it in the run's journal (an API retry)."""
 
 
 @runtime_checkable

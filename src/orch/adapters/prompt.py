@@ -34,7 +34,8 @@ def _clip(text: str, limit: int, *, tail: bool = False) -> str:
 
 
 def system_prefix(context: AgentContext) -> str:
-    """The stable part: base instructions, the role's prompt, project conventions, plan title.
+    """The stable part: base instructions, the role's prompt, project conventions, the
+    feature's design documents, plan title.
 
     It is the same for every task of a plan run by the same role, so it is worth caching."""
     parts = [BASE_INSTRUCTIONS]
@@ -42,6 +43,10 @@ def system_prefix(context: AgentContext) -> str:
         parts.append(f"# Your role: {context.role.name}\n\n{context.role.prompt.strip()}")
     if context.conventions.strip():
         parts.append(f"# Project conventions\n\n{context.conventions.strip()}")
+    if context.spec_docs.strip():
+        parts.append("# Feature design documents\n\nThe spec-kit feature this plan implements; "
+                     "follow its specification, data model and contracts.\n\n"
+                     + context.spec_docs.strip())
     if context.plan_title:
         parts.append(f"# Plan\n\n{context.plan_title}")
     return "\n\n".join(parts)

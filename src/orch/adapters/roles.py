@@ -9,10 +9,10 @@ runs on the default agent. Every adapter name is also a role of its own.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
+from orch.adapters.anthropic_settings import api_credentials
 from orch.adapters.base import Role
 from orch.config import OrchConfig
 from orch.domain.plan import Diagnostic, Phase, Plan, Task
@@ -153,7 +153,7 @@ class RoleResolver:
         name = self.cli_agent or self.config.default_agent
         if name and name != exclude:
             return self.role_named(name).adapter
-        if os.environ.get("ANTHROPIC_API_KEY"):
+        if api_credentials() is not None:
             return "anthropic"
         if shutil.which("claude"):
             return "claude-code"

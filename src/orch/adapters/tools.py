@@ -1,9 +1,11 @@
 """The anthropic agent's tools (DESIGN §6), every path confined to the project directory.
 
 A path that is absolute, contains ``..``, or resolves (through symlinks) outside the project is
-refused with an error result and nothing outside is read or written. orch's own bookkeeping
-(``.git/``, ``.specify/orch/``) is off limits, and files of secrets (``.env``, keys) are never
-read unless the task names them.
+refused with an error result and nothing outside is read or written. ``.git/`` and
+``.specify/orch/`` are never read, listed, searched or written, and files of secrets (``.env``,
+keys) are never read or searched unless the task names them — also not through a symlink with
+an innocent name. Files are streamed, never loaded whole; every result is redacted; every
+failure, ``MemoryError`` included, becomes an error result for the model.
 """
 
 from __future__ import annotations
@@ -15,10 +17,20 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from orch.adapters.filesearch import (
+    OutOfTime,
+    SearchClock,
+    SearchFailure,
+    compile_pattern,
+    is_regular_file,
+    read_head,
+    search_lines,
+)
 from orch.proc import run_shell
-from orch.secrets import Redactor, is_secret_file
+from orch.secrets import REDACTED, Redactor, is_secret_file
 
 MAX_READ_CHARS = 100_000
+MAX_EDIT_BYTES = 8 * 1024 * 1024
 MAX_RESULT_CHARS = 20_000
 MAX_LIST_ENTRIES = 500
 MAX_SEARCH_MATCHES = 200
@@ -83,6 +95,7 @@ class ProjectTools:
     env: dict[str, str] = field(default_factory=dict)
     redactor: Redactor = field(default_factory=Redactor)
     seconds_left: Callable[[], float | None] = lambda: None
+    cancelled: Callable[[], bool] = lambda: False
     files_changed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -98,10 +111,13 @@ class ProjectTools:
             return ToolOutcome("tool input must be a JSON object", is_error=True)
         try:
             content: str = handler(arguments)
-        except ToolError as exc:
-            return ToolOutcome(str(exc), is_error=True)
-        except (OSError, UnicodeError, ValueError) as exc:
-            return ToolOutcome(f"{name} failed: {exc}", is_error=True)
+        except (ToolError, SearchFailure) as exc:
+            return ToolOutcome(self.redactor(str(exc)), is_error=True)
+        except MemoryError:
+            return ToolOutcome(f"{name} failed: out of memory", is_error=True)
+        except Exception as exc:  # noqa: BLE001 - every failure is a tool error for the model
+            return ToolOutcome(self.redactor(f"{name} failed: {exc.__class__.__name__}: {exc}"),
+                               is_error=True)
         if len(content) > MAX_RESULT_CHARS:
             content = content[:MAX_RESULT_CHARS] + f"\n[… {len(content) - MAX_RESULT_CHARS} " \
                                                    "more characters cut]"
@@ -122,21 +138,34 @@ class ProjectTools:
         real = (self.root / pure).resolve()
         if real != self.root and not real.is_relative_to(self.root):
             raise ToolError(f"refused: {text!r} leads outside the project (through a symlink)")
-        rel = self.relative(real)
-        if for_write and any(rel == p or rel.startswith(p + "/") for p in PROTECTED):
-            raise ToolError(f"refused: {rel!r} belongs to git or orch and is not writable")
+        for rel in {pure.as_posix(), self.relative(real)}:
+            if _protected(rel):
+                raise ToolError(f"refused: {rel!r} belongs to git or orch; the file tools do "
+                                "not read, list or write it")
         return real
 
     def relative(self, real: Path) -> str:
         """``real`` relative to the project root, with forward slashes ('.' for the root)."""
         return real.relative_to(self.root).as_posix() if real != self.root else "."
 
-    def _readable(self, real: Path) -> bool:
-        rel = self.relative(real)
-        return not is_secret_file(rel) or rel in self.allowed_secrets
+    def _readable(self, path: Path) -> bool:
+        """Whether ``path`` (as walked, maybe a symlink) may be read: its own name and the file
+        it resolves to must both be inside the project, not git's or orch's, not secrets."""
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):
+            return False
+        if real != self.root and not real.is_relative_to(self.root):
+            return False
+        names = {self.relative(real)}
+        if path.is_relative_to(self.root):
+            names.add(path.relative_to(self.root).as_posix())
+        return not any(_protected(name) or is_secret_file(name) and name not in
+                       self.allowed_secrets for name in names)
 
-    def _check_secret(self, real: Path) -> None:
-        if not self._readable(real):
+    def _check_secret(self, real: Path, asked: Any) -> None:
+        """Refuse ``real`` when it, or the name it was asked by (a symlink), holds secrets."""
+        if not self._readable(self.root / str(asked).strip()):
             raise ToolError(f"refused: {self.relative(real)!r} looks like a file of secrets; it "
                             "is only readable when the task names it")
 
@@ -144,15 +173,13 @@ class ProjectTools:
 
     def _tool_read_file(self, args: dict[str, Any]) -> str:
         real = self.resolve(args.get("path"))
-        if not real.is_file():
+        if not is_regular_file(real):
             raise ToolError(f"no such file: {self.relative(real)}")
-        self._check_secret(real)
-        data = real.read_bytes()
-        if b"\0" in data[:8192]:
-            raise ToolError(f"{self.relative(real)} is a binary file")
-        text = data.decode("utf-8", "replace")
-        if len(text) > MAX_READ_CHARS:
-            text = text[:MAX_READ_CHARS] + f"\n[… file cut at {MAX_READ_CHARS} characters]"
+        self._check_secret(real, args.get("path"))
+        text, more = read_head(real, MAX_READ_CHARS)
+        if more:
+            size = real.stat().st_size
+            text += f"\n[… file cut at {MAX_READ_CHARS} characters of {size} bytes]"
         return text
 
     def _tool_write_file(self, args: dict[str, Any]) -> str:
@@ -160,6 +187,7 @@ class ProjectTools:
         content = args.get("content")
         if not isinstance(content, str):
             raise ToolError("`content` must be a string")
+        self._refuse_placeholder(content, real)
         if real.is_dir():
             raise ToolError(f"{self.relative(real)} is a directory")
         real.parent.mkdir(parents=True, exist_ok=True)
@@ -174,10 +202,14 @@ class ProjectTools:
         old, new = args.get("old"), args.get("new")
         if not isinstance(old, str) or not isinstance(new, str) or not old:
             raise ToolError("`old` (non-empty) and `new` must be strings")
-        if not real.is_file():
+        if not is_regular_file(real):
             raise ToolError(f"no such file: {self.relative(real)}")
-        self._check_secret(real)
+        self._check_secret(real, args.get("path"))
+        if real.stat().st_size > MAX_EDIT_BYTES:
+            raise ToolError(f"{self.relative(real)} is over {MAX_EDIT_BYTES // 2**20} MiB; edit "
+                            "it with run_command (sed, a script) instead")
         text = real.read_text(encoding="utf-8")
+        self._refuse_placeholder(new, real, text)
         count = text.count(old)
         if count != 1:
             raise ToolError(f"`old` occurs {count} times in {self.relative(real)}; it must "
@@ -186,13 +218,29 @@ class ProjectTools:
         self.files_changed.add(self.relative(real))
         return f"edited {self.relative(real)}"
 
+    def _refuse_placeholder(self, text: str, real: Path, current: str | None = None) -> None:
+        """The model saw ``[REDACTED]`` in place of a secret in this file; writing the
+        placeholder back would destroy the secret, so such a write is refused."""
+        if REDACTED not in text or not is_regular_file(real):
+            return
+        if current is None:
+            if real.stat().st_size > MAX_EDIT_BYTES:
+                return
+            current = real.read_text(encoding="utf-8", errors="replace")
+        if self.redactor(current) != current:
+            raise ToolError(f"refused: the text contains {REDACTED}, which orch shows in place "
+                            "of a secret of this file; leave those lines out (change the rest "
+                            "with edit_file)")
+
     def _walk(self, top: Path) -> list[Path]:
         found: list[Path] = []
         for dirpath, dirnames, filenames in os.walk(top):
             here = Path(dirpath)
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
-                                 and self.relative(here / d) != ".specify/orch")
+                                 and not _protected(self.relative(here / d)))
             for name in sorted(filenames):
+                if _protected(self.relative(here / name)):
+                    continue
                 found.append(here / name)
                 if len(found) > MAX_LIST_ENTRIES * 20:
                     return found
@@ -213,28 +261,23 @@ class ProjectTools:
         pattern = args.get("pattern")
         if not isinstance(pattern, str) or not pattern:
             raise ToolError("`pattern` must be a non-empty regular expression")
-        try:
-            regex = re.compile(pattern)
-        except re.error as exc:
-            raise ToolError(f"invalid regular expression: {exc}") from None
+        regex = compile_pattern(pattern)
         real = self.resolve(args.get("path") or ".")
+        if real.is_file():
+            self._check_secret(real, args.get("path"))
         files = [real] if real.is_file() else self._walk(real)
+        clock = SearchClock.start(self.seconds_left(), self.cancelled)
         matches: list[str] = []
-        for path in files:
-            if not self._readable(path) or path.is_symlink() and not path.resolve().is_relative_to(
-                    self.root):
-                continue
-            try:
-                data = path.read_bytes()
-            except OSError:
-                continue
-            if b"\0" in data[:8192]:
-                continue
-            for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-                if regex.search(line):
-                    matches.append(f"{self.relative(path)}:{number}: {line[:300]}")
+        try:
+            for path in files:
+                if not self._readable(path) or not is_regular_file(path):
+                    continue
+                for number, line in search_lines(path, regex, clock):
+                    matches.append(f"{self.relative(path)}:{number}: {line}")
                     if len(matches) >= MAX_SEARCH_MATCHES:
                         return "\n".join(matches) + "\n[… more matches not shown]"
+        except OutOfTime:
+            matches.append("[search stopped: time limit reached; narrow `path` or the pattern]")
         return "\n".join(matches) or "no matches"
 
     def _tool_run_command(self, args: dict[str, Any]) -> str:
@@ -257,3 +300,9 @@ class ProjectTools:
         else:
             status = f"exit code {result.returncode}"
         return f"{status}\n{result.tail}" if result.tail else status
+
+
+def _protected(rel: str) -> bool:
+    """Whether a project-relative path is git's or orch's (case-insensitively, for macOS)."""
+    lowered = rel.lower().strip("/")
+    return any(lowered == p or lowered.startswith(p + "/") for p in PROTECTED)

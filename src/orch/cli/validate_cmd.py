@@ -25,6 +25,14 @@ StrictOption = Annotated[
 ]
 
 
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="List every warning; by default alike warnings fold into one line."
+    ),
+]
+
+
 def register(app: typer.Typer) -> None:
     app.command("validate")(command)
 
@@ -34,10 +42,24 @@ def diagnostic_line(source: str, diagnostic: Diagnostic) -> str:
     return f"{source}:{diagnostic.line}: {diagnostic.message}"
 
 
-def print_diagnostics(result: ParseResult, source: str) -> None:
-    """Warnings, then errors (with hints), on stderr."""
-    for warning in result.warnings:
-        print(f"warning: {diagnostic_line(source, warning)}", file=sys.stderr)
+def print_diagnostics(result: ParseResult, source: str, *, verbose: bool = False) -> None:
+    """Warnings, then errors (with hints), on stderr.
+
+    Warnings of one kind fold into one line with a count and their first lines, unless
+    ``verbose``; errors are always listed one by one.
+    """
+    from orch.parsing.fold import fold
+
+    if verbose:
+        for warning in result.warnings:
+            print(f"warning: {diagnostic_line(source, warning)}", file=sys.stderr)
+    else:
+        folds = fold(result.warnings)
+        for found in folds:
+            line = diagnostic_line(source, found.first)
+            print(f"warning: {line}{found.suffix()}", file=sys.stderr)
+        if len(folds) < len(result.warnings):
+            print("hint: `--verbose` lists every warning", file=sys.stderr)
     for error in result.errors:
         print(f"error: {diagnostic_line(source, error)}", file=sys.stderr)
         if error.hint:
@@ -73,6 +95,7 @@ def command(
     plan: PlanArgument,
     json_output: JsonOption = False,
     strict: StrictOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Parse and check a plan: phases, tasks, dependencies, metadata. Exit 2 when invalid."""
     with cli_errors(ctx):
@@ -85,6 +108,6 @@ def command(
             sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
         else:
             _human(result, source)
-            print_diagnostics(result, source)
+            print_diagnostics(result, source, verbose=verbose)
         if not result.ok:
             raise typer.Exit(PlanError.exit_code)

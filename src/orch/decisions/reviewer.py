@@ -8,7 +8,6 @@ wrong (no key, API failure, no block, bad JSON) is ESCALATE with the reason, nev
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +48,10 @@ def review_anthropic(role: Role, facts: dict[str, Any], model: str) -> Decision:
         create_message,
         make_client,
     )
+    from orch.adapters.anthropic_settings import api_credentials
 
-    key = os.environ.get("ANTHROPIC_API_KEY", "")
-    if not key:
+    credentials = api_credentials()
+    if credentials is None:
         return escalate("the reviewer could not run: ANTHROPIC_API_KEY is not set")
     request: dict[str, Any] = {
         "model": model,
@@ -62,7 +62,7 @@ def review_anthropic(role: Role, facts: dict[str, Any], model: str) -> Decision:
         "tool_choice": {"type": "tool", "name": SUBMIT_DECISION},
         "messages": [{"role": "user", "content": review_prompt(facts)}],
     }
-    client = make_client(key)
+    client = make_client(credentials)
     try:
         message = call_with_retries(
             lambda: create_message(client, request, stream=False, cancel=lambda: False),

@@ -84,7 +84,7 @@ class PhaseDecider:
             role: Role = self.role_named(phase.review)
             log = self.logs_dir / f"review-{phase.id}.log"
             if role.adapter == "anthropic":
-                from orch.adapters.anthropic_loop import choose_model
+                from orch.adapters.anthropic_settings import choose_model
 
                 return review_anthropic(role, facts, choose_model(role.model, self.model))
             return review_with_adapter(role, phase, facts, self.project_dir, log)

@@ -119,6 +119,9 @@ class Plan(BaseModel):
     phases: list[Phase] = Field(default_factory=list)
     sections: dict[str, str] = Field(default_factory=dict)
     """Non-phase sections worth keeping verbatim (assumptions, risks, open questions)."""
+    format: str = "markdown"
+    """The plan file's format: ``markdown`` (orch / spec-kit), ``kiro``, ``taskmaster``,
+    ``claudio``; progress is written back in that format's own way."""
 
     def tasks(self) -> list[Task]:
         """Every task in document order."""

@@ -7,6 +7,7 @@ Line numbers are 1-based source lines (markdown-it's ``map`` is 0-based).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -66,8 +67,35 @@ def _parser() -> MarkdownIt:
 _SKIP_CLOSE = {"table_open": "table_close"}
 
 
+_NEWLINES = re.compile(r"\r\n?")
+
+
 def walk(text: str) -> list[Block]:
-    """The top-level blocks of ``text`` in document order; list items carry their nesting."""
+    """The top-level blocks of ``text`` in document order; list items carry their nesting.
+
+    markdown-it-pyrs reads the text when it is installed (the fast path); markdown-it-py reads
+    it otherwise, and wherever the fast reader cannot take the text.
+    """
+    from orch.parsing.fastblocks import walk_fast
+
+    text = _NEWLINES.sub("\n", text).replace("\0", "\ufffd")
+    if not text.endswith("\n"):
+        text += "\n"  # an unclosed fence at the end then reads the same in both readers
+    fast = walk_fast(text)
+    return fast if fast is not None else walk_reference(text)
+
+
+def flush_left(content: str) -> str:
+    """``content`` with the leading blanks of every line after the first removed: a paragraph's
+    continuation lines mean the same however far they are indented."""
+    if "\n" not in content:
+        return content
+    first, *rest = content.split("\n")
+    return "\n".join([first, *(line.lstrip(" \t") for line in rest)])
+
+
+def walk_reference(text: str) -> list[Block]:
+    """:func:`walk` with markdown-it-py: the reference reader, pure Python."""
     tokens = _parser().parse(text)
     blocks: list[Block] = []
     stack: list[Item] = []
@@ -97,14 +125,14 @@ def walk(text: str) -> list[Block]:
         elif kind == "blockquote_close":
             quote_depth = max(0, quote_depth - 1)
         elif kind == "heading_open" and index + 1 < count:
-            content = tokens[index + 1].content
+            content = flush_left(tokens[index + 1].content)
             if stack:
                 stack[-1].paragraphs.append(Paragraph(line, content))
             elif not quote_depth:
                 blocks.append(Heading(line, int(token.tag[1:]), content.strip()))
             index += 2
         elif kind == "paragraph_open" and index + 1 < count:
-            content = tokens[index + 1].content
+            content = flush_left(tokens[index + 1].content)
             if stack:
                 owner = stack[-1]
                 if not owner.text and line == owner.line and not owner.children:

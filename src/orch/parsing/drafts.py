@@ -40,7 +40,11 @@ class TaskDraft:
     commands: list[str] = field(default_factory=list)
     shells: list[str] = field(default_factory=list)
     acceptance: list[str] = field(default_factory=list)
+    acceptance_marks: list[bool] = field(default_factory=list)
+    """Whether each acceptance criterion is checked; a heading task is done when all are."""
     description: list[str] = field(default_factory=list)
+    heading: bool = False
+    """The task is a heading (``### Task 2.1: …``), not a checkbox item."""
 
     @property
     def label(self) -> str:

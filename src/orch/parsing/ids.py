@@ -6,9 +6,12 @@ import re
 from bisect import bisect_left, bisect_right
 
 from orch.domain.plan import Diagnostic
+from orch.parsing.blocks import Item
 from orch.parsing.drafts import TaskDraft
+from orch.parsing.taskline import has_task_id, leading_id
 
-_NUMBERED = re.compile(r"T(\d+)([a-z]?)")
+_NUMBERED = re.compile(r"T-?(\d+)([A-Za-z]?)(?![\w.])")
+_RANGE = re.compile(r"(T-?\d+[A-Za-z]?)-(T-?\d+[A-Za-z]?)")
 
 
 def rename_duplicates(tasks: list[TaskDraft], strict: bool) -> list[Diagnostic]:
@@ -49,7 +52,29 @@ def rename_duplicates(tasks: list[TaskDraft], strict: bool) -> list[Diagnostic]:
 
 def _key(task_id: str) -> tuple[int, str] | None:
     match = _NUMBERED.match(task_id)
-    return (int(match.group(1)), match.group(2)) if match else None
+    return (int(match.group(1)), match.group(2).lower()) if match else None
+
+
+class RangeIndex:
+    """Tasks written as ranges (``T005-T010``): an ID inside one resolves to the range task."""
+
+    def __init__(self, task_ids: list[str]) -> None:
+        self._ranges: list[tuple[tuple[int, str], tuple[int, str], str]] = []
+        for task_id in task_ids:
+            match = _RANGE.fullmatch(task_id)
+            low = _key(match.group(1)) if match else None
+            high = _key(match.group(2)) if match else None
+            if low is not None and high is not None:
+                self._ranges.append((min(low, high), max(low, high), task_id))
+
+    def owner(self, task_id: str) -> str | None:
+        """The range task whose range holds ``task_id``, else ``None``."""
+        if not self._ranges:
+            return None
+        key = _key(task_id)
+        if key is None:
+            return None
+        return next((name for low, high, name in self._ranges if low <= key <= high), None)
 
 
 def resolve_dependencies(tasks: list[TaskDraft]) -> dict[int, list[str]]:
@@ -65,6 +90,7 @@ def resolve_dependencies(tasks: list[TaskDraft]) -> dict[int, list[str]]:
     )
     keys = [key for key, _ in keyed]
     known = {task.task_id for task in tasks}
+    ranges = RangeIndex([task.task_id for task in tasks if task.task_id])
     result: dict[int, list[str]] = {}
     for task in tasks:
         resolved: list[str] = []
@@ -75,10 +101,12 @@ def resolve_dependencies(tasks: list[TaskDraft]) -> dict[int, list[str]]:
             else:
                 candidates = _expand(ref.first, ref.last, keyed, keys, known)
                 candidates = [c for c in candidates if c != task.task_id]
-            for candidate in candidates:
-                if candidate not in seen:
-                    seen.add(candidate)
-                    resolved.append(candidate)
+            for found in candidates:
+                candidate = found if found in known else (ranges.owner(found) or found)
+                if candidate in seen or (candidate != found and candidate == task.task_id):
+                    continue
+                seen.add(candidate)
+                resolved.append(candidate)
         result[id(task)] = resolved
     return result
 
@@ -98,3 +126,41 @@ def _expand(
     inside = [task_id for _, task_id in keyed[bisect_left(keys, low) : bisect_right(keys, high)]]
     missing = [endpoint for endpoint in (first, last) if endpoint not in known]
     return inside + missing
+
+
+def unclaimed(
+    mentions: list[tuple[int, str]], outside: list[Item], tasks: list[TaskDraft]
+) -> list[Diagnostic]:
+    """Warnings for items that start with a task ID naming no task of the plan.
+
+    ``mentions`` are ``(line, ID)`` of checkbox-less items inside phases; ``outside`` are the
+    list items outside every phase, where an ID'd checkbox refers to a task rather than being
+    one. An ID that names a task (or falls inside a range task) is a reference: no warning.
+    """
+    known = {task.task_id for task in tasks}
+    ranges = RangeIndex([task.task_id for task in tasks if task.task_id])
+    found: list[Diagnostic] = []
+    for line, task_id in mentions:
+        if task_id not in known and ranges.owner(task_id) is None:
+            found.append(
+                _unclaimed(line, f"{task_id} has no checkbox, so it is not read as a task")
+            )
+    pending = list(outside)
+    while pending:
+        item = pending.pop()
+        pending.extend(item.children)
+        if not has_task_id(item.text):
+            continue
+        task_id = leading_id(item.text[item.text.index("]") + 1 :]) or ""
+        if task_id not in known and ranges.owner(task_id) is None:
+            found.append(_unclaimed(item.line, f"{task_id} is outside every phase"))
+    return found
+
+
+def _unclaimed(line: int, why: str) -> Diagnostic:
+    return Diagnostic(
+        line=line,
+        severity="warning",
+        message=f"item looks like a task but is not one: {why}",
+        hint="write it as `- [ ] T001 Title` under a `## Phase N:` heading",
+    )

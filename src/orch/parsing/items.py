@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import re
 
-from orch.domain.plan import Diagnostic
-from orch.parsing.blocks import Heading, Item, Paragraph
+from orch.domain.plan import Diagnostic, PlanMark
+from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph
 from orch.parsing.drafts import PhaseDraft, TaskDraft
-from orch.parsing.metadata import TASK_KEYS, Field, key_value, phase_fields
-from orch.parsing.taskline import ID_PATTERN, TaskLine, has_task_id, parse_task_line
+from orch.parsing.metadata import PHASE_KEYS, TASK_KEYS, Field, key_value, phase_fields
+from orch.parsing.taskline import (
+    ID_PATTERN,
+    SKIPPING_MARKERS,
+    TaskLine,
+    has_task_id,
+    heading_task,
+    leading_id,
+    parse_task_line,
+)
 
 _MISPLACED_ID = re.compile(rf"(?:\*\*)?{ID_PATTERN}\b")
+# Another tool's ID: `SC-001`, `TASK-12`, `WP01` (not `HTTP2` or `S3`).
+_FOREIGN_ID = re.compile(r"(?:\*\*|~~)?([A-Z]{2,8}(?:-\d+|\d{2,})(?:[.-]\d+)*)(?![\w-])")
+
+
+def heading_tasks(blocks: list[Block], level: int) -> bool:
+    """Whether a phase's tasks are headings (``### Task 2.1: …``) deeper than ``level``."""
+    return any(
+        isinstance(block, Heading) and block.level > level and heading_task(block.text)
+        for block in blocks
+    )
 
 
 def any_task_id(items: list[Item]) -> bool:
@@ -42,18 +60,73 @@ class PhaseReader:
         self.with_ids = with_ids
         self.errors = errors
         self.warnings = warnings
+        self.mentions: list[tuple[int, str]] = []
+        """``(line, ID)`` of items without a checkbox that start with a task ID: each must name
+        a task somewhere in the plan, or it gets a warning once every task is known."""
         self._last: TaskDraft | None = None
+        self._heading: TaskDraft | None = None
+        self._headings_are_tasks = True
 
     def read(self) -> None:
-        """Fill the phase draft from its blocks."""
+        """Fill the phase draft from its blocks.
+
+        Headings are tasks only in a phase whose checkbox items carry no task IDs: a
+        ``### T012-T015 …`` sub-heading in a spec-kit phase is a sub-section, not a task.
+        """
+        items = [block for block in self.phase.blocks if isinstance(block, Item)]
+        self._headings_are_tasks = not any_task_id(items)
         for block in self.phase.blocks:
             if isinstance(block, Heading):
-                self._last = None
+                self._at_heading(block)
+            elif self._heading is not None:
+                self._under_heading(block, self._heading)
             elif isinstance(block, Paragraph):
                 for meta in phase_fields(block.text, block.line):
                     self.phase.apply(meta)
             elif isinstance(block, Item):
                 self._item(block, None)
+        for task in self.phase.tasks:
+            if task.heading and task.acceptance_marks and all(task.acceptance_marks):
+                task.mark = PlanMark.DONE
+
+    def _at_heading(self, heading: Heading) -> None:
+        """A sub-heading ends the task above; a task heading (``### Task 2.1: …``) starts one."""
+        self._last = self._heading = None
+        deeper = heading.level > self.phase.level
+        found = heading_task(heading.text) if deeper and self._headings_are_tasks else None
+        if found is None:
+            return
+        task_id, title = found
+        task = TaskDraft(task_id, heading.line, PlanMark.PENDING, title, heading=True)
+        self.phase.tasks.append(task)
+        self._last = self._heading = task
+
+    def _under_heading(self, block: Block, task: TaskDraft) -> None:
+        """What follows a task heading: its description, metadata, criteria and commands."""
+        if isinstance(block, Paragraph):
+            for offset, text in enumerate(block.text.split("\n")):
+                meta = key_value(text, TASK_KEYS, block.line + offset)
+                gate = None if meta else key_value(text, PHASE_KEYS, block.line + offset)
+                if meta is not None and self._applied(task, meta):
+                    continue
+                if gate is not None and gate.key == "gate":
+                    self.phase.apply(gate)  # a gate is the phase's, wherever it is written
+                elif text.strip():
+                    task.description.append(text.strip())
+        elif isinstance(block, Fence):
+            task.add_fence(block)
+        elif isinstance(block, Item):
+            self._child(block, task)
+
+    def _applied(self, task: TaskDraft, meta: Field) -> bool:
+        """Apply a ``**Key**: value`` prose line under a task heading; one whose value does not
+        parse (``**Priority**: CRITICAL PATH``) is prose, not an error: ``False``."""
+        before = len(self.errors)
+        task.apply(meta, self.errors)
+        if len(self.errors) == before:
+            return True
+        del self.errors[before:]
+        return False
 
     def _item(self, item: Item, parent: TaskDraft | None) -> None:
         line = parse_task_line(item.text) if item.text.startswith("[") else None
@@ -61,23 +134,45 @@ class PhaseReader:
             self._task(item, line)
             return
         if line is not None:
-            if _MISPLACED_ID.match(line.title):
-                self.warnings.append(
-                    Diagnostic(
-                        line=item.line,
-                        severity="warning",
-                        message=f"checkbox item {line.title[:40]!r} is read as an acceptance "
-                        "criterion, not a task: the task ID must come first",
-                        hint="write `- [ ] T001 [P] Title`",
-                    )
-                )
+            self._criterion_warning(item, line)
             owner = parent or self._last
-            (owner.acceptance if owner else self.phase.acceptance).append(line.title)
-        elif parent is None:
-            for meta in phase_fields(item.text, item.line):
-                self.phase.apply(meta)
+            if owner is None:
+                self.phase.acceptance.append(line.title)
+            else:
+                owner.acceptance.append(line.title)
+                owner.acceptance_marks.append(line.mark is PlanMark.DONE)
+        else:
+            self._mention(item)
+            if parent is None:
+                for meta in phase_fields(item.text, item.line):
+                    self.phase.apply(meta)
         for child in item.children:
             self._item(child, parent)
+
+    def _criterion_warning(self, item: Item, line: TaskLine) -> None:
+        """Warn when an ID-less checkbox item still looks like a task."""
+        misplaced = _MISPLACED_ID.match(line.title)
+        foreign = None if misplaced else _FOREIGN_ID.match(line.title)
+        if misplaced:
+            why = "the task ID must come first"
+        elif foreign:
+            why = f"{foreign.group(1)!r} is not a task ID (task IDs look like T001)"
+        else:
+            return
+        self._warn(
+            item.line,
+            f"checkbox item {line.title[:40]!r} is read as an acceptance criterion, not a task: "
+            + why,
+            "write `- [ ] T001 [P] Title`",
+        )
+
+    def _mention(self, item: Item) -> None:
+        found = leading_id(item.text)
+        if found is not None:
+            self.mentions.append((item.line, found))
+
+    def _warn(self, line: int, message: str, hint: str | None = None) -> None:
+        self.warnings.append(Diagnostic(line=line, severity="warning", message=message, hint=hint))
 
     def _task(self, item: Item, line: TaskLine) -> None:
         task = TaskDraft(
@@ -92,6 +187,7 @@ class PhaseReader:
         )
         self.phase.tasks.append(task)
         self._last = task
+        self._odd_marks(task, line)
         for offset, extra in enumerate(line.extra.split("\n"), start=1):
             meta = key_value(extra, TASK_KEYS, item.line + offset)
             if meta is not None:
@@ -106,12 +202,26 @@ class PhaseReader:
             self._child(child, task)
         self._last = task
 
+    def _odd_marks(self, task: TaskDraft, line: TaskLine) -> None:
+        """Unknown checkbox markers and struck-through IDs: a task all the same, and a warning."""
+        if line.marker is not None:
+            reads = "skipped" if line.marker.lower() in SKIPPING_MARKERS else "pending"
+            self._warn(
+                task.line,
+                f"{task.label}: unknown checkbox marker [{line.marker}], read as {reads}",
+                "use [ ] pending, [X] done or [~] skipped",
+            )
+        if line.struck:
+            task.description.append("Struck through in the plan: read as skipped.")
+            self._warn(task.line, f"{task.label} is struck through, read as skipped")
+
     def _child(self, child: Item, task: TaskDraft) -> None:
         if child.text.startswith("["):
             self._item(child, task)
             return
         meta = key_value(child.text, TASK_KEYS, child.line)
         if meta is None:
+            self._mention(child)
             if child.text.strip():
                 task.description.append(child.text.strip())
             for fence in child.fences:

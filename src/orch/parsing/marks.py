@@ -7,7 +7,8 @@ import re
 from orch.domain.plan import PlanMark
 
 _ITEM_CHECKBOX = re.compile(
-    r"^(?P<lead>[ \t]*(?:>[ \t]?[ \t]*)*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?P<box>[ xX~])\]"
+    r"^(?P<lead>[ \t]*(?:>[ \t]?[ \t]*)*(?:[-*+]|\d{1,9}[.)])[ \t]+)"
+    r"\[(?P<box>[ xX~]|[^\[\]\w\s]{1,3}|[Nn]/?[Aa])\]"
 )
 _CHARS = {PlanMark.PENDING: " ", PlanMark.DONE: "X", PlanMark.SKIPPED: "~"}
 
@@ -15,9 +16,10 @@ _CHARS = {PlanMark.PENDING: " ", PlanMark.DONE: "X", PlanMark.SKIPPED: "~"}
 def set_mark(text: str, line: int, mark: PlanMark) -> str:
     """``text`` with the checkbox of the task item starting at 1-based ``line`` set to ``mark``.
 
-    ``[X]`` done, ``[~]`` skipped, ``[ ]`` pending. Only that one character changes; line
-    endings (``\\n`` or ``\\r\\n``) and every other byte are kept. An already-done ``[x]`` stays
-    ``[x]`` when asked for done. ``ValueError`` when that line holds no checkbox list item.
+    ``[X]`` done, ``[~]`` skipped, ``[ ]`` pending. Only the marker changes (an unknown one such
+    as ``[N/A]`` is replaced whole); line endings (``\\n`` or ``\\r\\n``) and every other byte
+    are kept. An already-done ``[x]`` stays ``[x]`` when asked for done. ``ValueError`` when
+    that line holds no checkbox list item (a heading task's line, for one: it carries no mark).
     """
     if line < 1:
         raise ValueError(f"line {line} is not a line number")
@@ -35,5 +37,4 @@ def set_mark(text: str, line: int, mark: PlanMark) -> str:
     wanted = _CHARS[mark]
     if mark is PlanMark.DONE and current in "xX":
         return text
-    offset = start + match.start("box")
-    return text[:offset] + wanted + text[offset + 1 :]
+    return text[: start + match.start("box")] + wanted + text[start + match.end("box") :]

@@ -44,6 +44,7 @@ def plan_summary(result: ParseResult, order: list[str]) -> dict[str, Any]:
         "ok": result.ok,
         "title": plan.title,
         "source": plan.source,
+        "format": plan.format,
         "phase_count": len(plan.phases),
         "task_count": len(tasks),
         "done_count": sum(1 for task in tasks if task.mark is PlanMark.DONE),

@@ -7,12 +7,21 @@ from dataclasses import dataclass, field
 
 from orch.domain.plan import PlanMark
 
-ID_PATTERN = r"T\d+[a-z]?(?:-(?!T?\d)[A-Z][A-Z0-9]*)?"
-"""A task ID: ``T001``, ``T1000``, ``T004a``, ``T005-TEST``."""
+ONE_ID = (
+    r"T-?\d+(?:[A-Za-z](?![A-Za-z]))?(?:[.-]\d+[a-z]?)*(?:-(?!T-?\d)[A-Z][A-Z0-9]*)?"
+    r"(?!\w|-(?!T-?\d))"
+)
+"""One task ID: ``T001``, ``T1000``, ``T004a``, ``T001A``, ``T-001``, ``T158-1``, ``T005-TEST``."""
+ID_PATTERN = rf"{ONE_ID}(?:\s?[-\u2013\u2014]\s?{ONE_ID}|\.\.{ONE_ID})?"
+"""A task ID, or a range of them written as one task: ``T005-T010``, ``T062–T067``."""
 
-_CHECKBOX = re.compile(r"\[([ xX~])\](?=\s|$)")
+_CHECKBOX = re.compile(r"\[([ xX~]|[^\[\]\w\s]{1,3}|[Nn]/?[Aa])\](?=\s|$)")
 _MARKS = {" ": PlanMark.PENDING, "x": PlanMark.DONE, "X": PlanMark.DONE, "~": PlanMark.SKIPPED}
-_ID = re.compile(rf"({ID_PATTERN})(?![\w-])")
+SKIPPING_MARKERS = frozenset({"-", "n/a", "na"})
+"""Unknown checkbox markers that read as skipped; every other unknown marker reads as pending."""
+_ID = re.compile(rf"({ID_PATTERN})")
+_RANGE_SEPARATOR = re.compile(r"\s?(?:[-\u2013\u2014]|\.\.)\s?(?=T)")
+_STRIKE = re.compile(r"~~(.*?)~~", re.DOTALL)
 _BOLD = re.compile(r"(\*\*|__)(.+?)\1")
 _MARKER = re.compile(r"\s*(?:\[([^\[\]\s][^\[\]]{0,39})\](?!\()|\((US\d+)\))")
 _SEPARATOR = re.compile(r"\s*(?:[:.]|[-\u2013\u2014](?=\s))?\s*")
@@ -23,9 +32,13 @@ _DEP_CLAUSE = re.compile(
     r"\b\s*:?\s*([^()]*)\)",
     re.IGNORECASE,
 )
-_DEP_RANGE = re.compile(r"(T\d+[a-z]?)\s*[-\u2013\u2014]\s*(T\d+[a-z]?)(?![\w-])")
-_DEP_ID = re.compile(rf"{ID_PATTERN}(?![\w-])")
+_DEP_RANGE = re.compile(rf"({ONE_ID})\s*(?:[-\u2013\u2014]|\.\.)\s*({ONE_ID})")
+_DEP_ID = re.compile(ONE_ID)
 _STORY = re.compile(r"US\d+", re.IGNORECASE)
+_HEADING_TASK = re.compile(
+    rf"(?:\*\*|__)?(?:(?i:task)\s+(?P<number>\d+(?:\.\d+)*[a-z]?)|(?P<id>{ONE_ID}))"
+    r"(?:\*\*|__)?(?:\s*[:.\u2013\u2014-]\s*|\s+|$)(?P<title>.*)$"
+)
 
 
 @dataclass(slots=True)
@@ -49,12 +62,23 @@ class TaskLine:
     deps: list[DepRef] = field(default_factory=list)
     extra: str = ""
     """Lines after the first, kept as description."""
+    marker: str | None = None
+    """The checkbox's marker when it is not one of `` ``, ``x``, ``X``, ``~`` (``⛔``, ``N/A``)."""
+    struck: bool = False
+    """The ID (or the whole text) is struck through: the task reads as skipped."""
+
+
+def _mark(marker: str) -> PlanMark:
+    known = _MARKS.get(marker)
+    if known is not None:
+        return known
+    return PlanMark.SKIPPED if marker.lower() in SKIPPING_MARKERS else PlanMark.PENDING
 
 
 def checkbox(text: str) -> PlanMark | None:
     """The mark of an item text that begins with a checkbox, else ``None``."""
     match = _CHECKBOX.match(text)
-    return _MARKS[match.group(1)] if match else None
+    return _mark(match.group(1)) if match else None
 
 
 def has_task_id(text: str) -> bool:
@@ -62,8 +86,26 @@ def has_task_id(text: str) -> bool:
     match = _CHECKBOX.match(text)
     if match is None:
         return False
-    rest = _unbold(text[match.end() :].lstrip())
-    return _ID.match(rest) is not None
+    return leading_id(text[match.end() :]) is not None
+
+
+def leading_id(text: str) -> str | None:
+    """The task ID an item text (after any checkbox) starts with, bold or struck through."""
+    rest = _unbold(_unstrike(text.lstrip())[0])
+    match = _ID.match(rest)
+    return normalise_id(match.group(1)) if match else None
+
+
+def normalise_id(raw: str) -> str:
+    """``T005 – T010`` -> ``T005-T010``; a single ID is returned as written."""
+    return _RANGE_SEPARATOR.sub("-", raw)
+
+
+def _unstrike(text: str) -> tuple[str, bool]:
+    """``~~T005 x~~ y`` -> ``T005 x y``; whether the text opened with a strike-through."""
+    if not text.startswith("~~"):
+        return text, False
+    return _STRIKE.sub(r"\1", text, count=1), True
 
 
 def _unbold(text: str) -> str:
@@ -100,15 +142,22 @@ def parse_task_line(text: str) -> TaskLine | None:
     match = _CHECKBOX.match(text)
     if match is None:
         return None
-    mark = _MARKS[match.group(1)]
+    raw_marker = match.group(1)
+    mark = _mark(raw_marker)
     first, _, extra = text[match.end() :].strip().partition("\n")
+    first, struck = _unstrike(first.strip())
     rest = _unbold(first.strip())
     task_id: str | None = None
     id_match = _ID.match(rest)
     if id_match:
-        task_id = id_match.group(1)
+        task_id = normalise_id(id_match.group(1))
         rest = rest[id_match.end() :]
     line = TaskLine(mark=mark, task_id=task_id, title="", extra=extra.strip())
+    if raw_marker not in _MARKS:
+        line.marker = raw_marker
+    if struck and task_id is not None:
+        line.struck = True
+        line.mark = PlanMark.SKIPPED
     while True:
         marker = _MARKER.match(rest)
         if marker is None:
@@ -118,13 +167,30 @@ def parse_task_line(text: str) -> TaskLine | None:
     separator = _SEPARATOR.match(rest)
     if separator is not None:
         rest = rest[separator.end() :]
-    trailing = _TRAILING.search(rest)
+    # The two searches below scan the whole text: skip them when they cannot match.
+    trailing = _TRAILING.search(rest) if rest.rstrip().endswith("]") else None
     if trailing and trailing.start() > 0:
         for label in _TRAILING_ONE.findall(trailing.group(0)):
             _apply_marker(line, label)
         rest = rest[: trailing.start()]
+    if "(" not in rest and "(" not in line.extra:
+        line.title = rest.strip()
+        return line
     for clause in _DEP_CLAUSE.finditer(f"{rest} {line.extra}"):
         line.deps.extend(parse_dep_list(clause.group(1)))
     line.title = _DEP_CLAUSE.sub("", rest).strip()
     line.extra = _DEP_CLAUSE.sub("", line.extra).strip()
     return line
+
+
+def heading_task(text: str) -> tuple[str, str] | None:
+    """``(id, title)`` of a heading that names a task (``Task 2.1: X``, ``T01 — X``), else None.
+
+    ``Task 2.1`` gets the ID ``2.1``; an ID-shaped heading keeps its ID.
+    """
+    match = _HEADING_TASK.match(text.strip())
+    if match is None:
+        return None
+    task_id = match.group("number") or match.group("id")
+    title = match.group("title").strip().strip("*_").strip()
+    return task_id, title or text.strip()

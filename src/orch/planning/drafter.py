@@ -9,17 +9,16 @@ a valid plan, or a failed draft and its errors, go.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from orch.adapters.anthropic_settings import api_credentials, choose_model
 from orch.domain.plan import Diagnostic
 from orch.errors import ConfigError, OrchError
 from orch.planning.checking import Checked, check_text
 from orch.planning.prompts import SYSTEM_PROMPT, repair_prompt, user_prompt
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
 MAX_REPAIR_ROUNDS = 2
 MAX_TOKENS = 16_000
 REQUEST_TIMEOUT_S = 300.0
@@ -139,13 +138,13 @@ class AnthropicClient:
 
 
 def model_name(role_model: str | None = None, config_model: str | None = None) -> str:
-    """The drafting model: the ``--agent`` role's model, ``ORCH_MODEL``, config, built-in."""
-    return role_model or os.environ.get("ORCH_MODEL") or config_model or DEFAULT_MODEL
+    """The drafting model, chosen exactly as the agent loop chooses its own."""
+    return choose_model(role_model, config_model)
 
 
 def model_available() -> bool:
     """Whether a model can be asked at all (an API key or auth token is set)."""
-    return bool(os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN"))
+    return api_credentials() is not None
 
 
 def draft_with_model(

@@ -19,6 +19,7 @@ from orch.reporting.summary import (
     summarize,
     task_duration,
 )
+from orch.secrets import default_redactor
 from orch.store.atomic import atomic_write_text
 
 MARKERS: dict[TaskStatus, str] = {
@@ -158,7 +159,8 @@ class StatusMdWriter:
         self._last_write = self.clock() if now is None else now
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.path, render_status_md(state), durable=False)
+            text = default_redactor()(render_status_md(state))
+            atomic_write_text(self.path, text, durable=False)
         except OSError as exc:
             self.last_error = exc
         else:

@@ -22,7 +22,7 @@ from orch.adapters.base import (
     Handoff,
     Role,
 )
-from orch.adapters.context import conventions_text
+from orch.adapters.context import conventions_text, spec_docs_text
 from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
 from orch.config import OrchConfig
@@ -33,8 +33,9 @@ from orch.domain.status import RunStatus, TaskStatus
 from orch.reporting.base import Reporter
 from orch.runner.decisions import close_decided_phase, conditions_context, notify_end
 from orch.runner.hooks import CheckpointHook
-from orch.runner.planmarks import PlanMarker
+from orch.runner.planmarks import Marker
 from orch.runner.verify import CheckOutcome, run_checks
+from orch.secrets import default_redactor
 from orch.store.runs import RunRecorder
 
 MAX_BACKOFF_S = 60.0
@@ -62,7 +63,7 @@ class Runner:
         reporter: Reporter,
         resolver: RoleResolver,
         hook: CheckpointHook,
-        marker: PlanMarker | None,
+        marker: Marker | None,
         settings: RunnerSettings,
     ) -> None:
         self.plan = plan
@@ -375,10 +376,12 @@ class Runner:
             handoffs=self._handoffs(task),
             conventions="\n\n".join(
                 filter(None, [self._project_conventions(role), conditions_context(self.state)])),
+            spec_docs=self._spec_docs(role),
             retry_feedback=feedback,
             timeout_s=self._timeout(task),
             budget=budget,
             cancel_check=proc.interrupted,
+            notify=self.note,
         )
         return adapter.run(context)
 
@@ -464,6 +467,11 @@ class Runner:
             self._conventions = conventions_text(self.project_dir)
         return self._conventions
 
+    def _spec_docs(self, role: Role) -> str:
+        if role.adapter in ("shell", "fake"):
+            return ""
+        return spec_docs_text(self.project_dir, Path(self.plan.source))
+
     def _timeout(self, task: Task | None) -> float | None:
         if task is not None and task.timeout_s:
             return task.timeout_s
@@ -525,7 +533,7 @@ class Runner:
 
 def _append_log(log_path: Path, text: str) -> None:
     with open(log_path, "ab") as log:
-        log.write(text.encode())
+        log.write(default_redactor()(text).encode())
 
 
 def _retry_feedback(outcome: CheckOutcome) -> str:

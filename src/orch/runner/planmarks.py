@@ -16,8 +16,11 @@ from orch.domain.plan import PlanMark, Task
 from orch.domain.state import RunState
 from orch.domain.status import TaskStatus
 from orch.parsing.marks import set_mark
+from orch.store.atomic import atomic_write_bytes
 
 _NEWLINE = re.compile(b"\n")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+_FENCE = re.compile(r"^ *(```|~~~)")
 
 
 class PlanMarker:
@@ -43,7 +46,8 @@ class PlanMarker:
         self._signature = signature
 
     def mark(self, task: Task, mark: PlanMark) -> None:
-        """Set ``task``'s checkbox; a vanished plan or a moved line is left alone."""
+        """Set ``task``'s checkbox (a done heading task: the checkboxes under it); a vanished
+        plan or a moved line is left alone."""
         if task.mark is mark or not self.path.is_file():
             return
         self._refresh()
@@ -51,24 +55,67 @@ class PlanMarker:
             return
         start = self._starts[task.line - 1]
         end = self._data.find(b"\n", start)
-        raw = bytes(self._data[start : end if end != -1 else len(self._data)])
-        text = raw.decode("utf-8", "surrogateescape")
+        end = end if end != -1 else len(self._data)
+        text = self._line(task.line)
+        if _HEADING.match(text):
+            if mark is PlanMark.DONE:
+                task.mark = mark
+                self._mark_criteria(task.line)
+            return
         try:
-            updated = set_mark(text, 1, mark)
+            updated = set_mark(text, 1, mark).encode("utf-8", "surrogateescape")
         except ValueError:
             return  # the plan was edited under us; the journal still has the truth
         task.mark = mark
-        if updated == text:
-            return
-        column = next(
-            i for i, (old, new) in enumerate(zip(text, updated, strict=True)) if old != new
+        self._replace(start, end, updated)
+
+    def _line(self, number: int) -> str:
+        start = self._starts[number - 1]
+        end = self._data.find(b"\n", start)
+        return bytes(self._data[start : end if end != -1 else len(self._data)]).decode(
+            "utf-8", "surrogateescape"
         )
-        offset = start + len(text[:column].encode("utf-8", "surrogateescape"))
-        byte = updated[column].encode()
-        with open(self.path, "r+b") as handle:
-            handle.seek(offset)
-            handle.write(byte)
-        self._data[offset : offset + 1] = byte
+
+    def _mark_criteria(self, heading: int) -> None:
+        """A heading task is done when every checkbox under it is: tick them, up to the next
+        heading (code blocks skipped)."""
+        fence: str | None = None
+        for number in range(heading + 1, len(self._starts) + 1):
+            text = self._line(number)
+            opened = _FENCE.match(text)
+            if opened and (fence is None or opened.group(1)[0] == fence):
+                fence = None if fence else opened.group(1)[0]
+                continue
+            if fence:
+                continue
+            if _HEADING.match(text):
+                return
+            try:
+                updated = set_mark(text, 1, PlanMark.DONE)
+            except ValueError:
+                continue
+            start = self._starts[number - 1]
+            end = start + len(text.encode("utf-8", "surrogateescape"))
+            self._replace(start, end, updated.encode("utf-8", "surrogateescape"))
+
+    def _replace(self, start: int, end: int, updated: bytes) -> None:
+        """Write one changed line: in place when its length is kept, else a whole-file rename."""
+        old = bytes(self._data[start:end])
+        if updated == old:
+            return
+        if len(updated) == len(old):
+            first = next(i for i, (a, b) in enumerate(zip(old, updated, strict=True)) if a != b)
+            last = len(old) - next(
+                i for i, (a, b) in enumerate(zip(old[::-1], updated[::-1], strict=True)) if a != b
+            )
+            with open(self.path, "r+b") as handle:
+                handle.seek(start + first)
+                handle.write(updated[first:last])
+            self._data[start:end] = updated
+        else:  # an unknown marker such as [N/A] replaced by [X]
+            self._data[start:end] = updated
+            atomic_write_bytes(self.path, bytes(self._data))
+            self._starts = [0] + [m.end() for m in _NEWLINE.finditer(self._data)]
         self._signature = self._signature_now()
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
@@ -77,3 +124,82 @@ class PlanMarker:
             task = tasks.get(task_id)
             if task is not None and record.status is TaskStatus.DONE:
                 self.mark(task, PlanMark.DONE)
+
+
+class TaskmasterMarker:
+    """Sets a task's ``"status"`` in a Taskmaster ``tasks.json``, keeping every other byte."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def mark(self, task: Task, mark: PlanMark) -> None:
+        """Write ``task``'s status; a vanished file or a task no longer in it is left alone."""
+        from orch.parsing.taskmaster import set_status
+
+        if task.mark is mark or not self.path.is_file():
+            return
+        text = self.path.read_bytes().decode("utf-8")
+        try:
+            updated = set_status(text, task.id, mark)
+        except ValueError:
+            return  # edited under us; the journal still has the truth
+        task.mark = mark
+        if updated != text:
+            atomic_write_bytes(self.path, updated.encode("utf-8"))
+
+    def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
+        """Mark every task the journal says is done."""
+        _sync(self, state, tasks)
+
+
+class ClaudioMarker:
+    """Sets "Current Status" in a ``.claudio`` task's ``status.md``, keeping every other byte."""
+
+    def __init__(self, tree: Path) -> None:
+        self.tree = tree
+
+    def mark(self, task: Task, mark: PlanMark) -> None:
+        """Write ``task``'s status; a task without a status file is left alone."""
+        from orch.parsing.claudio import set_status, status_path
+
+        if task.mark is mark:
+            return
+        paths = [p.relative_to(self.tree).as_posix() for p in self.tree.glob("phase*/task*/*.md")]
+        found = status_path(task.id, paths)
+        if found is None:
+            return
+        path = self.tree / found
+        text = path.read_bytes().decode("utf-8", "surrogateescape")  # keep even invalid bytes
+        try:
+            updated = set_status(text, mark)
+        except ValueError:
+            return
+        task.mark = mark
+        if updated != text:
+            atomic_write_bytes(path, updated.encode("utf-8", "surrogateescape"))
+
+    def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
+        """Mark every task the journal says is done."""
+        _sync(self, state, tasks)
+
+
+Marker = PlanMarker | TaskmasterMarker | ClaudioMarker
+
+
+def _sync(marker: Marker, state: RunState, tasks: dict[str, Task]) -> None:
+    for task_id, record in state.tasks.items():
+        task = tasks.get(task_id)
+        if task is not None and record.status is TaskStatus.DONE:
+            marker.mark(task, PlanMark.DONE)
+
+
+def plan_marker(path: Path, plan_format: str) -> Marker | None:
+    """The marker that writes progress back into a plan of ``plan_format`` at ``path``."""
+    if plan_format == "claudio":
+        from orch.planfile import claudio_tree
+
+        tree = claudio_tree(path)
+        return ClaudioMarker(tree) if tree is not None else None
+    if not path.is_file():
+        return None
+    return TaskmasterMarker(path) if plan_format == "taskmaster" else PlanMarker(path)

@@ -23,7 +23,7 @@ from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
-from orch.runner.planmarks import PlanMarker
+from orch.runner.planmarks import plan_marker
 from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
 from orch.store.layout import Layout
@@ -67,10 +67,16 @@ class WarningSink:
             self.fallback(message)
 
 
-def plan_for_run(plan_path: Path) -> tuple[Plan, str]:
-    """Load and check a plan for running; any error is a PlanError (exit 2)."""
+def plan_for_run(plan_path: Path, warn: Warn | None = None) -> tuple[Plan, str]:
+    """Load and check a plan for running; any error is a PlanError (exit 2). The parser's
+    warnings (a task-like line that is no task, an odd marker) go to ``warn``, alike ones folded."""
     text = read_plan_text(plan_path)  # strict UTF-8: text.encode() gives the file's bytes
     result = load_plan(plan_path, text=text)
+    if warn is not None:
+        from orch.parsing.fold import fold
+
+        for found in fold(result.warnings):
+            warn(f"{plan_path}:{found.first.line}: {found.first.message}{found.suffix()}")
     if result.errors:
         first = result.errors[0]
         more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
@@ -81,13 +87,21 @@ def plan_for_run(plan_path: Path) -> tuple[Plan, str]:
     return result.plan, plan_digest(text.encode("utf-8"))
 
 
-_CHECKBOX = re.compile(rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[[ xX~]\]", re.MULTILINE)
+_CHECKBOX = re.compile(
+    rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?:[ xX~]|[^\[\]\w\s]{1,12}|[Nn]/?[Aa])\]",
+    re.MULTILINE,
+)
+
+
+# Progress as other formats write it: Taskmaster's "status" values, Claudio's "Current Status".
+_STATUS_VALUE = re.compile(rb'("status"\s*:\s*)"[^"\n]*"|(Current Status\**\s*:\**)[^\n]*')
 
 
 def plan_digest(raw: bytes) -> str:
     """sha256 of the plan with every checkbox read as ``[ ]``: orch's own progress marks (and a
     rollback restoring them) do not count as the plan having changed."""
-    return hashlib.sha256(_CHECKBOX.sub(rb"\1[ ]", raw)).hexdigest()
+    raw = _STATUS_VALUE.sub(lambda m: m.group(1) or m.group(2), _CHECKBOX.sub(rb"\1[ ]", raw))
+    return hashlib.sha256(raw).hexdigest()
 
 
 def check_agents(plan: Plan, resolver: RoleResolver, task_ids: list[str]) -> None:
@@ -185,7 +199,7 @@ def start_run(
     # The lock comes first: a second run is refused at once, before any parsing.
     with ProjectLock(layout.lock, "run", warn=warn):
         config = load_config(layout.config)
-        plan, digest = plan_for_run(request.plan_path)
+        plan, digest = plan_for_run(request.plan_path, warn)
         options = request.options
         selected = select_for_options(plan, options)
         if not selected:
@@ -353,7 +367,7 @@ def _drive(
 ) -> RunOutcome:
     state = recorder.state
     plan_path = project_dir / state.plan_path
-    marker = PlanMarker(plan_path) if plan_path.is_file() else None
+    marker = plan_marker(plan_path, plan.format)
     if marker is not None and resumed:
         marker.sync(state, {task.id: task for task in plan.tasks()})
     settings = RunnerSettings(

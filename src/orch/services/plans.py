@@ -17,7 +17,8 @@ def check(
     """Load ``plan_path``, run the graph checks and (with ``review``) the plan review.
 
     With ``project_dir``, every ``agent:`` must name a known role or adapter (an error: a run
-    must never discover that mid-way), and the review warns about ``agent:`` values that name
+    must never discover that mid-way; the config is read only when the plan names one), and the
+    review warns about ``agent:`` values that name
     an adapter rather than a configured role. Review findings are warnings, or errors with
     ``strict``. Read problems raise PlanError; an invalid config raises ConfigError.
     """
@@ -25,7 +26,9 @@ def check(
 
     result = load_plan(plan_path, strict=strict)
     configured: set[str] | None = None
-    if project_dir is not None and result.plan.phases:
+    # Only a named agent needs the roles; a plan naming none skips loading them (and YAML).
+    named = any(p.agent for p in result.plan.phases) or any(t.agent for t in result.plan.tasks())
+    if project_dir is not None and named:
         from orch.adapters.roles import configured_roles, role_diagnostics
         from orch.config import load_config
         from orch.store.layout import Layout

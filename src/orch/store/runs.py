@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from orch.domain.state import SCHEMA_VERSION, Event, RunState, apply_event
 from orch.errors import StateError, UsageError
-from orch.secrets import default_redactor
+from orch.secrets import default_redactor, redact_data
 from orch.store.atomic import atomic_write_text
 from orch.store.journal import Journal, read_journal
 from orch.store.layout import Layout
@@ -67,7 +67,7 @@ class RunRecorder:
             run=self.state.run_id,
             task=task,
             phase=phase,
-            data=data or {},
+            data=redact_data(data or {}, default_redactor()),  # also what reporters print
         )
         self._journal.append(event, sync=sync)
         apply_event(self.state, event)

@@ -1,0 +1,123 @@
+"""Claudio ``.claudio/`` trees: ``plan.md``, ``phaseN/tasks.md`` and per-task ``status.md`` files.
+
+Each ``phaseN/tasks.md`` is one phase; its ``### Task M: …`` headings are its tasks, with the ID
+``N.M``; a "Success Criteria" checklist is the phase's acceptance criteria, not tasks. A task's
+status comes from its ``phaseN/taskM-…/status.md`` (``**Current Status**: Completed``), and is
+written back there, the rest of the file unchanged.
+
+Parsing does no file I/O: :mod:`orch.planfile` reads the tree and hands it over as one *bundle*
+text, each file introduced by a ``<!-- orch:claudio PATH -->`` line (:func:`bundle`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, PlanMark
+from orch.parsing.formats import CLAUDIO_MARKER
+
+MARKER = CLAUDIO_MARKER
+_FILE = re.compile(r"^<!-- orch:claudio (\S+) -->$", re.MULTILINE)
+_HEADING = re.compile(r"^#[ \t]+(.+)$", re.MULTILINE)
+_TASKS_FILE = re.compile(r"^phase(\d+)/tasks\.md$")
+_STATUS_FILE = re.compile(r"^phase(\d+)/task(\d+)(?:-[^/]*)?/status\.md$")
+_STATUS = re.compile(r"(Current Status\**\s*:\**[ \t]*)([^\n]*)", re.IGNORECASE)
+_DONE = re.compile(r"^(?:complete|completed|done|finished)\b", re.IGNORECASE)
+_SKIPPED = re.compile(r"^(?:skipped|cancell?ed|dropped)\b", re.IGNORECASE)
+_WRITTEN = {
+    PlanMark.DONE: "Completed",
+    PlanMark.SKIPPED: "Skipped",
+    PlanMark.PENDING: "Not Started",
+}
+
+
+def bundle(files: dict[str, str]) -> str:
+    """One text holding every file of a tree (paths relative to ``.claudio/``, ``/``-separated)."""
+    return "".join(f"{MARKER}{path} -->\n{text.rstrip(chr(10))}\n" for path, text in files.items())
+
+
+def unbundle(text: str) -> dict[str, str]:
+    """The files of a :func:`bundle` text."""
+    found = list(_FILE.finditer(text))
+    return {
+        match.group(1): text[match.end() + 1 : found[i + 1].start() if i + 1 < len(found) else None]
+        for i, match in enumerate(found)
+    }
+
+
+def status_path(task_id: str, paths: list[str]) -> str | None:
+    """The ``status.md`` of task ``N.M`` among ``paths``, if the tree has one."""
+    for path in paths:
+        match = _STATUS_FILE.match(path)
+        if match and f"{int(match.group(1))}.{int(match.group(2))}" == task_id:
+            return path
+    return None
+
+
+def status_mark(status_text: str) -> PlanMark | None:
+    """The mark a ``status.md`` records, or ``None`` when it records none."""
+    match = _STATUS.search(status_text)
+    if match is None:
+        return None
+    value = match.group(2).strip().strip("*_` ")
+    if _DONE.match(value):
+        return PlanMark.DONE
+    return PlanMark.SKIPPED if _SKIPPED.match(value) else PlanMark.PENDING
+
+
+def set_status(status_text: str, mark: PlanMark) -> str:
+    """``status_text`` with its "Current Status" value set for ``mark``; ``ValueError`` if none."""
+    match = _STATUS.search(status_text)
+    if match is None:
+        raise ValueError("no 'Current Status' line")
+    if status_mark(status_text) is mark:
+        return status_text
+    return status_text[: match.start(2)] + _WRITTEN[mark] + status_text[match.end(2) :]
+
+
+def parse_claudio(text: str, source: str = ".claudio", *, strict: bool = False) -> ParseResult:
+    """Parse a bundled ``.claudio/`` tree into a :class:`Plan`, one phase per phase file."""
+    from orch.parsing.markdown import parse_plan
+
+    files = unbundle(text)
+    heading = _HEADING.search(files.get("plan.md", ""))
+    title = heading.group(1).strip() if heading else "Claudio plan"
+    plan = Plan(title=title, source=source, format="claudio")
+    errors: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
+    phase_files = sorted(
+        (int(match.group(1)), path) for path in files if (match := _TASKS_FILE.match(path))
+    )
+    for number, path in phase_files:
+        result = parse_plan(files[path], f"{source}/{path}", strict=strict)
+        warnings.extend(result.warnings)
+        tasks = [task for phase in result.plan.phases for task in phase.tasks]
+        phase = Phase(
+            id=str(number),
+            title=_title(result.plan.title, number),
+            line=1,
+            description="\n".join(p.description for p in result.plan.phases if p.description),
+            gates=[gate for p in result.plan.phases for gate in p.gates],
+        )
+        for task in tasks:
+            task_id = f"{number}.{task.id}"
+            found = status_path(task_id, list(files))
+            mark = status_mark(files[found]) if found else None
+            update = {"id": task_id, "phase_id": phase.id, "depends_on": []}
+            phase.tasks.append(task.model_copy(update={**update, "mark": mark or task.mark}))
+        if phase.tasks:
+            plan.phases.append(phase)
+    if not plan.tasks():
+        errors.append(
+            Diagnostic(
+                line=1,
+                message="no tasks found in the .claudio tree",
+                hint="tasks are `### Task N: …` headings in .claudio/phaseN/tasks.md",
+            )
+        )
+    return ParseResult(plan=plan, errors=errors, warnings=warnings)
+
+
+def _title(title: str, number: int) -> str:
+    cleaned = re.sub(r"^\s*phase\s+\d+\s*[:.\-\u2013\u2014]?\s*", "", title, flags=re.IGNORECASE)
+    return cleaned or f"Phase {number}"
