@@ -50,8 +50,11 @@ def real_cli(executable: str, tmp_path: Path) -> dict[str, str]:
                        capture_output=True, timeout=120, check=True)
     except (OSError, subprocess.SubprocessError) as exc:
         pytest.skip(f"the real `{executable}` does not run here: {exc}")
+    # NO_PROXY: a machine whose registries are reached through HTTP(S)_PROXY must still let the
+    # CLIs reach the fake servers on 127.0.0.1 directly
+    loopback = "127.0.0.1,localhost"
     return {"PATH": path, "HOME": str(home), "TMPDIR": str(tmp), "NO_COLOR": "1",
-            "DO_NOT_TRACK": "1"}
+            "DO_NOT_TRACK": "1", "NO_PROXY": loopback, "no_proxy": loopback}
 
 
 def one_task_project(repo: Path, role: str, adapter: str, model: str) -> Path:

@@ -139,6 +139,44 @@ def test_codex_failures(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monk
     assert result.error
 
 
+@pytest.mark.parametrize("adapter", [CodexAdapter(), GeminiAdapter()])
+def test_config_prices_price_a_model_the_table_lacks(
+        adapter: CliAdapter, fake_bin: Path, git_repo: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = git_repo / ".specify" / "orch" / "config.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("prices:\n  o4-mini: {input: 1.0, output: 4.0, cache_read: 0.25}\n")
+    result = run(adapter, git_repo, "success", monkeypatch,
+                 role=Role(name="r", adapter=adapter.name, model="o4-mini"))
+    assert result.status is AgentStatus.COMPLETED, result.error
+    used = result.usage
+    assert result.cost_usd == pytest.approx(
+        (used.input_tokens * 1.0 + used.output_tokens * 4.0
+         + used.cache_read_input_tokens * 0.25 + used.cache_creation_input_tokens * 1.25) / 1e6,
+        abs=1e-6)
+    assert result.cost_usd > 0
+
+
+@pytest.mark.parametrize("user_args", ["-s danger-full-access", "--sandbox=read-only",
+                                       "--dangerously-bypass-approvals-and-sandbox"])
+def test_codex_the_users_sandbox_choice_replaces_orchs(
+        user_args: str, fake_bin: Path, git_repo: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORCH_CODEX_ARGS", user_args)
+    run(CodexAdapter(), git_repo, "success", monkeypatch)
+    argv = recorded(fake_bin)["argv"]
+    assert isinstance(argv, list)
+    assert "--sandbox" not in argv and "workspace-write" not in argv, argv
+    assert argv[-1] == "-" and argv[-2] == user_args.split()[-1]
+
+
+def test_codex_a_stream_retry_that_recovers_is_not_a_failure(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(CodexAdapter(), git_repo, "reconnected", monkeypatch)
+    assert result.status is AgentStatus.COMPLETED, result.error
+    assert result.summary == "all good" and result.usage.output_tokens == 80
+
+
 # -- gemini -----------------------------------------------------------------------------------
 
 def test_gemini_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -319,6 +357,17 @@ def test_agents_check_reports_versions_and_a_flag_the_help_lacks(
     assert text.returncode == 1
     assert "MISMATCH: --help does not list --max-budget-usd" in text.stdout
     assert text.stderr.startswith("error: an installed agent CLI does not accept a flag")
+
+
+def test_agents_check_version_is_not_a_warning_the_cli_printed_on_stderr(
+        fake_bin: Path, git_repo: Path, orch: OrchRunner,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _roles_config(git_repo)
+    monkeypatch.setenv("FAKE_CLI_VERSION_WARNING", "1")
+    out = orch("agents", "--check", "--json", cwd=git_repo)
+    assert out.returncode == 0, out.stdout + out.stderr
+    checks = {row["adapter"]: row for row in json.loads(out.stdout)["checks"]}
+    assert checks["aider"]["version"] == "aider 9.9.9-fake"
 
 
 def test_aider_files_are_ignored_in_a_linked_worktree_too(git_repo: Path, tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_plan, shell_task
+from conftest import make_plan, point_sdk_at, shell_task
+from fakes.anthropic_server import FakeAnthropic, text, tool
 from orch import proc
 from orch.adapters.roles import RoleResolver
 from orch.config import OrchConfig
@@ -109,18 +110,36 @@ def test_agent_tasks_run_through_the_adapter_and_are_still_verified(
 
 
 def test_agent_failure_retries_with_feedback_then_succeeds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, anthropic_server: FakeAnthropic
 ) -> None:
-    monkeypatch.setenv("ORCH_FAKE_RESULTS", json.dumps({"T001": ["failed", "completed"]}))
-    text = make_plan([("A", ["- [ ] T001 Flaky agent\n  - retries: 1"])])
-    status, reporter, layout, run_id = run_plan(tmp_path, text, agent="fake")
+    point_sdk_at(monkeypatch, anthropic_server, "sk-ant-api03-retry-feedback-0123")
+    usage = {"input_tokens": 1000, "output_tokens": 50}
+    anthropic_server.add(
+        tool("write_file", {"path": "hello.txt", "content": "nope\n"}, **usage),
+        text("done", **usage),
+        tool("write_file", {"path": "hello.txt", "content": "hello\n"}, **usage),
+        text("done", **usage),
+    )
+    check = 'echo CHECK-SAW-$(cat hello.txt); test "$(cat hello.txt)" = hello'
+    text_ = make_plan([("A", [f"- [ ] T001 Write hello.txt\n  - retries: 1\n"
+                              f"  - verify: `{check}`"])])
+    status, reporter, layout, run_id = run_plan(tmp_path, text_, agent="anthropic")
     assert status is RunStatus.COMPLETED
     types = reporter.types()
     assert types.count("task_started") == 2
     assert "task_retry" in types
     retry = next(e for e in reporter.events if e.type == "task_retry")
     assert retry.data["attempt"] == 2
-    assert load_run(layout, run_id).tasks["T001"].attempts == 2
+    task = load_run(layout, run_id).tasks["T001"]
+    assert task.attempts == 2
+    costs = [e.data["cost_usd"] for e in reporter.events if e.type == "task_finished"]
+    assert len(costs) == 2 and min(costs) > 0  # both attempts cost money: the task pays both
+    assert task.cost_usd == pytest.approx(sum(costs))
+    assert task.input_tokens == 4 * 1000 and task.output_tokens == 4 * 50
+    first, retried = (json.dumps(anthropic_server.requests[i]["messages"][0]) for i in (0, 2))
+    assert "CHECK-SAW-nope" not in first
+    assert "did not pass verification" in retried and "CHECK-SAW-nope" in retried
+    assert "Failing command: echo CHECK-SAW-" in retried
 
 
 def test_budget_cap_stops_before_the_next_model_task(tmp_path: Path) -> None:

@@ -77,7 +77,10 @@ def test_agents_example_resolves_every_role_without_a_key(orch: OrchRunner) -> N
     valid = orch("-C", str(project), "validate", "--strict", "plan.md", cwd=project)
     assert valid.returncode == 0, valid.stderr
     dry = orch("-C", str(project), "run", "plan.md", "--dry-run", cwd=project)
-    assert dry.returncode == 0, dry.stderr
+    # Every task is shown with its role and adapter; then, like `orch run`, the dry run says
+    # that no agent is available here without a key (exit 2).
+    assert dry.returncode == 2, dry.stderr
+    assert dry.stderr.startswith("error: task T002 needs agent 'backend-developer'")
     assert "(backend-developer via anthropic)" in dry.stdout
     assert "(docs-writer via claude-code)" in dry.stdout
     assert not (project / ".specify" / "orch" / "runs").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -449,3 +450,129 @@ def test_a_run_killed_mid_task_is_shown_interrupted(
         go.touch()  # lets the orphaned task script end
     assert found["run_state"] == "interrupted"
     assert found["current_task"] is None
+
+
+def test_plan_option_is_relative_to_the_project_not_the_working_directory(
+    git_repo: Path, tmp_path: Path
+) -> None:
+    """An MCP client starts the server from its own directory: `-C DIR mcp --plan P` is DIR/P."""
+    repo = project(git_repo, chain_plan())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "orch", "-C", str(repo), "mcp", "--plan", "plan.md"],
+        cwd=str(elsewhere),
+        env=dict(os.environ),
+    )
+
+    async def main() -> CallToolResult:
+        async with Client(params, cache=None) as client:
+            result = await client.call_tool("task_queue_status", {})
+            assert isinstance(result, CallToolResult)
+            return result
+
+    status = data(anyio.run(main))
+    assert status["total"] == 5 and status["plan"].endswith("plan.md")
+
+
+def test_enqueue_with_a_repeated_prerequisite_adds_it_once(git_repo: Path) -> None:
+    repo = project(git_repo, chain_plan())
+    added = data(
+        call(
+            repo,
+            "task_enqueue",
+            {"description": "Tidy up", "prerequisites": ["T001", "T001"]},
+            "--plan",
+            "plan.md",
+        )
+    )
+    assert added["depends_on"] == ["T001"]
+    assert "- [ ] T006 Tidy up (depends on T001)\n" in (repo / "plan.md").read_text()
+
+
+def test_enqueue_through_a_symlinked_plan_edits_the_file_it_points_to(git_repo: Path) -> None:
+    """spec-kit's tasks.md found by discovery is a symlink: it stays one, its target changes."""
+    (git_repo / "plans").mkdir()
+    (git_repo / "plans" / "tasks.md").write_text(chain_plan())
+    feature = git_repo / "specs" / "001-feature"
+    feature.mkdir(parents=True)
+    (feature / "tasks.md").symlink_to(Path("..") / ".." / "plans" / "tasks.md")
+    commit_all(git_repo)
+    data(call(git_repo, "task_enqueue", {"description": "Tidy up"}))
+    assert (feature / "tasks.md").is_symlink()
+    assert "- [ ] T006 Tidy up\n" in (git_repo / "plans" / "tasks.md").read_text()
+
+
+def test_an_unexpected_failure_is_a_tool_error_that_says_what_happened(git_repo: Path) -> None:
+    """An OSError (here the lock path is a directory) is not an OrchError: the tool error still
+    carries the CLI's lines, no traceback is logged, and the server keeps serving."""
+    repo = project(git_repo, chain_plan())
+    (repo / ".specify" / "orch" / "lock").mkdir(parents=True)
+    log = repo.parent / "server-stderr.txt"
+    server = (
+        f"exec {shlex.quote(sys.executable)} -m orch mcp --plan plan.md 2>{shlex.quote(str(log))}"
+    )
+    params = StdioServerParameters(
+        command="sh", args=["-c", server], cwd=str(repo), env=dict(os.environ)
+    )
+
+    async def main() -> tuple[CallToolResult, CallToolResult]:
+        async with Client(params, cache=None) as client:
+            failed = await client.call_tool("task_enqueue", {"description": "Tidy up"})
+            listed = await client.call_tool("task_list", {})
+            assert isinstance(failed, CallToolResult) and isinstance(listed, CallToolResult)
+            return failed, listed
+
+    failed, listed = anyio.run(main)
+    assert failed.is_error
+    lines = text(failed).split("error: ", 1)[1].splitlines()
+    assert lines[0].startswith("internal error: IsADirectoryError: ") and "lock" in lines[0]
+    assert lines[1].startswith("hint: this is a bug in orch")
+    assert data(listed)["total"] == 5
+    assert "Traceback" not in log.read_text()
+
+
+HOLD_LOCK = """
+import sys
+from pathlib import Path
+from orch.store.lock import ProjectLock
+
+with ProjectLock(Path(sys.argv[1]), "mcp task_enqueue"):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_write_waits_for_another_servers_write_instead_of_failing(git_repo: Path) -> None:
+    """Two coordinating agents, two servers: a write that meets another server's write (it holds
+    the lock for a moment) waits for it; only a run's lock refuses at once."""
+    repo = project(git_repo, chain_plan())
+    (repo / ".specify" / "orch").mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(repo / ".specify" / "orch" / "lock")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline() == "held\n"
+
+    async def script(client: Client) -> CallToolResult:
+        async def release_soon() -> None:
+            await anyio.sleep(1)  # ordering only: the enqueue is already waiting by then
+            assert holder.stdin is not None
+            holder.stdin.close()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(release_soon)
+            result = await client.call_tool("task_enqueue", {"description": "Tidy up"})
+        assert isinstance(result, CallToolResult)
+        return result
+
+    try:
+        added = data(with_server(repo, script, "--plan", "plan.md"))
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert added["id"] == "T006"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -9,6 +10,8 @@ from orch.domain.graph import build_graph, check_plan, execution_order
 from orch.domain.plan import PlanMark
 from orch.parsing.markdown import parse_plan
 from orch.parsing.marks import set_mark
+
+pytestmark = pytest.mark.slow  # thousands of documents: in `pytest`, not in `pytest -m "not slow"`
 
 ids = st.builds(
     lambda n, suffix: f"T{n:03d}{suffix}",

@@ -7,6 +7,10 @@ here), one answer is read per line and an empty line takes the default (docs/pla
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +133,26 @@ def test_offline_questions_come_from_the_pattern_and_repeat_byte_for_byte(
     assert "How much data moves, and how long may the switch take? \u2014 about 2 GB" in \
         first.decode()
     assert "(default answer)" in first.decode()
+
+
+def test_ctrl_c_at_a_question_says_nothing_was_written_not_resume(project: Path) -> None:
+    """Ctrl-C while orch waits for an answer: exit 130, no plan, and no hint about a run to
+    resume (there is none)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orch", "plan", "Add CSV export", "--ask", "--offline",
+         "-o", "plan.md"],
+        cwd=project, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
+    )
+    assert process.stderr is not None and process.stdin is not None
+    seen = b""
+    while not seen.endswith(b"answer (Enter for the default): "):
+        byte = process.stderr.read(1)
+        assert byte, seen
+        seen += byte
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=60)
+    stderr = rest.decode()
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-2:] == ["error: interrupted", "hint: no plan was written"]
+    assert not (project / "plan.md").exists()

@@ -142,6 +142,7 @@ def test_a_strict_json_block_is_read_like_a_tool_call(
     (tool("submit_review", {"findings": [{"line": "seven", "severity": "blocking",
                                            "message": "x"}], "checklist": []}), "findings.0.line"),
     (tool("submit_review", {"findings": []}), "checklist"),
+    (tool("submit_review", {"findings": [], "checklist": []}), "checklist"),
 ])
 def test_a_malformed_model_review_is_an_error_never_an_empty_review(
     orch: OrchRunner, anthropic_server: FakeAnthropic, plans: Path, reply: object, words: str
@@ -164,3 +165,41 @@ def test_a_risk_without_a_mitigation_is_named_on_its_line(orch: OrchRunner, plan
     risks = [(f["line"], f["severity"]) for f in document["findings"]  # type: ignore[union-attr]
              if f["rule"] == "risks"]
     assert code == 0 and risks == [(line, "warning")]
+
+
+def test_lines_are_the_parsers_even_with_unicode_line_separators(
+    orch: OrchRunner, anthropic_server: FakeAnthropic, plans: Path
+) -> None:
+    """U+2028 and form feeds are not line breaks for the parser, so not for the review either:
+    a risk's finding, and the numbers the model reads, name the line an editor shows."""
+    good = (plans / "good.md").read_text()
+    odd = good.replace("\n", " \u2028 \x0c\n", 3).replace(
+        "## Risks\n\n", "## Risks\n\n- The export may be slow.\n")
+    (plans / "odd.md").write_text(odd)
+    line = odd.split("\n").index("- The export may be slow.") + 1
+    code, document = _review(orch, plans, "--offline", "odd.md")
+    assert code == 0
+    assert [f["line"] for f in document["findings"] if f["rule"] == "risks"] == [line]  # type: ignore[union-attr,index]
+    anthropic_server.add(tool("submit_review", {"findings": [], "checklist": CHECKLIST_OK}))
+    code, _ = _review(orch, plans, "odd.md", env=model_env(anthropic_server))
+    prompt = anthropic_server.requests[0]["messages"][0]["content"]
+    assert code == 0 and f"{line:4d}  - The export may be slow." in prompt
+
+
+def test_done_and_skipped_tasks_are_not_blocking_for_having_no_check(
+    orch: OrchRunner, plans: Path
+) -> None:
+    """A plan half run (as `orch run` leaves it) passes review as `orch validate --strict` does:
+    tasks marked done or skipped will not run again, so their missing check blocks nothing."""
+    good = (plans / "good.md").read_text()
+    first_phase = good.index("\n## Phase ")
+    finished = (
+        "\n## Phase 0: Earlier work\n\n- [X] T900 Scaffold the project\n  - files: README.md\n"
+        "- [~] T901 An idea we dropped\n  - files: docs/idea.md\n- [ ] T902 Still to do\n"
+        "  - files: docs/todo.md\n"
+    )
+    (plans / "half.md").write_text(good[:first_phase] + finished + good[first_phase:])
+    code, document = _review(orch, plans, "--offline", "half.md")
+    unchecked = [f["message"].split()[0] for f in document["findings"]  # type: ignore[union-attr,index]
+                 if f["rule"] == "unchecked-task"]
+    assert unchecked == ["T902"] and code == 1

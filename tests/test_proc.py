@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
 from orch.proc import TAIL_LINES, run_argv, run_shell
 from orch.secrets import REDACTED, Redactor, secret_values
+from proctrack import PGID_TO, kill_group, read_pgid, wait_gone
 
 
 def test_output_goes_to_the_log_and_the_tail(tmp_path: Path) -> None:
@@ -25,22 +25,25 @@ def test_tail_is_bounded(tmp_path: Path) -> None:
 
 
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
-    marker = "sleep 41.75"
     started = time.monotonic()
-    result = run_shell(f"{marker} & {marker}", cwd=tmp_path, timeout_s=0.5)
-    assert result.timed_out and not result.ok
-    assert time.monotonic() - started < 5
-    time.sleep(0.2)
-    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
-    assert left.strip() == ""
+    result = run_shell(f"{PGID_TO} pgid; sleep 41.75 & sleep 41.75", cwd=tmp_path,
+                       timeout_s=0.5)
+    pgid = read_pgid(tmp_path / "pgid")
+    try:
+        assert result.timed_out and not result.ok
+        assert time.monotonic() - started < 5
+        assert wait_gone(pgid) == []
+    finally:
+        kill_group(pgid)
 
 
 def test_background_child_holding_the_pipe_does_not_hang(tmp_path: Path) -> None:
     started = time.monotonic()
-    result = run_shell("(sleep 37.5 &) ; echo done", cwd=tmp_path, timeout_s=20)
+    result = run_shell(f"{PGID_TO} pgid; (sleep 37.5 &) ; echo done", cwd=tmp_path,
+                       timeout_s=20)
+    kill_group(read_pgid(tmp_path / "pgid"))
     assert result.ok
     assert time.monotonic() - started < 5
-    subprocess.run(["pkill", "-f", "sleep 37.5"], check=False)
 
 
 def test_secrets_are_redacted_from_log_and_tail(tmp_path: Path) -> None:

@@ -68,6 +68,20 @@ def test_server_error_is_a_transient_api_error(
     assert error.startswith("agent api_error:"), error
 
 
+def test_a_server_error_codex_retries_past_is_a_success(
+        env: dict[str, str], git_repo: Path, server: FakeResponses, orch: OrchRunner) -> None:
+    project = one_task_project(git_repo, "dev", "codex", MODEL)
+    # request_max_retries = 1: two 500s exhaust the request, Codex reports "Reconnecting... 1/1"
+    # as an `error` event and its stream retry then succeeds
+    server.add(Error(500, "boom"), Error(500, "boom"),
+               Answer(tool="exec_command", arguments={"cmd": "printf 'hi\\n' > hello.txt"}),
+               Answer(text="Created hello.txt."))
+    code, status, output = run_plan(orch, project, env)
+    assert code == 0, output
+    assert task_of(status)["status"] == "done", status
+    assert (project / "hello.txt").read_text() == "hi\n"
+
+
 def test_bad_key_is_a_client_error_with_a_key_hint(
         env: dict[str, str], git_repo: Path, server: FakeResponses, orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "codex", MODEL)

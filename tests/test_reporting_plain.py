@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
+import pytest
+
+from conftest import commit_all, make_plan, shell_task
 from orch.domain.status import TaskStatus
 from orch.reporting.jsonl import JsonLinesReporter
 from orch.reporting.plain import PlainReporter, tail_lines
@@ -48,7 +56,7 @@ Task [3/4] T003 Write the parser (backend via fake)
     1 failed in 0.01s
   retrying T003 (attempt 2) in 1.0s: verify failed: pytest -q (exit 1)
 Task [3/4] T003 Write the parser (backend via fake, attempt 2)
-  FAILED T003 in 0.1s: verify failed: pytest -q (exit 1)
+  FAILED T003 in 0.2s: verify failed: pytest -q (exit 1)
     E   assert 1 == 2
 
     FAILED tests/test_x.py::test_y
@@ -164,14 +172,52 @@ def test_tail_lines_cleans_and_limits() -> None:
     assert tail_lines({}) == [] and tail_lines({"output_tail": "\n\n"}) == []
 
 
-class _ClosedPipe(io.StringIO):
+class _PipeClosingAfter(io.StringIO):
+    """A stream whose reader goes away after ``lines`` writes."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__()
+        self.lines = lines
+        self.attempts = 0
+
     def write(self, text: str) -> int:
-        raise BrokenPipeError
+        self.attempts += 1
+        if self.attempts > self.lines:
+            raise BrokenPipeError
+        return super().write(text)
 
 
-def test_broken_pipe_does_not_stop_the_run() -> None:
-    plain, jsonl = PlainReporter(_ClosedPipe()), JsonLinesReporter(_ClosedPipe())
-    happy_run(Sim([plain, jsonl]))  # no exception
+@pytest.mark.parametrize("reporter", [PlainReporter, JsonLinesReporter])
+def test_reporter_stops_writing_once_the_reader_is_gone(reporter: type[Any]) -> None:
+    stream = _PipeClosingAfter(2)
+    happy_run(Sim([reporter(stream)]))  # and no exception
+    assert stream.attempts == 3  # two lines written, one failed, none tried after it
+    assert len(stream.getvalue().splitlines()) == 2
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_broken_pipe_does_not_stop_the_run(git_repo: Path, json_mode: bool) -> None:
+    plan = make_plan([("One", [shell_task("T001", "a", "echo a > a.txt")]),
+                      ("Two", [shell_task("T002", "b", "echo b > b.txt")])])
+    (git_repo / "plan.md").write_text(plan)
+    commit_all(git_repo)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `orch run | true`: the reader is gone before the first line
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "orch", "run", "plan.md", *(["--json"] if json_mode else [])],
+            cwd=git_repo, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    status = subprocess.run([sys.executable, "-m", "orch", "status", "--json"], cwd=git_repo,
+                            capture_output=True, text=True, check=True)
+    doc = json.loads(status.stdout)
+    assert doc["state"] == "completed"
+    assert [t["status"] for t in doc["tasks"]] == ["done", "done"]
+    assert [cp["name"] for cp in doc["checkpoints"]] == ["phase-1", "phase-2"]
+    assert (git_repo / "b.txt").read_text() == "b\n"
 
 
 def test_json_lines_one_event_per_line_nothing_else() -> None:

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Runs the quickstart plan in a fresh git repository under a temp dir (or $1), then shows the
-# checkpoints, rolls back to phase 1, shows the state, undoes the rollback and resumes.
+# The quickstart: copies plan.md into a fresh git repository (a new temp dir, or $1) and commits
+# it, runs the plan (3 phases, 3 checkpoint commits), lists the checkpoints, rolls back to
+# phase 1 (phases 2-3's files go; everything is saved in a backup ref first), shows that
+# `orch status` has their tasks pending again and `git log` ends at phase 1, then
+# `orch resume` runs phases 2-3 again and the checkpoints are listed once more.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="${1:-$(mktemp -d "${TMPDIR:-/tmp}/orch-quickstart.XXXXXX")}"

@@ -153,21 +153,35 @@ notify: {command: null, webhook: null}
 """
 
 
+def parse_yaml(text: str, where: Path, *, hint: str, first_line: int = 1) -> Any:
+    """``yaml.safe_load`` where any failure is a one-line :class:`ConfigError` naming the file:
+    bad syntax, and also input that breaks the loader itself (``[`` nested thousands deep
+    exhausts the recursion limit, a huge document the memory). ``first_line`` is the file's
+    line number of the text's first line."""
+    import yaml  # only when there is a file to read: keeps start-up lean
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"{where}:{mark.line + first_line}" if mark is not None else str(where)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{place}: {problem}", hint=hint) from None
+    except RecursionError:
+        raise ConfigError(f"{where}: YAML nested too deeply to read", hint=hint) from None
+    except MemoryError:
+        raise ConfigError(f"{where}: YAML too large to read", hint=hint) from None
+
+
 def load_config(path: Path) -> OrchConfig:
     """Read and validate the config; a missing file gives the defaults."""
     if not path.exists():
         return OrchConfig()
-    import yaml  # only when there is a file to read: keeps start-up lean
-
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{where}: {problem}", hint="fix the YAML syntax") from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config ({exc})") from None
+    data = parse_yaml(text, path, hint="fix the YAML syntax")
     if data is None:
         return OrchConfig()
     if not isinstance(data, dict):
@@ -180,4 +194,8 @@ def load_config(path: Path) -> OrchConfig:
         raise ConfigError(
             f"{path}: {key}: {first['msg']}",
             hint="see the commented defaults written by `orch init`",
+        ) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: settings nested too deeply", hint="see the commented defaults"
         ) from None

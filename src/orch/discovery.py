@@ -26,12 +26,14 @@ def find_default_plan(project_dir: Path) -> tuple[Path, str]:
         target = _from_feature_json(project_dir, feature_json)
         if target is not None:
             return target, f"current spec-kit feature from {_rel(feature_json, project_dir)}"
-    env_feature = os.environ.get("SPECIFY_FEATURE")
-    if env_feature and (specs / env_feature / "tasks.md").is_file():
-        return specs / env_feature / "tasks.md", "current spec-kit feature from SPECIFY_FEATURE"
+    env_feature = os.environ.get("SPECIFY_FEATURE", "").strip()
+    if env_feature:
+        return _named_feature(specs, env_feature), "current spec-kit feature from SPECIFY_FEATURE"
     branch = _git_branch(project_dir)
-    if branch and (specs / branch / "tasks.md").is_file():
-        return specs / branch / "tasks.md", f"spec-kit feature of git branch {branch!r}"
+    if branch:
+        folder = _feature_folder(specs, branch)
+        if folder is not None and (folder / "tasks.md").is_file():
+            return folder / "tasks.md", f"spec-kit feature of git branch {branch!r}"
     candidates = sorted(specs.glob("*/tasks.md")) if specs.is_dir() else []
     if candidates:
         newest = max(candidates, key=_feature_rank)
@@ -63,14 +65,51 @@ def _from_feature_json(project_dir: Path, path: Path) -> Path | None:
     return None
 
 
-def _git_branch(project_dir: Path) -> str | None:
-    head = project_dir / ".git" / "HEAD"
-    try:
-        text = head.read_text(encoding="utf-8").strip()
-    except OSError:
+def _named_feature(specs: Path, name: str) -> Path:
+    """``specs/<name>/tasks.md`` for ``SPECIFY_FEATURE``, which names the feature on purpose:
+    a name that matches nothing is an error, never a silent fall-back to another plan."""
+    folder = _feature_folder(specs, name)
+    if folder is None:
+        known = sorted(p.name for p in specs.iterdir() if p.is_dir()) if specs.is_dir() else []
+        listed = f"features here: {', '.join(known)}" if known else "there is no specs/ folder"
+        raise PlanError(
+            f"SPECIFY_FEATURE={name!r} names no feature under specs/",
+            hint=f"{listed}; set SPECIFY_FEATURE to one of them, unset it, or pass a plan file",
+        )
+    tasks = folder / "tasks.md"
+    if not tasks.is_file():
+        raise PlanError(
+            f"SPECIFY_FEATURE={name!r}: {tasks.relative_to(specs.parent)} does not exist",
+            hint="generate it with spec-kit's /speckit.tasks, or pass a plan file",
+        )
+    return tasks
+
+
+def _feature_folder(specs: Path, name: str) -> Path | None:
+    """``specs/<name>``, else the one folder sharing its number prefix (``004-x`` finds
+    ``specs/004-y``), as spec-kit's own scripts resolve a feature."""
+    if "/" in name or name in (".", ".."):
         return None
-    prefix = "ref: refs/heads/"
-    return text[len(prefix) :] if text.startswith(prefix) else None
+    exact = specs / name
+    if exact.is_dir():
+        return exact
+    number = _number(name)
+    if number is None or not specs.is_dir():
+        return None
+    same = [p for p in specs.iterdir() if p.is_dir() and _number(p.name) == number]
+    return same[0] if len(same) == 1 else None
+
+
+def _number(name: str) -> str | None:
+    match = _NUMBERED.match(name)
+    return match.group(1) if match else None
+
+
+def _git_branch(project_dir: Path) -> str | None:
+    """The checked-out branch, read through git (a worktree's ``.git`` is a file)."""
+    from orch.vcs.repo import current_branch  # GitPython only when there is no feature.json
+
+    return current_branch(project_dir)
 
 
 def _feature_rank(tasks_md: Path) -> tuple[int, float]:

@@ -49,6 +49,10 @@ class SafetyError(OrchError):
     exit_code = 3
 
 
+class DeclinedError(SafetyError):
+    """The user answered no to a confirmation prompt; nothing was changed."""
+
+
 class LockHeldError(SafetyError):
     """Another orch process holds the project lock."""
 

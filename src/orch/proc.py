@@ -1,5 +1,11 @@
 """Running shell commands the way orch needs: own process group, timeout, bounded output,
-output appended (redacted) to a task log, and a clean stop on SIGINT/SIGTERM."""
+output appended (redacted) to a task log, and a clean stop on SIGINT/SIGTERM.
+
+A command's process group never outlives the command: on timeout or interruption the group is
+stopped (TERM, a grace period, then KILL of whatever is left), and when the command ends normally
+whatever it left running in the background is stopped the same way. Processes that leave the
+group on purpose (``setsid``, daemons) are beyond its reach.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +14,58 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from orch.procgroups import GroupRecord, group_exists, start_time, stop_group
 from orch.secrets import Redactor, default_redactor
 
 TAIL_LINES = 40
 _ACTIVE: set[subprocess.Popen[bytes]] = set()
 _interrupted = False
+
+
+@dataclass
+class _Tracker:
+    on_start: Callable[[GroupRecord], None]
+    on_end: Callable[[int], None]
+
+
+_TRACKERS: list[_Tracker] = []
+_TRACK_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def track_groups(
+    on_start: Callable[[GroupRecord], None], on_end: Callable[[int], None]
+) -> Iterator[None]:
+    """Call ``on_start`` for each process group started inside the block (before it does any
+    work that matters) and ``on_end`` once nothing of it is left, so a crashed run's groups can
+    be found and stopped later."""
+    tracker = _Tracker(on_start, on_end)
+    _TRACKERS.append(tracker)
+    try:
+        yield
+    finally:
+        _TRACKERS.remove(tracker)
+
+
+def _notify_start(pid: int) -> None:
+    record = GroupRecord(pgid=pid, start=start_time(pid))
+    with _TRACK_LOCK:
+        for tracker in list(_TRACKERS):
+            tracker.on_start(record)
+
+
+def _notify_end(pid: int) -> None:
+    with _TRACK_LOCK:
+        for tracker in list(_TRACKERS):
+            tracker.on_end(pid)
 
 
 @dataclass
@@ -84,7 +130,6 @@ def run_argv(
     log = open(log_path, "ab") if log_path is not None else None  # noqa: SIM115
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     pending = b""
-    timed_out = False
     try:
         try:
             proc = subprocess.Popen(
@@ -97,11 +142,12 @@ def run_argv(
                 start_new_session=True,
             )
         except OSError as exc:
-            message = f"cannot start {argv[0]!r}: {exc.strerror or exc}"
+            message = redact(f"cannot start {argv[0]!r}: {exc.strerror or exc}")
             if log is not None:
-                log.write(f"$ {shown}\n{message}\n".encode())
-            return CommandResult(shown, 127, message, time.monotonic() - started)
+                log.write(f"$ {redact(shown)}\n{message}\n".encode())
+            return CommandResult(redact(shown), 127, message, time.monotonic() - started)
         _ACTIVE.add(proc)
+        _notify_start(proc.pid)
         if log is not None:
             log.write(f"$ {redact(shown)}\n".encode())
             log.flush()
@@ -112,38 +158,20 @@ def run_argv(
         assert proc.stdout is not None
         fd = proc.stdout.fileno()
         deadline = started + timeout_s if timeout_s else None
+        timed_out = False
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
-            exited_at: float | None = None
-            while True:
-                wait = 0.25
-                if deadline is not None:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        timed_out = True
-                        _kill_group(proc)
-                        break
-                    wait = min(wait, remaining)
-                if selector.select(wait):
-                    chunk = os.read(fd, 65536)
-                    if not chunk:
-                        break
-                    pending = _consume(pending + chunk, redact, log, tail)
-                    continue
-                if _interrupted:
-                    _kill_group(proc)
-                    break
-                if proc.poll() is not None:
-                    # The process is gone but a background grandchild may hold the pipe open:
-                    # give it a moment, then stop reading.
-                    exited_at = exited_at or time.monotonic()
-                    if time.monotonic() - exited_at > 0.5:
-                        break
+            timed_out, pending = _pump(proc, selector, deadline, pending, redact, log, tail)
+        returncode = proc.wait()
+        if group_exists(proc.pid):
+            # The command is over; what it left running in the background goes with it.
+            stop_group(proc.pid)
+        pending = _drain(fd, pending, redact, log, tail)
         if pending:
             _consume(pending + b"\n", redact, log, tail)
         proc.stdout.close()
-        returncode = proc.wait()
         _ACTIVE.discard(proc)
+        _notify_end(proc.pid)
         if timed_out and log is not None:
             log.write(f"orch: timed out after {timeout_s:g}s; process group killed\n".encode())
         return CommandResult(
@@ -159,6 +187,51 @@ def run_argv(
             log.close()
 
 
+def _pump(
+    proc: subprocess.Popen[bytes],
+    selector: selectors.BaseSelector,
+    deadline: float | None,
+    pending: bytes,
+    redact: Redactor,
+    log: IO[bytes] | None,
+    tail: deque[str],
+) -> tuple[bool, bytes]:
+    """Copy output until the leader has exited (and its output is read), the deadline passes
+    (the group is killed; returns ``True``) or the run is interrupted (the group is killed)."""
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    eof = False
+    exited_at: float | None = None
+    while True:
+        wait = 0.25
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                _kill_group(proc)
+                return True, pending
+            wait = min(wait, remaining)
+        if not eof and selector.select(wait):
+            chunk = os.read(fd, 65536)
+            if chunk:
+                pending = _consume(pending + chunk, redact, log, tail)
+                continue
+            eof = True
+            selector.unregister(fd)
+        elif eof:
+            # All output is read: wait for the leader itself (returns as soon as it exits).
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=wait)
+        if _interrupted:
+            _kill_group(proc)
+            return False, pending
+        if proc.poll() is not None:
+            # The leader is gone but a background grandchild may hold the pipe open:
+            # give it a moment, then stop reading.
+            exited_at = exited_at or time.monotonic()
+            if eof or time.monotonic() - exited_at > 0.5:
+                return False, pending
+
+
 def _consume(data: bytes, redact: Redactor, log: IO[bytes] | None, tail: deque[str]) -> bytes:
     """Write complete lines (redacted) to the log and the tail; return the unfinished rest."""
     *lines, rest = data.split(b"\n")
@@ -172,22 +245,34 @@ def _consume(data: bytes, redact: Redactor, log: IO[bytes] | None, tail: deque[s
     return rest
 
 
+def _drain(fd: int, pending: bytes, redact: Redactor, log: IO[bytes] | None,
+           tail: deque[str]) -> bytes:
+    """Read what is still buffered in the pipe once the group is gone (never blocks; bounded,
+    since a process that left the group may still be writing)."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        for _ in range(64):
+            if not selector.select(0):
+                break
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            pending = _consume(pending + chunk, redact, log, tail)
+    return pending
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group, then SIGKILL whatever is left after a short grace."""
-    try:
-        pgid = os.getpgid(proc.pid)
-    except ProcessLookupError:
-        return
-    for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 0.0)):
+    """Stop the command's whole process group: SIGTERM, a grace period, then SIGKILL of
+    whatever remains, even when the leader itself went at once."""
+
+    def wait_leader(timeout: float) -> bool:
         try:
-            os.killpg(pgid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        try:
-            proc.wait(timeout=grace or None)
-            return
+            proc.wait(timeout=None if timeout < 0 else timeout)
         except subprocess.TimeoutExpired:
-            continue
+            return False
+        return True
+
+    stop_group(proc.pid, wait_leader=wait_leader)
 
 
 def interrupt_all() -> None:

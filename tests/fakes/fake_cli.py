@@ -95,6 +95,13 @@ def codex(scenario: str) -> int:
                                                   "output_tokens": 122,
                                                   "reasoning_output_tokens": 64}})
         return 0
+    if scenario == "reconnected":  # observed 0.171: a 5xx, then its own retry succeeds
+        emit({"type": "error", "message": "Reconnecting... 1/5 (We’re currently experiencing "
+                                          "high demand, which may cause temporary errors.)"},
+             {"type": "item.completed", "item": {"id": "item_1", "type": "agent_message",
+                                                 "text": "all good"}},
+             {"type": "turn.completed", "usage": {"input_tokens": 1000, "output_tokens": 80}})
+        return 0
     if scenario == "high_demand":  # observed 0.171 on a 5xx
         message = "We’re currently experiencing high demand, which may cause temporary errors."
         emit({"type": "error", "message": message},
@@ -212,6 +219,9 @@ def about(tool: str, args: list[str]) -> int | None:
     in ``FAKE_CLI_HELP_OMIT``; ``None`` for any other command line."""
     if "--version" in args:
         print(f"{tool} 9.9.9-fake")
+        if os.environ.get("FAKE_CLI_VERSION_WARNING"):  # as codex 0.171 prints with a /tmp HOME
+            print("WARNING: proceeding, even though we could not create PATH aliases",
+                  file=sys.stderr)
         return 0
     if "--help" not in args:
         return None

@@ -4,9 +4,10 @@ JSONL events: ``thread.started`` (``thread_id``), ``turn.started``, ``item.*`` (
 ``agent_message`` item's ``text`` is the summary; an ``error`` item is a warning, not a
 failure), ``turn.completed`` (``usage``: ``input_tokens``, ``cached_input_tokens``,
 ``cache_write_input_tokens``, ``output_tokens``, ``reasoning_output_tokens``), ``turn.failed``
-(``error.message``) and ``error`` (``message``). Codex reports no cost: it is computed from the
-price table when the model is known. Edits are allowed in the workspace (``--sandbox
-workspace-write``; ``ORCH_CODEX_ARGS`` adds flags).
+(``error.message``) and ``error`` (``message``; also sent for a stream retry, "Reconnecting...
+1/5", so it fails the run only when no ``turn.completed`` follows it). Codex reports no cost:
+it is computed from the price table when the model is known. Edits are allowed in the
+workspace (``--sandbox workspace-write``; ``ORCH_CODEX_ARGS`` adds flags).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
 from orch.adapters.cli_common import CliAdapter, CliRun, extra_args, json_lines, last_line
 from orch.adapters.cli_errors import KEY_HINT, TRANSIENT, ErrorTable, Rule
-from orch.adapters.pricing import add_usage, cost_usd, price_for
+from orch.adapters.pricing import add_usage, cost_usd, model_price
 
 ERRORS = ErrorTable(
     # Observed with Codex CLI 0.171 (the message of `error` / `turn.failed` events):
@@ -56,7 +57,9 @@ class CodexAdapter(CliAdapter):
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
         argv = [self.executable, "exec", "--json", "--skip-git-repo-check"]
         extra = extra_args("ORCH_CODEX_ARGS")
-        if not any(a.startswith(("--sandbox", "--full-auto", "--dangerously")) for a in extra):
+        # the user's own sandbox choice wins (codex rejects --sandbox given twice)
+        if not any(a.startswith(("--sandbox", "-s", "--full-auto", "--dangerously", "--yolo"))
+                   for a in extra):
             argv += ["--sandbox", "workspace-write"]
         if context.role.model:
             argv += ["--model", context.role.model]
@@ -72,6 +75,7 @@ class CodexAdapter(CliAdapter):
         session: str | None = None
         turns = 0
         failure: str | None = None
+        warning: str | None = None  # an `error` event: fatal only if no turn completes after it
         for event in json_lines(run.output):
             kind = event.get("type")
             if kind == "thread.started":
@@ -83,12 +87,14 @@ class CodexAdapter(CliAdapter):
             elif kind == "turn.completed":
                 turns += 1
                 usage = add_usage(usage, turn_usage(event.get("usage") or {}))
+                warning = None  # the turn recovered from it (e.g. "Reconnecting... 1/5")
             elif kind == "turn.failed":
                 turns += 1
                 failure = str((event.get("error") or {}).get("message") or "turn failed")
             elif kind == "error":
-                failure = failure or str(event.get("message") or "error")
-        price = price_for(context.role.model) if context.role.model else None
+                warning = warning or str(event.get("message") or "error")
+        failure = failure or warning
+        price = model_price(context.role.model, context.project_dir)
         result = AgentResult(status=AgentStatus.COMPLETED, summary=summary, usage=usage,
                              cost_usd=round(cost_usd(usage, price), 6), session_id=session,
                              turns=turns)

@@ -18,7 +18,7 @@ from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
 from orch.adapters.cli_common import CliAdapter, CliRun, extra_args, json_lines, last_line
 from orch.adapters.cli_errors import KEY_HINT, TRANSIENT, ErrorTable, Rule, Verdict, status_verdict
 from orch.adapters.cli_probe import cli_output, has_flag
-from orch.adapters.pricing import cost_usd, price_for
+from orch.adapters.pricing import cost_usd, model_price
 
 EXIT_AUTH = 41
 EXIT_BAD_INPUT = 42
@@ -117,7 +117,7 @@ class GeminiAdapter(CliAdapter):
         usage = Usage(input_tokens=max(0, int(stats.get("input_tokens") or 0) - cached),
                       cache_read_input_tokens=cached,
                       output_tokens=int(stats.get("output_tokens") or 0))
-        price = price_for(model) if model else None
+        price = model_price(model, context.project_dir)
         result = AgentResult(status=AgentStatus.COMPLETED, summary="".join(chunks).strip(),
                              usage=usage, cost_usd=round(cost_usd(usage, price), 6),
                              session_id=session, turns=int(stats.get("tool_calls") or 0) + 1

@@ -8,9 +8,12 @@ price and cache reads 0.1× unless a price says otherwise.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from orch.adapters.base import Usage
-from orch.config import Price
+from orch.config import Price, load_config
+from orch.errors import ConfigError
+from orch.store.layout import Layout
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 
@@ -66,6 +69,20 @@ def price_for(model: str, overrides: Mapping[str, Price] | None = None) -> Price
         if needle in lowered:
             return PRICES[key]
     return None
+
+
+def project_prices(project_dir: Path) -> dict[str, Price]:
+    """The project config's ``prices:`` (none when the config cannot be read)."""
+    try:
+        return dict(load_config(Layout(project_dir).config).prices)
+    except ConfigError:
+        return {}
+
+
+def model_price(model: str | None, project_dir: Path) -> Price | None:
+    """The price of ``model`` for a CLI adapter: the project's ``prices:`` first, then the
+    built-in table; ``None`` when the model is unknown or not given."""
+    return price_for(model, project_prices(project_dir)) if model else None
 
 
 def cost_usd(usage: Usage, price: Price | None) -> float:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from orch.adapters.anthropic_settings import api_credentials
 from orch.adapters.base import Role
-from orch.config import OrchConfig
+from orch.config import OrchConfig, parse_yaml
 from orch.domain.plan import Diagnostic, Phase, Plan, Task
 from orch.errors import AgentUnavailableError, ConfigError
 
@@ -43,19 +43,14 @@ def load_subagents(project_dir: Path) -> dict[str, Role]:
     directory = project_dir / SUBAGENTS_DIR
     if not directory.is_dir():
         return roles
-    import yaml  # only when there are subagent files: keeps start-up lean
     for path in sorted(directory.glob("*.md")):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read subagent file ({exc})") from None
         header, body = _split_front_matter(text)
-        try:
-            meta = yaml.safe_load(header) if header else {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: invalid YAML front matter: {exc}",
-                              hint="the front matter holds name, description, model, tools"
-                              ) from None
+        meta = parse_yaml(header, path, hint="the front matter holds name, description, "
+                          "model, tools", first_line=2) if header else {}
         if not isinstance(meta, dict):
             raise ConfigError(f"{path}: the front matter must be a mapping")
         tools = meta.get("tools")

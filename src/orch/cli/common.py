@@ -57,8 +57,15 @@ def warn_line(message: str) -> None:
 
 
 @contextmanager
-def cli_errors(ctx: typer.Context | None = None) -> Iterator[None]:
+def cli_errors(
+    ctx: typer.Context | None = None,
+    *,
+    interrupted_hint: str | None = "state is saved; continue with `orch resume`",
+) -> Iterator[None]:
     """Turn an :class:`OrchError` into its one-line message and exit code; the only such place.
+
+    ``interrupted_hint`` follows ``error: interrupted`` on Ctrl-C: a command with no run to
+    resume says what it left behind instead.
 
     With ``--debug`` or ``ORCH_DEBUG=1`` unexpected exceptions keep their traceback; without,
     they are reported as a bug in one line with exit 1.
@@ -77,10 +84,10 @@ def cli_errors(ctx: typer.Context | None = None) -> Iterator[None]:
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(141) from None
     except KeyboardInterrupt:
-        error_line("interrupted", "state is saved; continue with `orch resume`")
+        error_line("interrupted", interrupted_hint)
         raise typer.Exit(130) from None
-    except typer.Exit:
-        raise
+    except (typer.Exit, typer.Abort):
+        raise  # the framework's own: typer.Abort (no answer at a prompt) is turned in main()
     except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
         if debug:
             raise
@@ -92,6 +99,46 @@ def cli_errors(ctx: typer.Context | None = None) -> Iterator[None]:
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+JsonLinesOption = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the run's events as JSON lines on stdout (one JSON object per line, "
+        "nothing else on stdout).",
+    ),
+]
+YesOption = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        help="Answer yes to prompts (e.g. `git init` outside a repository); a manual task "
+        "then fails at once instead of waiting for a person.",
+    ),
+]
+MaxCostOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost", help="Stop before spending more than this many USD on models.", min=0
+    ),
+]
+TaskTimeoutOption = Annotated[
+    str | None,
+    typer.Option("--task-timeout", help="Default per-task time limit, e.g. 90s, 10m."),
+]
+
+
+def parse_task_timeout(value: str | None) -> float | None:
+    """``--task-timeout`` in seconds; a bad duration is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from orch.durations import parse_duration
+    from orch.errors import UsageError
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise UsageError(f"--task-timeout: {exc}") from None
 RunArgument = Annotated[
     str | None, typer.Argument(help="Run id (or a unique prefix); default: the latest run.")
 ]

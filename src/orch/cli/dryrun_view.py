@@ -8,29 +8,59 @@ from pathlib import Path
 from orch.adapters.roles import RoleResolver
 from orch.config import load_config
 from orch.domain.state import RunOptions
-from orch.runner.dryrun import dry_run, dry_run_json
+from orch.runner.dryrun import DryRunPhase, dry_run, dry_run_json
 from orch.runner.selection import select_for_options
-from orch.runner.session import plan_for_run
+from orch.runner.session import check_agents, plan_for_run
 from orch.store.layout import Layout
+from orch.text import plural
 
 
 def show_dry_run(
     project_dir: Path, plan_path: Path, options: RunOptions, *, json_output: bool
 ) -> None:
-    """Print the ordered plan with each task's role, adapter, commands and checks."""
+    """Print the ordered plan with each task's role, adapter, commands and checks.
+
+    Then the same agent check as ``orch run``: a task with no available agent is an
+    AgentUnavailableError (exit 2), as the real run would be."""
     config = load_config(Layout(project_dir).config)
     plan, _digest = plan_for_run(plan_path)
     selected = select_for_options(plan, options)
-    phases = dry_run(plan, selected, RoleResolver(config, project_dir, options.agent))
+    resolver = RoleResolver(config, project_dir, options.agent)
+    phases = dry_run(plan, selected, resolver)
     if json_output:
         print(
             json.dumps(
                 {"plan": str(plan_path), "dry_run": True, "phases": dry_run_json(phases)}, indent=2
             )
         )
-        return
+    else:
+        checkpoints = _checkpoints(project_dir, options.commit or config.commit)
+        _print_phases(plan_path, phases, checkpoints)
+    check_agents(plan, resolver, selected)
+
+
+def _checkpoints(project_dir: Path, commit: str) -> str | None:
+    """What the run would commit, or ``None``; outside git it says there are none."""
+    if commit == "none":
+        return None
+    from orch.vcs.repo import find_repo
+
+    if find_repo(project_dir) is None:
+        print(
+            f"note: {project_dir} is not a git repository: the run would make no checkpoints "
+            "and could not be rolled back (`orch run --yes` would `git init` it first)"
+        )
+        return None
+    also = " (and after each task)" if commit == "task" else ""
+    return f"  checkpoint: git commit at phase end{also}"
+
+
+def _print_phases(plan_path: Path, phases: list[DryRunPhase], checkpoint: str | None) -> None:
     total = sum(len(p.steps) for p in phases)
-    print(f"Dry run of {plan_path}: {total} task(s) in {len(phases)} phase(s); nothing changes.")
+    print(
+        f"Dry run of {plan_path}: {plural(total, 'task')} in {plural(len(phases), 'phase')}; "
+        "nothing changes."
+    )
     for phase in phases:
         print(f"\nPhase {phase.id}: {phase.title}")
         for step in phase.steps:
@@ -57,5 +87,5 @@ def show_dry_run(
                 print(f"      verify: {check}")
         for gate in phase.gates:
             print(f"  gate: {gate}")
-        if options.commit != "none":
-            print("  checkpoint: git commit at phase end")
+        if checkpoint:
+            print(checkpoint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +27,7 @@ from orch.cli import (
     status_cmd,
     validate_cmd,
 )
-from orch.cli.common import CliState, _debug_env, find_project_dir
+from orch.cli.common import CliState, _debug_env, error_line, find_project_dir
 
 app = typer.Typer(
     name="orch",
@@ -96,5 +97,20 @@ for _module in (
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. The CLI framework's own errors are reformatted here into
+    orch's one-line form: a usage error exits 2, a prompt answered with Ctrl-D exits 3 (declined)
+    and one answered with Ctrl-C exits 130."""
+    try:
+        code = app(args=sys.argv[1:] or ["--help"], prog_name="orch", standalone_mode=False)
+    except typer.TyperException as exc:
+        message = exc.format_message()
+        command = getattr(getattr(exc, "ctx", None), "command_path", None) or "orch"
+        error_line(message[:1].lower() + message[1:], f"`{command} --help` lists the options")
+        sys.exit(exc.exit_code)
+    except typer.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            error_line("interrupted")
+            sys.exit(130)
+        error_line("no answer at the prompt: cancelled; nothing changed")
+        sys.exit(3)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -20,15 +20,15 @@ def command(
         Path | None,
         typer.Option(
             "--plan",
-            help="Plan file to serve. Default: the latest run's plan, else the current "
-            "spec-kit feature's tasks.md.",
+            help="Plan file to serve, relative to the project directory. Default: the latest "
+            "run's plan, else the current spec-kit feature's tasks.md.",
         ),
     ] = None,
 ) -> None:
     """Serve the plan and its runs as task-queue MCP tools over stdio (for Claude Code and
     other MCP clients): task_list, task_get, task_queue_status, task_execution_plan,
     task_enqueue, task_cancel, plan_validate, run_status."""
-    with cli_errors(ctx):
+    with cli_errors(ctx, interrupted_hint=None):
         try:
             from orch.mcp.server import serve
         except ModuleNotFoundError as exc:
@@ -40,5 +40,9 @@ def command(
                 "`orch mcp` needs the MCP Python SDK (the `mcp` package), which is not installed",
                 hint="reinstall orch, or `pip install 'mcp>=2,<3'`",
             ) from None
-        project_dir = cli_state(ctx).project_dir
-        serve(project_dir, plan.resolve() if plan is not None else None)
+        state = cli_state(ctx)
+        project_dir = state.project_dir
+        # Relative to the project, not the working directory: an MCP client starts the server
+        # from wherever it runs, and `-C DIR mcp --plan specs/…/tasks.md` must mean DIR's file.
+        plan_path = None if plan is None else (project_dir / plan).resolve()
+        serve(project_dir, plan_path, debug=state.debug)

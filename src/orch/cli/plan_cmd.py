@@ -79,7 +79,7 @@ def command(
     defaults are taken. Answers go into the plan's ## Assumptions. Never writes a plan that
     `orch validate` rejects, and never replaces an existing file without --force.
     """
-    with cli_errors(ctx):
+    with cli_errors(ctx, interrupted_hint="no plan was written"):
         from orch.planning.session import PlanRequest, run_plan
 
         project_dir = cli_state(ctx).project_dir

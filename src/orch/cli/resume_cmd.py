@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
-from orch.cli.common import JsonOption, RunArgument, cli_errors, cli_state, warn_line
+from orch.cli.common import (
+    JsonLinesOption,
+    MaxCostOption,
+    RunArgument,
+    TaskTimeoutOption,
+    YesOption,
+    cli_errors,
+    cli_state,
+    parse_task_timeout,
+    warn_line,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -23,13 +34,20 @@ def command(
         list[str] | None,
         typer.Option("--skip", help="Mark this task skipped and go on (repeatable)."),
     ] = None,
-    max_cost: Annotated[
-        float | None,
-        typer.Option("--max-cost", help="New cost cap in USD (e.g. after budget_exceeded).", min=0),
+    yes: YesOption = False,
+    json_output: JsonLinesOption = False,
+    max_cost: MaxCostOption = None,
+    task_timeout: TaskTimeoutOption = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", help="Tasks run at once (accepted; runs are sequential).", min=1),
     ] = None,
-    json_output: JsonOption = False,
 ) -> None:
-    """Continue a run: finished tasks are never repeated; an interrupted task runs again."""
+    """Continue a run: finished tasks are never repeated; an interrupted task runs again.
+
+    --yes, --json, --max-cost and --task-timeout mean what they mean for `orch run`; a new
+    --max-cost or --task-timeout replaces the run's for the rest of it.
+    """
     with cli_errors(ctx):
         from orch.cli.running import finish, make_reporter_factory
         from orch.runner.selection import parse_id_list
@@ -38,13 +56,25 @@ def command(
         from orch.store.runs import resolve_run_id
 
         project_dir = cli_state(ctx).project_dir
+        timeout_s = parse_task_timeout(task_timeout)
         run_id = resolve_run_id(Layout(project_dir), run)
+        if jobs is not None and jobs > 1:
+            warn_line(f"--jobs {jobs}: this orch runs one task at a time")
+        if yes:
+            # As for `orch run`: the manual adapter fails fast instead of waiting for a person.
+            os.environ["ORCH_ASSUME_YES"] = "1"
+        overrides: dict[str, float] = {}
+        if max_cost is not None:
+            overrides["max_cost_usd"] = max_cost
+        if timeout_s is not None:
+            overrides["task_timeout_s"] = timeout_s
         outcome = resume_run(
             project_dir,
             run_id,
             retry_failed=retry_failed,
             skip=parse_id_list(skip) or [],
-            max_cost_usd=max_cost,
+            overrides=overrides,
+            assume_yes=yes,
             reporter_factory=make_reporter_factory(json_output),
             warn=warn_line,
         )

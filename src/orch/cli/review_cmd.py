@@ -36,7 +36,7 @@ def command(
     risks, docs; with a model, also service interactions, data flow, errors, performance and
     architecture. Each finding names its plan line and severity. Exit 1 on a blocking finding.
     """
-    with cli_errors(ctx):
+    with cli_errors(ctx, interrupted_hint=None):
         from orch.planning.reviewing import ReviewRequest, run_review
 
         project_dir = cli_state(ctx).project_dir

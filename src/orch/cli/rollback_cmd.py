@@ -71,7 +71,11 @@ def command(
 
         outcome = rollback(project_dir, checkpoint, dry_run=dry_run, force=force,
                            confirm=confirm, warn=warn_line)
-        if dry_run:
+        if outcome.plan.nothing_to_do:
+            cp = outcome.plan.checkpoint
+            print(f"nothing to do: the code and run {outcome.plan.run_id} are already at "
+                  f"{cp.name} ({cp.commit[:10]})")
+        elif dry_run:
             _print_plan(outcome.plan, detail)
             if outcome.plan.foreign and not force:
                 print("note: commits not made by orch sit above the checkpoint; "
@@ -91,6 +95,9 @@ def _print_plan(plan: RollbackPlan, shown: int, file: TextIO | None = None) -> N
     for label, paths in (("remove", changes.removed), ("restore", changes.added),
                          ("modify", changes.modified)):
         lines += _capped([f"  {label:<8} {path}" for path in paths], shown)
+    lines += _capped([f"  replace  {path}  (ignored, in the way of the checkpoint; saved "
+                      "first)" for path in changes.ignored], shown)
+    lines += [f"  note: {line}" for line in changes.flags.describe()]
     lines += _capped([f"  drop commit {c.sha[:10]} {c.subject}"
                       + ("  (not made by orch)" if c in plan.foreign else "")
                       for c in plan.commits], shown)

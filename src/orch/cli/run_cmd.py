@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from orch.cli.common import JsonOption, cli_errors, cli_state, warn_line
+from orch.cli.common import (
+    JsonLinesOption,
+    MaxCostOption,
+    TaskTimeoutOption,
+    YesOption,
+    cli_errors,
+    cli_state,
+    parse_task_timeout,
+    warn_line,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -38,13 +47,8 @@ def command(
             "--dry-run", help="Print the ordered plan and what each task would do; change nothing."
         ),
     ] = False,
-    yes: Annotated[
-        bool,
-        typer.Option(
-            "--yes", "-y", help="Answer yes to prompts (e.g. `git init` outside a repository)."
-        ),
-    ] = False,
-    json_output: JsonOption = False,
+    yes: YesOption = False,
+    json_output: JsonLinesOption = False,
     commit: Annotated[
         str | None,
         typer.Option("--commit", help="Checkpoint commits: phase (default), task or none."),
@@ -55,23 +59,14 @@ def command(
             "--allow-dirty", help="Start on a dirty tree, committing it first as `orch: baseline`."
         ),
     ] = False,
-    max_cost: Annotated[
-        float | None,
-        typer.Option(
-            "--max-cost", help="Stop before spending more than this many USD on models.", min=0
-        ),
-    ] = None,
-    task_timeout: Annotated[
-        str | None,
-        typer.Option("--task-timeout", help="Default per-task time limit, e.g. 90s, 10m."),
-    ] = None,
+    max_cost: MaxCostOption = None,
+    task_timeout: TaskTimeoutOption = None,
 ) -> None:
     """Run a plan: execute each task through its agent, verify it, gate and checkpoint phases."""
     with cli_errors(ctx):
         from orch.cli.running import finish, make_reporter_factory
         from orch.discovery import find_default_plan
         from orch.domain.state import RunOptions
-        from orch.durations import parse_duration
         from orch.errors import UsageError
         from orch.runner.selection import parse_id_list
         from orch.runner.session import RunRequest, start_run
@@ -79,12 +74,7 @@ def command(
         project_dir = cli_state(ctx).project_dir
         if commit is not None and commit not in ("phase", "task", "none"):
             raise UsageError(f"--commit {commit}: expected phase, task or none")
-        timeout_s = None
-        if task_timeout is not None:
-            try:
-                timeout_s = parse_duration(task_timeout)
-            except ValueError as exc:
-                raise UsageError(f"--task-timeout: {exc}") from None
+        timeout_s = parse_task_timeout(task_timeout)
         if plan is None:
             plan, why = find_default_plan(project_dir)
             print(f"orch: using {plan} ({why})", file=sys.stderr)

@@ -36,5 +36,6 @@ def finish(outcome: RunOutcome) -> None:
     code = EXIT_BY_STATUS.get(status, 1)
     if code:
         hint = next_step_hint(outcome.state) if outcome.state is not None else None
-        error_line(f"run {outcome.run_id} {status}: {outcome.error or status}", hint)
+        why = outcome.error if outcome.error and outcome.error != status else None
+        error_line(f"run {outcome.run_id} {status}" + (f": {why}" if why else ""), hint)
         raise typer.Exit(code)

@@ -16,7 +16,7 @@ def command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     with cli_errors(ctx):
         import json
 
-        from orch.cli.views import run_summary
+        from orch.cli.views import as_shown, run_summary
         from orch.errors import StateError
         from orch.store.layout import Layout
         from orch.store.runs import current_run_id, list_run_ids, load_run
@@ -25,7 +25,7 @@ def command(ctx: typer.Context, json_output: JsonOption = False) -> None:
         rows = []
         for run_id in list_run_ids(layout):
             try:
-                rows.append(run_summary(load_run(layout, run_id)))
+                rows.append(run_summary(as_shown(layout, load_run(layout, run_id))))
             except StateError as exc:
                 rows.append({"run": run_id, "state": "unreadable", "error": exc.message})
         current = current_run_id(layout)

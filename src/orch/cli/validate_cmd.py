@@ -12,6 +12,7 @@ import typer
 from orch.cli.common import JsonOption, cli_errors, cli_state
 from orch.errors import PlanError
 from orch.services.plans import check
+from orch.text import plural
 
 __all__ = ["PlanArgument", "check", "command", "diagnostic_line", "print_diagnostics"]
 
@@ -74,16 +75,17 @@ def _human(result: ParseResult, source: str) -> None:
     print(f"{plan.title or '(untitled plan)'}  [{source}]")
     for phase in plan.phases:
         done = sum(1 for task in phase.tasks if task.mark is PlanMark.DONE)
-        gates = f", {len(phase.gates)} gate(s)" if phase.gates else ""
-        print(f"  Phase {phase.id}: {phase.title} ({len(phase.tasks)} tasks, {done} done{gates})")
+        gates = f", {plural(len(phase.gates), 'gate')}" if phase.gates else ""
+        print(f"  Phase {phase.id}: {phase.title} ({plural(len(phase.tasks), 'task')}, "
+              f"{done} done{gates})")
     done = sum(1 for task in tasks if task.mark is PlanMark.DONE)
     skipped = sum(1 for task in tasks if task.mark is PlanMark.SKIPPED)
     print(
-        f"{len(tasks)} tasks in {len(plan.phases)} phases: {done} done, {skipped} skipped, "
-        f"{len(tasks) - done - skipped} pending"
+        f"{plural(len(tasks), 'task')} in {plural(len(plan.phases), 'phase')}: {done} done, "
+        f"{skipped} skipped, {len(tasks) - done - skipped} pending"
     )
     if result.ok:
-        suffix = f" ({len(result.warnings)} warning(s))" if result.warnings else ""
+        suffix = f" ({plural(len(result.warnings), 'warning')})" if result.warnings else ""
         print(f"plan is valid{suffix}")
     else:
         count = len(result.errors)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from orch.domain.state import RunState
-from orch.domain.status import TaskStatus
+from orch.domain.status import RunStatus, TaskStatus
+from orch.store.layout import Layout
+from orch.store.lock import run_in_progress
+
+
+def as_shown(layout: Layout, state: RunState) -> RunState:
+    """The run as ``status`` and ``runs`` show it: recorded ``running`` while no ``run`` or
+    ``resume`` process holds the lock means the run was interrupted (docs/state.md)."""
+    if state.state is RunStatus.RUNNING and not run_in_progress(layout.lock):
+        return state.model_copy(update={"state": RunStatus.INTERRUPTED})
+    return state
 
 
 def status_document(state: RunState) -> dict[str, Any]:
@@ -26,6 +36,7 @@ def status_document(state: RunState) -> dict[str, Any]:
                 "attempts": task.attempts,
                 "started": task.started,
                 "ended": task.ended,
+                "duration_s": task.duration_s,
                 "agent": task.agent,
                 "cost_usd": task.cost_usd,
                 "input_tokens": task.input_tokens,
@@ -38,7 +49,13 @@ def status_document(state: RunState) -> dict[str, Any]:
             for task in state.tasks.values()
         ],
         "phases": [
-            {"id": p.id, "title": p.title, "gate_passed": p.gate_passed, "tasks": p.tasks}
+            {
+                "id": p.id,
+                "title": p.title,
+                "gate_passed": p.gate_passed,
+                "tasks": p.tasks,
+                "duration_s": p.duration_s,
+            }
             for p in state.phases
         ],
         "checkpoints": [
@@ -53,6 +70,7 @@ def status_document(state: RunState) -> dict[str, Any]:
             for cp in state.checkpoints
         ],
         "cost_usd": state.cost_usd,
+        "duration_s": state.active_s,
         "input_tokens": sum(t.input_tokens for t in state.tasks.values()),
         "output_tokens": sum(t.output_tokens for t in state.tasks.values()),
     }

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from orch.domain.clock import tick
 from orch.domain.status import RunStatus, TaskStatus
 
 SCHEMA_VERSION = 1
@@ -41,6 +42,8 @@ class TaskState(BaseModel):
     """How many times a resume found this task ``running`` and re-ran it."""
     feedback: str | None = None
     """A phase decision's findings (REVISE), handed to the task's next attempt."""
+    duration_s: float = 0.0
+    """Time its attempts ran, all sessions together (``domain/clock.py``)."""
 
 
 class PhaseState(BaseModel):
@@ -65,6 +68,8 @@ class PhaseState(BaseModel):
     conditions: list[str] = Field(default_factory=list)
     context: str = ""
     """What the decision hands to the next phase's agents."""
+    duration_s: float = 0.0
+    """Time spent in the phase (tasks, retries, gate), all sessions together."""
 
 
 class Checkpoint(BaseModel):
@@ -77,6 +82,15 @@ class Checkpoint(BaseModel):
     created: str = ""
     tasks: list[str] = Field(default_factory=list)
     kind: str = "phase"
+
+
+class ProcessGroup(BaseModel):
+    """A process group a task started and orch has not yet seen end (``process_started``)."""
+
+    pgid: int
+    start: int | None = None
+    """The leader's start time, to tell the group from a later process reusing its id."""
+    task: str | None = None
 
 
 class RunOptions(BaseModel):
@@ -123,6 +137,14 @@ class RunState(BaseModel):
     """Selected tasks in execution order (dicts keep insertion order)."""
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     error: str | None = None
+    process_groups: list[ProcessGroup] = Field(default_factory=list)
+    """Groups started and not yet ended: after a SIGKILL of orch, what resume must stop."""
+    active_s: float = 0.0
+    """Time the run ran, all sessions together, idle time between them excluded."""
+    clock_ts: str | None = None
+    """Timestamp the active-time clock last advanced to; ``None`` outside a session."""
+    open_phase: str | None = None
+    active_task: str | None = None
 
     @property
     def cost_usd(self) -> float:
@@ -146,10 +168,12 @@ def apply_event(state: RunState, event: Event) -> None:
     """Fold one event into the state, in place. Unknown event types only advance ``last_seq``."""
     state.last_seq = max(state.last_seq, event.seq)
     state.updated = event.ts
+    tick(state, event)
     data = event.data
     task = state.tasks.get(event.task) if event.task else None
     kind = event.type
     if kind == "task_started" and task is not None:
+        state.active_task = task.id
         task.status = TaskStatus.RUNNING
         task.attempts = int(data.get("attempt", task.attempts + 1))
         task.started = task.started or event.ts
@@ -161,6 +185,7 @@ def apply_event(state: RunState, event: Event) -> None:
     elif kind == "task_verifying" and task is not None:
         task.status = TaskStatus.VERIFYING
     elif kind == "task_finished" and task is not None:
+        state.active_task = None
         task.status = TaskStatus(data["status"])
         task.ended = event.ts
         task.error = data.get("error")
@@ -172,27 +197,39 @@ def apply_event(state: RunState, event: Event) -> None:
         task.reasoning_output_tokens += int(data.get("reasoning_output_tokens", 0))
         task.session_id = data.get("session_id", task.session_id)
     elif kind == "task_reset" and task is not None:
+        if state.active_task == task.id:
+            state.active_task = None
         task.status = TaskStatus(data.get("status", TaskStatus.PENDING))
         task.error = data.get("error")
         if data.get("reason") == "revise":
             task.feedback = data.get("feedback")
         if task.status is TaskStatus.PENDING:
             task.ended = None
+        if data.get("fresh"):
+            # A rollback: the task's work is gone, so are its attempts (its cost stays spent).
+            task.attempts = 0
+            task.started = None
+            task.interrupted_attempts = 0
     elif kind == "phase_started" and event.phase:
         phase = _find_phase(state, event.phase)
         if phase is not None:
             phase.started = phase.started or event.ts
+            state.open_phase = phase.id
     elif kind == "phase_finished" and event.phase:
         phase = _find_phase(state, event.phase)
         if phase is not None:
             phase.gate_passed = bool(data.get("ok", True))
             phase.ended = event.ts
+        state.open_phase = None
     elif kind == "phase_reset" and event.phase:
         phase = _find_phase(state, event.phase)
         if phase is not None:
             phase.gate_passed = False
             phase.started = None
             phase.ended = None
+            phase.decision = phase.decided_by = phase.human_approval = None
+            phase.revisions = 0
+            phase.awaiting = False
     elif kind in ("phase_decision", "phase_human_decision") and event.phase:
         phase = _find_phase(state, event.phase)
         if phase is not None:
@@ -205,8 +242,14 @@ def apply_event(state: RunState, event: Event) -> None:
     elif kind == "run_state":
         state.state = RunStatus(data["state"])
         state.error = data.get("error")
+        if state.state is not RunStatus.RUNNING:
+            state.clock_ts = state.open_phase = state.active_task = None
     elif kind == "options_changed":
         state.options = state.options.model_copy(update=data)
+    elif kind == "process_started":
+        state.process_groups.append(ProcessGroup.model_validate({**data, "task": event.task}))
+    elif kind == "process_ended":
+        state.process_groups = [g for g in state.process_groups if g.pgid != data.get("pgid")]
 
 
 def _fold_decision(phase: PhaseState, kind: str, data: dict[str, Any]) -> None:

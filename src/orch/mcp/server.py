@@ -8,6 +8,7 @@ Reads take no lock; writes take the project lock and are refused while a run hol
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from orch import __version__
-from orch.errors import OrchError
+from orch.errors import LockHeldError, OrchError
 from orch.parsing.drafts import MAX_PRIORITY
 from orch.services import queue as queue_service
 
@@ -28,6 +29,11 @@ Status = Literal[
     "pending", "running", "verifying", "done", "failed", "blocked", "skipped", "budget_exceeded"
 ]
 TaskId = Annotated[str, Field(min_length=1, description="A task id of the plan, e.g. T012.")]
+
+MCP_WRITE = "mcp "
+"""How a server's write names itself in the lock file (``orch mcp task_enqueue``)."""
+MCP_WRITE_WAIT_S = 10.0
+"""How long a write waits for another server's write (never for a run) before refusing."""
 
 INSTRUCTIONS = (
     "orch's task queue for this project: the tasks of its plan and their state in the latest run. "
@@ -42,20 +48,34 @@ def tool_error(exc: OrchError) -> ToolError:
     return ToolError(text + (f"\nhint: {exc.hint}" if exc.hint else ""))
 
 
-def call(action: Callable[[], T]) -> T:
-    """Run one service call, turning an OrchError into a tool error."""
+def call(action: Callable[[], T], *, debug: bool = False) -> T:
+    """Run one service call, turning an OrchError into a tool error. Anything else (a full
+    disk, a bug) becomes the CLI's ``internal error`` lines too: the SDK would otherwise answer
+    a bare "Error executing tool" and log a traceback. With ``debug`` it propagates."""
     try:
         return action()
     except OrchError as exc:
         raise tool_error(exc) from None
+    except Exception as exc:  # noqa: BLE001 - the last line of defence, as in the CLI
+        if debug:
+            raise
+        raise ToolError(
+            f"error: internal error: {exc.__class__.__name__}: {exc}\n"
+            "hint: this is a bug in orch; rerun with --debug for the traceback and report it"
+        ) from None
 
 
 class OrchTools:
     """The tools of one project; the plan is resolved on every call, so edits are seen."""
 
-    def __init__(self, project_dir: Path, plan: Path | None = None) -> None:
+    def __init__(self, project_dir: Path, plan: Path | None = None, *, debug: bool = False) -> None:
         self.project_dir = project_dir
         self.plan = plan
+        self.debug = debug
+
+    def call(self, action: Callable[[], T]) -> T:
+        """:func:`call` with this server's ``--debug``."""
+        return call(action, debug=self.debug)
 
     def plan_path(self) -> Path:
         """The served plan; relative to the working directory when inside it, so messages
@@ -70,14 +90,32 @@ class OrchTools:
 
     @contextmanager
     def write_lock(self, tool: str) -> Iterator[None]:
-        """The project lock for a write; LockHeldError (a tool error) while a run holds it."""
+        """The project lock for a write; LockHeldError (a tool error) while a run holds it.
+        Another server's write holds it for milliseconds: that one is waited for."""
         from orch.store.layout import Layout
-        from orch.store.lock import ProjectLock
+        from orch.store.lock import ProjectLock, read_holder
 
         layout = Layout(self.project_dir)
         layout.ensure_ignored()
-        with ProjectLock(layout.lock, f"mcp {tool}"):
+        lock = ProjectLock(layout.lock, f"{MCP_WRITE}{tool}")
+        deadline = time.monotonic() + MCP_WRITE_WAIT_S
+        while True:
+            try:
+                lock.acquire()
+                break
+            except LockHeldError:
+                # An empty record is a holder that has not written it yet: look again.
+                holder = read_holder(layout.lock)
+                run = holder is not None and not str(holder.get("command", "")).startswith(
+                    MCP_WRITE
+                )
+                if run or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        try:
             yield
+        finally:
+            lock.release()
 
     def task_list(
         self,
@@ -87,7 +125,7 @@ class OrchTools:
         limit: Annotated[int, Field(ge=1, le=queue_service.MAX_LIMIT)] = 100,
     ) -> dict[str, Any]:
         """List the plan's tasks in execution order with their status, priority and agent."""
-        return call(
+        return self.call(
             lambda: queue_service.list_tasks(
                 self.queue(), status=status, phase=phase, agent=agent, limit=limit
             )
@@ -95,11 +133,11 @@ class OrchTools:
 
     def task_get(self, task_id: TaskId) -> dict[str, Any]:
         """One task in full: plan fields, dependencies, dependents and its record in the run."""
-        return call(lambda: queue_service.task_detail(self.queue(), task_id))
+        return self.call(lambda: queue_service.task_detail(self.queue(), task_id))
 
     def task_queue_status(self) -> dict[str, Any]:
         """Task counts by status, cost so far, the oldest pending task and the current task."""
-        return call(lambda: queue_service.queue_status(self.queue()))
+        return self.call(lambda: queue_service.queue_status(self.queue()))
 
     def task_execution_plan(
         self,
@@ -108,7 +146,7 @@ class OrchTools:
         ] = None,
     ) -> dict[str, Any]:
         """Pending tasks as batches that can run together (dependencies, phase barriers, [P])."""
-        return call(
+        return self.call(
             lambda: queue_service.execution_plan(self.queue(), task_ids).model_dump(mode="json")
         )
 
@@ -139,7 +177,7 @@ class OrchTools:
                 queue = queue_service.open_queue(self.project_dir, path)
                 return queue_service.task_detail(queue, added.id)
 
-        return call(run)
+        return self.call(run)
 
     def task_cancel(self, task_id: TaskId) -> dict[str, Any]:
         """Skip a task and every task that depends on it; returns the ids now skipped."""
@@ -151,7 +189,7 @@ class OrchTools:
             with self.write_lock("task_cancel"):
                 return asdict(cancel(self.project_dir, self.plan_path(), task_id))
 
-        return call(run)
+        return self.call(run)
 
     def plan_validate(
         self, path: Annotated[str, Field(min_length=1, description="Plan file, project-relative.")]
@@ -164,7 +202,7 @@ class OrchTools:
             result = check(plan, strict=False, review=True, project_dir=self.project_dir)
             return validation_document(result, path)
 
-        return call(run)
+        return self.call(run)
 
     def run_status(
         self,
@@ -179,7 +217,7 @@ class OrchTools:
             layout = Layout(self.project_dir)
             return status_document(load_run(layout, resolve_run_id(layout, run)))
 
-        return call(read)
+        return self.call(read)
 
 
 TOOL_NAMES = (
@@ -194,17 +232,17 @@ TOOL_NAMES = (
 )
 
 
-def build_server(project_dir: Path, plan: Path | None = None) -> MCPServer:
+def build_server(project_dir: Path, plan: Path | None = None, *, debug: bool = False) -> MCPServer:
     """An MCP server exposing :data:`TOOL_NAMES` for the project at ``project_dir``."""
     server: MCPServer = MCPServer(
         name="orch", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
     )
-    tools = OrchTools(project_dir, plan)
+    tools = OrchTools(project_dir, plan, debug=debug)
     for name in TOOL_NAMES:
         server.add_tool(getattr(tools, name), name=name)
     return server
 
 
-def serve(project_dir: Path, plan: Path | None = None) -> None:
+def serve(project_dir: Path, plan: Path | None = None, *, debug: bool = False) -> None:
     """Serve the tools over stdin/stdout until the client disconnects."""
-    build_server(project_dir, plan).run("stdio")
+    build_server(project_dir, plan, debug=debug).run("stdio")

@@ -7,6 +7,7 @@ fixing) or ``info``. The checklist is the planning seed's: each item is ``met``,
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -26,6 +27,16 @@ CHECKLIST: dict[str, str] = {
     "reviewable-chunks": "Work broken into reviewable chunks",
 }
 """Checklist key -> the item as a drafted plan's ``## Quality checklist`` writes it."""
+
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+def plan_lines(text: str) -> list[str]:
+    """``text`` split into lines as the plan parser numbers them (markdown-it ends a line at
+    ``\n``, ``\r\n`` or ``\r`` only; ``str.splitlines`` also splits at U+2028, form feeds
+    and more, which would shift every later finding's line)."""
+    return _NEWLINE.split(text.removesuffix("\n").removesuffix("\r"))
 
 
 class Finding(BaseModel):

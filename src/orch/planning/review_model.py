@@ -12,7 +12,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from orch.planning.drafter import ToolClient
-from orch.planning.findings import CHECKLIST, ChecklistItem, Finding, Severity, Status
+from orch.planning.findings import (
+    CHECKLIST,
+    ChecklistItem,
+    Finding,
+    Severity,
+    Status,
+    plan_lines,
+)
 from orch.planning.structured import read_reply
 
 REVIEW_TOOL: dict[str, Any] = {
@@ -75,19 +82,20 @@ class _ModelReview(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     findings: list[_ModelFinding]
-    checklist: list[_ModelItem]
+    checklist: list[_ModelItem] = Field(min_length=1)
+    """At least one verdict: an empty checklist and no findings would be an empty review."""
 
 
 def model_review(text: str, context: str, client: ToolClient,
                  ) -> tuple[list[Finding], dict[str, ChecklistItem]]:
     """The model's findings (lines clamped to the plan) and checklist verdicts by key."""
     numbered = "\n".join(f"{number:4d}  {line}" for number, line in
-                         enumerate(text.splitlines(), 1))
+                         enumerate(plan_lines(text), 1))
     prompt = (f"# Plan (line-numbered)\n\n{numbered}\n\n# Repository context\n\n{context}\n\n"
               "Review the plan now.")
     reply = client.use_tool(REVIEW_SYSTEM, [{"role": "user", "content": prompt}], REVIEW_TOOL)
     review = read_reply(_ModelReview, reply.arguments, reply.text, what="review")
-    last = max(len(text.splitlines()), 1)
+    last = max(len(plan_lines(text)), 1)
     findings = [Finding(line=min(max(found.line, 1), last), severity=found.severity,
                         rule=f"model:{found.rule}", message=found.message, hint=found.hint)
                 for found in review.findings]

@@ -3,7 +3,8 @@
 Deterministic, in line order, from the plan text alone:
 
 - **testing strategy**: no testing phase and no test task is blocking;
-- **tasks with no check**: no ``verify:``, no shell block and no phase gate is blocking; a task
+- **tasks with no check** (pending ones: done and skipped tasks will not run again): no
+  ``verify:``, no shell block and no phase gate is blocking; a task
   checked only by its phase gate is a warning;
 - **checks that cannot fail** (``|| true``, ``; exit 0``, …; :mod:`orch.parsing.check_lint`)
   are blocking: they would record unverified work as verified;
@@ -24,10 +25,10 @@ from __future__ import annotations
 
 import re
 
-from orch.domain.plan import Plan, Task
+from orch.domain.plan import Plan, PlanMark, Task
 from orch.parsing.check_lint import lint_check
 from orch.parsing.review import is_test_task, review_plan
-from orch.planning.findings import CHECKLIST, ChecklistItem, Finding, Status
+from orch.planning.findings import CHECKLIST, ChecklistItem, Finding, Status, plan_lines
 
 MAX_TASKS = 15
 MAX_FILES = 30
@@ -99,8 +100,8 @@ def _checks(plan: Plan) -> list[Finding]:
         for task in phase.tasks:
             for command in task.verify:
                 found += _lies(task.line, f"{task.id} verify `{command}`", command)
-            if task.verify or task.commands:
-                continue
+            if task.verify or task.commands or task.mark is not PlanMark.PENDING:
+                continue  # done and skipped tasks will not run again (as orch validate says)
             if phase.gates:
                 found.append(Finding(line=task.line, severity="warning", rule="unchecked-task",
                                      message=f"{task.id} has no check of its own; only the "
@@ -191,7 +192,7 @@ def _section_bullets(text: str, name: str) -> list[tuple[int, str]]:
     indented continuation lines joined on."""
     found: list[tuple[int, str]] = []
     inside = False
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(plan_lines(text), 1):
         if line.startswith("#"):
             inside = line.lstrip("#").strip().lower() == name
             continue

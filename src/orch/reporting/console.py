@@ -21,18 +21,20 @@ from orch.domain.status import RunStatus
 from orch.durations import format_duration
 from orch.reporting.plain import (
     RUN_END_LABELS,
-    SessionClock,
     data_commands,
     data_float,
     data_int,
     data_str,
     failure_command,
+    phase_time,
     tail_lines,
     task_agent,
     task_heading,
+    task_time,
 )
-from orch.reporting.summary import format_cost, next_step_hint, summarize
+from orch.reporting.summary import INTERNAL_RESETS, format_cost, next_step_hint, summarize
 from orch.reporting.tables import summary_tables
+from orch.text import plural
 
 _RUN_END_STYLES: dict[RunStatus, str] = {
     RunStatus.COMPLETED: "bold green",
@@ -78,7 +80,6 @@ class ConsoleReporter:
 
     def __init__(self, console: Console | None = None, *, live: bool = True) -> None:
         self.console = console if console is not None else Console()
-        self.clock = SessionClock()
         self.running = RunningLine()
         self._use_live = live
         self._live: Live | None = None
@@ -100,7 +101,6 @@ class ConsoleReporter:
 
     def emit(self, event: Event, state: RunState) -> None:
         """Show ``event``; unknown event types are ignored."""
-        self.clock.observe(event)
         handler = self._handlers.get(event.type)
         if handler is not None:
             handler(event, state)
@@ -108,7 +108,7 @@ class ConsoleReporter:
     def close(self, state: RunState) -> None:
         """Stop the live line, print the summary tables and the next-step hint."""
         self._stop_live()
-        summary = summarize(state, duration_s=self.clock.elapsed(state))
+        summary = summarize(state)
         self.console.print()
         for renderable in summary_tables(summary):
             self.console.print(renderable)
@@ -151,7 +151,7 @@ class ConsoleReporter:
         verb = "Resuming" if event.data.get("resumed") else "Starting"
         count = data_int(event.data, "tasks", len(state.tasks))
         plan = data_str(event.data, "plan") or state.plan_path
-        self._print((f"{verb} run {state.run_id}", "bold"), f" · {plan} · {count} tasks")
+        self._print((f"{verb} run {state.run_id}", "bold"), f" · {plan} · {plural(count, 'task')}")
 
     def _phase_started(self, event: Event, state: RunState) -> None:
         data = event.data
@@ -188,12 +188,13 @@ class ConsoleReporter:
         if status == "skipped":
             self._print(*parts, (" skipped", "dim"))
             return
-        parts.append((f"  {format_duration(data_float(data, 'duration_s'))}", "dim"))
+        parts.append((f"  {format_duration(task_time(event, state))}", "dim"))
         cost = data_float(data, "cost_usd")
         if cost > 0:
             parts.append((f"  {format_cost(cost)}", "dim"))
         if status != "done":
-            parts.append((f"  {status.replace('_', ' ')}", style))
+            retrying = ", will retry" if data.get("retrying") else ""
+            parts.append((f"  {status.replace('_', ' ')}{retrying}", style))
         self._print(*parts)
         error = data_str(data, "error")
         if status != "done" and error:
@@ -211,6 +212,8 @@ class ConsoleReporter:
 
     def _task_reset(self, event: Event, state: RunState) -> None:
         status, reason = data_str(event.data, "status") or "pending", data_str(event.data, "reason")
+        if reason in INTERNAL_RESETS:
+            return  # a retry's or an interrupt's bookkeeping: the lines around say it
         line = f"  reset {event.task} to {status}"
         self._print((f"{line}: {reason}" if reason else line, "dim"))
 
@@ -222,7 +225,7 @@ class ConsoleReporter:
     def _phase_finished(self, event: Event, state: RunState) -> None:
         self._idle()
         data = event.data
-        took = format_duration(data_float(data, "duration_s"))
+        took = format_duration(phase_time(event, state))
         if data.get("ok", True):
             self._print((f"  phase {event.phase} done in {took}", "dim"))
             return
@@ -246,8 +249,7 @@ class ConsoleReporter:
         if label is None:
             return
         self._idle()
-        elapsed = self.clock.elapsed(state, event.ts)
-        took = f" in {format_duration(elapsed)}" if elapsed is not None else ""
+        took = f" in {format_duration(state.active_s)}"
         self.console.print()
         self._print((label, _RUN_END_STYLES[run_status]),
                     f": {summarize(state).counts_text()}{took}")

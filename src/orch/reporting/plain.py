@@ -15,12 +15,13 @@ from orch.domain.state import Event, RunState
 from orch.domain.status import RunStatus
 from orch.durations import format_duration
 from orch.reporting.summary import (
+    INTERNAL_RESETS,
     format_cost,
     next_step_hint,
-    seconds_between,
     summarize,
     summary_lines,
 )
+from orch.text import plural
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -113,28 +114,11 @@ def task_agent(data: Mapping[str, Any]) -> str:
     return ", ".join(p for p in parts if p)
 
 
-class SessionClock:
-    """Run time of this invocation, measured between event timestamps (no wall clock)."""
-
-    def __init__(self) -> None:
-        self.started: str | None = None
-
-    def observe(self, event: Event) -> None:
-        """Remember the first ``run_started`` of this session."""
-        if event.type == "run_started" and self.started is None:
-            self.started = event.ts
-
-    def elapsed(self, state: RunState, until: str | None = None) -> float | None:
-        """Seconds from this session's start (else the run's creation) to ``until``."""
-        return seconds_between(self.started or state.created, until or state.updated)
-
-
 class PlainReporter:
     """Writes one stable line per event that matters; the summary once, at close."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream: TextIO = stream if stream is not None else sys.stdout
-        self.clock = SessionClock()
         self._broken = False
         self._handlers: dict[str, Callable[[Event, RunState], list[str]]] = {
             "run_started": self._run_started,
@@ -152,14 +136,13 @@ class PlainReporter:
 
     def emit(self, event: Event, state: RunState) -> None:
         """Print the lines for ``event``; unknown event types print nothing."""
-        self.clock.observe(event)
         handler = self._handlers.get(event.type)
         if handler is not None:
             self._write(handler(event, state))
 
     def close(self, state: RunState) -> None:
         """Print the summary and the next-step hint."""
-        summary = summarize(state, duration_s=self.clock.elapsed(state))
+        summary = summarize(state)
         lines = ["", *summary_lines(summary)]
         hint = next_step_hint(state)
         if hint:
@@ -179,7 +162,7 @@ class PlainReporter:
         verb = "resumed" if event.data.get("resumed") else "started"
         count = data_int(event.data, "tasks", len(state.tasks))
         plan = data_str(event.data, "plan") or state.plan_path
-        return [f"Run {state.run_id} {verb}: {plan} ({count} tasks)"]
+        return [f"Run {state.run_id} {verb}: {plan} ({plural(count, 'task')})"]
 
     def _phase_started(self, event: Event, state: RunState) -> list[str]:
         data = event.data
@@ -199,7 +182,9 @@ class PlainReporter:
         if status == "skipped":
             return [f"  skipped {event.task}"]
         label = "done" if status == "done" else status.replace("_", " ").upper()
-        line = f"  {label} {event.task} in {format_duration(data_float(data, 'duration_s'))}"
+        if data.get("retrying"):
+            label = "attempt failed, will retry:"
+        line = f"  {label} {event.task} in {format_duration(task_time(event, state))}"
         cost = data_float(data, "cost_usd")
         if cost > 0:
             line += f", {format_cost(cost)}"
@@ -223,6 +208,8 @@ class PlainReporter:
 
     def _task_reset(self, event: Event, state: RunState) -> list[str]:
         status, reason = data_str(event.data, "status") or "pending", data_str(event.data, "reason")
+        if reason in INTERNAL_RESETS:
+            return []  # a retry's or an interrupt's bookkeeping: the lines around say it
         line = f"  reset {event.task} to {status}"
         return [f"{line}: {reason}" if reason else line]
 
@@ -232,7 +219,7 @@ class PlainReporter:
 
     def _phase_finished(self, event: Event, state: RunState) -> list[str]:
         data = event.data
-        took = format_duration(data_float(data, "duration_s"))
+        took = format_duration(phase_time(event, state))
         if data.get("ok", True):
             return [f"  phase {event.phase} done in {took}"]
         error = data_str(data, "error")
@@ -252,8 +239,7 @@ class PlainReporter:
         if label is None:
             return []
         summary = summarize(state)
-        elapsed = self.clock.elapsed(state, event.ts)
-        took = f" in {format_duration(elapsed)}" if elapsed is not None else ""
+        took = f" in {format_duration(state.active_s)}"
         lines = [f"{label}: {summary.counts_text()}{took}"]
         error = data_str(event.data, "error")
         return [*lines, f"  {error}"] if error else lines
@@ -261,3 +247,19 @@ class PlainReporter:
     def _note(self, event: Event, state: RunState) -> list[str]:
         level = "warning" if data_str(event.data, "level") == "warning" else "note"
         return [f"{level}: {data_str(event.data, 'message')}"]
+
+
+def task_time(event: Event, state: RunState) -> float:
+    """The task's time so far, as the summary and ``status`` show it (``domain/clock.py``)."""
+    task = state.tasks.get(event.task or "")
+    if task is None or task.started is None:  # never started: only the event can say
+        return data_float(event.data, "duration_s")
+    return task.duration_s
+
+
+def phase_time(event: Event, state: RunState) -> float:
+    """The phase's time so far, as the summary and ``status`` show it."""
+    for phase in state.phases:
+        if phase.id == event.phase and phase.started is not None:
+            return phase.duration_s
+    return data_float(event.data, "duration_s")

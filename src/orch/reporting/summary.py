@@ -53,14 +53,25 @@ def format_cost(cost_usd: float) -> str:
     return f"${cost_usd:.4f}" if cost_usd < 1 else f"${cost_usd:.2f}"
 
 
+INTERNAL_RESETS = frozenset({"retry", "interrupted"})
+"""``task_reset`` reasons the live display does not print: the retry and interrupt lines say it."""
+
+
+def format_usd(amount: float) -> str:
+    """An amount as the user gave it, never rounded away: ``0.015`` -> ``$0.015``,
+    ``5`` -> ``$5.00`` (caps; spending is :func:`format_cost`)."""
+    whole, _, fraction = f"{amount:.6f}".rstrip("0").partition(".")
+    return f"${whole}.{fraction.ljust(2, '0')}"
+
+
 def format_opt_duration(seconds: float | None) -> str:
     """:func:`format_duration`, or ``-`` when unknown."""
     return "-" if seconds is None else format_duration(seconds)
 
 
 def task_duration(task: TaskState) -> float | None:
-    """Wall time from the task's first start to its end (all attempts)."""
-    return seconds_between(task.started, task.ended)
+    """Time the task's attempts ran, all sessions together; ``None`` until an attempt ended."""
+    return task.duration_s if task.ended is not None else None
 
 
 @dataclass(frozen=True)
@@ -118,19 +129,18 @@ class RunSummary:
 
 
 def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary:
-    """The summary of ``state``; ``duration_s`` overrides the run time (created to updated)."""
+    """The summary of ``state``; ``duration_s`` overrides the run's active time."""
     counts = Counter(task.status for task in state.tasks.values())
     phases = []
     for phase in state.phases:
         tasks = [state.tasks[t] for t in phase.tasks if t in state.tasks]
-        end = phase.ended or (state.updated if phase.started else None)
         phases.append(
             PhaseSummary(
                 id=phase.id,
                 title=phase.title,
                 total=len(tasks),
                 done=sum(1 for t in tasks if t.status == TaskStatus.DONE),
-                duration_s=seconds_between(phase.started, end),
+                duration_s=phase.duration_s if phase.started is not None else None,
                 gate_passed=phase.gate_passed,
             )
         )
@@ -140,7 +150,7 @@ def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary
         if t.estimate_s is not None
     ]
     if duration_s is None:
-        duration_s = seconds_between(state.created, state.updated)
+        duration_s = state.active_s or None
     return RunSummary(
         run_id=state.run_id,
         plan=state.plan_path,

@@ -31,6 +31,7 @@ from orch.domain.plan import Phase, Plan, PlanMark, Task
 from orch.domain.state import PhaseState, RunState
 from orch.domain.status import RunStatus, TaskStatus
 from orch.reporting.base import Reporter
+from orch.reporting.summary import format_cost, format_usd
 from orch.runner.decisions import close_decided_phase, conditions_context, notify_end
 from orch.runner.hooks import CheckpointHook
 from orch.runner.planmarks import Marker
@@ -318,6 +319,7 @@ class Runner:
                         "error": error,
                         "failed_command": outcome.failed_command,
                         "output_tail": outcome.tail,
+                        "retrying": True,
                     },
                 )
                 self._record(
@@ -429,6 +431,11 @@ class Runner:
 
     def _interrupted(self, task_id: str | None = None) -> RunStatus:
         if task_id is not None:
+            _append_log(
+                self.recorder.layout.task_log(self.state.run_id, task_id),
+                "\norch: this attempt was interrupted (SIGINT/SIGTERM); its process group was "
+                "stopped and the task is pending again: `orch resume` runs it again\n",
+            )
             self._record(
                 "task_reset",
                 task=task_id,
@@ -509,7 +516,9 @@ class Runner:
             return None
         run_cap = self._run_cap()
         if run_cap is not None and self.state.cost_usd >= run_cap:
-            return f"run cost ${self.state.cost_usd:.4f} reached the cap ${run_cap:.2f}"
+            return (
+                f"run cost {format_cost(self.state.cost_usd)} reached the cap {format_usd(run_cap)}"
+            )
         if budget.max_tokens is not None and budget.max_tokens <= 0:
             return "run token cap reached"
         return None

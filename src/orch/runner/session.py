@@ -23,6 +23,7 @@ from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
+from orch.runner.orphans import record_groups, stop_orphans
 from orch.runner.planmarks import plan_marker
 from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
@@ -129,6 +130,7 @@ def _checkpoint_hook(
     allow_dirty: bool,
     assume_yes: bool,
     resuming: bool,
+    own_files: tuple[Path, ...] = (),
 ) -> CheckpointHook:
     """The git hook for this run, after the start-of-run repository checks.
 
@@ -140,7 +142,12 @@ def _checkpoint_hook(
     from orch.vcs.preflight import prepare_repository
 
     has_git = prepare_repository(
-        project_dir, allow_dirty=allow_dirty, assume_yes=assume_yes, resuming=resuming, warn=warn
+        project_dir,
+        allow_dirty=allow_dirty,
+        assume_yes=assume_yes,
+        resuming=resuming,
+        warn=warn,
+        own_files=own_files,
     )
     if not has_git:
         return NoCheckpoints()
@@ -216,6 +223,7 @@ def start_run(
             allow_dirty=options.allow_dirty,
             assume_yes=request.assume_yes,
             resuming=False,
+            own_files=(request.plan_path.resolve(), layout.config),
         )
         state = new_state(
             plan,
@@ -244,11 +252,13 @@ def resume_run(
     *,
     retry_failed: bool,
     skip: list[str],
-    max_cost_usd: float | None,
+    overrides: dict[str, float] | None = None,
+    assume_yes: bool = False,
     reporter_factory: ReporterFactory,
     warn: Warn,
 ) -> RunOutcome:
-    """``orch resume``: continue a run where its journal says it stopped."""
+    """``orch resume``: continue a run where its journal says it stopped. ``overrides``
+    replace run options for the rest of the run (``max_cost_usd``, ``task_timeout_s``)."""
     warn = WarningSink(warn)
     layout = Layout(project_dir)
     config = load_config(layout.config)
@@ -256,6 +266,7 @@ def resume_run(
     with ProjectLock(layout.lock, "resume", warn=warn):
         recorder = open_run(layout, run_id)
         try:
+            stop_orphans(recorder, warn)
             plan, pending = _prepare_resume(
                 recorder, project_dir, retry_failed=retry_failed, skip=skip, warn=warn
             )
@@ -263,8 +274,8 @@ def resume_run(
             recorder.close()
             raise
         state = recorder.state
-        if max_cost_usd is not None:
-            recorder.record("options_changed", data={"max_cost_usd": max_cost_usd})
+        if overrides:
+            recorder.record("options_changed", data=dict(overrides))
         resolver = RoleResolver(config, project_dir, state.options.agent)
         check_agents(plan, resolver, pending)
         hook = _checkpoint_hook(
@@ -272,7 +283,7 @@ def resume_run(
             state.options.commit or config.commit,
             warn,
             allow_dirty=True,
-            assume_yes=False,
+            assume_yes=assume_yes,
             resuming=True,
         )
         return _drive(
@@ -387,7 +398,7 @@ def _drive(
     )
     warnings.runner = runner
     try:
-        with interrupt_handlers():
+        with interrupt_handlers(), record_groups(recorder):
             status = runner.execute(resumed=resumed)
     finally:
         warnings.runner = None

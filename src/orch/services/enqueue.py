@@ -8,7 +8,7 @@ description the parser would read differently (one that smuggles in ``(depends o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from orch.domain.plan import Diagnostic, Phase, Plan, PlanMark, Task
@@ -171,6 +171,7 @@ def enqueue(path: Path, request: NewTask, project_dir: Path | None = None) -> Ta
     from orch.store.atomic import atomic_write_text
 
     check_request(request)
+    request = replace(request, prerequisites=tuple(dict.fromkeys(request.prerequisites)))
     text = read_plan_text(path)
     before = load_plan(path, text=text)
     _refuse_errors(path, before.errors)
@@ -198,7 +199,7 @@ def enqueue(path: Path, request: NewTask, project_dir: Path | None = None) -> Ta
     assert added is not None
     if project_dir is not None and added.agent:
         _refuse_errors(path, _role_errors(after.plan, added, project_dir))
-    atomic_write_text(path, new_text)
+    atomic_write_text(path.resolve(), new_text)  # through a symlink, never replacing it
     return added
 
 

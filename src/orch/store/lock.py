@@ -16,6 +16,7 @@ from types import TracebackType
 from filelock import FileLock, Timeout
 
 from orch.errors import LockHeldError
+from orch.procgroups import pid_alive
 
 
 class ProjectLock:
@@ -49,7 +50,7 @@ class ProjectLock:
         if (
             isinstance(stale_pid, int)
             and stale_pid != os.getpid()
-            and not _pid_alive(stale_pid)
+            and not pid_alive(stale_pid)
             and self._warn is not None
         ):
             self._warn(
@@ -98,19 +99,16 @@ def read_holder(path: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def run_in_progress(path: Path) -> bool:
+    """Whether a live process holds the lock for ``run`` or ``resume``. A run whose recorded
+    state is ``running`` while this is false was interrupted (killed, power loss)."""
+    holder = read_holder(path) or {}
+    return holder.get("command") in ("run", "resume") and held_by_live_process(path)
+
+
 def held_by_live_process(path: Path) -> bool:
     """Whether a running process holds the lock, judged from the file alone: the check never
     takes the lock, so it cannot get in the way of a run starting."""
     holder = read_holder(path)
     pid = holder.get("pid") if holder else None
-    return isinstance(pid, int) and _pid_alive(pid)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return isinstance(pid, int) and pid_alive(pid)

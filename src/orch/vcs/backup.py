@@ -9,8 +9,11 @@ A backup is two commits, in the spirit of ``git stash`` but covering untracked f
 and the ref ``refs/orch/backup/<id>`` points at ``W``. ``W^1`` is the HEAD, ``W^2^{tree}`` the
 index and ``W^{tree}`` the working tree, so everything is reachable from one ref and plain git can
 restore it. Both trees are built in a temporary index (``GIT_INDEX_FILE``), so the user's index
-file is never written. Ignored files are not saved and never touched, except an ignored file
-that a reset would overwrite (the target commit tracks that path): it is saved too.
+file is never written. Files are stored raw (as on disk, whatever ``.gitattributes`` says), and
+entries flagged ``--assume-unchanged``/``--skip-worktree`` with what is on disk; the flags
+themselves travel in :class:`Backup` (and the rollback journal). Ignored files are not saved and
+never touched, except those a reset would replace (the target tracks their path, a parent
+directory of it, or a file where they sit in a directory): they are saved too.
 """
 
 from __future__ import annotations
@@ -19,22 +22,38 @@ import os
 import secrets
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orch.errors import VcsError
 from orch.vcs.repo import GitRepo
+from orch.vcs.worktree import (
+    CHUNK,
+    IndexFlags,
+    apply_flags,
+    apply_modes,
+    clear_flags,
+    in_the_way,
+    odd_modes,
+    read_flags,
+    store_raw,
+    write_raw,
+)
 
 BACKUP_PREFIX = "refs/orch/backup/"
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
 class Trees:
-    """The index and the whole working tree, as tree ids."""
+    """The index and the whole working tree, as tree ids, and what else they depend on."""
 
     index: str
     full: str
+    flags: IndexFlags = IndexFlags()
+    ignored: tuple[str, ...] = ()
+    """Ignored files saved because the checkout would replace them."""
+    modes: dict[str, int] = field(default_factory=dict)
+    """Files whose permission bits the tree cannot hold (``0600`` and the like)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,8 @@ class Backup:
     branch: str | None
     index_tree: str
     tree: str
+    flags: IndexFlags = IndexFlags()
+    modes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,9 @@ class Changes:
     added: list[str]
     removed: list[str]
     modified: list[str]
+    ignored: list[str] = field(default_factory=list)
+    """Ignored files in the way of the checkout (saved in the backup, then replaced)."""
+    flags: IndexFlags = IndexFlags()
 
     def __len__(self) -> int:
         return len(self.added) + len(self.removed) + len(self.modified)
@@ -69,8 +93,9 @@ def backup_id() -> str:
 def snapshot_trees(repo: GitRepo, *, overwritten_by: str | None = None) -> Trees:
     """Write the index and the whole working tree as trees, without touching the real index.
 
-    ``overwritten_by``: a commit about to be checked out; untracked (even ignored) files at
-    paths it tracks are included, since the checkout will overwrite them.
+    Files are stored byte for byte (no clean filter or eol conversion), flagged entries with
+    what is on disk. ``overwritten_by``: a commit about to be checked out; untracked (even
+    ignored) files it would replace (see :func:`~orch.vcs.worktree.in_the_way`) are included.
     """
     real = repo.git_dir / "index"
     temp = repo.git_dir / f"orch-backup-index.{os.getpid()}"
@@ -78,16 +103,24 @@ def snapshot_trees(repo: GitRepo, *, overwritten_by: str | None = None) -> Trees
         if real.exists():
             shutil.copyfile(real, temp)
         env = {"GIT_INDEX_FILE": str(temp)}
+        flags = read_flags(repo, env)
         index_tree = repo.run("write-tree", env=env).strip()
+        clear_flags(repo, [p for p in flags.paths if p not in flags.absent], env)
         repo.run("add", "-A", "--", ":/", env=env)
+        ignored: list[str] = []
         if overwritten_by is not None:
-            extra = _untracked_at_paths_of(repo, overwritten_by)
-            for start in range(0, len(extra), _CHUNK):
-                repo.run("add", "-f", "--", *extra[start:start + _CHUNK], env=env)
+            extra = in_the_way(repo, overwritten_by)
+            added = set(repo.run("ls-files", "-z", env=env, strip=False).split("\0"))
+            ignored = [path for path in extra if path not in added]
+            for start in range(0, len(ignored), CHUNK):
+                repo.run("add", "-f", "--", *ignored[start:start + CHUNK], env=env)
+        store_raw(repo, env)
         full_tree = repo.run("write-tree", env=env).strip()
+        modes = odd_modes(repo, env)
     finally:
         temp.unlink(missing_ok=True)
-    return Trees(index=index_tree, full=full_tree)
+    return Trees(index=index_tree, full=full_tree, flags=flags, ignored=tuple(ignored),
+                 modes=modes)
 
 
 def save_backup(repo: GitRepo, label: str, *, overwritten_by: str | None = None,
@@ -101,11 +134,22 @@ def save_backup(repo: GitRepo, label: str, *, overwritten_by: str | None = None,
     commit = repo.commit_tree(trees.full, [head, index_commit],
                               f"orch backup: working tree before {label}\n\n"
                               f"Parent 1 is HEAD, parent 2 holds the index; this tree holds "
-                              f"every tracked and untracked file as it was.")
+                              f"every tracked and untracked file as it was."
+                              + _flag_lines(trees.flags))
     ref = BACKUP_PREFIX + (ident or backup_id())
     repo.update_ref(ref, commit, f"orch: backup before {label}")
     return Backup(ref=ref, commit=commit, head=head, branch=repo.branch_ref(),
-                  index_tree=trees.index, tree=trees.full)
+                  index_tree=trees.index, tree=trees.full, flags=trees.flags, modes=trees.modes)
+
+
+def _flag_lines(flags: IndexFlags) -> str:
+    """The index flags, for the backup commit's message (a tree cannot hold them)."""
+    lines = [f"{name}: {path}" for name, paths in (
+        ("assume-unchanged", flags.assume_unchanged), ("skip-worktree", flags.skip_worktree),
+        ("skip-worktree, no file", flags.absent), ("intent-to-add", flags.intent_to_add))
+        for path in paths]
+    return "\n\nIndex flags (git update-index / git add -N):\n" + "\n".join(lines) if lines \
+        else ""
 
 
 def changes_to(repo: GitRepo, target: str) -> Changes:
@@ -119,27 +163,32 @@ def changes_to(repo: GitRepo, target: str) -> Changes:
     modified: list[str] = []
     for status, path in zip(fields[0::2], fields[1::2], strict=False):
         {"A": added, "D": removed}.get(status[:1], modified).append(path)
-    return Changes(sorted(added), sorted(removed), sorted(modified))
+    return Changes(sorted(added), sorted(removed), sorted(modified), ignored=list(trees.ignored),
+                   flags=trees.flags)
 
 
-def reset_hard(repo: GitRepo, target: str) -> None:
+def reset_hard(repo: GitRepo, target: str, flags: IndexFlags) -> None:
     """Move the branch, index and working tree to ``target``; remove untracked files.
 
     Ignored files and orch's own ``.specify/orch`` are left alone; untracked files are deleted
-    one by one (they are in the backup), so nothing outside that list is ever removed.
+    one by one (they are in the backup), so nothing outside that list is ever removed. The
+    index ``flags`` (saved with the backup) are cleared for the reset and set again after it.
     """
+    clear_flags(repo, flags.paths)
     remove_untracked(repo)
     repo.run("reset", "-q", "--hard", target)
+    apply_flags(repo, flags)
 
 
 def restore_backup(repo: GitRepo, *, head: str, branch: str | None, index_tree: str,
-                   tree: str) -> None:
-    """Put back a saved state exactly: branch position, working tree, index.
+                   tree: str, flags: IndexFlags, modes: dict[str, int]) -> None:
+    """Put back a saved state exactly: branch, working tree, permissions, index, index flags.
 
     Untracked files present now are removed first (callers back them up before), then the
-    working tree becomes ``tree`` and the index ``index_tree``; files that were untracked when
-    the backup was made are untracked again.
+    working tree becomes ``tree`` byte for byte and the index ``index_tree``; files that were
+    untracked when the backup was made are untracked again.
     """
+    clear_flags(repo, read_flags(repo).paths)
     remove_untracked(repo)
     if branch is not None:
         repo.update_ref(branch, head, "orch: rollback --undo")
@@ -148,8 +197,11 @@ def restore_backup(repo: GitRepo, *, head: str, branch: str | None, index_tree: 
     else:
         repo.run("update-ref", "--no-deref", "HEAD", head)
     repo.run("read-tree", "--reset", "-u", tree)
+    write_raw(repo, tree)
+    apply_modes(repo, modes)
     repo.run("read-tree", index_tree)
     repo.ok("update-index", "-q", "--refresh")
+    apply_flags(repo, flags)
 
 
 def remove_untracked(repo: GitRepo) -> list[str]:
@@ -179,11 +231,3 @@ def _prune_empty(directory: Path, root: Path) -> None:
         except OSError:
             return
         directory = directory.parent
-
-
-def _untracked_at_paths_of(repo: GitRepo, commit: str) -> list[str]:
-    """Paths ``commit`` tracks that exist on disk but are not in the index."""
-    tracked_there = repo.run("ls-tree", "-r", "-z", "--name-only", commit, strip=False)
-    in_index = set(repo.run("ls-files", "-z", strip=False).split("\0"))
-    return [path for path in tracked_there.split("\0")
-            if path and path not in in_index and os.path.lexists(repo.root / path)]

@@ -17,6 +17,7 @@ from orch.domain.state import Checkpoint
 from orch.errors import StateError
 from orch.store.atomic import atomic_write_bytes
 from orch.store.layout import Layout
+from orch.vcs.worktree import IndexFlags
 
 Stage = Literal["started", "done", "undoing", "undone"]
 STATE_FILES = ("run.json", "events.jsonl")
@@ -44,6 +45,19 @@ class RollbackJournal(BaseModel):
     rewind_state: bool = True
     extra_backups: list[str] = Field(default_factory=list)
     """Backups taken by a repeated (completing) rollback or by ``--undo``."""
+    assume_unchanged: list[str] = Field(default_factory=list)
+    skip_worktree: list[str] = Field(default_factory=list)
+    sparse_absent: list[str] = Field(default_factory=list)
+    intent_to_add: list[str] = Field(default_factory=list)
+    """Index flags before the rollback (skip-worktree paths that had no file on disk)."""
+    modes: dict[str, int] = Field(default_factory=dict)
+    """Permission bits of saved files that the backup tree cannot hold."""
+
+    @property
+    def flags(self) -> IndexFlags:
+        """The index flags the backup was taken with."""
+        return IndexFlags(tuple(self.assume_unchanged), tuple(self.skip_worktree),
+                          tuple(self.sparse_absent), tuple(self.intent_to_add))
 
 
 def read_journal(layout: Layout) -> RollbackJournal | None:

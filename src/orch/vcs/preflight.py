@@ -6,6 +6,7 @@ from pathlib import Path
 
 from orch.errors import SafetyError, VcsError
 from orch.store.layout import Layout
+from orch.text import plural
 from orch.vcs.repo import GitRepo, Warn, find_repo, init_repo
 
 SHOWN_PATHS = 10
@@ -13,7 +14,7 @@ SHOWN_PATHS = 10
 
 
 def prepare_repository(project_dir: Path, *, allow_dirty: bool, assume_yes: bool, resuming: bool,
-                       warn: Warn) -> bool:
+                       warn: Warn, own_files: tuple[Path, ...] = ()) -> bool:
     """Check (and where agreed, fix) the repository before a run; whether checkpoints are possible.
 
     - Not a git repository: with ``assume_yes`` orch runs ``git init`` and commits the existing
@@ -26,6 +27,9 @@ def prepare_repository(project_dir: Path, *, allow_dirty: bool, assume_yes: bool
       ``resuming`` (they are the interrupted task's partial work); otherwise a
       :class:`SafetyError` listing them, unless ``allow_dirty``, which first commits them as
       ``orch: baseline``. orch's own files under ``.specify/orch`` never count.
+    - ``own_files`` (the plan being run, the config) never count either: when they are new or
+      changed, orch first commits exactly them as ``orch: plan``, so ``orch init`` and
+      ``orch plan`` followed by ``orch run`` work, and a rollback can never take the plan away.
     """
     layout = Layout(project_dir)
     repo = find_repo(project_dir, warn=warn)
@@ -52,8 +56,10 @@ def prepare_repository(project_dir: Path, *, allow_dirty: bool, assume_yes: bool
                        "need a branch", hint="check out a branch first, e.g. `git switch -c work`")
     if resuming:
         return True
-    dirty = repo.dirty_paths()
+    own = tuple(path for path in (repo.relative(f) for f in own_files if f.exists()) if path)
+    dirty = repo.dirty_paths(excluding=own)
     if not dirty:
+        _commit_own_files(repo, own, warn)
         return True
     if not allow_dirty:
         raise SafetyError(
@@ -61,8 +67,18 @@ def prepare_repository(project_dir: Path, *, allow_dirty: bool, assume_yes: bool
             hint="commit or stash them, or pass --allow-dirty to commit them as `orch: baseline`")
     repo.commit_all("orch: baseline\n\nUncommitted changes found when the run started "
                     "(--allow-dirty).")
-    warn(f"committed {len(dirty)} uncommitted path(s) as `orch: baseline` (--allow-dirty)")
+    warn(f"committed {plural(len(dirty), 'uncommitted path')} as `orch: baseline` (--allow-dirty)")
     return True
+
+
+def _commit_own_files(repo: GitRepo, own: tuple[str, ...], warn: Warn) -> None:
+    """Commit the plan and config alone when they have uncommitted changes."""
+    changed = repo.dirty_paths(only=own) if own else []
+    if not changed:
+        return
+    repo.commit_paths(list(own), "orch: plan\n\nThe plan and configuration as the run "
+                      "started (new or changed since the last commit).")
+    warn(f"committed {describe_paths(changed)} as `orch: plan` before the run")
 
 
 def describe_paths(paths: list[str], shown: int = SHOWN_PATHS) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,20 @@ def parse_trailers(message: str) -> dict[str, str]:
     return found
 
 
+def current_branch(project_dir: Path) -> str | None:
+    """The short name of the branch checked out in ``project_dir`` (a linked worktree
+    included); ``None`` outside git or on a detached HEAD."""
+    try:
+        repo = git.Repo(project_dir, search_parent_directories=True)
+        if repo.head.is_detached:
+            return None
+        path = str(repo.head.reference.path)
+    except (InvalidGitRepositoryError, NoSuchPathError, ValueError, TypeError):
+        return None
+    prefix = "refs/heads/"
+    return path[len(prefix):] if path.startswith(prefix) else None
+
+
 def find_repo(project_dir: Path, *, warn: Warn | None = None) -> GitRepo | None:
     """The repository ``project_dir`` belongs to, or ``None`` when it is not inside one."""
     try:
@@ -118,14 +133,35 @@ class GitRepo:
     # -- running git -------------------------------------------------------------------------
 
     def run(self, *args: str, env: dict[str, str] | None = None, strip: bool = True,
-            istream: Any = None) -> str:
+            istream: Any = None, stdin_bytes: bytes | None = None) -> str:
         """Run ``git ARGS`` in the working tree; its stdout, or a :class:`VcsError`."""
+        if stdin_bytes is not None:
+            with tempfile.TemporaryFile() as stdin:
+                stdin.write(stdin_bytes)
+                stdin.seek(0)
+                return self.run(*args, env=env, strip=strip, istream=stdin)
         try:
             out = self.repo.git.execute(
                 ["git", *args], env=env, istream=istream, strip_newline_in_stdout=strip)
         except GitCommandError as exc:
             raise VcsError(f"git {args[0]} failed: {_last_line(exc)}") from None
         return str(out)
+
+    def blob_bytes(self, sha: str) -> bytes:
+        """The raw content of blob ``sha``."""
+        try:
+            out = self.repo.git.execute(["git", "cat-file", "blob", sha], stdout_as_string=False,
+                                        strip_newline_in_stdout=False)
+        except GitCommandError as exc:
+            raise VcsError(f"git cat-file failed: {_last_line(exc)}") from None
+        return bytes(out)
+
+    def config_value(self, key: str) -> str:
+        """``git config --get KEY``, or ``""`` when it is not set."""
+        try:
+            return str(self.repo.git.execute(["git", "config", "--get", key])).strip()
+        except GitCommandError:
+            return ""
 
     def ok(self, *args: str) -> bool:
         """Whether ``git ARGS`` exits 0 (for predicates like ``merge-base --is-ancestor``)."""
@@ -176,11 +212,33 @@ class GitRepo:
             raise VcsError(f"HEAD is detached (at {head}); orch cannot {action} without a branch",
                            hint="check out a branch first, e.g. `git switch -c orch-work`")
 
-    def dirty_paths(self) -> list[str]:
-        """Staged, unstaged and untracked (not ignored) paths; orch's own files never count."""
+    def dirty_paths(self, *, excluding: tuple[str, ...] = (), only: tuple[str, ...] = ()
+                    ) -> list[str]:
+        """Staged, unstaged and untracked (not ignored) paths; orch's own files never count.
+        ``excluding``/``only`` are repository-relative paths to leave out / to look at alone."""
+        specs = [f":(top,literal){path}" for path in only] if only else [":/", self.orch_exclude]
+        specs += [f":(top,exclude,literal){path}" for path in excluding]
         out = self.run("status", "--porcelain=v1", "-z", "--no-renames",
-                       "--untracked-files=normal", "--", ":/", self.orch_exclude, strip=False)
+                       "--untracked-files=normal", "--", *specs, strip=False)
         return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+
+    def commit_paths(self, paths: list[str], message: str) -> str:
+        """Commit exactly ``paths`` (repository-relative), whatever else is staged or not."""
+        tops = [f":(top,literal){path}" for path in paths]
+        self.run("add", "--", *tops)
+        self.run("commit", "-q", "--only", "--no-verify", "--cleanup=strip", "-m", message,
+                 "--", *tops, env=self.identity_env() or None)
+        sha = self.head_sha()
+        if sha is None:
+            raise VcsError("git commit made no commit")
+        return sha
+
+    def relative(self, path: Path) -> str | None:
+        """``path`` relative to the repository root (``/`` separated), ``None`` outside it."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return None
 
     def log(self, *revs: str, limit: int | None = None) -> list[CommitInfo]:
         """Commits of ``git log REVS`` (newest first)."""
@@ -276,6 +334,8 @@ class GitRepo:
 
 def _last_line(exc: GitCommandError) -> str:
     text = str(exc.stderr or exc.stdout or exc).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    message = lines[-1] if lines else str(exc.status)
+    lines = [line.strip().removeprefix("stderr: ").strip("'") for line in text.splitlines()
+             if line.strip()]
+    marked = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    message = (marked or lines or [str(exc.status)])[-1]
     return message.removeprefix("stderr: ").strip("'").strip()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from orch.domain.state import Checkpoint, RunState
 from orch.domain.status import TaskStatus
-from orch.errors import OrchError, SafetyError, StateError, UsageError, VcsError
+from orch.errors import DeclinedError, SafetyError, StateError, UsageError, VcsError
 from orch.store.layout import Layout
 from orch.store.lock import ProjectLock
 from orch.store.runs import load_run, open_run, resolve_run_id, utc_now
@@ -58,6 +58,13 @@ class RollbackPlan:
     reset_phases: list[str]
     completing: bool = False
     """True when this finishes a rollback that was interrupted."""
+
+    @property
+    def nothing_to_do(self) -> bool:
+        """Already at the checkpoint: same commit, no file to change, no run state to rewind."""
+        return (not self.completing and self.head == self.checkpoint.commit and not self.commits
+                and not self.changes and not self.dropped
+                and not self.reset_tasks and not self.reset_phases)
 
 
 @dataclass
@@ -97,11 +104,11 @@ def rollback(project_dir: Path, name: str, *, dry_run: bool, force: bool, confir
         repo.check_workable("roll back")
         state = load_run(layout, resolve_run_id(layout, None))
         plan = plan_rollback(repo, state, name)
-        if dry_run:
+        if dry_run or plan.nothing_to_do:
             return RollbackOutcome(plan=plan, performed=False)
         check_safe(plan, force=force)
         if not confirm(plan):
-            raise OrchError("rollback cancelled; nothing changed")
+            raise DeclinedError("rollback cancelled; nothing changed")
         ident = backup_id()
         target = plan.checkpoint.commit
         backup = save_backup(repo, f"rollback to {plan.checkpoint.name}", overwritten_by=target,
@@ -112,7 +119,11 @@ def rollback(project_dir: Path, name: str, *, dry_run: bool, force: bool, confir
             head=backup.head, branch=backup.branch, backup_ref=backup.ref,
             backup_commit=backup.commit, index_tree=backup.index_tree, tree=backup.tree,
             created=utc_now(), dropped=plan.dropped, dropped_refs=_existing_refs(repo, plan),
-            reset_tasks=plan.reset_tasks, reset_phases=plan.reset_phases)
+            reset_tasks=plan.reset_tasks, reset_phases=plan.reset_phases,
+            assume_unchanged=list(backup.flags.assume_unchanged),
+            skip_worktree=list(backup.flags.skip_worktree),
+            sparse_absent=list(backup.flags.absent),
+            intent_to_add=list(backup.flags.intent_to_add), modes=dict(backup.modes))
         write_journal(layout, journal)
         _apply(repo, layout, journal)
         return RollbackOutcome(plan=plan, performed=True, backup_ref=backup.ref,
@@ -152,7 +163,8 @@ def undo(project_dir: Path, *, force: bool, warn: Warn) -> UndoOutcome:
             journal.stage = "undoing"
             write_journal(layout, journal)
         restore_backup(repo, head=journal.head, branch=journal.branch,
-                       index_tree=journal.index_tree, tree=journal.tree)
+                       index_tree=journal.index_tree, tree=journal.tree, flags=journal.flags,
+                       modes=journal.modes)
         for ref, sha in journal.dropped_refs.items():
             repo.update_ref(ref, sha, "orch: rollback --undo")
         restore_run_files(layout, journal.run, journal.id)
@@ -238,7 +250,7 @@ def _complete(repo: GitRepo, layout: Layout, journal: RollbackJournal, name: str
     if dry_run:
         return RollbackOutcome(plan=plan, performed=False)
     if not confirm(plan):
-        raise OrchError("rollback cancelled; the interrupted rollback is still pending")
+        raise DeclinedError("rollback cancelled; the interrupted rollback is still pending")
     if repo.branch_ref() != journal.branch:
         raise VcsError(f"the interrupted rollback was on {journal.branch}, HEAD is not",
                        hint=f"check out {journal.branch} again, or `orch rollback --undo`")
@@ -254,20 +266,30 @@ def _apply(repo: GitRepo, layout: Layout, journal: RollbackJournal) -> None:
     """Steps that change things; each is idempotent, so a repeat after a kill completes them."""
     for ref in journal.dropped_refs:
         repo.delete_ref(ref)
-    reset_hard(repo, journal.target)
+    try:
+        reset_hard(repo, journal.target, journal.flags)
+    except VcsError as exc:
+        raise VcsError(f"{exc.message} (the rollback to {journal.checkpoint} stopped halfway; "
+                       f"everything is saved in {journal.backup_ref})",
+                       hint=f"fix the cause and run `orch rollback {journal.checkpoint}` again "
+                            "to finish it, or `orch rollback --undo` to put everything back"
+                       ) from None
     recorder = open_run(layout, journal.run)
     reason = f"rollback to {journal.checkpoint}"
     try:
         for task_id in journal.reset_tasks:
             recorder.record("task_reset", task=task_id,
-                            data={"status": TaskStatus.PENDING.value, "reason": reason})
+                            data={"status": TaskStatus.PENDING.value, "reason": reason,
+                                  "fresh": True})
         for phase_id in journal.reset_phases:
             recorder.record("phase_reset", phase=phase_id, data={"reason": reason})
         if journal.dropped:
             recorder.record("checkpoints_dropped", data={
                 "names": [cp.name for cp in journal.dropped], "reason": reason})
         if journal.reset_tasks or journal.reset_phases:
-            recorder.record("run_state", data={"state": "interrupted"})
+            recorder.record("run_state", data={
+                "state": "interrupted", "reason": "rollback",
+                "error": f"rolled back to {journal.checkpoint}; `orch resume` goes on from there"})
     finally:
         recorder.close()
     journal.stage = "done"
