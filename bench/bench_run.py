@@ -78,7 +78,7 @@ def main() -> int:
                 leftover.unlink()
 
         ours = time_command(
-            [orch, "run", "plan.md", "--commit", "none", "--allow-dirty"],
+            [orch, "-C", ".", "run", "plan.md", "--commit", "none", "--allow-dirty"],
             cwd=orch_dir,
             repeat=args.repeat,
             setup=reset_orch,

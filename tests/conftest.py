@@ -12,6 +12,11 @@ import pytest
 
 from fakes.anthropic_server import FakeAnthropic
 
+FAKES_DIR = Path(__file__).resolve().parent / "fakes"
+# Test-only plugins (the fake adapter) register through a dist-info in tests/fakes: on sys.path
+# here, on PYTHONPATH for `orch` subprocesses (see _isolated_env).
+if str(FAKES_DIR) not in sys.path:
+    sys.path.insert(0, str(FAKES_DIR))
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 GIT_ENV = {
@@ -31,6 +36,8 @@ def _isolated_env(
         if name.endswith("_API_KEY") or name in {"ORCH_MODEL", "ANTHROPIC_BASE_URL", "ORCH_DEBUG"}:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(FAKES_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]))
     gitconfig = tmp_path_factory.mktemp("home") / ".gitconfig"
     gitconfig.write_text("[init]\n\tdefaultBranch = main\n")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))

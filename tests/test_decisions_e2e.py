@@ -52,7 +52,7 @@ PLAN_ONE = """# Decided
 **Review**: reviewer
 
 - [ ] the greeting file exists
-- [ ] T001 Write hello.txt
+- [ ] T001 Write the greeting
   - agent: anthropic
   - verify: `test -f README.md`
 - [ ] T002 Touch b.txt

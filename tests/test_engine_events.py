@@ -9,6 +9,7 @@ import pytest
 
 from conftest import make_plan, point_sdk_at, shell_task
 from fakes.anthropic_server import FakeAnthropic, text, tool
+from fakes.recording import RecordingReporter
 from orch import proc
 from orch.adapters.roles import RoleResolver
 from orch.config import OrchConfig
@@ -16,7 +17,6 @@ from orch.domain.graph import execution_order
 from orch.domain.state import RunOptions
 from orch.domain.status import RunStatus, TaskStatus
 from orch.parsing.markdown import parse_plan
-from orch.reporting.base import RecordingReporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import NoCheckpoints
 from orch.runner.planmarks import PlanMarker

@@ -52,6 +52,27 @@ def test_resume_example_fails_then_finishes(tmp_path: Path) -> None:
     assert '"state": "completed"' in result.stdout
 
 
+def test_verification_example_fails_a_false_claim_then_verify_finds_drift(
+    tmp_path: Path,
+) -> None:
+    work = tmp_path / "vf"
+    result = subprocess.run(
+        ["bash", str(EXAMPLES / "verification" / "run.sh"), str(work)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert "      check: changed src/bye.txt" in out
+    assert "FAILED T002 in" in out and "src/bye.txt does not exist or was not changed" in out
+    assert "Run completed: 2 done (2 verified, 0 unverified)" in out
+    assert "2 done tasks re-checked, 0 no longer hold\n(exit 0)" in out
+    assert "  FAILED T001 Create the greeting in src/hello.txt\n" in out
+    assert out.rstrip().endswith("(exit 1)")
+
+
 def test_speckit_example_flips_only_task_checkboxes(tmp_path: Path, orch: OrchRunner) -> None:
     work = tmp_path / "sk"
     shutil.copytree(EXAMPLES / "speckit", work)
@@ -116,7 +137,7 @@ def test_mcp_example_enqueues_cancels_and_the_run_honours_it(tmp_path: Path) -> 
     assert "task_enqueue: refused: " in result.stdout
     assert "T008 depends on unknown task T099" in result.stdout
     assert "[3/7] T007 Review the output  (shell)  priority 8" in result.stdout
-    assert "Run completed: 4 done, 0 failed, 3 skipped" in result.stdout
+    assert "Run completed: 4 done (3 verified, 1 unverified), 0 failed, 3 skipped" in result.stdout
     plan = (work / "plan.md").read_text()
     assert plan.count("- [~] T00") == 3 and "- [X] T007 Review the output" in plan
     assert not (work / "out" / "banner.txt").exists()

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from fakes.recording import RecordingReporter
 from orch.domain.state import Event, PhaseState, RunState, TaskState, apply_event
 from orch.domain.status import RunStatus, TaskStatus
-from orch.reporting.base import RecordingReporter, Reporter
+from orch.reporting.base import Reporter
 from orch.reporting.console import ConsoleReporter
 from orch.reporting.factory import MultiReporter, make_reporter, wants_color
 from orch.reporting.jsonl import JsonLinesReporter
@@ -92,7 +93,10 @@ class Sim:
         self.ev("task_started", task=task_id, attempt=attempt, agent="shell", adapter="shell",
                 title=title, index=index, count=len(self.state.tasks))
         self.ev("task_verifying", task=task_id, after=took / 2, commands=["true"])
-        data: dict[str, Any] = {"status": "done", "duration_s": took, "summary": "ok"}
+        data: dict[str, Any] = {"status": "done", "duration_s": took, "summary": "ok",
+                                "verified": True, "evidence": [
+                                    {"kind": "verify", "command": "true", "exit_code": 0,
+                                     "ok": True}]}
         if cost:
             data.update(cost_usd=cost, input_tokens=1000, output_tokens=200)
         self.ev("task_finished", task=task_id, after=took / 2, **data)
@@ -105,7 +109,8 @@ class Sim:
     def phase_end(self, index: int, *, took: float, commit: str = "") -> None:
         phase = self.state.phases[index - 1]
         self.ev("phase_gate", phase=phase.id, commands=["pytest -q"])
-        self.ev("phase_finished", phase=phase.id, after=0.1, ok=True, duration_s=took)
+        self.ev("phase_finished", phase=phase.id, after=0.1, ok=True, duration_s=took,
+                gate="plan")
         if commit:
             self.ev("checkpoint_created", fields={
                 "name": f"phase-{phase.id}", "phase": phase.id, "commit": commit,
@@ -152,6 +157,7 @@ def failing_run(sim: Sim) -> None:
         if attempt == 1:
             sim.ev("task_retry", task="T003", attempt=2, delay_s=1.0,
                    error="verify failed: pytest -q (exit 1)")
+            sim.ev("task_reset", task="T003", status="pending", reason="retry")
     sim.ev("run_state", state="failed", error="task T003 failed")
     sim.close()
 
@@ -170,7 +176,7 @@ def test_summary_counts_times_cost_and_estimates() -> None:
     happy_run(sim)
     summary = summarize(sim.state)
     assert summary.count(TaskStatus.DONE) == 4
-    assert summary.counts_text() == "4 done, 0 failed, 0 skipped"
+    assert summary.counts_text() == "4 done (4 verified, 0 unverified), 0 failed, 0 skipped"
     assert summary.cost_usd == pytest.approx(0.0123)
     assert (summary.input_tokens, summary.output_tokens) == (1000, 200)
     assert [p.done for p in summary.phases] == [2, 2]
@@ -186,7 +192,8 @@ def test_summary_lines_are_plain_aligned_text() -> None:
     happy_run(sim)
     assert summary_lines(summarize(sim.state, duration_s=66.2)) == [
         "Summary",
-        "  Tasks: 4 done, 0 failed, 0 skipped of 4 · time 1m06s · cost $0.0123"
+        "  Tasks: 4 done (4 verified, 0 unverified), 0 failed, 0 skipped of 4 · time 1m06s"
+        " · cost $0.0123"
         " · tokens 1,000 in / 200 out",
         "  Phase  Title  Done  Time   Gate",
         "  1      Setup  2/2   0.7s   passed",

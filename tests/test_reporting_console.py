@@ -23,7 +23,7 @@ def test_failure_shows_command_tail_retry_and_next_step() -> None:
     assert "\x1b" not in text
     assert "Starting run 20260102-030405-abcd · plan.md · 4 tasks" in lines
     assert "Phase 1/2 · Setup" in lines
-    assert "✓ [1/4] T001 Create project skeleton  0.2s" in lines
+    assert "✓ [1/4] T001 Create project skeleton  0.2s  verified" in lines
     assert "checkpoint phase-1 → 1a2b3c4" in lines
     # Times are the task's own so far (all attempts), as the summary and `status` show them.
     assert "✗ [3/4] T003 Write the parser  0.1s  failed" in lines
@@ -31,8 +31,10 @@ def test_failure_shows_command_tail_retry_and_next_step() -> None:
     assert "    verify failed: pytest -q (exit 1)" in lines
     assert "    E   assert 1 == 2" in lines
     assert "↻ T003 retrying (attempt 2) in 1.0s: verify failed: pytest -q (exit 1)" in lines
-    assert "Run failed: 2 done, 1 failed, 0 skipped, 1 pending in 0.7s" in lines
-    assert "Tasks: 2 done, 1 failed, 0 skipped, 1 pending of 4 · time 0.7s · cost $0.0000" in lines
+    assert ("Run failed: 2 done (2 verified, 0 unverified), 1 failed, 0 skipped, 1 pending"
+            " in 0.7s") in lines
+    assert ("Tasks: 2 done (2 verified, 0 unverified), 1 failed, 0 skipped, 1 pending of 4"
+            " · time 0.7s · cost \n$0.0000") in text
     assert "Actual vs estimate" in text and " T001 │ done   │   0.2s │     5.0s" in text
     assert "Next: fix the cause of T003 failing" in text
 
@@ -40,12 +42,15 @@ def test_failure_shows_command_tail_retry_and_next_step() -> None:
 def test_failed_command_shown_when_error_does_not_name_it() -> None:
     con, out = console(terminal=False)
     sim = Sim([ConsoleReporter(con)])
-    sim.ev("task_finished", task="T001", status="failed", error="verification failed",
+    sim.state.clock_ts = sim.state.created  # inside a run session: times come from the journal
+    sim.ev("task_started", task="T001", attempt=1, agent="shell", adapter="shell",
+           title="Create project skeleton", index=1, count=4)
+    sim.ev("task_finished", task="T001", after=1.0, status="failed", error="verification failed",
            failed_command="npm test", output_tail="boom\n", duration_s=1.0)
     sim.ev("phase_finished", phase="1", ok=False, duration_s=2.0, error="gate failed",
            failed_command="make gate", output_tail="nope")
     assert out.getvalue().splitlines() == [
-        "✗ T001 Create project skeleton  1.0s  failed",
+        "✗ [1/4] T001 Create project skeleton  1.0s  failed",
         "    verification failed",
         "    command: npm test",
         "    boom",

@@ -22,24 +22,25 @@ HAPPY = """\
 Run 20260102-030405-abcd started: plan.md (4 tasks)
 Phase 1/2: Setup
 Task [1/4] T001 Create project skeleton (shell)
-  done T001 in 0.2s
+  done T001 in 0.2s (verified)
 Task [2/4] T002 Add config (shell)
-  done T002 in 0.4s, $0.0123
+  done T002 in 0.4s, $0.0123 (verified)
   gate 1: pytest -q
-  phase 1 done in 0.7s
+  phase 1 done in 0.7s (gate: passed)
 Checkpoint phase-1: 1a2b3c4
 Phase 2/2: Core
 Task [3/4] T003 Write the parser (shell)
-  done T003 in 1m05s
+  done T003 in 1m05s (verified)
 Task [4/4] T004 Wire the CLI (shell)
-  done T004 in 0.2s
+  done T004 in 0.2s (verified)
   gate 2: pytest -q
-  phase 2 done in 1m05s
+  phase 2 done in 1m05s (gate: passed)
 Checkpoint phase-2: 9f8e7d6
-Run completed: 4 done, 0 failed, 0 skipped in 1m06s
+Run completed: 4 done (4 verified, 0 unverified), 0 failed, 0 skipped in 1m06s
 
 Summary
-  Tasks: 4 done, 0 failed, 0 skipped of 4 · time 1m06s · cost $0.0123 · tokens 1,000 in / 200 out
+  Tasks: 4 done (4 verified, 0 unverified), 0 failed, 0 skipped of 4 · time 1m06s · cost $0.0123 \
+· tokens 1,000 in / 200 out
   Phase  Title  Done  Time   Gate
   1      Setup  2/2   0.7s   passed
   2      Core   2/2   1m05s  passed
@@ -61,11 +62,12 @@ Task [3/4] T003 Write the parser (backend via fake, attempt 2)
 
     FAILED tests/test_x.py::test_y
     1 failed in 0.01s
-Run failed: 2 done, 1 failed, 0 skipped, 1 pending in 0.7s
+Run failed: 2 done (2 verified, 0 unverified), 1 failed, 0 skipped, 1 pending in 0.7s
   task T003 failed
 
 Summary
-  Tasks: 2 done, 1 failed, 0 skipped, 1 pending of 4 · time 0.7s · cost $0.0000
+  Tasks: 2 done (2 verified, 0 unverified), 1 failed, 0 skipped, 1 pending of 4 · time 0.7s \
+· cost $0.0000
   Phase  Title  Done  Time  Gate
   1      Setup  2/2   0.5s  passed
   2      Core   0/2   0.2s  -
@@ -100,11 +102,13 @@ def test_interrupted_resume() -> None:
 Run 20260102-030405-abcd resumed: plan.md (2 tasks)
 Phase 2/2: Core
 Task [3/4] T003 Write the parser (shell, attempt 2, re-run after interrupt)
-Run interrupted: 2 done, 0 failed, 0 skipped, 1 running, 1 pending in 2.5s
+Run interrupted: 2 done (0 verified, 2 unverified), 0 failed, 0 skipped, 1 running, \
+1 pending in 2.5s
   interrupted by SIGINT
 
 Summary
-  Tasks: 2 done, 0 failed, 0 skipped, 1 running, 1 pending of 4 · time 2.5s · cost $0.0000
+  Tasks: 2 done (0 verified, 2 unverified), 0 failed, 0 skipped, 1 running, 1 pending of 4 \
+· time 2.5s · cost $0.0000
   Phase  Title  Done  Time  Gate
   1      Setup  2/2   -     -
   2      Core   0/2   2.5s  -
@@ -144,8 +148,10 @@ def test_gate_failure_blocked_skipped_reset_notes_and_unknown_events() -> None:
     sim.ev("note", message="git identity missing", level="warning")
     sim.ev("task_reset", task="T001", status="pending", reason="--retry-failed")
     sim.ev("task_finished", task="T001", status="skipped", duration_s=0)
+    sim.ev("task_started", task="T002", attempt=1, agent="coder", adapter="fake",
+           title="Add config", index=2, count=4)
     sim.ev("task_finished", task="T002", status="blocked", error="agent is blocked",
-           duration_s="not-a-number")
+           duration_s=0.0)
     sim.ev("some_future_event", task="T002", anything=[1, 2])
     sim.ev("phase_gate", phase="1", commands=["make lint"])
     sim.ev("phase_finished", phase="1", ok=False, duration_s=0.3, error="gate failed (exit 2)",
@@ -156,6 +162,7 @@ note: using plan.md
 warning: git identity missing
   reset T001 to pending: --retry-failed
   skipped T001
+Task [2/4] T002 Add config (coder via fake)
   BLOCKED T002 in 0.0s: agent is blocked
   gate 1: make lint
   GATE FAILED phase 1 in 0.3s: gate failed (exit 2)

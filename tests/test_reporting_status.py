@@ -19,20 +19,20 @@ FAILED_STATUS_MD = """\
 - Plan: `plan.md`
 - State: **failed**
 - Updated: 2026-01-02T03:04:05.700Z
-- Tasks: 2 done, 1 failed, 0 skipped, 1 pending of 4
+- Tasks: 2 done (2 verified, 0 unverified), 1 failed, 0 skipped, 1 pending of 4
 - Cost: $0.0000
 - Error: task T003 failed
 - Next: fix the cause of T003 failing, then run `orch resume --retry-failed` \
 (or `orch resume --skip T003`)
 
-## Phase 1: Setup (gate passed)
+## Phase 1: Setup (gate: passed)
 
 2/2 done, 0.5s
 
 | | Task | Title | Status | Attempts | Time | Cost |
 |---|---|---|---|---|---|---|
-| [x] | `T001` | Create project skeleton | done | 1 | 0.2s |  |
-| [x] | `T002` | Add config | done | 1 | 0.2s |  |
+| [x] | `T001` | Create project skeleton | done (verified) | 1 | 0.2s |  |
+| [x] | `T002` | Add config | done (verified) | 1 | 0.2s |  |
 
 ## Phase 2: Core
 
@@ -71,7 +71,7 @@ def test_status_md_while_running_shows_current_task_cost_and_escapes_cells() -> 
     assert "- State: **running**" in text
     assert "- Current task: `T2` Two (verifying, attempt 3)" in text
     assert "- Cost: $0.5000 (10 input / 2 output tokens)" in text
-    assert "| [x] | `T1` | Parse a\\|b | done | 1 | 0.0s | $0.5000 |" in text
+    assert "| [x] | `T1` | Parse a\\|b | done (unverified) | 1 | 0.0s | $0.5000 |" in text
     assert "| [>] | `T2` | Two | verifying | 3 | - |  |" in text
     assert "## Other tasks" in text and "`T9`" in text
     assert "- Next:" not in text
@@ -119,7 +119,7 @@ def test_status_view_lists_tasks_checkpoints_totals_and_hint() -> None:
     t003 = next(line for line in text.splitlines() if line.startswith(" T003"))
     assert "failed" in t003 and "│    2 │" in t003 and "verify failed: pytest -q (exit 1)" in t003
     assert "phase-1 │ 1     │ 1a2b3c4" in text
-    assert "Tasks: 2 done, 1 failed, 0 skipped, 1 pending of 4" in text
+    assert "Tasks: 2 done (2 verified, 0 unverified), 1 failed, 0 skipped, 1 pending of 4" in text
     assert "Next: fix the cause of T003 failing" in text
 
 

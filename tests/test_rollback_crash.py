@@ -19,7 +19,7 @@ from conftest import OrchRunner, git
 from orch.store.layout import Layout
 from orch.store.runs import current_run_id, load_run
 from orch.vcs import rollback as rollback_module
-from orch.vcs.journal import read_journal
+from orch.vcs.journal import read_rollback_journal
 from test_rollback import backup_refs, repo_state, run_plan
 
 KILL_ON_BRANCH_MOVE = (
@@ -48,7 +48,7 @@ def half_rolled_back(git_repo: Path, orch: OrchRunner) -> tuple[Path, dict[str, 
     killed = orch("rollback", "phase-1", "--yes", cwd=git_repo)
     assert killed.returncode == -9, (killed.returncode, killed.stderr)
     assert (git_repo / ".git" / "orch-test-killed").exists()
-    journal = read_journal(Layout(git_repo))
+    journal = read_rollback_journal(Layout(git_repo))
     assert journal is not None and journal.stage == "started"
     assert repo_state(git_repo) != before
     return git_repo, before
@@ -72,7 +72,7 @@ def test_repeating_a_killed_rollback_completes_it(
     state = load_run(layout, current_run_id(layout) or "")
     assert [cp.name for cp in state.checkpoints] == ["phase-1"]
     assert state.tasks["T002"].status.value == "pending"
-    journal = read_journal(layout)
+    journal = read_rollback_journal(layout)
     assert journal is not None and journal.stage == "done"
 
     undone = orch("rollback", "--undo", cwd=repo)
@@ -109,7 +109,7 @@ def test_interrupted_undo_is_completed_by_undo(
     monkeypatch.setattr(rollback_module, "restore_run_files", die)
     with pytest.raises(Killed):
         rollback_module.undo(git_repo, force=False, warn=print)
-    journal = read_journal(layout)
+    journal = read_rollback_journal(layout)
     assert journal is not None and journal.stage == "undoing"
     refused = orch("rollback", "phase-1", "--yes", cwd=git_repo)
     assert refused.returncode == 3 and "--undo" in refused.stderr

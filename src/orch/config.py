@@ -83,6 +83,9 @@ class OrchConfig(BaseModel):
     retry_backoff: float = Field(default=1.0, ge=0)
     no_progress_limit: int = Field(default=3, ge=1)
     api_retry_seconds: float = Field(default=120.0, ge=0)
+    gate: Literal["auto", "none"] = "auto"
+    tests: str | None = None
+    require_verified: bool = False
     budgets: Budgets = Field(default_factory=Budgets)
     agents: dict[str, RoleConfig] = Field(default_factory=dict)
     prices: dict[str, Price] = Field(default_factory=dict)
@@ -125,6 +128,15 @@ no_progress_limit: 3
 # Anthropic API errors (429, 5xx, overloaded, connection) are retried, each retry shown, until
 # this many seconds have passed since the first try; then the task ends `api_error`.
 api_retry_seconds: 120
+
+# A phase with no **Gate**: runs the project's test command at its end (auto), or nothing
+# (none). `tests` sets that command; null = detect it (pytest, npm test, cargo test, go test,
+# make test). See docs/verification.md.
+gate: auto
+tests: null
+
+# Refuse, before anything runs, a plan in which a selected task would have no check at all.
+require_verified: false
 
 # Spending caps, checked before every model call. null = no cap.
 budgets:

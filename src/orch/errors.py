@@ -1,6 +1,6 @@
 """The error tree. Every error orch raises on purpose is an :class:`OrchError`.
 
-Each class carries the exit code the CLI turns it into (``../DESIGN.md`` §2):
+Each class carries the exit code the CLI turns it into (the exit-code table in README.md):
 ``1`` work failed, ``2`` invalid input, ``3`` refused for safety or state, ``130`` interrupted.
 Only ``orch.cli`` converts an error into an exit code.
 """

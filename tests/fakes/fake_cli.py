@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,17 @@ from pathlib import Path
 def emit(*events: dict[str, object]) -> None:
     for event in events:
         print(json.dumps(event), flush=True)
+
+
+PROMPT = ""
+_MUST_CHANGE = re.compile(r"^- (\S+) must (?:exist afterwards and )?be changed", re.MULTILINE)
+
+
+def write_named_files() -> None:
+    """Write every file orch's prompt says must change (the ``obedient`` scenario)."""
+    for path in _MUST_CHANGE.findall(PROMPT):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(f"written by the agent for {path}\n")
 
 
 def claude(scenario: str) -> int:
@@ -29,6 +41,10 @@ def claude(scenario: str) -> int:
         return 0
     if scenario in ("success", "error_max_turns", "error_max_budget_usd"):
         Path("made_by_claude.txt").write_text("hello from claude\n")
+    if scenario == "obedient":
+        write_named_files()
+    if scenario in ("obedient", "claim"):  # claim: reports success, writes nothing
+        scenario = "success"
     emit({"type": "assistant", "session_id": session, "message": {
         "id": "msg_01", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
         "content": [{"type": "tool_use", "id": "toolu_01", "name": "Write",
@@ -239,6 +255,8 @@ def main() -> int:
         return answered
     scenario = os.environ.get("FAKE_CLI_SCENARIO", "success")
     stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    global PROMPT
+    PROMPT = "\n".join([*sys.argv[1:], stdin])
     record = os.environ.get("FAKE_CLI_RECORD")
     if record:
         trust = os.environ.get("GEMINI_CLI_TRUST_WORKSPACE")

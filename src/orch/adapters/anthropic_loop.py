@@ -1,4 +1,4 @@
-"""The ``anthropic`` adapter: an agent loop on the official SDK (DESIGN §6).
+"""The ``anthropic`` adapter: an agent loop on the official SDK (docs/agents.md).
 
 Loop: check the budget → call the model (with retries) → record usage and cost → run the tool
 calls it asked for → repeat until ``stop_reason == "end_turn"``. The budget is checked before
@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +39,7 @@ from orch.adapters.prompt import named_paths, system_prefix, task_prompt
 from orch.adapters.tools import TOOL_NAMES, TOOL_SPECS, ProjectTools
 from orch.adapters.transcript import Transcript
 from orch.config import OrchConfig, load_config
+from orch.envflags import env_flag
 from orch.errors import ConfigError
 from orch.secrets import Redactor
 
@@ -88,7 +88,7 @@ class _Attempt:
         self.policy = adapter.retry_policy or RetryPolicy.from_env(config.api_retry_seconds)
         stream = adapter.stream
         if stream is None:
-            stream = os.environ.get("ORCH_ANTHROPIC_STREAM", "1") not in ("0", "false", "no")
+            stream = env_flag("ORCH_ANTHROPIC_STREAM", default=True)
         self.streaming = stream
         self.sleep = adapter.sleep
         self.usage = Usage()

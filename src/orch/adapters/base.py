@@ -1,4 +1,4 @@
-"""The adapter seam (DESIGN §6): ``Adapter.run(context) -> AgentResult``.
+"""The adapter seam (docs/agents.md): ``Adapter.run(context) -> AgentResult``.
 
 Every adapter, built-in or third-party, receives an :class:`AgentContext` and returns an
 :class:`AgentResult`. An adapter never decides that a task is *done*: orch runs the task's
@@ -117,6 +117,8 @@ class AgentContext(BaseModel):
     """Extra environment for subprocesses (never secrets orch was not given)."""
     cancel_check: Callable[[], bool] | None = None
     """Returns True once the run has been interrupted; long-running adapters poll it."""
+    checks: str = ""
+    """What orch will check for this task, in words for the prompt (or that nothing will)."""
     notify: Callable[[str], None] | None = None
     """Shows a one-line message live and records it in the run's journal (an API retry)."""
 
@@ -126,6 +128,9 @@ class Adapter(Protocol):
     """An agent orch can hand a task to."""
 
     name: str
+    """Abilities, read with :func:`calls_model` / :func:`needs_terminal` (optional attributes:
+    ``calls_model`` — spends money on a model, so budgets apply (default True);
+    ``needs_terminal`` — a person answers at the terminal (default False))."""
 
     def run(self, context: AgentContext) -> AgentResult:
         """Attempt the task once and report how it went. Must not raise for task failures."""
@@ -134,3 +139,18 @@ class Adapter(Protocol):
     def available(self) -> str | None:
         """``None`` when usable here, else one line saying what is missing and how to fix it."""
         ...
+
+
+def calls_model(adapter: Adapter) -> bool:
+    """Whether the adapter spends money on a model call (budgets are checked before it)."""
+    return bool(getattr(adapter, "calls_model", True))
+
+
+def needs_terminal(adapter: Adapter) -> bool:
+    """Whether a person answers the adapter at the terminal."""
+    return bool(getattr(adapter, "needs_terminal", False))
+
+
+def reads_prompt(adapter: Adapter) -> bool:
+    """Whether someone (a model or a person) reads the task's prompt."""
+    return calls_model(adapter) or needs_terminal(adapter)

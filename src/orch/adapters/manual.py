@@ -16,20 +16,22 @@ from orch.adapters.base import AgentContext, AgentResult, AgentStatus
 from orch.adapters.cli_common import changed_files, git_state
 from orch.adapters.prompt import task_prompt
 from orch.adapters.transcript import Transcript
+from orch.envflags import env_flag
 
 NON_INTERACTIVE = ("the manual agent needs a person at a terminal; this run is non-interactive "
                    "(--yes, ORCH_ASSUME_YES or no terminal)")
 
 
 def _assume_yes(env: dict[str, str] | None = None) -> bool:
-    value = (env or {}).get("ORCH_ASSUME_YES") or os.environ.get("ORCH_ASSUME_YES", "")
-    return value not in ("", "0", "false", "no")
+    return env_flag("ORCH_ASSUME_YES", env=env or {}) or env_flag("ORCH_ASSUME_YES")
 
 
 class ManualAdapter:
     """Prints the task, then reads ``done`` / ``fail`` from the person at the terminal."""
 
     name = "manual"
+    calls_model = False
+    needs_terminal = True
 
     def __init__(self, terminal_in: IO[str] | None = None,
                  terminal_out: IO[str] | None = None) -> None:

@@ -20,8 +20,7 @@ You are a coding agent working inside a software project, driven by orch, an imp
 orchestrator. You are given one task of a phased plan. Make the changes the task asks for, \
 directly in the project's files, and keep them small and focused on this task. Do not commit: \
 orch commits after it has verified the work. When you are finished, reply with a short summary \
-of what you changed and anything the next task should know. orch runs the task's verification \
-commands itself; the task counts as done only if they pass."""
+of what you changed and anything the next task should know."""
 
 
 def _clip(text: str, limit: int, *, tail: bool = False) -> str:
@@ -87,9 +86,8 @@ def task_prompt(context: AgentContext) -> str:
         lines.append("Files involved: " + ", ".join(task.files))
     if task.acceptance:
         lines.append("Acceptance criteria:\n" + "\n".join(f"- {a}" for a in task.acceptance))
-    if task.verify:
-        lines.append("orch will verify the task with:\n"
-                     + "\n".join(f"    {command}" for command in task.verify))
+    if context.checks:
+        lines.append(context.checks)
     if context.handoffs:
         lines.append("\n# Finished dependencies\n" + handoff_text(context.handoffs))
     if context.retry_feedback:

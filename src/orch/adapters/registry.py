@@ -1,5 +1,6 @@
 """Adapter registry: built-ins and third-party adapters load through the ``orch.adapters``
-entry-point group, so the built-ins prove the extension point works."""
+entry-point group, so the built-ins prove the extension point works. The entry points in
+``pyproject.toml`` are the one list of built-in adapters."""
 
 from __future__ import annotations
 
@@ -11,23 +12,9 @@ from orch.errors import ConfigError
 
 ENTRY_POINT_GROUP = "orch.adapters"
 
-_BUILTIN_FALLBACK = {
-    "shell": "orch.adapters.shell:ShellAdapter",
-    "fake": "orch.adapters.fake:FakeAdapter",
-    "anthropic": "orch.adapters.anthropic_loop:AnthropicAdapter",
-    "claude-code": "orch.adapters.claude_code:ClaudeCodeAdapter",
-    "codex": "orch.adapters.codex:CodexAdapter",
-    "gemini": "orch.adapters.gemini:GeminiAdapter",
-    "aider": "orch.adapters.aider:AiderAdapter",
-    "manual": "orch.adapters.manual:ManualAdapter",
-}
-"""Used only when orch runs from a source tree without installed metadata."""
-
-
 @cache
 def _entry_points() -> dict[str, str]:
-    found = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    return {**_BUILTIN_FALLBACK, **found}
+    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
 def adapter_names() -> list[str]:

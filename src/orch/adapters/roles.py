@@ -1,4 +1,4 @@
-"""Which role and adapter runs a task (DESIGN §6).
+"""Which role and adapter runs a task (docs/agents.md).
 
 Roles come from ``agents:`` in ``.specify/orch/config.yaml`` and from Claude Code subagent files
 ``.claude/agents/*.md`` (YAML front matter ``name``, ``description``, ``model``, ``tools``; the
@@ -18,8 +18,6 @@ from orch.config import OrchConfig, parse_yaml
 from orch.domain.plan import Diagnostic, Phase, Plan, Task
 from orch.errors import AgentUnavailableError, ConfigError
 
-BUILTIN_ADAPTERS = ("shell", "anthropic", "claude-code", "codex", "gemini", "aider", "manual",
-                    "fake")
 SUBAGENTS_DIR = Path(".claude") / "agents"
 AGENT_OPTIONS = ("set ANTHROPIC_API_KEY (anthropic), install Claude Code "
                  "(`npm install -g @anthropic-ai/claude-code`), pass --agent NAME "
@@ -86,7 +84,7 @@ def known_role_names(config: OrchConfig, project_dir: Path) -> set[str]:
     """Every name a task's ``agent:`` may use: configured roles, subagents and adapters."""
     from orch.adapters.registry import adapter_names
 
-    return {*configured_roles(config, project_dir), *BUILTIN_ADAPTERS, *adapter_names()}
+    return {*configured_roles(config, project_dir), *adapter_names()}
 
 
 def role_diagnostics(plan: Plan, config: OrchConfig, project_dir: Path) -> list[Diagnostic]:
@@ -124,7 +122,7 @@ class RoleResolver:
         """The role ``name`` with its adapter and model filled in; ConfigError if unknown."""
         if name in self.roles:
             role = self.roles[name]
-        elif name in BUILTIN_ADAPTERS or name in _registered():
+        elif name in _registered():
             role = Role(name=name, adapter=name, source="adapter")
         else:
             raise ConfigError(

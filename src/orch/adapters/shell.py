@@ -10,6 +10,8 @@ class ShellAdapter:
     """Runs each fenced block with ``bash -e -c``; the first failing block fails the attempt."""
 
     name = "shell"
+    calls_model = False
+    needs_terminal = False
 
     def available(self) -> str | None:
         return None

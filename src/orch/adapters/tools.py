@@ -1,4 +1,4 @@
-"""The anthropic agent's tools (DESIGN §6), every path confined to the project directory.
+"""The anthropic agent's tools (docs/agents.md), every path confined to the project directory.
 
 A path that is absolute, contains ``..``, or resolves (through symlinks) outside the project is
 refused with an error result and nothing outside is read or written. ``.git/`` and

@@ -24,7 +24,7 @@ class CliState:
 
 
 def find_project_dir(start: Path) -> Path:
-    """The git top level containing ``start``, else ``start`` itself (DESIGN §2)."""
+    """The git top level containing ``start``, else ``start`` itself (README.md, "Commands")."""
     start = start.resolve()
     for candidate in (start, *start.parents):
         if (candidate / ".git").exists():
@@ -41,7 +41,9 @@ def cli_state(ctx: typer.Context) -> CliState:
 
 
 def _debug_env() -> bool:
-    return os.environ.get("ORCH_DEBUG", "") not in ("", "0", "false")
+    from orch.envflags import env_flag
+
+    return env_flag("ORCH_DEBUG")
 
 
 def error_line(message: str, hint: str | None = None) -> None:

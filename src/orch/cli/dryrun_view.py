@@ -25,8 +25,11 @@ def show_dry_run(
     config = load_config(Layout(project_dir).config)
     plan, _digest = plan_for_run(plan_path)
     selected = select_for_options(plan, options)
+    from orch.runner.plancheck import CheckPlanner
+
+    planner = CheckPlanner.for_project(config, project_dir)
     resolver = RoleResolver(config, project_dir, options.agent)
-    phases = dry_run(plan, selected, resolver)
+    phases = dry_run(plan, selected, resolver, planner)
     if json_output:
         print(
             json.dumps(
@@ -85,7 +88,11 @@ def _print_phases(plan_path: Path, phases: list[DryRunPhase], checkpoint: str | 
                 )
             for check in step.verify:
                 print(f"      verify: {check}")
+            for check in step.file_checks:
+                print(f"      check: {check}")
+            if step.unverified and step.action == "run":
+                print("      unverified: no check would run for this task")
         for gate in phase.gates:
-            print(f"  gate: {gate}")
+            print(f"  gate{' (auto)' if phase.gate == 'auto' else ''}: {gate}")
         if checkpoint:
             print(checkpoint)

@@ -36,3 +36,9 @@ def command(
                 )
             raise StateError(f"task {task} has no log yet in run {run_id} (it has not run)")
         sys.stdout.write(path.read_text(encoding="utf-8", errors="replace"))
+        record = load_run(layout, run_id).tasks.get(task)
+        if record is not None:
+            from orch.reporting.summary import evidence_line, status_label
+
+            sys.stdout.write(f"\norch: {task} {status_label(record)} · "
+                             f"{evidence_line(record)}\n")

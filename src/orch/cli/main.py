@@ -26,6 +26,7 @@ from orch.cli import (
     runs_cmd,
     status_cmd,
     validate_cmd,
+    verify_cmd,
 )
 from orch.cli.common import CliState, _debug_env, error_line, find_project_dir
 
@@ -92,6 +93,7 @@ for _module in (
     report_cmd,
     agents_cmd,
     mcp_cmd,
+    verify_cmd,
 ):
     _module.register(app)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -61,6 +60,13 @@ def command(
     ] = False,
     max_cost: MaxCostOption = None,
     task_timeout: TaskTimeoutOption = None,
+    require_verified: Annotated[
+        bool,
+        typer.Option(
+            "--require-verified",
+            help="Refuse (exit 2) a plan in which a selected task would have no check.",
+        ),
+    ] = False,
 ) -> None:
     """Run a plan: execute each task through its agent, verify it, gate and checkpoint phases."""
     with cli_errors(ctx):
@@ -94,10 +100,9 @@ def command(
 
             show_dry_run(project_dir, plan, options, json_output=json_output)
             return
-        if yes:
-            # Non-interactive: the manual adapter fails fast instead of waiting for a person.
-            os.environ["ORCH_ASSUME_YES"] = "1"
-        request = RunRequest(plan_path=plan, options=options, assume_yes=yes)
+        request = RunRequest(
+            plan_path=plan, options=options, assume_yes=yes, require_verified=require_verified
+        )
         outcome = start_run(
             project_dir, request, make_reporter_factory(json_output), warn=warn_line
         )

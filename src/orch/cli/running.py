@@ -32,6 +32,9 @@ def make_reporter_factory(json_output: bool) -> ReporterFactory:
 
 def finish(outcome: RunOutcome) -> None:
     """Print the one-line verdict of a halted run and exit with its code (0 when completed)."""
+    if outcome.nothing_to_do:
+        print(f"orch: {outcome.nothing_to_do}", file=sys.stderr)
+        return
     status = outcome.status.value
     code = EXIT_BY_STATUS.get(status, 1)
     if code:

@@ -1,4 +1,4 @@
-"""JSON documents printed by `status`, `runs` (DESIGN §4 shapes). Imported lazily."""
+"""JSON documents printed by `status`, `runs` (shapes in docs/state.md). Imported lazily."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ def status_document(state: RunState) -> dict[str, Any]:
                 "error": task.error,
                 "summary": task.summary,
                 "files_changed": task.files_changed,
+                "verified": task.verified,
+                "in_plan": task.in_plan,
+                "evidence": [record.model_dump() for record in task.evidence],
+                "diffstat": task.diffstat.model_dump() if task.diffstat else None,
             }
             for task in state.tasks.values()
         ],
@@ -52,7 +56,9 @@ def status_document(state: RunState) -> dict[str, Any]:
             {
                 "id": p.id,
                 "title": p.title,
+                "gate": p.gate,
                 "gate_passed": p.gate_passed,
+                "gate_failed": p.gate_failed,
                 "tasks": p.tasks,
                 "duration_s": p.duration_s,
             }
@@ -69,6 +75,9 @@ def status_document(state: RunState) -> dict[str, Any]:
             }
             for cp in state.checkpoints
         ],
+        "verified": sum(1 for t in state.tasks.values() if t.verified),
+        "unverified": sum(1 for t in state.tasks.values()
+                          if t.status is TaskStatus.DONE and not t.verified and not t.in_plan),
         "cost_usd": state.cost_usd,
         "duration_s": state.active_s,
         "input_tokens": sum(t.input_tokens for t in state.tasks.values()),

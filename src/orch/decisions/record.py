@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orch.domain.events import EventType
 from orch.domain.state import RunState
 from orch.domain.status import RunStatus, TaskStatus
 from orch.errors import StateError, UsageError
@@ -30,7 +31,7 @@ def approve(layout: Layout, run_id: str, phase_id: str, note: str | None) -> Non
         recorder = open_run(layout, run_id)
         try:
             _waiting_phase(recorder.state, phase_id)
-            recorder.record("phase_human_decision", phase=phase_id,
+            recorder.record(EventType.PHASE_HUMAN_DECISION, phase=phase_id,
                             data={"decision": "APPROVE", "decided_by": "human", "note": note})
             recorder.snapshot()
         finally:
@@ -53,11 +54,11 @@ def revise(layout: Layout, run_id: str, phase_id: str, feedback: str,
                                  hint=f"tasks of phase {phase_id}: {', '.join(phase_tasks)}")
             reset = list(tasks or phase_tasks)
             text = f"A person asked for a revision of phase {phase_id}:\n{feedback}"
-            recorder.record("phase_decision", phase=phase_id, data={
+            recorder.record(EventType.PHASE_DECISION, phase=phase_id, data={
                 "decision": "REVISE", "decided_by": "human", "reason": feedback,
                 "awaiting": False})
             for task_id in reset:
-                recorder.record("task_reset", task=task_id, data={
+                recorder.record(EventType.TASK_RESET, task=task_id, data={
                     "status": TaskStatus.PENDING.value, "reason": "revise", "feedback": text})
             recorder.snapshot()
             return reset

@@ -1,4 +1,4 @@
-"""The task graph: explicit dependencies plus phase barriers (DESIGN §3).
+"""The task graph: explicit dependencies plus phase barriers (docs/plan-format.md).
 
 Every task depends on every task of the previous phase. Rather than N×M barrier edges, the
 order is computed phase by phase: a dependency on an earlier phase is always satisfied by the

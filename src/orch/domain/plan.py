@@ -1,4 +1,4 @@
-"""The typed plan: a title, ordered phases, and the tasks inside them (DESIGN §3)."""
+"""The typed plan: a title, ordered phases, and the tasks inside them (docs/plan-format.md)."""
 
 from __future__ import annotations
 

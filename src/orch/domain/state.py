@@ -7,12 +7,30 @@ the cost of recording one transition constant however long the plan is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from orch.domain.clock import tick
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.events import (
+    CheckpointCreated,
+    CheckRecord,
+    DiffStat,
+    EventType,
+    PhaseDecision,
+    PhaseFinished,
+    PhaseHumanDecision,
+    ProcessEnded,
+    ProcessStarted,
+    RunStateChanged,
+    TaskFinished,
+    TaskReset,
+    TaskStarted,
+    payload_of,
+)
+from orch.domain.status import RunStatus, TaskStatus, can_run_transition, can_transition
+from orch.errors import StateError
 
 SCHEMA_VERSION = 1
 
@@ -42,6 +60,15 @@ class TaskState(BaseModel):
     """How many times a resume found this task ``running`` and re-ran it."""
     feedback: str | None = None
     """A phase decision's findings (REVISE), handed to the task's next attempt."""
+    verified: bool = False
+    """At least one check ran for the task and every check passed."""
+    evidence: list[CheckRecord] = Field(default_factory=list)
+    diffstat: DiffStat | None = None
+    baseline: str | None = None
+    """The working tree (a git tree id) when the task first started: "changed during the
+    task" is measured against it, across retries and resumes."""
+    in_plan: bool = False
+    """Already marked done (or skipped) in the plan before the run: not run by orch."""
     duration_s: float = 0.0
     """Time its attempts ran, all sessions together (``domain/clock.py``)."""
 
@@ -68,6 +95,10 @@ class PhaseState(BaseModel):
     conditions: list[str] = Field(default_factory=list)
     context: str = ""
     """What the decision hands to the next phase's agents."""
+    gate: str = "none"
+    """Which gate the phase has: ``plan`` (its **Gate**: lines), ``auto`` (the project's test
+    command) or ``none``."""
+    gate_failed: bool = False
     duration_s: float = 0.0
     """Time spent in the phase (tasks, retries, gate), all sessions together."""
 
@@ -165,106 +196,216 @@ class RunState(BaseModel):
 
 
 def apply_event(state: RunState, event: Event) -> None:
-    """Fold one event into the state, in place. Unknown event types only advance ``last_seq``."""
+    """Fold one event into the state, in place. Unknown event types only advance ``last_seq``.
+
+    Every task status change is checked against the declared transitions
+    (:func:`~orch.domain.status.can_transition`); an illegal one is a :class:`StateError`, as
+    is a payload that does not match its event type's model.
+    """
     state.last_seq = max(state.last_seq, event.seq)
     state.updated = event.ts
     tick(state, event)
-    data = event.data
-    task = state.tasks.get(event.task) if event.task else None
-    kind = event.type
-    if kind == "task_started" and task is not None:
-        state.active_task = task.id
-        task.status = TaskStatus.RUNNING
-        task.attempts = int(data.get("attempt", task.attempts + 1))
-        task.started = task.started or event.ts
-        task.ended = None
-        task.error = None
-        task.agent = data.get("agent", task.agent)
-        if data.get("interrupted_before"):
-            task.interrupted_attempts += 1
-    elif kind == "task_verifying" and task is not None:
-        task.status = TaskStatus.VERIFYING
-    elif kind == "task_finished" and task is not None:
-        state.active_task = None
-        task.status = TaskStatus(data["status"])
-        task.ended = event.ts
-        task.error = data.get("error")
-        task.summary = data.get("summary", task.summary)
-        task.files_changed = list(data.get("files_changed", task.files_changed))
-        task.cost_usd = round(task.cost_usd + float(data.get("cost_usd", 0.0)), 6)
-        task.input_tokens += int(data.get("input_tokens", 0))
-        task.output_tokens += int(data.get("output_tokens", 0))
-        task.reasoning_output_tokens += int(data.get("reasoning_output_tokens", 0))
-        task.session_id = data.get("session_id", task.session_id)
-    elif kind == "task_reset" and task is not None:
-        if state.active_task == task.id:
-            state.active_task = None
-        task.status = TaskStatus(data.get("status", TaskStatus.PENDING))
-        task.error = data.get("error")
-        if data.get("reason") == "revise":
-            task.feedback = data.get("feedback")
-        if task.status is TaskStatus.PENDING:
-            task.ended = None
-        if data.get("fresh"):
-            # A rollback: the task's work is gone, so are its attempts (its cost stays spent).
-            task.attempts = 0
-            task.started = None
-            task.interrupted_attempts = 0
-    elif kind == "phase_started" and event.phase:
-        phase = _find_phase(state, event.phase)
-        if phase is not None:
-            phase.started = phase.started or event.ts
-            state.open_phase = phase.id
-    elif kind == "phase_finished" and event.phase:
-        phase = _find_phase(state, event.phase)
-        if phase is not None:
-            phase.gate_passed = bool(data.get("ok", True))
-            phase.ended = event.ts
-        state.open_phase = None
-    elif kind == "phase_reset" and event.phase:
-        phase = _find_phase(state, event.phase)
-        if phase is not None:
-            phase.gate_passed = False
-            phase.started = None
-            phase.ended = None
-            phase.decision = phase.decided_by = phase.human_approval = None
-            phase.revisions = 0
-            phase.awaiting = False
-    elif kind in ("phase_decision", "phase_human_decision") and event.phase:
-        phase = _find_phase(state, event.phase)
-        if phase is not None:
-            _fold_decision(phase, kind, data)
-    elif kind == "checkpoint_created":
-        state.checkpoints.append(Checkpoint.model_validate(data))
-    elif kind == "checkpoints_dropped":
-        dropped = set(data.get("names", []))
-        state.checkpoints = [cp for cp in state.checkpoints if cp.name not in dropped]
-    elif kind == "run_state":
-        state.state = RunStatus(data["state"])
-        state.error = data.get("error")
-        if state.state is not RunStatus.RUNNING:
-            state.clock_ts = state.open_phase = state.active_task = None
-    elif kind == "options_changed":
-        state.options = state.options.model_copy(update=data)
-    elif kind == "process_started":
-        state.process_groups.append(ProcessGroup.model_validate({**data, "task": event.task}))
-    elif kind == "process_ended":
-        state.process_groups = [g for g in state.process_groups if g.pgid != data.get("pgid")]
-
-
-def _fold_decision(phase: PhaseState, kind: str, data: dict[str, Any]) -> None:
-    if kind == "phase_human_decision":
-        phase.human_approval = dict(data)
-        phase.awaiting = False
+    try:
+        payload = payload_of(event.type, event.data)
+    except ValidationError as exc:
+        raise StateError(f"run {event.run}: event {event.seq} ({event.type}) is malformed: "
+                         f"{exc.errors()[0]['msg']}") from None
+    if payload is None:
         return
-    phase.decision = data.get("decision")
-    phase.decided_by = data.get("decided_by")
-    phase.awaiting = bool(data.get("awaiting", False))
+    task = state.tasks.get(event.task) if event.task else None
+    kind = EventType(event.type)
+    if task is not None and kind in _TASK_FOLDS:
+        _TASK_FOLDS[kind](state, task, event, payload)
+    elif event.phase and kind in _PHASE_FOLDS:
+        phase = _find_phase(state, event.phase)
+        if phase is not None:
+            _PHASE_FOLDS[kind](state, phase, payload)
+    elif kind in _RUN_FOLDS:
+        _RUN_FOLDS[kind](state, event, payload)
+
+
+def _move(task: TaskState, new: TaskStatus, event: Event) -> None:
+    if new is not task.status and not can_transition(task.status, new):
+        raise StateError(
+            f"run {event.run}: event {event.seq} ({event.type}) moves task {task.id} from "
+            f"{task.status.value} to {new.value}, which is not an allowed transition",
+            hint="the journal was edited or written by an incompatible orch version",
+        )
+    task.status = new
+
+
+def _task_started(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
+    started: TaskStarted = payload
+    _move(task, TaskStatus.RUNNING, event)
+    state.active_task = task.id
+    task.attempts = started.attempt if started.attempt is not None else task.attempts + 1
+    task.started = task.started or event.ts
+    task.ended = None
+    task.error = None
+    task.agent = started.agent or task.agent
+    task.verified = False
+    task.baseline = task.baseline or started.baseline
+    if started.interrupted_before:
+        task.interrupted_attempts += 1
+
+
+def _task_verifying(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
+    _move(task, TaskStatus.VERIFYING, event)
+
+
+def _task_finished(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
+    finished: TaskFinished = payload
+    state.active_task = None
+    _move(task, finished.status, event)
+    task.ended = event.ts
+    task.error = finished.error
+    task.summary = finished.summary if finished.summary is not None else task.summary
+    if finished.files_changed is not None:
+        task.files_changed = list(finished.files_changed)
+    task.cost_usd = round(task.cost_usd + finished.cost_usd, 6)
+    task.input_tokens += finished.input_tokens
+    task.output_tokens += finished.output_tokens
+    task.reasoning_output_tokens += finished.reasoning_output_tokens
+    task.session_id = finished.session_id or task.session_id
+    task.evidence = list(finished.evidence)
+    task.diffstat = finished.diffstat
+    task.verified = finished.verified and task.status is TaskStatus.DONE
+
+
+def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
+    reset: TaskReset = payload
+    if state.active_task == task.id:
+        state.active_task = None
+    _move(task, reset.status, event)
+    task.error = reset.error
+    if reset.reason == "revise":
+        task.feedback = reset.feedback
+    if task.status is TaskStatus.PENDING:
+        task.ended = None
+        task.verified = False
+    if reset.fresh or reset.reason.startswith("rollback"):
+        # A rollback: the task's work is gone, so are its attempts (its cost stays spent).
+        task.baseline = None
+        task.attempts = 0
+        task.started = None
+        task.interrupted_attempts = 0
+
+
+def _phase_started(state: RunState, phase: PhaseState, payload: Any) -> None:
+    phase.started = phase.started or state.updated
+    state.open_phase = phase.id
+
+
+def _phase_finished(state: RunState, phase: PhaseState, payload: Any) -> None:
+    """The gate's verdict; a passing gate's evidence joins every task the run did in it."""
+    finished: PhaseFinished = payload
+    state.open_phase = None
+    phase.gate_passed = finished.ok
+    phase.gate_failed = not finished.ok
+    phase.gate = finished.gate
+    phase.ended = state.updated
+    if not (finished.ok and finished.evidence):
+        return
+    for task_id in phase.tasks:
+        task = state.tasks.get(task_id)
+        if task is None or task.status is not TaskStatus.DONE or task.in_plan:
+            continue
+        own_ok = all(r.ok for r in task.evidence)
+        task.evidence = [*task.evidence, *finished.evidence]
+        task.verified = own_ok
+
+
+def _phase_reset(state: RunState, phase: PhaseState, payload: Any) -> None:
+    phase.gate_passed = False
+    phase.gate_failed = False
+    phase.started = None
+    phase.ended = None
+    phase.decision = phase.decided_by = phase.human_approval = None
+    phase.revisions = 0
+    phase.awaiting = False
+    phase.conditions = []
+    phase.context = ""
+
+
+def _phase_decision(state: RunState, phase: PhaseState, payload: Any) -> None:
+    decided: PhaseDecision = payload
+    phase.decision = decided.decision
+    phase.decided_by = decided.decided_by
+    phase.awaiting = decided.awaiting
     phase.human_approval = None
-    if phase.decision == "REVISE":
+    if decided.decision == "REVISE":
         phase.revisions += 1
-    phase.conditions = list(data.get("conditions", []))
-    phase.context = str(data.get("context", ""))
+    phase.conditions = list(decided.conditions)
+    phase.context = decided.context
+
+
+def _phase_human_decision(state: RunState, phase: PhaseState, payload: Any) -> None:
+    approved: PhaseHumanDecision = payload
+    phase.human_approval = approved.model_dump()
+    phase.awaiting = False
+
+
+def _checkpoint_created(state: RunState, event: Event, payload: Any) -> None:
+    created: CheckpointCreated = payload
+    state.checkpoints.append(Checkpoint.model_validate(created.model_dump()))
+
+
+def _checkpoints_dropped(state: RunState, event: Event, payload: Any) -> None:
+    dropped = set(payload.names)
+    state.checkpoints = [cp for cp in state.checkpoints if cp.name not in dropped]
+
+
+def _run_state(state: RunState, event: Event, payload: Any) -> None:
+    changed: RunStateChanged = payload
+    if not can_run_transition(state.state, changed.state):
+        raise StateError(
+            f"run {event.run}: event {event.seq} (run_state) moves the run from "
+            f"{state.state.value} to {changed.state.value}, which is not an allowed transition",
+            hint="the journal was edited or written by an incompatible orch version",
+        )
+    state.state = changed.state
+    state.error = changed.error
+    if state.state is not RunStatus.RUNNING:
+        state.clock_ts = state.open_phase = state.active_task = None
+
+
+def _options_changed(state: RunState, event: Event, payload: Any) -> None:
+    state.options = state.options.model_copy(update=payload.model_dump())
+
+
+def _process_started(state: RunState, event: Event, payload: Any) -> None:
+    started: ProcessStarted = payload
+    state.process_groups.append(
+        ProcessGroup(pgid=started.pgid, start=started.start, task=event.task)
+    )
+
+
+def _process_ended(state: RunState, event: Event, payload: Any) -> None:
+    ended: ProcessEnded = payload
+    state.process_groups = [g for g in state.process_groups if g.pgid != ended.pgid]
+
+
+_TASK_FOLDS: dict[EventType, Callable[[RunState, TaskState, Event, Any], None]] = {
+    EventType.TASK_STARTED: _task_started,
+    EventType.TASK_VERIFYING: _task_verifying,
+    EventType.TASK_FINISHED: _task_finished,
+    EventType.TASK_RESET: _task_reset,
+}
+_PHASE_FOLDS: dict[EventType, Callable[[RunState, PhaseState, Any], None]] = {
+    EventType.PHASE_STARTED: _phase_started,
+    EventType.PHASE_FINISHED: _phase_finished,
+    EventType.PHASE_RESET: _phase_reset,
+    EventType.PHASE_DECISION: _phase_decision,
+    EventType.PHASE_HUMAN_DECISION: _phase_human_decision,
+}
+_RUN_FOLDS: dict[EventType, Callable[[RunState, Event, Any], None]] = {
+    EventType.CHECKPOINT_CREATED: _checkpoint_created,
+    EventType.CHECKPOINTS_DROPPED: _checkpoints_dropped,
+    EventType.RUN_STATE: _run_state,
+    EventType.OPTIONS_CHANGED: _options_changed,
+    EventType.PROCESS_STARTED: _process_started,
+    EventType.PROCESS_ENDED: _process_ended,
+}
 
 
 def _find_phase(state: RunState, phase_id: str) -> PhaseState | None:

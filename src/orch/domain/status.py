@@ -1,4 +1,4 @@
-"""Task and run statuses, with the allowed task transitions declared as data (DESIGN §4)."""
+"""Task and run statuses, with the allowed task transitions declared as data (docs/state.md)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,16 @@ HALTING_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
 )
 """Statuses that stop a run; ``resume --retry-failed`` (or a higher cap) makes them pending."""
 
+ALWAYS_REPORTED_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.SKIPPED}
+)
+"""Counted in every summary line, even at zero."""
+
+ACTIVE_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.RUNNING, TaskStatus.VERIFYING}
+)
+"""Statuses of a task in progress; found on resume, they mean the attempt was interrupted."""
+
 ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.PENDING: frozenset(
         {TaskStatus.RUNNING, TaskStatus.SKIPPED, TaskStatus.DONE, TaskStatus.BUDGET_EXCEEDED}
@@ -45,11 +55,13 @@ ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.RUNNING: frozenset(
         {
             TaskStatus.VERIFYING,
+            TaskStatus.DONE,
             TaskStatus.FAILED,
             TaskStatus.BLOCKED,
             TaskStatus.BUDGET_EXCEEDED,
             TaskStatus.PENDING,
             TaskStatus.RUNNING,
+            TaskStatus.SKIPPED,
         }
     ),
     TaskStatus.VERIFYING: frozenset(
@@ -59,6 +71,7 @@ ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
             TaskStatus.BLOCKED,
             TaskStatus.RUNNING,
             TaskStatus.PENDING,
+            TaskStatus.SKIPPED,
         }
     ),
     TaskStatus.DONE: frozenset({TaskStatus.PENDING}),
@@ -73,3 +86,21 @@ ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
 def can_transition(current: TaskStatus, new: TaskStatus) -> bool:
     """Whether a task may move from ``current`` to ``new``."""
     return new in ALLOWED_TRANSITIONS[current]
+
+
+_ENDED_RUN = frozenset({RunStatus.RUNNING, RunStatus.INTERRUPTED})
+ALLOWED_RUN_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
+    RunStatus.RUNNING: frozenset(RunStatus),
+    RunStatus.COMPLETED: _ENDED_RUN,
+    RunStatus.FAILED: _ENDED_RUN,
+    RunStatus.INTERRUPTED: _ENDED_RUN,
+    RunStatus.BUDGET_EXCEEDED: _ENDED_RUN,
+    RunStatus.AWAITING_DECISION: _ENDED_RUN,
+}
+"""A run ends from ``running``; an ended run goes back to ``running`` on resume (after ``orch
+approve`` / ``orch revise`` for ``awaiting_decision``) or to ``interrupted`` on a rollback."""
+
+
+def can_run_transition(current: RunStatus, new: RunStatus) -> bool:
+    """Whether a run may move from ``current`` to ``new`` (staying put is always allowed)."""
+    return new is current or new in ALLOWED_RUN_TRANSITIONS[current]

@@ -1,4 +1,5 @@
-"""The plain-data summary of a parsed plan that ``orch validate --json`` prints (DESIGN §3)."""
+"""The plain-data summary of a parsed plan that ``orch validate --json`` prints
+(docs/plan-format.md)."""
 
 from __future__ import annotations
 

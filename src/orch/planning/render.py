@@ -1,4 +1,4 @@
-"""Plan model -> markdown in orch's native plan format (DESIGN §3).
+"""Plan model -> markdown in orch's native plan format (docs/plan-format.md).
 
 The output is deterministic: the same :class:`~orch.domain.plan.Plan` always renders to the same
 bytes, so offline plans can be regenerated and diffed. Non-phase sections (goal, assumptions,

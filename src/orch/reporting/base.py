@@ -15,20 +15,3 @@ class Reporter(Protocol):
     def close(self, state: RunState) -> None:
         """The run loop ended (completed, halted or interrupted): flush and summarise."""
         ...
-
-
-class RecordingReporter:
-    """Keeps every event; used by tests to assert the exact event sequence."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self.closed = False
-
-    def emit(self, event: Event, state: RunState) -> None:
-        self.events.append(event)
-
-    def close(self, state: RunState) -> None:
-        self.closed = True
-
-    def types(self) -> list[str]:
-        return [event.type for event in self.events]

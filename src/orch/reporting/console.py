@@ -16,6 +16,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
 
+from orch.domain.events import EventType
 from orch.domain.state import Event, RunState
 from orch.domain.status import RunStatus
 from orch.durations import format_duration
@@ -26,11 +27,13 @@ from orch.reporting.plain import (
     data_int,
     data_str,
     failure_command,
+    gate_word,
     phase_time,
     tail_lines,
     task_agent,
     task_heading,
     task_time,
+    verified_word,
 )
 from orch.reporting.summary import INTERNAL_RESETS, format_cost, next_step_hint, summarize
 from orch.reporting.tables import summary_tables
@@ -85,18 +88,19 @@ class ConsoleReporter:
         self._live: Live | None = None
         self._positions: dict[str, str] = {}
         self._handlers: dict[str, Callable[[Event, RunState], None]] = {
-            "run_started": self._run_started,
-            "phase_started": self._phase_started,
-            "task_started": self._task_started,
-            "task_verifying": self._task_verifying,
-            "task_finished": self._task_finished,
-            "task_retry": self._task_retry,
-            "task_reset": self._task_reset,
-            "phase_gate": self._phase_gate,
-            "phase_finished": self._phase_finished,
-            "checkpoint_created": self._checkpoint,
-            "run_state": self._run_state,
-            "note": self._note,
+            EventType.RUN_STARTED: self._run_started,
+            EventType.PHASE_STARTED: self._phase_started,
+            EventType.TASK_STARTED: self._task_started,
+            EventType.TASK_VERIFYING: self._task_verifying,
+            EventType.TASK_FINISHED: self._task_finished,
+            EventType.TASK_IN_PLAN: self._task_in_plan,
+            EventType.TASK_RETRY: self._task_retry,
+            EventType.TASK_RESET: self._task_reset,
+            EventType.PHASE_GATE: self._phase_gate,
+            EventType.PHASE_FINISHED: self._phase_finished,
+            EventType.CHECKPOINT_CREATED: self._checkpoint,
+            EventType.RUN_STATE: self._run_state,
+            EventType.NOTE: self._note,
         }
 
     def emit(self, event: Event, state: RunState) -> None:
@@ -195,12 +199,22 @@ class ConsoleReporter:
         if status != "done":
             retrying = ", will retry" if data.get("retrying") else ""
             parts.append((f"  {status.replace('_', ' ')}{retrying}", style))
+        else:
+            word = verified_word(data)
+            parts.append((f"  {word}", "green" if word == "verified" else "yellow"))
         self._print(*parts)
         error = data_str(data, "error")
         if status != "done" and error:
             self._print(("    " + error, style))
         if status != "done":
             self._failure_detail(data)
+
+    def _task_in_plan(self, event: Event, state: RunState) -> None:
+        task = state.tasks.get(event.task or "")
+        title = f" {task.title}" if task else ""
+        word = "done" if data_str(event.data, "status") == "done" else "skipped"
+        self._print(("- ", "dim"), (event.task or "?", "bold"), title,
+                    (f"  {word} in plan, not run", "dim"))
 
     def _task_retry(self, event: Event, state: RunState) -> None:
         self._idle()
@@ -227,10 +241,12 @@ class ConsoleReporter:
         data = event.data
         took = format_duration(phase_time(event, state))
         if data.get("ok", True):
-            self._print((f"  phase {event.phase} done in {took}", "dim"))
+            self._print((f"  phase {event.phase} done in {took} (gate: {gate_word(data)})",
+                         "dim"))
             return
         error = data_str(data, "error")
-        self._print((f"✗ gate failed: phase {event.phase}", "bold red"), (f"  {took}", "dim"))
+        label = "auto gate failed" if data_str(data, "gate") == "auto" else "gate failed"
+        self._print((f"✗ {label}: phase {event.phase}", "bold red"), (f"  {took}", "dim"))
         if error:
             self._print(("    " + error, "red"))
         self._failure_detail(data)

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
+from orch.domain.events import EventType
 from orch.domain.state import Event, RunState
 from orch.domain.status import RunStatus
 from orch.durations import format_duration
@@ -114,6 +115,24 @@ def task_agent(data: Mapping[str, Any]) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def verified_word(data: Mapping[str, Any]) -> str:
+    """How a ``task_finished`` (done) stands: ``verified``, ``unverified: no check``, or
+    ``verified at the phase gate`` still to come."""
+    if data.get("verified"):
+        return "verified"
+    if data.get("gate_pending"):
+        return "to be verified by the phase gate"
+    return "unverified: no check"
+
+
+def gate_word(data: Mapping[str, Any]) -> str:
+    """``passed``, ``auto`` or ``none`` for a passing ``phase_finished``."""
+    gate = data_str(data, "gate") or "none"
+    if data.get("ran") is False or gate == "none":
+        return "none"
+    return "auto" if gate == "auto" else "passed"
+
+
 class PlainReporter:
     """Writes one stable line per event that matters; the summary once, at close."""
 
@@ -121,17 +140,18 @@ class PlainReporter:
         self.stream: TextIO = stream if stream is not None else sys.stdout
         self._broken = False
         self._handlers: dict[str, Callable[[Event, RunState], list[str]]] = {
-            "run_started": self._run_started,
-            "phase_started": self._phase_started,
-            "task_started": self._task_started,
-            "task_finished": self._task_finished,
-            "task_retry": self._task_retry,
-            "task_reset": self._task_reset,
-            "phase_gate": self._phase_gate,
-            "phase_finished": self._phase_finished,
-            "checkpoint_created": self._checkpoint,
-            "run_state": self._run_state,
-            "note": self._note,
+            EventType.RUN_STARTED: self._run_started,
+            EventType.PHASE_STARTED: self._phase_started,
+            EventType.TASK_STARTED: self._task_started,
+            EventType.TASK_FINISHED: self._task_finished,
+            EventType.TASK_IN_PLAN: self._task_in_plan,
+            EventType.TASK_RETRY: self._task_retry,
+            EventType.TASK_RESET: self._task_reset,
+            EventType.PHASE_GATE: self._phase_gate,
+            EventType.PHASE_FINISHED: self._phase_finished,
+            EventType.CHECKPOINT_CREATED: self._checkpoint,
+            EventType.RUN_STATE: self._run_state,
+            EventType.NOTE: self._note,
         }
 
     def emit(self, event: Event, state: RunState) -> None:
@@ -188,10 +208,17 @@ class PlainReporter:
         cost = data_float(data, "cost_usd")
         if cost > 0:
             line += f", {format_cost(cost)}"
+        if status == "done":
+            return [f"{line} ({verified_word(data)})"]
         error = data_str(data, "error")
-        if status != "done" and error:
+        if error:
             line += f": {error}"
-        return [line, *self._failure_detail(data)] if status != "done" else [line]
+        return [line, *self._failure_detail(data)]
+
+    def _task_in_plan(self, event: Event, state: RunState) -> list[str]:
+        if data_str(event.data, "status") != "done":
+            return [f"  skipped in plan, not run {event.task}"]
+        return [f"  done in plan, not run {event.task}"]
 
     @staticmethod
     def _failure_detail(data: Mapping[str, Any]) -> list[str]:
@@ -220,10 +247,12 @@ class PlainReporter:
     def _phase_finished(self, event: Event, state: RunState) -> list[str]:
         data = event.data
         took = format_duration(phase_time(event, state))
+        gate = data_str(data, "gate") or "none"
         if data.get("ok", True):
-            return [f"  phase {event.phase} done in {took}"]
+            return [f"  phase {event.phase} done in {took} (gate: {gate_word(data)})"]
         error = data_str(data, "error")
-        line = f"  GATE FAILED phase {event.phase} in {took}"
+        label = "AUTO GATE FAILED" if gate == "auto" else "GATE FAILED"
+        line = f"  {label} phase {event.phase} in {took}"
         return [f"{line}: {error}" if error else line, *self._failure_detail(data)]
 
     def _checkpoint(self, event: Event, state: RunState) -> list[str]:

@@ -10,12 +10,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from orch.domain.events import EventType
 from orch.domain.state import Event, RunState, TaskState
-from orch.domain.status import TaskStatus
+from orch.domain.status import ACTIVE_TASK_STATUSES, TaskStatus
 from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
+    gate_cell,
     next_step_hint,
+    status_label,
     summarize,
     task_duration,
 )
@@ -34,7 +37,9 @@ MARKERS: dict[TaskStatus, str] = {
 }
 """Emoji-free status markers; ``[ ]``, ``[x]`` and ``[~]`` mean what they mean in a plan."""
 
-ALWAYS_WRITE_ON: frozenset[str] = frozenset({"run_started", "phase_finished", "run_state"})
+ALWAYS_WRITE_ON: frozenset[str] = frozenset(
+    {EventType.RUN_STARTED, EventType.PHASE_FINISHED, EventType.RUN_STATE}
+)
 _ERROR_LEN = 200
 
 
@@ -52,7 +57,7 @@ def _task_row(task: TaskState) -> str:
         MARKERS.get(task.status, "[?]"),
         f"`{_cell(task.id)}`",
         _cell(task.title),
-        task.status.value,
+        status_label(task),
         str(task.attempts),
         format_opt_duration(task_duration(task)),
         format_cost(task.cost_usd) if task.cost_usd else "",
@@ -75,7 +80,7 @@ def render_status_md(state: RunState) -> str:
         f"- Tasks: {summary.counts_text()} of {summary.total}",
     ]
     current = [t for t in state.tasks.values()
-               if t.status in (TaskStatus.RUNNING, TaskStatus.VERIFYING)]
+               if t.status in ACTIVE_TASK_STATUSES]
     for task in current:
         title = f" {task.title}" if task.title else ""
         lines.append(f"- Current task: `{task.id}`{title}"
@@ -92,7 +97,8 @@ def render_status_md(state: RunState) -> str:
 
     listed: set[str] = set()
     for phase, phase_summary in zip(state.phases, summary.phases, strict=True):
-        gate = " (gate passed)" if phase.gate_passed else ""
+        cell = gate_cell(phase_summary)
+        gate = f" (gate: {cell})" if cell != "-" else ""
         lines += ["", f"## Phase {phase.id}: {phase.title}{gate}", "",
                   f"{phase_summary.done}/{phase_summary.total} done,"
                   f" {format_opt_duration(phase_summary.duration_s)}", "", _TABLE_HEAD]

@@ -9,11 +9,17 @@ from rich.table import Table
 from rich.text import Text
 
 from orch.domain.state import RunState, TaskState
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import (
+    ACTIVE_TASK_STATUSES,
+    HALTING_TASK_STATUSES,
+    RunStatus,
+    TaskStatus,
+)
 from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
     next_step_hint,
+    status_label,
     summarize,
     task_duration,
     totals_line,
@@ -41,10 +47,7 @@ RUN_STYLES: dict[RunStatus, str] = {
 ERROR_WIDTH = 80
 MAX_ROWS = 200
 """Above this many tasks the view lists only the ones that need attention (rich tables are slow)."""
-NOTABLE: frozenset[TaskStatus] = frozenset(
-    {TaskStatus.FAILED, TaskStatus.BLOCKED, TaskStatus.BUDGET_EXCEEDED, TaskStatus.RUNNING,
-     TaskStatus.VERIFYING}
-)
+NOTABLE: frozenset[TaskStatus] = HALTING_TASK_STATUSES | ACTIVE_TASK_STATUSES
 
 
 def short_time(ts: str | None) -> str:
@@ -63,7 +66,7 @@ def _task_cells(task: TaskState) -> list[str | Text]:
     return [
         Text(task.id, style="bold"),
         task.phase,
-        Text(task.status.value, style=STATUS_STYLES.get(task.status, "")),
+        Text(status_label(task), style=STATUS_STYLES.get(task.status, "")),
         str(task.attempts),
         short_time(task.started),
         format_opt_duration(task_duration(task)),

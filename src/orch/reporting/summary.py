@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from orch.domain.state import RunState, TaskState
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import (
+    ALWAYS_REPORTED_TASK_STATUSES,
+    HALTING_TASK_STATUSES,
+    RunStatus,
+    TaskStatus,
+)
 from orch.durations import format_duration
 
 STATUS_ORDER: tuple[TaskStatus, ...] = (
@@ -25,9 +30,7 @@ STATUS_ORDER: tuple[TaskStatus, ...] = (
     TaskStatus.VERIFYING,
     TaskStatus.PENDING,
 )
-ALWAYS_COUNTED: frozenset[TaskStatus] = frozenset(
-    {TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.SKIPPED}
-)
+ALWAYS_COUNTED: frozenset[TaskStatus] = ALWAYS_REPORTED_TASK_STATUSES
 
 
 def parse_ts(ts: str | None) -> datetime | None:
@@ -84,6 +87,10 @@ class PhaseSummary:
     done: int
     duration_s: float | None
     gate_passed: bool
+    gate: str = "none"
+    gate_failed: bool = False
+    ran: bool = True
+    """Whether this run ran any of the phase's tasks (else they were all done in the plan)."""
 
 
 @dataclass(frozen=True)
@@ -113,24 +120,38 @@ class RunSummary:
     phases: list[PhaseSummary]
     estimates: list[EstimateRow]
     error: str | None
+    verified: int = 0
+    unverified: int = 0
+    in_plan: int = 0
+    """Done (or skipped) in the plan before the run: not run by orch."""
+    in_plan_done: int = 0
 
     def count(self, status: TaskStatus) -> int:
         """How many tasks are in ``status``."""
         return self.counts.get(status, 0)
 
     def counts_text(self) -> str:
-        """``7 done, 0 failed, 0 skipped`` plus every other status that has tasks."""
+        """``7 done (5 verified, 2 unverified), 0 failed, 0 skipped`` plus every other status
+        that has tasks, and the tasks done in the plan before the run."""
         parts = []
         for status in STATUS_ORDER:
             n = self.count(status)
-            if n or status in ALWAYS_COUNTED:
+            if status is TaskStatus.DONE:
+                n -= self.in_plan_done
+                detail = f" ({self.verified} verified, {self.unverified} unverified)" if n else ""
+                parts.append(f"{n} done{detail}")
+            elif n or status in ALWAYS_COUNTED:
                 parts.append(f"{n} {status.value.replace('_', ' ')}")
+        if self.in_plan_done:
+            parts.append(f"{self.in_plan_done} done in plan, not run")
         return ", ".join(parts)
+
 
 
 def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary:
     """The summary of ``state``; ``duration_s`` overrides the run's active time."""
     counts = Counter(task.status for task in state.tasks.values())
+    run_done = [t for t in state.tasks.values() if t.status is TaskStatus.DONE and not t.in_plan]
     phases = []
     for phase in state.phases:
         tasks = [state.tasks[t] for t in phase.tasks if t in state.tasks]
@@ -142,6 +163,9 @@ def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary
                 done=sum(1 for t in tasks if t.status == TaskStatus.DONE),
                 duration_s=phase.duration_s if phase.started is not None else None,
                 gate_passed=phase.gate_passed,
+                gate=phase.gate,
+                gate_failed=phase.gate_failed,
+                ran=not all(t.in_plan for t in tasks),
             )
         )
     estimates = [
@@ -164,7 +188,32 @@ def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary
         phases=phases,
         estimates=estimates,
         error=state.error,
+        verified=sum(1 for t in run_done if t.verified),
+        unverified=sum(1 for t in run_done if not t.verified),
+        in_plan=sum(1 for t in state.tasks.values() if t.in_plan),
+        in_plan_done=sum(1 for t in state.tasks.values()
+                         if t.in_plan and t.status is TaskStatus.DONE),
     )
+
+
+def status_label(task: TaskState) -> str:
+    """A task's status as people read it: ``done (verified)``, ``done (unverified)``,
+    ``done in plan, not run``, else the status itself."""
+    if task.in_plan and task.status is TaskStatus.DONE:
+        return "done in plan, not run"
+    if task.status is TaskStatus.DONE:
+        return "done (verified)" if task.verified else "done (unverified)"
+    return task.status.value
+
+
+def evidence_line(task: TaskState) -> str:
+    """``verify `pytest -q` exit 0 · file changed src/x.py exit 0 · diff 2 files +10 -1``."""
+    parts = [f"{r.kind} {r.command} exit {r.exit_code if r.exit_code is not None else '-'}"
+             for r in task.evidence]
+    if task.diffstat is not None:
+        stat = task.diffstat
+        parts.append(f"diff {stat.files} files +{stat.insertions} -{stat.deletions}")
+    return " · ".join(parts) if parts else "no check ran"
 
 
 def next_step_hint(state: RunState) -> str | None:
@@ -188,7 +237,7 @@ def next_step_hint(state: RunState) -> str | None:
     return "continue with `orch resume`"
 
 
-_RETRYABLE = frozenset({TaskStatus.FAILED, TaskStatus.BLOCKED, TaskStatus.BUDGET_EXCEEDED})
+_RETRYABLE = HALTING_TASK_STATUSES
 
 
 def totals_line(summary: RunSummary) -> str:
@@ -212,8 +261,19 @@ def format_rows(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[s
     ]
 
 
+def gate_cell(phase: PhaseSummary) -> str:
+    """``none``, ``auto``, ``passed`` or ``failed``; ``-`` only for a phase not finished yet."""
+    if phase.gate_failed:
+        return "failed"
+    if not phase.gate_passed:
+        return "-"
+    if not phase.ran or phase.gate == "none":
+        return "none"
+    return "auto" if phase.gate == "auto" else "passed"
+
+
 def phase_cells(phase: PhaseSummary) -> list[str]:
-    gate = "passed" if phase.gate_passed else "-"
+    gate = gate_cell(phase)
     return [
         phase.id,
         phase.title,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orch.decisions.step import GateInfo, PhaseDecider
+from orch.domain.events import EventType
 from orch.domain.plan import Phase
 from orch.domain.state import PhaseState, RunState
 from orch.domain.status import RunStatus, TaskStatus
@@ -51,14 +52,15 @@ def conditions_context(state: RunState) -> str:
 
 
 def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
-                        gate: GateInfo, duration_s: float) -> RunStatus | None:
+                        gate: GateInfo, duration_s: float,
+                        finished: dict[str, object] | None = None) -> RunStatus | None:
     """Decide the phase and record the effect; None means go on (or, when
     ``runner.revise_again`` is set, run the reset tasks of this phase again)."""
     decider = make_decider(runner)
     step = decider.decide(phase, phase_state, runner.state, gate)
     effect = step.effect
     decision = effect.decision
-    runner._record("phase_decision", phase=phase.id, data={
+    runner._record(EventType.PHASE_DECISION, phase=phase.id, data={
         "decision": decision.decision.value, "decided_by": decision.decided_by,
         "reason": decision.reason, "conditions": effect.conditions,
         "context": decision.next_phase_context, "awaiting": effect.await_decision,
@@ -71,7 +73,7 @@ def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
     runner.note(shown + (f" (report {step.report})" if step.report else ""), level="info")
     if effect.reset_tasks:
         for task_id in effect.reset_tasks:
-            runner._record("task_reset", task=task_id, data={
+            runner._record(EventType.TASK_RESET, task=task_id, data={
                 "status": TaskStatus.PENDING.value, "reason": "revise",
                 "feedback": effect.feedback})
         runner.recorder.snapshot()
@@ -82,8 +84,8 @@ def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
                                   if decision.decision.value != "ESCALATE" else "escalated")
         return runner._finish(RunStatus.AWAITING_DECISION,
                               f"phase {phase.id} awaits a decision: {why}")
-    runner._record("phase_finished", phase=phase.id,
-                   data={"ok": True, "duration_s": duration_s,
+    runner._record(EventType.PHASE_FINISHED, phase=phase.id,
+                   data={**(finished or {}), "ok": True, "duration_s": duration_s,
                          "decision": decision.decision.value})
     runner.recorder.snapshot()
     return None

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from orch.adapters.roles import RoleResolver
 from orch.domain.plan import Plan, PlanMark
 from orch.errors import OrchError
+from orch.runner.plancheck import CheckPlanner
 
 
 @dataclass
@@ -23,6 +24,10 @@ class DryRunStep:
     adapter: str | None
     commands: list[str] = field(default_factory=list)
     verify: list[str] = field(default_factory=list)
+    file_checks: list[str] = field(default_factory=list)
+    """Derived checks, e.g. ``changed src/x.py`` (docs/verification.md)."""
+    unverified: bool = False
+    """No check at all would run for the task."""
     depends_on: list[str] = field(default_factory=list)
     problem: str | None = None
     priority: int = 0
@@ -34,9 +39,12 @@ class DryRunPhase:
     title: str
     gates: list[str]
     steps: list[DryRunStep]
+    gate: str = "plan"
+    """``plan``, ``auto`` (the project's test command) or ``none``."""
 
 
-def dry_run(plan: Plan, selected: list[str], resolver: RoleResolver) -> list[DryRunPhase]:
+def dry_run(plan: Plan, selected: list[str], resolver: RoleResolver,
+            planner: CheckPlanner) -> list[DryRunPhase]:
     """Describe the run without running, taking a lock or writing a file."""
     position = {task_id: number for number, task_id in enumerate(selected, start=1)}
     phases: list[DryRunPhase] = []
@@ -51,6 +59,7 @@ def dry_run(plan: Plan, selected: list[str], resolver: RoleResolver) -> list[Dry
                 role_name, adapter = role.name, role.adapter
             except OrchError as exc:
                 problem = exc.message
+            checks = planner.checks(task, phase)
             action = {
                 PlanMark.DONE: "skip (done in plan)",
                 PlanMark.SKIPPED: "skip (skipped in plan)",
@@ -66,15 +75,17 @@ def dry_run(plan: Plan, selected: list[str], resolver: RoleResolver) -> list[Dry
                     adapter=adapter,
                     commands=task.commands,
                     verify=task.verify,
+                    file_checks=[check.command for check in checks.files],
+                    unverified=not checks.any,
                     depends_on=task.depends_on,
                     problem=problem,
                     priority=task.priority,
                 )
             )
         if steps:
-            phases.append(
-                DryRunPhase(id=phase.id, title=phase.title, gates=phase.gates, steps=steps)
-            )
+            gate = planner.gate(phase)
+            phases.append(DryRunPhase(id=phase.id, title=phase.title, gates=gate.commands,
+                                      steps=steps, gate=gate.kind))
     return phases
 
 

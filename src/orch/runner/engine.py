@@ -11,35 +11,42 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from orch import proc
-from orch.adapters.base import (
-    Adapter,
-    AgentContext,
-    AgentResult,
-    AgentStatus,
-    Budget,
-    Handoff,
-    Role,
-)
+from orch.adapters.base import Budget, Handoff, Role, calls_model, reads_prompt
 from orch.adapters.context import conventions_text, spec_docs_text
-from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
 from orch.config import OrchConfig
 from orch.decisions.step import GateInfo
+from orch.domain.events import EventType
 from orch.domain.plan import Phase, Plan, PlanMark, Task
 from orch.domain.state import PhaseState, RunState
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import (
+    ACTIVE_TASK_STATUSES,
+    HALTING_TASK_STATUSES,
+    TERMINAL_TASK_STATUSES,
+    RunStatus,
+    TaskStatus,
+)
 from orch.reporting.base import Reporter
 from orch.reporting.summary import format_cost, format_usd
+from orch.runner.attempt import (
+    Action,
+    AttemptOutcome,
+    AttemptRequest,
+    Decision,
+    RetryPolicy,
+    TaskWorker,
+    retry_feedback,
+)
 from orch.runner.decisions import close_decided_phase, conditions_context, notify_end
 from orch.runner.hooks import CheckpointHook
+from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import Marker
 from orch.runner.verify import CheckOutcome, run_checks
 from orch.secrets import default_redactor
 from orch.store.runs import RunRecorder
-
-MAX_BACKOFF_S = 60.0
 
 
 @dataclass
@@ -50,6 +57,10 @@ class RunnerSettings:
     task_timeout_s: float | None = None
     max_cost_usd: float | None = None
     sleep: Callable[[float], None] = time.sleep
+    planner: CheckPlanner | None = None
+    """Decides each task's checks; by default from the config alone (no auto gate)."""
+    assume_yes: bool = False
+    """``--yes``: non-interactive; agents get ``ORCH_ASSUME_YES=1`` in their context."""
 
 
 class Runner:
@@ -78,9 +89,15 @@ class Runner:
         self._tasks = {task.id: task for task in plan.tasks()}
         self._phases = {phase.id: phase for phase in plan.phases}
         self._conventions: str | None = None
-        self._adapters: dict[str, Adapter] = {}
         self.revise_again = False
         """Set by a REVISE decision: run the phase's reset tasks, then decide again (§9)."""
+        self.planner = settings.planner or CheckPlanner(settings.config, None)
+        self.worker = TaskWorker(
+            project_dir,
+            lambda type_, task_id, data: self._record(EventType(type_), task=task_id, data=data),
+            recorder.barrier,
+            self._timeout,
+        )
 
     @property
     def state(self) -> RunState:
@@ -90,7 +107,7 @@ class Runner:
 
     def _record(
         self,
-        type_: str,
+        type_: EventType,
         *,
         task: str | None = None,
         phase: str | None = None,
@@ -103,7 +120,7 @@ class Runner:
         data: dict[str, object] = {"state": status.value}
         if error:
             data["error"] = error
-        self._record("run_state", data=data)
+        self._record(EventType.RUN_STATE, data=data)
         notify_end(self, status)
         self.recorder.snapshot()  # syncs the journal first
         self.reporter.close(self.state)
@@ -111,7 +128,7 @@ class Runner:
 
     def note(self, message: str, level: str = "warning") -> None:
         """Record a message for the reporters (never printed directly: a live display is up)."""
-        self._record("note", data={"message": message, "level": level})
+        self._record(EventType.NOTE, data={"message": message, "level": level})
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -119,11 +136,11 @@ class Runner:
         """Run every pending selected task; return how the run ended."""
         selected = self.state.order()
         self._record(
-            "run_started",
+            EventType.RUN_STARTED,
             data={"plan": self.state.plan_path, "tasks": len(selected), "resumed": resumed},
         )
         if self.state.state is not RunStatus.RUNNING:
-            self._record("run_state", data={"state": RunStatus.RUNNING.value})
+            self._record(EventType.RUN_STATE, data={"state": RunStatus.RUNNING.value})
         index = {task_id: number for number, task_id in enumerate(selected, start=1)}
         phase_count = len(self.state.phases)
         for phase_number, phase_state in enumerate(self.state.phases, start=1):
@@ -132,7 +149,7 @@ class Runner:
                 # Also on resume mid-phase, so the phase header shows; the fold keeps the
                 # first start time.
                 self._record(
-                    "phase_started",
+                    EventType.PHASE_STARTED,
                     phase=phase.id,
                     data={"title": phase.title, "index": phase_number, "count": phase_count},
                 )
@@ -165,248 +182,192 @@ class Runner:
         if not complete:
             # A selective run touched only part of this phase: no gate, no checkpoint yet.
             return None
-        gate = CheckOutcome(ok=True)
-        if phase.gates:
-            self._record("phase_gate", phase=phase.id, data={"commands": phase.gates})
+        if self._ran_nothing(phase_state):
+            self._record(EventType.PHASE_FINISHED, phase=phase.id, data={"ok": True, "gate": "none",
+                                                                 "ran": False})
+            return None
+        gate = self.planner.gate(phase)
+        outcome = CheckOutcome(ok=True)
+        if gate.commands:
+            self._record(EventType.PHASE_GATE, phase=phase.id,
+                         data={"commands": gate.commands, "gate": gate.kind})
             log_path = self.recorder.layout.task_log(self.state.run_id, f"gate-{phase.id}")
             self.recorder.barrier()
-            gate = run_checks(
-                phase.gates, cwd=self.project_dir, log_path=log_path, timeout_s=self._timeout(None)
-            )
-        if gate.interrupted or proc.interrupted():
+            outcome = run_checks(gate.commands, cwd=self.project_dir, log_path=log_path,
+                                 timeout_s=self._timeout(None), kind="gate",
+                                 ok_codes=gate.ok_codes)
+        if outcome.interrupted or proc.interrupted():
             return self._interrupted()
-        if phase.decided or (gate.ok and self.settings.config.reports == "all"):
+        if phase.decided or (outcome.ok and self.settings.config.reports == "all"):
             log = self.recorder.layout.task_log(self.state.run_id, f"gate-{phase.id}")
-            info = GateInfo(ok=gate.ok, commands=list(phase.gates), error=gate.error,
-                            tail=log.read_text(errors="replace") if log.exists() else gate.tail)
-            return close_decided_phase(self, phase, phase_state, info,
-                                       round(time.monotonic() - started, 3))
+            info = GateInfo(ok=outcome.ok, commands=list(gate.commands), error=outcome.error,
+                            tail=log.read_text(errors="replace") if log.exists() else outcome.tail)
+            return close_decided_phase(
+                self, phase, phase_state, info, round(time.monotonic() - started, 3),
+                finished={"gate": gate.kind,
+                          "evidence": [record.model_dump() for record in outcome.evidence]})
         data: dict[str, object] = {
-            "ok": gate.ok,
+            "ok": outcome.ok,
+            "gate": gate.kind,
             "duration_s": round(time.monotonic() - started, 3),
+            "evidence": [record.model_dump() for record in outcome.evidence],
         }
-        if not gate.ok:
+        label = "auto gate" if gate.kind == "auto" else "gate"
+        if not outcome.ok:
             data.update(
-                error=f"gate failed: {gate.error}",
-                failed_command=gate.failed_command,
-                output_tail=gate.tail,
+                error=f"{label} failed: {outcome.error}",
+                failed_command=outcome.failed_command,
+                output_tail=outcome.tail,
             )
-        self._record("phase_finished", phase=phase.id, data=data)
+        self._record(EventType.PHASE_FINISHED, phase=phase.id, data=data)
         self.recorder.snapshot()
-        if not gate.ok:
-            return self._finish(RunStatus.FAILED, f"phase {phase.id} gate failed: {gate.error}")
+        if not outcome.ok:
+            return self._finish(RunStatus.FAILED,
+                                f"phase {phase.id} {label} failed: {outcome.error}")
         return None
+
+    def _ran_nothing(self, phase_state: PhaseState) -> bool:
+        """Every task of the phase was already done in the plan: no gate, no checkpoint."""
+        return all(self.state.tasks[t].in_plan for t in phase_state.tasks)
 
     def _ensure_checkpoint(self, phase_state: PhaseState) -> None:
         """Checkpoint a gated phase once; repairs a crash between the gate and the commit."""
         if not phase_state.gate_passed:
             return
-        if self.state.has_phase_checkpoint(phase_state.id):
+        if self.state.has_phase_checkpoint(phase_state.id) or self._ran_nothing(phase_state):
             return
         self.recorder.barrier()
         checkpoint = self.hook.on_phase_end(self.state, phase_state)
         if checkpoint is not None:
-            self._record("checkpoint_created", phase=phase_state.id, data=checkpoint.model_dump())
+            self._record(EventType.CHECKPOINT_CREATED, phase=phase_state.id,
+                         data=checkpoint.model_dump())
             self.recorder.snapshot()
 
     def _task_done(self, task_id: str) -> bool:
         record = self.state.tasks.get(task_id)
-        return record is not None and record.status in (TaskStatus.DONE, TaskStatus.SKIPPED)
+        return record is not None and record.status in TERMINAL_TASK_STATUSES
 
     # -- one task ----------------------------------------------------------------------------
 
     def _run_task(self, task_id: str, number: int, count: int) -> RunStatus | None:
+        """Run one task to done, or halt the run: attempt, decide, record, until decided."""
         record = self.state.tasks[task_id]
         if record.status is TaskStatus.DONE and record.attempts:
             self._ensure_task_checkpoint(task_id)  # repairs a kill between done and commit
             return None
-        if record.status in (TaskStatus.DONE, TaskStatus.SKIPPED):
+        if record.in_plan:
+            self._record(EventType.TASK_IN_PLAN, task=task_id, data={"status": record.status.value})
             return None
-        if record.status in (TaskStatus.FAILED, TaskStatus.BLOCKED, TaskStatus.BUDGET_EXCEEDED):
+        if record.status in TERMINAL_TASK_STATUSES:
+            return None
+        if record.status in HALTING_TASK_STATUSES:
             return self._finish(RunStatus.FAILED, f"task {task_id} is {record.status.value}")
         task = self._tasks[task_id]
         phase = self._phases[task.phase_id]
         role = self.resolver.resolve(task, phase)
-        interrupted_before = record.status in (TaskStatus.RUNNING, TaskStatus.VERIFYING)
-        max_attempts = 1 + (task.retries or self.settings.config.retries)
-        failures: list[str] = []
+        interrupted_before = record.status in ACTIVE_TASK_STATUSES
+        config = self.settings.config
+        policy = RetryPolicy(1 + (task.retries or config.retries), config.no_progress_limit,
+                             config.retry_backoff)
         feedback: str | None = record.feedback  # a REVISE decision's findings, if any
-        attempt_in_run = 0
         while True:
             if proc.interrupted():
                 return self._interrupted(task_id)
             budget = self._budget(role)  # once per attempt: spending changes between attempts
             budget_error = self._budget_error(role, budget)
             if budget_error:
-                self._record(
-                    "task_finished",
-                    task=task_id,
-                    data={
-                        "status": TaskStatus.BUDGET_EXCEEDED.value,
-                        "error": budget_error,
-                        "duration_s": 0.0,
-                    },
-                )
+                self._record_finish(task, TaskStatus.BUDGET_EXCEEDED, {"error": budget_error})
                 return self._finish(RunStatus.BUDGET_EXCEEDED, budget_error)
-            attempt_in_run += 1
-            attempt = self.state.tasks[task_id].attempts + 1
-            log_path = self.recorder.layout.task_log(self.state.run_id, task_id)
-            self._write_log_header(log_path, task, role, attempt, interrupted_before)
-            self._record(
-                "task_started",
-                task=task_id,
-                data={
-                    "attempt": attempt,
-                    "agent": role.name,
-                    "adapter": role.adapter,
-                    "title": task.title,
-                    "index": number,
-                    "count": count,
-                    "interrupted_before": interrupted_before,
-                },
-            )
+            request = self._start_attempt(task, phase, role, (number, count), interrupted_before)
+            request.budget, request.feedback = budget, feedback
             interrupted_before = False
-            started = time.monotonic()
-            result = self._execute(task, phase, role, attempt, log_path, feedback, budget)
-            if result.status is AgentStatus.INTERRUPTED or proc.interrupted():
-                return self._interrupted(task_id)
-            outcome = self._verify(task, result, log_path)
-            duration = round(time.monotonic() - started, 3)
-            if outcome.interrupted or proc.interrupted():
-                return self._interrupted(task_id)
-            usage = {
-                "cost_usd": result.cost_usd,
-                "input_tokens": result.usage.input_tokens,
-                "output_tokens": result.usage.output_tokens,
-                "reasoning_output_tokens": result.usage.reasoning_output_tokens,
-            }
-            common: dict[str, object] = {
-                "summary": result.summary[-2000:],
-                "files_changed": result.files_changed,
-                "duration_s": duration,
-                **usage,
-            }
-            if result.session_id:
-                common["session_id"] = result.session_id
-            if result.status is AgentStatus.BUDGET_EXCEEDED:
-                error = result.error or "budget exceeded"
-                self._record(
-                    "task_finished",
-                    task=task_id,
-                    data={**common, "status": TaskStatus.BUDGET_EXCEEDED.value, "error": error},
-                )
-                return self._finish(RunStatus.BUDGET_EXCEEDED, f"task {task_id}: {error}")
-            if outcome.ok:
-                self._record(
-                    "task_finished", task=task_id, data={**common, "status": TaskStatus.DONE.value}
-                )
-                self._after_done(task)
-                return None
-            error = outcome.error or "failed"
-            failures.append(error)
-            same = failures.count(error)
-            blocked = same >= self.settings.config.no_progress_limit
-            if attempt_in_run < max_attempts and not blocked:
-                delay = min(
-                    MAX_BACKOFF_S, self.settings.config.retry_backoff * 2 ** (attempt_in_run - 1)
-                )
-                self._record(
-                    "task_finished",
-                    task=task_id,
-                    data={
-                        **common,
-                        "status": TaskStatus.FAILED.value,
-                        "error": error,
-                        "failed_command": outcome.failed_command,
-                        "output_tail": outcome.tail,
-                        "retrying": True,
-                    },
-                )
-                self._record(
-                    "task_retry",
-                    task=task_id,
-                    data={"attempt": attempt + 1, "delay_s": delay, "error": error},
-                )
-                self._record(
-                    "task_reset",
-                    task=task_id,
-                    data={"status": TaskStatus.PENDING.value, "reason": "retry"},
-                )
-                self.recorder.barrier()
-                self._sleep(delay)
-                feedback = _retry_feedback(outcome)
-                continue
-            status = TaskStatus.BLOCKED if blocked else TaskStatus.FAILED
-            if blocked:
-                error = f"no progress: failed the same way {same} times: {error}"
-            self._record(
-                "task_finished",
-                task=task_id,
-                data={
-                    **common,
-                    "status": status.value,
-                    "error": error,
-                    "failed_command": outcome.failed_command,
-                    "output_tail": outcome.tail,
-                },
-            )
-            return self._finish(RunStatus.FAILED, f"task {task_id} {status.value}: {error}")
+            outcome = self.worker.attempt(request)
+            decision = policy.decide(outcome)
+            halted = self._apply(task, outcome, decision)
+            if decision.action is not Action.RETRY:
+                return halted
+            self._sleep(decision.delay_s)
+            feedback = retry_feedback(outcome.check)
 
-    def _execute(
-        self,
-        task: Task,
-        phase: Phase,
-        role: Role,
-        attempt: int,
-        log_path: Path,
-        feedback: str | None,
-        budget: Budget,
-    ) -> AgentResult:
-        adapter = self._adapters.get(role.adapter)
-        if adapter is None:
-            adapter = self._adapters[role.adapter] = get_adapter(role.adapter)
-        self.recorder.barrier()
-        # Built from already-validated models: skip re-validation on the hot path.
-        context = AgentContext.model_construct(
-            task=task,
-            phase=phase,
-            plan_title=self.plan.title,
-            project_dir=self.project_dir,
-            log_path=log_path,
-            role=role,
-            attempt=attempt,
-            handoffs=self._handoffs(task),
-            conventions="\n\n".join(
-                filter(None, [self._project_conventions(role), conditions_context(self.state)])),
-            spec_docs=self._spec_docs(role),
-            retry_feedback=feedback,
-            timeout_s=self._timeout(task),
-            budget=budget,
-            cancel_check=proc.interrupted,
-            notify=self.note,
-        )
-        return adapter.run(context)
+    def _start_attempt(self, task: Task, phase: Phase, role: Role, position: tuple[int, int],
+                       interrupted_before: bool) -> AttemptRequest:
+        """Log and journal the start of an attempt; the request for the worker."""
+        record = self.state.tasks[task.id]
+        attempt = record.attempts + 1
+        log_path = self.recorder.layout.task_log(self.state.run_id, task.id)
+        self._write_log_header(log_path, task, role, attempt, interrupted_before)
+        baseline = record.baseline or self.worker.probe.baseline()
+        self._record(EventType.TASK_STARTED, task=task.id, data={
+            "attempt": attempt, "agent": role.name, "adapter": role.adapter,
+            "title": task.title, "index": position[0], "count": position[1],
+            "interrupted_before": interrupted_before, "baseline": baseline,
+        })
+        extras: dict[str, Any] = {
+            "plan_title": self.plan.title,
+            "handoffs": self._handoffs(task),
+            "conventions": "\n\n".join(filter(None, [self._project_conventions(role),
+                                                    conditions_context(self.state)])),
+            "spec_docs": self._spec_docs(role),
+            "env": {"ORCH_ASSUME_YES": "1"} if self.settings.assume_yes else {},
+            "notify": self.note,
+        }
+        return AttemptRequest(task, phase, role, attempt, self.planner.checks(task, phase),
+                              log_path, Budget(), baseline=baseline, context_extras=extras)
 
-    def _verify(self, task: Task, result: AgentResult, log_path: Path) -> CheckOutcome:
-        """orch's own check: the agent's word is never enough."""
-        if result.status is not AgentStatus.COMPLETED:
-            return CheckOutcome(
-                ok=False,
-                tail=result.summary[-4000:],
-                timed_out=result.status is AgentStatus.TIMEOUT,
-                reason=f"agent {result.status.value}: {result.error or 'no detail'}",
-            )
-        if not task.verify:
-            return CheckOutcome(ok=True)
-        self._record("task_verifying", task=task.id, data={"commands": task.verify})
-        _append_log(log_path, "\n--- orch verification ---\n")
-        self.recorder.barrier()
-        outcome = run_checks(
-            task.verify, cwd=self.project_dir, log_path=log_path, timeout_s=self._timeout(task)
-        )
-        verdict = "passed" if outcome.ok else f"FAILED: {outcome.error}"
-        _append_log(log_path, f"--- verification {verdict} ---\n")
-        return outcome
+    def _apply(self, task: Task, outcome: AttemptOutcome, decision: Decision) -> RunStatus | None:
+        """Record the decision; the run's end status when it halts the run, else ``None``."""
+        if decision.action is Action.INTERRUPTED:
+            return self._interrupted(task.id)
+        data = self._finish_data(outcome)
+        if decision.action is Action.DONE:
+            data["verified"] = outcome.verified
+            data["gate_pending"] = not outcome.check.evidence and bool(
+                self.planner.gate(self._phases[task.phase_id]).commands)
+            self._record_finish(task, TaskStatus.DONE, data)
+            self._after_done(task)
+            return None
+        data.update(error=decision.error, failed_command=outcome.check.failed_command,
+                    output_tail=outcome.check.tail)
+        if decision.action is Action.BUDGET_EXCEEDED:
+            data.pop("failed_command"), data.pop("output_tail")
+            self._record_finish(task, TaskStatus.BUDGET_EXCEEDED, data)
+            return self._finish(RunStatus.BUDGET_EXCEEDED, f"task {task.id}: {decision.error}")
+        status = TaskStatus.BLOCKED if decision.action is Action.BLOCKED else TaskStatus.FAILED
+        if decision.action is Action.RETRY:
+            data["retrying"] = True
+        self._record_finish(task, status, data)
+        if decision.action is Action.RETRY:
+            attempt = self.state.tasks[task.id].attempts + 1
+            self._record(EventType.TASK_RETRY, task=task.id, data={
+                "attempt": attempt, "delay_s": decision.delay_s, "error": decision.error})
+            self._record(EventType.TASK_RESET, task=task.id,
+                         data={"status": TaskStatus.PENDING.value, "reason": "retry"})
+            self.recorder.barrier()
+            return None
+        return self._finish(RunStatus.FAILED, f"task {task.id} {status.value}: {decision.error}")
+
+    @staticmethod
+    def _finish_data(outcome: AttemptOutcome) -> dict[str, object]:
+        result = outcome.result
+        data: dict[str, object] = {
+            "summary": result.summary[-2000:],
+            "files_changed": result.files_changed,
+            "duration_s": outcome.duration_s,
+            "cost_usd": result.cost_usd,
+            "input_tokens": result.usage.input_tokens,
+            "output_tokens": result.usage.output_tokens,
+            "reasoning_output_tokens": result.usage.reasoning_output_tokens,
+            "evidence": [record.model_dump() for record in outcome.check.evidence],
+        }
+        if outcome.diffstat is not None:
+            data["diffstat"] = outcome.diffstat.model_dump()
+        if result.session_id:
+            data["session_id"] = result.session_id
+        return data
+
+    def _record_finish(self, task: Task, status: TaskStatus, data: dict[str, object]) -> None:
+        data.setdefault("duration_s", 0.0)
+        self._record(EventType.TASK_FINISHED, task=task.id, data={**data, "status": status.value})
 
     def _after_done(self, task: Task) -> None:
         if self.marker is not None:
@@ -423,7 +384,7 @@ class Runner:
         checkpoint = self.hook.on_task_end(self.state, self.state.tasks[task_id])
         if checkpoint is not None:
             self._record(
-                "checkpoint_created",
+                EventType.CHECKPOINT_CREATED,
                 task=task_id,
                 phase=self.state.tasks[task_id].phase,
                 data=checkpoint.model_dump(),
@@ -437,7 +398,7 @@ class Runner:
                 "stopped and the task is pending again: `orch resume` runs it again\n",
             )
             self._record(
-                "task_reset",
+                EventType.TASK_RESET,
                 task=task_id,
                 data={"status": TaskStatus.PENDING.value, "reason": "interrupted"},
             )
@@ -468,14 +429,14 @@ class Runner:
         return handoffs
 
     def _project_conventions(self, role: Role) -> str:
-        if role.adapter in ("shell", "fake"):
+        if not reads_prompt(self.worker.adapter(role.adapter)):
             return ""
         if self._conventions is None:
             self._conventions = conventions_text(self.project_dir)
         return self._conventions
 
     def _spec_docs(self, role: Role) -> str:
-        if role.adapter in ("shell", "fake"):
+        if not reads_prompt(self.worker.adapter(role.adapter)):
             return ""
         return spec_docs_text(self.project_dir, Path(self.plan.source))
 
@@ -512,7 +473,7 @@ class Runner:
 
     def _budget_error(self, role: Role, budget: Budget) -> str | None:
         """A reason to stop before the next model call, or ``None``."""
-        if role.adapter in ("shell", "fake", "manual"):
+        if not calls_model(self.worker.adapter(role.adapter)):
             return None
         run_cap = self._run_cap()
         if run_cap is not None and self.state.cost_usd >= run_cap:
@@ -543,13 +504,3 @@ class Runner:
 def _append_log(log_path: Path, text: str) -> None:
     with open(log_path, "ab") as log:
         log.write(default_redactor()(text).encode())
-
-
-def _retry_feedback(outcome: CheckOutcome) -> str:
-    if outcome.failed_command is None:
-        return f"The previous attempt failed: {outcome.error}\n{outcome.tail[-3000:]}"
-    return (
-        f"The previous attempt did not pass verification.\n"
-        f"Failing command: {outcome.failed_command}\n"
-        f"Output (tail):\n{outcome.tail[-3000:]}"
-    )

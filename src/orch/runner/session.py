@@ -12,18 +12,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orch.adapters.base import needs_terminal
 from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
-from orch.config import OrchConfig, load_config
+from orch.config import load_config
+from orch.domain.events import EventType
 from orch.domain.plan import Plan, PlanMark
 from orch.domain.state import PhaseState, RunOptions, RunState, TaskState
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import (
+    HALTING_TASK_STATUSES,
+    TERMINAL_TASK_STATUSES,
+    RunStatus,
+    TaskStatus,
+)
 from orch.errors import AgentUnavailableError, AwaitingDecisionError, PlanError, StateError
 from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
 from orch.runner.orphans import record_groups, stop_orphans
+from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import plan_marker
 from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
@@ -42,6 +50,7 @@ class RunRequest:
     plan_path: Path
     options: RunOptions = field(default_factory=RunOptions)
     assume_yes: bool = False
+    require_verified: bool = False
 
 
 @dataclass
@@ -52,6 +61,8 @@ class RunOutcome:
     status: RunStatus
     error: str | None = None
     state: RunState | None = None
+    nothing_to_do: str | None = None
+    """Set when no run was started because every selected task is already done in the plan."""
 
 
 class WarningSink:
@@ -105,8 +116,11 @@ def plan_digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def check_agents(plan: Plan, resolver: RoleResolver, task_ids: list[str]) -> None:
-    """Fail before anything runs when a needed role or adapter is unknown or unavailable."""
+def check_agents(
+    plan: Plan, resolver: RoleResolver, task_ids: list[str], *, assume_yes: bool = False
+) -> None:
+    """Fail before anything runs when a needed role or adapter is unknown or unavailable
+    (with ``--yes``, an adapter that needs a person at a terminal is unavailable)."""
     wanted = set(task_ids)
     pending = [t.id for t in plan.tasks() if t.id in wanted and t.mark is PlanMark.PENDING]
     checked: set[str] = set()
@@ -114,7 +128,10 @@ def check_agents(plan: Plan, resolver: RoleResolver, task_ids: list[str]) -> Non
         if role.adapter in checked:
             continue
         checked.add(role.adapter)
-        reason = get_adapter(role.adapter).available()
+        adapter = get_adapter(role.adapter)
+        reason = adapter.available()
+        if not reason and assume_yes and needs_terminal(adapter):
+            reason = "it needs a person at a terminal and this run is non-interactive (--yes)"
         if reason:
             raise AgentUnavailableError(
                 f"task {task_id} needs agent {role.name!r}: {reason}",
@@ -175,6 +192,7 @@ def new_state(
             summary="marked in the plan before the run"
             if status is not TaskStatus.PENDING
             else None,
+            in_plan=status is not TaskStatus.PENDING,
         )
     phases = [
         PhaseState(
@@ -213,8 +231,18 @@ def start_run(
             raise StateError(
                 "no task selected to run", hint="check --only/--from/--until/--phase"
             )
+        pending = [t.id for t in plan.tasks() if t.id in set(selected)
+                   and t.mark is PlanMark.PENDING]
+        if not pending:
+            return RunOutcome(run_id="", status=RunStatus.COMPLETED, nothing_to_do=(
+                f"nothing to do: every selected task of {request.plan_path} is already marked "
+                "done (or skipped) in the plan"))
+        planner = CheckPlanner.for_project(config, project_dir)
+        _check_verifiable(plan, planner, pending,
+                          required=request.require_verified or config.require_verified)
         resolver = RoleResolver(config, project_dir, options.agent)
-        check_agents(plan, resolver, selected)
+        check_agents(plan, resolver, selected, assume_yes=request.assume_yes)
+        _announce_gate(plan, planner, selected, warn)
         commit = options.commit or config.commit
         hook = _checkpoint_hook(
             project_dir,
@@ -240,7 +268,7 @@ def start_run(
             reporter_factory(layout, state.run_id),
             resolver,
             hook,
-            config,
+            RunnerSettings(config=config, planner=planner, assume_yes=request.assume_yes),
             warn,
             resumed=False,
         )
@@ -265,38 +293,26 @@ def resume_run(
     layout.ensure_ignored()
     with ProjectLock(layout.lock, "resume", warn=warn):
         recorder = open_run(layout, run_id)
-        try:
+        try:  # every refusal below closes the run's journal, options_changed or not
             stop_orphans(recorder, warn)
             plan, pending = _prepare_resume(
                 recorder, project_dir, retry_failed=retry_failed, skip=skip, warn=warn
             )
+            if overrides:
+                recorder.record(EventType.OPTIONS_CHANGED, data=dict(overrides))
+            options = recorder.state.options
+            resolver = RoleResolver(config, project_dir, options.agent)
+            check_agents(plan, resolver, pending, assume_yes=assume_yes)
+            hook = _checkpoint_hook(project_dir, options.commit or config.commit, warn,
+                                    allow_dirty=True, assume_yes=assume_yes, resuming=True)
+            reporter = reporter_factory(layout, run_id)
         except BaseException:
             recorder.close()
             raise
-        state = recorder.state
-        if overrides:
-            recorder.record("options_changed", data=dict(overrides))
-        resolver = RoleResolver(config, project_dir, state.options.agent)
-        check_agents(plan, resolver, pending)
-        hook = _checkpoint_hook(
-            project_dir,
-            state.options.commit or config.commit,
-            warn,
-            allow_dirty=True,
-            assume_yes=assume_yes,
-            resuming=True,
-        )
-        return _drive(
-            plan,
-            project_dir,
-            recorder,
-            reporter_factory(layout, run_id),
-            resolver,
-            hook,
-            config,
-            warn,
-            resumed=True,
-        )
+        settings = RunnerSettings(config=config, assume_yes=assume_yes,
+                                  planner=CheckPlanner.for_project(config, project_dir))
+        return _drive(plan, project_dir, recorder, reporter, resolver, hook, settings, warn,
+                      resumed=True)
 
 
 def _prepare_resume(
@@ -321,9 +337,9 @@ def _prepare_resume(
             raise StateError(f"--skip {task_id}: no such task in run {state.run_id}")
     _rewind_for_resume(recorder, retry_failed=retry_failed, skip=skip)
     pending = [
-        t for t in state.tasks.values() if t.status not in (TaskStatus.DONE, TaskStatus.SKIPPED)
+        t for t in state.tasks.values() if t.status not in TERMINAL_TASK_STATUSES
     ]
-    halted = [t for t in pending if t.status in (TaskStatus.FAILED, TaskStatus.BLOCKED)]
+    halted = [t for t in pending if t.status in HALTING_TASK_STATUSES]
     if halted:
         first = halted[0]
         raise StateError(
@@ -350,15 +366,15 @@ def _rewind_for_resume(recorder: RunRecorder, *, retry_failed: bool, skip: list[
     for task in list(recorder.state.tasks.values()):
         if task.id in skip and task.status is not TaskStatus.DONE:
             recorder.record(
-                "task_reset",
+                EventType.TASK_RESET,
                 task=task.id,
                 data={"status": TaskStatus.SKIPPED.value, "reason": "--skip"},
             )
         elif task.status is TaskStatus.BUDGET_EXCEEDED or (
-            retry_failed and task.status in (TaskStatus.FAILED, TaskStatus.BLOCKED)
+            retry_failed and task.status in HALTING_TASK_STATUSES
         ):
             recorder.record(
-                "task_reset",
+                EventType.TASK_RESET,
                 task=task.id,
                 data={"status": TaskStatus.PENDING.value, "reason": "resume"},
             )
@@ -371,7 +387,7 @@ def _drive(
     reporter: Reporter,
     resolver: RoleResolver,
     hook: CheckpointHook,
-    config: OrchConfig,
+    settings: RunnerSettings,
     warnings: WarningSink,
     *,
     resumed: bool,
@@ -381,11 +397,8 @@ def _drive(
     marker = plan_marker(plan_path, plan.format)
     if marker is not None and resumed:
         marker.sync(state, {task.id: task for task in plan.tasks()})
-    settings = RunnerSettings(
-        config=config,
-        task_timeout_s=state.options.task_timeout_s,
-        max_cost_usd=state.options.max_cost_usd,
-    )
+    settings.task_timeout_s = state.options.task_timeout_s
+    settings.max_cost_usd = state.options.max_cost_usd
     runner = Runner(
         plan=plan,
         project_dir=project_dir,
@@ -404,6 +417,34 @@ def _drive(
         warnings.runner = None
         recorder.close()
     return RunOutcome(run_id=state.run_id, status=status, error=state.error, state=state)
+
+
+def _check_verifiable(plan: Plan, planner: CheckPlanner, pending: list[str], *,
+                      required: bool) -> None:
+    """With ``--require-verified``, refuse a plan in which a task to run has no check."""
+    if not required:
+        return
+    unchecked = planner.unverifiable(plan, pending)
+    if unchecked:
+        listed = ", ".join(f"{task.id} (line {task.line})" for task in unchecked)
+        raise PlanError(
+            f"--require-verified: {len(unchecked)} task(s) would have no check: {listed}",
+            hint="give each a `verify:` command or `files:`, add a **Gate**: to its phase, "
+                 "or set `tests:` in .specify/orch/config.yaml (see docs/verification.md)",
+        )
+
+
+def _announce_gate(plan: Plan, planner: CheckPlanner, selected: list[str], warn: Warn) -> None:
+    """Say once, at the start, when phases without a gate will get no automatic one."""
+    if planner.auto_gate or planner.config.gate == "none":
+        return
+    wanted = set(selected)
+    ungated = [p.id for p in plan.phases
+               if not p.gates and any(t.id in wanted for t in p.tasks)]
+    if ungated:
+        warn("no test command detected (pytest, npm test, cargo test, go test, make test): "
+             f"phase(s) {', '.join(ungated)} have no gate; set `tests:` in "
+             ".specify/orch/config.yaml to add one")
 
 
 def _relative(path: Path, project_dir: Path) -> Path:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orch.domain.plan import Plan, PlanMark
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import TERMINAL_TASK_STATUSES, RunStatus, TaskStatus
 from orch.errors import StateError
 from orch.services.queue import open_queue
 
@@ -81,7 +81,7 @@ def _record_in_run(project_dir: Path, run_id: str, task_ids: list[str]) -> str:
     try:
         for task_id in task_ids:
             record = recorder.state.tasks.get(task_id)
-            if record is not None and record.status not in (TaskStatus.DONE, TaskStatus.SKIPPED):
+            if record is not None and record.status not in TERMINAL_TASK_STATUSES:
                 recorder.record(
                     "task_reset",
                     task=task_id,

@@ -13,7 +13,7 @@ from typing import Any
 from orch.domain.graph import ExecutionPlan, execution_batches, execution_order
 from orch.domain.plan import Plan, Task
 from orch.domain.state import RunState, TaskState
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import ACTIVE_TASK_STATUSES, RunStatus, TaskStatus
 from orch.errors import OrchError, UsageError
 
 MAX_LIMIT = 500
@@ -185,7 +185,7 @@ def queue_status(queue: Queue) -> dict[str, Any]:
     run = queue.run
     current = None
     if run is not None and queue.run_state == RunStatus.RUNNING.value:
-        active = (TaskStatus.RUNNING, TaskStatus.VERIFYING)
+        active = ACTIVE_TASK_STATUSES
         current = next((t for t in run.tasks.values() if t.status in active), None)
     return {
         "plan": str(queue.path),

@@ -1,4 +1,4 @@
-"""Where orch keeps things inside a project (DESIGN §4)."""
+"""Where orch keeps things inside a project (docs/state.md)."""
 
 from __future__ import annotations
 

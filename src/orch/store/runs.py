@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from orch.domain.events import checked_data
 from orch.domain.state import SCHEMA_VERSION, Event, RunState, apply_event
 from orch.errors import StateError, UsageError
 from orch.secrets import default_redactor, redact_data
@@ -67,7 +68,8 @@ class RunRecorder:
             run=self.state.run_id,
             task=task,
             phase=phase,
-            data=redact_data(data or {}, default_redactor()),  # also what reporters print
+            # Checked against its payload model, then redacted: also what reporters print.
+            data=checked_data(type_, redact_data(data or {}, default_redactor())),
         )
         self._journal.append(event, sync=sync)
         apply_event(self.state, event)

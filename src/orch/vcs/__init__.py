@@ -1,4 +1,4 @@
-"""Git checkpoints, start-of-run checks, backups and rollback (DESIGN §5).
+"""Git checkpoints, start-of-run checks, backups and rollback (docs/rollback.md).
 
 This package is the only part of orch that imports GitPython. Its modules:
 

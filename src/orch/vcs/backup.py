@@ -19,13 +19,12 @@ directory of it, or a file where they sit in a directory): they are saved too.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orch.errors import VcsError
+from orch.store.runs import new_run_id
 from orch.vcs.repo import GitRepo
 from orch.vcs.worktree import (
     CHUNK,
@@ -85,9 +84,8 @@ class Changes:
         return len(self.added) + len(self.removed) + len(self.modified)
 
 
-def backup_id() -> str:
-    """A sortable, unique id: ``20261121-223716-3fa2``."""
-    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(2)
+backup_id = new_run_id
+"""A sortable, unique id: ``20261121-223716-3fa2`` (the same shape as a run id)."""
 
 
 def snapshot_trees(repo: GitRepo, *, overwritten_by: str | None = None) -> Trees:

@@ -60,7 +60,7 @@ class RollbackJournal(BaseModel):
                           tuple(self.sparse_absent), tuple(self.intent_to_add))
 
 
-def read_journal(layout: Layout) -> RollbackJournal | None:
+def read_rollback_journal(layout: Layout) -> RollbackJournal | None:
     """The last rollback's journal, if any."""
     path = layout.rollback_journal
     try:

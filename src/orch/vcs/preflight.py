@@ -1,4 +1,4 @@
-"""Start-of-run rules for the repository (DESIGN §5): what ``orch run`` accepts or fixes."""
+"""Start-of-run rules for the repository (docs/rollback.md): what ``orch run`` accepts or fixes."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from orch.store.runs import load_run, open_run, resolve_run_id, utc_now
 from orch.vcs.backup import Changes, backup_id, changes_to, reset_hard, restore_backup, save_backup
 from orch.vcs.journal import (
     RollbackJournal,
-    read_journal,
+    read_rollback_journal,
     restore_run_files,
     save_run_files,
     write_journal,
@@ -98,7 +98,7 @@ def rollback(project_dir: Path, name: str, *, dry_run: bool, force: bool, confir
     repo = open_repo(project_dir, warn=warn)
     with ProjectLock(layout.lock, "rollback", warn=warn):
         layout.ensure_ignored()
-        pending = read_journal(layout)
+        pending = read_rollback_journal(layout)
         if pending is not None and pending.stage in ("started", "undoing"):
             return _complete(repo, layout, pending, name, dry_run=dry_run, confirm=confirm)
         repo.check_workable("roll back")
@@ -136,7 +136,7 @@ def undo(project_dir: Path, *, force: bool, warn: Warn) -> UndoOutcome:
     repo = open_repo(project_dir, warn=warn)
     with ProjectLock(layout.lock, "rollback", warn=warn):
         layout.ensure_ignored()
-        journal = read_journal(layout)
+        journal = read_rollback_journal(layout)
         if journal is None or journal.stage == "undone":
             raise StateError("nothing to undo: no rollback since the last undo" if journal
                              else "nothing to undo: this project has had no rollback")

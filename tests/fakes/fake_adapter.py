@@ -1,4 +1,8 @@
-"""A deterministic fake agent for tests and ``--dry-run``: it changes nothing.
+"""A deterministic fake agent for tests: it changes nothing.
+
+Test-only: it registers through the same ``orch.adapters`` entry-point group as every adapter,
+from ``tests/fakes/orch_test_fakes-0.dist-info``, which Python finds only while ``tests/fakes``
+is on ``sys.path`` (conftest puts it there, and on ``PYTHONPATH`` for ``orch`` subprocesses).
 
 ``ORCH_FAKE_RESULTS`` may map task ids to a list of statuses returned on successive attempts,
 e.g. ``{"T002": ["failed", "completed"]}``; unlisted tasks complete.
@@ -16,6 +20,8 @@ class FakeAdapter:
     """Returns canned results; records nothing but a line in the task log."""
 
     name = "fake"
+    calls_model = False
+    needs_terminal = False
 
     def available(self) -> str | None:
         return None

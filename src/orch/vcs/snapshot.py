@@ -1,0 +1,100 @@
+"""Measure what a task changed: the working tree (untracked files included) as a git tree.
+
+A snapshot writes the whole working tree into git's object store through a private index (a
+copy of the real one, so unchanged files are not hashed again) and returns the tree id. Two
+snapshots diffed give exactly what changed in between, whoever changed it: orch never takes
+an agent's word for which files it touched. The real index and the branch are not touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orch.errors import VcsError
+from orch.vcs.repo import GitRepo, find_repo
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """One changed path (relative to the project directory) and its line counts."""
+
+    path: str
+    added: int
+    deleted: int
+
+
+@dataclass(frozen=True)
+class TreeDiff:
+    """What changed between two snapshots."""
+
+    files: list[FileStat] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[str]:
+        return [stat.path for stat in self.files]
+
+
+class WorkTree:
+    """Snapshots of one project's working tree; ``open`` returns ``None`` outside git."""
+
+    def __init__(self, repo: GitRepo) -> None:
+        self.repo = repo
+        prefix = os.path.relpath(repo.project_dir, repo.root).replace(os.sep, "/")
+        self._prefix = "" if prefix == "." else prefix + "/"
+        self._scope = f":(top){self._prefix}" if self._prefix else ":/"
+        """Only the project's own files: a project nested in a bigger repository snapshots
+        its own directory, not the whole repository."""
+
+    @classmethod
+    def open(cls, project_dir: Path) -> WorkTree | None:
+        """The project's working tree, or ``None`` when it is not in a git repository."""
+        repo = find_repo(project_dir)
+        return cls(repo) if repo is not None else None
+
+    def snapshot(self) -> str | None:
+        """The tree id of the working tree as it is now; ``None`` if git cannot write it."""
+        with tempfile.TemporaryDirectory(prefix="orch-snap-") as tmp:
+            index = Path(tmp) / "index"
+            real = self.repo.git_dir / "index"
+            if real.is_file():
+                shutil.copyfile(real, index)
+            env = {**os.environ, "GIT_INDEX_FILE": str(index)}
+            try:
+                self.repo.run("add", "-A", "--", self._scope, self.repo.orch_exclude, env=env)
+                return self.repo.run("write-tree", env=env)
+            except VcsError:
+                return None
+
+    def diff(self, before: str, after: str) -> TreeDiff:
+        """Paths changed from tree ``before`` to tree ``after`` (inside the project only)."""
+        if before == after:
+            return TreeDiff()
+        out = self.repo.run("diff-tree", "-r", "-z", "--no-renames", "--numstat", before, after,
+                            strip=False)
+        fields = out.split("\0")
+        files = []
+        for entry in fields:
+            parts = entry.split("\t")
+            if len(parts) != 3:
+                continue
+            added, deleted, path = parts
+            if not path.startswith(self._prefix):
+                continue
+            files.append(FileStat(path[len(self._prefix):], _count(added), _count(deleted)))
+        return TreeDiff(files)
+
+    def list_files(self) -> list[str]:
+        """Tracked and untracked (not ignored) files of the project, relative to it."""
+        out = self.repo.run("ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                            "--", self._scope, self.repo.orch_exclude, strip=False)
+        cut = len(self._prefix)
+        return [name[cut:] for name in out.split("\0") if name.startswith(self._prefix) and name]
+
+
+def _count(text: str) -> int:
+    """numstat prints ``-`` for binary files."""
+    return int(text) if text.isdigit() else 0
