@@ -36,6 +36,7 @@ class EventType(StrEnum):
     TASK_RESET = "task_reset"
     CHECKPOINT_CREATED = "checkpoint_created"
     CHECKPOINTS_DROPPED = "checkpoints_dropped"
+    PLAN_CHANGED = "plan_changed"
     NOTE = "note"
     PROCESS_STARTED = "process_started"
     PROCESS_ENDED = "process_ended"
@@ -224,6 +225,41 @@ class ProcessEnded(Payload):
     """``resume`` when a resume stopped a group a killed run left behind."""
 
 
+class AddedTask(BaseModel):
+    """A task the edited plan added to a run."""
+
+    id: str
+    phase: str
+    title: str = ""
+    estimate_s: float | None = None
+    status: TaskStatus = TaskStatus.PENDING
+    """``done`` or ``skipped`` when it was added already marked so in the plan."""
+
+
+class PhaseLayout(BaseModel):
+    """A phase of the run after a plan edit: its title and tasks in run order."""
+
+    id: str
+    title: str = ""
+    tasks: list[str] = Field(default_factory=list)
+
+
+class PlanChanged(Payload):
+    """A resume found the plan edited: what it decided (docs/state.md, "Plans edited mid-run").
+
+    ``changed`` tasks and their ``dependents`` are reset by ``task_reset`` events that follow;
+    ``added`` tasks join the run, ``removed`` ones leave it (their records are kept apart).
+    """
+
+    changed: list[str] = Field(default_factory=list)
+    dependents: list[str] = Field(default_factory=list)
+    added: list[AddedTask] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    phases: list[PhaseLayout] = Field(default_factory=list)
+    fingerprints: dict[str, str] = Field(default_factory=dict)
+    plan_sha256: str = ""
+
+
 class CheckpointCreated(Payload):
     """Same fields as :class:`orch.domain.state.Checkpoint`."""
 
@@ -254,6 +290,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.TASK_RESET: TaskReset,
     EventType.CHECKPOINT_CREATED: CheckpointCreated,
     EventType.CHECKPOINTS_DROPPED: CheckpointsDropped,
+    EventType.PLAN_CHANGED: PlanChanged,
     EventType.NOTE: Note,
     EventType.PROCESS_STARTED: ProcessStarted,
     EventType.PROCESS_ENDED: ProcessEnded,

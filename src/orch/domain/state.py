@@ -21,6 +21,7 @@ from orch.domain.events import (
     PhaseDecision,
     PhaseFinished,
     PhaseHumanDecision,
+    PlanChanged,
     ProcessEnded,
     ProcessStarted,
     RunStateChanged,
@@ -69,6 +70,8 @@ class TaskState(BaseModel):
     task" is measured against it, across retries and resumes."""
     in_plan: bool = False
     """Already marked done (or skipped) in the plan before the run: not run by orch."""
+    rerun_reason: str | None = None
+    """Why a resume ran this task again after the plan was edited (``plan changed: …``)."""
     duration_s: float = 0.0
     """Time its attempts ran, all sessions together (``domain/clock.py``)."""
 
@@ -168,6 +171,11 @@ class RunState(BaseModel):
     """Selected tasks in execution order (dicts keep insertion order)."""
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     error: str | None = None
+    fingerprints: dict[str, str] = Field(default_factory=dict)
+    """Each task's fingerprint (:mod:`orch.domain.fingerprint`) in the plan the run last used;
+    empty for runs started before fingerprints existed."""
+    removed_tasks: dict[str, TaskState] = Field(default_factory=dict)
+    """Tasks an edit removed from the plan mid-run: out of the run, their spending kept."""
     process_groups: list[ProcessGroup] = Field(default_factory=list)
     """Groups started and not yet ended: after a SIGKILL of orch, what resume must stop."""
     active_s: float = 0.0
@@ -179,7 +187,8 @@ class RunState(BaseModel):
 
     @property
     def cost_usd(self) -> float:
-        return round(sum(task.cost_usd for task in self.tasks.values()), 6)
+        every = [*self.tasks.values(), *self.removed_tasks.values()]
+        return round(sum(task.cost_usd for task in every), 6)
 
     def order(self) -> list[str]:
         return list(self.tasks)
@@ -289,6 +298,9 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
         task.attempts = 0
         task.started = None
         task.interrupted_attempts = 0
+    if reset.reason.startswith("plan changed"):
+        task.in_plan = False  # the plan's old mark no longer stands: orch runs it now
+        task.rerun_reason = reset.reason
 
 
 def _phase_started(state: RunState, phase: PhaseState, payload: Any) -> None:
@@ -369,6 +381,33 @@ def _run_state(state: RunState, event: Event, payload: Any) -> None:
         state.clock_ts = state.open_phase = state.active_task = None
 
 
+def _plan_changed(state: RunState, event: Event, payload: Any) -> None:
+    """Take the edited plan's layout: removed tasks leave, added ones join, order follows it."""
+    changed: PlanChanged = payload
+    for task_id in changed.removed:
+        record = state.tasks.pop(task_id, None)
+        if record is not None:
+            state.removed_tasks[task_id] = record
+    for added in changed.added:
+        marked = added.status is not TaskStatus.PENDING
+        state.tasks.setdefault(added.id, TaskState(
+            id=added.id, phase=added.phase, title=added.title, estimate_s=added.estimate_s,
+            status=added.status, in_plan=marked,
+            summary="marked in the plan before the run" if marked else None))
+    old_phases = {phase.id: phase for phase in state.phases}
+    phases: list[PhaseState] = []
+    for layout in changed.phases:
+        phase = old_phases.get(layout.id) or PhaseState(id=layout.id, title=layout.title)
+        phase.title = layout.title or phase.title
+        phase.tasks = [task_id for task_id in layout.tasks if task_id in state.tasks]
+        phases.append(phase)
+    state.phases = phases
+    order = [task_id for phase in phases for task_id in phase.tasks]
+    state.tasks = {task_id: state.tasks[task_id] for task_id in order}
+    state.fingerprints = dict(changed.fingerprints)
+    state.plan_sha256 = changed.plan_sha256 or state.plan_sha256
+
+
 def _options_changed(state: RunState, event: Event, payload: Any) -> None:
     state.options = state.options.model_copy(update=payload.model_dump())
 
@@ -403,6 +442,7 @@ _RUN_FOLDS: dict[EventType, Callable[[RunState, Event, Any], None]] = {
     EventType.CHECKPOINTS_DROPPED: _checkpoints_dropped,
     EventType.RUN_STATE: _run_state,
     EventType.OPTIONS_CHANGED: _options_changed,
+    EventType.PLAN_CHANGED: _plan_changed,
     EventType.PROCESS_STARTED: _process_started,
     EventType.PROCESS_ENDED: _process_ended,
 }
