@@ -29,6 +29,7 @@ from orch.cli import (
     verify_cmd,
 )
 from orch.cli.common import CliState, _debug_env, error_line, find_project_dir
+from orch.secrets import redact_standard_streams
 
 app = typer.Typer(
     name="orch",
@@ -101,7 +102,8 @@ for _module in (
 def main() -> None:
     """Console-script entry point. The CLI framework's own errors are reformatted here into
     orch's one-line form: a usage error exits 2, a prompt answered with Ctrl-D exits 3 (declined)
-    and one answered with Ctrl-C exits 130."""
+    and one answered with Ctrl-C exits 130. Everything printed goes through the redactor."""
+    redact_standard_streams()
     try:
         code = app(args=sys.argv[1:] or ["--help"], prog_name="orch", standalone_mode=False)
     except typer.TyperException as exc:
