@@ -102,7 +102,8 @@ def plan_for_run(plan_path: Path, warn: Warn | None = None) -> tuple[Plan, str]:
 
 
 _CHECKBOX = re.compile(
-    rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?:[ xX~]|[^\[\]\w\s]{1,12}|[Nn]/?[Aa])\]",
+    rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)"
+    rb"\[(?:[ xX~]|[^\[\]\w\s]{1,12}|[Nn]/?[Aa]|[ \t]*[xX~]?[ \t]*|[A-Za-z][A-Za-z/]{1,5})\]",
     re.MULTILINE,
 )
 
