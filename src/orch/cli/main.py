@@ -11,12 +11,14 @@ import typer
 from orch import __version__
 from orch.cli import (
     agents_cmd,
+    approve_cmd,
     checkpoints_cmd,
     graph_cmd,
     init_cmd,
     log_cmd,
     mcp_cmd,
     plan_cmd,
+    report_cmd,
     resume_cmd,
     review_cmd,
     rollback_cmd,
@@ -88,6 +90,8 @@ for _module in (
     log_cmd,
     checkpoints_cmd,
     rollback_cmd,
+    approve_cmd,
+    report_cmd,
     agents_cmd,
     mcp_cmd,
     verify_cmd,

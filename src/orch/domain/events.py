@@ -26,6 +26,8 @@ class EventType(StrEnum):
     PHASE_GATE = "phase_gate"
     PHASE_FINISHED = "phase_finished"
     PHASE_RESET = "phase_reset"
+    PHASE_DECISION = "phase_decision"
+    PHASE_HUMAN_DECISION = "phase_human_decision"
     TASK_STARTED = "task_started"
     TASK_IN_PLAN = "task_in_plan"
     TASK_VERIFYING = "task_verifying"
@@ -113,6 +115,33 @@ class PhaseFinished(Failure):
     """False when every task of the phase was done in the plan (no gate, no checkpoint)."""
     duration_s: float = 0.0
     evidence: list[CheckRecord] = Field(default_factory=list)
+    decision: str | None = None
+    """The phase decision that closed it (APPROVE, CONDITIONAL), when it was decided."""
+
+
+class PhaseDecision(Payload):
+    """A phase's decision (docs/decisions.md): by orch, a reviewer agent or a person."""
+
+    decision: str
+    """APPROVE, CONDITIONAL, REVISE or ESCALATE."""
+    decided_by: str = "orch"
+    """``orch``, ``reviewer:ROLE`` or ``human``."""
+    reason: str | None = None
+    conditions: list[str] = Field(default_factory=list)
+    context: str = ""
+    """What the decision hands to the next phase's agents."""
+    awaiting: bool = False
+    """The run stops awaiting ``orch approve`` / ``orch revise``."""
+    targets: list[dict[str, Any]] = Field(default_factory=list)
+    report: str | None = None
+
+
+class PhaseHumanDecision(Payload):
+    """``orch approve``: a person's approval, taken up by the next ``orch resume``."""
+
+    decision: str = "APPROVE"
+    decided_by: str = "human"
+    note: str | None = None
 
 
 class Reason(Payload):
@@ -168,6 +197,8 @@ class TaskReset(Payload):
     error: str | None = None
     fresh: bool = False
     """A rollback: the task's work is gone, so are its attempts and baseline."""
+    feedback: str | None = None
+    """With ``reason: revise``: the decision's findings, handed to the task's next attempt."""
 
 
 class CheckpointsDropped(Payload):
@@ -249,6 +280,8 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.PHASE_GATE: PhaseGate,
     EventType.PHASE_FINISHED: PhaseFinished,
     EventType.PHASE_RESET: Reason,
+    EventType.PHASE_DECISION: PhaseDecision,
+    EventType.PHASE_HUMAN_DECISION: PhaseHumanDecision,
     EventType.TASK_STARTED: TaskStarted,
     EventType.TASK_IN_PLAN: TaskInPlan,
     EventType.TASK_VERIFYING: TaskVerifying,

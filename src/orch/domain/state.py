@@ -18,7 +18,9 @@ from orch.domain.events import (
     CheckRecord,
     DiffStat,
     EventType,
+    PhaseDecision,
     PhaseFinished,
+    PhaseHumanDecision,
     PlanChanged,
     ProcessEnded,
     ProcessStarted,
@@ -28,7 +30,7 @@ from orch.domain.events import (
     TaskStarted,
     payload_of,
 )
-from orch.domain.status import RunStatus, TaskStatus, can_transition
+from orch.domain.status import RunStatus, TaskStatus, can_run_transition, can_transition
 from orch.errors import StateError
 
 SCHEMA_VERSION = 1
@@ -57,6 +59,8 @@ class TaskState(BaseModel):
     estimate_s: float | None = None
     interrupted_attempts: int = 0
     """How many times a resume found this task ``running`` and re-ran it."""
+    feedback: str | None = None
+    """A phase decision's findings (REVISE), handed to the task's next attempt."""
     verified: bool = False
     """At least one check ran for the task and every check passed."""
     evidence: list[CheckRecord] = Field(default_factory=list)
@@ -82,6 +86,18 @@ class PhaseState(BaseModel):
     ended: str | None = None
     gate_passed: bool = False
     """Set once the phase's tasks are done and its gate commands passed."""
+    decision: str | None = None
+    """The last decision (APPROVE, CONDITIONAL, REVISE, ESCALATE) and who made it (§9)."""
+    decided_by: str | None = None
+    revisions: int = 0
+    """REVISE rounds so far; past ``max_revisions`` the phase escalates."""
+    awaiting: bool = False
+    """The phase waits for a person (``orch approve`` / ``orch revise``)."""
+    human_approval: dict[str, Any] | None = None
+    """A person's ``orch approve`` not yet taken up by the runner."""
+    conditions: list[str] = Field(default_factory=list)
+    context: str = ""
+    """What the decision hands to the next phase's agents."""
     gate: str = "none"
     """Which gate the phase has: ``plan`` (its **Gate**: lines), ``auto`` (the project's test
     command) or ``none``."""
@@ -271,6 +287,8 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
         state.active_task = None
     _move(task, reset.status, event)
     task.error = reset.error
+    if reset.reason == "revise":
+        task.feedback = reset.feedback
     if task.status is TaskStatus.PENDING:
         task.ended = None
         task.verified = False
@@ -314,6 +332,29 @@ def _phase_reset(state: RunState, phase: PhaseState, payload: Any) -> None:
     phase.gate_failed = False
     phase.started = None
     phase.ended = None
+    phase.decision = phase.decided_by = phase.human_approval = None
+    phase.revisions = 0
+    phase.awaiting = False
+    phase.conditions = []
+    phase.context = ""
+
+
+def _phase_decision(state: RunState, phase: PhaseState, payload: Any) -> None:
+    decided: PhaseDecision = payload
+    phase.decision = decided.decision
+    phase.decided_by = decided.decided_by
+    phase.awaiting = decided.awaiting
+    phase.human_approval = None
+    if decided.decision == "REVISE":
+        phase.revisions += 1
+    phase.conditions = list(decided.conditions)
+    phase.context = decided.context
+
+
+def _phase_human_decision(state: RunState, phase: PhaseState, payload: Any) -> None:
+    approved: PhaseHumanDecision = payload
+    phase.human_approval = approved.model_dump()
+    phase.awaiting = False
 
 
 def _checkpoint_created(state: RunState, event: Event, payload: Any) -> None:
@@ -328,6 +369,12 @@ def _checkpoints_dropped(state: RunState, event: Event, payload: Any) -> None:
 
 def _run_state(state: RunState, event: Event, payload: Any) -> None:
     changed: RunStateChanged = payload
+    if not can_run_transition(state.state, changed.state):
+        raise StateError(
+            f"run {event.run}: event {event.seq} (run_state) moves the run from "
+            f"{state.state.value} to {changed.state.value}, which is not an allowed transition",
+            hint="the journal was edited or written by an incompatible orch version",
+        )
     state.state = changed.state
     state.error = changed.error
     if state.state is not RunStatus.RUNNING:
@@ -387,6 +434,8 @@ _PHASE_FOLDS: dict[EventType, Callable[[RunState, PhaseState, Any], None]] = {
     EventType.PHASE_STARTED: _phase_started,
     EventType.PHASE_FINISHED: _phase_finished,
     EventType.PHASE_RESET: _phase_reset,
+    EventType.PHASE_DECISION: _phase_decision,
+    EventType.PHASE_HUMAN_DECISION: _phase_human_decision,
 }
 _RUN_FOLDS: dict[EventType, Callable[[RunState, Event, Any], None]] = {
     EventType.CHECKPOINT_CREATED: _checkpoint_created,

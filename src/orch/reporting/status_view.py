@@ -41,6 +41,7 @@ RUN_STYLES: dict[RunStatus, str] = {
     RunStatus.FAILED: "red",
     RunStatus.INTERRUPTED: "yellow",
     RunStatus.BUDGET_EXCEEDED: "yellow",
+    RunStatus.AWAITING_DECISION: "cyan",
     RunStatus.RUNNING: "cyan",
 }
 ERROR_WIDTH = 80

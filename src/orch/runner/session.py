@@ -26,7 +26,7 @@ from orch.domain.status import (
     RunStatus,
     TaskStatus,
 )
-from orch.errors import AgentUnavailableError, PlanError, StateError
+from orch.errors import AgentUnavailableError, AwaitingDecisionError, PlanError, StateError
 from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
@@ -361,6 +361,12 @@ def _prepare_resume(
             f"task {first.id} is {first.status.value}: {first.error or ''}".rstrip(": "),
             hint=f"fix the cause, then `orch resume --retry-failed` (or `--skip {first.id}`)",
         )
+    waiting = [p.id for p in state.phases if p.awaiting]
+    if waiting:
+        raise AwaitingDecisionError(
+            f"phase {waiting[0]} awaits a decision",
+            hint=f"`orch approve {waiting[0]}` or `orch revise {waiting[0]} --feedback TEXT`,"
+                 " then `orch resume`")
     # A run that died after its last task but before its last gate or checkpoint is not
     # completed yet: resuming it runs the gate or makes the checkpoint. A completed run whose
     # plan was edited since goes on with the tasks the edit added or changed.
