@@ -2,7 +2,7 @@
 
 ``PGID_TO`` is a shell line a task script runs to write its process group id to a file.
 
-``pkill -f``/``pgrep -f`` match any process on the machine whose command line looks alike,
+Matching processes by command line would hit any process on the machine that looks alike,
 including other programs' and other test runs'. A test instead learns the process group of
 what it started (a task script can write ``ps -o pgid= $$`` to a file) and asks about that
 group only. Zombies do not count as alive: in a container whose init does not reap, a dead

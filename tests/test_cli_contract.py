@@ -228,3 +228,28 @@ def test_the_branch_of_a_linked_worktree_picks_its_feature(
     result = orch("run", "--dry-run", cwd=worktree)
     assert result.returncode == 0, result.stderr
     assert "specs/002-beta/tasks.md" in result.stderr and "git branch '002-beta'" in result.stderr
+
+
+def test_a_killed_run_not_yet_reaped_shows_as_interrupted(git_repo: Path,
+                                                          orch: OrchRunner) -> None:
+    """``kill -9`` of orch leaves a zombie until its parent reaps it (a busy shell, an init that
+    never reaps in a container): the zombie holds no lock and runs nothing."""
+    (git_repo / ".gitignore").write_text("pgid\ngo\n")
+    one_task_plan(git_repo, WAIT_FOR_GO)
+    run = subprocess.Popen([sys.executable, "-m", "orch", "run", "plan.md"], cwd=git_repo,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pgid = 0
+    try:
+        pgid = wait_for_int(git_repo / "pgid")
+        os.kill(run.pid, signal.SIGKILL)
+        stat = Path(f"/proc/{run.pid}/stat")
+        for _ in range(1200):
+            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+            time.sleep(0.05)
+        assert status_json(orch, git_repo)["state"] == "interrupted"
+    finally:
+        run.kill()
+        run.wait()
+        if pgid and group_exists(pgid):
+            os.killpg(pgid, signal.SIGKILL)

@@ -218,3 +218,93 @@ def test_unreadable_format_is_named(
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and says in errors[0], done.stderr
     assert "hint: orch reads markdown plans" in done.stderr
+
+
+def test_taskmaster_tags_reuse_ids_and_bom(orch: OrchRunner, git_repo: Path) -> None:
+    """Every tag numbers its tasks from 1: the second tag's `1` is a task of its own (not a
+    duplicate of master's `1`), and a byte-order mark is kept and read past."""
+
+    def task(number: int, status: str, deps: list[int], name: str) -> object:
+        details = f"```sh\necho {name} > {name}.txt\n```"
+        return {"id": number, "title": name, "status": status, "dependencies": deps,
+                "details": details}  # fmt: skip
+
+    data = {
+        "master": {"tasks": [task(1, "done", [], "m1"), task(2, "pending", [1], "m2")]},
+        "feature-login": {"tasks": [task(1, "pending", [], "f1"), task(2, "review", [1], "f2")]},
+    }
+    path = git_repo / "tasks.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(data, indent=2).encode() + b"\n")
+    commit_all(git_repo)
+    found = json.loads(orch("validate", "--json", "tasks.json", cwd=git_repo).stdout)
+    tasks = {t["id"]: t for phase in found["phases"] for t in phase["tasks"]}
+    assert list(tasks) == ["1", "2", "feature-login:1", "feature-login:2"]
+    assert tasks["feature-login:2"]["depends_on"] == ["feature-login:1"]
+    run(orch, git_repo, "tasks.json")
+    assert all((git_repo / f"{name}.txt").is_file() for name in ("m2", "f1", "f2"))
+    assert not (git_repo / "m1.txt").exists()
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    pairs = changed_lines(git_repo, "tasks.json")
+    assert [new.strip() for new, _ in pairs] == ['"status": "done",'] * 3
+
+
+KIRO_IN_PROGRESS = """\
+# Implementation Plan
+
+- [-] 1. Build the models
+  - [x] 1.1 Create the interfaces
+  - [-] 1.2 Add validation
+    ```sh
+    echo valid > valid.txt
+    ```
+  ```sh
+  echo models > models.txt
+  ```
+- [ ] Checkpoint - ensure all tests pass
+"""
+
+
+def test_kiro_in_progress_tasks_run(orch: OrchRunner, git_repo: Path) -> None:
+    """Kiro writes `[-]` for a task in progress: it is not done, so orch runs it; an unnumbered
+    checkbox is named, not silently dropped."""
+    (git_repo / "tasks.md").write_text(KIRO_IN_PROGRESS)
+    commit_all(git_repo)
+    data = json.loads(orch("validate", "--json", "tasks.md", cwd=git_repo).stdout)
+    tasks = {t["id"]: t["status"] for phase in data["phases"] for t in phase["tasks"]}
+    assert tasks == {"1": "pending", "1.1": "done", "1.2": "pending"}
+    assert any(w["line"] == 12 and "no task number" in w["message"] for w in data["warnings"])
+    run(orch, git_repo, "tasks.md")
+    assert (git_repo / "valid.txt").is_file() and (git_repo / "models.txt").is_file()
+    pairs = changed_lines(git_repo, "tasks.md")
+    assert len(pairs) == 2 and all(old.replace("[-]", "[X]", 1) == new for new, old in pairs)
+
+
+NUMBERED_PHASES = """\
+# Plan
+
+## Phase 1: Setup
+
+**Gate**: `test -f setup.txt`
+
+- [ ] 1. Install the dependencies
+  ```sh
+  echo setup > setup.txt
+  ```
+
+## Phase 2: Build
+
+- [ ] 2. Build it
+  - [ ] 2.1 Compile
+"""
+
+
+def test_numbered_tasks_under_phase_headings_keep_phases_and_gates(
+    orch: OrchRunner, git_repo: Path
+) -> None:
+    """Kiro-style numbered checkboxes under `## Phase N:` headings: the phases and their gates
+    are kept (read as Kiro, the whole plan used to become one phase and the gate vanished)."""
+    (git_repo / "plan.md").write_text(NUMBERED_PHASES)
+    commit_all(git_repo)
+    data = json.loads(orch("validate", "--json", "plan.md", cwd=git_repo).stdout)
+    phases = [(p["id"], p["gates"], [t["id"] for t in p["tasks"]]) for p in data["phases"]]
+    assert phases == [("1", ["test -f setup.txt"], ["1"]), ("2", [], ["2", "2.1"])]

@@ -352,3 +352,12 @@ def test_fast_task_construction_equals_pydantics() -> None:
     assert fast == slow and fast.model_dump() == slow.model_dump()
     assert fast.model_fields_set == slow.model_fields_set
     assert fast.model_copy(update={"title": "y"}).title == "y"
+
+
+def test_a_line_of_many_brackets_parses() -> None:
+    """50,000 `[a]` runs ending in `]` made the trailing-label search quadratic: this test hung
+    for minutes before the fix. Trailing labels are still read."""
+    text = "## Phase 1: A\n- [ ] T001 x " + "[a] " * 50000 + "b]\n- [ ] T002 y [P] [US1]\n"
+    tasks = parse_plan(text).plan.tasks()
+    assert [t.id for t in tasks] == ["T001", "T002"]
+    assert tasks[1].parallel and tasks[1].story == "US1" and tasks[1].title == "y"

@@ -111,3 +111,82 @@ def test_unknown_id_outside_phases_is_named() -> None:
     assert [(w.line, "T099 is outside every phase" in w.message) for w in result.warnings] == [
         (6, True)
     ]
+
+
+TYPOS = """\
+# Typos real people make
+
+## Phase 1: Typos
+
+- [] T101 Empty box
+- [ x] T102 Padded done box
+- [WIP] T103 Word marker
+- [\u2713] T104 Check-mark marker
+- [ ]T105 No space after the box
+- [ ] `T106` Code-span ID
+- [ ] t107 Lower-case ID
+- [ ] [T108] Bracketed ID
+- [ ] (T109) Parenthesised ID
+- [ ] T110 Wrapped task
+-[ ] T111 missing space after the dash, a lazy continuation line
+- [ ] T112 After the typos
+
+T113 A prose line that starts with an unknown ID
+T101 and T102 are known: no warning for this line
+
+| ID | Task |
+|----|------|
+| **T114** | A task written as a table row |
+| T101 | A known task summarised: no warning |
+
+- [ ] TXXX [P] The template's placeholder ID
+- [x] [T115](#t115) Linked ID
+- [ ] *T116* Italic ID
+"""
+
+TYPO_LINES: dict[int, tuple[str, PlanMark] | str] = {
+    5: ("T101", PlanMark.PENDING),
+    6: ("T102", PlanMark.DONE),
+    7: ("T103", PlanMark.PENDING),
+    8: ("T104", PlanMark.DONE),
+    9: ("T105", PlanMark.PENDING),
+    10: ("T106", PlanMark.PENDING),
+    11: "'t107' is not a task ID",
+    12: "'T108' is not a task ID",
+    13: "'T109' is not a task ID",
+    14: ("T110", PlanMark.PENDING),
+    15: "T111 has no checkbox",
+    16: ("T112", PlanMark.PENDING),
+    18: "T113 has no checkbox",
+    23: "T114 has no checkbox",
+    26: "'TXXX' is not a task ID",
+    27: ("T115", PlanMark.DONE),
+    28: ("T116", PlanMark.PENDING),
+}
+
+
+@pytest.mark.parametrize("line", sorted(TYPO_LINES))
+def test_typos_are_tasks_or_named(line: int) -> None:
+    result = parse_plan(TYPOS, "typos.md")
+    tasks = {task.line: task for task in result.plan.tasks()}
+    expected = TYPO_LINES[line]
+    if isinstance(expected, tuple):
+        assert line in tasks, f"line {line} vanished"
+        assert (tasks[line].id, tasks[line].mark) == expected
+    else:
+        assert line not in tasks
+        messages = [w.message for w in result.warnings if w.line == line]
+        assert any(expected in message for message in messages), messages
+
+
+def test_typo_markers_are_named_and_known_mentions_are_quiet() -> None:
+    result = parse_plan(TYPOS, "typos.md")
+    by_line = {w.line: w.message for w in result.warnings}
+    assert "unknown checkbox marker [], read as pending" in by_line[5]
+    assert "[ x], read as done" in by_line[6]
+    assert "[WIP], read as pending" in by_line[7]
+    assert "[\u2713], read as done" in by_line[8]
+    assert 19 not in by_line and 9 not in by_line and 24 not in by_line
+    assert {t.line for t in result.plan.tasks()} == {
+        n for n, v in TYPO_LINES.items() if isinstance(v, tuple)
+    }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
-from orch.proc import TAIL_LINES, run_argv, run_shell
+from orch.proc import TAIL_LINE_CHARS, TAIL_LINES, run_argv, run_shell
 from orch.secrets import REDACTED, Redactor, secret_values
 from proctrack import PGID_TO, kill_group, read_pgid, wait_gone
 
@@ -62,11 +63,52 @@ def test_secret_values_come_from_secret_looking_names() -> None:
         "GITHUB_TOKEN": "ghp_abcdefghij",
         "HOME": "/root/a/long/path",
         "SHORT_TOKEN": "abc",
+        "PWD": "/home/user/project", "PATH": "/usr/bin:/bin", "KEYBOARD": "us-intl-alt",
     }
     assert set(secret_values(env)) == {"sk-ant-123456789", "ghp_abcdefghij"}
+
+
+def test_secret_values_cover_the_usual_names_of_keys_and_passwords() -> None:
+    names = ["STRIPE_KEY", "DB_PASS", "GITHUB_PAT", "SENTRY_DSN", "SSH_PRIVATE_KEY",
+             "GPG_PASSPHRASE", "KEY_MATERIAL"]
+    env = {name: f"value-of-{name.lower()}" for name in names}
+    assert set(secret_values(env)) == set(env.values())
 
 
 def test_missing_executable_is_a_result_not_an_exception(tmp_path: Path) -> None:
     result = run_argv(["definitely-not-a-command-xyz"], cwd=tmp_path)
     assert result.returncode == 127
     assert "cannot start" in result.tail
+
+
+def test_output_without_newlines_is_streamed_redacted_and_the_tail_stays_small(
+        tmp_path: Path) -> None:
+    """A progress bar or binary dump never ends its line: it is written on as it comes (not
+    joined chunk by chunk, which is quadratic), no secret is cut in two at a write, and the tail
+    keeps only the end of such a line."""
+    secret = "pbar-secret-value-0123456789"
+    log = tmp_path / "task.log"
+    script = ("import sys\nfor i in range(400):\n"
+              f"    sys.stdout.write('x' * (i * 97 % 30011) + '{secret}')\n"
+              "    sys.stdout.flush()\n")
+    (tmp_path / "spew.py").write_text(script)
+    result = run_argv([sys.executable, "spew.py"], cwd=tmp_path, log_path=log,
+                      redactor=Redactor([secret]))
+    assert result.ok
+    data = log.read_bytes()
+    assert secret.encode() not in data and data.count(REDACTED.encode()) == 400
+    assert len(result.tail) <= TAIL_LINES * (TAIL_LINE_CHARS + 1)
+
+
+def test_a_secret_escaped_inside_json_output_is_redacted(tmp_path: Path) -> None:
+    """CLI agents stream JSON events: a secret with a quote, backslash, newline or non-ASCII
+    character appears there escaped, not as its raw value."""
+    secret = 'pa"ss\\wörd\nline-two'
+    log = tmp_path / "task.log"
+    script = f"import json\nprint(json.dumps({{'out': {secret!r}}}))\nprint({secret!r})\n"
+    (tmp_path / "agent.py").write_text(script)
+    result = run_argv([sys.executable, "agent.py"], cwd=tmp_path, log_path=log,
+                      redactor=Redactor([secret]))
+    assert result.ok
+    text = log.read_text()
+    assert text.splitlines()[1:] == ['{"out": "[REDACTED]"}', REDACTED], text

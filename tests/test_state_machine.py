@@ -10,7 +10,13 @@ import pytest
 from conftest import OrchRunner, commit_all
 from orch.domain.events import PAYLOADS, EventType, checked_data
 from orch.domain.state import Event, PhaseState, RunState, TaskState, apply_event
-from orch.domain.status import ALLOWED_TRANSITIONS, TaskStatus
+from orch.domain.status import (
+    ALLOWED_RUN_TRANSITIONS,
+    ALLOWED_TRANSITIONS,
+    RunStatus,
+    TaskStatus,
+    can_run_transition,
+)
 from orch.errors import StateError
 
 TS = "2026-01-01T00:00:00.000Z"
@@ -66,3 +72,41 @@ def test_an_edited_journal_with_an_illegal_transition_is_a_state_error(
     assert "moves task T001 from done to failed, which is not an allowed transition" \
         in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _event(seq: int, type_: str, data: dict[str, object], *, task: str | None = None,
+           phase: str | None = None) -> Event:
+    return Event(seq=seq, ts=TS, type=type_, run="r", task=task, phase=phase, data=data)
+
+
+def test_a_phase_decision_round_trip_through_awaiting_decision() -> None:
+    """running -> awaiting_decision -> running; a REVISE puts a done task back to pending."""
+    state = _state(TaskStatus.DONE)
+    apply_event(state, _event(1, "phase_decision", {
+        "decision": "ESCALATE", "decided_by": "reviewer:r", "awaiting": True}, phase="1"))
+    apply_event(state, _event(2, "run_state", {"state": "awaiting_decision"}))
+    assert state.state is RunStatus.AWAITING_DECISION and state.phases[0].awaiting
+    apply_event(state, _event(3, "phase_decision", {
+        "decision": "REVISE", "decided_by": "human", "awaiting": False}, phase="1"))
+    apply_event(state, _event(4, "task_reset", {
+        "status": "pending", "reason": "revise", "feedback": "fix it"}, task="T1"))
+    apply_event(state, _event(5, "run_state", {"state": "running"}))
+    phase, task = state.phases[0], state.tasks["T1"]
+    assert (phase.decision, phase.revisions, phase.awaiting) == ("REVISE", 1, False)
+    assert (task.status, task.feedback) == (TaskStatus.PENDING, "fix it")
+    assert state.state is RunStatus.RUNNING
+
+
+def test_run_states_follow_the_declared_run_transitions() -> None:
+    for current in RunStatus:
+        for new in RunStatus:
+            state = _state(TaskStatus.PENDING)
+            state.state = current
+            event = _event(1, "run_state", {"state": new.value})
+            if new is current or new in ALLOWED_RUN_TRANSITIONS[current]:
+                apply_event(state, event)
+                assert state.state is new
+            else:
+                with pytest.raises(StateError, match="not an allowed transition"):
+                    apply_event(state, event)
+    assert not can_run_transition(RunStatus.AWAITING_DECISION, RunStatus.COMPLETED)

@@ -60,6 +60,16 @@ class Price(BaseModel):
     cache_read: float | None = None
 
 
+class NotifyConfig(BaseModel):
+    """``notify:``: a command (JSON on stdin) and/or a webhook URL (JSON POST), DESIGN §9."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    command: str | None = None
+    webhook: str | None = None
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
 class OrchConfig(BaseModel):
     """The whole configuration file; every key is optional."""
 
@@ -81,6 +91,9 @@ class OrchConfig(BaseModel):
     budgets: Budgets = Field(default_factory=Budgets)
     agents: dict[str, RoleConfig] = Field(default_factory=dict)
     prices: dict[str, Price] = Field(default_factory=dict)
+    max_revisions: int = Field(default=2, ge=0)
+    reports: Literal["decided", "all"] = "decided"
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     @field_validator("task_timeout", mode="before")
     @classmethod
@@ -148,6 +161,14 @@ agents: {}
 
 # USD per million tokens, overriding the built-in price table.
 prices: {}
+
+# Phase decisions (docs/decisions.md): REVISE rounds before a phase escalates to a person;
+# which phases write reports/phase-<id>.md (decided = those with a Target, Review or Approve).
+max_revisions: 2
+reports: decided
+
+# Called on run completed, failed, budget exceeded and awaiting a decision (JSON body).
+notify: {command: null, webhook: null}
 """
 
 

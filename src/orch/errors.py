@@ -89,3 +89,9 @@ class InterruptedRunError(OrchError):
     """The run was interrupted by SIGINT/SIGTERM; state is saved and the run is resumable."""
 
     exit_code = 130
+
+
+class AwaitingDecisionError(OrchError):
+    """A phase waits for ``orch approve`` / ``orch revise`` (DESIGN §9)."""
+
+    exit_code = 4

@@ -26,6 +26,12 @@ from orch.procgroups import GroupRecord, group_exists, start_time, stop_group
 from orch.secrets import Redactor, default_redactor
 
 TAIL_LINES = 40
+TAIL_LINE_CHARS = 8000
+"""The tail keeps the end of a longer line (minified output, a progress bar)."""
+_MAX_PARTIAL_LINE = 256 * 1024
+"""Output without a newline (a progress bar, binary data) is written on beyond this size."""
+_HOLD_BACK = 16 * 1024
+"""What of such a partial line stays unwritten, so that no secret is cut in two by the write."""
 _ACTIVE: set[subprocess.Popen[bytes]] = set()
 _interrupted = False
 
@@ -168,7 +174,8 @@ def run_argv(
             stop_group(proc.pid)
         pending = _drain(fd, pending, redact, log, tail)
         if pending:
-            _consume(pending + b"\n", redact, log, tail)
+            _consume(pending if pending.endswith(b"\n") else pending + b"\n", redact, log, tail,
+                     final=True)
         proc.stdout.close()
         _ACTIVE.discard(proc)
         _notify_end(proc.pid)
@@ -232,16 +239,31 @@ def _pump(
                 return False, pending
 
 
-def _consume(data: bytes, redact: Redactor, log: IO[bytes] | None, tail: deque[str]) -> bytes:
-    """Write complete lines (redacted) to the log and the tail; return the unfinished rest."""
-    *lines, rest = data.split(b"\n")
-    if lines:
-        block = redact.bytes(b"\n".join(lines) + b"\n")
-        if log is not None:
-            log.write(block)
-            log.flush()
-        for line in block.decode("utf-8", "replace").splitlines():
-            tail.append(line)
+def _consume(data: bytes, redact: Redactor, log: IO[bytes] | None, tail: deque[str], *,
+             final: bool = False) -> bytes:
+    """Write complete lines (redacted) to the log and the tail; return the unfinished rest.
+
+    The text is redacted before it is cut, and what stays behind is longer than any secret
+    that spans lines (a key with newlines, written in pieces) or, for a line that grows past
+    ``_MAX_PARTIAL_LINE`` (a progress bar: joining it chunk by chunk would be quadratic),
+    longer than any secret: a secret still arriving lies wholly in the rest."""
+    if not final and b"\n" not in data and len(data) <= _MAX_PARTIAL_LINE:
+        return data
+    redacted = redact.bytes(data)
+    if final:
+        end = len(redacted)
+    else:
+        end = redacted.rfind(b"\n", 0, max(0, len(redacted) - redact.multiline_reach)) + 1
+        if end == 0 and len(redacted) > _MAX_PARTIAL_LINE:
+            end = len(redacted) - max(_HOLD_BACK, redact.longest)
+    if end <= 0:
+        return redacted
+    block, rest = redacted[:end], redacted[end:]
+    if log is not None:
+        log.write(block)
+        log.flush()
+    for line in block.decode("utf-8", "replace").splitlines():
+        tail.append(line[-TAIL_LINE_CHARS:])
     return rest
 
 

@@ -136,11 +136,13 @@ def stop_recorded_group(record: GroupRecord, *, grace_s: float = GRACE_S) -> str
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process ``pid`` exists (one of another user's included)."""
+    """Whether a process ``pid`` is running (one of another user's included). A zombie is not:
+    an orch killed with ``kill -9`` stays one until its parent reaps it, and its run is over."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    fields = _stat_fields(pid)
+    return not (fields and fields[0] in ("Z", "X"))

@@ -10,12 +10,16 @@ with a well-known prefix (``sk-ant-…``, ``ghp_…``, ``github_pat_…``, ``glp
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TextIO
 
-_SECRET_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|AUTH)", re.I)
+_SECRET_NAME = re.compile(
+    r"API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?|AUTH|PRIVATE"
+    r"|(?:^|_)(?:KEY|PASS|PAT|DSN)(?:$|_)", re.I)
 _MIN_SECRET_LEN = 8
 _MIN_USER_TOKEN_LEN = 20
 """A URL's user name alone (``https://TOKEN@host``) is redacted from this length on."""
@@ -23,7 +27,8 @@ REDACTED = "[REDACTED]"
 
 _SHAPES = "|".join((
     # scheme://user:password@ or scheme://token@ (the user name is kept when a password follows)
-    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^\s:/?#@'\"<>]*)"
+    # (a scheme is short: unbounded, a long dotted word before a "://" took quadratic time)
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<user>[^\s:/?#@'\"<>]*)"
     r"(?::(?P<password>[^\s/?#@'\"<>]+))?@",
     r"(?P<auth>(?i:authorization:[ \t]*(?:bearer|basic|token)[ \t]+))(?P<credential>[^\s'\"]+)",
     r"(?P<token>\b(?:sk-ant-[\w\-]{16,}|sk-(?:proj-)?[\w\-]{32,}|gh[pousr]_[A-Za-z0-9]{30,}"
@@ -67,19 +72,41 @@ def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
+def _written_forms(values: list[str]) -> list[str]:
+    """``values`` and the forms they take inside JSON (a CLI agent's event stream, ``--json``
+    lines): a quote, backslash, newline or non-ASCII character is escaped there. Longest first."""
+    forms = set(values)
+    for value in values:
+        forms.add(json.dumps(value)[1:-1])
+        forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    return sorted(forms, key=len, reverse=True)
+
+
 class Redactor:
     """Replaces known secret values, and secrets recognisable by shape, with ``[REDACTED]``."""
 
     def __init__(self, values: list[str] | None = None) -> None:
         self.values = secret_values() if values is None else values
+        self._forms = _written_forms(self.values)
+
+    @property
+    def longest(self) -> int:
+        """The length in bytes of the longest text this redactor replaces by its value."""
+        return len(self._forms[0].encode()) if self._forms else 0
+
+    @property
+    def multiline_reach(self) -> int:
+        """The length in bytes of the longest such text that spans lines (0 if none does)."""
+        return max((len(form.encode()) for form in self._forms if "\n" in form), default=0)
 
     def add(self, value: str) -> None:
         """Also redact ``value`` from now on (a key read from somewhere else than the env)."""
         if len(value) >= _MIN_SECRET_LEN and value not in self.values:
             self.values = sorted([*self.values, value], key=len, reverse=True)
+            self._forms = _written_forms(self.values)
 
     def __call__(self, text: str) -> str:
-        for value in self.values:
+        for value in self._forms:
             if value in text:
                 text = text.replace(value, REDACTED)
         if not any(hint in text for hint in _HINTS):
@@ -87,7 +114,7 @@ class Redactor:
         return _SHAPE_TEXT.sub(_replace_shape, text)
 
     def bytes(self, data: bytes) -> bytes:
-        for value in self.values:
+        for value in self._forms:
             encoded = value.encode()
             if encoded in data:
                 data = data.replace(encoded, REDACTED.encode())
@@ -145,3 +172,41 @@ def default_redactor() -> Redactor:
     if _DEFAULT is None:
         _DEFAULT = Redactor()
     return _DEFAULT
+
+
+class RedactingStream:
+    """A text stream that redacts everything written through it, then passes it on.
+
+    Every other attribute (``isatty``, ``fileno``, ``encoding``, ``flush``…) is the wrapped
+    stream's, so rich and click treat it as the terminal or pipe it wraps."""
+
+    def __init__(self, stream: TextIO, redactor: Redactor | None = None) -> None:
+        self._stream = stream
+        self._redactor = redactor
+
+    def write(self, text: str) -> int:
+        """Write ``text`` redacted; returns ``len(text)`` as a text stream's ``write`` does."""
+        self._stream.write((self._redactor or default_redactor())(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        """Write each line redacted."""
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def redact_standard_streams() -> None:
+    """Route ``sys.stdout`` and ``sys.stderr`` through the redactor (once per process): the
+    console, ``--json`` lines, errors and warnings can then never print a secret. Text the
+    stream cannot encode is printed escaped instead of failing."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None or isinstance(stream, RedactingStream):
+            continue
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            # A file name that is not UTF-8 must not turn a listing into an internal error.
+            stream.reconfigure(errors="backslashreplace")
+        setattr(sys, name, RedactingStream(stream))

@@ -42,3 +42,5 @@ def command(
 
             sys.stdout.write(f"\norch: {task} {status_label(record)} · "
                              f"{evidence_line(record)}\n")
+            if record.rerun_reason:
+                sys.stdout.write(f"orch: {task} ran again: {record.rerun_reason}\n")

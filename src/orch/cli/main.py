@@ -11,12 +11,14 @@ import typer
 from orch import __version__
 from orch.cli import (
     agents_cmd,
+    approve_cmd,
     checkpoints_cmd,
     graph_cmd,
     init_cmd,
     log_cmd,
     mcp_cmd,
     plan_cmd,
+    report_cmd,
     resume_cmd,
     review_cmd,
     rollback_cmd,
@@ -27,6 +29,7 @@ from orch.cli import (
     verify_cmd,
 )
 from orch.cli.common import CliState, _debug_env, error_line, find_project_dir
+from orch.secrets import redact_standard_streams
 
 app = typer.Typer(
     name="orch",
@@ -87,6 +90,8 @@ for _module in (
     log_cmd,
     checkpoints_cmd,
     rollback_cmd,
+    approve_cmd,
+    report_cmd,
     agents_cmd,
     mcp_cmd,
     verify_cmd,
@@ -97,7 +102,8 @@ for _module in (
 def main() -> None:
     """Console-script entry point. The CLI framework's own errors are reformatted here into
     orch's one-line form: a usage error exits 2, a prompt answered with Ctrl-D exits 3 (declined)
-    and one answered with Ctrl-C exits 130."""
+    and one answered with Ctrl-C exits 130. Everything printed goes through the redactor."""
+    redact_standard_streams()
     try:
         code = app(args=sys.argv[1:] or ["--help"], prog_name="orch", standalone_mode=False)
     except typer.TyperException as exc:

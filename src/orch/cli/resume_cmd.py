@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -18,6 +19,12 @@ from orch.cli.common import (
     parse_task_timeout,
     warn_line,
 )
+
+
+def say_line(message: str) -> None:
+    """Print ``orch: …`` on stderr (stdout stays the reporter's, JSON with --json); indented
+    lines continue the one before."""
+    print(message if message.startswith(" ") else f"orch: {message}", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:
@@ -43,22 +50,36 @@ def command(
         typer.Option("--jobs", "-j", help="Run up to N [P] tasks at once, each in a worktree.",
                      min=1),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Show what the resume would re-run, add and drop after "
+                     "a plan edit, and which tasks would run; change nothing."),
+    ] = False,
 ) -> None:
     """Continue a run: finished tasks are never repeated; an interrupted task runs again.
 
     --yes, --json, --max-cost and --task-timeout mean what they mean for `orch run`; a new
     --max-cost or --task-timeout replaces the run's for the rest of it.
+
+    If the plan was edited since the run started, tasks whose title, verify, files, shell
+    block or agent changed run again, with every task depending on them; new tasks run;
+    removed tasks leave the run. All of this is said before anything runs.
     """
     with cli_errors(ctx):
         from orch.cli.running import finish, make_reporter_factory
         from orch.runner.selection import parse_id_list
-        from orch.runner.session import resume_run
+        from orch.runner.session import preview_resume, resume_run
         from orch.store.layout import Layout
         from orch.store.runs import resolve_run_id
 
         project_dir = cli_state(ctx).project_dir
         timeout_s = parse_task_timeout(task_timeout)
         run_id = resolve_run_id(Layout(project_dir), run)
+        if dry_run:
+            lines = preview_resume(project_dir, run_id, retry_failed=retry_failed,
+                                   skip=parse_id_list(skip) or [])
+            print("\n".join(lines))
+            return
         if yes:
             # As for `orch run`: the manual adapter fails fast instead of waiting for a person.
             os.environ["ORCH_ASSUME_YES"] = "1"
@@ -77,5 +98,6 @@ def command(
             reporter_factory=make_reporter_factory(json_output),
             warn=warn_line,
             jobs=jobs,
+            say=say_line,
         )
         finish(outcome)

@@ -85,6 +85,19 @@ def command(
             _print_done(outcome)
 
 
+def _quoted(path: str) -> str:
+    """``path`` as is when printable, else quoted as git does (``"new\\nline"``, ``"\\377"``),
+    so that a newline or a name that is not UTF-8 neither splits nor breaks the listing."""
+    if path.isprintable():
+        return path
+    raw = path.encode("utf-8", "surrogateescape")
+    return '"' + "".join(_ESCAPES.get(b, f"\\{b:03o}") if b < 32 or b > 126 or b in (34, 92)
+                         else chr(b) for b in raw) + '"'
+
+
+_ESCAPES = {9: "\\t", 10: "\\n", 13: "\\r", 34: '\\"', 92: "\\\\"}
+
+
 def _print_plan(plan: RollbackPlan, shown: int, file: TextIO | None = None) -> None:
     out = file or sys.stdout
     cp = plan.checkpoint
@@ -94,8 +107,8 @@ def _print_plan(plan: RollbackPlan, shown: int, file: TextIO | None = None) -> N
     changes = plan.changes
     for label, paths in (("remove", changes.removed), ("restore", changes.added),
                          ("modify", changes.modified)):
-        lines += _capped([f"  {label:<8} {path}" for path in paths], shown)
-    lines += _capped([f"  replace  {path}  (ignored, in the way of the checkpoint; saved "
+        lines += _capped([f"  {label:<8} {_quoted(path)}" for path in paths], shown)
+    lines += _capped([f"  replace  {_quoted(path)}  (ignored, in the way of the checkpoint; saved "
                       "first)" for path in changes.ignored], shown)
     lines += [f"  note: {line}" for line in changes.flags.describe()]
     lines += _capped([f"  drop commit {c.sha[:10]} {c.subject}"

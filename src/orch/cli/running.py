@@ -13,7 +13,8 @@ from orch.reporting.summary import next_step_hint
 from orch.runner.session import ReporterFactory, RunOutcome
 from orch.store.layout import Layout
 
-EXIT_BY_STATUS = {"completed": 0, "failed": 1, "budget_exceeded": 3, "interrupted": 130}
+EXIT_BY_STATUS = {"completed": 0, "failed": 1, "budget_exceeded": 3, "interrupted": 130,
+                  "awaiting_decision": 4}
 
 
 def make_reporter_factory(json_output: bool) -> ReporterFactory:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,9 +17,21 @@ def register(app: typer.Typer) -> None:
     app.command("status")(command)
 
 
-def command(ctx: typer.Context, run: RunArgument = None, json_output: JsonOption = False) -> None:
+def command(
+    ctx: typer.Context,
+    run: RunArgument = None,
+    json_output: JsonOption = False,
+    watch: Annotated[bool, typer.Option(
+        "--watch", help="Follow a run going on elsewhere (read-only, no lock) until it stops.")
+    ] = False,
+    interval: Annotated[float, typer.Option(
+        "--interval", help="Seconds between refreshes with --watch.", min=0.05)] = 1.0,
+) -> None:
     """Show the state of the latest (or a given) run."""
     with cli_errors(ctx):
+        if watch:
+            _watch(ctx, run, json_output, interval)
+            return
         import json
 
         from orch.cli.views import as_shown, status_document
@@ -51,3 +63,32 @@ def _kept_branches(project_dir: Path, state: RunState) -> list[str]:
     from orch.vcs.worktrees import kept_branches
 
     return [b for b in kept_branches(project_dir) if b.startswith(f"orch/{state.run_id}/")]
+
+
+def _watch(ctx: typer.Context, run: str | None, json_output: bool, interval: float) -> None:
+    """Redraw the status each time the journal grows; JSON mode prints one document per change."""
+    import json
+
+    from orch.cli.views import status_document
+    from orch.reporting.live import watch
+    from orch.reporting.status_view import render_status
+    from orch.store.layout import Layout
+    from orch.store.runs import resolve_run_id
+
+    layout = Layout(cli_state(ctx).project_dir)
+    run_id = resolve_run_id(layout, run)
+    if json_output:
+        watch(layout, run_id, lambda s: print(json.dumps(status_document(s)), flush=True),
+              interval_s=interval)
+        return
+    from rich.console import Console
+
+    console = Console()
+
+    def show(state: RunState) -> None:
+        if console.is_terminal:
+            console.clear()
+        render_status(state, console)
+        console.file.flush()
+
+    watch(layout, run_id, show, interval_s=interval)

@@ -47,6 +47,7 @@ def status_document(state: RunState) -> dict[str, Any]:
                 "files_changed": task.files_changed,
                 "verified": task.verified,
                 "in_plan": task.in_plan,
+                "rerun_reason": task.rerun_reason,
                 "evidence": [record.model_dump() for record in task.evidence],
                 "diffstat": task.diffstat.model_dump() if task.diffstat else None,
             }
@@ -64,6 +65,7 @@ def status_document(state: RunState) -> dict[str, Any]:
             }
             for p in state.phases
         ],
+        "removed_tasks": list(state.removed_tasks),
         "checkpoints": [
             {
                 "name": cp.name,

@@ -26,6 +26,8 @@ class EventType(StrEnum):
     PHASE_GATE = "phase_gate"
     PHASE_FINISHED = "phase_finished"
     PHASE_RESET = "phase_reset"
+    PHASE_DECISION = "phase_decision"
+    PHASE_HUMAN_DECISION = "phase_human_decision"
     TASK_STARTED = "task_started"
     TASK_IN_PLAN = "task_in_plan"
     TASK_VERIFYING = "task_verifying"
@@ -34,6 +36,7 @@ class EventType(StrEnum):
     TASK_RESET = "task_reset"
     CHECKPOINT_CREATED = "checkpoint_created"
     CHECKPOINTS_DROPPED = "checkpoints_dropped"
+    PLAN_CHANGED = "plan_changed"
     NOTE = "note"
     WORKTREE_CREATED = "worktree_created"
     TASK_COMMITTED = "task_committed"
@@ -118,6 +121,33 @@ class PhaseFinished(Failure):
     """False when every task of the phase was done in the plan (no gate, no checkpoint)."""
     duration_s: float = 0.0
     evidence: list[CheckRecord] = Field(default_factory=list)
+    decision: str | None = None
+    """The phase decision that closed it (APPROVE, CONDITIONAL), when it was decided."""
+
+
+class PhaseDecision(Payload):
+    """A phase's decision (docs/decisions.md): by orch, a reviewer agent or a person."""
+
+    decision: str
+    """APPROVE, CONDITIONAL, REVISE or ESCALATE."""
+    decided_by: str = "orch"
+    """``orch``, ``reviewer:ROLE`` or ``human``."""
+    reason: str | None = None
+    conditions: list[str] = Field(default_factory=list)
+    context: str = ""
+    """What the decision hands to the next phase's agents."""
+    awaiting: bool = False
+    """The run stops awaiting ``orch approve`` / ``orch revise``."""
+    targets: list[dict[str, Any]] = Field(default_factory=list)
+    report: str | None = None
+
+
+class PhaseHumanDecision(Payload):
+    """``orch approve``: a person's approval, taken up by the next ``orch resume``."""
+
+    decision: str = "APPROVE"
+    decided_by: str = "human"
+    note: str | None = None
 
 
 class Reason(Payload):
@@ -173,6 +203,8 @@ class TaskReset(Payload):
     error: str | None = None
     fresh: bool = False
     """A rollback: the task's work is gone, so are its attempts and baseline."""
+    feedback: str | None = None
+    """With ``reason: revise``: the decision's findings, handed to the task's next attempt."""
 
 
 class CheckpointsDropped(Payload):
@@ -197,6 +229,41 @@ class ProcessEnded(Payload):
     pgid: int
     reason: str = ""
     """``resume`` when a resume stopped a group a killed run left behind."""
+
+
+class AddedTask(BaseModel):
+    """A task the edited plan added to a run."""
+
+    id: str
+    phase: str
+    title: str = ""
+    estimate_s: float | None = None
+    status: TaskStatus = TaskStatus.PENDING
+    """``done`` or ``skipped`` when it was added already marked so in the plan."""
+
+
+class PhaseLayout(BaseModel):
+    """A phase of the run after a plan edit: its title and tasks in run order."""
+
+    id: str
+    title: str = ""
+    tasks: list[str] = Field(default_factory=list)
+
+
+class PlanChanged(Payload):
+    """A resume found the plan edited: what it decided (docs/state.md, "Plans edited mid-run").
+
+    ``changed`` tasks and their ``dependents`` are reset by ``task_reset`` events that follow;
+    ``added`` tasks join the run, ``removed`` ones leave it (their records are kept apart).
+    """
+
+    changed: list[str] = Field(default_factory=list)
+    dependents: list[str] = Field(default_factory=list)
+    added: list[AddedTask] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    phases: list[PhaseLayout] = Field(default_factory=list)
+    fingerprints: dict[str, str] = Field(default_factory=dict)
+    plan_sha256: str = ""
 
 
 class CheckpointCreated(Payload):
@@ -248,6 +315,8 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.PHASE_GATE: PhaseGate,
     EventType.PHASE_FINISHED: PhaseFinished,
     EventType.PHASE_RESET: Reason,
+    EventType.PHASE_DECISION: PhaseDecision,
+    EventType.PHASE_HUMAN_DECISION: PhaseHumanDecision,
     EventType.TASK_STARTED: TaskStarted,
     EventType.TASK_IN_PLAN: TaskInPlan,
     EventType.TASK_VERIFYING: TaskVerifying,
@@ -256,6 +325,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.TASK_RESET: TaskReset,
     EventType.CHECKPOINT_CREATED: CheckpointCreated,
     EventType.CHECKPOINTS_DROPPED: CheckpointsDropped,
+    EventType.PLAN_CHANGED: PlanChanged,
     EventType.NOTE: Note,
     EventType.WORKTREE_CREATED: WorktreeCreated,
     EventType.TASK_COMMITTED: TaskCommitted,

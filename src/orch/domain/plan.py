@@ -61,6 +61,27 @@ class Task(BaseModel):
     description: str = ""
 
 
+class Target(BaseModel):
+    """``**Target**: name < bound: `command```: the command prints a number compared to bound."""
+
+    name: str
+    op: Literal["<", "<=", ">", ">="]
+    bound: float
+    command: str
+
+    def met(self, value: float) -> bool:
+        """Whether ``value`` meets the target."""
+        return {
+            "<": value < self.bound,
+            "<=": value <= self.bound,
+            ">": value > self.bound,
+            ">=": value >= self.bound,
+        }[self.op]
+
+    def describe(self) -> str:
+        return f"{self.name} {self.op} {self.bound:g}"
+
+
 class Phase(BaseModel):
     """A phase: its tasks run after every task of the previous phase, then its gates run."""
 
@@ -71,6 +92,23 @@ class Phase(BaseModel):
     agent: str | None = None
     description: str = ""
     tasks: list[Task] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    """``**Target**`` lines, checked after the gates (DESIGN §9)."""
+    review: str | None = None
+    """``**Review**: role``: the role that reviews the phase and returns a decision."""
+    approve: str | None = None
+    """``**Approve**: human``: the phase waits for ``orch approve`` / ``orch revise``."""
+    acceptance: list[str] = Field(default_factory=list)
+    """ID-less checkbox items directly under the phase: its acceptance criteria."""
+
+    def criteria(self) -> list[str]:
+        """The phase's and its tasks' acceptance criteria, the decision is judged on these."""
+        return [*self.acceptance, *(item for task in self.tasks for item in task.acceptance)]
+
+    @property
+    def decided(self) -> bool:
+        """Whether the phase ends with a decision (a target, a reviewer or a person)."""
+        return bool(self.targets or self.review or self.approve)
 
 
 class Plan(BaseModel):

@@ -18,7 +18,10 @@ from orch.domain.events import (
     CheckRecord,
     DiffStat,
     EventType,
+    PhaseDecision,
     PhaseFinished,
+    PhaseHumanDecision,
+    PlanChanged,
     ProcessEnded,
     ProcessStarted,
     RunStateChanged,
@@ -27,7 +30,7 @@ from orch.domain.events import (
     TaskStarted,
     payload_of,
 )
-from orch.domain.status import RunStatus, TaskStatus, can_transition
+from orch.domain.status import RunStatus, TaskStatus, can_run_transition, can_transition
 from orch.errors import StateError
 
 SCHEMA_VERSION = 1
@@ -56,6 +59,8 @@ class TaskState(BaseModel):
     estimate_s: float | None = None
     interrupted_attempts: int = 0
     """How many times a resume found this task ``running`` and re-ran it."""
+    feedback: str | None = None
+    """A phase decision's findings (REVISE), handed to the task's next attempt."""
     verified: bool = False
     """At least one check ran for the task and every check passed."""
     evidence: list[CheckRecord] = Field(default_factory=list)
@@ -77,6 +82,8 @@ class TaskState(BaseModel):
     alone: bool = False
     """Sent back by the merge queue: the task re-runs once, alone, on the integrated tree."""
     kept_branch: str | None = None
+    rerun_reason: str | None = None
+    """Why a resume ran this task again after the plan was edited (``plan changed: …``)."""
     duration_s: float = 0.0
     """Time its attempts ran, all sessions together (``domain/clock.py``)."""
 
@@ -91,6 +98,18 @@ class PhaseState(BaseModel):
     ended: str | None = None
     gate_passed: bool = False
     """Set once the phase's tasks are done and its gate commands passed."""
+    decision: str | None = None
+    """The last decision (APPROVE, CONDITIONAL, REVISE, ESCALATE) and who made it (§9)."""
+    decided_by: str | None = None
+    revisions: int = 0
+    """REVISE rounds so far; past ``max_revisions`` the phase escalates."""
+    awaiting: bool = False
+    """The phase waits for a person (``orch approve`` / ``orch revise``)."""
+    human_approval: dict[str, Any] | None = None
+    """A person's ``orch approve`` not yet taken up by the runner."""
+    conditions: list[str] = Field(default_factory=list)
+    context: str = ""
+    """What the decision hands to the next phase's agents."""
     gate: str = "none"
     """Which gate the phase has: ``plan`` (its **Gate**: lines), ``auto`` (the project's test
     command) or ``none``."""
@@ -166,6 +185,11 @@ class RunState(BaseModel):
     """Selected tasks in execution order (dicts keep insertion order)."""
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     error: str | None = None
+    fingerprints: dict[str, str] = Field(default_factory=dict)
+    """Each task's fingerprint (:mod:`orch.domain.fingerprint`) in the plan the run last used;
+    empty for runs started before fingerprints existed."""
+    removed_tasks: dict[str, TaskState] = Field(default_factory=dict)
+    """Tasks an edit removed from the plan mid-run: out of the run, their spending kept."""
     process_groups: list[ProcessGroup] = Field(default_factory=list)
     """Groups started and not yet ended: after a SIGKILL of orch, what resume must stop."""
     active_s: float = 0.0
@@ -179,7 +203,8 @@ class RunState(BaseModel):
 
     @property
     def cost_usd(self) -> float:
-        return round(sum(task.cost_usd for task in self.tasks.values()), 6)
+        every = [*self.tasks.values(), *self.removed_tasks.values()]
+        return round(sum(task.cost_usd for task in every), 6)
 
     def order(self) -> list[str]:
         return list(self.tasks)
@@ -278,6 +303,8 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
         state.active_task = None
     _move(task, reset.status, event)
     task.error = reset.error
+    if reset.reason == "revise":
+        task.feedback = reset.feedback
     if task.status is TaskStatus.PENDING:
         task.ended = None
         task.verified = False
@@ -287,6 +314,9 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
         task.attempts = 0
         task.started = None
         task.interrupted_attempts = 0
+    if reset.reason.startswith("plan changed"):
+        task.in_plan = False  # the plan's old mark no longer stands: orch runs it now
+        task.rerun_reason = reset.reason
 
 
 def _phase_started(state: RunState, phase: PhaseState, payload: Any) -> None:
@@ -318,6 +348,29 @@ def _phase_reset(state: RunState, phase: PhaseState, payload: Any) -> None:
     phase.gate_failed = False
     phase.started = None
     phase.ended = None
+    phase.decision = phase.decided_by = phase.human_approval = None
+    phase.revisions = 0
+    phase.awaiting = False
+    phase.conditions = []
+    phase.context = ""
+
+
+def _phase_decision(state: RunState, phase: PhaseState, payload: Any) -> None:
+    decided: PhaseDecision = payload
+    phase.decision = decided.decision
+    phase.decided_by = decided.decided_by
+    phase.awaiting = decided.awaiting
+    phase.human_approval = None
+    if decided.decision == "REVISE":
+        phase.revisions += 1
+    phase.conditions = list(decided.conditions)
+    phase.context = decided.context
+
+
+def _phase_human_decision(state: RunState, phase: PhaseState, payload: Any) -> None:
+    approved: PhaseHumanDecision = payload
+    phase.human_approval = approved.model_dump()
+    phase.awaiting = False
 
 
 def _checkpoint_created(state: RunState, event: Event, payload: Any) -> None:
@@ -332,10 +385,43 @@ def _checkpoints_dropped(state: RunState, event: Event, payload: Any) -> None:
 
 def _run_state(state: RunState, event: Event, payload: Any) -> None:
     changed: RunStateChanged = payload
+    if not can_run_transition(state.state, changed.state):
+        raise StateError(
+            f"run {event.run}: event {event.seq} (run_state) moves the run from "
+            f"{state.state.value} to {changed.state.value}, which is not an allowed transition",
+            hint="the journal was edited or written by an incompatible orch version",
+        )
     state.state = changed.state
     state.error = changed.error
     if state.state is not RunStatus.RUNNING:
         state.clock_ts = state.open_phase = state.active_task = None
+
+
+def _plan_changed(state: RunState, event: Event, payload: Any) -> None:
+    """Take the edited plan's layout: removed tasks leave, added ones join, order follows it."""
+    changed: PlanChanged = payload
+    for task_id in changed.removed:
+        record = state.tasks.pop(task_id, None)
+        if record is not None:
+            state.removed_tasks[task_id] = record
+    for added in changed.added:
+        marked = added.status is not TaskStatus.PENDING
+        state.tasks.setdefault(added.id, TaskState(
+            id=added.id, phase=added.phase, title=added.title, estimate_s=added.estimate_s,
+            status=added.status, in_plan=marked,
+            summary="marked in the plan before the run" if marked else None))
+    old_phases = {phase.id: phase for phase in state.phases}
+    phases: list[PhaseState] = []
+    for layout in changed.phases:
+        phase = old_phases.get(layout.id) or PhaseState(id=layout.id, title=layout.title)
+        phase.title = layout.title or phase.title
+        phase.tasks = [task_id for task_id in layout.tasks if task_id in state.tasks]
+        phases.append(phase)
+    state.phases = phases
+    order = [task_id for phase in phases for task_id in phase.tasks]
+    state.tasks = {task_id: state.tasks[task_id] for task_id in order}
+    state.fingerprints = dict(changed.fingerprints)
+    state.plan_sha256 = changed.plan_sha256 or state.plan_sha256
 
 
 def _options_changed(state: RunState, event: Event, payload: Any) -> None:
@@ -402,12 +488,15 @@ _PHASE_FOLDS: dict[EventType, Callable[[RunState, PhaseState, Any], None]] = {
     EventType.PHASE_STARTED: _phase_started,
     EventType.PHASE_FINISHED: _phase_finished,
     EventType.PHASE_RESET: _phase_reset,
+    EventType.PHASE_DECISION: _phase_decision,
+    EventType.PHASE_HUMAN_DECISION: _phase_human_decision,
 }
 _RUN_FOLDS: dict[EventType, Callable[[RunState, Event, Any], None]] = {
     EventType.CHECKPOINT_CREATED: _checkpoint_created,
     EventType.CHECKPOINTS_DROPPED: _checkpoints_dropped,
     EventType.RUN_STATE: _run_state,
     EventType.OPTIONS_CHANGED: _options_changed,
+    EventType.PLAN_CHANGED: _plan_changed,
     EventType.PROCESS_STARTED: _process_started,
     EventType.PROCESS_ENDED: _process_ended,
 }

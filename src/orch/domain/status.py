@@ -26,6 +26,8 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     INTERRUPTED = "interrupted"
     BUDGET_EXCEEDED = "budget_exceeded"
+    AWAITING_DECISION = "awaiting_decision"
+    """A phase waits for ``orch approve`` / ``orch revise`` (DESIGN §9); exit 4."""
 
 
 TERMINAL_TASK_STATUSES: frozenset[TaskStatus] = frozenset({TaskStatus.DONE, TaskStatus.SKIPPED})
@@ -84,3 +86,21 @@ ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
 def can_transition(current: TaskStatus, new: TaskStatus) -> bool:
     """Whether a task may move from ``current`` to ``new``."""
     return new in ALLOWED_TRANSITIONS[current]
+
+
+_ENDED_RUN = frozenset({RunStatus.RUNNING, RunStatus.INTERRUPTED})
+ALLOWED_RUN_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
+    RunStatus.RUNNING: frozenset(RunStatus),
+    RunStatus.COMPLETED: _ENDED_RUN,
+    RunStatus.FAILED: _ENDED_RUN,
+    RunStatus.INTERRUPTED: _ENDED_RUN,
+    RunStatus.BUDGET_EXCEEDED: _ENDED_RUN,
+    RunStatus.AWAITING_DECISION: _ENDED_RUN,
+}
+"""A run ends from ``running``; an ended run goes back to ``running`` on resume (after ``orch
+approve`` / ``orch revise`` for ``awaiting_decision``) or to ``interrupted`` on a rollback."""
+
+
+def can_run_transition(current: RunStatus, new: RunStatus) -> bool:
+    """Whether a run may move from ``current`` to ``new`` (staying put is always allowed)."""
+    return new is current or new in ALLOWED_RUN_TRANSITIONS[current]

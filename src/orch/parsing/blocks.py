@@ -53,7 +53,15 @@ class Item:
     paragraphs: list[Paragraph] = field(default_factory=list)
 
 
-Block = Heading | Paragraph | Fence | Item
+@dataclass(slots=True)
+class Table:
+    """A table outside any list or quote: never tasks, but its rows' IDs are checked."""
+
+    line: int
+    text: str
+
+
+Block = Heading | Paragraph | Fence | Item | Table
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +108,7 @@ def walk_reference(text: str) -> list[Block]:
     blocks: list[Block] = []
     stack: list[Item] = []
     quote_depth = 0
+    source_lines: list[str] = []
     index = 0
     count = len(tokens)
     while index < count:
@@ -108,6 +117,10 @@ def walk_reference(text: str) -> list[Block]:
         line = token.map[0] + 1 if token.map else 0
         if kind in _SKIP_CLOSE:
             closing = _SKIP_CLOSE[kind]
+            if token.map and not stack and not quote_depth:
+                source_lines = source_lines or text.split("\n")
+                source = source_lines[token.map[0] : token.map[1]]
+                blocks.append(Table(line, "\n".join(row.strip() for row in source)))
             while index < count and tokens[index].type != closing:
                 index += 1
         elif kind == "list_item_open":

@@ -129,6 +129,9 @@ class PhaseDraft:
     blocks: list[Block] = field(default_factory=list)
     gates: list[str] = field(default_factory=list)
     agent: str | None = None
+    targets: list[str] = field(default_factory=list)
+    review: str | None = None
+    approve: str | None = None
     description: list[str] = field(default_factory=list)
     acceptance: list[str] = field(default_factory=list)
     tasks: list[TaskDraft] = field(default_factory=list)
@@ -139,5 +142,11 @@ class PhaseDraft:
             self.gates.extend(commands(meta.value))
         elif meta.key == "agent":
             self.agent = plain(meta.value) or None
+        elif meta.key == "target":
+            self.targets.append(meta.value)
+        elif meta.key == "review":
+            self.review = plain(meta.value) or None
+        elif meta.key == "approve":
+            self.approve = plain(meta.value).lower() or None
         elif meta.value:
             self.description.append(meta.value)

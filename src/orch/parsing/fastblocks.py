@@ -13,7 +13,7 @@ from bisect import bisect_right
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph
+from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph, Table
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -120,6 +120,10 @@ class _Reader:
             self._heading(node, name)
         elif name == "fence":
             self._fence(node)
+        elif name == "table" and not self.stack and not self.quote:
+            start, end = node.srcmap
+            rows = self._lines(start, self._line(end - 1)).split("\n")
+            self.blocks.append(Table(self._line(start), "\n".join(row.strip() for row in rows)))
 
     def _paragraph(self, line: int, content: str) -> None:
         if self.stack:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 from orch.domain.plan import Diagnostic, PlanMark
-from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph
+from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph, Table
 from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.metadata import PHASE_KEYS, TASK_KEYS, Field, key_value, phase_fields
 from orch.parsing.taskline import (
     ID_PATTERN,
-    SKIPPING_MARKERS,
     TaskLine,
     has_task_id,
     heading_task,
@@ -19,6 +18,13 @@ from orch.parsing.taskline import (
 )
 
 _MISPLACED_ID = re.compile(rf"(?:\*\*)?{ID_PATTERN}\b")
+# What may precede a task ID on a prose line or table row: a list marker without its space,
+# a checkbox, a table's first pipe.
+_PROSE_LEAD = re.compile(r"^(?:\|\s*)?[-*+]?\s*(?:\[[^\[\]]{0,5}\]\s*)?")
+_LEADING_BOX = re.compile(r"^\[[^\[\]]*\]\s*")
+# A first word that is almost a task ID: `t012`, `[T012]`, `(T012)`, `#T012`, `Task-12`, the
+# template placeholder `TXXX`.
+_ID_LIKE = re.compile(r"[\[(#~*_`\s]*((?i:t(?:ask)?)[-_ ]?(?:\d+|XX|\?\?)[\w.?-]*)")
 # Another tool's ID: `SC-001`, `TASK-12`, `WP01` (not `HTTP2` or `S3`).
 _FOREIGN_ID = re.compile(r"(?:\*\*|~~)?([A-Z]{2,8}(?:-\d+|\d{2,})(?:[.-]\d+)*)(?![\w-])")
 
@@ -81,10 +87,13 @@ class PhaseReader:
             elif self._heading is not None:
                 self._under_heading(block, self._heading)
             elif isinstance(block, Paragraph):
+                self._mention_lines(block.text, block.line)
                 for meta in phase_fields(block.text, block.line):
                     self.phase.apply(meta)
             elif isinstance(block, Item):
                 self._item(block, None)
+            elif isinstance(block, Table):
+                self._mention_lines(block.text, block.line)
         for task in self.phase.tasks:
             if task.heading and task.acceptance_marks and all(task.acceptance_marks):
                 task.mark = PlanMark.DONE
@@ -153,10 +162,12 @@ class PhaseReader:
         """Warn when an ID-less checkbox item still looks like a task."""
         misplaced = _MISPLACED_ID.match(line.title)
         foreign = None if misplaced else _FOREIGN_ID.match(line.title)
+        first = _LEADING_BOX.sub("", item.text.split("\n", 1)[0], count=1)
+        other = foreign or (None if misplaced else _ID_LIKE.match(first))
         if misplaced:
             why = "the task ID must come first"
-        elif foreign:
-            why = f"{foreign.group(1)!r} is not a task ID (task IDs look like T001)"
+        elif other:
+            why = f"{other.group(1)!r} is not a task ID (task IDs look like T001)"
         else:
             return
         self._warn(
@@ -170,6 +181,14 @@ class PhaseReader:
         found = leading_id(item.text)
         if found is not None:
             self.mentions.append((item.line, found))
+
+    def _mention_lines(self, text: str, line: int) -> None:
+        """Prose lines that start with a task ID (``T011 Add X``, a ``-[ ] T012`` missing its
+        space): each must name a task, or it gets a warning like a checkbox-less item."""
+        for offset, source_line in enumerate(text.split("\n")):
+            found = leading_id(_PROSE_LEAD.sub("", source_line, count=1))
+            if found is not None:
+                self.mentions.append((line + offset, found))
 
     def _warn(self, line: int, message: str, hint: str | None = None) -> None:
         self.warnings.append(Diagnostic(line=line, severity="warning", message=message, hint=hint))
@@ -193,8 +212,10 @@ class PhaseReader:
             if meta is not None:
                 task.apply(meta, self.errors)
             elif extra.strip():
+                self._mention_lines(extra, item.line + offset)
                 task.description.append(extra.strip())
         for paragraph in item.paragraphs:
+            self._mention_lines(paragraph.text, paragraph.line)
             task.description.append(paragraph.text)
         for fence in item.fences:
             task.add_fence(fence)
@@ -205,7 +226,7 @@ class PhaseReader:
     def _odd_marks(self, task: TaskDraft, line: TaskLine) -> None:
         """Unknown checkbox markers and struck-through IDs: a task all the same, and a warning."""
         if line.marker is not None:
-            reads = "skipped" if line.marker.lower() in SKIPPING_MARKERS else "pending"
+            reads = task.mark.value
             self._warn(
                 task.line,
                 f"{task.label}: unknown checkbox marker [{line.marker}], read as {reads}",

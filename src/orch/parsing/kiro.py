@@ -8,8 +8,10 @@
       - [x]* 2.2 Write unit tests (optional: the ``*``)
 
 Every numbered item is a task, sub-tasks included, under the ID it is written with (``2.1``);
-an optional ``*`` task is a task with the label ``optional``. A parent runs after its sub-tasks
-(it depends on them). Kiro plans have no phases: the whole plan is one phase. Progress is the
+an optional ``*`` task is a task with the label ``optional``. Kiro marks a task in progress ``[-]``:
+it reads as pending, so it runs. A parent runs after its sub-tasks
+(it depends on them). A Kiro plan is one phase, unless it has phase headings (``## Phase 1: …``,
+with ``**Gate**:`` lines as in a markdown plan): then each is a phase. Progress is the
 checkbox, as in any markdown plan.
 """
 
@@ -18,57 +20,84 @@ from __future__ import annotations
 import re
 
 from orch.domain.plan import Diagnostic, ParseResult, Plan, PlanMark
-from orch.parsing.blocks import Heading, Item, walk
+from orch.parsing.blocks import Heading, Item, Paragraph, walk
 from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.ids import rename_duplicates, resolve_dependencies
 from orch.parsing.markdown import build_phase
-from orch.parsing.metadata import TASK_KEYS, key_value
+from orch.parsing.metadata import TASK_KEYS, key_value, phase_fields
+from orch.parsing.phases import assign_phase_ids, phase_heading
 from orch.parsing.taskline import DepRef
 
 _TASK = re.compile(
-    r"\[(?P<box>[ xX~-])\](?P<optional>\*)?[ \t]+(?P<id>\d+(?:\.\d+)*)\.?(?:[ \t]+|$)(?P<title>.*)",
+    r"\[(?P<box>[^\[\]\n]{0,3})\](?P<optional>\*)?[ \t]*(?P<id>\d+(?:\.\d+)*)\.?(?:[ \t]+|$)"
+    r"(?P<title>.*)",
     re.DOTALL,
 )
+_CHECKBOX = re.compile(r"\[[^\[\]\n]{0,3}\]\*?(?:[ \t]|$)")
 _REQUIREMENTS = re.compile(r"^_?\s*Requirements?\s*:\s*(.*?)_?\s*$", re.IGNORECASE)
-_MARKS = {" ": PlanMark.PENDING, "x": PlanMark.DONE, "X": PlanMark.DONE}
+# Kiro writes `[-]` for a task in progress: not done, so it runs.
+_MARKS = {" ": PlanMark.PENDING, "-": PlanMark.PENDING, "x": PlanMark.DONE, "X": PlanMark.DONE}
+_SKIPPED = "~"
 
 
 def parse_kiro(text: str, source: str = "<plan>", *, strict: bool = False) -> ParseResult:
-    """Parse a Kiro ``tasks.md`` into a one-phase :class:`Plan`."""
+    """Parse a Kiro ``tasks.md`` into a :class:`Plan`: one phase, or one per phase heading."""
     blocks = walk(text.removeprefix("\ufeff"))
     title = next((b.text for b in blocks if isinstance(b, Heading)), "") or "Tasks"
-    phase = PhaseDraft("1", title, 1, 1, labelled=False)
+    phase = PhaseDraft(None, title, 1, 1, labelled=False)
+    drafts = [phase]
     errors: list[Diagnostic] = []
-    for block in blocks:
-        if isinstance(block, Item):
-            _item(block, phase, None, errors)
     warnings: list[Diagnostic] = []
-    (errors if strict else warnings).extend(rename_duplicates(phase.tasks, strict))
-    depends = resolve_dependencies(phase.tasks)
+    for block in blocks:
+        if isinstance(block, Heading):
+            found = phase_heading(block.text)
+            if found is not None:
+                phase = PhaseDraft(found.explicit_id, found.title, block.line, block.level, True)
+                drafts.append(phase)
+        elif isinstance(block, Paragraph):
+            for meta in phase_fields(block.text, block.line):
+                phase.apply(meta)  # a **Gate** under a phase heading is kept, as in markdown
+        elif isinstance(block, Item):
+            _item(block, phase, None, (errors, warnings))
+    kept = [draft for draft in drafts if draft.tasks or draft.gates]
+    tasks = [task for draft in kept for task in draft.tasks]
+    (errors if strict else warnings).extend(rename_duplicates(tasks, strict))
+    depends = resolve_dependencies(tasks)
     plan = Plan(title=title, source=source, format="kiro")
-    if phase.tasks:
-        plan.phases = [build_phase("1", phase, depends)]
-    else:
+    phase_ids = assign_phase_ids([draft.explicit_id for draft in kept])
+    plan.phases = [build_phase(i, draft, depends) for i, draft in zip(phase_ids, kept, strict=True)]
+    if not tasks:
         errors.append(Diagnostic(line=1, message="no tasks found in the Kiro task list"))
     return ParseResult(plan=plan, errors=errors, warnings=warnings)
 
 
-def _item(
-    item: Item, phase: PhaseDraft, parent: TaskDraft | None, errors: list[Diagnostic]
-) -> None:
+Found = tuple[list[Diagnostic], list[Diagnostic]]
+"""Errors and warnings."""
+
+
+def _item(item: Item, phase: PhaseDraft, parent: TaskDraft | None, found: Found) -> None:
+    errors, warnings = found
     match = _TASK.match(item.text)
     if match is None:
         if parent is not None:
-            _detail(item, parent, phase, errors)
+            _detail(item, parent, phase, found)
+        elif not _CHECKBOX.match(item.text):
+            for meta in phase_fields(item.text, item.line):
+                phase.apply(meta)
+        else:
+            message = f"checkbox item {item.text[:40]!r} has no task number, so it is not a task"
+            hint = "number it like the others: `- [ ] 3. Title`"
+            warnings.append(
+                Diagnostic(line=item.line, severity="warning", message=message, hint=hint)
+            )
         return
     first, _, rest = match.group("title").partition("\n")
     box = match.group("box")
-    task = TaskDraft(
-        match.group("id"),
-        item.line,
-        _MARKS.get(box, PlanMark.SKIPPED),
-        first.strip(),
-    )
+    mark = PlanMark.SKIPPED if box == _SKIPPED else _MARKS.get(box, PlanMark.PENDING)
+    task = TaskDraft(match.group("id"), item.line, mark, first.strip())
+    if box not in _MARKS and box != _SKIPPED:
+        message = f"task {task.task_id}: unknown checkbox marker [{box}], read as pending"
+        warnings.append(Diagnostic(line=item.line, severity="warning", message=message))
     if match.group("optional"):
         task.labels.append("optional")
     if rest.strip():
@@ -81,10 +110,10 @@ def _item(
     for fence in item.fences:
         task.add_fence(fence)
     for child in item.children:
-        _item(child, phase, task, errors)
+        _item(child, phase, task, found)
 
 
-def _detail(item: Item, task: TaskDraft, phase: PhaseDraft, errors: list[Diagnostic]) -> None:
+def _detail(item: Item, task: TaskDraft, phase: PhaseDraft, found: Found) -> None:
     """A plain bullet under a task: requirements, orch metadata, or description."""
     text = item.text.strip()
     requirements = _REQUIREMENTS.match(text)
@@ -92,10 +121,10 @@ def _detail(item: Item, task: TaskDraft, phase: PhaseDraft, errors: list[Diagnos
     if requirements:
         task.description.append(f"Requirements: {requirements.group(1).strip()}")
     elif meta is not None:
-        task.apply(meta, errors)
+        task.apply(meta, found[0])
     elif text:
         task.description.append(text)
     for fence in item.fences:
         task.add_fence(fence)
     for child in item.children:
-        _item(child, phase, task, errors)
+        _item(child, phase, task, found)

@@ -18,6 +18,7 @@ from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.ids import rename_duplicates, resolve_dependencies, unclaimed
 from orch.parsing.items import PhaseReader, any_task_id, heading_tasks
 from orch.parsing.phases import assign_phase_ids, phase_heading
+from orch.parsing.targets import TARGET_HINT, parse_target
 
 NO_TASKS_HINT = "a task is a checkbox item inside a phase, e.g. `- [ ] T001 Create the model`"
 
@@ -85,6 +86,8 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
         build_phase(phase_id, draft, depends)
         for phase_id, draft in zip(phase_ids, kept, strict=True)
     ]
+    for phase, draft in zip(phases, kept, strict=True):
+        _decision_fields(phase, draft, errors)
     plan = Plan(title=title, source=source, phases=phases, sections=sections)
     if not all_tasks:
         errors.append(Diagnostic(line=1, message="no tasks found in the plan", hint=NO_TASKS_HINT))
@@ -186,6 +189,23 @@ def build_phase(phase_id: str, draft: PhaseDraft, depends: dict[int, list[str]])
         description=description,
         tasks=[_task(task, phase_id, depends[id(task)], draft.agent) for task in draft.tasks],
     )
+
+
+def _decision_fields(phase: Phase, draft: PhaseDraft, errors: list[Diagnostic]) -> None:
+    """``**Target**`` / ``**Review**`` / ``**Approve**`` lines onto the phase (DESIGN §9)."""
+    for value in draft.targets:
+        target = parse_target(value)
+        if target is None:
+            message = f"phase {phase.id}: cannot read target {value!r}"
+            errors.append(Diagnostic(line=draft.line, message=message, hint=TARGET_HINT))
+        else:
+            phase.targets.append(target)
+    phase.review = draft.review
+    phase.acceptance = list(draft.acceptance)
+    if draft.approve is not None and draft.approve != "human":
+        message = f"phase {phase.id}: **Approve** takes `human`, not {draft.approve!r}"
+        errors.append(Diagnostic(line=draft.line, message=message))
+    phase.approve = draft.approve
 
 
 def _task(draft: TaskDraft, phase_id: str, depends_on: list[str], agent: str | None) -> Task:

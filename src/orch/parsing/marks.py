@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from orch.domain.plan import PlanMark
+from orch.parsing.taskline import LOOSE_MARKER
 
 _ITEM_CHECKBOX = re.compile(
     r"^(?P<lead>[ \t]*(?:>[ \t]?[ \t]*)*(?:[-*+]|\d{1,9}[.)])[ \t]+)"
-    r"\[(?P<box>[ xX~]|[^\[\]\w\s]{1,3}|[Nn]/?[Aa])\]"
+    rf"\[(?P<box>[ xX~]|[^\[\]\w\s]{{1,3}}|[Nn]/?[Aa]|{LOOSE_MARKER})\]"
 )
 _CHARS = {PlanMark.PENDING: " ", PlanMark.DONE: "X", PlanMark.SKIPPED: "~"}
 
@@ -35,6 +36,6 @@ def set_mark(text: str, line: int, mark: PlanMark) -> str:
         raise ValueError(f"line {line} is not a checkbox list item: {source_line.strip()!r}")
     current = match.group("box")
     wanted = _CHARS[mark]
-    if mark is PlanMark.DONE and current in "xX":
+    if mark is PlanMark.DONE and current in ("x", "X"):
         return text
     return text[: start + match.start("box")] + wanted + text[start + match.end("box") :]

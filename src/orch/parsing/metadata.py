@@ -39,6 +39,12 @@ PHASE_KEYS = {
     "purpose": "description",
     "goal": "description",
     "checkpoint": "description",
+    "target": "target",
+    "targets": "target",
+    "review": "review",
+    "reviewer": "review",
+    "approve": "approve",
+    "approval": "approve",
 }
 """Phase metadata keys (bold or plain) mapped to their canonical name."""
 

@@ -16,16 +16,23 @@ ID_PATTERN = rf"{ONE_ID}(?:\s?[-\u2013\u2014]\s?{ONE_ID}|\.\.{ONE_ID})?"
 """A task ID, or a range of them written as one task: ``T005-T010``, ``T062–T067``."""
 
 _CHECKBOX = re.compile(r"\[([ xX~]|[^\[\]\w\s]{1,3}|[Nn]/?[Aa])\](?=\s|$)")
+LOOSE_MARKER = r"[ \t]*[xX~]?[ \t]*|[A-Za-z][A-Za-z/]{1,5}"
+"""Checkbox markers read only when a task ID follows: ``[]``, ``[ x]``, ``[WIP]``, ``[DONE]``."""
+_LOOSE_CHECKBOX = re.compile(rf"\[({LOOSE_MARKER})\][ \t]*")
 _MARKS = {" ": PlanMark.PENDING, "x": PlanMark.DONE, "X": PlanMark.DONE, "~": PlanMark.SKIPPED}
-SKIPPING_MARKERS = frozenset({"-", "n/a", "na"})
-"""Unknown checkbox markers that read as skipped; every other unknown marker reads as pending."""
+SKIPPING_MARKERS = frozenset({"-", "n/a", "na", "skip", "skipped", "dropped", "~"})
+"""Unknown checkbox markers that read as skipped."""
+DONE_MARKERS = frozenset({"\u2713", "\u2714", "\u2611", "\u2705", "x", "done"})
+"""Unknown checkbox markers that read as done (check marks); every other one reads as pending."""
 _ID = re.compile(rf"({ID_PATTERN})")
 _RANGE_SEPARATOR = re.compile(r"\s?(?:[-\u2013\u2014]|\.\.)\s?(?=T)")
 _STRIKE = re.compile(r"~~(.*?)~~", re.DOTALL)
-_BOLD = re.compile(r"(\*\*|__)(.+?)\1")
+_BOLD = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
+_LINK = re.compile(r"(\[)([^\[\]]+)\]\([^()\s]*\)")
 _MARKER = re.compile(r"\s*(?:\[([^\[\]\s][^\[\]]{0,39})\](?!\()|\((US\d+)\))")
 _SEPARATOR = re.compile(r"\s*(?:[:.]|[-\u2013\u2014](?=\s))?\s*")
 _TRAILING = re.compile(r"(?:\s*\[[A-Za-z][\w:.-]{0,30}\])+\s*$")
+_TRAILING_WINDOW = 600
 _TRAILING_ONE = re.compile(r"\[([A-Za-z][\w:.-]{0,30})\]")
 _DEP_CLAUSE = re.compile(
     r"\s*\((?:depends\s+on|depends|depends_on|dependencies|deps|after|requires|blocked\s+by)"
@@ -72,18 +79,34 @@ def _mark(marker: str) -> PlanMark:
     known = _MARKS.get(marker)
     if known is not None:
         return known
-    return PlanMark.SKIPPED if marker.lower() in SKIPPING_MARKERS else PlanMark.PENDING
+    if marker.lower().strip() in DONE_MARKERS:
+        return PlanMark.DONE
+    if marker.lower().strip() in SKIPPING_MARKERS:
+        return PlanMark.SKIPPED
+    return PlanMark.PENDING
+
+
+def _checkbox(text: str) -> re.Match[str] | None:
+    """The checkbox an item text begins with: a usual one, or a loose one (``[]``, ``[ x]``,
+    ``[WIP]``, ``[ ]T001``) when a task ID follows it, so a task is never lost to a typo."""
+    match = _CHECKBOX.match(text)
+    if match is not None:
+        return match
+    loose = _LOOSE_CHECKBOX.match(text)
+    if loose is not None and leading_id(text[loose.end() :]) is not None:
+        return loose
+    return None
 
 
 def checkbox(text: str) -> PlanMark | None:
     """The mark of an item text that begins with a checkbox, else ``None``."""
-    match = _CHECKBOX.match(text)
+    match = _checkbox(text)
     return _mark(match.group(1)) if match else None
 
 
 def has_task_id(text: str) -> bool:
     """Whether an item text is a checkbox followed by a task ID."""
-    match = _CHECKBOX.match(text)
+    match = _checkbox(text)
     if match is None:
         return False
     return leading_id(text[match.end() :]) is not None
@@ -109,8 +132,9 @@ def _unstrike(text: str) -> tuple[str, bool]:
 
 
 def _unbold(text: str) -> str:
-    """``**T001 (US1)**: x`` -> ``T001 (US1): x`` when the bold run opens the text."""
-    match = _BOLD.match(text)
+    """``**T001 (US1)**: x`` -> ``T001 (US1): x`` when the bold (italic, code, link) run opens
+    the text: ``[T001](#t001) x`` -> ``T001 x``."""
+    match = _BOLD.match(text) or _LINK.match(text)
     if match and _ID.match(match.group(2)):
         return match.group(2) + text[match.end() :]
     return text
@@ -139,7 +163,7 @@ def _apply_marker(line: TaskLine, marker: str) -> None:
 
 def parse_task_line(text: str) -> TaskLine | None:
     """Parse an item's first paragraph; ``None`` when it does not begin with a checkbox."""
-    match = _CHECKBOX.match(text)
+    match = _checkbox(text)
     if match is None:
         return None
     raw_marker = match.group(1)
@@ -168,7 +192,10 @@ def parse_task_line(text: str) -> TaskLine | None:
     if separator is not None:
         rest = rest[separator.end() :]
     # The two searches below scan the whole text: skip them when they cannot match.
-    trailing = _TRAILING.search(rest) if rest.rstrip().endswith("]") else None
+    # Trailing labels are read from the title's end only: searching a whole title with
+    # thousands of `[a]` runs is quadratic (minutes for one line).
+    window = max(0, len(rest) - _TRAILING_WINDOW)
+    trailing = _TRAILING.search(rest, window) if rest.rstrip().endswith("]") else None
     if trailing and trailing.start() > 0:
         for label in _TRAILING_ONE.findall(trailing.group(0)):
             _apply_marker(line, label)

@@ -2,6 +2,8 @@
 
 Both layouts are read: the tagged one (``{"master": {"tasks": [...]}}``, one phase per tag) and
 the legacy one (``{"tasks": [...]}``). Task ``7`` keeps its ID; its subtask ``2`` is ``7.2``.
+Each tag numbers its tasks from 1, so the IDs of every tag after the first carry the tag:
+``feature-login:1``.
 A subtask's numeric dependency names a sibling (``7.1``); a parent depends on its subtasks, so it
 runs once they are done. ``done``/``completed`` read as done, ``cancelled``/``deferred`` as
 skipped, everything else as pending. Progress is written back as the task's ``"status"`` value,
@@ -57,7 +59,8 @@ def decode(text: str) -> tuple[Any, Spans]:
     attributes = vars(reader)
     attributes["parse_object"] = parse_object
     attributes["scan_once"] = scanner.py_make_scanner(reader)  # type: ignore[attr-defined]
-    return reader.decode(text), spans
+    # A byte-order mark becomes a blank of the same length: offsets stay those of ``text``.
+    return reader.decode(text.replace("\ufeff", " ", 1) if text[:1] == "\ufeff" else text), spans
 
 
 def parse_taskmaster(text: str, source: str = "<plan>") -> ParseResult:
@@ -68,14 +71,21 @@ def parse_taskmaster(text: str, source: str = "<plan>") -> ParseResult:
     errors: list[Diagnostic] = []
     for number, (tag, tasks) in enumerate(task_lists(data), start=1):
         phase = Phase(id=str(number), title=tag, line=_line(starts, spans, tasks, data))
+        prefix = _prefix(number, tag)
         for entry in tasks:
             if isinstance(entry, dict):
-                phase.tasks.extend(_tasks(entry, None, phase.id, starts, spans))
+                phase.tasks.extend(_tasks(entry, prefix, phase.id, starts, spans))
         if phase.tasks:
             plan.phases.append(phase)
     if not plan.tasks():
         errors.append(Diagnostic(line=1, message="no tasks found in the Taskmaster tasks.json"))
     return ParseResult(plan=plan, errors=errors)
+
+
+def _prefix(number: int, tag: str) -> str | None:
+    """The ID prefix of the ``number``-th task list: none for the first (``master``); the tag
+    and a colon for the others, whose IDs restart at 1 (``feature-login:1``)."""
+    return None if number == 1 else f"{tag}:"
 
 
 def _line(starts: list[int], spans: Spans, found: Any, fallback: Any) -> int:
@@ -87,7 +97,7 @@ def _tasks(
     entry: dict[str, Any], parent: str | None, phase_id: str, starts: list[int], spans: Spans
 ) -> list[Task]:
     raw_id = str(entry.get("id", "")).strip()
-    task_id = f"{parent}.{raw_id}" if parent else raw_id
+    task_id = _child_id(parent, raw_id)
     status = str(entry.get("status", "pending")).strip().lower()
     subtasks = [sub for sub in entry.get("subtasks") or [] if isinstance(sub, dict)]
     depends = [_dependency(dep, parent) for dep in entry.get("dependencies") or []]
@@ -122,11 +132,21 @@ def _tasks(
     return found
 
 
+def _child_id(parent: str | None, raw_id: str) -> str:
+    """`7` under `None`; `7.2` under `7`; `feature:7` under the tag prefix `feature:`."""
+    if not parent:
+        return raw_id
+    return f"{parent}{raw_id}" if parent.endswith(":") else f"{parent}.{raw_id}"
+
+
 def _dependency(value: Any, parent: str | None) -> str:
     text = str(value).strip()
-    if parent and "." not in text:
-        return f"{parent}.{text}"
-    return text
+    if not parent:
+        return text
+    tag = parent[: parent.index(":") + 1] if ":" in parent else ""
+    if parent.endswith(":") or "." in text:
+        return f"{tag}{text}"  # a task of the same tag (or a subtask ``7.1`` of it)
+    return f"{parent}.{text}"
 
 
 def set_status(text: str, task_id: str, mark: PlanMark) -> str:
@@ -135,8 +155,8 @@ def set_status(text: str, task_id: str, mark: PlanMark) -> str:
     ``ValueError`` when no such task (or no status field) is found.
     """
     data, spans = decode(text)
-    for _tag, tasks in task_lists(data):
-        for entry, children in _walk(tasks, None):
+    for number, (tag, tasks) in enumerate(task_lists(data), start=1):
+        for entry, children in _walk(tasks, _prefix(number, tag)):
             if entry[0] != task_id:
                 continue
             start, end = spans[id(entry[1])]
@@ -158,8 +178,7 @@ def _walk(
     for entry in tasks:
         if not isinstance(entry, dict):
             continue
-        raw = str(entry.get("id", "")).strip()
-        task_id = f"{parent}.{raw}" if parent else raw
+        task_id = _child_id(parent, str(entry.get("id", "")).strip())
         subtasks = [sub for sub in entry.get("subtasks") or [] if isinstance(sub, dict)]
         found.append(((task_id, entry), subtasks))
         found.extend(_walk(subtasks, task_id))

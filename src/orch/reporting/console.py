@@ -44,6 +44,7 @@ _RUN_END_STYLES: dict[RunStatus, str] = {
     RunStatus.FAILED: "bold red",
     RunStatus.INTERRUPTED: "bold yellow",
     RunStatus.BUDGET_EXCEEDED: "bold yellow",
+    RunStatus.AWAITING_DECISION: "bold cyan",
 }
 _FINISH_MARKS: dict[str, tuple[str, str]] = {
     "done": ("✓", "green"),

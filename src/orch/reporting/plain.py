@@ -34,6 +34,7 @@ RUN_END_LABELS: dict[RunStatus, str] = {
     RunStatus.FAILED: "Run failed",
     RunStatus.INTERRUPTED: "Run interrupted",
     RunStatus.BUDGET_EXCEEDED: "Run stopped (budget exceeded)",
+    RunStatus.AWAITING_DECISION: "Run paused (awaiting a decision)",
 }
 
 

@@ -41,6 +41,7 @@ RUN_STYLES: dict[RunStatus, str] = {
     RunStatus.FAILED: "red",
     RunStatus.INTERRUPTED: "yellow",
     RunStatus.BUDGET_EXCEEDED: "yellow",
+    RunStatus.AWAITING_DECISION: "cyan",
     RunStatus.RUNNING: "cyan",
 }
 ERROR_WIDTH = 80
@@ -128,6 +129,7 @@ def status_renderable(state: RunState, *, max_rows: int | None = MAX_ROWS) -> Gr
     if state.error:
         parts.append(Text(f"error: {state.error}", style="red"))
     parts += [Text(""), *_task_section(state, max_rows)]
+    parts += _plan_edit_lines(state)
     if state.checkpoints:
         parts += [Text(""), checkpoints_table(state)]
     parts += [Text(""), Text(totals_line(summary), style="bold")]
@@ -135,6 +137,15 @@ def status_renderable(state: RunState, *, max_rows: int | None = MAX_ROWS) -> Gr
     if hint and state.state is not RunStatus.RUNNING:
         parts.append(Text.assemble(("Next: ", "bold"), hint))
     return Group(*parts)
+
+
+def _plan_edit_lines(state: RunState) -> list[Text | Table]:
+    """What a plan edited mid-run did: tasks that ran again, and why; tasks removed."""
+    lines: list[Text | Table] = [Text(f"{task.id} ran again: {task.rerun_reason}")
+                                 for task in state.tasks.values() if task.rerun_reason]
+    if state.removed_tasks:
+        lines.append(Text(f"removed from the plan mid-run: {', '.join(state.removed_tasks)}"))
+    return lines
 
 
 def render_status(

@@ -221,6 +221,10 @@ def next_step_hint(state: RunState) -> str | None:
     halted = [t.id for t in state.tasks.values() if t.status in _RETRYABLE]
     if state.state is RunStatus.COMPLETED:
         return None
+    if state.state is RunStatus.AWAITING_DECISION:
+        waiting = next((p.id for p in state.phases if p.awaiting), "PHASE")
+        return (f"decide: `orch approve {waiting}` or `orch revise {waiting} --feedback TEXT`,"
+                " then `orch resume`")
     if state.state is RunStatus.BUDGET_EXCEEDED:
         return "raise the cost limit and continue: `orch resume --max-cost USD`"
     if state.state is RunStatus.FAILED and halted:

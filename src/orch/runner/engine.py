@@ -18,6 +18,7 @@ from orch.adapters.base import Budget, Handoff, Role, calls_model, reads_prompt
 from orch.adapters.context import conventions_text, spec_docs_text
 from orch.adapters.roles import RoleResolver
 from orch.config import OrchConfig
+from orch.decisions.step import GateInfo
 from orch.domain.events import EventType
 from orch.domain.plan import Phase, Plan, PlanMark, Task
 from orch.domain.state import PhaseState, RunState
@@ -39,6 +40,7 @@ from orch.runner.attempt import (
     TaskWorker,
     retry_feedback,
 )
+from orch.runner.decisions import close_decided_phase, conditions_context, notify_end
 from orch.runner.hooks import CheckpointHook
 from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import Marker
@@ -90,6 +92,8 @@ class Runner:
         self._tasks = {task.id: task for task in plan.tasks()}
         self._phases = {phase.id: phase for phase in plan.phases}
         self._conventions: str | None = None
+        self.revise_again = False
+        """Set by a REVISE decision: run the phase's reset tasks, then decide again (§9)."""
         self.planner = settings.planner or CheckPlanner(settings.config, None)
         self.worker = TaskWorker(
             project_dir,
@@ -120,6 +124,7 @@ class Runner:
         if error:
             data["error"] = error
         self._record(EventType.RUN_STATE, data=data)
+        notify_end(self, status)
         self.recorder.snapshot()  # syncs the journal first
         self.reporter.close(self.state)
         return status
@@ -152,12 +157,15 @@ class Runner:
                     data={"title": phase.title, "index": phase_number, "count": phase_count},
                 )
                 phase_clock = time.monotonic()
-                outcome = self._scheduler().run_phase(phase_state, index, len(selected))
-                if outcome is not None:
-                    return outcome
-                outcome = self._close_phase(phase, phase_state, phase_clock)
-                if outcome is not None:
-                    return outcome
+                self.revise_again = True
+                while self.revise_again:  # a REVISE decision runs the reset tasks again
+                    self.revise_again = False
+                    outcome = self._scheduler().run_phase(phase_state, index, len(selected))
+                    if outcome is not None:
+                        return outcome
+                    outcome = self._close_phase(phase, phase_state, phase_clock)
+                    if outcome is not None:
+                        return outcome
             self._ensure_checkpoint(phase_state)
         return self._finish(RunStatus.COMPLETED)
 
@@ -197,6 +205,14 @@ class Runner:
                                  ok_codes=gate.ok_codes)
         if outcome.interrupted or proc.interrupted():
             return self._interrupted()
+        if phase.decided or (outcome.ok and self.settings.config.reports == "all"):
+            log = self.recorder.layout.task_log(self.state.run_id, f"gate-{phase.id}")
+            info = GateInfo(ok=outcome.ok, commands=list(gate.commands), error=outcome.error,
+                            tail=log.read_text(errors="replace") if log.exists() else outcome.tail)
+            return close_decided_phase(
+                self, phase, phase_state, info, round(time.monotonic() - started, 3),
+                finished={"gate": gate.kind,
+                          "evidence": [record.model_dump() for record in outcome.evidence]})
         data: dict[str, object] = {
             "ok": outcome.ok,
             "gate": gate.kind,
@@ -268,7 +284,7 @@ class Runner:
         config = self.settings.config
         attempts = 1 if record.alone else 1 + (task.retries or config.retries)
         policy = RetryPolicy(attempts, config.no_progress_limit, config.retry_backoff)
-        feedback: str | None = None
+        feedback: str | None = record.feedback  # a REVISE decision's findings, if any
         while True:
             if proc.interrupted():
                 return self._interrupted(task_id)
@@ -305,7 +321,8 @@ class Runner:
         extras: dict[str, Any] = {
             "plan_title": self.plan.title,
             "handoffs": self._handoffs(task),
-            "conventions": self._project_conventions(role),
+            "conventions": "\n\n".join(filter(None, [self._project_conventions(role),
+                                                    conditions_context(self.state)])),
             "spec_docs": self._spec_docs(role),
             "env": {"ORCH_ASSUME_YES": "1"} if self.settings.assume_yes else {},
             "notify": self.note,

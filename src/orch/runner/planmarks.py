@@ -15,12 +15,39 @@ from pathlib import Path
 from orch.domain.plan import PlanMark, Task
 from orch.domain.state import RunState
 from orch.domain.status import TaskStatus
+from orch.parsing.blocks import Heading, Item, walk
 from orch.parsing.marks import set_mark
+from orch.parsing.taskline import checkbox, leading_id
 from orch.store.atomic import atomic_write_bytes
 
-_NEWLINE = re.compile(b"\n")
+# The parser's line endings (orch.parsing.blocks): a lone CR ends a line too, so task line
+# numbers count the same lines here.
+_NEWLINE = re.compile(b"\r\n|\r|\n")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
-_FENCE = re.compile(r"^ *(```|~~~)")
+_BOX = re.compile(r"^[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[^\[\]\n]{0,12}\][ \t]*")
+
+
+def _holds(text: str, task: Task) -> bool:
+    """Whether a plan line is plainly ``task``'s: it names its ID (or none) and its title."""
+    box = _BOX.match(text)
+    named = leading_id(text[box.end() :]) if box else None
+    return (named is None or named == task.id.split("#")[0]) and task.title in text
+
+
+def _criteria_lines(data: bytes, heading: int) -> list[int]:
+    """Lines of the checkbox items under the heading at line ``heading``, as the parser sees
+    them."""
+    blocks = walk(data.decode("utf-8", "replace"))
+    after = [block for block in blocks if block.line > heading]
+    end = next((b.line for b in after if isinstance(b, Heading)), None)
+    pending = [b for b in after if isinstance(b, Item) and (end is None or b.line < end)]
+    lines: list[int] = []
+    while pending:
+        item = pending.pop()
+        pending.extend(item.children)
+        if checkbox(item.text) is not None:
+            lines.append(item.line)
+    return sorted(lines)
 
 
 class PlanMarker:
@@ -30,6 +57,7 @@ class PlanMarker:
         self.path = path
         self._data = bytearray()
         self._starts: list[int] = []
+        self._ends: list[int] = []
         self._signature: tuple[int, int, int] | None = None
 
     def _signature_now(self) -> tuple[int, int, int]:
@@ -42,8 +70,14 @@ class PlanMarker:
         if signature == self._signature:
             return
         self._data = bytearray(self.path.read_bytes())
-        self._starts = [0] + [m.end() for m in _NEWLINE.finditer(self._data)]
+        self._index()
         self._signature = signature
+
+    def _index(self) -> None:
+        """Where each line starts and ends (before its line ending)."""
+        breaks = list(_NEWLINE.finditer(self._data))
+        self._starts = [0] + [m.end() for m in breaks]
+        self._ends = [m.start() for m in breaks] + [len(self._data)]
 
     def mark(self, task: Task, mark: PlanMark) -> None:
         """Set ``task``'s checkbox (a done heading task: the checkboxes under it); a vanished
@@ -51,12 +85,12 @@ class PlanMarker:
         if task.mark is mark or not self.path.is_file():
             return
         self._refresh()
-        if not 1 <= task.line <= len(self._starts):
+        line = self._locate(task)
+        if line is None:
             return
-        start = self._starts[task.line - 1]
-        end = self._data.find(b"\n", start)
-        end = end if end != -1 else len(self._data)
-        text = self._line(task.line)
+        task.line = line
+        start, end = self._starts[line - 1], self._ends[line - 1]
+        text = self._line(line)
         if _HEADING.match(text):
             if mark is PlanMark.DONE:
                 task.mark = mark
@@ -69,33 +103,35 @@ class PlanMarker:
         task.mark = mark
         self._replace(start, end, updated)
 
-    def _line(self, number: int) -> str:
-        start = self._starts[number - 1]
-        end = self._data.find(b"\n", start)
-        return bytes(self._data[start : end if end != -1 else len(self._data)]).decode(
-            "utf-8", "surrogateescape"
+    def _locate(self, task: Task) -> int | None:
+        """The line holding ``task`` now: its parsed line, or, when the plan was edited above
+        it (that line now holds another task or none), wherever a fresh parse finds it; else
+        ``None``. Never another task's line."""
+        if 1 <= task.line <= len(self._starts) and _holds(self._line(task.line), task):
+            return task.line
+        from orch.parsing.formats import parse_any
+
+        current = parse_any(bytes(self._data).decode("utf-8", "replace"))
+        return next(
+            (t.line for t in current.plan.tasks() if t.id == task.id and t.title == task.title),
+            None,
         )
 
+    def _line(self, number: int) -> str:
+        start, end = self._starts[number - 1], self._ends[number - 1]
+        return bytes(self._data[start:end]).decode("utf-8", "surrogateescape")
+
     def _mark_criteria(self, heading: int) -> None:
-        """A heading task is done when every checkbox under it is: tick them, up to the next
-        heading (code blocks skipped)."""
-        fence: str | None = None
-        for number in range(heading + 1, len(self._starts) + 1):
+        """A heading task is done when every checkbox under it is: tick the checkbox items the
+        parser reads under it, up to the next heading (never one in a code block, an HTML
+        comment or a table)."""
+        for number in _criteria_lines(bytes(self._data), heading):
             text = self._line(number)
-            opened = _FENCE.match(text)
-            if opened and (fence is None or opened.group(1)[0] == fence):
-                fence = None if fence else opened.group(1)[0]
-                continue
-            if fence:
-                continue
-            if _HEADING.match(text):
-                return
             try:
                 updated = set_mark(text, 1, PlanMark.DONE)
             except ValueError:
                 continue
-            start = self._starts[number - 1]
-            end = start + len(text.encode("utf-8", "surrogateescape"))
+            start, end = self._starts[number - 1], self._ends[number - 1]
             self._replace(start, end, updated.encode("utf-8", "surrogateescape"))
 
     def _replace(self, start: int, end: int, updated: bytes) -> None:
@@ -115,7 +151,7 @@ class PlanMarker:
         else:  # an unknown marker such as [N/A] replaced by [X]
             self._data[start:end] = updated
             atomic_write_bytes(self.path, bytes(self._data))
-            self._starts = [0] + [m.end() for m in _NEWLINE.finditer(self._data)]
+            self._index()
         self._signature = self._signature_now()
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:

@@ -17,6 +17,7 @@ from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
 from orch.config import load_config
 from orch.domain.events import EventType
+from orch.domain.fingerprint import plan_fingerprints
 from orch.domain.plan import Plan, PlanMark
 from orch.domain.state import PhaseState, RunOptions, RunState, TaskState
 from orch.domain.status import (
@@ -25,19 +26,20 @@ from orch.domain.status import (
     RunStatus,
     TaskStatus,
 )
-from orch.errors import AgentUnavailableError, PlanError, StateError
+from orch.errors import AgentUnavailableError, AwaitingDecisionError, PlanError, StateError
 from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
 from orch.runner.orphans import record_groups, stop_orphans
+from orch.runner.plan_changes import DryJournal, Journal, detect_changes, record_changes
 from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import plan_marker
 from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
 from orch.store.layout import Layout
 from orch.store.lock import ProjectLock
-from orch.store.runs import RunRecorder, create_run, new_run_id, open_run, utc_now
+from orch.store.runs import RunRecorder, create_run, load_run, new_run_id, open_run, utc_now
 
 Warn = Callable[[str], None]
 ReporterFactory = Callable[[Layout, str], Reporter]
@@ -100,7 +102,8 @@ def plan_for_run(plan_path: Path, warn: Warn | None = None) -> tuple[Plan, str]:
 
 
 _CHECKBOX = re.compile(
-    rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[(?:[ xX~]|[^\[\]\w\s]{1,12}|[Nn]/?[Aa])\]",
+    rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)"
+    rb"\[(?:[ xX~]|[^\[\]\w\s]{1,12}|[Nn]/?[Aa]|[ \t]*[xX~]?[ \t]*|[A-Za-z][A-Za-z/]{1,5})\]",
     re.MULTILINE,
 )
 
@@ -211,6 +214,7 @@ def new_state(
         options=options,
         phases=[p for p in phases if p.tasks],
         tasks=tasks,
+        fingerprints=plan_fingerprints(plan),
     )
 
 
@@ -286,9 +290,11 @@ def resume_run(
     reporter_factory: ReporterFactory,
     warn: Warn,
     jobs: int | None = None,
+    say: Warn | None = None,
 ) -> RunOutcome:
     """``orch resume``: continue a run where its journal says it stopped. ``overrides``
-    replace run options for the rest of the run (``max_cost_usd``, ``task_timeout_s``)."""
+    replace run options for the rest of the run (``max_cost_usd``, ``task_timeout_s``);
+    ``say`` gets the account of a plan edited since the run started, before anything runs."""
     warn = WarningSink(warn)
     layout = Layout(project_dir)
     config = load_config(layout.config)
@@ -297,9 +303,8 @@ def resume_run(
         recorder = open_run(layout, run_id)
         try:  # every refusal below closes the run's journal, options_changed or not
             stop_orphans(recorder, warn)
-            plan, pending = _prepare_resume(
-                recorder, project_dir, retry_failed=retry_failed, skip=skip, warn=warn
-            )
+            plan, pending = _prepare_resume(recorder, project_dir, retry_failed=retry_failed,
+                                            skip=skip, say=say or warn)
             if overrides:
                 recorder.record(EventType.OPTIONS_CHANGED, data=dict(overrides))
             if jobs is not None:
@@ -320,23 +325,33 @@ def resume_run(
                       resumed=True)
 
 
+def preview_resume(
+    project_dir: Path, run_id: str, *, retry_failed: bool, skip: list[str]
+) -> list[str]:
+    """``orch resume --dry-run``: what a resume would decide and run, recording nothing."""
+    journal = DryJournal(load_run(Layout(project_dir), run_id))
+    lines: list[str] = []
+    _plan, pending = _prepare_resume(journal, project_dir, retry_failed=retry_failed,
+                                     skip=skip, say=lines.append)
+    tasks = journal.state.tasks
+    if pending:
+        lines.append(f"would run {len(pending)} task(s) of run {run_id}:")
+        lines += [f"  {task_id}  {tasks[task_id].title}" for task_id in pending]
+    else:
+        lines.append(f"would run no task of run {run_id}: only its pending gates and "
+                     "checkpoints")
+    return lines
+
+
 def _prepare_resume(
-    recorder: RunRecorder, project_dir: Path, *, retry_failed: bool, skip: list[str], warn: Warn
+    recorder: Journal, project_dir: Path, *, retry_failed: bool, skip: list[str], say: Warn
 ) -> tuple[Plan, list[str]]:
-    """Check the run can go on, apply ``--retry-failed``/``--skip``; return the plan and the
-    ids of the tasks still to do. Refusals raise StateError (exit 3)."""
+    """Check the run can go on, take in an edited plan, apply ``--retry-failed``/``--skip``;
+    return the plan and the ids of the tasks still to do. Refusals raise StateError (exit 3)."""
     state = recorder.state
     plan_path = project_dir / state.plan_path
     plan, digest = plan_for_run(plan_path)
-    if digest != state.plan_sha256:
-        warn(f"{plan_path} changed since the run started; using the current text")
-    known = {task.id for task in plan.tasks()}
-    missing = [task_id for task_id in state.tasks if task_id not in known]
-    if missing:
-        raise StateError(
-            f"tasks of this run are no longer in the plan: {', '.join(missing)}",
-            hint="restore the plan file, or start a new run with `orch run`",
-        )
+    edited = digest != state.plan_sha256 and _take_plan_edit(recorder, plan, digest, say)
     for task_id in skip:
         if task_id not in state.tasks:
             raise StateError(f"--skip {task_id}: no such task in run {state.run_id}")
@@ -351,9 +366,16 @@ def _prepare_resume(
             f"task {first.id} is {first.status.value}: {first.error or ''}".rstrip(": "),
             hint=f"fix the cause, then `orch resume --retry-failed` (or `--skip {first.id}`)",
         )
+    waiting = [p.id for p in state.phases if p.awaiting]
+    if waiting:
+        raise AwaitingDecisionError(
+            f"phase {waiting[0]} awaits a decision",
+            hint=f"`orch approve {waiting[0]}` or `orch revise {waiting[0]} --feedback TEXT`,"
+                 " then `orch resume`")
     # A run that died after its last task but before its last gate or checkpoint is not
-    # completed yet: resuming it runs the gate or makes the checkpoint.
-    if state.state is RunStatus.COMPLETED:
+    # completed yet: resuming it runs the gate or makes the checkpoint. A completed run whose
+    # plan was edited since goes on with the tasks the edit added or changed.
+    if state.state is RunStatus.COMPLETED and not edited:
         raise StateError(
             f"run {state.run_id} is already complete; nothing to resume",
             hint="start a new run with `orch run`",
@@ -361,7 +383,18 @@ def _prepare_resume(
     return plan, [t.id for t in pending]
 
 
-def _rewind_for_resume(recorder: RunRecorder, *, retry_failed: bool, skip: list[str]) -> None:
+def _take_plan_edit(recorder: Journal, plan: Plan, digest: str, say: Warn) -> bool:
+    """Say what the edit means for the run, then journal it (docs/state.md); return whether
+    any task is added, dropped or to run again."""
+    state = recorder.state
+    changes = detect_changes(state, plan, select_for_options(plan, state.options))
+    for line in changes.lines(state.plan_path):
+        say(line)
+    record_changes(recorder, plan, changes, digest)
+    return changes.any
+
+
+def _rewind_for_resume(recorder: Journal, *, retry_failed: bool, skip: list[str]) -> None:
     for task in list(recorder.state.tasks.values()):
         if task.id in skip and task.status is not TaskStatus.DONE:
             recorder.record(

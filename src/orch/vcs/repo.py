@@ -20,6 +20,7 @@ import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from orch.errors import VcsError
+from orch.secrets import default_redactor
 from orch.store.layout import ORCH_DIR
 
 Warn = Callable[[str], None]
@@ -226,8 +227,8 @@ class GitRepo:
         """Commit exactly ``paths`` (repository-relative), whatever else is staged or not."""
         tops = [f":(top,literal){path}" for path in paths]
         self.run("add", "--", *tops)
-        self.run("commit", "-q", "--only", "--no-verify", "--cleanup=strip", "-m", message,
-                 "--", *tops, env=self.identity_env() or None)
+        self.run("commit", "-q", "--only", "--no-verify", "--cleanup=strip", "-m",
+                 default_redactor()(message), "--", *tops, env=self.identity_env() or None)
         sha = self.head_sha()
         if sha is None:
             raise VcsError("git commit made no commit")
@@ -304,7 +305,7 @@ class GitRepo:
         """``git add -A`` then commit (empty allowed, hooks skipped); the new commit's sha."""
         self.run("add", "-A")
         self.run("commit", "-q", "--allow-empty", "--no-verify", "--cleanup=strip", "-m",
-                 message, env=self.identity_env() or None)
+                 default_redactor()(message), env=self.identity_env() or None)
         sha = self.head_sha()
         if sha is None:
             raise VcsError("git commit made no commit")
@@ -324,7 +325,7 @@ class GitRepo:
 
     def update_ref(self, ref: str, sha: str, message: str = "orch") -> None:
         """Point ``ref`` at ``sha`` (with a reflog entry)."""
-        self.run("update-ref", "-m", message, ref, sha)
+        self.run("update-ref", "-m", default_redactor()(message), ref, sha)
 
     def delete_ref(self, ref: str) -> None:
         """Delete ``ref`` if it exists."""

@@ -179,12 +179,18 @@ def converted_paths(repo: GitRepo, paths: list[str]) -> list[str]:
     if repo.config_value("core.autocrlf").lower() in ("true", "input", "yes", "on", "1"):
         return list(paths)
     out = repo.run("check-attr", "-z", "--stdin", *_CONVERTING, strip=False,
-                   stdin_bytes="".join(path + "\0" for path in paths).encode())
+                   stdin_bytes=_nul_joined(paths))
     fields = out.split("\0")
     hits = {path for path, _attr, value in zip(fields[0::3], fields[1::3], fields[2::3],
                                                 strict=False)
             if value not in ("unspecified", "unset", "")}
     return [path for path in paths if path in hits]
+
+
+def _nul_joined(items: list[str]) -> bytes:
+    """``items`` as git's ``-z`` input; a name that is not UTF-8 keeps its bytes (git's output
+    is decoded with ``surrogateescape``)."""
+    return "".join(item + "\0" for item in items).encode("utf-8", "surrogateescape")
 
 
 def store_raw(repo: GitRepo, env: dict[str, str]) -> None:
@@ -200,8 +206,7 @@ def store_raw(repo: GitRepo, env: dict[str, str]) -> None:
         lines += [f"{entries[path][0]} {sha}\t{path}"
                   for path, sha in zip(chunk, shas, strict=True) if sha != entries[path][1]]
     if lines:
-        repo.run("update-index", "-z", "--index-info", env=env,
-                 stdin_bytes="".join(line + "\0" for line in lines).encode())
+        repo.run("update-index", "-z", "--index-info", env=env, stdin_bytes=_nul_joined(lines))
 
 
 def write_raw(repo: GitRepo, tree: str) -> None:

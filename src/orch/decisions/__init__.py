@@ -1,0 +1,1 @@
+"""Phase decisions (DESIGN §9): targets, the reviewer's structured decision, the matrix."""

@@ -1,0 +1,138 @@
+"""The phase-end decision step (DESIGN §9), called by the runner when a phase's gate has run.
+
+Targets run, then the reviewer (``**Review**``) or the person (``**Approve**: human``) decides;
+the matrix turns that into an :class:`Effect`; a validation report is written. The runner only
+records the effect: checkpoint, reset tasks with feedback, or wait for a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from orch.adapters.base import Role
+from orch.config import OrchConfig
+from orch.decisions.checks import TargetResult, run_target
+from orch.decisions.matrix import Effect, apply_matrix
+from orch.decisions.model import Decision, Verdict
+from orch.decisions.reviewer import review_anthropic, review_with_adapter
+from orch.domain.plan import Phase
+from orch.domain.state import PhaseState, RunState
+from orch.proc import run_argv
+from orch.reporting.phase_report import GateResult, PhaseReport, criteria_with_status, write_report
+from orch.reporting.testcounts import parse_counts
+
+MAX_DIFF_CHARS = 40_000
+
+
+@dataclass
+class GateInfo:
+    """What the runner's gate step found."""
+
+    ok: bool
+    commands: list[str]
+    tail: str = ""
+    error: str | None = None
+
+
+@dataclass
+class StepResult:
+    """The effect to apply and the report written for it."""
+
+    effect: Effect
+    report: Path | None
+    targets: list[TargetResult]
+
+
+class PhaseDecider:
+    """Runs targets, asks the reviewer or the person, applies the matrix, writes the report."""
+
+    def __init__(self, *, project_dir: Path, reports_dir: Path, logs_dir: Path,
+                 config: OrchConfig, role_named: Any, model: str | None = None) -> None:
+        self.project_dir = project_dir
+        self.reports_dir = reports_dir
+        self.logs_dir = logs_dir
+        self.config = config
+        self.role_named = role_named
+        self.model = model
+
+    def decide(self, phase: Phase, phase_state: PhaseState, run: RunState,
+               gate: GateInfo) -> StepResult:
+        """The phase's decision and its effect; never raises for a reviewer's failure."""
+        targets = [run_target(t, self.project_dir, self.logs_dir / f"target-{phase.id}.log")
+                   for t in phase.targets]
+        checks_ok = gate.ok and all(t.met for t in targets)
+        facts = self._facts(phase, run, gate, targets)
+        decision = self._decision(phase, phase_state, facts, checks_ok)
+        effect = apply_matrix(
+            decision, phase_tasks=list(phase_state.tasks), checks_ok=checks_ok,
+            revisions_done=phase_state.revisions, max_revisions=self.config.max_revisions,
+            human=phase.approve == "human")
+        report = self._report(phase, phase_state, run, gate, targets, effect)
+        return StepResult(effect, report, targets)
+
+    def _decision(self, phase: Phase, phase_state: PhaseState, facts: dict[str, Any],
+                  checks_ok: bool) -> Decision:
+        human = phase_state.human_approval
+        if human is not None:
+            return Decision(decision=Verdict(human.get("decision", "APPROVE")),
+                            decided_by="human", reason=str(human.get("note") or ""),
+                            conditions=list(human.get("conditions", [])))
+        if phase.review:
+            role: Role = self.role_named(phase.review)
+            log = self.logs_dir / f"review-{phase.id}.log"
+            if role.adapter == "anthropic":
+                from orch.adapters.anthropic_settings import choose_model
+
+                return review_anthropic(role, facts, choose_model(role.model, self.model))
+            return review_with_adapter(role, phase, facts, self.project_dir, log)
+        verdict = Verdict.APPROVE if checks_ok else Verdict.REVISE
+        return Decision(decision=verdict, decided_by="orch",
+                        reason="" if checks_ok else "a gate or target failed")
+
+    def _facts(self, phase: Phase, run: RunState, gate: GateInfo,
+               targets: list[TargetResult]) -> dict[str, Any]:
+        tasks = [{"id": t.id, "title": t.title, "status": run.tasks[t.id].status.value
+                  if t.id in run.tasks else "not selected",
+                  "summary": run.tasks[t.id].summary if t.id in run.tasks else None,
+                  "files_changed": run.tasks[t.id].files_changed if t.id in run.tasks else []}
+                 for t in phase.tasks]
+        return {
+            "phase": {"id": phase.id, "title": phase.title, "description": phase.description},
+            "criteria": phase.criteria(),
+            "tasks": tasks,
+            "gate": {"ok": gate.ok, "commands": gate.commands, "error": gate.error,
+                     "output_tail": gate.tail[-4000:]},
+            "targets": [t.model_dump() for t in targets],
+            "diff": self._diff(),
+        }
+
+    def _diff(self) -> str:
+        result = run_argv(["git", "diff", "HEAD", "--stat", "--patch"], cwd=self.project_dir)
+        return result.tail[-MAX_DIFF_CHARS:] if result.ok else ""
+
+    def _report(self, phase: Phase, phase_state: PhaseState, run: RunState, gate: GateInfo,
+                targets: list[TargetResult], effect: Effect) -> Path:
+        decision = effect.decision
+        verdict = decision.decision.value
+        if effect.await_decision and verdict != "ESCALATE":
+            verdict = f"{verdict} (awaiting human approval)"
+        tasks = [run.tasks[t] for t in phase_state.tasks if t in run.tasks]
+        report = PhaseReport(
+            run=run.run_id, phase=phase.id, title=phase.title, started=phase_state.started,
+            ended=datetime.now(UTC).isoformat(timespec="seconds"), decision=verdict,
+            decided_by=decision.decided_by, reason=decision.reason,
+            revision=phase_state.revisions,
+            criteria=criteria_with_status(phase.criteria(), decision),
+            tests=parse_counts(gate.tail), targets=targets,
+            gates=[GateResult(command=c, ok=gate.ok, tail=gate.tail[-2000:])
+                   for c in gate.commands],
+            cost_usd=round(sum(t.cost_usd for t in tasks), 6),
+            tasks=[{"id": t.id, "status": t.status.value, "attempts": t.attempts,
+                    "agent": t.agent} for t in tasks],
+            issues=[i.model_dump() for i in decision.issues],
+            recommendations=decision.recommendations, conditions=effect.conditions,
+            next_phase_context=decision.next_phase_context)
+        return write_report(report, self.reports_dir)

@@ -1,0 +1,126 @@
+"""The run report as one self-contained HTML file: inline CSS and SVG, no script, no network.
+
+A time line of task attempts per worker lane (retries are the later bars of a task, failed ones
+red), phase decisions as marked lines, a cost bar per task, and per task its role, adapter,
+tokens and verification evidence. Several runs add a comparison of roles and adapters.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from orch.reporting.run_report import AgentStats, RunReport
+
+WIDTH = 900
+ROW = 22
+LEFT = 90
+COLOURS = {"done": "#2e8b57", "failed": "#c0392b", "blocked": "#c0392b", "running": "#999",
+           "budget_exceeded": "#e67e22", "skipped": "#bbb"}
+DECISION_COLOURS = {"APPROVE": "#2e8b57", "CONDITIONAL": "#2980b9", "REVISE": "#e67e22",
+                    "ESCALATE": "#8e44ad"}
+CSS = """
+body{font-family:system-ui,sans-serif;margin:24px;color:#222}
+h1{font-size:20px}h2{font-size:16px;margin-top:28px}
+table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:4px 8px;
+text-align:left;vertical-align:top}th{background:#f4f4f4}
+.timeline text{font-size:11px}.muted{color:#777}.evidence{font-family:monospace;font-size:12px}
+.bar{display:inline-block;height:10px;background:#2980b9}
+"""
+
+
+def render_html(reports: list[RunReport], stats: list[AgentStats]) -> str:
+    """The whole page."""
+    title = f"orch report — {reports[0].run}" if len(reports) == 1 else "orch runs compared"
+    body = [f"<h1>{escape(title)}</h1>"]
+    for report in reports:
+        body += _run_section(report)
+    if len(reports) > 1 or len(stats) > 1:
+        body += _comparison(stats)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+            + "\n".join(body) + "</body></html>\n")
+
+
+def _run_section(report: RunReport) -> list[str]:
+    return [
+        f"<section class=\"run\" data-run=\"{escape(report.run)}\">",
+        f"<h2>Run {escape(report.run)} · {escape(report.state)}</h2>",
+        f"<p class=\"muted\">plan {escape(report.plan)} · started {escape(report.created)} · "
+        f"{report.duration_s:.1f}s · ${report.cost_usd:.4f}</p>",
+        _timeline(report),
+        _task_table(report),
+        "</section>",
+    ]
+
+
+def _timeline(report: RunReport) -> str:
+    lanes = sorted({a.lane for a in report.attempts}) or ["main"]
+    tasks = [row.id for row in report.tasks]
+    rows = [(lane, task) for lane in lanes for task in tasks
+            if any(a.lane == lane and a.task == task for a in report.attempts)]
+    span = max(report.duration_s, 0.001)
+    scale = (WIDTH - LEFT - 10) / span
+    top = 14 * len(report.decisions) + 8  # one label line per decision point
+    height = top + ROW * len(rows) + 10
+    out = [f"<svg id=\"timeline\" class=\"timeline\" role=\"img\" width=\"{WIDTH}\" "
+           f"height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">"]
+    for index, (lane, task) in enumerate(rows):
+        y = top + ROW * index
+        out.append(f"<text x=\"2\" y=\"{y + 12}\">{escape(lane)} · {escape(task)}</text>")
+        for attempt in (a for a in report.attempts if a.lane == lane and a.task == task):
+            x = LEFT + attempt.start * scale
+            w = max(((attempt.end or span) - attempt.start) * scale, 3)
+            colour = COLOURS.get(attempt.status, "#999")
+            tip = f"{task} attempt {attempt.number}: {attempt.status}"
+            if attempt.error:
+                tip += f" — {attempt.error}"
+            out.append(f"<rect class=\"attempt\" x=\"{x:.1f}\" y=\"{y}\" width=\"{w:.1f}\" "
+                       f"height=\"14\" fill=\"{colour}\"><title>{escape(tip)}</title></rect>")
+    for number, point in enumerate(report.decisions):
+        x = LEFT + point.at * scale
+        label_y = 12 + 14 * number
+        anchor = "end" if x > WIDTH / 2 else "start"
+        label_x = x - 3 if anchor == "end" else x + 3
+        colour = DECISION_COLOURS.get(point.decision.split(" ")[0], "#333")
+        tip = f"phase {point.phase}: {point.decision} by {point.decided_by} {point.reason}"
+        out.append(f"<line class=\"decision\" x1=\"{x:.1f}\" x2=\"{x:.1f}\" "
+                   f"y1=\"{label_y - 10}\" y2=\"{height}\" stroke=\"{colour}\" "
+                   f"stroke-dasharray=\"4 2\"><title>{escape(tip)}</title></line>"
+                   f"<text x=\"{label_x:.1f}\" y=\"{label_y}\" text-anchor=\"{anchor}\" "
+                   f"fill=\"{colour}\">phase {escape(point.phase)}: {escape(point.decision)}"
+                   f" · {escape(point.decided_by)}</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _task_table(report: RunReport) -> str:
+    top = max((row.cost_usd for row in report.tasks), default=0.0) or 1.0
+    head = ("<table class=\"tasks\"><tr><th>Task</th><th>Status</th><th>Attempts</th>"
+            "<th>Role / adapter</th><th>Cost</th><th>Tokens in/out</th><th>Evidence</th></tr>")
+    rows = []
+    for row in report.tasks:
+        evidence = [e for a in report.attempts if a.task == row.id for e in a.evidence]
+        if row.feedback:
+            evidence.append(f"decision feedback: {row.feedback}")
+        cells = [
+            f"{escape(row.id)} <span class=\"muted\">{escape(row.title)}</span>",
+            escape(row.status), str(row.attempts),
+            f"{escape(row.role or '-')} / {escape(row.adapter or '-')}",
+            f"<span class=\"bar\" style=\"width:{60 * row.cost_usd / top:.0f}px\"></span> "
+            f"${row.cost_usd:.4f}",
+            f"{row.input_tokens:,} / {row.output_tokens:,}",
+            "<div class=\"evidence\">" + "<br>".join(escape(e) for e in evidence) + "</div>",
+        ]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return head + "".join(rows) + "</table>"
+
+
+def _comparison(stats: list[AgentStats]) -> list[str]:
+    rows = "".join(
+        f"<tr><td>{escape(s.role)}</td><td>{escape(s.adapter)}</td><td>{s.done}/{s.tasks} "
+        f"({s.success_rate:.0%})</td><td>"
+        f"{'-' if s.cost_per_done is None else f'${s.cost_per_done:.4f}'}</td>"
+        f"<td>{s.retries}</td><td>{s.seconds:.1f}s</td></tr>" for s in stats)
+    return ["<h2>Roles and adapters compared</h2>",
+            "<table id=\"compare\"><tr><th>Role</th><th>Adapter</th><th>Success</th>"
+            "<th>Cost per done task</th><th>Retries</th><th>Time</th></tr>" + rows + "</table>"]

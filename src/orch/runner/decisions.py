@@ -1,0 +1,103 @@
+"""The runner's side of phase decisions (DESIGN §9): record the decision step's effect.
+
+Called from :meth:`Runner._close_phase` once the gate ran, for phases with a Target, Review or
+Approve line. The effect is journalled: ``phase_decision`` (decision, who, conditions), then
+``phase_finished`` and a checkpoint (APPROVE/CONDITIONAL), ``task_reset`` with the findings
+(REVISE), or run state ``awaiting_decision`` (ESCALATE, human approval).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orch.decisions.step import GateInfo, PhaseDecider
+from orch.domain.events import EventType
+from orch.domain.plan import Phase
+from orch.domain.state import PhaseState, RunState
+from orch.domain.status import RunStatus, TaskStatus
+from orch.notify import payload, send
+
+if TYPE_CHECKING:
+    from orch.runner.engine import Runner
+
+NOTIFY_STATES = {
+    RunStatus.COMPLETED: "completed",
+    RunStatus.FAILED: "failed",
+    RunStatus.BUDGET_EXCEEDED: "budget_exceeded",
+    RunStatus.AWAITING_DECISION: "awaiting_decision",
+}
+
+
+def make_decider(runner: Runner) -> PhaseDecider:
+    """The decision step for this run: reports under ``runs/<id>/reports``."""
+    layout = runner.recorder.layout
+    run_id = runner.state.run_id
+    return PhaseDecider(
+        project_dir=runner.project_dir, reports_dir=layout.run_dir(run_id) / "reports",
+        logs_dir=layout.logs_dir(run_id), config=runner.settings.config,
+        role_named=runner.resolver.role_named, model=runner.settings.config.model)
+
+
+def conditions_context(state: RunState) -> str:
+    """Conditions and context earlier phases' decisions hand to the agents of later phases."""
+    lines: list[str] = []
+    for phase in state.phases:
+        if phase.conditions or phase.context:
+            lines.append(f"Phase {phase.id} was decided {phase.decision} with:")
+            lines += [f"- condition: {c}" for c in phase.conditions]
+            if phase.context:
+                lines.append(f"- context: {phase.context}")
+    return "\n".join(lines)
+
+
+def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
+                        gate: GateInfo, duration_s: float,
+                        finished: dict[str, object] | None = None) -> RunStatus | None:
+    """Decide the phase and record the effect; None means go on (or, when
+    ``runner.revise_again`` is set, run the reset tasks of this phase again)."""
+    decider = make_decider(runner)
+    step = decider.decide(phase, phase_state, runner.state, gate)
+    effect = step.effect
+    decision = effect.decision
+    runner._record(EventType.PHASE_DECISION, phase=phase.id, data={
+        "decision": decision.decision.value, "decided_by": decision.decided_by,
+        "reason": decision.reason, "conditions": effect.conditions,
+        "context": decision.next_phase_context, "awaiting": effect.await_decision,
+        "targets": [t.model_dump() for t in step.targets],
+        "report": str(step.report) if step.report else None,
+    })
+    shown = f"phase {phase.id} decided {decision.decision.value} by {decision.decided_by}"
+    if decision.reason:
+        shown += f": {decision.reason}"
+    runner.note(shown + (f" (report {step.report})" if step.report else ""), level="info")
+    if effect.reset_tasks:
+        for task_id in effect.reset_tasks:
+            runner._record(EventType.TASK_RESET, task=task_id, data={
+                "status": TaskStatus.PENDING.value, "reason": "revise",
+                "feedback": effect.feedback})
+        runner.recorder.snapshot()
+        runner.revise_again = True
+        return None
+    if effect.await_decision:
+        why = decision.reason or ("the phase needs a person's approval"
+                                  if decision.decision.value != "ESCALATE" else "escalated")
+        return runner._finish(RunStatus.AWAITING_DECISION,
+                              f"phase {phase.id} awaits a decision: {why}")
+    runner._record(EventType.PHASE_FINISHED, phase=phase.id,
+                   data={**(finished or {}), "ok": True, "duration_s": duration_s,
+                         "decision": decision.decision.value})
+    runner.recorder.snapshot()
+    return None
+
+
+def notify_end(runner: Runner, status: RunStatus) -> None:
+    """Tell the configured notifiers how the run ended; a failure is a warning note."""
+    event = NOTIFY_STATES.get(status)
+    config = runner.settings.config.notify
+    if event is None or not (config.command or config.webhook):
+        return
+    reports = runner.recorder.layout.run_dir(runner.state.run_id) / "reports"
+    found = sorted(reports.glob("phase-*.md"), key=lambda p: p.stat().st_mtime)
+    report: Path | None = found[-1] if found else None
+    send(config, payload(event, runner.state, report), runner.project_dir, runner.note)
