@@ -20,7 +20,7 @@ The git moves are :mod:`orch.vcs.rollback`; this module is the use case around t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,8 @@ from orch.runner.rollback_journal import (
 from orch.store.layout import Layout
 from orch.store.lock import ProjectLock
 from orch.store.runs import load_run, open_run, resolve_run_id, utc_now
-from orch.vcs.backup import Changes, backup_id, save_backup
-from orch.vcs.repo import CommitInfo, GitRepo, Warn, open_repo
+from orch.vcs.backup import backup_id, save_backup
+from orch.vcs.repo import GitRepo, Warn, open_repo
 from orch.vcs.rollback import (
     Descent,
     check_no_operation,
@@ -59,19 +59,12 @@ from orch.vcs.rollback import (
 
 
 @dataclass
-class RollbackPlan:
-    """Everything a rollback would change; what ``--dry-run`` prints."""
+class RollbackPlan(Descent):
+    """Everything a rollback would change, code (the :class:`Descent`) and run state; what
+    ``--dry-run`` prints."""
 
     run_id: str
     checkpoint: Checkpoint
-    head: str
-    commits: list[CommitInfo]
-    """Commits the branch would drop (newest first); all stay reachable from the backup ref."""
-    foreign: list[CommitInfo]
-    """Of those, commits not made by orch (no ``Orch-Run`` trailer) or merges."""
-    pushed: int
-    off_branch: bool
-    changes: Changes
     dropped: list[Checkpoint]
     reset_tasks: list[str]
     reset_phases: list[str]
@@ -208,11 +201,9 @@ def check_safe(plan: RollbackPlan, *, force: bool) -> None:
 def _plan(run_id: str, checkpoint: Checkpoint, descent: Descent, *, dropped: list[Checkpoint],
           reset_tasks: list[str], reset_phases: list[str],
           completing: bool = False) -> RollbackPlan:
-    return RollbackPlan(
-        run_id=run_id, checkpoint=checkpoint, head=descent.head, commits=descent.commits,
-        foreign=descent.foreign, pushed=descent.pushed, off_branch=descent.off_branch,
-        changes=descent.changes, dropped=dropped, reset_tasks=reset_tasks,
-        reset_phases=reset_phases, completing=completing)
+    code = {item.name: getattr(descent, item.name) for item in fields(Descent)}
+    return RollbackPlan(**code, run_id=run_id, checkpoint=checkpoint, dropped=dropped,
+                        reset_tasks=reset_tasks, reset_phases=reset_phases, completing=completing)
 
 
 def _start(repo: GitRepo, layout: Layout, plan: RollbackPlan) -> RollbackJournal:
