@@ -16,12 +16,7 @@ from typing import Any
 
 from orch.config import NotifyConfig
 from orch.domain.state import RunState
-from orch.domain.status import RunStatus
 from orch.proc import run_argv
-
-EVENTS: frozenset[RunStatus] = frozenset({RunStatus.COMPLETED, RunStatus.FAILED,
-                                          RunStatus.BUDGET_EXCEEDED, RunStatus.AWAITING_DECISION})
-"""The run ends notifiers hear of; the event is named by the run state's value."""
 
 
 def payload(event: str, state: RunState, report: Path | None = None) -> dict[str, Any]:

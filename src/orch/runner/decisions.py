@@ -16,10 +16,14 @@ from orch.domain.events import EventType
 from orch.domain.plan import Phase
 from orch.domain.state import PhaseState, RunState
 from orch.domain.status import RunStatus, TaskStatus
-from orch.notify import EVENTS, payload, send
+from orch.notify import payload, send
 
 if TYPE_CHECKING:
     from orch.runner.engine import Runner
+
+NOTIFY_STATES = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.BUDGET_EXCEEDED,
+                           RunStatus.AWAITING_DECISION})
+"""The run ends notifiers hear of; the notification's event is the state's value."""
 
 
 def make_decider(runner: Runner) -> PhaseDecider:
@@ -86,10 +90,11 @@ def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
 
 def notify_end(runner: Runner, status: RunStatus) -> None:
     """Tell the configured notifiers how the run ended; a failure is a warning note."""
+    event = status.value if status in NOTIFY_STATES else None
     config = runner.settings.config.notify
-    if status not in EVENTS or not (config.command or config.webhook):
+    if event is None or not (config.command or config.webhook):
         return
     reports = runner.recorder.layout.run_dir(runner.state.run_id) / "reports"
     found = sorted(reports.glob("phase-*.md"), key=lambda p: p.stat().st_mtime)
     report: Path | None = found[-1] if found else None
-    send(config, payload(status.value, runner.state, report), runner.project_dir, runner.note)
+    send(config, payload(event, runner.state, report), runner.project_dir, runner.note)
