@@ -163,6 +163,9 @@ class TaskStarted(Payload):
     count: int = 0
     interrupted_before: bool = False
     baseline: str | None = None
+    lane: int | None = None
+    """The worker lane running the attempt in a worktree (``--jobs`` > 1); ``None`` in the
+    main working tree."""
 
 
 class TaskInPlan(Payload):
