@@ -1,5 +1,6 @@
-"""The rich console reporter for terminals: phase headers, a live line for the running task,
-a permanent line per finished task, failure details, and the summary tables at close.
+"""The rich console reporter for terminals: phase headers, a live line for the running task
+(with ``--jobs`` > 1, one per busy worker lane plus the merge queue), a permanent line per
+finished task, failure details, and the summary tables at close.
 
 Cheap per event: the live line is one small renderable updated in place; big tables are
 rendered once, at close. User text always goes through :class:`~rich.text.Text`, never markup.
@@ -11,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
@@ -36,6 +37,7 @@ from orch.domain.events import (
 from orch.domain.state import Event, RunState
 from orch.domain.status import RunStatus, TaskStatus
 from orch.durations import format_duration
+from orch.reporting.lanes_view import LanesView
 from orch.reporting.plain import (
     RUN_END_LABELS,
     failure_command,
@@ -94,9 +96,13 @@ class RunningLine:
 class ConsoleReporter:
     """Rich output for a terminal. ``live=False`` prints the same lines without the spinner."""
 
-    def __init__(self, console: Console | None = None, *, live: bool = True) -> None:
+    def __init__(self, console: Console | None = None, *, live: bool = True,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.console = console if console is not None else Console()
-        self.running = RunningLine()
+        self.running = RunningLine(clock)
+        self.lanes = LanesView(clock)
+        self.view = Group(self.running, self.lanes)
+        """What the live display redraws: the running line, then the lanes and merge queue."""
         self._use_live = live
         self._live: Live | None = None
         self._positions: dict[str, str] = {}
@@ -121,6 +127,10 @@ class ConsoleReporter:
         handler = self._handlers.get(event.type)
         if handler is not None:
             handler(event, event.payload(), state)
+        if state.lane_tasks or self.lanes.active:
+            self.lanes.update(state)
+            if self.lanes.active:
+                self._start_live()
 
     def close(self, state: RunState) -> None:
         """Stop the live line, print the summary tables and the next-step hint."""
@@ -137,8 +147,11 @@ class ConsoleReporter:
 
     def _show(self, label: Text, stage: str = "") -> None:
         self.running.show(label, stage)
+        self._start_live()
+
+    def _start_live(self) -> None:
         if self._use_live and self._live is None:
-            self._live = Live(self.running, console=self.console, transient=True,
+            self._live = Live(self.view, console=self.console, transient=True,
                               refresh_per_second=8, redirect_stdout=False,
                               redirect_stderr=False)
             self._live.start()
@@ -180,11 +193,14 @@ class ConsoleReporter:
     def _task_started(self, event: Event, started: TaskStarted, state: RunState) -> None:
         position, task_id, title = task_heading(event, started, state)
         self._positions[task_id] = f"{position} "
-        label = Text.assemble(f"Task {position} ", (task_id, "bold"), f" {title}".rstrip())
+        label = Text.assemble(f"{position} ", (task_id, "bold"), f" {title}".rstrip())
         agent = task_agent(started)
         if agent:
             label.append(f" · {agent}", style="magenta")
-        self._show(label)
+        if started.lane is not None:
+            self.lanes.started(task_id, label)
+        else:
+            self._show(Text.assemble("Task ", label))
 
     def _task_verifying(self, event: Event, verifying: TaskVerifying, state: RunState) -> None:
         if self.running.label is not None:

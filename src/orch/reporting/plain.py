@@ -182,6 +182,8 @@ class PlainReporter:
     def _task_started(self, event: Event, started: TaskStarted, state: RunState) -> list[str]:
         position, task_id, title = task_heading(event, started, state)
         agent = task_agent(started)
+        if started.lane is not None:
+            agent = f"{agent}, lane {started.lane}" if agent else f"lane {started.lane}"
         line = f"Task {position} {task_id} {title}".rstrip()
         return [f"{line} ({agent})" if agent else line]
 
