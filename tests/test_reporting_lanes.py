@@ -13,6 +13,7 @@ from conftest import OrchRunner, commit_all, make_plan, shell_task
 from orch.cli.views import status_document
 from orch.domain.state import RunState
 from orch.reporting.console import ConsoleReporter
+from orch.reporting.plain import PlainReporter
 from orch.reporting.status_view import status_renderable
 from orch.store.layout import Layout
 from orch.store.runs import create_run
@@ -219,3 +220,16 @@ def test_jobs_one_json_lines_carry_no_lane(git_repo: Path, orch: OrchRunner) -> 
     assert events and not any("lane" in e for e in events)
     journal = journal_by_seq(git_repo)
     assert [without_lane(e) for e in events] == [journal[int(str(e["seq"]))] for e in events]
+
+
+def test_plain_start_line_names_the_lane() -> None:
+    out = io.StringIO()
+    sim = Sim([PlainReporter(out)])
+    for type_, task, data in LANE_STEPS[:2]:
+        sim.ev(type_, task=task, fields=data)
+    sim.ev("task_started", task="T003", attempt=1, agent="shell", adapter="shell",
+           title="Write the parser", index=3, count=4)
+    assert out.getvalue().splitlines() == [
+        "Task [1/4] T001 Create project skeleton (shell, lane 1)",
+        "Task [3/4] T003 Write the parser (shell)",
+    ]
