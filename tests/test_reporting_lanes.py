@@ -14,6 +14,7 @@ from orch.cli.views import status_document
 from orch.domain.state import RunState
 from orch.reporting.console import ConsoleReporter
 from orch.reporting.plain import PlainReporter
+from orch.reporting.status_md import render_status_md
 from orch.reporting.status_view import status_renderable
 from orch.store.layout import Layout
 from orch.store.runs import create_run
@@ -233,3 +234,11 @@ def test_plain_start_line_names_the_lane() -> None:
         "Task [1/4] T001 Create project skeleton (shell, lane 1)",
         "Task [3/4] T003 Write the parser (shell)",
     ]
+
+
+def test_status_md_names_each_lane_and_the_queue() -> None:
+    text = render_status_md(lanes_state())
+    assert ("- Current task: `T001` Create project skeleton"
+            " (verifying, attempt 1, lane 1: waiting to integrate)") in text.splitlines()
+    assert "- Current task: `T002` Add config (running, attempt 1, lane 2: running agent)" in text
+    assert "- Merge queue: waiting T001" in text.splitlines()

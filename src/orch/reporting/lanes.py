@@ -48,11 +48,11 @@ class MergeQueueView:
         return self.integrating is not None or bool(self.waiting)
 
     def text(self) -> str:
-        """``merge queue: integrating T002 · waiting T003, T004``."""
+        """``integrating T002 · waiting T003, T004``."""
         parts = [f"integrating {self.integrating}"] if self.integrating else []
         if self.waiting:
             parts.append(f"waiting {', '.join(self.waiting)}")
-        return "merge queue: " + " · ".join(parts)
+        return " · ".join(parts)
 
 
 def doing(task: TaskState) -> str:

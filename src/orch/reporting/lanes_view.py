@@ -62,7 +62,7 @@ class LanesView:
             spinner.update(text=self._line(row))
             yield spinner
         if queue:
-            yield Text(f"  {queue.text()}", style="dim")
+            yield Text(f"  merge queue: {queue.text()}", style="dim")
 
 
 def lanes_section(state: RunState) -> list[Table | Text]:
@@ -79,4 +79,4 @@ def lanes_section(state: RunState) -> list[Table | Text]:
                       Text(row.doing, style="cyan" if row.busy else ""),
                       format_duration(row.duration_s))
     queue = merge_queue(state)
-    return [table, Text(queue.text())] if queue else [table]
+    return [table, Text(f"merge queue: {queue.text()}")] if queue else [table]

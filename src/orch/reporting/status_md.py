@@ -13,6 +13,7 @@ from pathlib import Path
 from orch.domain.events import EventType
 from orch.domain.state import Event, RunState, TaskState
 from orch.domain.status import ACTIVE_TASK_STATUSES, TaskStatus
+from orch.reporting.lanes import doing, merge_queue
 from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
@@ -83,8 +84,12 @@ def render_status_md(state: RunState) -> str:
                if t.status in ACTIVE_TASK_STATUSES]
     for task in current:
         title = f" {task.title}" if task.title else ""
+        lane = f", lane {task.lane}: {doing(task)}" if task.lane is not None else ""
         lines.append(f"- Current task: `{task.id}`{title}"
-                     f" ({task.status.value}, attempt {task.attempts})")
+                     f" ({task.status.value}, attempt {task.attempts}{lane})")
+    queue = merge_queue(state)
+    if queue:
+        lines.append(f"- Merge queue: {queue.text()}")
     cost = f"- Cost: {format_cost(summary.cost_usd)}"
     if summary.input_tokens or summary.output_tokens:
         cost += f" ({summary.input_tokens:,} input / {summary.output_tokens:,} output tokens)"
