@@ -179,12 +179,13 @@ class ConsoleReporter:
 
     def _run_started(self, event: Event, started: RunStarted, state: RunState) -> None:
         verb = "Resuming" if started.resumed else "Starting"
-        count = started.tasks or len(state.tasks)
+        count = len(state.tasks) if started.tasks is None else started.tasks
         plan = one_line(started.plan) or state.plan_path
         self._print((f"{verb} run {state.run_id}", "bold"), f" · {plan} · {plural(count, 'task')}")
 
     def _phase_started(self, event: Event, started: PhaseStarted, state: RunState) -> None:
-        index, count = started.index, started.count or len(state.phases)
+        index = started.index
+        count = len(state.phases) if started.count is None else started.count
         title = one_line(started.title) or event.phase or ""
         where = f"{index}/{count}" if index else (event.phase or "")
         self.console.print()

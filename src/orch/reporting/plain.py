@@ -85,7 +85,8 @@ def task_heading(event: Event, started: TaskStarted, state: RunState) -> tuple[s
     """``("[3/7]", "T003", "Title")`` for a ``task_started`` event."""
     task_id = event.task or "?"
     known = state.tasks.get(task_id)
-    index, count = started.index, started.count or len(state.tasks)
+    index = started.index
+    count = len(state.tasks) if started.count is None else started.count
     if not index and known is not None:
         index = state.order().index(task_id) + 1
     title = one_line(started.title) or (known.title if known else "")
@@ -170,12 +171,13 @@ class PlainReporter:
 
     def _run_started(self, event: Event, started: RunStarted, state: RunState) -> list[str]:
         verb = "resumed" if started.resumed else "started"
-        count = started.tasks or len(state.tasks)
+        count = len(state.tasks) if started.tasks is None else started.tasks
         plan = one_line(started.plan) or state.plan_path
         return [f"Run {state.run_id} {verb}: {plan} ({plural(count, 'task')})"]
 
     def _phase_started(self, event: Event, started: PhaseStarted, state: RunState) -> list[str]:
-        index, count = started.index, started.count or len(state.phases)
+        index = started.index
+        count = len(state.phases) if started.count is None else started.count
         title = one_line(started.title) or event.phase or ""
         return [f"Phase {index}/{count}: {title}" if index else f"Phase {event.phase}: {title}"]
 
