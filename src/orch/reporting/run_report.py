@@ -27,7 +27,7 @@ class Attempt(BaseModel):
     lane: str = "main"
     start: float
     end: float | None = None
-    status: str = "running"
+    status: str = TaskStatus.RUNNING.value
     error: str | None = None
     evidence: list[str] = Field(default_factory=list)
     """What orch checked: the verify commands and their outcome."""
@@ -174,7 +174,7 @@ def compare(reports: list[RunReport]) -> list[AgentStats]:
             entry = stats[key]
             entry.role, entry.adapter = key
             entry.tasks += 1
-            entry.done += row.status == "done"
+            entry.done += row.status == TaskStatus.DONE.value
             entry.retries += max(row.attempts - 1, 0)
             entry.cost_usd += row.cost_usd
             entry.seconds += row.duration_s or 0.0
