@@ -92,9 +92,16 @@ def test_conflict_reruns_alone_and_loses_nothing(git_repo: Path, orch: OrchRunne
     kinds = [(e["type"], e.get("task")) for e in events(git_repo)]
     assert ("task_integrated", "T001") in kinds
     assert ("integration_failed", "T002") in kinds
-    # T002 re-ran alone on the integrated tree and ended done; its first work is on its branch.
+    # T002 re-ran alone (no worktree) on the integrated tree and ended done.
     assert result.returncode == 0, result.stderr + result.stdout
+    after = kinds[kinds.index(("integration_failed", "T002")):]
+    assert ("task_started", "T002") in after and ("worktree_created", "T002") not in after
     assert (git_repo / "line.txt").read_text() == "second\n"
+    # No byte either agent wrote is lost: T001's line is in its integration commit, T002's
+    # first attempt on its kept branch.
+    integrated = [e for e in events(git_repo) if e["type"] == "task_integrated"]
+    commit = str(integrated[0]["data"]["commit"])  # type: ignore[index]
+    assert git(git_repo, "show", f"{commit}:line.txt") == "first\n"
     branch = [b for b in orch_branches(git_repo) if b.endswith("/T002")]
     assert branch and git(git_repo, "show", f"{branch[0]}:line.txt") == "second\n"
     status = orch("status", cwd=git_repo)
@@ -115,6 +122,7 @@ def test_check_failing_after_integration_is_sent_back(git_repo: Path,
     kinds = [(e["type"], e.get("task")) for e in events(git_repo)]
     assert ("integration_failed", "T002") in kinds
     assert ("task_integrated", "T002") not in kinds
+    assert ("task_started", "T002") in kinds[kinds.index(("integration_failed", "T002")):]
     # The re-run alone fails too (flag.txt is there): failed, never integrated as passing.
     assert result.returncode != 0
     assert not (git_repo / "out.txt").exists() or ("task_finished", "T002") in kinds
