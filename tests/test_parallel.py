@@ -164,6 +164,7 @@ def test_sigkill_and_resume_integrates_each_task_once(git_repo: Path, seed: int)
             command = [sys.executable, "-m", "orch", "resume"]
         if _finished(git_repo) or kills == 20:
             break
+    print(f"seed {seed}: {kills} SIGKILLs landed")  # shown with -s
     final = subprocess.run(command, cwd=git_repo, env=env, capture_output=True, text=True,
                            timeout=120)
     assert _finished(git_repo), final.stderr + final.stdout
