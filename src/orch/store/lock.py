@@ -29,10 +29,16 @@ class ProjectLock:
         self.command = command
         self._warn = warn
         self._lock = FileLock(str(path), timeout=0)
+        self.taken_over: tuple[dict[str, object], float] | None = None
+        """The dead holder whose lock this one took over, and when it had taken it."""
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         previous = read_holder(self.path)
+        try:
+            since = self.path.stat().st_mtime
+        except OSError:
+            since = 0.0
         try:
             self._lock.acquire(timeout=0)
         except Timeout:
@@ -47,19 +53,17 @@ class ProjectLock:
             ) from None
         stale = previous or {}
         stale_pid = stale.get("pid")
-        if (
-            isinstance(stale_pid, int)
-            and stale_pid != os.getpid()
-            and not pid_alive(stale_pid)
-            and self._warn is not None
-        ):
+        if isinstance(stale_pid, int) and stale_pid != os.getpid() and not pid_alive(stale_pid):
+            self.taken_over = (stale, since)
+        if self.taken_over is not None and self._warn is not None:
             self._warn(
                 f"took over a stale lock left by pid {stale_pid} "
                 f"(`orch {stale.get('command', '?')}`), which is no longer running"
             )
         with open(self.path, "r+", encoding="utf-8") as handle:
             handle.truncate(0)
-            handle.write(json.dumps({"pid": os.getpid(), "command": self.command}))
+            handle.write(json.dumps({"pid": os.getpid(), "pgid": os.getpgrp(),
+                                     "command": self.command}))
             handle.flush()
 
     def release(self) -> None:
