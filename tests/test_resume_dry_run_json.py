@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import OrchRunner, commit_all, make_plan, shell_task
+from conftest import OrchRunner, failed_run, make_plan, shell_task
 from orch.store.layout import Layout
-from orch.store.runs import current_run_id
 
 
 def _plan(*, t1_verify: str = "test -f a.txt", extra: list[str] | None = None) -> str:
@@ -19,13 +18,7 @@ def _plan(*, t1_verify: str = "test -f a.txt", extra: list[str] | None = None) -
 
 
 def _failed_run(repo: Path, orch: OrchRunner) -> str:
-    (repo / "plan.md").write_text(_plan())
-    commit_all(repo)
-    first = orch("run", "plan.md", "--commit", "none", cwd=repo)
-    assert first.returncode == 1, first.stderr
-    run_id = current_run_id(Layout(repo))
-    assert run_id is not None
-    return run_id
+    return failed_run(repo, orch, _plan())
 
 
 def test_dry_run_json_is_one_document_with_the_text_content(

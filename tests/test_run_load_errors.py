@@ -9,23 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OrchRunner, commit_all, make_plan, shell_task
+from conftest import OrchRunner, failed_run, make_plan, shell_task
 from orch.store.layout import Layout
-from orch.store.runs import current_run_id
 
 
 def _failed_run(repo: Path, orch: OrchRunner) -> str:
     """T001 done, T002 failed (until the file ``go`` beside the project exists)."""
-    go = repo.parent / "go"
-    (repo / "plan.md").write_text(make_plan([("Build", [
+    return failed_run(repo, orch, make_plan([("Build", [
         shell_task("T001", "Write a", "echo a >> a.txt"),
-        shell_task("T002", "Wait for go", f"test -f {go}")])]))
-    commit_all(repo)
-    first = orch("run", "plan.md", "--commit", "none", cwd=repo)
-    assert first.returncode == 1, first.stderr
-    run_id = current_run_id(Layout(repo))
-    assert run_id is not None
-    return run_id
+        shell_task("T002", "Wait for go", f"test -f {repo.parent / 'go'}")])]))
 
 
 def _assert_one_error(result: object, file: str, *hint_words: str) -> None:
