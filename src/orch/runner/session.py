@@ -36,6 +36,7 @@ from orch.runner.orphans import clear_git_locks, record_groups, stop_orphans
 from orch.runner.plan_changes import DryJournal, Journal, detect_changes, record_changes
 from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import plan_marker
+from orch.runner.resume_preview import ResumePreview
 from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
 from orch.store.layout import Layout
@@ -323,20 +324,14 @@ def resume_run(
 
 def preview_resume(
     project_dir: Path, run_id: str, *, retry_failed: bool, skip: list[str]
-) -> list[str]:
+) -> ResumePreview:
     """``orch resume --dry-run``: what a resume would decide and run, recording nothing."""
-    journal = DryJournal(load_run(Layout(project_dir), run_id))
-    lines: list[str] = []
+    before = load_run(Layout(project_dir), run_id)
+    journal = DryJournal(before)
+    notes: list[str] = []
     _plan, pending = _prepare_resume(journal, project_dir, retry_failed=retry_failed,
-                                     skip=skip, say=lines.append)
-    tasks = journal.state.tasks
-    if pending:
-        lines.append(f"would run {len(pending)} task(s) of run {run_id}:")
-        lines += [f"  {task_id}  {tasks[task_id].title}" for task_id in pending]
-    else:
-        lines.append(f"would run no task of run {run_id}: only its pending gates and "
-                     "checkpoints")
-    return lines
+                                     skip=skip, say=notes.append)
+    return ResumePreview.decide(before, journal.events, notes, pending, journal.state)
 
 
 def _prepare_resume(
