@@ -190,8 +190,8 @@ def test_gemini_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monk
     assert result.files_changed == ["made_by_gemini.txt"]
     argv = recorded(fake_bin)["argv"]
     assert isinstance(argv, list)
-    assert argv[0] == "-p" and "Create hello.txt" in argv[1]
-    assert argv[2:] == ["--output-format", "stream-json", "--yolo", "--skip-trust"]
+    assert argv == ["-p", "", "--output-format", "stream-json", "--yolo", "--skip-trust"]
+    assert "Create hello.txt" in str(recorded(fake_bin)["stdin"])
 
 
 def test_gemini_trusts_the_project_by_env_when_its_help_has_no_flag(
@@ -379,3 +379,32 @@ def test_aider_files_are_ignored_in_a_linked_worktree_too(git_repo: Path, tmp_pa
     (worktree / "real.txt").write_text("change\n")
     assert list(status_digests(worktree) or {}) == ["real.txt"]
     assert ".aider*" in (git_repo / ".git" / "info" / "exclude").read_text().splitlines()
+
+
+# -- limits every CLI adapter shares --------------------------------------------------------
+
+BIG = 300 * 1024  # over Linux's 128 KiB limit on one argument (MAX_ARG_STRLEN)
+
+
+@pytest.mark.parametrize("adapter", [ClaudeCodeAdapter(), CodexAdapter(), GeminiAdapter(),
+                                     AiderAdapter()], ids=lambda a: a.name)
+def test_a_300_kib_prompt_reaches_the_cli_whole(fake_bin: Path, git_repo: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                adapter: CliAdapter) -> None:
+    # A role's prompt is not cut; the bounded parts can pass 128 KiB too in non-ASCII text
+    # (a spec-kit feature's 40 000 characters of design documents in CJK are 120 KB of UTF-8).
+    role = Role(name="dev", adapter=adapter.name, prompt="house rules " * (BIG // 12) + "END")
+    result = run(adapter, git_repo, "success", monkeypatch, role=role)
+    assert result.status is AgentStatus.COMPLETED, result.error
+    prompt = str(recorded(fake_bin)["prompt"])
+    assert len(prompt) > BIG and "house rules END" in prompt
+    assert all(len(arg) < 128 * 1024 for arg in recorded(fake_bin)["argv"])  # type: ignore[attr-defined]
+
+
+def test_a_cli_that_never_reads_a_large_prompt_still_times_out(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prompt is bigger than the pipe buffer: writing it must not block past the timeout."""
+    role = Role(name="dev", adapter="codex", prompt="x" * BIG)
+    result = run(CodexAdapter(), git_repo, "deaf", monkeypatch, role=role, timeout_s=2)
+    assert result.status is AgentStatus.TIMEOUT, result
+    assert not (git_repo / "deaf-finished").exists()  # stopped at the timeout, not waited for

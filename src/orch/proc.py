@@ -113,6 +113,18 @@ def run_shell(
     )
 
 
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    """Write ``data`` to the child's stdin from a thread, then close it: a prompt larger than
+    the pipe buffer would otherwise block orch until the child reads it, past any timeout."""
+    def write() -> None:
+        with contextlib.suppress(OSError, ValueError):  # the child exited or closed its stdin
+            pipe.write(data)
+        with contextlib.suppress(OSError, ValueError):
+            pipe.close()
+
+    threading.Thread(target=write, name="orch-stdin", daemon=True).start()
+
+
 def run_argv(
     argv: Sequence[str],
     *,
@@ -158,9 +170,7 @@ def run_argv(
             log.write(f"$ {redact(shown)}\n".encode())
             log.flush()
         if stdin_text is not None and proc.stdin is not None:
-            with contextlib.suppress(BrokenPipeError):
-                proc.stdin.write(stdin_text.encode())
-            proc.stdin.close()
+            _feed(proc.stdin, stdin_text.encode())
         assert proc.stdout is not None
         fd = proc.stdout.fileno()
         deadline = started + timeout_s if timeout_s else None

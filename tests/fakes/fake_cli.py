@@ -248,19 +248,36 @@ def about(tool: str, args: list[str]) -> int | None:
     return 0
 
 
+def prompt_of(tool: str, stdin: str) -> str:
+    """The prompt as each tool reads it: gemini puts piped stdin before the ``-p`` text, aider
+    reads ``--message-file``, claude and codex read stdin."""
+    args = sys.argv[1:]
+    if tool == "gemini" and "-p" in args:
+        text = args[args.index("-p") + 1]
+        return f"{stdin}\n\n{text}" if stdin and text else stdin or text
+    if tool == "aider":
+        return Path(args[args.index("--message-file") + 1]).read_text()
+    return stdin
+
+
 def main() -> int:
     tool = Path(sys.argv[0]).name
     answered = about(tool, sys.argv[1:])
     if answered is not None:
         return answered
     scenario = os.environ.get("FAKE_CLI_SCENARIO", "success")
+    if scenario == "deaf":  # never reads its stdin; only orch's timeout can stop it in time
+        time.sleep(20)
+        Path("deaf-finished").write_text("orch waited for me\n")
+        return 0
     stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
     global PROMPT
-    PROMPT = "\n".join([*sys.argv[1:], stdin])
+    PROMPT = prompt_of(tool, stdin)
     record = os.environ.get("FAKE_CLI_RECORD")
     if record:
         trust = os.environ.get("GEMINI_CLI_TRUST_WORKSPACE")
         Path(record).write_text(json.dumps({"argv": sys.argv[1:], "stdin": stdin,
+                                            "prompt": PROMPT,
                                             "cwd": os.getcwd(), "trust_env": trust,
                                             "retries_env": os.environ.get(
                                                 "CLAUDE_CODE_MAX_RETRIES")}))

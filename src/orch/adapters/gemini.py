@@ -1,4 +1,8 @@
-"""The ``gemini`` adapter: ``gemini -p PROMPT --output-format stream-json --yolo``.
+"""The ``gemini`` adapter: ``gemini -p "" --output-format stream-json --yolo``, prompt on stdin.
+
+The prompt is piped on stdin, never put in argv: Linux refuses a single argument over 128 KiB
+(``MAX_ARG_STRLEN``), and a spec-kit feature's design documents make prompts that large. Gemini
+CLI reads piped stdin in headless mode and puts it before the ``-p`` text (empty here).
 
 JSONL events: ``init`` (``session_id``, ``model``), ``message`` (assistant text, possibly in
 ``delta`` chunks), ``tool_use``, ``tool_result``, ``error`` and a final ``result`` (``status``
@@ -73,11 +77,11 @@ class GeminiAdapter(CliAdapter):
     name = "gemini"
     executable = "gemini"
     install = "npm install -g @google/gemini-cli"
-    prompt_on_stdin = False
     flags = ("-p", "--output-format", "--yolo", "--model")
 
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
-        argv = [self.executable, "-p", prompt, "--output-format", "stream-json"]
+        # `-p ""` keeps it headless; the prompt itself is on stdin (see the module docstring)
+        argv = [self.executable, "-p", "", "--output-format", "stream-json"]
         extra = extra_args("ORCH_GEMINI_ARGS")
         if not any(a.startswith(("--yolo", "--approval-mode", "-y")) for a in extra):
             argv.append("--yolo")
