@@ -408,3 +408,56 @@ def test_a_cli_that_never_reads_a_large_prompt_still_times_out(
     result = run(CodexAdapter(), git_repo, "deaf", monkeypatch, role=role, timeout_s=2)
     assert result.status is AgentStatus.TIMEOUT, result
     assert not (git_repo / "deaf-finished").exists()  # stopped at the timeout, not waited for
+
+
+# -- models orch cannot price ---------------------------------------------------------------
+
+def unpriced_project(repo: Path, model: str) -> Path:
+    """Two codex tasks under a role whose model has no price."""
+    (repo / "plan.md").write_text(
+        "# Unpriced\n\n## Phase 1: Build\n\n"
+        "- [ ] T001 First\n  - agent: dev\n  - verify: `true`\n"
+        "- [ ] T002 Second\n  - agent: dev\n  - verify: `true`\n")
+    config = repo / ".specify" / "orch" / "config.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"agents:\n  dev:\n    adapter: codex\n    model: {model}\n")
+    commit_all(repo, "plan")
+    return repo
+
+
+def test_a_codex_model_with_no_price_is_warned_once_before_the_run(
+        fake_bin: Path, git_repo: Path, orch: OrchRunner) -> None:
+    unpriced_project(git_repo, "gpt-9-turbo")
+    out = orch("run", "plan.md", "--yes", "--commit", "none", "--max-cost", "5", cwd=git_repo)
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = out.stdout + out.stderr
+    warned = [line for line in text.splitlines() if "'gpt-9-turbo' has no known price" in line]
+    assert len(warned) == 1, text
+    assert warned[0].startswith("warning: role 'dev': codex model")
+    assert "cost cap cannot be enforced" in warned[0] and "`prices:`" in warned[0]
+
+
+def test_a_priced_model_is_not_warned_about(fake_bin: Path, git_repo: Path,
+                                            orch: OrchRunner) -> None:
+    unpriced_project(git_repo, "gpt-9-turbo")
+    config = git_repo / ".specify" / "orch" / "config.yaml"
+    config.write_text(config.read_text() + "prices:\n  gpt-9-turbo: {input: 1.0, output: 4.0}\n")
+    out = orch("run", "plan.md", "--yes", "--commit", "none", cwd=git_repo)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "no known price" not in out.stdout + out.stderr
+
+
+def test_tokens_at_no_known_price_are_noted_once_per_model(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orch.adapters import unpriced
+
+    monkeypatch.setattr(unpriced, "_warned", set())
+    notes: list[str] = []
+    for _ in range(2):  # codex with no model: orch cannot price codex's default model
+        result = run(CodexAdapter(), git_repo, "success", monkeypatch, notify=notes.append,
+                     budget=Budget(max_cost_usd=3.0))
+        assert result.status is AgentStatus.COMPLETED and result.cost_usd == 0
+    assert len(notes) == 1, notes
+    assert notes[0].startswith("T001: codex runs its own default model")
+    assert "the cost cap cannot be enforced" in notes[0]
+    assert "warning: T001: codex runs" in (git_repo.parent / "logs" / "T001.log").read_text()

@@ -20,10 +20,15 @@ from typing import Any
 from orch import proc
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
 from orch.adapters.cli_probe import Probe, probe
+from orch.adapters.pricing import total_tokens
 from orch.adapters.prompt import full_prompt
 from orch.adapters.transcript import Transcript
+from orch.adapters.unpriced import PRICED_BY_ORCH, first_time, unpriced_warning
 from orch.proc import CommandResult, run_argv
 from orch.vcs.changes import status_digests
+
+UNPRICED_ADAPTERS = (*PRICED_BY_ORCH, "aider")
+"""Adapters whose cost can come out $0 for an unknown model (aider's litellm prices it)."""
 
 
 def missing_executable(executable: str, install: str) -> str | None:
@@ -67,6 +72,8 @@ class CliRun:
     command: CommandResult
     output: str
     files_changed: list[str] = field(default_factory=list)
+    model: str | None = None
+    """The model the tool said it used, when it says (gemini's ``init`` event)."""
 
 
 def budget_refusal(context: AgentContext) -> AgentResult | None:
@@ -151,9 +158,26 @@ class CliAdapter:
             result = self.interpret(context, run)
         result.files_changed = result.files_changed or run.files_changed
         result.log_path = str(context.log_path)
+        self._warn_unpriced(context, run, result, log)
         log.section(f"{self.name} result: {result.status.value}"
                     f"{' · ' + result.error if result.error else ''} · ${result.cost_usd:.4f}")
         return result
+
+    def _warn_unpriced(self, context: AgentContext, run: CliRun, result: AgentResult,
+                       log: Transcript) -> None:
+        """Say once per run and model that tokens were used at no known price (a cost cap
+        cannot see them)."""
+        if (self.name not in UNPRICED_ADAPTERS or result.cost_usd > 0
+                or total_tokens(result.usage) == 0):
+            return
+        model = context.role.model or run.model
+        if not first_time(self.name, model):
+            return
+        message = f"{context.task.id}: " + unpriced_warning(
+            self.name, model, capped=context.budget.max_cost_usd is not None)
+        log.section(f"warning: {message}")
+        if context.notify is not None:
+            context.notify(message)
 
     def check(self) -> Probe:
         """The installed CLI's version and the :attr:`flags` its help does not list."""

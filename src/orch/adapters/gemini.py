@@ -121,6 +121,7 @@ class GeminiAdapter(CliAdapter):
         usage = Usage(input_tokens=max(0, int(stats.get("input_tokens") or 0) - cached),
                       cache_read_input_tokens=cached,
                       output_tokens=int(stats.get("output_tokens") or 0))
+        run.model = model
         price = model_price(model, context.project_dir)
         result = AgentResult(status=AgentStatus.COMPLETED, summary="".join(chunks).strip(),
                              usage=usage, cost_usd=round(cost_usd(usage, price), 6),
