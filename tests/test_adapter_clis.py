@@ -461,3 +461,45 @@ def test_tokens_at_no_known_price_are_noted_once_per_model(
     assert notes[0].startswith("T001: codex runs its own default model")
     assert "the cost cap cannot be enforced" in notes[0]
     assert "warning: T001: codex runs" in (git_repo.parent / "logs" / "T001.log").read_text()
+
+
+# -- a CLI that keeps retrying ----------------------------------------------------------------
+
+@pytest.mark.parametrize("adapter", [CodexAdapter(), AiderAdapter()], ids=lambda a: a.name)
+def test_a_cli_retrying_for_longer_than_api_retry_seconds_is_stopped(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch,
+        adapter: CliAdapter) -> None:
+    monkeypatch.setenv("ORCH_RETRY_MAX_TOTAL", "1")
+    result = run(adapter, git_repo, "retry_forever", monkeypatch)
+    assert result.status is AgentStatus.API_ERROR, result
+    assert result.error is not None
+    assert result.error.startswith(f"{adapter.executable} kept retrying the API for over 1s "
+                                   "(api_retry_seconds); stopped: "), result.error
+
+
+def test_a_task_timeout_while_the_cli_retries_says_so(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORCH_RETRY_MAX_TOTAL", "600")
+    result = run(CodexAdapter(), git_repo, "retry_forever", monkeypatch, timeout_s=2)
+    assert result.status is AgentStatus.TIMEOUT, result
+    assert result.error is not None
+    assert result.error.startswith("codex timed out after 2s while it kept retrying the API "
+                                   "(last: {"), result.error
+    assert "Reconnecting..." in result.error
+
+
+def test_a_retry_the_cli_recovers_from_is_not_stopped(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORCH_RETRY_MAX_TOTAL", "5")
+    result = run(CodexAdapter(), git_repo, "reconnected", monkeypatch)
+    assert result.status is AgentStatus.COMPLETED, result
+
+
+def test_orch_run_says_the_agent_kept_retrying(fake_bin: Path, git_repo: Path,
+                                               orch: OrchRunner) -> None:
+    unpriced_project(git_repo, "gpt-5")
+    env = {"FAKE_CLI_SCENARIO": "retry_forever", "ORCH_RETRY_MAX_TOTAL": "1"}
+    out = orch("run", "plan.md", "--yes", "--commit", "none", cwd=git_repo, env=env)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "codex kept retrying the API for over 1s (api_retry_seconds)" in out.stderr, out.stderr
+    assert "Traceback" not in out.stdout + out.stderr

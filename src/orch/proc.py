@@ -135,11 +135,13 @@ def run_argv(
     redactor: Redactor | None = None,
     stdin_text: str | None = None,
     display: str | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> CommandResult:
     """Run a process in its own process group, streaming its output into ``log_path``.
 
     On timeout or interruption the whole process group is killed, so no grandchild outlives the
-    task. Output is redacted before it reaches the log or the returned tail.
+    task; so it is when ``should_stop`` (polled at least every 0.25 s) returns ``True``. Output
+    is redacted before it reaches the log or the returned tail.
     """
     redact = redactor or default_redactor()
     shown = display or " ".join(argv)
@@ -177,7 +179,8 @@ def run_argv(
         timed_out = False
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
-            timed_out, pending = _pump(proc, selector, deadline, pending, redact, log, tail)
+            timed_out, pending = _pump(proc, selector, deadline, pending, redact, log, tail,
+                                       should_stop)
         returncode = proc.wait()
         if group_exists(proc.pid):
             # The command is over; what it left running in the background goes with it.
@@ -212,9 +215,11 @@ def _pump(
     redact: Redactor,
     log: IO[bytes] | None,
     tail: deque[str],
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[bool, bytes]:
     """Copy output until the leader has exited (and its output is read), the deadline passes
-    (the group is killed; returns ``True``) or the run is interrupted (the group is killed)."""
+    (the group is killed; returns ``True``), the run is interrupted or ``should_stop`` says so
+    (the group is killed)."""
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
     eof = False
@@ -227,6 +232,9 @@ def _pump(
                 _kill_group(proc)
                 return True, pending
             wait = min(wait, remaining)
+        if should_stop is not None and should_stop():
+            _kill_group(proc)
+            return False, pending
         if not eof and selector.select(wait):
             chunk = os.read(fd, 65536)
             if chunk:

@@ -28,6 +28,15 @@ def write_named_files() -> None:
         Path(path).write_text(f"written by the agent for {path}\n")
 
 
+def retrying(seconds: float = 30.0):  # type: ignore[no-untyped-def]
+    """Retry numbers, one every 0.1 s, for ``seconds`` (orch should stop the tool first)."""
+    attempt, end = 0, time.monotonic() + seconds
+    while time.monotonic() < end:
+        attempt += 1
+        yield attempt
+        time.sleep(0.1)
+
+
 def claude(scenario: str) -> int:
     session = "5f1c3c1e-claude-session"
     emit({"type": "system", "subtype": "init", "cwd": os.getcwd(), "session_id": session,
@@ -129,6 +138,12 @@ def codex(scenario: str) -> int:
         emit({"type": "error", "message": message},
              {"type": "turn.failed", "error": {"message": message}})
         return 1
+    if scenario == "retry_forever":  # a provider that never recovers; codex keeps reconnecting
+        for attempt in retrying():
+            emit({"type": "error", "message": f"Reconnecting... {attempt}/5 (stream "
+                                              "disconnected before completion)"})
+        emit({"type": "turn.failed", "error": {"message": "stream disconnected"}})
+        return 1
     if scenario == "turn_failed":
         emit({"type": "turn.failed", "error": {"message": "model refused: task unclear"}})
         return 1
@@ -201,6 +216,11 @@ def aider(scenario: str) -> int:
     if scenario == "api_error":
         print("litellm.RateLimitError: AnthropicException - rate limit exceeded (429)")
         return 1
+    if scenario == "retry_forever":
+        for _ in retrying():
+            print("litellm.RateLimitError: AnthropicException - rate limit exceeded (429)\n"
+                  "Retrying in 0.2 seconds...", flush=True)
+        return 0
     if scenario in ("overloaded_exit0", "auth_exit0"):  # observed 0.86: exit 0 after errors
         if scenario == "auth_exit0":
             print('litellm.AuthenticationError: AnthropicException - {"type": "error", '

@@ -78,6 +78,8 @@ class GeminiAdapter(CliAdapter):
     executable = "gemini"
     install = "npm install -g @google/gemini-cli"
     flags = ("-p", "--output-format", "--yolo", "--model")
+    retry_lines = r"Retrying with backoff|Retrying after \d+\s*ms"
+    progress_lines = r'"type":\s*"(tool_use|tool_result|result)"|"role":\s*"assistant"'
 
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
         # `-p ""` keeps it headless; the prompt itself is on stdin (see the module docstring)
@@ -94,8 +96,9 @@ class GeminiAdapter(CliAdapter):
         return trust_args(self.executable)[1]
 
     def retry_note(self) -> str:
-        return ("not bounded by orch: Gemini CLI retries 429/5xx itself up to the setting "
-                "general.maxAttempts (default 10) in ~/.gemini/settings.json; no flag")
+        return ("Gemini CLI retries 429/5xx itself up to the setting general.maxAttempts "
+                "(default 10) in ~/.gemini/settings.json, no flag; orch stops it after "
+                "api_retry_seconds of `Retrying` lines with no progress")
 
     def interpret(self, context: AgentContext, run: CliRun) -> AgentResult:
         session: str | None = None
