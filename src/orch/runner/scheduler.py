@@ -69,9 +69,13 @@ class Scheduler:
                   count: int) -> RunStatus | None:
         """Run every pending task of the phase; the run's end status if it halts."""
         pending = list(phase_state.tasks)
-        if self.jobs > 1:
+        # A killed parallel run leaves worktrees to recover even when resumed with --jobs 1.
+        if self.jobs > 1 or set(pending) & set(self.runner.state.lane_tasks):
             self.queue = MergeQueue(self.runner, index, self.ledger)
             self.queue.recover(pending)
+            # A finished task waiting for integration is not run again.
+            pending = [t for t in pending if t not in self.queue.waiting]
+        if self.jobs > 1:
             self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="orch-lane")
         try:
             return self._loop(pending, index, count)

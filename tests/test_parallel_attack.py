@@ -1,0 +1,87 @@
+"""Attacks on `orch run --jobs N` (DESIGN §8) with real repositories and real kills.
+
+Each test here reproduced a fault found by running orch as a hostile user would; the kills are
+made deterministic by a task or a check that SIGKILLs orch (its parent, ``$PPID``) once, at
+the exact step under attack, leaving a marker file outside the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import OrchRunner, commit_all, git, make_plan, shell_task
+
+
+def p_task(task_id: str, script: str, *, verify: list[str] | None = None,
+           extra: str = "") -> str:
+    return shell_task(task_id, f"[P] task {task_id}", script, verify=verify, extra=extra)
+
+
+def events(repo: Path) -> list[dict[str, object]]:
+    runs = sorted((repo / ".specify" / "orch" / "runs").iterdir())
+    lines = (runs[-1] / "events.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def worktrees(repo: Path) -> list[str]:
+    return [line for line in git(repo, "worktree", "list").splitlines() if line]
+
+
+def orch_branches(repo: Path) -> list[str]:
+    return git(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/orch/").split()
+
+
+def kill_once(marker: Path) -> str:
+    """Shell that SIGKILLs orch (the script's parent) the first time it runs."""
+    return f"if [ ! -e '{marker}' ]; then touch '{marker}'; kill -9 $PPID; sleep 5; fi"
+
+
+def run_killed(repo: Path, *args: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "orch", *args], cwd=repo,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr + proc.stdout
+
+
+def test_resume_with_one_job_finishes_an_integration_a_kill_cut_short(
+        git_repo: Path, orch: OrchRunner) -> None:
+    # T002's check kills orch while it re-runs on the integrated tree (the main tree, where
+    # .git is a directory): T002's work is already applied there. `resume --jobs 1` must finish
+    # that integration, not run T002 again on top of it, and clean up every worktree.
+    marker = git_repo.parent / "killed"
+    tasks = [p_task("T001", "echo T001 >> out1.txt"),
+             p_task("T002", "echo T002 >> out2.txt",
+                    verify=[f"test -f .git || {{ {kill_once(marker)}; }}; test -s out2.txt"])]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    run_killed(git_repo, "run", "plan.md", "--jobs", "2", "--yes")
+    result = orch("resume", "--jobs", "1", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (git_repo / "out1.txt").read_text() == "T001\n"
+    assert (git_repo / "out2.txt").read_text() == "T002\n"
+    assert len(worktrees(git_repo)) == 1
+    assert orch_branches(git_repo) == []
+
+
+def test_resume_integrates_a_finished_task_without_running_it_again(
+        git_repo: Path, orch: OrchRunner) -> None:
+    # T002 finishes (its work committed on its branch) and waits for T001, earlier in plan
+    # order; T001 then kills orch. On resume T002's finished work is integrated as it is: the
+    # task is not run a second time (that would replace its branch and double its effects).
+    marker = git_repo.parent / "killed"
+    tasks = [p_task("T001", f"sleep 1\n{kill_once(marker)}\necho one >> out1"),
+             p_task("T002", "echo two >> out2")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    run_killed(git_repo, "run", "plan.md", "--jobs", "2", "--yes")
+    assert [e["task"] for e in events(git_repo) if e["type"] == "task_committed"] == ["T002"]
+    result = orch("resume", "--jobs", "2", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    made = [e["task"] for e in events(git_repo) if e["type"] == "worktree_created"]
+    assert made.count("T002") == 1, made
+    assert (git_repo / "out2").read_text() == "two\n"
+    assert (git_repo / "out1").read_text() == "one\n"
+    assert len(worktrees(git_repo)) == 1
+    assert orch_branches(git_repo) == []
