@@ -85,3 +85,18 @@ def test_resume_integrates_a_finished_task_without_running_it_again(
     assert (git_repo / "out1").read_text() == "one\n"
     assert len(worktrees(git_repo)) == 1
     assert orch_branches(git_repo) == []
+
+
+def test_a_branch_named_orch_is_refused_with_a_hint(git_repo: Path, orch: OrchRunner) -> None:
+    # git cannot hold both `orch` and `orch/<run>/<task>`: say so, and how to get past it.
+    git(git_repo, "branch", "orch")
+    tasks = [p_task("T001", "echo a > a.txt"), p_task("T002", "echo b > b.txt")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert result.returncode == 3, result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert lines[-2].startswith("error: branch `orch` exists"), result.stderr
+    assert lines[-1].startswith("hint: rename it"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(worktrees(git_repo)) == 1

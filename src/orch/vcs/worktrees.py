@@ -77,9 +77,22 @@ class Worktrees:
         if path.exists():
             self.remove(task_id, keep_branch=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.repo.run("worktree", "add", "-q", "--force", "-B", self.branch(task_id),
-                      str(path), base)
+        try:
+            self.repo.run("worktree", "add", "-q", "--force", "-B", self.branch(task_id),
+                          str(path), base)
+        except VcsError:
+            self._refuse_branch_in_the_way()
+            raise
         return path
+
+    def _refuse_branch_in_the_way(self) -> None:
+        """A branch named ``orch`` (or ``orch/<run>``) blocks every ``orch/<run>/<task>``."""
+        for name in ("orch", self.branch("").rstrip("/")):
+            if self.repo.ref_sha(f"refs/heads/{name}"):
+                raise VcsError(f"branch `{name}` exists, so task branches "
+                               f"`{self.branch('<task>')}` cannot be made",
+                               hint=f"rename it (`git branch -m {name} NEW-NAME`), "
+                                    "or run with --jobs 1")
 
     def commit_task(self, task_id: str, base: str) -> str:
         """Commit everything in the task's worktree onto its branch; the commit id."""
