@@ -100,3 +100,24 @@ def test_a_branch_named_orch_is_refused_with_a_hint(git_repo: Path, orch: OrchRu
     assert lines[-1].startswith("hint: rename it"), result.stderr
     assert "Traceback" not in result.stderr
     assert len(worktrees(git_repo)) == 1
+
+
+def test_ignored_files_a_task_writes_reach_the_main_tree(git_repo: Path,
+                                                         orch: OrchRunner) -> None:
+    # git does not carry ignored files, but the agent wrote them: a sequential run leaves them
+    # in the project, so an integrated task must too (not delete them with its worktree).
+    (git_repo / ".gitignore").write_text(".env\nbuild/\n")
+    (git_repo / "build").mkdir()
+    (git_repo / "build" / "old.bin").write_text("the user's\n")
+    tasks = [p_task("T001", "mkdir -p build/sub\necho art > build/sub/out.bin\n"
+                            "echo mine > build/old.bin\necho a > a.txt"),
+             p_task("T002", "echo KEY=1 > .env\necho b > b.txt")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (git_repo / "build" / "sub" / "out.bin").read_text() == "art\n"
+    assert (git_repo / ".env").read_text() == "KEY=1\n"
+    # A file the user already had is not overwritten by a task's copy of the same name.
+    assert (git_repo / "build" / "old.bin").read_text() == "the user's\n"
+    assert len(worktrees(git_repo)) == 1

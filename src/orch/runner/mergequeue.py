@@ -110,6 +110,7 @@ class MergeQueue:
                                                    task_id)
         self._record(EventType.TASK_INTEGRATED, task_id, {"commit": commit})
         self._done(task_id)
+        self.worktrees.carry_ignored(task_id)
         self._remove(task_id, keep_branch=False)
         return True
 
@@ -181,6 +182,7 @@ class MergeQueue:
         record = self.runner.state.tasks[task_id]
         if record.integrated:
             self._done(task_id)
+            self.worktrees.carry_ignored(task_id)
             self._remove(task_id, keep_branch=False)
         elif record.integrating:
             before, after = record.integrating
@@ -212,6 +214,8 @@ class MergeQueue:
             keep = bool(record.kept_branch)
             if record.status is not TaskStatus.DONE and record.work_base and not keep:
                 self.worktrees.save_partial(task_id, record.work_base)
+            if record.status is TaskStatus.DONE and record.integrated:
+                self.worktrees.carry_ignored(task_id)  # a kill came before its worktree went
             try:
                 self.worktrees.remove(task_id, keep_branch=keep)
             except VcsError:

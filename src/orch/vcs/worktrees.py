@@ -168,6 +168,22 @@ class Worktrees:
         parent = self.repo.commit_tree(before, [], "orch: integrated tree")
         return self.repo.commit_tree(tree, [parent, task_commit], f"orch: integrate {task_id}")
 
+    def carry_ignored(self, task_id: str) -> list[str]:
+        """Move the ignored files the task wrote into the main tree; the paths moved.
+
+        git carries only tracked work, but a sequential run would have left these files (a
+        ``.env``, a ``build/``) in the project. A path the main tree already has is left as it
+        is there (the task's copy goes with its worktree)."""
+        root = self.path(task_id)
+        if not root.is_dir():
+            return []
+        out = _git(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard",
+                   "--directory", "--", ":/", self.repo.orch_exclude, env=dict(os.environ))
+        moved: list[str] = []
+        for entry in filter(None, out.split("\0")):
+            moved += _move_free(root, self.repo.root, entry.rstrip("/"))
+        return moved
+
     # -- cleaning ------------------------------------------------------------------------------
 
     def remove(self, task_id: str, *, keep_branch: bool) -> None:
@@ -244,3 +260,16 @@ def _conflicted(lines: list[str]) -> list[str]:
             break
         names.append(line.strip())
     return names
+
+
+def _move_free(src_root: Path, dst_root: Path, rel: str) -> list[str]:
+    """Move ``rel`` (a file or a directory) where the destination has nothing yet."""
+    src, dst = src_root / rel, dst_root / rel
+    if src.is_dir() and not src.is_symlink() and dst.is_dir():
+        return [moved for child in sorted(os.listdir(src))
+                for moved in _move_free(src_root, dst_root, f"{rel}/{child}")]
+    if dst.exists() or dst.is_symlink():
+        return []
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(src, dst)
+    return [rel]
