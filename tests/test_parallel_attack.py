@@ -8,13 +8,31 @@ the exact step under attack, leaving a marker file outside the repository.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import OrchRunner, commit_all, git, make_plan, shell_task
+from conftest import FAKES_DIR, OrchRunner, commit_all, git, make_plan, shell_task
+
+TICKING_CLAUDE = f"""#!{sys.executable}
+# A fake `claude` that does what spec-kit's /implement asks: write, then tick its own task.
+import re, sys
+from pathlib import Path
+sys.path.insert(0, {str(FAKES_DIR)!r})
+import fake_cli
+answered = fake_cli.about("claude", sys.argv[1:])
+if answered is not None:
+    sys.exit(answered)
+prompt = " ".join(sys.argv[1:]) + sys.stdin.read()
+task = re.search(r"\\b(T\\d{{3}})\\b", prompt).group(1)
+plan = Path("plan.md")
+plan.write_text(re.sub(rf"^- \\[ \\] {{task}}\\b", f"- [X] {{task}}", plan.read_text(), flags=re.M))
+Path(task + ".txt").write_text(task + "\\n")
+sys.exit(fake_cli.claude("success"))
+"""
 
 
 def p_task(task_id: str, script: str, *, verify: list[str] | None = None,
@@ -137,3 +155,41 @@ def test_a_task_sees_the_main_trees_ignored_files(git_repo: Path, orch: OrchRunn
     commit_all(git_repo)
     result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_agents_ticking_their_own_checkbox_do_not_conflict(git_repo: Path, tmp_path: Path,
+                                                           orch: OrchRunner) -> None:
+    # Four [P] tasks on adjacent plan lines; each agent ticks its own box, as spec-kit tells
+    # it to, while orch ticks each task in the main tree as it lands. Marks are orch's: no
+    # task is sent back (and paid for twice) over a checkbox.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "claude").write_text(TICKING_CLAUDE)
+    (bin_dir / "claude").chmod(0o755)
+    tasks = [f"- [ ] T00{n} [P] Write T00{n}.txt" for n in range(1, 5)]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]) + "\nNotes.\n")
+    commit_all(git_repo)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    result = orch("run", "plan.md", "--agent", "claude-code", "--jobs", "4", "--yes",
+                  cwd=git_repo, env=env)
+    assert result.returncode == 0, result.stderr + result.stdout
+    kinds = [(e["type"], e.get("task")) for e in events(git_repo)]
+    assert [k for k in kinds if k[0] == "integration_failed"] == []
+    assert len([k for k in kinds if k[0] == "task_started"]) == 4
+    plan = (git_repo / "plan.md").read_text()
+    assert all(f"- [X] T00{n}" in plan for n in range(1, 5)), plan
+    assert all((git_repo / f"T00{n}.txt").is_file() for n in range(1, 5))
+    assert orch_branches(git_repo) == []
+
+
+def test_restore_marks_keeps_every_other_plan_edit(tmp_path: Path) -> None:
+    from orch.runner.worktree_marks import restore_marks
+
+    base = "# P\r\n\r\n- [ ] T001 one\r\n- [ ] T002 two\r\n- [x] T003 three\r\n"
+    plan = tmp_path / "plan.md"
+    plan.write_bytes(b"# P\r\n\r\n- [X] T001 one\r\n- [ ] T002 two, clarified\r\n"
+                     b"- [x] T003 three\r\n- [ ] T004 added by the agent\r\n")
+    assert restore_marks(plan, base)
+    assert plan.read_bytes() == (b"# P\r\n\r\n- [ ] T001 one\r\n- [ ] T002 two, clarified\r\n"
+                                 b"- [x] T003 three\r\n- [ ] T004 added by the agent\r\n")
+    assert not restore_marks(plan, base)

@@ -21,6 +21,7 @@ from orch.runner.attempt import Action, AttemptOutcome, Decision
 from orch.runner.filechecks import ChangeProbe, Measured, describe_failure, evaluate
 from orch.runner.ledger import SpendLedger
 from orch.runner.verify import run_checks
+from orch.runner.worktree_marks import restore_marks
 from orch.vcs.worktrees import Worktrees
 
 if TYPE_CHECKING:
@@ -55,11 +56,25 @@ class MergeQueue:
     def finished(self, task_id: str, outcome: AttemptOutcome) -> None:
         """The task passed its checks in its worktree: commit its work and queue it."""
         base = self.runner.state.tasks[task_id].work_base or ""
+        self._restore_plan_marks(task_id, base)
         commit = self.worktrees.commit_task(task_id, base)
         self._record(EventType.TASK_COMMITTED, task_id, {"commit": commit})
         self.runner.recorder.barrier()
         self._outcomes[task_id] = outcome
         self.waiting.append(task_id)
+
+    def _restore_plan_marks(self, task_id: str, base: str) -> None:
+        """Plan checkboxes are orch's to tick: drop the agent's, keep its other plan edits."""
+        runner = self.runner
+        plan = runner.project_dir / runner.state.plan_path
+        rel = self.worktrees.repo.relative(plan)
+        if runner.marker is None or rel is None or not base:
+            return
+        try:
+            base_text = self.worktrees.repo.run("show", f"{base}:{rel}", strip=False)
+        except VcsError:
+            return  # the plan is not in the task's base (untracked elsewhere)
+        restore_marks(self.worktrees.project_in(task_id) / runner.state.plan_path, base_text)
 
     def abandon(self, task_id: str) -> None:
         """A task that failed in its worktree: keep its work on its branch, drop the worktree."""
