@@ -193,3 +193,19 @@ def test_restore_marks_keeps_every_other_plan_edit(tmp_path: Path) -> None:
     assert plan.read_bytes() == (b"# P\r\n\r\n- [ ] T001 one\r\n- [ ] T002 two, clarified\r\n"
                                  b"- [x] T003 three\r\n- [ ] T004 added by the agent\r\n")
     assert not restore_marks(plan, base)
+
+
+def test_graph_batches_follow_config_parallel_all(git_repo: Path, orch: OrchRunner) -> None:
+    # With `parallel: all` a run starts these two unmarked tasks together: the execution plan
+    # must say so.
+    config = git_repo / ".specify" / "orch" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text("parallel: all\n")
+    tasks = [shell_task("T001", "first", "echo a > a.txt"),
+             shell_task("T002", "second", "echo b > b.txt")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    result = orch("graph", "plan.md", "--format", "batches", "--json", cwd=git_repo)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["batches"] == [{"phase": "1", "tasks": ["T001", "T002"]}]
+    assert data["max_parallelism"] == 2
