@@ -209,3 +209,18 @@ def test_graph_batches_follow_config_parallel_all(git_repo: Path, orch: OrchRunn
     data = json.loads(result.stdout)
     assert data["batches"] == [{"phase": "1", "tasks": ["T001", "T002"]}]
     assert data["max_parallelism"] == 2
+
+
+def test_a_repository_a_task_creates_is_not_lost(git_repo: Path, orch: OrchRunner) -> None:
+    # `git init` inside a worktree: git records only a commit id for it; its files and history
+    # must reach the project as in a sequential run, not vanish with the worktree.
+    tasks = [p_task("T001", "mkdir app && cd app && git init -q && echo code > main.c\n"
+                            "git add -A && git commit -qm first"),
+             p_task("T002", "echo b > b.txt")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (git_repo / "app" / "main.c").read_text() == "code\n"
+    assert git(git_repo / "app", "log", "--format=%s").strip() == "first"
+    assert len(worktrees(git_repo)) == 1

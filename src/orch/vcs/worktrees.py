@@ -169,19 +169,25 @@ class Worktrees:
         return self.repo.commit_tree(tree, [parent, task_commit], f"orch: integrate {task_id}")
 
     def carry_ignored(self, task_id: str) -> list[str]:
-        """Move the ignored files the task wrote into the main tree; the paths moved.
+        """Move what the task wrote that git does not carry into the main tree; paths moved.
 
-        git carries only tracked work, but a sequential run would have left these files (a
-        ``.env``, a ``build/``) in the project. A path the main tree already has is left as it
-        is there (the task's copy goes with its worktree)."""
+        That is ignored files (a ``.env``, a ``build/``) and repositories the task made inside
+        its worktree (``git init``: git records only their commit id). A sequential run would
+        have left them in the project. A path the main tree already has is left as it is there
+        (the task's copy goes with its worktree)."""
         root = self.path(task_id)
         if not root.is_dir():
             return []
+        env = dict(os.environ)
         out = _git(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard",
-                   "--directory", "--", ":/", self.repo.orch_exclude, env=dict(os.environ))
+                   "--directory", "--", ":/", self.repo.orch_exclude, env=env)
+        entries = [entry.rstrip("/") for entry in out.split("\0") if entry]
+        staged = _git(root, "ls-files", "-z", "--stage", "--", ":/", env=env)
+        entries += [path for mode, _, path in (_staged(line) for line in staged.split("\0"))
+                    if mode == "160000" and (root / path / ".git").exists()]
         moved: list[str] = []
-        for entry in filter(None, out.split("\0")):
-            moved += _move_free(root, self.repo.root, entry.rstrip("/"))
+        for entry in entries:
+            moved += _move_free(root, self.repo.root, entry)
         return moved
 
     # -- cleaning ------------------------------------------------------------------------------
@@ -273,3 +279,10 @@ def _move_free(src_root: Path, dst_root: Path, rel: str) -> list[str]:
     dst.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(src, dst)
     return [rel]
+
+
+def _staged(line: str) -> tuple[str, str, str]:
+    """``MODE SHA STAGE\tPATH`` from ``ls-files --stage``: mode, sha, path."""
+    info, _, path = line.partition("\t")
+    fields = info.split()
+    return (fields[0], fields[1], path) if len(fields) == 3 else ("", "", "")
