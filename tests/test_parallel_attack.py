@@ -224,3 +224,23 @@ def test_a_repository_a_task_creates_is_not_lost(git_repo: Path, orch: OrchRunne
     assert (git_repo / "app" / "main.c").read_text() == "code\n"
     assert git(git_repo / "app", "log", "--format=%s").strip() == "first"
     assert len(worktrees(git_repo)) == 1
+
+
+@pytest.mark.xfail(strict=True, reason="a worktree's submodules are not checked out: a [P] "
+                   "task sees them empty, and what it writes into them is lost")
+def test_a_task_sees_and_keeps_submodule_files(git_repo: Path, orch: OrchRunner) -> None:
+    sub = git_repo / "lib"
+    sub.mkdir()
+    git(sub, "init", "-q", "-b", "main")
+    (sub / "api.txt").write_text("v1\n")
+    git(sub, "add", "-A")
+    git(sub, "commit", "-qm", "lib")
+    git(git_repo, "submodule", "add", "-q", "./lib", "lib")
+    tasks = [p_task("T001", "cat lib/api.txt > seen.txt\necho more > lib/notes.txt",
+                    verify=["grep -q v1 seen.txt"]),
+             p_task("T002", "echo b > b.txt")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (sub / "notes.txt").read_text() == "more\n"
