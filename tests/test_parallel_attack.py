@@ -244,3 +244,43 @@ def test_a_task_sees_and_keeps_submodule_files(git_repo: Path, orch: OrchRunner)
     result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
     assert result.returncode == 0, result.stderr + result.stdout
     assert (sub / "notes.txt").read_text() == "more\n"
+
+
+def test_an_edit_made_during_a_failing_recheck_is_kept(git_repo: Path, orch: OrchRunner) -> None:
+    # While T002's check runs on the integrated tree, the user edits a line near T002's change
+    # (here the check does it, then fails). Taking T002's change back out must keep that edit:
+    # it used to end the run with "git apply failed", and the resume then reverted the edit.
+    (git_repo / "notes.txt").write_text("a\nb\nc\nd\ne\n")
+    user = "sed -i 's/^c$/C/' notes.txt"
+    tasks = [p_task("T001", "echo a > a.txt"),
+             p_task("T002", "sed -i 's/^a$/A/' notes.txt",
+                    verify=[f"test -f .git || {{ {user}; false; }}"])]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert "git apply failed" not in result.stderr, result.stderr
+    kinds = [(e["type"], e.get("task")) for e in events(git_repo)]
+    assert ("integration_failed", "T002") in kinds
+    assert ("task_integrated", "T002") not in kinds
+    # Taken back out with the user's C kept, then re-run alone in the main tree (failing there).
+    assert (git_repo / "notes.txt").read_text() == "A\nb\nC\nd\ne\n"
+    assert result.returncode == 1, result.stderr
+    assert len(worktrees(git_repo)) == 1
+
+
+def test_an_overlapping_edit_during_a_recheck_is_kept_with_a_warning(
+        git_repo: Path, orch: OrchRunner) -> None:
+    # The user's line sits right against T002's: the two cannot be separated, so the file is
+    # left as it is (nothing the user wrote is reverted) and the journal says so.
+    (git_repo / "notes.txt").write_text("base\n")
+    user = "echo 'user edit' >> notes.txt"
+    tasks = [p_task("T001", "echo a > a.txt"),
+             p_task("T002", "echo task >> notes.txt",
+                    verify=[f"test -f .git || {{ {user}; false; }}"])]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert "git apply failed" not in result.stderr, result.stderr
+    notes = [str(e["data"]) for e in events(git_repo) if e["type"] == "note"]
+    assert any("notes.txt changed during its integration" in n for n in notes), notes
+    assert (git_repo / "notes.txt").read_text().startswith("base\ntask\nuser edit\n")

@@ -118,7 +118,7 @@ class MergeQueue:
             before, after = applied
         error = self._recheck(task_id, (before, after))
         if error is not None:
-            self.worktrees.apply(after, before)
+            self._take_back(task_id, before, after)
             self._send_back(task_id, error)
             return False
         commit = self.worktrees.commit_integration(after, before, record.work_commit or "",
@@ -128,6 +128,13 @@ class MergeQueue:
         self.worktrees.carry_ignored(task_id)
         self._remove(task_id, keep_branch=False)
         return True
+
+    def _take_back(self, task_id: str, before: str, after: str) -> None:
+        """Undo an integration, keeping edits made to the main tree since it was applied."""
+        kept = self.worktrees.restore(before, after)
+        if kept:
+            self.runner.note(f"{task_id}: {', '.join(kept)} changed during its integration; "
+                              "left as they are, with its change in them", "warning")
 
     def _recheck(self, task_id: str, trees: tuple[str, str]) -> str | None:
         """The task's checks on the integrated tree; an error or ``None``.
@@ -206,7 +213,7 @@ class MergeQueue:
                 self._integrate(task_id, (before, after))
             else:
                 # Killed before or during the apply: put back what it touched, integrate anew.
-                self.worktrees.restore(before, after)
+                self._take_back(task_id, before, after)
                 self.waiting.append(task_id)
         elif record.work_commit:
             self.waiting.append(task_id)

@@ -144,20 +144,29 @@ class Worktrees:
         if proc.returncode != 0:
             raise VcsError(f"git apply failed: {proc.stderr.decode(errors='replace')[-300:]}")
 
-    def restore(self, before_tree: str, after_tree: str) -> None:
-        """Put every path an interrupted ``apply(before, after)`` may have touched back as in
-        ``before_tree``; other paths (and any later edits to them) are left alone."""
-        paths = self.repo.run("diff", "--name-only", "--no-renames", "-z", before_tree,
-                              after_tree, strip=False).split("\0")
-        paths = [p for p in paths if p]
-        if not paths:
-            return
+    def restore(self, before_tree: str, after_tree: str) -> list[str]:
+        """Take an integration (``before_tree`` → ``after_tree``), applied whole or in part,
+        back out of the main tree, keeping every edit made to the tree since (a three-way
+        revert: a user may edit files while a task's checks run). The paths where such an edit
+        overlaps the integration are left as they are now; they are returned."""
         now = self.integrated_tree()
+        if now == before_tree:
+            return []
+        base = self.repo.commit_tree(after_tree, [], "orch: integrated tree")
+        ours = self.repo.commit_tree(now, [base], "orch: main tree now")
+        theirs = self.repo.commit_tree(before_tree, [base], "orch: before integration")
+        proc = subprocess.run(["git", "merge-tree", "--write-tree", "--name-only", ours, theirs],
+                              cwd=self.repo.root, capture_output=True, text=True)
+        lines = proc.stdout.splitlines()
+        if proc.returncode not in (0, 1) or not lines:
+            raise VcsError(f"git merge-tree failed: {proc.stderr.strip()[-300:]}")
+        kept = _conflicted(lines) if proc.returncode == 1 else []
         patch = self.repo.run("diff", "--binary", "--full-index", "--no-renames", now,
-                              before_tree, "--", *(f":(top,literal){p}" for p in paths),
-                              strip=False)
+                              lines[0].strip(), "--", ":/",
+                              *(f":(top,exclude,literal){p}" for p in kept), strip=False)
         if patch.strip():
             self._apply_patch(patch)
+        return kept
 
     def changed(self, before_tree: str, after_tree: str) -> list[str]:
         """Project-relative paths that differ between two integrated-tree snapshots."""
