@@ -284,3 +284,19 @@ def test_an_overlapping_edit_during_a_recheck_is_kept_with_a_warning(
     notes = [str(e["data"]) for e in events(git_repo) if e["type"] == "note"]
     assert any("notes.txt changed during its integration" in n for n in notes), notes
     assert (git_repo / "notes.txt").read_text().startswith("base\ntask\nuser edit\n")
+
+
+def test_a_task_that_removes_its_worktree_link_keeps_its_work(
+        git_repo: Path, orch: OrchRunner) -> None:
+    # Without its .git file, git in the worktree finds the main repository (and stages into
+    # its index): the task's files were left out of its commit, and it ended done with
+    # nothing integrated.
+    tasks = [p_task("T001", "rm .git\necho a > a.txt"), p_task("T002", "echo b > b.txt")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (git_repo / "a.txt").read_text() == "a\n"
+    assert git(git_repo, "show", "--name-only", "--format=", "HEAD").split() == [
+        "a.txt", "b.txt", "plan.md"]
+    assert len(worktrees(git_repo)) == 1

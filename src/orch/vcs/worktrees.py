@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,11 +99,27 @@ class Worktrees:
         """Commit everything in the task's worktree onto its branch; the commit id."""
         env = {**os.environ, **self.repo.identity_env()}
         path = self.path(task_id)
-        _git(path, "add", "-A", "--", ":/", ":(top,exclude).specify/orch", env=env)
-        tree = _git(path, "write-tree", env=env)
+        with tempfile.TemporaryDirectory(prefix="orch-wt-") as tmp:
+            if not self._linked(path):
+                # The agent removed or replaced the worktree's .git: git would find the main
+                # repository (or the agent's) there, so name ours and a private index.
+                env |= {"GIT_DIR": str(self.repo.git_dir), "GIT_WORK_TREE": str(path),
+                        "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+                _git(path, "read-tree", base, env=env)
+            _git(path, "add", "-A", "--", ":/", ":(top,exclude).specify/orch", env=env)
+            tree = _git(path, "write-tree", env=env)
         commit = self.repo.commit_tree(tree, [base], f"orch: task {task_id}")
         self.repo.update_ref(f"refs/heads/{self.branch(task_id)}", commit)
         return commit
+
+    def _linked(self, path: Path) -> bool:
+        """Whether ``path/.git`` still links the worktree to this repository."""
+        try:
+            link = (path / ".git").read_text().strip()
+        except OSError:
+            return False
+        return link.startswith("gitdir:") and Path(link[7:].strip()).resolve().is_relative_to(
+            (self.repo.git_dir / "worktrees").resolve())
 
     def save_partial(self, task_id: str, base: str) -> str | None:
         """Keep an interrupted worktree's work under ``refs/orch/interrupted/``; its commit."""
