@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated
 
@@ -80,9 +79,6 @@ def command(
                                    skip=parse_id_list(skip) or [])
             print("\n".join(lines))
             return
-        if yes:
-            # As for `orch run`: the manual adapter fails fast instead of waiting for a person.
-            os.environ["ORCH_ASSUME_YES"] = "1"
         overrides: dict[str, float] = {}
         if max_cost is not None:
             overrides["max_cost_usd"] = max_cost

@@ -89,9 +89,9 @@ def status_document(state: RunState) -> dict[str, Any]:
 
 def run_summary(state: RunState) -> dict[str, Any]:
     """One row of ``orch runs``."""
-    counts = {status.value: 0 for status in TaskStatus}
+    counts = dict.fromkeys(TaskStatus, 0)
     for task in state.tasks.values():
-        counts[task.status.value] += 1
+        counts[task.status] += 1
     return {
         "run": state.run_id,
         "plan": state.plan_path,
@@ -99,8 +99,8 @@ def run_summary(state: RunState) -> dict[str, Any]:
         "created": state.created,
         "updated": state.updated,
         "tasks": len(state.tasks),
-        "done": counts["done"],
-        "failed": counts["failed"] + counts["blocked"],
+        "done": counts[TaskStatus.DONE],
+        "failed": counts[TaskStatus.FAILED] + counts[TaskStatus.BLOCKED],
         "cost_usd": state.cost_usd,
         "checkpoints": len(state.checkpoints),
     }

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from html import escape
 
+from orch.domain.status import TaskStatus
 from orch.reporting.run_report import AgentStats, RunReport
 
 WIDTH = 900
 ROW = 22
 LEFT = 90
-COLOURS = {"done": "#2e8b57", "failed": "#c0392b", "blocked": "#c0392b", "running": "#999",
-           "budget_exceeded": "#e67e22", "skipped": "#bbb"}
+COLOURS: dict[str, str] = {
+    TaskStatus.DONE: "#2e8b57", TaskStatus.FAILED: "#c0392b", TaskStatus.BLOCKED: "#c0392b",
+    TaskStatus.RUNNING: "#999", TaskStatus.BUDGET_EXCEEDED: "#e67e22", TaskStatus.SKIPPED: "#bbb"}
 DECISION_COLOURS = {"APPROVE": "#2e8b57", "CONDITIONAL": "#2980b9", "REVISE": "#e67e22",
                     "ESCALATE": "#8e44ad"}
 CSS = """

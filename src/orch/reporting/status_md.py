@@ -12,7 +12,7 @@ from pathlib import Path
 
 from orch.domain.events import EventType
 from orch.domain.state import Event, RunState, TaskState
-from orch.domain.status import ACTIVE_TASK_STATUSES, TaskStatus
+from orch.domain.status import ACTIVE_TASK_STATUSES, RunStatus, TaskStatus
 from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
@@ -92,7 +92,7 @@ def render_status_md(state: RunState) -> str:
     if state.error:
         lines.append(f"- Error: {_short(state.error)}")
     hint = next_step_hint(state)
-    if hint and state.state.value != "running":
+    if hint and state.state is not RunStatus.RUNNING:
         lines.append(f"- Next: {hint}")
 
     listed: set[str] = set()

@@ -27,6 +27,7 @@ from orch.domain.status import (
     TaskStatus,
 )
 from orch.errors import AgentUnavailableError, AwaitingDecisionError, PlanError, StateError
+from orch.parsing.checkbox import unmarked
 from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
@@ -101,13 +102,6 @@ def plan_for_run(plan_path: Path, warn: Warn | None = None) -> tuple[Plan, str]:
     return result.plan, plan_digest(text.encode("utf-8"))
 
 
-_CHECKBOX = re.compile(
-    rb"^([ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+)"
-    rb"\[(?:[ xX~]|[^\[\]\w\s]{1,12}|[Nn]/?[Aa]|[ \t]*[xX~]?[ \t]*|[A-Za-z][A-Za-z/]{1,5})\]",
-    re.MULTILINE,
-)
-
-
 # Progress as other formats write it: Taskmaster's "status" values, Claudio's "Current Status".
 _STATUS_VALUE = re.compile(rb'("status"\s*:\s*)"[^"\n]*"|(Current Status\**\s*:\**)[^\n]*')
 
@@ -115,7 +109,7 @@ _STATUS_VALUE = re.compile(rb'("status"\s*:\s*)"[^"\n]*"|(Current Status\**\s*:\
 def plan_digest(raw: bytes) -> str:
     """sha256 of the plan with every checkbox read as ``[ ]``: orch's own progress marks (and a
     rollback restoring them) do not count as the plan having changed."""
-    raw = _STATUS_VALUE.sub(lambda m: m.group(1) or m.group(2), _CHECKBOX.sub(rb"\1[ ]", raw))
+    raw = _STATUS_VALUE.sub(lambda m: m.group(1) or m.group(2), unmarked(raw))
     return hashlib.sha256(raw).hexdigest()
 
 
