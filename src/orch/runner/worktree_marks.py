@@ -12,8 +12,7 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from orch.domain.plan import PlanMark
-from orch.parsing.marks import set_mark
+from orch.parsing.checkbox import unmarked
 
 
 def restore_marks(plan: Path, base_text: str) -> bool:
@@ -31,7 +30,7 @@ def restore_marks(plan: Path, base_text: str) -> bool:
             continue
         for offset in range(b2 - b1):
             was, now = base[b1 + offset], ours[o1 + offset]
-            if _unmarked(was) == _unmarked(now):
+            if was != now and _unmarked(was) == _unmarked(now):
                 restored[o1 + offset] = was
     if restored == ours:
         return False
@@ -40,8 +39,5 @@ def restore_marks(plan: Path, base_text: str) -> bool:
     return True
 
 
-def _unmarked(line: str) -> str:
-    try:
-        return set_mark(line, 1, PlanMark.PENDING)
-    except ValueError:
-        return line
+def _unmarked(line: str) -> bytes:
+    return unmarked(line.encode("utf-8", "surrogateescape"))
