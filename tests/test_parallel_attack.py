@@ -300,3 +300,24 @@ def test_a_task_that_removes_its_worktree_link_keeps_its_work(
     assert git(git_repo, "show", "--name-only", "--format=", "HEAD").split() == [
         "a.txt", "b.txt", "plan.md"]
     assert len(worktrees(git_repo)) == 1
+
+
+def test_tasks_dropped_from_the_plan_leave_no_worktree(git_repo: Path, orch: OrchRunner) -> None:
+    # Killed with T002 mid-run and T003 finished (waiting for T001): the user then deletes
+    # both from the plan and resumes. Their worktrees must go; their work stays on branches.
+    marker = git_repo.parent / "killed"
+    one = p_task("T001", f"sleep 1\n{kill_once(marker)}\necho a > a.txt")
+    tasks = [one, p_task("T002", "echo b > b.txt\nsleep 5"), p_task("T003", "echo c > c.txt")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    run_killed(git_repo, "run", "plan.md", "--jobs", "3", "--yes")
+    (git_repo / "plan.md").write_text(make_plan([("work", [one])]))
+    commit_all(git_repo, "drop T002 and T003")
+    result = orch("resume", "--jobs", "3", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert len(worktrees(git_repo)) == 1, worktrees(git_repo)
+    kept = {branch.rsplit("/", 1)[1]: branch for branch in orch_branches(git_repo)}
+    assert git(git_repo, "show", f"{kept['T002']}:b.txt") == "b\n"
+    assert git(git_repo, "show", f"{kept['T003']}:c.txt") == "c\n"
+    status = json.loads(orch("status", "--json", cwd=git_repo).stdout)
+    assert not status["lanes"], status["lanes"]

@@ -229,7 +229,10 @@ class MergeQueue:
         busy = set(self.waiting)
         for task_id in self.worktrees.leftovers():
             record = tasks.get(task_id)
-            if task_id in busy or record is None:
+            if record is None:  # its task left the plan: its work stays on its branch
+                self.worktrees.keep_work(task_id)
+                continue
+            if task_id in busy:
                 continue
             if record.status in ACTIVE_TASK_STATUSES and record.work_commit:
                 continue

@@ -11,6 +11,7 @@ task's work until it is integrated, so it is deleted only after that.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -131,6 +132,14 @@ class Worktrees:
             return None
         self.repo.update_ref(f"{PARTIAL_REF}/{self.run_id}/{task_id}", commit)
         return commit
+
+    def keep_work(self, task_id: str) -> None:
+        """Commit what is in the task's worktree onto its branch, then remove the worktree."""
+        tip = self.repo.ref_sha(f"refs/heads/{self.branch(task_id)}")
+        if tip and self.path(task_id).is_dir():
+            with contextlib.suppress(VcsError):  # the branch keeps what it already holds
+                self.commit_task(task_id, tip)
+        self.remove(task_id, keep_branch=True)
 
     # -- integrating ---------------------------------------------------------------------------
 
