@@ -19,7 +19,7 @@ from conftest import FAKES_DIR, OrchRunner, commit_all, git, make_plan, shell_ta
 
 TICKING_CLAUDE = f"""#!{sys.executable}
 # A fake `claude` that does what spec-kit's /implement asks: write, then tick its own task.
-import re, sys
+import os, re, sys
 from pathlib import Path
 sys.path.insert(0, {str(FAKES_DIR)!r})
 import fake_cli
@@ -31,6 +31,9 @@ task = re.search(r"\\b(T\\d{{3}})\\b", prompt).group(1)
 plan = Path("plan.md")
 plan.write_text(re.sub(rf"^- \\[ \\] {{task}}\\b", f"- [X] {{task}}", plan.read_text(), flags=re.M))
 Path(task + ".txt").write_text(task + "\\n")
+if os.environ.get("CLAUDE_CALLS"):
+    with open(os.environ["CLAUDE_CALLS"], "a") as calls:
+        calls.write(task + "\\n")
 sys.exit(fake_cli.claude("success"))
 """
 
@@ -157,19 +160,24 @@ def test_a_task_sees_the_main_trees_ignored_files(git_repo: Path, orch: OrchRunn
     assert result.returncode == 0, result.stderr + result.stdout
 
 
+def claude_on_path(tmp_path: Path) -> dict[str, str]:
+    """The environment that puts the fake ``claude`` first on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "claude").write_text(TICKING_CLAUDE)
+    (bin_dir / "claude").chmod(0o755)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+
 def test_agents_ticking_their_own_checkbox_do_not_conflict(git_repo: Path, tmp_path: Path,
                                                            orch: OrchRunner) -> None:
     # Four [P] tasks on adjacent plan lines; each agent ticks its own box, as spec-kit tells
     # it to, while orch ticks each task in the main tree as it lands. Marks are orch's: no
     # task is sent back (and paid for twice) over a checkbox.
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "claude").write_text(TICKING_CLAUDE)
-    (bin_dir / "claude").chmod(0o755)
+    env = claude_on_path(tmp_path)
     tasks = [f"- [ ] T00{n} [P] Write T00{n}.txt" for n in range(1, 5)]
     (git_repo / "plan.md").write_text(make_plan([("work", tasks)]) + "\nNotes.\n")
     commit_all(git_repo)
-    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     result = orch("run", "plan.md", "--agent", "claude-code", "--jobs", "4", "--yes",
                   cwd=git_repo, env=env)
     assert result.returncode == 0, result.stderr + result.stdout
@@ -321,3 +329,23 @@ def test_tasks_dropped_from_the_plan_leave_no_worktree(git_repo: Path, orch: Orc
     assert git(git_repo, "show", f"{kept['T003']}:c.txt") == "c\n"
     status = json.loads(orch("status", "--json", cwd=git_repo).stdout)
     assert not status["lanes"], status["lanes"]
+
+
+def test_a_budget_halt_journals_and_integrates_finished_work(git_repo: Path, tmp_path: Path,
+                                                             orch: OrchRunner) -> None:
+    # The cap runs out while a lane's finished task waits for integration: that task was paid
+    # for and passed its checks. It used to stay unjournalled (its cost never counted, even
+    # after resume) with its worktree left behind; lanes that never started kept empty branches.
+    env = {**claude_on_path(tmp_path), "CLAUDE_CALLS": str(tmp_path / "calls")}
+    tasks = [f"- [ ] T00{n} [P] Write T00{n}.txt" for n in range(1, 7)]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--agent", "claude-code", "--jobs", "3", "--max-cost",
+                  "0.05", "--yes", cwd=git_repo, env=env)
+    assert result.returncode == 3, result.stderr + result.stdout
+    calls = (tmp_path / "calls").read_text().split()
+    status = json.loads(orch("status", "--json", cwd=git_repo).stdout)
+    assert status["cost_usd"] == pytest.approx(0.0421 * len(calls)), calls
+    assert len(worktrees(git_repo)) == 1, worktrees(git_repo)
+    kept = {branch.rsplit("/", 1)[1] for branch in orch_branches(git_repo)}
+    assert kept <= set(calls), (kept, calls)

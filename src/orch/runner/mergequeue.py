@@ -77,11 +77,12 @@ class MergeQueue:
         restore_marks(self.worktrees.project_in(task_id) / runner.state.plan_path, base_text)
 
     def abandon(self, task_id: str) -> None:
-        """A task that failed in its worktree: keep its work on its branch, drop the worktree."""
+        """A task that failed in its worktree: keep its work on its branch, drop the worktree.
+
+        A task that changed nothing (it never started: no budget left) keeps no branch."""
         base = self.runner.state.tasks[task_id].work_base
-        if base:
-            self.worktrees.commit_task(task_id, base)
-        self._remove(task_id, keep_branch=True)
+        keep = not base or self.worktrees.changes(self.worktrees.commit_task(task_id, base))
+        self._remove(task_id, keep_branch=keep)
 
     def _remove(self, task_id: str, *, keep_branch: bool) -> None:
         self.worktrees.remove(task_id, keep_branch=keep_branch)

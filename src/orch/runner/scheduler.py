@@ -227,13 +227,16 @@ class Scheduler:
         return halted
 
     def _wait_all(self) -> None:
-        """Let busy lanes finish (their work is kept on their branches)."""
+        """Let busy lanes finish (their work is kept on their branches), then integrate the
+        finished work that waits: it passed its checks and is paid for."""
         for task_id, future in list(self._running.items()):
             outcome, _events = future.result()
             if self.queue is not None:
                 self.queue.abandon(task_id)
             self._journal_spent(task_id, outcome, "the run stopped")
         self._running.clear()
+        if self.queue is not None:
+            self.queue.integrate_ready(self._running)
 
     def _journal_spent(self, task_id: str, outcome: AttemptOutcome, reason: str) -> None:
         """A lane's attempt the run will not use: journal what it spent, then make it pending."""

@@ -113,6 +113,11 @@ class Worktrees:
         self.repo.update_ref(f"refs/heads/{self.branch(task_id)}", commit)
         return commit
 
+    def changes(self, commit: str) -> bool:
+        """Whether a task's commit changes anything against its first parent (its base)."""
+        return self.repo.run("rev-parse", f"{commit}^{{tree}}") != \
+            self.repo.run("rev-parse", f"{commit}^1^{{tree}}")
+
     def _linked(self, path: Path) -> bool:
         """Whether ``path/.git`` still links the worktree to this repository."""
         try:
