@@ -349,3 +349,20 @@ def test_a_budget_halt_journals_and_integrates_finished_work(git_repo: Path, tmp
     assert len(worktrees(git_repo)) == 1, worktrees(git_repo)
     kept = {branch.rsplit("/", 1)[1] for branch in orch_branches(git_repo)}
     assert kept <= set(calls), (kept, calls)
+
+
+def test_a_failing_post_checkout_hook_does_not_stop_the_run(git_repo: Path,
+                                                            orch: OrchRunner) -> None:
+    # git-lfs installs a post-checkout hook that fails when git-lfs is not on PATH; every
+    # `git worktree add` ran it and the run died with "git worktree failed".
+    hook = git_repo / ".git" / "hooks" / "post-checkout"
+    ran = git_repo.parent / "hook-ran"
+    hook.write_text(f"#!/bin/sh\ntouch '{ran}'\necho 'git-lfs was not found' >&2\nexit 2\n")
+    hook.chmod(0o755)
+    tasks = [p_task("T001", "echo a > a.txt"), p_task("T002", "echo b > b.txt")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert not ran.exists()
+    assert len(worktrees(git_repo)) == 1

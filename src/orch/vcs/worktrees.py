@@ -25,6 +25,8 @@ from orch.vcs.snapshot import WorkTree
 
 BRANCH_PREFIX = "orch/"
 PARTIAL_REF = "refs/orch/interrupted"
+_NO_HOOKS = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
+             "GIT_CONFIG_VALUE_0": os.devnull}
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,10 @@ class Worktrees:
             self.remove(task_id, keep_branch=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            # The user's checkout hooks are for their checkouts: a failing one (git-lfs's when
+            # git-lfs is not installed) must not stop a task, nor a slow one delay it.
             self.repo.run("worktree", "add", "-q", "--force", "-B", self.branch(task_id),
-                          str(path), base)
+                          str(path), base, env=_NO_HOOKS)
         except VcsError:
             self._refuse_branch_in_the_way()
             raise
