@@ -366,3 +366,16 @@ def test_a_failing_post_checkout_hook_does_not_stop_the_run(git_repo: Path,
     assert result.returncode == 0, result.stderr + result.stdout
     assert not ran.exists()
     assert len(worktrees(git_repo)) == 1
+
+
+def test_a_task_that_deletes_its_worktree_is_an_error_not_a_crash(
+        git_repo: Path, orch: OrchRunner) -> None:
+    tasks = [p_task("T001", 'echo a > a.txt\nrm -rf "$PWD"'), p_task("T002", "echo b > b.txt")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert result.returncode == 3, result.stderr + result.stdout
+    assert "internal error" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-2].startswith("error: the worktree of task T001 is gone"), result.stderr
+    assert lines[-1].startswith("hint: "), result.stderr

@@ -104,6 +104,9 @@ class Worktrees:
         """Commit everything in the task's worktree onto its branch; the commit id."""
         env = {**os.environ, **self.repo.identity_env()}
         path = self.path(task_id)
+        if not path.is_dir():
+            raise VcsError(f"the worktree of task {task_id} is gone: something deleted {path} "
+                           "while the task ran", hint="`orch resume` runs the task again")
         with tempfile.TemporaryDirectory(prefix="orch-wt-") as tmp:
             if not self._linked(path):
                 # The agent removed or replaced the worktree's .git: git would find the main
