@@ -58,7 +58,8 @@ class MergeQueue:
         base = self.runner.state.tasks[task_id].work_base or ""
         self._restore_plan_marks(task_id, base)
         commit = self.worktrees.commit_task(task_id, base)
-        self._record(EventType.TASK_COMMITTED, task_id, {"commit": commit})
+        self._record(EventType.TASK_COMMITTED, task_id,
+                     {"commit": commit, "cost_usd": outcome.result.cost_usd})
         self.runner.recorder.barrier()
         self._outcomes[task_id] = outcome
         self.waiting.append(task_id)
@@ -168,7 +169,8 @@ class MergeQueue:
         task = self.runner._tasks[task_id]
         if outcome is None:  # finished by an earlier process: its evidence is in its log
             self.runner._record_finish(task, TaskStatus.DONE, {
-                "summary": "integrated (orch was stopped before recording the result)"})
+                "summary": "integrated (orch was stopped before recording the result)",
+                "cost_usd": self.runner.state.tasks[task_id].work_cost_usd})
             self.runner._after_done(task)
             return
         self.runner._apply(task, outcome, Decision(Action.DONE))
@@ -177,11 +179,14 @@ class MergeQueue:
     def _send_back(self, task_id: str, reason: str) -> None:
         """Keep the branch, drop the worktree; the task re-runs once, alone."""
         outcome = self._outcomes.pop(task_id, None)
+        runner = self.runner
         if outcome is not None:  # journal what the attempt cost (and took) before it re-runs
-            runner = self.runner
             runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED,
                                   {**runner._finish_data(outcome), "error": reason})
             self.ledger.journalled(task_id)
+        elif runner.state.tasks[task_id].work_cost_usd:  # finished before a kill
+            runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED, {
+                "error": reason, "cost_usd": runner.state.tasks[task_id].work_cost_usd})
         self._record(EventType.INTEGRATION_FAILED, task_id,
                      {"reason": reason, "branch": self.worktrees.branch(task_id)})
         self._remove(task_id, keep_branch=True)
