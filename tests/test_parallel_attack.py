@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FAKES_DIR, OrchRunner, commit_all, git, make_plan, shell_task
+from test_parallel import events, orch_branches, p_task, worktrees
 
 TICKING_CLAUDE = f"""#!{sys.executable}
 # A fake `claude` that does what spec-kit's /implement asks: write, then tick its own task.
@@ -45,23 +46,13 @@ sys.exit(fake_cli.claude("success"))
 """
 
 
-def p_task(task_id: str, script: str, *, verify: list[str] | None = None,
-           extra: str = "") -> str:
-    return shell_task(task_id, f"[P] task {task_id}", script, verify=verify, extra=extra)
-
-
-def events(repo: Path) -> list[dict[str, object]]:
-    runs = sorted((repo / ".specify" / "orch" / "runs").iterdir())
-    lines = (runs[-1] / "events.jsonl").read_text().splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
-
-
-def worktrees(repo: Path) -> list[str]:
-    return [line for line in git(repo, "worktree", "list").splitlines() if line]
-
-
-def orch_branches(repo: Path) -> list[str]:
-    return git(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/orch/").split()
+def run_pair(repo: Path, orch: OrchRunner, first: str, *,
+             verify: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``[P]`` T001 running ``first`` beside a plain T002, committed and run with two jobs."""
+    tasks = [p_task("T001", first, verify=verify), p_task("T002", "echo b > b.txt")]
+    (repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(repo)
+    return orch("run", "plan.md", "--jobs", "2", "--yes", cwd=repo)
 
 
 def kill_once(marker: Path) -> str:
@@ -120,10 +111,7 @@ def test_resume_integrates_a_finished_task_without_running_it_again(
 def test_a_branch_named_orch_is_refused_with_a_hint(git_repo: Path, orch: OrchRunner) -> None:
     # git cannot hold both `orch` and `orch/<run>/<task>`: say so, and how to get past it.
     git(git_repo, "branch", "orch")
-    tasks = [p_task("T001", "echo a > a.txt"), p_task("T002", "echo b > b.txt")]
-    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
-    commit_all(git_repo)
-    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    result = run_pair(git_repo, orch, "echo a > a.txt")
     assert result.returncode == 3, result.stderr + result.stdout
     lines = result.stderr.strip().splitlines()
     assert lines[-2].startswith("error: branch `orch` exists"), result.stderr
@@ -159,11 +147,7 @@ def test_ignored_files_a_task_writes_reach_the_main_tree(git_repo: Path,
 def test_a_task_sees_the_main_trees_ignored_files(git_repo: Path, orch: OrchRunner) -> None:
     (git_repo / ".gitignore").write_text(".env\n")
     (git_repo / ".env").write_text("KEY=1\n")
-    tasks = [p_task("T001", ". ./.env\necho $KEY > a.txt", verify=["grep -q 1 a.txt"]),
-             p_task("T002", "echo b > b.txt")]
-    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
-    commit_all(git_repo)
-    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    result = run_pair(git_repo, orch, ". ./.env\necho $KEY > a.txt", verify=["grep -q 1 a.txt"])
     assert result.returncode == 0, result.stderr + result.stdout
 
 
@@ -229,12 +213,8 @@ def test_graph_batches_follow_config_parallel_all(git_repo: Path, orch: OrchRunn
 def test_a_repository_a_task_creates_is_not_lost(git_repo: Path, orch: OrchRunner) -> None:
     # `git init` inside a worktree: git records only a commit id for it; its files and history
     # must reach the project as in a sequential run, not vanish with the worktree.
-    tasks = [p_task("T001", "mkdir app && cd app && git init -q && echo code > main.c\n"
-                            "git add -A && git commit -qm first"),
-             p_task("T002", "echo b > b.txt")]
-    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
-    commit_all(git_repo)
-    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    result = run_pair(git_repo, orch, "mkdir app && cd app && git init -q && echo code > main.c"
+                      "\ngit add -A && git commit -qm first")
     assert result.returncode == 0, result.stderr + result.stdout
     assert (git_repo / "app" / "main.c").read_text() == "code\n"
     assert git(git_repo / "app", "log", "--format=%s").strip() == "first"
@@ -251,12 +231,8 @@ def test_a_task_sees_and_keeps_submodule_files(git_repo: Path, orch: OrchRunner)
     git(sub, "add", "-A")
     git(sub, "commit", "-qm", "lib")
     git(git_repo, "submodule", "add", "-q", "./lib", "lib")
-    tasks = [p_task("T001", "cat lib/api.txt > seen.txt\necho more > lib/notes.txt",
-                    verify=["grep -q v1 seen.txt"]),
-             p_task("T002", "echo b > b.txt")]
-    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
-    commit_all(git_repo)
-    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    result = run_pair(git_repo, orch, "cat lib/api.txt > seen.txt\necho more > lib/notes.txt",
+                      verify=["grep -q v1 seen.txt"])
     assert result.returncode == 0, result.stderr + result.stdout
     assert (sub / "notes.txt").read_text() == "more\n"
 
@@ -306,10 +282,7 @@ def test_a_task_that_removes_its_worktree_link_keeps_its_work(
     # Without its .git file, git in the worktree finds the main repository (and stages into
     # its index): the task's files were left out of its commit, and it ended done with
     # nothing integrated.
-    tasks = [p_task("T001", "rm .git\necho a > a.txt"), p_task("T002", "echo b > b.txt")]
-    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
-    commit_all(git_repo)
-    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    result = run_pair(git_repo, orch, "rm .git\necho a > a.txt")
     assert result.returncode == 0, result.stderr + result.stdout
     assert (git_repo / "a.txt").read_text() == "a\n"
     assert git(git_repo, "show", "--name-only", "--format=", "HEAD").split() == [
@@ -366,10 +339,7 @@ def test_a_failing_post_checkout_hook_does_not_stop_the_run(git_repo: Path,
     ran = git_repo.parent / "hook-ran"
     hook.write_text(f"#!/bin/sh\ntouch '{ran}'\necho 'git-lfs was not found' >&2\nexit 2\n")
     hook.chmod(0o755)
-    tasks = [p_task("T001", "echo a > a.txt"), p_task("T002", "echo b > b.txt")]
-    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
-    commit_all(git_repo)
-    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    result = run_pair(git_repo, orch, "echo a > a.txt")
     assert result.returncode == 0, result.stderr + result.stdout
     assert not ran.exists()
     assert len(worktrees(git_repo)) == 1
@@ -377,10 +347,7 @@ def test_a_failing_post_checkout_hook_does_not_stop_the_run(git_repo: Path,
 
 def test_a_task_that_deletes_its_worktree_is_an_error_not_a_crash(
         git_repo: Path, orch: OrchRunner) -> None:
-    tasks = [p_task("T001", 'echo a > a.txt\nrm -rf "$PWD"'), p_task("T002", "echo b > b.txt")]
-    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
-    commit_all(git_repo)
-    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    result = run_pair(git_repo, orch, 'echo a > a.txt\nrm -rf "$PWD"')
     assert result.returncode == 3, result.stderr + result.stdout
     assert "internal error" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
