@@ -6,6 +6,7 @@ from typing import Any
 
 from orch.domain.state import RunState
 from orch.domain.status import RunStatus, TaskStatus
+from orch.reporting.lanes import lanes_document
 from orch.store.layout import Layout
 from orch.store.lock import run_in_progress
 
@@ -84,6 +85,7 @@ def status_document(state: RunState) -> dict[str, Any]:
         "duration_s": state.active_s,
         "input_tokens": sum(t.input_tokens for t in state.tasks.values()),
         "output_tokens": sum(t.output_tokens for t in state.tasks.values()),
+        **lanes_document(state),
     }
 
 

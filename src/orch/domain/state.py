@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from orch.domain.clock import tick
 from orch.domain.events import (
@@ -18,6 +18,7 @@ from orch.domain.events import (
     CheckRecord,
     DiffStat,
     EventType,
+    Payload,
     PhaseDecision,
     PhaseFinished,
     PhaseHumanDecision,
@@ -168,6 +169,15 @@ class Event(BaseModel):
     task: str | None = None
     phase: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+    _payload: tuple[Payload | None] | None = PrivateAttr(default=None)
+
+    def payload(self) -> Payload | None:
+        """``data`` as its type's payload model, parsed once and shared by the fold and every
+        reporter; ``None`` for a type this orch does not know. Invalid data raises pydantic's
+        ``ValidationError``."""
+        if self._payload is None:
+            self._payload = (payload_of(self.type, self.data),)
+        return self._payload[0]
 
 
 class RunState(BaseModel):
@@ -233,7 +243,7 @@ def apply_event(state: RunState, event: Event) -> None:
     state.updated = event.ts
     tick(state, event)
     try:
-        payload = payload_of(event.type, event.data)
+        payload = event.payload()
     except ValidationError as exc:
         raise StateError(f"run {event.run}: event {event.seq} ({event.type}) is malformed: "
                          f"{exc.errors()[0]['msg']}") from None
