@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FAKES_DIR, OrchRunner, commit_all, git, make_plan, shell_task
+from fakes.anthropic_server import FakeAnthropic
 from test_parallel import events, orch_branches, p_task, worktrees
 
 TICKING_CLAUDE = f"""#!{sys.executable}
@@ -374,3 +375,23 @@ def test_a_kill_while_paid_work_waits_keeps_its_cost(git_repo: Path, tmp_path: P
     status = subprocess.run([sys.executable, "-m", "orch", "status", "--json"], cwd=git_repo,
                             env=env, capture_output=True, text=True)
     assert json.loads(status.stdout)["cost_usd"] == pytest.approx(0.0421 * len(calls)), calls
+
+
+def test_a_free_model_runs_in_lanes(git_repo: Path, orch: OrchRunner,
+                                    anthropic_server: FakeAnthropic) -> None:
+    # A local or gateway model priced at $0 output: each lane's reservation divided by that
+    # price, and every [P] task failed with "ZeroDivisionError".
+    config = git_repo / ".specify" / "orch" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text("model: my-gateway-model\n"
+                      "prices:\n  my-gateway-model: {input: 1.0, output: 0.0}\n")
+    tasks = [f"- [ ] T00{n} [P] Write a{n}.txt" for n in range(1, 3)]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    env = {"ANTHROPIC_API_KEY": "sk-ant-api03-test-0123456789", "ORCH_RETRY_BASE_DELAY": "0.01",
+           "ANTHROPIC_BASE_URL": anthropic_server.url}
+    result = orch("run", "plan.md", "--agent", "anthropic", "--jobs", "2", "--yes", cwd=git_repo,
+                  env=env)
+    assert "ZeroDivisionError" not in result.stderr, result.stderr
+    models = [request["model"] for request in anthropic_server.requests]
+    assert models and set(models) == {"my-gateway-model"}, result.stderr + result.stdout
