@@ -395,3 +395,22 @@ def test_a_free_model_runs_in_lanes(git_repo: Path, orch: OrchRunner,
     assert "ZeroDivisionError" not in result.stderr, result.stderr
     models = [request["model"] for request in anthropic_server.requests]
     assert models and set(models) == {"my-gateway-model"}, result.stderr + result.stdout
+
+
+def test_a_directory_and_a_file_in_it_never_overlap_in_time(git_repo: Path,
+                                                           orch: OrchRunner) -> None:
+    # `files: src/` holds `files: src/a.py`: the two ran at once, conflicted, and the second
+    # was paid for twice.
+    (git_repo / "src").mkdir()
+    (git_repo / "src" / "a.py").write_text("x\n")
+    tasks = [p_task("T001", "sleep 0.5\necho y > src/a.py", extra="  - files: src/"),
+             p_task("T002", "sleep 0.5\necho w >> src/a.py", extra="  - files: ./src/a.py")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    graph = orch("graph", "plan.md", "--format", "batches", "--json", cwd=git_repo)
+    assert json.loads(graph.stdout)["max_parallelism"] == 1, graph.stdout
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    kinds = [(e["type"], e.get("task")) for e in events(git_repo)]
+    assert kinds.index(("task_integrated", "T001")) < kinds.index(("worktree_created", "T002"))
+    assert ("integration_failed", "T002") not in kinds

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from orch import proc
 from orch.domain.events import EventType
+from orch.domain.graph import files_overlap
 from orch.domain.plan import Task
 from orch.domain.state import PhaseState
 from orch.domain.status import TERMINAL_TASK_STATUSES, RunStatus, TaskStatus
@@ -61,7 +62,7 @@ class Scheduler:
     def _overlaps(self, task: Task) -> bool:
         mine = self._files(task)
         busy = [*self._running, *(self.queue.waiting if self.queue else [])]
-        return any(mine & self._files(self.runner._tasks[other]) for other in busy)
+        return any(files_overlap(mine, self._files(self.runner._tasks[other])) for other in busy)
 
     # -- the loop ------------------------------------------------------------------------------
 
