@@ -182,11 +182,13 @@ class MergeQueue:
         runner = self.runner
         if outcome is not None:  # journal what the attempt cost (and took) before it re-runs
             runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED,
-                                  {**runner._finish_data(outcome), "error": reason})
+                                  {**runner._finish_data(outcome), "error": reason,
+                                   "retrying": True})
             self.ledger.journalled(task_id)
         elif runner.state.tasks[task_id].work_cost_usd:  # finished before a kill
             runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED, {
-                "error": reason, "cost_usd": runner.state.tasks[task_id].work_cost_usd})
+                "error": reason, "cost_usd": runner.state.tasks[task_id].work_cost_usd,
+                "retrying": True})
         self._record(EventType.INTEGRATION_FAILED, task_id,
                      {"reason": reason, "branch": self.worktrees.branch(task_id)})
         self._remove(task_id, keep_branch=True)

@@ -74,7 +74,7 @@ class Scheduler:
         if self.jobs > 1 or set(pending) & set(self.runner.state.lane_tasks):
             self.queue = MergeQueue(self.runner, index, self.ledger)
             self.queue.recover(pending)
-            # A finished task waiting for integration is not run again.
+            # A recovered task waits to be integrated: starting it afresh too would run it twice.
             pending = [t for t in pending if t not in self.queue.waiting]
         if self.jobs > 1:
             self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="orch-lane")
@@ -243,7 +243,8 @@ class Scheduler:
         """A lane's attempt the run will not use: journal what it spent, then make it pending."""
         runner = self.runner
         runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED,
-                              {**runner._finish_data(outcome), "error": reason})
+                              {**runner._finish_data(outcome), "error": reason,
+                               "retrying": True})
         self.ledger.journalled(task_id)
         runner._record(EventType.TASK_RESET, task=task_id,
                        data={"status": TaskStatus.PENDING.value, "reason": reason})
