@@ -25,6 +25,9 @@ from orch.vcs.snapshot import WorkTree
 
 BRANCH_PREFIX = "orch/"
 PARTIAL_REF = "refs/orch/interrupted"
+INTEGRATED_REF = "refs/orch/integrated"
+"""``refs/orch/integrated/<run>``: the run's chain of integration commits (see
+:meth:`Worktrees.commit_integration`)."""
 _NO_HOOKS = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
              "GIT_CONFIG_VALUE_0": os.devnull}
 
@@ -211,9 +214,18 @@ class Worktrees:
         return self._tree.diff(before_tree, after_tree).paths
 
     def commit_integration(self, tree: str, before: str, task_commit: str, task_id: str) -> str:
-        """A commit recording an integration (no ref moved): ``integrated as commit X``."""
-        parent = self.repo.commit_tree(before, [], "orch: integrated tree")
-        return self.repo.commit_tree(tree, [parent, task_commit], f"orch: integrate {task_id}")
+        """A commit recording an integration: ``integrated as commit X``.
+
+        X's first parent is the integrated tree before it, itself chained to the run's previous
+        integration, and ``refs/orch/integrated/<run>`` points at the newest: every integrated
+        change stays reachable, so ``git gc`` never prunes work a later task replaced."""
+        ref = f"{INTEGRATED_REF}/{self.run_id}"
+        previous = self.repo.ref_sha(ref)
+        parent = self.repo.commit_tree(before, [previous] if previous else [],
+                                       "orch: integrated tree")
+        commit = self.repo.commit_tree(tree, [parent, task_commit], f"orch: integrate {task_id}")
+        self.repo.update_ref(ref, commit, f"orch: integrate {task_id}")
+        return commit
 
     def carry_ignored(self, task_id: str) -> list[str]:
         """Move what the task wrote that git does not carry into the main tree; paths moved.
@@ -260,7 +272,8 @@ class Worktrees:
         gone = []
         refs = self.repo.git_dir / "refs"
         candidates = [*(refs / "heads" / BRANCH_PREFIX / self.run_id).rglob("*.lock"),
-                      *(refs / PARTIAL_REF.removeprefix("refs/") / self.run_id).rglob("*.lock")]
+                      *(refs / PARTIAL_REF.removeprefix("refs/") / self.run_id).rglob("*.lock"),
+                      refs / INTEGRATED_REF.removeprefix("refs/") / f"{self.run_id}.lock"]
         for admin in (self.repo.git_dir / "worktrees").glob("*"):
             gitdir = admin / "gitdir"
             try:
