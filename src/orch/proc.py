@@ -232,7 +232,8 @@ def _pump(
                 _kill_group(proc)
                 return True, pending
             wait = min(wait, remaining)
-        if should_stop is not None and should_stop():
+        # Checked before reading: a process that never stops printing must not hide it.
+        if _interrupted or (should_stop is not None and should_stop()):
             _kill_group(proc)
             return False, pending
         if not eof and selector.select(wait):
@@ -246,9 +247,6 @@ def _pump(
             # All output is read: wait for the leader itself (returns as soon as it exits).
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=wait)
-        if _interrupted:
-            _kill_group(proc)
-            return False, pending
         if proc.poll() is not None:
             # The leader is gone but a background grandchild may hold the pipe open:
             # give it a moment, then stop reading.
