@@ -142,11 +142,12 @@ def test_ignored_files_a_task_writes_reach_the_main_tree(git_repo: Path,
     assert len(worktrees(git_repo)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="worktrees hold tracked and untracked files only: the "
-                   "main tree's ignored files (.env, .venv, node_modules) are not there, so a "
-                   "[P] task or check needing them fails where --jobs 1 passes")
 def test_a_task_sees_the_main_trees_ignored_files(git_repo: Path, orch: OrchRunner) -> None:
+    # Worktrees hold tracked and untracked files only: config `worktree: copy:` brings the
+    # main tree's ignored ones a task needs (more in test_parallel_wtsetup.py).
     (git_repo / ".gitignore").write_text(".env\n")
+    (git_repo / ".specify" / "orch").mkdir(parents=True)
+    (git_repo / ".specify" / "orch" / "config.yaml").write_text("worktree: {copy: [.env]}\n")
     (git_repo / ".env").write_text("KEY=1\n")
     result = run_pair(git_repo, orch, ". ./.env\necho $KEY > a.txt", verify=["grep -q 1 a.txt"])
     assert result.returncode == 0, result.stderr + result.stdout

@@ -70,6 +70,29 @@ class NotifyConfig(BaseModel):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
+class WorktreeConfig(BaseModel):
+    """``worktree:``: what a parallel task's worktree gets of the main tree's ignored files
+    (docs/parallel.md). Paths and globs are relative to the project directory."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    copy_paths: list[str] = Field(default_factory=list, alias="copy")
+    """Copied into each new worktree (a ``.env``): the task's changes stay in its worktree."""
+    link: list[str] = Field(default_factory=list)
+    """Symlinked into each new worktree (``node_modules``, ``.venv``): shared, not copied."""
+    setup: str | None = None
+    """A shell command run in each new worktree before the agent (``npm ci``)."""
+
+    @field_validator("copy_paths", "link")
+    @classmethod
+    def _relative(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            parts = Path(entry).parts
+            if not entry.strip() or Path(entry).is_absolute() or ".." in parts:
+                raise ValueError(f"`{entry}` must be a path inside the project, without `..`")
+        return value
+
+
 class OrchConfig(BaseModel):
     """The whole configuration file; every key is optional."""
 
@@ -88,6 +111,7 @@ class OrchConfig(BaseModel):
     require_verified: bool = False
     jobs: int = Field(default=1, ge=1)
     parallel: Literal["marked", "all"] = "marked"
+    worktree: WorktreeConfig = Field(default_factory=WorktreeConfig)
     budgets: Budgets = Field(default_factory=Budgets)
     agents: dict[str, RoleConfig] = Field(default_factory=dict)
     prices: dict[str, Price] = Field(default_factory=dict)
@@ -144,6 +168,12 @@ require_verified: false
 # their own git worktrees and are integrated by a merge queue. See docs/parallel.md.
 jobs: 1
 parallel: marked
+
+# What each parallel task's worktree gets of the main tree's ignored files (git gives it only
+# tracked and untracked files): `copy` (paths or globs, e.g. .env), `link` (symlinked, e.g.
+# node_modules, .venv: shared with the main tree, so a task installing into one changes
+# yours) and `setup`, a shell command run in each new worktree before the agent (e.g. npm ci).
+worktree: {copy: [], link: [], setup: null}
 
 # Spending caps, checked before every model call. null = no cap.
 budgets:

@@ -46,6 +46,7 @@ from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import Marker
 from orch.runner.scheduler import Scheduler
 from orch.runner.verify import CheckOutcome, run_checks
+from orch.runner.wtsetup import missing_ignored_warning
 from orch.secrets import default_redactor
 from orch.store.runs import RunRecorder
 
@@ -144,6 +145,10 @@ class Runner:
         )
         if self.state.state is not RunStatus.RUNNING:
             self._record(EventType.RUN_STATE, data={"state": RunStatus.RUNNING.value})
+        if (self.settings.jobs or self.settings.config.jobs) > 1:
+            warning = missing_ignored_warning(self.project_dir, self.settings.config)
+            if warning:
+                self.note(warning)
         index = {task_id: number for number, task_id in enumerate(selected, start=1)}
         phase_count = len(self.state.phases)
         for phase_number, phase_state in enumerate(self.state.phases, start=1):

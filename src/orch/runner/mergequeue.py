@@ -22,6 +22,7 @@ from orch.runner.filechecks import ChangeProbe, Measured, describe_failure, eval
 from orch.runner.ledger import SpendLedger
 from orch.runner.verify import run_checks
 from orch.runner.worktree_marks import restore_marks
+from orch.runner.wtsetup import provision_of
 from orch.vcs.worktrees import Worktrees
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ class MergeQueue:
         self.runner = runner
         self.ledger = ledger
         self.index = index
-        self.worktrees = Worktrees(runner.project_dir, runner.state.run_id)
+        self.worktrees = Worktrees(runner.project_dir, runner.state.run_id,
+                                   provision_of(runner.settings.config))
         self.waiting: list[str] = []
         self._outcomes: dict[str, AttemptOutcome | None] = {}
 

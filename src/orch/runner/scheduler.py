@@ -23,6 +23,7 @@ from orch.domain.status import TERMINAL_TASK_STATUSES, RunStatus, TaskStatus
 from orch.runner.attempt import Action, AttemptOutcome, RetryPolicy, TaskWorker, retry_feedback
 from orch.runner.ledger import SpendLedger
 from orch.runner.mergequeue import MergeQueue
+from orch.runner.wtsetup import run_setup
 
 if TYPE_CHECKING:
     from orch.runner.engine import Runner
@@ -43,6 +44,8 @@ class Scheduler:
         self._running: dict[str, Future[Result]] = {}
         self._policies: dict[str, RetryPolicy] = {}
         self._lanes: dict[str, int] = {}
+        self._set_up: set[str] = set()
+        """Tasks whose worktree's ``worktree: setup:`` command has passed."""
         self.ledger = SpendLedger(runner._run_cap(), lambda: runner.state.cost_usd)
 
     # -- admission -----------------------------------------------------------------------------
@@ -155,6 +158,7 @@ class Scheduler:
         if fresh:
             lane = self._lane(task.id)
             self.queue.make_worktree(task.id, lane)
+            self._set_up.discard(task.id)
             config = runner.settings.config
             self._policies[task.id] = RetryPolicy(1 + (task.retries or config.retries),
                                                   config.no_progress_limit, config.retry_backoff)
@@ -178,9 +182,19 @@ class Scheduler:
                             lambda: None, runner._timeout)
         runner.recorder.barrier()
 
+        setup = None if task.id in self._set_up else runner.settings.config.worktree.setup
+        queue = self.queue
+
         def work() -> Result:
             if delay:
                 time.sleep(delay)
+            if setup:
+                failed = run_setup(setup, cwd=worker.project_dir, log_path=request.log_path,
+                                   timeout_s=runner._timeout(task))
+                if failed is not None:
+                    return failed, events
+                queue.worktrees.remember_setup(task.id)
+                self._set_up.add(task.id)
             return worker.attempt(request), events
 
         self._running[task.id] = self._pool.submit(work)

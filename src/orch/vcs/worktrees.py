@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orch.errors import VcsError
+from orch.vcs.provision import Provision
 from orch.vcs.repo import GitRepo, lock_hint, open_repo
 from orch.vcs.snapshot import WorkTree
 
@@ -45,8 +46,10 @@ class Merge:
 class Worktrees:
     """The worktrees and branches of one run."""
 
-    def __init__(self, project_dir: Path, run_id: str) -> None:
+    def __init__(self, project_dir: Path, run_id: str,
+                 provision: Provision | None = None) -> None:
         self.repo: GitRepo = open_repo(project_dir)
+        self.provision = provision or Provision()
         self.run_id = run_id
         self.base_dir = project_dir / ".specify" / "orch" / "worktrees" / run_id
         self._rel = os.path.relpath(self.repo.project_dir, self.repo.root)
@@ -92,7 +95,29 @@ class Worktrees:
         except VcsError:
             self._refuse_branch_in_the_way()
             raise
+        self.provision.place(self.repo.project_dir, self.project_in(task_id))
         return path
+
+    def _placed(self) -> list[str]:
+        """Root-relative paths :class:`Provision` may have placed: never the task's work."""
+        return [os.path.normpath(os.path.join(self._rel, rel))
+                for rel in self.provision.placed(self.repo.project_dir)]
+
+    def _unplaced_specs(self, root: Path, base: str, env: dict[str, str]) -> list[str]:
+        """Pathspecs keeping what was placed out of ``git add -A`` in the worktree ``root``.
+
+        Ignored paths stay out by themselves (and git refuses to name them); a symlink is
+        not a directory to a ``node_modules/`` rule, so it must be left out here. A path
+        ``base`` tracks was not placed (the worktree had it): it stays in."""
+        rels = self._placed()
+        if not rels:
+            return []
+        tracked = self.repo.run("ls-tree", "-r", "--name-only", base, "--", *rels)
+        ignored = subprocess.run(["git", "check-ignore", "--", *rels], cwd=root, env=env,
+                                 capture_output=True, text=True).stdout.splitlines()
+        return [f":(top,exclude,literal){rel}" for rel in rels
+                if rel not in ignored and not any(
+                    line == rel or line.startswith(f"{rel}/") for line in tracked.splitlines())]
 
     def _refuse_branch_in_the_way(self) -> None:
         """A branch named ``orch`` (or ``orch/<run>``) blocks every ``orch/<run>/<task>``."""
@@ -117,7 +142,8 @@ class Worktrees:
                 env |= {"GIT_DIR": str(self.repo.git_dir), "GIT_WORK_TREE": str(path),
                         "GIT_INDEX_FILE": str(Path(tmp) / "index")}
                 _git(path, "read-tree", base, env=env)
-            _git(path, "add", "-A", "--", ":/", ":(top,exclude).specify/orch", env=env)
+            _git(path, "add", "-A", "--", ":/", ":(top,exclude).specify/orch",
+                 *self._unplaced_specs(path, base, env), env=env)
             tree = _git(path, "write-tree", env=env)
         commit = self.repo.commit_tree(tree, [base], f"orch: task {task_id}")
         self.repo.update_ref(f"refs/heads/{self.branch(task_id)}", commit)
@@ -238,9 +264,9 @@ class Worktrees:
         if not root.is_dir():
             return []
         env = dict(os.environ)
-        out = _git(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard",
-                   "--directory", "--", ":/", self.repo.orch_exclude, env=env)
-        entries = [entry.rstrip("/") for entry in out.split("\0") if entry]
+        record = self._setup_record(root)
+        set_up = set(record.read_text().split("\0")) if record and record.is_file() else set()
+        entries = [entry for entry in self._ignored(root) if entry not in set_up]
         staged = _git(root, "ls-files", "-z", "--stage", "--", ":/", env=env)
         entries += [path for mode, _, path in (_staged(line) for line in staged.split("\0"))
                     if mode == "160000" and (root / path / ".git").exists()]
@@ -249,12 +275,36 @@ class Worktrees:
             moved += _move_free(root, self.repo.root, entry)
         return moved
 
+    def _ignored(self, root: Path) -> list[str]:
+        """The ignored entries of a worktree, orch's and what :class:`Provision` placed left
+        out (a wholly ignored directory is one entry)."""
+        out = _git(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard",
+                   "--directory", "--", ":/", self.repo.orch_exclude,
+                   *(f":(top,exclude,literal){rel}" for rel in self._placed()),
+                   env=dict(os.environ))
+        return [entry.rstrip("/") for entry in out.split("\0") if entry]
+
+    def remember_setup(self, task_id: str) -> None:
+        """Record the ignored entries the worktree's setup command made (``npm ci``'s
+        ``node_modules``): they are not the task's work, so never carried into the main tree."""
+        root = self.path(task_id)
+        record = self._setup_record(root)
+        if record is not None:
+            record.write_text("\0".join(self._ignored(root)))
+
+    def _setup_record(self, root: Path) -> Path | None:
+        """A file in the worktree's own git admin directory (it goes with the worktree)."""
+        if not self._linked(root):
+            return None
+        return root / (root / ".git").read_text().strip()[7:].strip() / "orch-setup"
+
     # -- cleaning ------------------------------------------------------------------------------
 
     def remove(self, task_id: str, *, keep_branch: bool) -> None:
         """Remove the task's worktree; its branch too unless ``keep_branch``."""
         path = self.path(task_id)
         if path.exists():
+            self.provision.unlink(self.repo.project_dir, self.project_in(task_id))
             try:
                 self.repo.run("worktree", "remove", "--force", "--force", str(path))
             except VcsError:
