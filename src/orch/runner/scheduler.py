@@ -21,10 +21,10 @@ from orch.domain.state import PhaseState
 from orch.domain.status import TERMINAL_TASK_STATUSES, RunStatus, TaskStatus
 from orch.runner.attempt import Action, AttemptOutcome, RetryPolicy, TaskWorker, retry_feedback
 from orch.runner.ledger import SpendLedger
-from orch.runner.mergequeue import MergeQueue
 
 if TYPE_CHECKING:
     from orch.runner.engine import Runner
+    from orch.runner.mergequeue import MergeQueue
 
 Events = list[tuple[str, dict[str, object]]]
 Result = tuple[AttemptOutcome, Events]
@@ -70,6 +70,9 @@ class Scheduler:
         """Run every pending task of the phase; the run's end status if it halts."""
         pending = list(phase_state.tasks)
         if self.jobs > 1:
+            # Imported here: the one-slot run needs no worktrees, so no git (GitPython) import.
+            from orch.runner.mergequeue import MergeQueue
+
             self.queue = MergeQueue(self.runner, index, self.ledger)
             self.queue.recover(pending)
             self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="orch-lane")
