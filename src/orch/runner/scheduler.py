@@ -82,6 +82,8 @@ class Scheduler:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
                 self._pool = None
+            if self.queue is not None:
+                self.queue.worktrees.finish()  # parked worktrees go, whatever ended the phase
 
     def _loop(self, pending: list[str], index: dict[str, int], count: int) -> RunStatus | None:
         while pending or self._running or (self.queue and self.queue.waiting):
