@@ -81,6 +81,17 @@ def test_missing_executable_is_a_result_not_an_exception(tmp_path: Path) -> None
     assert "cannot start" in result.tail
 
 
+def test_a_command_that_cannot_start_is_logged_and_returned_redacted(tmp_path: Path) -> None:
+    secret = "popen-secret-0123456789"
+    log = tmp_path / "task.log"
+    result = run_argv([f"/nonexistent/{secret}", f"--token={secret}"], cwd=tmp_path,
+                      log_path=log, redactor=Redactor([secret]))
+    assert result.returncode == 127 and "cannot start" in result.tail
+    assert secret not in result.command + result.tail
+    assert "cannot start" in log.read_text() and secret not in log.read_text()
+    assert REDACTED in result.command and REDACTED in log.read_text()
+
+
 def test_output_without_newlines_is_streamed_redacted_and_the_tail_stays_small(
         tmp_path: Path) -> None:
     """A progress bar or binary dump never ends its line: it is written on as it comes (not

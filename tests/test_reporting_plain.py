@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from conftest import commit_all, make_plan, shell_task
+from orch.domain.events import Failure
 from orch.domain.status import TaskStatus
 from orch.reporting.jsonl import JsonLinesReporter
 from orch.reporting.plain import PlainReporter, tail_lines
@@ -173,10 +174,10 @@ Checkpoint task-T001: abc
 
 
 def test_tail_lines_cleans_and_limits() -> None:
-    data = {"output_tail": "\r\n".join(f"\x1b[1mline {n}\x1b[0m\x07" for n in range(60))}
-    lines = tail_lines(data)
+    tail = "\r\n".join(f"\x1b[1mline {n}\x1b[0m\x07" for n in range(60))
+    lines = tail_lines(Failure(output_tail=tail))
     assert len(lines) == 40 and lines[0] == "line 20" and lines[-1] == "line 59"
-    assert tail_lines({}) == [] and tail_lines({"output_tail": "\n\n"}) == []
+    assert tail_lines(Failure()) == [] and tail_lines(Failure(output_tail="\n\n")) == []
 
 
 class _PipeClosingAfter(io.StringIO):

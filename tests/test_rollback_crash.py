@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from conftest import OrchRunner, git
+from orch.runner import rollback as rollback_module
+from orch.runner.rollback_journal import read_rollback_journal
 from orch.store.layout import Layout
 from orch.store.runs import current_run_id, load_run
-from orch.vcs import rollback as rollback_module
-from orch.vcs.journal import read_rollback_journal
 from test_rollback import backup_refs, repo_state, run_plan
 
 KILL_ON_BRANCH_MOVE = (

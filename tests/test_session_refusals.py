@@ -40,3 +40,21 @@ def test_yes_refuses_the_manual_agent_without_touching_the_environment(
     result = orch("run", "plan.md", "--yes", cwd=git_repo)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "non-interactive" in result.stderr
+
+
+def test_resume_yes_sets_no_process_global(git_repo: Path, orch: OrchRunner,
+                                           tmp_path: Path) -> None:
+    """``--yes`` travels in the request: a check sees the same environment after ``run --yes``
+    and ``resume --yes`` (the old resume set ``ORCH_ASSUME_YES`` for the whole process)."""
+    seen = tmp_path / "seen.log"
+    (git_repo / "plan.md").write_text(
+        "# P\n\n## Phase 1: A\n\n- [ ] T001 Do it\n  ```sh\n  true\n  ```\n"
+        f"  - verify: `echo \"${{ORCH_ASSUME_YES-unset}}\" >> {seen}; test -f {tmp_path}/go`\n")
+    commit_all(git_repo)
+    first = orch("run", "plan.md", "--yes", "--agent", "shell", cwd=git_repo)
+    assert first.returncode == 1, first.stdout + first.stderr
+    (tmp_path / "go").write_text("")
+    resumed = orch("resume", "--retry-failed", "--yes", cwd=git_repo)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    lines = seen.read_text().split()
+    assert lines and set(lines) == {"unset"}, lines

@@ -22,8 +22,8 @@ def test_watch_follows_a_live_run_until_it_ends(git_repo: Path) -> None:
                            cwd=git_repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         runs = git_repo / ".specify" / "orch" / "runs"
-        for _ in range(600):  # until the run has written its first state
-            if list(runs.glob("*/run.json")):
+        for _ in range(600):  # until the run has journaled its first event (run.json comes first)
+            if list(runs.glob("*/events.jsonl")):
                 break
             time.sleep(0.1)
         journal_before = next(runs.glob("*/events.jsonl")).read_bytes()

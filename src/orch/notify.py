@@ -18,8 +18,6 @@ from orch.config import NotifyConfig
 from orch.domain.state import RunState
 from orch.proc import run_argv
 
-EVENTS = ("completed", "failed", "budget_exceeded", "awaiting_decision")
-
 
 def payload(event: str, state: RunState, report: Path | None = None) -> dict[str, Any]:
     """The JSON body sent for ``event``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 import sys
 from typing import Annotated
 
@@ -53,7 +53,8 @@ def command(
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Show what the resume would re-run, add and drop after "
-                     "a plan edit, and which tasks would run; change nothing."),
+                     "a plan edit, and which tasks would run; change nothing. With --json: one "
+                     "JSON document."),
     ] = False,
 ) -> None:
     """Continue a run: finished tasks are never repeated; an interrupted task runs again.
@@ -76,13 +77,13 @@ def command(
         timeout_s = parse_task_timeout(task_timeout)
         run_id = resolve_run_id(Layout(project_dir), run)
         if dry_run:
-            lines = preview_resume(project_dir, run_id, retry_failed=retry_failed,
-                                   skip=parse_id_list(skip) or [])
-            print("\n".join(lines))
+            preview = preview_resume(project_dir, run_id, retry_failed=retry_failed,
+                                     skip=parse_id_list(skip) or [])
+            if json_output:
+                print(json.dumps(preview.document(), indent=2))
+            else:
+                print("\n".join(preview.lines()))
             return
-        if yes:
-            # As for `orch run`: the manual adapter fails fast instead of waiting for a person.
-            os.environ["ORCH_ASSUME_YES"] = "1"
         overrides: dict[str, float] = {}
         if max_cost is not None:
             overrides["max_cost_usd"] = max_cost

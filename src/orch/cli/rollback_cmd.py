@@ -11,7 +11,7 @@ from orch.cli.common import cli_errors, cli_state, warn_line
 from orch.errors import SafetyError, UsageError
 
 if TYPE_CHECKING:
-    from orch.vcs.rollback import RollbackOutcome, RollbackPlan, UndoOutcome
+    from orch.runner.rollback import RollbackOutcome, RollbackPlan, UndoOutcome
 
 SHOWN = 20
 """Lines of each kind a plan lists before "… and N more" (``--dry-run`` lists everything)."""
@@ -46,7 +46,7 @@ def command(
     backup ref before anything is touched; `orch rollback --undo` puts it all back.
     """
     with cli_errors(ctx):
-        from orch.vcs.rollback import rollback, undo
+        from orch.runner.rollback import rollback, undo
 
         project_dir = cli_state(ctx).project_dir
         if undo_last:

@@ -7,14 +7,17 @@ import sys
 import typer
 
 from orch.cli.common import error_line
+from orch.domain.status import RunStatus
 from orch.reporting.base import Reporter
 from orch.reporting.factory import make_reporter
 from orch.reporting.summary import next_step_hint
 from orch.runner.session import ReporterFactory, RunOutcome
 from orch.store.layout import Layout
 
-EXIT_BY_STATUS = {"completed": 0, "failed": 1, "budget_exceeded": 3, "interrupted": 130,
-                  "awaiting_decision": 4}
+EXIT_BY_STATUS: dict[RunStatus, int] = {
+    RunStatus.COMPLETED: 0, RunStatus.FAILED: 1, RunStatus.BUDGET_EXCEEDED: 3,
+    RunStatus.INTERRUPTED: 130, RunStatus.AWAITING_DECISION: 4}
+"""The exit code of a run that ended in each state (docs/state.md); any other state exits 1."""
 
 
 def make_reporter_factory(json_output: bool) -> ReporterFactory:
@@ -36,7 +39,7 @@ def finish(outcome: RunOutcome) -> None:
         print(f"orch: {outcome.nothing_to_do}", file=sys.stderr)
         return
     status = outcome.status.value
-    code = EXIT_BY_STATUS.get(status, 1)
+    code = EXIT_BY_STATUS.get(outcome.status, 1)
     if code:
         hint = next_step_hint(outcome.state) if outcome.state is not None else None
         why = outcome.error if outcome.error and outcome.error != status else None

@@ -1,4 +1,5 @@
-"""`orch status`: the state of a run — every task's status, attempts, times, cost, error."""
+"""`orch status`: the state of a run — every task's status, attempts, times, cost, error;
+what each worker lane and the merge queue are doing; branches kept with unintegrated work."""
 
 from __future__ import annotations
 
@@ -41,21 +42,14 @@ def command(
         layout = Layout(cli_state(ctx).project_dir)
         state = as_shown(layout, load_run(layout, resolve_run_id(layout, run)))
         kept = _kept_branches(cli_state(ctx).project_dir, state)
-        lanes = {t.lane: t.id for t in state.tasks.values() if t.lane is not None}
         if json_output:
             document = status_document(state)
-            document.update(kept_branches=kept, lanes={str(k): v for k, v in lanes.items()})
+            document.update(kept_branches=kept)
             print(json.dumps(document, indent=2))
             return
         from orch.reporting.status_view import render_status
 
-        render_status(state)
-        for lane, task_id in sorted(lanes.items()):
-            print(f"lane {lane}: {task_id} ({state.tasks[task_id].status.value})")
-        if kept:
-            print("Kept branches (task work not integrated; `git branch -D` discards):")
-            for branch in kept:
-                print(f"  {branch}")
+        render_status(state, kept_branches=kept)
 
 
 def _kept_branches(project_dir: Path, state: RunState) -> list[str]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from orch.domain.state import RunState
 from orch.domain.status import RunStatus, TaskStatus
+from orch.reporting.lanes import lanes_document
 from orch.store.layout import Layout
 from orch.store.lock import run_in_progress
 
@@ -84,14 +85,15 @@ def status_document(state: RunState) -> dict[str, Any]:
         "duration_s": state.active_s,
         "input_tokens": sum(t.input_tokens for t in state.tasks.values()),
         "output_tokens": sum(t.output_tokens for t in state.tasks.values()),
+        **lanes_document(state),
     }
 
 
 def run_summary(state: RunState) -> dict[str, Any]:
     """One row of ``orch runs``."""
-    counts = {status.value: 0 for status in TaskStatus}
+    counts = dict.fromkeys(TaskStatus, 0)
     for task in state.tasks.values():
-        counts[task.status.value] += 1
+        counts[task.status] += 1
     return {
         "run": state.run_id,
         "plan": state.plan_path,
@@ -99,8 +101,8 @@ def run_summary(state: RunState) -> dict[str, Any]:
         "created": state.created,
         "updated": state.updated,
         "tasks": len(state.tasks),
-        "done": counts["done"],
-        "failed": counts["failed"] + counts["blocked"],
+        "done": counts[TaskStatus.DONE],
+        "failed": counts[TaskStatus.FAILED] + counts[TaskStatus.BLOCKED],
         "cost_usd": state.cost_usd,
         "checkpoints": len(state.checkpoints),
     }

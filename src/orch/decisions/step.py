@@ -20,9 +20,9 @@ from orch.decisions.model import Decision, Verdict
 from orch.decisions.reviewer import review_anthropic, review_with_adapter
 from orch.domain.plan import Phase
 from orch.domain.state import PhaseState, RunState
-from orch.proc import run_argv
 from orch.reporting.phase_report import GateResult, PhaseReport, criteria_with_status, write_report
 from orch.reporting.testcounts import parse_counts
+from orch.vcs.changes import diff_to_head
 
 MAX_DIFF_CHARS = 40_000
 
@@ -106,12 +106,8 @@ class PhaseDecider:
             "gate": {"ok": gate.ok, "commands": gate.commands, "error": gate.error,
                      "output_tail": gate.tail[-4000:]},
             "targets": [t.model_dump() for t in targets],
-            "diff": self._diff(),
+            "diff": diff_to_head(self.project_dir, MAX_DIFF_CHARS),
         }
-
-    def _diff(self) -> str:
-        result = run_argv(["git", "diff", "HEAD", "--stat", "--patch"], cwd=self.project_dir)
-        return result.tail[-MAX_DIFF_CHARS:] if result.ok else ""
 
     def _report(self, phase: Phase, phase_state: PhaseState, run: RunState, gate: GateInfo,
                 targets: list[TargetResult], effect: Effect) -> Path:

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from orch.domain.state import Event, RunState
 
 _OUTSIDE = frozenset({"options_changed", "phase_reset", "checkpoints_dropped"})
-_IN_SESSION_RESETS = frozenset({"retry", "interrupted"})
+IN_SESSION_RESETS = frozenset({"retry", "interrupted"})
+"""``task_reset`` reasons recorded inside a run session (a retry, an interrupted attempt)."""
 
 
 def tick(state: RunState, event: Event) -> None:
@@ -46,7 +47,7 @@ def _in_session(event: Event) -> bool:
     if event.type in _OUTSIDE:
         return False
     if event.type == "task_reset":
-        return data.get("reason") in _IN_SESSION_RESETS
+        return data.get("reason") in IN_SESSION_RESETS
     if event.type == "process_ended":
         return data.get("reason") != "resume"
     if event.type == "run_state":

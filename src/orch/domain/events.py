@@ -79,7 +79,8 @@ class DiffStat(BaseModel):
 
 class RunStarted(Payload):
     plan: str = ""
-    tasks: int = 0
+    tasks: int | None = None
+    """``None`` in a journal that does not say: the run's own task count stands."""
     resumed: bool = False
 
 
@@ -97,7 +98,7 @@ class OptionsChanged(Payload):
 class PhaseStarted(Payload):
     title: str = ""
     index: int = 0
-    count: int = 0
+    count: int | None = None
 
 
 class PhaseGate(Payload):
@@ -160,9 +161,12 @@ class TaskStarted(Payload):
     adapter: str | None = None
     title: str = ""
     index: int = 0
-    count: int = 0
+    count: int | None = None
     interrupted_before: bool = False
     baseline: str | None = None
+    lane: int | None = None
+    """The worker lane running the attempt in a worktree (``--jobs`` > 1); ``None`` in the
+    main working tree."""
 
 
 class TaskInPlan(Payload):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from orch.domain.clock import tick
 from orch.domain.events import (
@@ -18,6 +18,7 @@ from orch.domain.events import (
     CheckRecord,
     DiffStat,
     EventType,
+    Payload,
     PhaseDecision,
     PhaseFinished,
     PhaseHumanDecision,
@@ -82,6 +83,9 @@ class TaskState(BaseModel):
     alone: bool = False
     """Sent back by the merge queue: the task re-runs once, alone, on the integrated tree."""
     kept_branch: str | None = None
+    returning: bool = False
+    """Its last attempt failed but was to run again (a retry, or sent back by the merge queue):
+    a kill before the ``task_reset`` that follows leaves it ``failed``, and resume goes on."""
     rerun_reason: str | None = None
     """Why a resume ran this task again after the plan was edited (``plan changed: …``)."""
     duration_s: float = 0.0
@@ -166,6 +170,15 @@ class Event(BaseModel):
     task: str | None = None
     phase: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+    _payload: tuple[Payload | None] | None = PrivateAttr(default=None)
+
+    def payload(self) -> Payload | None:
+        """``data`` as its type's payload model, parsed once and shared by the fold and every
+        reporter; ``None`` for a type this orch does not know. Invalid data raises pydantic's
+        ``ValidationError``."""
+        if self._payload is None:
+            self._payload = (payload_of(self.type, self.data),)
+        return self._payload[0]
 
 
 class RunState(BaseModel):
@@ -231,7 +244,7 @@ def apply_event(state: RunState, event: Event) -> None:
     state.updated = event.ts
     tick(state, event)
     try:
-        payload = payload_of(event.type, event.data)
+        payload = event.payload()
     except ValidationError as exc:
         raise StateError(f"run {event.run}: event {event.seq} ({event.type}) is malformed: "
                          f"{exc.errors()[0]['msg']}") from None
@@ -295,6 +308,7 @@ def _task_finished(state: RunState, task: TaskState, event: Event, payload: Any)
     task.evidence = list(finished.evidence)
     task.diffstat = finished.diffstat
     task.verified = finished.verified and task.status is TaskStatus.DONE
+    task.returning = finished.retrying and task.status is TaskStatus.FAILED
 
 
 def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
@@ -303,6 +317,7 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
         state.active_task = None
     _move(task, reset.status, event)
     task.error = reset.error
+    task.returning = False
     if reset.reason == "revise":
         task.feedback = reset.feedback
     if task.status is TaskStatus.PENDING:
@@ -314,9 +329,20 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
         task.attempts = 0
         task.started = None
         task.interrupted_attempts = 0
+        _forget_worktree(state, task)
     if reset.reason.startswith("plan changed"):
         task.in_plan = False  # the plan's old mark no longer stands: orch runs it now
         task.rerun_reason = reset.reason
+
+
+def _forget_worktree(state: RunState, task: TaskState) -> None:
+    """The task's worktree fields after a rollback: it is neither committed nor integrated
+    any more (its old branch, if one is kept, stays in git and in ``orch status``)."""
+    task.lane = task.work_base = task.work_commit = task.integrated = None
+    task.integrating = None
+    task.alone, task.kept_branch = False, None
+    if task.id in state.lane_tasks:
+        state.lane_tasks.remove(task.id)
 
 
 def _phase_started(state: RunState, phase: PhaseState, payload: Any) -> None:

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from orch.domain.plan import PlanMark
-from orch.parsing.taskline import LOOSE_MARKER
+from orch.parsing.checkbox import ITEM_BOX
 
-_ITEM_CHECKBOX = re.compile(
-    r"^(?P<lead>[ \t]*(?:>[ \t]?[ \t]*)*(?:[-*+]|\d{1,9}[.)])[ \t]+)"
-    rf"\[(?P<box>[ xX~]|[^\[\]\w\s]{{1,3}}|[Nn]/?[Aa]|{LOOSE_MARKER})\]"
-)
 _CHARS = {PlanMark.PENDING: " ", PlanMark.DONE: "X", PlanMark.SKIPPED: "~"}
 
 
@@ -31,7 +25,7 @@ def set_mark(text: str, line: int, mark: PlanMark) -> str:
             raise ValueError(f"line {line} is past the end of the plan")
     end = text.find("\n", start)
     source_line = text[start : end if end != -1 else len(text)]
-    match = _ITEM_CHECKBOX.match(source_line)
+    match = ITEM_BOX.match(source_line)
     if match is None:
         raise ValueError(f"line {line} is not a checkbox list item: {source_line.strip()!r}")
     current = match.group("box")

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from orch.domain.plan import PlanMark
+from orch.parsing.checkbox import BOX, LOOSE_BOX
 
 ONE_ID = (
     r"T-?\d+(?:[A-Za-z](?![A-Za-z]))?(?:[.-]\d+[a-z]?)*(?:-(?!T-?\d)[A-Z][A-Z0-9]*)?"
@@ -15,10 +16,6 @@ ONE_ID = (
 ID_PATTERN = rf"{ONE_ID}(?:\s?[-\u2013\u2014]\s?{ONE_ID}|\.\.{ONE_ID})?"
 """A task ID, or a range of them written as one task: ``T005-T010``, ``T062–T067``."""
 
-_CHECKBOX = re.compile(r"\[([ xX~]|[^\[\]\w\s]{1,3}|[Nn]/?[Aa])\](?=\s|$)")
-LOOSE_MARKER = r"[ \t]*[xX~]?[ \t]*|[A-Za-z][A-Za-z/]{1,5}"
-"""Checkbox markers read only when a task ID follows: ``[]``, ``[ x]``, ``[WIP]``, ``[DONE]``."""
-_LOOSE_CHECKBOX = re.compile(rf"\[({LOOSE_MARKER})\][ \t]*")
 _MARKS = {" ": PlanMark.PENDING, "x": PlanMark.DONE, "X": PlanMark.DONE, "~": PlanMark.SKIPPED}
 SKIPPING_MARKERS = frozenset({"-", "n/a", "na", "skip", "skipped", "dropped", "~"})
 """Unknown checkbox markers that read as skipped."""
@@ -89,10 +86,10 @@ def _mark(marker: str) -> PlanMark:
 def _checkbox(text: str) -> re.Match[str] | None:
     """The checkbox an item text begins with: a usual one, or a loose one (``[]``, ``[ x]``,
     ``[WIP]``, ``[ ]T001``) when a task ID follows it, so a task is never lost to a typo."""
-    match = _CHECKBOX.match(text)
+    match = BOX.match(text)
     if match is not None:
         return match
-    loose = _LOOSE_CHECKBOX.match(text)
+    loose = LOOSE_BOX.match(text)
     if loose is not None and leading_id(text[loose.end() :]) is not None:
         return loose
     return None

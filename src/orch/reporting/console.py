@@ -1,5 +1,6 @@
-"""The rich console reporter for terminals: phase headers, a live line for the running task,
-a permanent line per finished task, failure details, and the summary tables at close.
+"""The rich console reporter for terminals: phase headers, a live line for the running task
+(with ``--jobs`` > 1, one per busy worker lane plus the merge queue), a permanent line per
+finished task, failure details, and the summary tables at close.
 
 Cheap per event: the live line is one small renderable updated in place; big tables are
 rendered once, at close. User text always goes through :class:`~rich.text.Text`, never markup.
@@ -8,26 +9,40 @@ rendered once, at close. User text always goes through :class:`~rich.text.Text`,
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
 
-from orch.domain.events import EventType
+from orch.domain.events import (
+    CheckpointCreated,
+    EventType,
+    Failure,
+    Note,
+    PhaseFinished,
+    PhaseGate,
+    PhaseStarted,
+    RunStarted,
+    RunStateChanged,
+    TaskFinished,
+    TaskInPlan,
+    TaskReset,
+    TaskRetry,
+    TaskStarted,
+    TaskVerifying,
+)
 from orch.domain.state import Event, RunState
-from orch.domain.status import RunStatus
+from orch.domain.status import RunStatus, TaskStatus
 from orch.durations import format_duration
+from orch.reporting.lanes_view import LanesView
 from orch.reporting.plain import (
     RUN_END_LABELS,
-    data_commands,
-    data_float,
-    data_int,
-    data_str,
     failure_command,
     gate_word,
+    one_line,
     phase_time,
     tail_lines,
     task_agent,
@@ -46,12 +61,12 @@ _RUN_END_STYLES: dict[RunStatus, str] = {
     RunStatus.BUDGET_EXCEEDED: "bold yellow",
     RunStatus.AWAITING_DECISION: "bold cyan",
 }
-_FINISH_MARKS: dict[str, tuple[str, str]] = {
-    "done": ("✓", "green"),
-    "failed": ("✗", "red"),
-    "blocked": ("✗", "red"),
-    "budget_exceeded": ("$", "yellow"),
-    "skipped": ("-", "dim"),
+_FINISH_MARKS: dict[TaskStatus, tuple[str, str]] = {
+    TaskStatus.DONE: ("✓", "green"),
+    TaskStatus.FAILED: ("✗", "red"),
+    TaskStatus.BLOCKED: ("✗", "red"),
+    TaskStatus.BUDGET_EXCEEDED: ("$", "yellow"),
+    TaskStatus.SKIPPED: ("-", "dim"),
 }
 
 
@@ -81,13 +96,17 @@ class RunningLine:
 class ConsoleReporter:
     """Rich output for a terminal. ``live=False`` prints the same lines without the spinner."""
 
-    def __init__(self, console: Console | None = None, *, live: bool = True) -> None:
+    def __init__(self, console: Console | None = None, *, live: bool = True,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.console = console if console is not None else Console()
-        self.running = RunningLine()
+        self.running = RunningLine(clock)
+        self.lanes = LanesView(clock)
+        self.view = Group(self.running, self.lanes)
+        """What the live display redraws: the running line, then the lanes and merge queue."""
         self._use_live = live
         self._live: Live | None = None
         self._positions: dict[str, str] = {}
-        self._handlers: dict[str, Callable[[Event, RunState], None]] = {
+        self._handlers: dict[str, Callable[[Event, Any, RunState], None]] = {
             EventType.RUN_STARTED: self._run_started,
             EventType.PHASE_STARTED: self._phase_started,
             EventType.TASK_STARTED: self._task_started,
@@ -107,7 +126,11 @@ class ConsoleReporter:
         """Show ``event``; unknown event types are ignored."""
         handler = self._handlers.get(event.type)
         if handler is not None:
-            handler(event, state)
+            handler(event, event.payload(), state)
+        if state.lane_tasks or self.lanes.active:
+            self.lanes.update(state)
+            if self.lanes.active:
+                self._start_live()
 
     def close(self, state: RunState) -> None:
         """Stop the live line, print the summary tables and the next-step hint."""
@@ -124,8 +147,11 @@ class ConsoleReporter:
 
     def _show(self, label: Text, stage: str = "") -> None:
         self.running.show(label, stage)
+        self._start_live()
+
+    def _start_live(self) -> None:
         if self._use_live and self._live is None:
-            self._live = Live(self.running, console=self.console, transient=True,
+            self._live = Live(self.view, console=self.console, transient=True,
                               refresh_per_second=8, redirect_stdout=False,
                               redirect_stderr=False)
             self._live.start()
@@ -142,140 +168,137 @@ class ConsoleReporter:
     def _print(self, *parts: str | tuple[str, str] | Text) -> None:
         self.console.print(Text.assemble(*parts), highlight=False)
 
-    def _failure_detail(self, data: Mapping[str, Any]) -> None:
-        command = failure_command(data)
+    def _failure_detail(self, failure: Failure) -> None:
+        command = failure_command(failure)
         if command:
             self._print("    command: ", (command, "bold"))
-        for line in tail_lines(data):
+        for line in tail_lines(failure):
             self._print((f"    {line}" if line else "", "dim"))
 
     # -- events ----------------------------------------------------------------------------
 
-    def _run_started(self, event: Event, state: RunState) -> None:
-        verb = "Resuming" if event.data.get("resumed") else "Starting"
-        count = data_int(event.data, "tasks", len(state.tasks))
-        plan = data_str(event.data, "plan") or state.plan_path
+    def _run_started(self, event: Event, started: RunStarted, state: RunState) -> None:
+        verb = "Resuming" if started.resumed else "Starting"
+        count = len(state.tasks) if started.tasks is None else started.tasks
+        plan = one_line(started.plan) or state.plan_path
         self._print((f"{verb} run {state.run_id}", "bold"), f" · {plan} · {plural(count, 'task')}")
 
-    def _phase_started(self, event: Event, state: RunState) -> None:
-        data = event.data
-        index, count = data_int(data, "index"), data_int(data, "count", len(state.phases))
-        title = data_str(data, "title") or event.phase or ""
+    def _phase_started(self, event: Event, started: PhaseStarted, state: RunState) -> None:
+        index = started.index
+        count = len(state.phases) if started.count is None else started.count
+        title = one_line(started.title) or event.phase or ""
         where = f"{index}/{count}" if index else (event.phase or "")
         self.console.print()
         self._print((f"Phase {where} · {title}", "bold cyan"))
 
-    def _task_started(self, event: Event, state: RunState) -> None:
-        position, task_id, title = task_heading(event, state)
+    def _task_started(self, event: Event, started: TaskStarted, state: RunState) -> None:
+        position, task_id, title = task_heading(event, started, state)
         self._positions[task_id] = f"{position} "
-        label = Text.assemble(f"Task {position} ", (task_id, "bold"), f" {title}".rstrip())
-        agent = task_agent(event.data)
+        label = Text.assemble(f"{position} ", (task_id, "bold"), f" {title}".rstrip())
+        agent = task_agent(started)
         if agent:
             label.append(f" · {agent}", style="magenta")
-        self._show(label)
+        if started.lane is not None:
+            self.lanes.started(task_id, label)
+        else:
+            self._show(Text.assemble("Task ", label))
 
-    def _task_verifying(self, event: Event, state: RunState) -> None:
+    def _task_verifying(self, event: Event, verifying: TaskVerifying, state: RunState) -> None:
         if self.running.label is not None:
-            commands = data_commands(event.data)
+            commands = verifying.commands
             self.running.stage = f"verifying: {'; '.join(commands)}" if commands else "verifying"
 
-    def _task_finished(self, event: Event, state: RunState) -> None:
+    def _task_finished(self, event: Event, finished: TaskFinished, state: RunState) -> None:
         self._idle()
-        data = event.data
-        status = data_str(data, "status")
+        status = finished.status
         mark, style = _FINISH_MARKS.get(status, ("?", "yellow"))
         task = state.tasks.get(event.task or "")
         parts: list[str | tuple[str, str] | Text] = [
             (f"{mark} ", style), self._positions.pop(event.task or "", ""),
             (event.task or "?", "bold"), f" {task.title if task else ''}"
         ]
-        if status == "skipped":
+        if status is TaskStatus.SKIPPED:
             self._print(*parts, (" skipped", "dim"))
             return
-        parts.append((f"  {format_duration(task_time(event, state))}", "dim"))
-        cost = data_float(data, "cost_usd")
-        if cost > 0:
-            parts.append((f"  {format_cost(cost)}", "dim"))
-        if status != "done":
-            retrying = ", will retry" if data.get("retrying") else ""
+        took = task_time(event, state, finished.duration_s)
+        parts.append((f"  {format_duration(took)}", "dim"))
+        if finished.cost_usd > 0:
+            parts.append((f"  {format_cost(finished.cost_usd)}", "dim"))
+        if status is not TaskStatus.DONE:
+            retrying = ", will retry" if finished.retrying else ""
             parts.append((f"  {status.replace('_', ' ')}{retrying}", style))
         else:
-            word = verified_word(data)
+            word = verified_word(finished)
             parts.append((f"  {word}", "green" if word == "verified" else "yellow"))
         self._print(*parts)
-        error = data_str(data, "error")
-        if status != "done" and error:
+        if status is TaskStatus.DONE:
+            return
+        error = one_line(finished.error)
+        if error:
             self._print(("    " + error, style))
-        if status != "done":
-            self._failure_detail(data)
+        self._failure_detail(finished)
 
-    def _task_in_plan(self, event: Event, state: RunState) -> None:
+    def _task_in_plan(self, event: Event, in_plan: TaskInPlan, state: RunState) -> None:
         task = state.tasks.get(event.task or "")
         title = f" {task.title}" if task else ""
-        word = "done" if data_str(event.data, "status") == "done" else "skipped"
+        word = "done" if in_plan.status is TaskStatus.DONE else "skipped"
         self._print(("- ", "dim"), (event.task or "?", "bold"), title,
                     (f"  {word} in plan, not run", "dim"))
 
-    def _task_retry(self, event: Event, state: RunState) -> None:
+    def _task_retry(self, event: Event, retry: TaskRetry, state: RunState) -> None:
         self._idle()
-        data = event.data
-        line = (f"↻ {event.task} retrying (attempt {data_int(data, 'attempt')})"
-                f" in {format_duration(data_float(data, 'delay_s'))}")
-        error = data_str(data, "error")
+        line = (f"↻ {event.task} retrying (attempt {retry.attempt})"
+                f" in {format_duration(retry.delay_s)}")
+        error = one_line(retry.error)
         self._print((f"{line}: {error}" if error else line, "yellow"))
 
-    def _task_reset(self, event: Event, state: RunState) -> None:
-        status, reason = data_str(event.data, "status") or "pending", data_str(event.data, "reason")
+    def _task_reset(self, event: Event, reset: TaskReset, state: RunState) -> None:
+        reason = one_line(reset.reason)
         if reason in INTERNAL_RESETS:
             return  # a retry's or an interrupt's bookkeeping: the lines around say it
-        line = f"  reset {event.task} to {status}"
+        line = f"  reset {event.task} to {reset.status.value}"
         self._print((f"{line}: {reason}" if reason else line, "dim"))
 
-    def _phase_gate(self, event: Event, state: RunState) -> None:
-        commands = data_commands(event.data)
-        if commands:
-            self._show(Text(f"Gate {event.phase}: {'; '.join(commands)}"))
+    def _phase_gate(self, event: Event, gate: PhaseGate, state: RunState) -> None:
+        if gate.commands:
+            self._show(Text(f"Gate {event.phase}: {'; '.join(gate.commands)}"))
 
-    def _phase_finished(self, event: Event, state: RunState) -> None:
+    def _phase_finished(self, event: Event, finished: PhaseFinished, state: RunState) -> None:
         self._idle()
-        data = event.data
-        took = format_duration(phase_time(event, state))
-        if data.get("ok", True):
-            self._print((f"  phase {event.phase} done in {took} (gate: {gate_word(data)})",
+        took = format_duration(phase_time(event, state, finished.duration_s))
+        if finished.ok:
+            self._print((f"  phase {event.phase} done in {took} (gate: {gate_word(finished)})",
                          "dim"))
             return
-        error = data_str(data, "error")
-        label = "auto gate failed" if data_str(data, "gate") == "auto" else "gate failed"
+        error = one_line(finished.error)
+        label = "auto gate failed" if finished.gate == "auto" else "gate failed"
         self._print((f"✗ {label}: phase {event.phase}", "bold red"), (f"  {took}", "dim"))
         if error:
             self._print(("    " + error, "red"))
-        self._failure_detail(data)
+        self._failure_detail(finished)
 
-    def _checkpoint(self, event: Event, state: RunState) -> None:
-        name = data_str(event.data, "name") or "?"
+    def _checkpoint(self, event: Event, created: CheckpointCreated, state: RunState) -> None:
+        name = one_line(created.name) or "?"
         self._print(("checkpoint ", "dim"), (name, "green"), " → ",
-                    (data_str(event.data, "commit")[:7], "yellow"))
+                    (one_line(created.commit)[:7], "yellow"))
 
-    def _run_state(self, event: Event, state: RunState) -> None:
-        try:
-            run_status = RunStatus(data_str(event.data, "state"))
-        except ValueError:
-            return
-        label = RUN_END_LABELS.get(run_status)
+    def _run_state(self, event: Event, changed: RunStateChanged, state: RunState) -> None:
+        label = RUN_END_LABELS.get(changed.state)
         if label is None:
             return
         self._idle()
         took = f" in {format_duration(state.active_s)}"
         self.console.print()
-        self._print((label, _RUN_END_STYLES[run_status]),
+        self._print((label, _RUN_END_STYLES[changed.state]),
                     f": {summarize(state).counts_text()}{took}")
-        error = data_str(event.data, "error")
+        error = one_line(changed.error)
         if error:
-            self._print(("  " + error, "red" if run_status is RunStatus.FAILED else "yellow"))
+            failed = changed.state is RunStatus.FAILED
+            self._print(("  " + error, "red" if failed else "yellow"))
 
-    def _note(self, event: Event, state: RunState) -> None:
-        message = data_str(event.data, "message")
-        if data_str(event.data, "level") == "warning":
+    def _note(self, event: Event, note: Note, state: RunState) -> None:
+        message = one_line(note.message)
+        if note.level == "warning":
             self._print(("warning: ", "bold yellow"), message)
         else:
             self._print(("note: ", "dim"), message)

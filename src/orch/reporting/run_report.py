@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from orch.domain.events import Payload, PhaseDecision, TaskFinished, TaskStarted
 from orch.domain.state import Event, RunState
+from orch.domain.status import TaskStatus
 from orch.reporting.summary import parse_ts
 
 
@@ -23,9 +25,11 @@ class Attempt(BaseModel):
     task: str
     number: int
     lane: str = "main"
+    """The worker lane (``"1"``, ``"2"``, …) of an attempt run in a worktree (``--jobs``);
+    ``"main"`` for one run in the main working tree."""
     start: float
     end: float | None = None
-    status: str = "running"
+    status: str = TaskStatus.RUNNING.value
     error: str | None = None
     evidence: list[str] = Field(default_factory=list)
     """What orch checked: the verify commands and their outcome."""
@@ -108,27 +112,27 @@ def build_report(state: RunState, events: list[Event]) -> RunReport:
     end = 0.0
     for event in events:
         end = max(end, at(event.ts))
-        data = event.data
-        if event.type == "task_started" and event.task:
-            adapters[event.task] = str(data.get("adapter", ""))
-            attempt = Attempt(task=event.task, number=int(data.get("attempt", 1)),
-                              lane=str(data.get("lane", data.get("worker", "main"))),
+        payload = _payload(event)
+        if isinstance(payload, TaskStarted) and event.task:
+            adapters[event.task] = payload.adapter or ""
+            lane = "main" if payload.lane is None else str(payload.lane)
+            attempt = Attempt(task=event.task, number=payload.attempt or 1, lane=lane,
                               start=at(event.ts))
             open_[event.task] = attempt
             attempts.append(attempt)
-        elif event.type == "task_finished" and event.task in open_:
+        elif isinstance(payload, TaskFinished) and event.task in open_:
             attempt = open_.pop(event.task)
             attempt.end = at(event.ts)
-            attempt.status = str(data.get("status", "?"))
-            attempt.error = data.get("error")
-            attempt.evidence = _evidence(data)
-        elif event.type == "phase_decision" and event.phase:
-            verdict = str(data.get("decision"))
-            if data.get("awaiting") and verdict != "ESCALATE":
+            attempt.status = payload.status.value
+            attempt.error = payload.error
+            attempt.evidence = _evidence(payload)
+        elif isinstance(payload, PhaseDecision) and event.phase:
+            verdict = payload.decision
+            if payload.awaiting and verdict != "ESCALATE":
                 verdict += " (awaiting a person)"
             decisions.append(DecisionPoint(
                 phase=event.phase, at=at(event.ts), decision=verdict,
-                decided_by=str(data.get("decided_by")), reason=str(data.get("reason") or "")))
+                decided_by=payload.decided_by, reason=payload.reason or ""))
     rows = [TaskRow(
         id=t.id, phase=t.phase, title=t.title, status=t.status.value, attempts=t.attempts,
         role=t.agent, adapter=adapters.get(t.id), cost_usd=t.cost_usd,
@@ -140,28 +144,25 @@ def build_report(state: RunState, events: list[Event]) -> RunReport:
                      tasks=rows, attempts=attempts, decisions=decisions)
 
 
-def _evidence(data: dict[str, Any]) -> list[str]:
-    found: list[str] = []
-    for key in ("verified", "evidence", "checks"):
-        value = data.get(key)
-        if isinstance(value, list):
-            found += [v if isinstance(v, str) else _check_line(v) for v in value]
-    if data.get("failed_command"):
-        tail = str(data.get("output_tail", ""))[-300:]
-        found.append(f"FAILED `{data['failed_command']}`: {tail}")
-    elif data.get("status") == "done" and not found:
+def _payload(event: Event) -> Payload | None:
+    """The event's payload; ``None`` for one this orch cannot read (the report shows the rest)."""
+    try:
+        return event.payload()
+    except ValidationError:
+        return None
+
+
+def _evidence(finished: TaskFinished) -> list[str]:
+    found = [f"{'passed' if check.ok else 'FAILED'} `{check.command}`"
+             for check in finished.evidence]
+    if finished.failed_command:
+        tail = (finished.output_tail or "")[-300:]
+        found.append(f"FAILED `{finished.failed_command}`: {tail}")
+    elif finished.status is TaskStatus.DONE and not found:
         found.append("orch's checks passed")
-    if data.get("summary"):
-        found.append(f"agent said: {str(data['summary'])[-300:]}")
+    if finished.summary:
+        found.append(f"agent said: {finished.summary[-300:]}")
     return found
-
-
-def _check_line(value: Any) -> str:
-    if isinstance(value, dict):
-        command = value.get("command", "?")
-        ok = value.get("ok", value.get("returncode") == 0)
-        return f"{'passed' if ok else 'FAILED'} `{command}`"
-    return str(value)
 
 
 def compare(reports: list[RunReport]) -> list[AgentStats]:
@@ -175,7 +176,7 @@ def compare(reports: list[RunReport]) -> list[AgentStats]:
             entry = stats[key]
             entry.role, entry.adapter = key
             entry.tasks += 1
-            entry.done += row.status == "done"
+            entry.done += row.status == TaskStatus.DONE.value
             entry.retries += max(row.attempts - 1, 0)
             entry.cost_usd += row.cost_usd
             entry.seconds += row.duration_s or 0.0

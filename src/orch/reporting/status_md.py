@@ -12,7 +12,7 @@ from pathlib import Path
 
 from orch.domain.events import EventType
 from orch.domain.state import Event, RunState, TaskState
-from orch.domain.status import ACTIVE_TASK_STATUSES, TaskStatus
+from orch.domain.status import ACTIVE_TASK_STATUSES, RunStatus, TaskStatus
 from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
@@ -68,6 +68,23 @@ def _task_row(task: TaskState) -> str:
 _TABLE_HEAD = "| | Task | Title | Status | Attempts | Time | Cost |\n|---|---|---|---|---|---|---|"
 
 
+def _current_lines(state: RunState, current: list[TaskState]) -> list[str]:
+    """The running tasks (with ``--jobs``, each one's lane and what it does) and the merge
+    queue."""
+    from orch.reporting.lanes import doing, merge_queue
+
+    lines = []
+    for task in current:
+        title = f" {task.title}" if task.title else ""
+        lane = f", lane {task.lane}: {doing(task)}" if task.lane is not None else ""
+        lines.append(f"- Current task: `{task.id}`{title}"
+                     f" ({task.status.value}, attempt {task.attempts}{lane})")
+    queue = merge_queue(state)
+    if queue:
+        lines.append(f"- Merge queue: {queue.text()}")
+    return lines
+
+
 def render_status_md(state: RunState) -> str:
     """The markdown text of ``status.md`` for ``state``."""
     summary = summarize(state)
@@ -81,10 +98,7 @@ def render_status_md(state: RunState) -> str:
     ]
     current = [t for t in state.tasks.values()
                if t.status in ACTIVE_TASK_STATUSES]
-    for task in current:
-        title = f" {task.title}" if task.title else ""
-        lines.append(f"- Current task: `{task.id}`{title}"
-                     f" ({task.status.value}, attempt {task.attempts})")
+    lines += _current_lines(state, current)
     cost = f"- Cost: {format_cost(summary.cost_usd)}"
     if summary.input_tokens or summary.output_tokens:
         cost += f" ({summary.input_tokens:,} input / {summary.output_tokens:,} output tokens)"
@@ -92,7 +106,7 @@ def render_status_md(state: RunState) -> str:
     if state.error:
         lines.append(f"- Error: {_short(state.error)}")
     hint = next_step_hint(state)
-    if hint and state.state.value != "running":
+    if hint and state.state is not RunStatus.RUNNING:
         lines.append(f"- Next: {hint}")
 
     listed: set[str] = set()

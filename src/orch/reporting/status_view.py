@@ -1,8 +1,9 @@
-"""``orch status`` for people: the run's tasks, checkpoints and totals as rich renderables."""
+"""``orch status`` for people: the run's tasks, lanes, checkpoints and totals as rich
+renderables."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -15,6 +16,7 @@ from orch.domain.status import (
     RunStatus,
     TaskStatus,
 )
+from orch.reporting.lanes_view import lanes_section
 from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
@@ -113,8 +115,10 @@ def checkpoints_table(state: RunState) -> Table:
     return table
 
 
-def status_renderable(state: RunState, *, max_rows: int | None = MAX_ROWS) -> Group:
-    """Header, tasks, checkpoints (when any), totals and the next-step hint.
+def status_renderable(state: RunState, *, max_rows: int | None = MAX_ROWS,
+                      kept_branches: Sequence[str] = ()) -> Group:
+    """Header, tasks, worker lanes and merge queue (``--jobs``), checkpoints, kept branches
+    (when any), totals and the next-step hint.
 
     Runs with more than ``max_rows`` tasks show the phases and only the tasks that need
     attention (failed, blocked, over budget, running, or with an error); ``None`` lists all.
@@ -130,8 +134,15 @@ def status_renderable(state: RunState, *, max_rows: int | None = MAX_ROWS) -> Gr
         parts.append(Text(f"error: {state.error}", style="red"))
     parts += [Text(""), *_task_section(state, max_rows)]
     parts += _plan_edit_lines(state)
+    lanes = lanes_section(state)
+    if lanes:
+        parts += [Text(""), *lanes]
     if state.checkpoints:
         parts += [Text(""), checkpoints_table(state)]
+    if kept_branches:
+        parts += [Text(""), Text("Kept branches (task work not integrated;"
+                                 " `git branch -D` discards):")]
+        parts += [Text(f"  {branch}") for branch in kept_branches]
     parts += [Text(""), Text(totals_line(summary), style="bold")]
     hint = next_step_hint(state)
     if hint and state.state is not RunStatus.RUNNING:
@@ -149,10 +160,12 @@ def _plan_edit_lines(state: RunState) -> list[Text | Table]:
 
 
 def render_status(
-    state: RunState, console: Console | None = None, *, max_rows: int | None = MAX_ROWS
+    state: RunState, console: Console | None = None, *, max_rows: int | None = MAX_ROWS,
+    kept_branches: Sequence[str] = (),
 ) -> None:
     """Print ``orch status`` output for ``state`` on ``console`` (default: a stdout Console).
 
     Rich decides colour itself: none when stdout is not a terminal or ``NO_COLOR`` is set.
     """
-    (console or Console()).print(status_renderable(state, max_rows=max_rows))
+    (console or Console()).print(status_renderable(state, max_rows=max_rows,
+                                                   kept_branches=kept_branches))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from orch.domain.clock import IN_SESSION_RESETS
 from orch.domain.state import RunState, TaskState
 from orch.domain.status import (
     ALWAYS_REPORTED_TASK_STATUSES,
@@ -56,7 +57,7 @@ def format_cost(cost_usd: float) -> str:
     return f"${cost_usd:.4f}" if cost_usd < 1 else f"${cost_usd:.2f}"
 
 
-INTERNAL_RESETS = frozenset({"retry", "interrupted"})
+INTERNAL_RESETS = IN_SESSION_RESETS
 """``task_reset`` reasons the live display does not print: the retry and interrupt lines say it."""
 
 

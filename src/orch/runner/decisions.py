@@ -20,12 +20,9 @@ from orch.domain.status import RunStatus, TaskStatus
 if TYPE_CHECKING:
     from orch.runner.engine import Runner
 
-NOTIFY_STATES = {
-    RunStatus.COMPLETED: "completed",
-    RunStatus.FAILED: "failed",
-    RunStatus.BUDGET_EXCEEDED: "budget_exceeded",
-    RunStatus.AWAITING_DECISION: "awaiting_decision",
-}
+NOTIFY_STATES = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.BUDGET_EXCEEDED,
+                           RunStatus.AWAITING_DECISION})
+"""The run ends notifiers hear of; the notification's event is the state's value."""
 
 
 def make_decider(runner: Runner) -> PhaseDecider:
@@ -92,7 +89,7 @@ def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
 
 def notify_end(runner: Runner, status: RunStatus) -> None:
     """Tell the configured notifiers how the run ended; a failure is a warning note."""
-    event = NOTIFY_STATES.get(status)
+    event = status.value if status in NOTIFY_STATES else None
     config = runner.settings.config.notify
     if event is None or not (config.command or config.webhook):
         return

@@ -154,7 +154,8 @@ class MergeQueue:
         if outcome is not None:  # journal what the attempt cost (and took) before it re-runs
             runner = self.runner
             runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED,
-                                  {**runner._finish_data(outcome), "error": reason})
+                                  {**runner._finish_data(outcome), "error": reason,
+                                   "retrying": True})
             self.ledger.journalled(task_id)
         self._record(EventType.INTEGRATION_FAILED, task_id,
                      {"reason": reason, "branch": self.worktrees.branch(task_id)})

@@ -16,6 +16,7 @@ from orch.domain.plan import PlanMark, Task
 from orch.domain.state import RunState
 from orch.domain.status import TaskStatus
 from orch.parsing.blocks import Heading, Item, walk
+from orch.parsing.checkbox import ITEM_BOX
 from orch.parsing.marks import set_mark
 from orch.parsing.taskline import checkbox, leading_id
 from orch.store.atomic import atomic_write_bytes
@@ -24,12 +25,11 @@ from orch.store.atomic import atomic_write_bytes
 # numbers count the same lines here.
 _NEWLINE = re.compile(b"\r\n|\r|\n")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
-_BOX = re.compile(r"^[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[^\[\]\n]{0,12}\][ \t]*")
 
 
 def _holds(text: str, task: Task) -> bool:
     """Whether a plan line is plainly ``task``'s: it names its ID (or none) and its title."""
-    box = _BOX.match(text)
+    box = ITEM_BOX.match(text)
     named = leading_id(text[box.end() :]) if box else None
     return (named is None or named == task.id.split("#")[0]) and task.title in text
 

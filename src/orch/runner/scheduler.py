@@ -75,6 +75,8 @@ class Scheduler:
 
             self.queue = MergeQueue(self.runner, index, self.ledger)
             self.queue.recover(pending)
+            # A recovered task waits to be integrated: starting it afresh too would run it twice.
+            pending = [t for t in pending if t not in self.queue.waiting]
             self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="orch-lane")
         try:
             return self._loop(pending, index, count)
@@ -240,7 +242,8 @@ class Scheduler:
         """A lane's attempt the run will not use: journal what it spent, then make it pending."""
         runner = self.runner
         runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED,
-                              {**runner._finish_data(outcome), "error": reason})
+                              {**runner._finish_data(outcome), "error": reason,
+                               "retrying": True})
         self.ledger.journalled(task_id)
         runner._record(EventType.TASK_RESET, task=task_id,
                        data={"status": TaskStatus.PENDING.value, "reason": reason})

@@ -7,5 +7,6 @@ This package is the only part of orch that imports GitPython. Its modules:
 - :mod:`orch.vcs.checkpoint` makes the phase/task checkpoint commits (``GitCheckpoints``);
 - :mod:`orch.vcs.backup` saves and restores a complete working state under ``refs/orch/backup/``;
 - :mod:`orch.vcs.worktree` finds what a checkout would replace and keeps flags and raw bytes;
-- :mod:`orch.vcs.rollback` plans, performs and undoes a rollback, journaled for crash safety.
+- :mod:`orch.vcs.rollback` finds what a rollback would drop and moves the branch back and forth
+  (the use case around it, with the lock and the run state, is :mod:`orch.runner.rollback`).
 """

@@ -1,5 +1,6 @@
 """What a subprocess agent changed in a working tree: content digests of every dirty or
-untracked path, and a local (unversioned) ignore rule for an agent's own bookkeeping files.
+untracked path, a local (unversioned) ignore rule for an agent's own bookkeeping files, and the
+diff a phase reviewer reads.
 
 The CLI adapters snapshot the tree before and after the tool runs and compare the two, so the
 files changed come from git, never from the tool's word.
@@ -11,6 +12,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
+from orch.proc import run_argv
 from orch.store.layout import ORCH_DIR
 
 _GIT_TIMEOUT_S = 60
@@ -71,3 +73,10 @@ def exclude_locally(project_dir: Path, patterns: list[str]) -> bool:
     except OSError:
         return False
     return True
+
+
+def diff_to_head(project_dir: Path, max_chars: int) -> str:
+    """The end (up to ``max_chars``) of the tree's diff against HEAD, stat and patch, redacted
+    as every command output is; ``""`` outside git or when git fails."""
+    result = run_argv(["git", "diff", "HEAD", "--stat", "--patch"], cwd=project_dir)
+    return result.tail[-max_chars:] if result.ok else ""

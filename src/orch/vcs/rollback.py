@@ -1,50 +1,26 @@
-"""``orch rollback``: return code and run state to a checkpoint without ever losing work.
+"""The git side of ``orch rollback``: what moving a branch back to a commit would drop, and the
+moves themselves (docs/rollback.md).
 
-The order of a rollback (all under the project lock):
-
-1. plan: find the checkpoint, list the commits, checkpoints, tasks and files that would change;
-   refuse commits not made by orch (or merges, or pushed commits) above it unless ``force``;
-2. back up HEAD, index and the whole working tree into ``refs/orch/backup/<id>`` and copy the
-   run's state files to ``.specify/orch/backups/<id>/``;
-3. write the journal ``.specify/orch/rollback.json`` (stage ``started``);
-4. delete the dropped checkpoints' refs, ``git reset --hard`` to the checkpoint, delete the
-   untracked files (all saved in step 2), rewind the run state through the store;
-5. mark the journal ``done``.
-
-A kill before step 3 leaves the old state (plus a harmless backup ref); after it, repeating the
-rollback or ``--undo`` completes from the journal. ``undo`` backs up the current state too, then
-restores branch, working tree, index, checkpoint refs and run-state files exactly.
+The use case (the project lock, the rollback journal, rewinding the run state) is
+:mod:`orch.runner.rollback`; the functions here only read and change the repository.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from orch.domain.state import Checkpoint, RunState
-from orch.domain.status import TaskStatus
-from orch.errors import DeclinedError, SafetyError, StateError, UsageError, VcsError
-from orch.store.layout import Layout
-from orch.store.lock import ProjectLock
-from orch.store.runs import load_run, open_run, resolve_run_id, utc_now
-from orch.vcs.backup import Changes, backup_id, changes_to, reset_hard, restore_backup, save_backup
-from orch.vcs.journal import (
-    RollbackJournal,
-    read_rollback_journal,
-    restore_run_files,
-    save_run_files,
-    write_journal,
-)
-from orch.vcs.repo import CommitInfo, GitRepo, Warn, open_repo
+from orch.errors import VcsError
+from orch.vcs.backup import Changes, changes_to, reset_hard, restore_backup
+from orch.vcs.repo import CommitInfo, GitRepo
+from orch.vcs.worktree import IndexFlags
 
 
 @dataclass
-class RollbackPlan:
-    """Everything a rollback would change; what ``--dry-run`` prints."""
+class Descent:
+    """What resetting the branch from ``head`` to ``target`` would drop and change."""
 
-    run_id: str
-    checkpoint: Checkpoint
+    target: str
     head: str
     commits: list[CommitInfo]
     """Commits the branch would drop (newest first); all stay reachable from the backup ref."""
@@ -53,273 +29,61 @@ class RollbackPlan:
     pushed: int
     off_branch: bool
     changes: Changes
-    dropped: list[Checkpoint]
-    reset_tasks: list[str]
-    reset_phases: list[str]
-    completing: bool = False
-    """True when this finishes a rollback that was interrupted."""
-
-    @property
-    def nothing_to_do(self) -> bool:
-        """Already at the checkpoint: same commit, no file to change, no run state to rewind."""
-        return (not self.completing and self.head == self.checkpoint.commit and not self.commits
-                and not self.changes and not self.dropped
-                and not self.reset_tasks and not self.reset_phases)
 
 
-@dataclass
-class RollbackOutcome:
-    """What ``rollback`` did (nothing, for a dry run)."""
-
-    plan: RollbackPlan
-    performed: bool
-    backup_ref: str | None = None
-    backup_commit: str | None = None
-
-
-@dataclass
-class UndoOutcome:
-    """What ``undo`` restored, and where the state it replaced was saved."""
-
-    checkpoint: str
-    head: str
-    backup_ref: str
-    saved_ref: str | None
-    extra: list[str] = field(default_factory=list)
-
-
-Confirm = Callable[[RollbackPlan], bool]
-
-
-def rollback(project_dir: Path, name: str, *, dry_run: bool, force: bool, confirm: Confirm,
-             warn: Warn) -> RollbackOutcome:
-    """Roll code and run state back to checkpoint ``name`` of the current run."""
-    layout = Layout(project_dir)
-    repo = open_repo(project_dir, warn=warn)
-    with ProjectLock(layout.lock, "rollback", warn=warn):
-        layout.ensure_ignored()
-        pending = read_rollback_journal(layout)
-        if pending is not None and pending.stage in ("started", "undoing"):
-            return _complete(repo, layout, pending, name, dry_run=dry_run, confirm=confirm)
-        repo.check_workable("roll back")
-        state = load_run(layout, resolve_run_id(layout, None))
-        plan = plan_rollback(repo, state, name)
-        if dry_run or plan.nothing_to_do:
-            return RollbackOutcome(plan=plan, performed=False)
-        check_safe(plan, force=force)
-        if not confirm(plan):
-            raise DeclinedError("rollback cancelled; nothing changed")
-        ident = backup_id()
-        target = plan.checkpoint.commit
-        backup = save_backup(repo, f"rollback to {plan.checkpoint.name}", overwritten_by=target,
-                             ident=ident)
-        save_run_files(layout, plan.run_id, ident)
-        journal = RollbackJournal(
-            id=ident, run=plan.run_id, checkpoint=plan.checkpoint.name, target=target,
-            head=backup.head, branch=backup.branch, backup_ref=backup.ref,
-            backup_commit=backup.commit, index_tree=backup.index_tree, tree=backup.tree,
-            created=utc_now(), dropped=plan.dropped, dropped_refs=_existing_refs(repo, plan),
-            reset_tasks=plan.reset_tasks, reset_phases=plan.reset_phases,
-            assume_unchanged=list(backup.flags.assume_unchanged),
-            skip_worktree=list(backup.flags.skip_worktree),
-            sparse_absent=list(backup.flags.absent),
-            intent_to_add=list(backup.flags.intent_to_add), modes=dict(backup.modes))
-        write_journal(layout, journal)
-        _apply(repo, layout, journal)
-        return RollbackOutcome(plan=plan, performed=True, backup_ref=backup.ref,
-                               backup_commit=backup.commit)
-
-
-def undo(project_dir: Path, *, force: bool, warn: Warn) -> UndoOutcome:
-    """Restore the state from before the last rollback: HEAD, index, working tree, run state."""
-    layout = Layout(project_dir)
-    repo = open_repo(project_dir, warn=warn)
-    with ProjectLock(layout.lock, "rollback", warn=warn):
-        layout.ensure_ignored()
-        journal = read_rollback_journal(layout)
-        if journal is None or journal.stage == "undone":
-            raise StateError("nothing to undo: no rollback since the last undo" if journal
-                             else "nothing to undo: this project has had no rollback")
-        busy = repo.operation_in_progress()
-        if busy:
-            raise VcsError(f"{busy[0]} is in progress; orch will not undo on top of it",
-                           hint=busy[1])
-        saved: str | None = None
-        if journal.stage in ("started", "done"):
-            head = repo.head_sha()
-            moved = head != journal.target or repo.branch_ref() != journal.branch
-            if journal.stage == "done" and moved and not force:
-                raise SafetyError(
-                    f"HEAD moved since the rollback to {journal.checkpoint} (now "
-                    f"{(head or '?')[:10]}, was {journal.target[:10]}); undo would take the "
-                    "branch off the newer commits",
-                    hint="pass --force to undo anyway (the current state is backed up first)")
-            ident = backup_id()
-            backup = save_backup(repo, f"undo of rollback {journal.id}",
-                                 overwritten_by=journal.backup_commit, ident=ident)
-            save_run_files(layout, journal.run, ident)
-            saved = backup.ref
-            journal.extra_backups.append(backup.ref)
-            journal.stage = "undoing"
-            write_journal(layout, journal)
-        restore_backup(repo, head=journal.head, branch=journal.branch,
-                       index_tree=journal.index_tree, tree=journal.tree, flags=journal.flags,
-                       modes=journal.modes)
-        for ref, sha in journal.dropped_refs.items():
-            repo.update_ref(ref, sha, "orch: rollback --undo")
-        restore_run_files(layout, journal.run, journal.id)
-        journal.stage = "undone"
-        write_journal(layout, journal)
-        return UndoOutcome(checkpoint=journal.checkpoint, head=journal.head,
-                           backup_ref=journal.backup_ref, saved_ref=saved,
-                           extra=list(journal.extra_backups))
-
-
-def plan_rollback(repo: GitRepo, state: RunState, name: str) -> RollbackPlan:
-    """Work out what rolling ``state``'s run back to ``name`` would change."""
-    checkpoint = find_checkpoint(state, name)
-    target = repo.resolve(checkpoint.commit)
+def descent_to(repo: GitRepo, commit: str) -> Descent | None:
+    """What going back to ``commit`` would drop; None when the commit is not in the repository."""
+    target = repo.resolve(commit)
     if target is None:
-        raise VcsError(f"checkpoint {checkpoint.name}: commit {checkpoint.commit[:10]} is not in "
-                       "this repository", hint="`orch checkpoints` lists the run's checkpoints")
+        return None
     head = repo.head_sha() or target
-    off_branch = not repo.is_ancestor(target, head)
     commits = repo.log(head, f"^{target}")
-    foreign = [c for c in commits if "Orch-Run" not in c.trailers or len(c.parents) > 1]
-    index = state.checkpoints.index(checkpoint)
-    reset_tasks, reset_phases = _rewind_scope(state, checkpoint)
-    return RollbackPlan(
-        run_id=state.run_id, checkpoint=checkpoint.model_copy(update={"commit": target}),
-        head=head, commits=commits, foreign=foreign, pushed=_pushed(repo, head, target, commits),
-        off_branch=off_branch, changes=changes_to(repo, target),
-        dropped=state.checkpoints[index + 1:], reset_tasks=reset_tasks,
-        reset_phases=reset_phases)
+    return Descent(
+        target=target, head=head, commits=commits,
+        foreign=[c for c in commits if "Orch-Run" not in c.trailers or len(c.parents) > 1],
+        pushed=_pushed(repo, head, target, commits),
+        off_branch=not repo.is_ancestor(target, head), changes=changes_to(repo, target))
 
 
-def find_checkpoint(state: RunState, name: str) -> Checkpoint:
-    """The checkpoint called ``name`` (or the phase checkpoint of phase ``name``)."""
-    for checkpoint in state.checkpoints:
-        if checkpoint.name == name:
-            return checkpoint
-    for checkpoint in state.checkpoints:
-        if checkpoint.kind == "phase" and checkpoint.phase == name:
-            return checkpoint
-    names = ", ".join(cp.name for cp in state.checkpoints)
-    raise UsageError(
-        f"no checkpoint {name!r} in run {state.run_id}",
-        hint=f"its checkpoints: {names}" if names else "this run has no checkpoints yet")
+def resumed_descent(repo: GitRepo, target: str) -> Descent:
+    """The rest of a descent to ``target`` that was interrupted (already judged safe then)."""
+    head = repo.head_sha() or target
+    return Descent(target=target, head=head, commits=repo.log(head, f"^{target}"), foreign=[],
+                   pushed=0, off_branch=False, changes=changes_to(repo, target))
 
 
-def check_safe(plan: RollbackPlan, *, force: bool) -> None:
-    """Refuse (``SafetyError``) what only ``--force`` may do."""
-    if force:
-        return
-    where = f"{plan.checkpoint.name} ({plan.checkpoint.commit[:10]})"
-    hint = "pass --force to roll back anyway (everything is saved in a backup ref first)"
-    if plan.off_branch:
-        raise SafetyError(f"checkpoint {where} is not in the history of HEAD",
-                          hint="check out the branch the run used, or " + hint.removeprefix(
-                              "pass "))
-    if plan.foreign:
-        shown = "; ".join(f"{c.sha[:10]} {c.subject}" for c in plan.foreign[:3])
-        more = f" and {len(plan.foreign) - 3} more" if len(plan.foreign) > 3 else ""
-        raise SafetyError(f"{len(plan.foreign)} commit(s) not made by orch sit above {where}: "
-                          f"{shown}{more}", hint=hint)
-    if plan.pushed:
-        raise SafetyError(f"{plan.pushed} commit(s) above {where} are already pushed", hint=hint)
-
-
-def _complete(repo: GitRepo, layout: Layout, journal: RollbackJournal, name: str, *,
-              dry_run: bool, confirm: Confirm) -> RollbackOutcome:
-    """Finish a rollback that was interrupted (taking a fresh backup first)."""
-    if journal.stage == "undoing":
-        raise StateError("an `orch rollback --undo` was interrupted",
-                         hint="run `orch rollback --undo` again to complete it")
-    if name not in (journal.checkpoint, journal.checkpoint.removeprefix("phase-")):
-        raise StateError(f"a rollback to {journal.checkpoint} was interrupted",
-                         hint=f"complete it with `orch rollback {journal.checkpoint}` or undo "
-                              "it with `orch rollback --undo`")
-    state = load_run(layout, journal.run)
-    checkpoint = find_checkpoint(state, journal.checkpoint)
-    head = repo.head_sha() or journal.target
-    plan = RollbackPlan(
-        run_id=journal.run, checkpoint=checkpoint, head=head,
-        commits=repo.log(head, f"^{journal.target}"), foreign=[], pushed=0, off_branch=False,
-        changes=changes_to(repo, journal.target), dropped=journal.dropped,
-        reset_tasks=journal.reset_tasks, reset_phases=journal.reset_phases, completing=True)
-    if dry_run:
-        return RollbackOutcome(plan=plan, performed=False)
-    if not confirm(plan):
-        raise DeclinedError("rollback cancelled; the interrupted rollback is still pending")
-    if repo.branch_ref() != journal.branch:
-        raise VcsError(f"the interrupted rollback was on {journal.branch}, HEAD is not",
-                       hint=f"check out {journal.branch} again, or `orch rollback --undo`")
-    extra = save_backup(repo, f"completing rollback {journal.id}", overwritten_by=journal.target)
-    journal.extra_backups.append(extra.ref)
-    write_journal(layout, journal)
-    _apply(repo, layout, journal)
-    return RollbackOutcome(plan=plan, performed=True, backup_ref=journal.backup_ref,
-                           backup_commit=journal.backup_commit)
-
-
-def _apply(repo: GitRepo, layout: Layout, journal: RollbackJournal) -> None:
-    """Steps that change things; each is idempotent, so a repeat after a kill completes them."""
-    for ref in journal.dropped_refs:
-        repo.delete_ref(ref)
-    try:
-        reset_hard(repo, journal.target, journal.flags)
-    except VcsError as exc:
-        raise VcsError(f"{exc.message} (the rollback to {journal.checkpoint} stopped halfway; "
-                       f"everything is saved in {journal.backup_ref})",
-                       hint=f"fix the cause and run `orch rollback {journal.checkpoint}` again "
-                            "to finish it, or `orch rollback --undo` to put everything back"
-                       ) from None
-    recorder = open_run(layout, journal.run)
-    reason = f"rollback to {journal.checkpoint}"
-    try:
-        for task_id in journal.reset_tasks:
-            recorder.record("task_reset", task=task_id,
-                            data={"status": TaskStatus.PENDING.value, "reason": reason,
-                                  "fresh": True})
-        for phase_id in journal.reset_phases:
-            recorder.record("phase_reset", phase=phase_id, data={"reason": reason})
-        if journal.dropped:
-            recorder.record("checkpoints_dropped", data={
-                "names": [cp.name for cp in journal.dropped], "reason": reason})
-        if journal.reset_tasks or journal.reset_phases:
-            recorder.record("run_state", data={
-                "state": "interrupted", "reason": "rollback",
-                "error": f"rolled back to {journal.checkpoint}; `orch resume` goes on from there"})
-    finally:
-        recorder.close()
-    journal.stage = "done"
-    write_journal(layout, journal)
-
-
-def _rewind_scope(state: RunState, checkpoint: Checkpoint) -> tuple[list[str], list[str]]:
-    """Tasks to reset to pending and phases to reopen when going back to ``checkpoint``."""
-    order = state.order()
-    phase_ids = [phase.id for phase in state.phases]
-    if checkpoint.kind == "task" and checkpoint.tasks and checkpoint.tasks[-1] in order:
-        later_tasks = order[order.index(checkpoint.tasks[-1]) + 1:]
-        phases = phase_ids[phase_ids.index(checkpoint.phase):] if checkpoint.phase in phase_ids \
-            else []
-    else:
-        phases = phase_ids[phase_ids.index(checkpoint.phase) + 1:] \
-            if checkpoint.phase in phase_ids else []
-        later_tasks = [t for t in order if state.tasks[t].phase in phases]
-    keep = (TaskStatus.PENDING, TaskStatus.SKIPPED)
-    tasks = [t for t in later_tasks if state.tasks[t].status not in keep]
-    return tasks, phases
-
-
-def _existing_refs(repo: GitRepo, plan: RollbackPlan) -> dict[str, str]:
+def present_refs(repo: GitRepo, refs: Iterable[str | None]) -> dict[str, str]:
+    """Those of ``refs`` that exist, with the commit each points at."""
     found: dict[str, str] = {}
-    for checkpoint in plan.dropped:
-        sha = repo.ref_sha(checkpoint.ref) if checkpoint.ref else None
-        if checkpoint.ref and sha:
-            found[checkpoint.ref] = sha
+    for ref in refs:
+        sha = repo.ref_sha(ref) if ref else None
+        if ref and sha:
+            found[ref] = sha
     return found
+
+
+def descend(repo: GitRepo, target: str, flags: IndexFlags, drop_refs: Iterable[str]) -> None:
+    """Delete ``drop_refs`` and reset branch, index and tree to ``target`` (idempotent)."""
+    for ref in drop_refs:
+        repo.delete_ref(ref)
+    reset_hard(repo, target, flags)
+
+
+def restore(repo: GitRepo, *, head: str, branch: str | None, index_tree: str, tree: str,
+            flags: IndexFlags, modes: dict[str, int], refs: dict[str, str]) -> None:
+    """Put HEAD, branch, index, working tree and the refs ``refs`` back as a backup saved them."""
+    restore_backup(repo, head=head, branch=branch, index_tree=index_tree, tree=tree,
+                   flags=flags, modes=modes)
+    for ref, sha in refs.items():
+        repo.update_ref(ref, sha, "orch: rollback --undo")
+
+
+def check_no_operation(repo: GitRepo, doing: str) -> None:
+    """Refuse (``VcsError``) while a merge, rebase or the like is in progress."""
+    busy = repo.operation_in_progress()
+    if busy:
+        raise VcsError(f"{busy[0]} is in progress; orch will not {doing} on top of it",
+                       hint=busy[1])
 
 
 def _pushed(repo: GitRepo, head: str, target: str, commits: list[CommitInfo]) -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orch.errors import VcsError
-from orch.vcs.repo import GitRepo, open_repo
+from orch.vcs.repo import GitRepo, lock_hint, open_repo
 from orch.vcs.snapshot import WorkTree
 
 BRANCH_PREFIX = "orch/"
@@ -223,8 +223,9 @@ class Worktrees:
         process holding the run's lock runs git on them, so after a kill their locks are
         stale; left alone, every later ``git worktree add -B`` of that task would fail."""
         gone = []
-        candidates = [*(self.repo.git_dir / "refs" / "heads" / BRANCH_PREFIX / self.run_id)
-                      .rglob("*.lock")]
+        refs = self.repo.git_dir / "refs"
+        candidates = [*(refs / "heads" / BRANCH_PREFIX / self.run_id).rglob("*.lock"),
+                      *(refs / PARTIAL_REF.removeprefix("refs/") / self.run_id).rglob("*.lock")]
         for admin in (self.repo.git_dir / "worktrees").glob("*"):
             gitdir = admin / "gitdir"
             try:
@@ -232,8 +233,8 @@ class Worktrees:
                     self.base_dir.resolve())
             except OSError:
                 continue
-            if inside:
-                candidates += [admin / "index.lock", admin / "HEAD.lock"]
+            if inside:  # ``locked`` says "initializing" while `git worktree add` runs
+                candidates += [admin / "index.lock", admin / "HEAD.lock", admin / "locked"]
         for lock in candidates:
             if lock.is_file():
                 lock.unlink(missing_ok=True)
@@ -269,7 +270,8 @@ def kept_branches(project_dir: Path) -> list[str]:
 def _git(cwd: Path, *args: str, env: dict[str, str]) -> str:
     proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise VcsError(f"git {args[0]} failed: {proc.stderr.strip()[-300:]}")
+        raise VcsError(f"git {args[0]} failed: {proc.stderr.strip()[-300:]}",
+                       hint=lock_hint(proc.stderr))
     return proc.stdout.strip()
 
 
