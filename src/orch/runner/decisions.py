@@ -16,7 +16,6 @@ from orch.domain.events import EventType
 from orch.domain.plan import Phase
 from orch.domain.state import PhaseState, RunState
 from orch.domain.status import RunStatus, TaskStatus
-from orch.notify import payload, send
 
 if TYPE_CHECKING:
     from orch.runner.engine import Runner
@@ -94,6 +93,8 @@ def notify_end(runner: Runner, status: RunStatus) -> None:
     config = runner.settings.config.notify
     if event is None or not (config.command or config.webhook):
         return
+    from orch.notify import payload, send  # urllib, http.client and ssl: only when configured
+
     reports = runner.recorder.layout.run_dir(runner.state.run_id) / "reports"
     found = sorted(reports.glob("phase-*.md"), key=lambda p: p.stat().st_mtime)
     report: Path | None = found[-1] if found else None

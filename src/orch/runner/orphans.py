@@ -15,7 +15,6 @@ from orch.domain.status import TaskStatus
 from orch.procgroups import GroupRecord, group_exists, stop_recorded_group
 from orch.store.lock import ProjectLock
 from orch.store.runs import RunRecorder
-from orch.vcs.gitlocks import remove_stale_locks
 
 _ACTIVE_TASK = (TaskStatus.RUNNING, TaskStatus.VERIFYING)
 
@@ -65,6 +64,8 @@ def clear_git_locks(lock: ProjectLock, project_dir: Path, warn: Callable[[str], 
     (its git children would be there), see :func:`orch.vcs.gitlocks.remove_stale_locks`."""
     if lock.taken_over is None:
         return
+    from orch.vcs.gitlocks import remove_stale_locks  # GitPython: only after a killed run
+
     holder, since = lock.taken_over
     pgid = holder.get("pgid")
 

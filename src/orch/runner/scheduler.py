@@ -22,10 +22,10 @@ from orch.domain.state import PhaseState
 from orch.domain.status import TERMINAL_TASK_STATUSES, RunStatus, TaskStatus
 from orch.runner.attempt import Action, AttemptOutcome, RetryPolicy, TaskWorker, retry_feedback
 from orch.runner.ledger import SpendLedger
-from orch.runner.mergequeue import MergeQueue
 
 if TYPE_CHECKING:
     from orch.runner.engine import Runner
+    from orch.runner.mergequeue import MergeQueue
 
 Events = list[tuple[str, dict[str, object]]]
 Result = tuple[AttemptOutcome, Events]
@@ -72,6 +72,9 @@ class Scheduler:
         pending = list(phase_state.tasks)
         # A killed parallel run leaves worktrees to recover even when resumed with --jobs 1.
         if self.jobs > 1 or set(pending) & set(self.runner.state.lane_tasks):
+            # Imported here: a one-slot run with no worktrees needs no git (GitPython) import.
+            from orch.runner.mergequeue import MergeQueue
+
             self.queue = MergeQueue(self.runner, index, self.ledger)
             self.queue.recover(pending)
             # A recovered task waits to be integrated: starting it afresh too would run it twice.
@@ -84,6 +87,8 @@ class Scheduler:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
                 self._pool = None
+            if self.queue is not None:
+                self.queue.worktrees.finish()  # parked worktrees go, whatever ended the phase
 
     def _loop(self, pending: list[str], index: dict[str, int], count: int) -> RunStatus | None:
         while pending or self._running or (self.queue and self.queue.waiting):
