@@ -89,13 +89,17 @@ def task_of(document: dict[str, object]) -> dict[str, object]:
     return task
 
 
-def failed_run_error(orch: OrchRunner, project: Path, env: dict[str, str]) -> str:
-    """Run the plan, expect the task to fail (exit 1), and return its recorded error."""
+def failed_run_error(orch: OrchRunner, project: Path, env: dict[str, str],
+                     kind: str = "failed") -> str:
+    """Run the plan, expect the task to fail (exit 1) with an ``agent <kind>: …`` error
+    (``failed`` for a client error, ``api_error`` for a transient one), and return it."""
     code, status, output = run_plan(orch, project, env)
     assert code == 1, output
     task = task_of(status)
     assert task["status"] == "failed", task
-    return str(task["error"])
+    error = str(task["error"])
+    assert error.startswith(f"agent {kind}:"), error
+    return error
 
 
 def agents_check(orch: OrchRunner, project: Path, env: dict[str, str],

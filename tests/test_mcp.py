@@ -446,9 +446,11 @@ def test_a_run_killed_mid_task_is_shown_interrupted(
         run.kill()
         run.wait()
         found = data(call(repo, "task_queue_status", {}))
+        shown = data(call(repo, "run_status", {}))
     finally:
         go.touch()  # lets the orphaned task script end
     assert found["run_state"] == "interrupted"
+    assert shown["state"] == "interrupted"  # as `orch status` shows it
     assert found["current_task"] is None
 
 

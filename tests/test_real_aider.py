@@ -72,7 +72,7 @@ def test_overloaded_is_a_transient_api_error_despite_exit_0(
         orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "aider", MODEL)
     anthropic_server.default = Failure(529, "overloaded_error", "Overloaded")
-    error = failed_run_error(orch, project, env)  # aider retries for about 60 s
+    error = failed_run_error(orch, project, env, "api_error")  # aider retries ~60 s
     assert error.startswith("agent api_error: aider: litellm."), error
 
 
