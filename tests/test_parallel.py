@@ -102,6 +102,11 @@ def test_conflict_reruns_alone_and_loses_nothing(git_repo: Path, orch: OrchRunne
     integrated = [e for e in events(git_repo) if e["type"] == "task_integrated"]
     commit = str(integrated[0]["data"]["commit"])  # type: ignore[index]
     assert git(git_repo, "show", f"{commit}:line.txt") == "first\n"
+    # ... and stays there: the run's integration chain keeps it from `git gc`.
+    git(git_repo, "-c", "gc.reflogExpireUnreachable=now", "gc", "-q", "--prune=now")
+    run_id = sorted((git_repo / ".specify" / "orch" / "runs").iterdir())[-1].name
+    git(git_repo, "merge-base", "--is-ancestor", commit, f"refs/orch/integrated/{run_id}")
+    assert git(git_repo, "show", f"{commit}:line.txt") == "first\n"
     branch = [b for b in orch_branches(git_repo) if b.endswith("/T002")]
     assert branch and git(git_repo, "show", f"{branch[0]}:line.txt") == "second\n"
     status = orch("status", cwd=git_repo)

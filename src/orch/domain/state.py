@@ -77,6 +77,8 @@ class TaskState(BaseModel):
     """The commit the task's worktree started from."""
     work_commit: str | None = None
     """The task's finished work on its branch, not yet integrated."""
+    work_cost_usd: float = 0.0
+    """What the attempt that made ``work_commit`` cost (not yet in ``cost_usd``)."""
     integrating: list[str] | None = None
     """``[before_tree, result_tree]`` while an integration is under way."""
     integrated: str | None = None
@@ -459,10 +461,11 @@ def _worktree_created(state: RunState, task: TaskState, event: Event, payload: A
     if task.id not in state.lane_tasks:
         state.lane_tasks.append(task.id)
     task.work_commit = task.integrating = task.integrated = None
+    task.work_cost_usd = 0.0
 
 
 def _task_committed(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
-    task.work_commit = payload.commit
+    task.work_commit, task.work_cost_usd = payload.commit, payload.cost_usd
 
 
 def _integration_started(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
