@@ -10,7 +10,7 @@ import pytest
 from conftest import OrchRunner, git
 from fakes.anthropic_server import Failure, FakeAnthropic, text, tool
 from real_cli_support import (
-    agents_check,
+    assert_agents_check_passes,
     failed_run_error,
     one_task_project,
     real_cli,
@@ -69,6 +69,4 @@ def test_bad_key_is_a_client_error_with_a_key_hint(
 
 def test_agents_check_accepts_every_flag_orch_passes(
         env: dict[str, str], git_repo: Path, orch: OrchRunner) -> None:
-    project = one_task_project(git_repo, "dev", "claude-code", MODEL)
-    check = agents_check(orch, project, env, "claude-code")
-    assert "Claude Code" in str(check["version"])
+    assert_agents_check_passes(orch, git_repo, env, "claude-code", MODEL, "Claude Code")

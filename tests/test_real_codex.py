@@ -12,7 +12,7 @@ import pytest
 from conftest import OrchRunner, git
 from fakes.openai_responses_server import Answer, Error, FakeResponses
 from real_cli_support import (
-    agents_check,
+    assert_agents_check_passes,
     failed_run_error,
     one_task_project,
     real_cli,
@@ -91,6 +91,4 @@ def test_bad_key_is_a_client_error_with_a_key_hint(
 
 def test_agents_check_accepts_every_flag_orch_passes(
         env: dict[str, str], git_repo: Path, orch: OrchRunner) -> None:
-    project = one_task_project(git_repo, "dev", "codex", MODEL)
-    check = agents_check(orch, project, env, "codex")
-    assert "codex-cli" in str(check["version"])
+    assert_agents_check_passes(orch, git_repo, env, "codex", MODEL, "codex-cli")
