@@ -17,6 +17,7 @@ from mcp.client.stdio import StdioServerParameters
 from mcp_types import CallToolResult
 
 from conftest import OrchRunner, commit_all, git, make_plan, shell_task, start_orch, wait_for_file
+from orch.store.layout import Layout
 
 T = TypeVar("T")
 
@@ -428,14 +429,21 @@ def test_a_run_killed_mid_task_is_shown_interrupted(
     slow = f"touch {started}\nwhile [ ! -f {go} ]; do sleep 0.05; done"
     repo = project(git_repo, make_plan([("Slow", [shell_task("T001", "Wait", slow)])]))
     run = start_orch("run", "plan.md", cwd=repo)
+    holder: subprocess.Popen[str] | None = None
     try:
         wait_for_file(started, run)
         run.kill()
         run.wait()
+        # another server's write holds the lock now: it is no `run` or `resume`
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(Layout(repo).lock)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         found = data(call(repo, "task_queue_status", {}))
         shown = data(call(repo, "run_status", {}))
     finally:
         go.touch()  # lets the orphaned task script end
+        if holder is not None:
+            holder.communicate("", timeout=30)
     assert found["run_state"] == "interrupted"
     assert shown["state"] == "interrupted"  # as `orch status` shows it
     assert found["current_task"] is None
