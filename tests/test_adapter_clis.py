@@ -190,8 +190,8 @@ def test_gemini_success(fake_bin: Path, git_repo: Path, monkeypatch: pytest.Monk
     assert result.files_changed == ["made_by_gemini.txt"]
     argv = recorded(fake_bin)["argv"]
     assert isinstance(argv, list)
-    assert argv[0] == "-p" and "Create hello.txt" in argv[1]
-    assert argv[2:] == ["--output-format", "stream-json", "--yolo", "--skip-trust"]
+    assert argv == ["-p", "", "--output-format", "stream-json", "--yolo", "--skip-trust"]
+    assert "Create hello.txt" in str(recorded(fake_bin)["stdin"])
 
 
 def test_gemini_trusts_the_project_by_env_when_its_help_has_no_flag(
@@ -379,3 +379,127 @@ def test_aider_files_are_ignored_in_a_linked_worktree_too(git_repo: Path, tmp_pa
     (worktree / "real.txt").write_text("change\n")
     assert list(status_digests(worktree) or {}) == ["real.txt"]
     assert ".aider*" in (git_repo / ".git" / "info" / "exclude").read_text().splitlines()
+
+
+# -- limits every CLI adapter shares --------------------------------------------------------
+
+BIG = 300 * 1024  # over Linux's 128 KiB limit on one argument (MAX_ARG_STRLEN)
+
+
+@pytest.mark.parametrize("adapter", [ClaudeCodeAdapter(), CodexAdapter(), GeminiAdapter(),
+                                     AiderAdapter()], ids=lambda a: a.name)
+def test_a_300_kib_prompt_reaches_the_cli_whole(fake_bin: Path, git_repo: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                adapter: CliAdapter) -> None:
+    # A role's prompt is not cut; the bounded parts can pass 128 KiB too in non-ASCII text
+    # (a spec-kit feature's 40 000 characters of design documents in CJK are 120 KB of UTF-8).
+    role = Role(name="dev", adapter=adapter.name, prompt="house rules " * (BIG // 12) + "END")
+    result = run(adapter, git_repo, "success", monkeypatch, role=role)
+    assert result.status is AgentStatus.COMPLETED, result.error
+    prompt = str(recorded(fake_bin)["prompt"])
+    assert len(prompt) > BIG and "house rules END" in prompt
+    assert all(len(arg) < 128 * 1024 for arg in recorded(fake_bin)["argv"])  # type: ignore[attr-defined]
+
+
+def test_a_cli_that_never_reads_a_large_prompt_still_times_out(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prompt is bigger than the pipe buffer: writing it must not block past the timeout."""
+    role = Role(name="dev", adapter="codex", prompt="x" * BIG)
+    result = run(CodexAdapter(), git_repo, "deaf", monkeypatch, role=role, timeout_s=2)
+    assert result.status is AgentStatus.TIMEOUT, result
+    assert not (git_repo / "deaf-finished").exists()  # stopped at the timeout, not waited for
+
+
+# -- models orch cannot price ---------------------------------------------------------------
+
+def unpriced_project(repo: Path, model: str) -> Path:
+    """Two codex tasks under a role whose model has no price."""
+    (repo / "plan.md").write_text(
+        "# Unpriced\n\n## Phase 1: Build\n\n"
+        "- [ ] T001 First\n  - agent: dev\n  - verify: `true`\n"
+        "- [ ] T002 Second\n  - agent: dev\n  - verify: `true`\n")
+    config = repo / ".specify" / "orch" / "config.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"agents:\n  dev:\n    adapter: codex\n    model: {model}\n")
+    commit_all(repo, "plan")
+    return repo
+
+
+def test_a_codex_model_with_no_price_is_warned_once_before_the_run(
+        fake_bin: Path, git_repo: Path, orch: OrchRunner) -> None:
+    unpriced_project(git_repo, "gpt-9-turbo")
+    out = orch("run", "plan.md", "--yes", "--commit", "none", "--max-cost", "5", cwd=git_repo)
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = out.stdout + out.stderr
+    warned = [line for line in text.splitlines() if "'gpt-9-turbo' has no known price" in line]
+    assert len(warned) == 1, text
+    assert warned[0].startswith("warning: role 'dev': codex model")
+    assert "cost cap cannot be enforced" in warned[0] and "`prices:`" in warned[0]
+
+
+def test_a_priced_model_is_not_warned_about(fake_bin: Path, git_repo: Path,
+                                            orch: OrchRunner) -> None:
+    unpriced_project(git_repo, "gpt-9-turbo")
+    config = git_repo / ".specify" / "orch" / "config.yaml"
+    config.write_text(config.read_text() + "prices:\n  gpt-9-turbo: {input: 1.0, output: 4.0}\n")
+    out = orch("run", "plan.md", "--yes", "--commit", "none", cwd=git_repo)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "no known price" not in out.stdout + out.stderr
+
+
+def test_tokens_at_no_known_price_are_noted_once_per_model(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orch.adapters import unpriced
+
+    monkeypatch.setattr(unpriced, "_warned", set())
+    notes: list[str] = []
+    for _ in range(2):  # codex with no model: orch cannot price codex's default model
+        result = run(CodexAdapter(), git_repo, "success", monkeypatch, notify=notes.append,
+                     budget=Budget(max_cost_usd=3.0))
+        assert result.status is AgentStatus.COMPLETED and result.cost_usd == 0
+    assert len(notes) == 1, notes
+    assert notes[0].startswith("T001: codex runs its own default model")
+    assert "the cost cap cannot be enforced" in notes[0]
+    assert "warning: T001: codex runs" in (git_repo.parent / "logs" / "T001.log").read_text()
+
+
+# -- a CLI that keeps retrying ----------------------------------------------------------------
+
+@pytest.mark.parametrize("adapter", [CodexAdapter(), AiderAdapter()], ids=lambda a: a.name)
+def test_a_cli_retrying_for_longer_than_api_retry_seconds_is_stopped(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch,
+        adapter: CliAdapter) -> None:
+    monkeypatch.setenv("ORCH_RETRY_MAX_TOTAL", "1")
+    result = run(adapter, git_repo, "retry_forever", monkeypatch)
+    assert result.status is AgentStatus.API_ERROR, result
+    assert result.error is not None
+    assert result.error.startswith(f"{adapter.executable} kept retrying the API for over 1s "
+                                   "(api_retry_seconds); stopped: "), result.error
+
+
+def test_a_task_timeout_while_the_cli_retries_says_so(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORCH_RETRY_MAX_TOTAL", "600")
+    result = run(CodexAdapter(), git_repo, "retry_forever", monkeypatch, timeout_s=2)
+    assert result.status is AgentStatus.TIMEOUT, result
+    assert result.error is not None
+    assert result.error.startswith("codex timed out after 2s while it kept retrying the API "
+                                   "(last: {"), result.error
+    assert "Reconnecting..." in result.error
+
+
+def test_a_retry_the_cli_recovers_from_is_not_stopped(
+        fake_bin: Path, git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORCH_RETRY_MAX_TOTAL", "5")
+    result = run(CodexAdapter(), git_repo, "reconnected", monkeypatch)
+    assert result.status is AgentStatus.COMPLETED, result
+
+
+def test_orch_run_says_the_agent_kept_retrying(fake_bin: Path, git_repo: Path,
+                                               orch: OrchRunner) -> None:
+    unpriced_project(git_repo, "gpt-5")
+    env = {"FAKE_CLI_SCENARIO": "retry_forever", "ORCH_RETRY_MAX_TOTAL": "1"}
+    out = orch("run", "plan.md", "--yes", "--commit", "none", cwd=git_repo, env=env)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "codex kept retrying the API for over 1s (api_retry_seconds)" in out.stderr, out.stderr
+    assert "Traceback" not in out.stdout + out.stderr

@@ -167,3 +167,26 @@ def test_task_killed_mid_run_is_rerun_and_its_log_says_so(git_repo: Path, orch: 
     doc = json.loads(orch("status", "--json", cwd=git_repo).stdout)
     assert doc["tasks"][0]["status"] == "done"
     assert doc["tasks"][0]["attempts"] == 2
+
+
+def test_sigint_stops_a_task_that_never_stops_printing(git_repo: Path) -> None:
+    """Output arriving more often than the pump's poll must not hide the interrupt from it: a
+    task that ignores the SIGTERM orch sends its group still gets the SIGKILL after the grace."""
+    script = (f"{PGID_TO} pgid\ntrap '' TERM\ntouch started\n"
+              "while :; do echo still going; sleep 0.05; done")
+    (git_repo / "plan.md").write_text(make_plan([("One", [shell_task("T001", "Chatty", script)])]))
+    (git_repo / ".gitignore").write_text("started\npgid\n")
+    commit_all(git_repo)
+    process = _start(git_repo, "run", "plan.md")
+    _wait_for(git_repo / "started")
+    pgid = read_pgid(git_repo / "pgid")
+    try:
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+        assert process.returncode == 130, err
+        assert wait_gone(pgid) == [], "the task's process group outlived the interrupt"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        kill_group(pgid)

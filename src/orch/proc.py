@@ -113,6 +113,18 @@ def run_shell(
     )
 
 
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    """Write ``data`` to the child's stdin from a thread, then close it: a prompt larger than
+    the pipe buffer would otherwise block orch until the child reads it, past any timeout."""
+    def write() -> None:
+        with contextlib.suppress(OSError, ValueError):  # the child exited or closed its stdin
+            pipe.write(data)
+        with contextlib.suppress(OSError, ValueError):
+            pipe.close()
+
+    threading.Thread(target=write, name="orch-stdin", daemon=True).start()
+
+
 def run_argv(
     argv: Sequence[str],
     *,
@@ -123,11 +135,13 @@ def run_argv(
     redactor: Redactor | None = None,
     stdin_text: str | None = None,
     display: str | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> CommandResult:
     """Run a process in its own process group, streaming its output into ``log_path``.
 
     On timeout or interruption the whole process group is killed, so no grandchild outlives the
-    task. Output is redacted before it reaches the log or the returned tail.
+    task; so it is when ``should_stop`` (polled at least every 0.25 s) returns ``True``. Output
+    is redacted before it reaches the log or the returned tail.
     """
     redact = redactor or default_redactor()
     shown = display or " ".join(argv)
@@ -158,16 +172,15 @@ def run_argv(
             log.write(f"$ {redact(shown)}\n".encode())
             log.flush()
         if stdin_text is not None and proc.stdin is not None:
-            with contextlib.suppress(BrokenPipeError):
-                proc.stdin.write(stdin_text.encode())
-            proc.stdin.close()
+            _feed(proc.stdin, stdin_text.encode())
         assert proc.stdout is not None
         fd = proc.stdout.fileno()
         deadline = started + timeout_s if timeout_s else None
         timed_out = False
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
-            timed_out, pending = _pump(proc, selector, deadline, pending, redact, log, tail)
+            timed_out, pending = _pump(proc, selector, deadline, pending, redact, log, tail,
+                                       should_stop)
         returncode = proc.wait()
         if group_exists(proc.pid):
             # The command is over; what it left running in the background goes with it.
@@ -202,9 +215,11 @@ def _pump(
     redact: Redactor,
     log: IO[bytes] | None,
     tail: deque[str],
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[bool, bytes]:
     """Copy output until the leader has exited (and its output is read), the deadline passes
-    (the group is killed; returns ``True``) or the run is interrupted (the group is killed)."""
+    (the group is killed; returns ``True``), the run is interrupted or ``should_stop`` says so
+    (the group is killed)."""
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
     eof = False
@@ -217,6 +232,10 @@ def _pump(
                 _kill_group(proc)
                 return True, pending
             wait = min(wait, remaining)
+        # Checked before reading: a process that never stops printing must not hide it.
+        if _interrupted or (should_stop is not None and should_stop()):
+            _kill_group(proc)
+            return False, pending
         if not eof and selector.select(wait):
             chunk = os.read(fd, 65536)
             if chunk:
@@ -228,9 +247,6 @@ def _pump(
             # All output is read: wait for the leader itself (returns as soon as it exits).
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=wait)
-        if _interrupted:
-            _kill_group(proc)
-            return False, pending
         if proc.poll() is not None:
             # The leader is gone but a background grandchild may hold the pipe open:
             # give it a moment, then stop reading.

@@ -28,6 +28,15 @@ def write_named_files() -> None:
         Path(path).write_text(f"written by the agent for {path}\n")
 
 
+def retrying(seconds: float = 30.0):  # type: ignore[no-untyped-def]
+    """Retry numbers, one every 0.1 s, for ``seconds`` (orch should stop the tool first)."""
+    attempt, end = 0, time.monotonic() + seconds
+    while time.monotonic() < end:
+        attempt += 1
+        yield attempt
+        time.sleep(0.1)
+
+
 def claude(scenario: str) -> int:
     session = "5f1c3c1e-claude-session"
     emit({"type": "system", "subtype": "init", "cwd": os.getcwd(), "session_id": session,
@@ -129,6 +138,12 @@ def codex(scenario: str) -> int:
         emit({"type": "error", "message": message},
              {"type": "turn.failed", "error": {"message": message}})
         return 1
+    if scenario == "retry_forever":  # a provider that never recovers; codex keeps reconnecting
+        for attempt in retrying():
+            emit({"type": "error", "message": f"Reconnecting... {attempt}/5 (stream "
+                                              "disconnected before completion)"})
+        emit({"type": "turn.failed", "error": {"message": "stream disconnected"}})
+        return 1
     if scenario == "turn_failed":
         emit({"type": "turn.failed", "error": {"message": "model refused: task unclear"}})
         return 1
@@ -201,6 +216,11 @@ def aider(scenario: str) -> int:
     if scenario == "api_error":
         print("litellm.RateLimitError: AnthropicException - rate limit exceeded (429)")
         return 1
+    if scenario == "retry_forever":
+        for _ in retrying():
+            print("litellm.RateLimitError: AnthropicException - rate limit exceeded (429)\n"
+                  "Retrying in 0.2 seconds...", flush=True)
+        return 0
     if scenario in ("overloaded_exit0", "auth_exit0"):  # observed 0.86: exit 0 after errors
         if scenario == "auth_exit0":
             print('litellm.AuthenticationError: AnthropicException - {"type": "error", '
@@ -248,19 +268,36 @@ def about(tool: str, args: list[str]) -> int | None:
     return 0
 
 
+def prompt_of(tool: str, stdin: str) -> str:
+    """The prompt as each tool reads it: gemini puts piped stdin before the ``-p`` text, aider
+    reads ``--message-file``, claude and codex read stdin."""
+    args = sys.argv[1:]
+    if tool == "gemini" and "-p" in args:
+        text = args[args.index("-p") + 1]
+        return f"{stdin}\n\n{text}" if stdin and text else stdin or text
+    if tool == "aider":
+        return Path(args[args.index("--message-file") + 1]).read_text()
+    return stdin
+
+
 def main() -> int:
     tool = Path(sys.argv[0]).name
     answered = about(tool, sys.argv[1:])
     if answered is not None:
         return answered
     scenario = os.environ.get("FAKE_CLI_SCENARIO", "success")
+    if scenario == "deaf":  # never reads its stdin; only orch's timeout can stop it in time
+        time.sleep(20)
+        Path("deaf-finished").write_text("orch waited for me\n")
+        return 0
     stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
     global PROMPT
-    PROMPT = "\n".join([*sys.argv[1:], stdin])
+    PROMPT = prompt_of(tool, stdin)
     record = os.environ.get("FAKE_CLI_RECORD")
     if record:
         trust = os.environ.get("GEMINI_CLI_TRUST_WORKSPACE")
         Path(record).write_text(json.dumps({"argv": sys.argv[1:], "stdin": stdin,
+                                            "prompt": PROMPT,
                                             "cwd": os.getcwd(), "trust_env": trust,
                                             "retries_env": os.environ.get(
                                                 "CLAUDE_CODE_MAX_RETRIES")}))

@@ -86,6 +86,8 @@ class AiderAdapter(CliAdapter):
     executable = "aider"
     install = "python -m pip install aider-install && aider-install (or: pipx install aider-chat)"
     prompt_on_stdin = False
+    retry_lines = r"^Retrying in [\d.]+ seconds"
+    progress_lines = r"^Tokens:|^Applied edit"
     flags = ("--message-file", "--yes-always", "--no-auto-commits", "--no-gitignore",
              "--no-analytics", "--no-pretty", "--no-stream", "--no-check-update",
              "--no-show-model-warnings", "--model")
@@ -107,8 +109,8 @@ class AiderAdapter(CliAdapter):
         return argv + extra_args("ORCH_AIDER_ARGS") + files
 
     def retry_note(self) -> str:
-        return ("not bounded by orch: aider retries API errors itself for about 60 s and has no "
-                "setting for it")
+        return ("aider retries API errors itself for about 60 s and has no setting for it; orch "
+                "stops it after api_retry_seconds of `Retrying in` lines with no progress")
 
     def prepare(self, context: AgentContext) -> None:
         exclude_locally(context.project_dir, AIDER_FILES)

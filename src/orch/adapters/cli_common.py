@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +21,16 @@ from typing import Any
 from orch import proc
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
 from orch.adapters.cli_probe import Probe, probe
+from orch.adapters.cli_retries import RetryWatch, retry_seconds
+from orch.adapters.pricing import total_tokens
 from orch.adapters.prompt import full_prompt
 from orch.adapters.transcript import Transcript
+from orch.adapters.unpriced import PRICED_BY_ORCH, first_time, unpriced_warning
 from orch.proc import CommandResult, run_argv
 from orch.vcs.changes import status_digests
+
+UNPRICED_ADAPTERS = (*PRICED_BY_ORCH, "aider")
+"""Adapters whose cost can come out $0 for an unknown model (aider's litellm prices it)."""
 
 
 def missing_executable(executable: str, install: str) -> str | None:
@@ -67,6 +74,8 @@ class CliRun:
     command: CommandResult
     output: str
     files_changed: list[str] = field(default_factory=list)
+    model: str | None = None
+    """The model the tool said it used, when it says (gemini's ``init`` event)."""
 
 
 def budget_refusal(context: AgentContext) -> AgentResult | None:
@@ -99,6 +108,11 @@ class CliAdapter:
     help_args: tuple[str, ...] = ("--help",)
     flags: tuple[str, ...] = ()
     """The flags orch passes that the installed CLI's help must list (``orch agents --check``)."""
+    retry_lines: str | None = None
+    """A regex for the lines the CLI prints when it retries an API call (``None``: not
+    watched); see :mod:`orch.adapters.cli_retries`."""
+    progress_lines = r"(?!)"
+    """A regex for lines that show the CLI got past its retries (a reply, a tool call)."""
 
     def available(self) -> str | None:
         return missing_executable(self.executable, self.install)
@@ -130,12 +144,14 @@ class CliAdapter:
         before = git_state(context.project_dir)
         offset = log.size()
         limit = time_limit(context)
+        watch = self._retry_watch(context, offset)
         try:
             command = run_argv(self.argv(context, prompt), cwd=context.project_dir,
                                log_path=context.log_path, timeout_s=limit,
                                env={**context.env, **self.extra_env(context)},
                                stdin_text=prompt if self.prompt_on_stdin else None,
-                               display=f"{self.executable} … ({self.name} adapter)")
+                               display=f"{self.executable} … ({self.name} adapter)",
+                               should_stop=watch)
         except Exception as exc:  # noqa: BLE001 - an adapter never raises for a task failure
             return AgentResult(status=AgentStatus.FAILED, log_path=str(context.log_path),
                                error=f"{self.executable} could not run: {exc}")
@@ -143,17 +159,46 @@ class CliAdapter:
         run = CliRun(command, output, changed_files(before, git_state(context.project_dir)))
         if command.interrupted:
             result = AgentResult(status=AgentStatus.INTERRUPTED, error="interrupted")
+        elif watch is not None and watch.fired:
+            result = self.interpret(context, run)
+            result.status = AgentStatus.API_ERROR
+            result.error = watch.stopped_error(self.executable)
         elif command.timed_out:
             result = self.interpret(context, run)
             result.status = AgentStatus.TIMEOUT
-            result.error = f"{self.executable} timed out after {limit:g}s"
+            result.error = (watch.timeout_error(self.executable, limit) if watch is not None
+                            else f"{self.executable} timed out after {limit:g}s")
         else:
             result = self.interpret(context, run)
         result.files_changed = result.files_changed or run.files_changed
         result.log_path = str(context.log_path)
+        self._warn_unpriced(context, run, result, log)
         log.section(f"{self.name} result: {result.status.value}"
                     f"{' · ' + result.error if result.error else ''} · ${result.cost_usd:.4f}")
         return result
+
+    def _retry_watch(self, context: AgentContext, offset: int) -> RetryWatch | None:
+        """What stops the CLI once it has kept retrying for ``api_retry_seconds``."""
+        if self.retry_lines is None:
+            return None
+        return RetryWatch(context.log_path, offset, re.compile(self.retry_lines),
+                          re.compile(self.progress_lines), retry_seconds(context.project_dir))
+
+    def _warn_unpriced(self, context: AgentContext, run: CliRun, result: AgentResult,
+                       log: Transcript) -> None:
+        """Say once per run and model that tokens were used at no known price (a cost cap
+        cannot see them)."""
+        if (self.name not in UNPRICED_ADAPTERS or result.cost_usd > 0
+                or total_tokens(result.usage) == 0):
+            return
+        model = context.role.model or run.model
+        if not first_time(self.name, model):
+            return
+        message = f"{context.task.id}: " + unpriced_warning(
+            self.name, model, capped=context.budget.max_cost_usd is not None)
+        log.section(f"warning: {message}")
+        if context.notify is not None:
+            context.notify(message)
 
     def check(self) -> Probe:
         """The installed CLI's version and the :attr:`flags` its help does not list."""

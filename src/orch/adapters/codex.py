@@ -53,6 +53,8 @@ class CodexAdapter(CliAdapter):
     install = "npm install -g @openai/codex"
     help_args = ("exec", "--help")
     flags = ("--json", "--skip-git-repo-check", "--sandbox", "--model")
+    retry_lines = r'"type":\s*"error".*(Reconnecting\.\.\.|retrying \d+/\d+)'
+    progress_lines = r'"type":\s*"(item\.completed|turn\.completed)"'
 
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
         argv = [self.executable, "exec", "--json", "--skip-git-repo-check"]
@@ -66,8 +68,9 @@ class CodexAdapter(CliAdapter):
         return [*argv, *extra, "-"]
 
     def retry_note(self) -> str:
-        return ("not bounded by orch: Codex retries per its provider's request_max_retries and "
-                "stream_max_retries in config.toml (no flag for the built-in provider)")
+        return ("Codex retries per its provider's request_max_retries and stream_max_retries in "
+                "config.toml (no flag for the built-in provider); orch stops it after "
+                "api_retry_seconds of `Reconnecting...` events with no progress")
 
     def interpret(self, context: AgentContext, run: CliRun) -> AgentResult:
         usage = Usage()

@@ -1,4 +1,8 @@
-"""The ``gemini`` adapter: ``gemini -p PROMPT --output-format stream-json --yolo``.
+"""The ``gemini`` adapter: ``gemini -p "" --output-format stream-json --yolo``, prompt on stdin.
+
+The prompt is piped on stdin, never put in argv: Linux refuses a single argument over 128 KiB
+(``MAX_ARG_STRLEN``), and a spec-kit feature's design documents make prompts that large. Gemini
+CLI reads piped stdin in headless mode and puts it before the ``-p`` text (empty here).
 
 JSONL events: ``init`` (``session_id``, ``model``), ``message`` (assistant text, possibly in
 ``delta`` chunks), ``tool_use``, ``tool_result``, ``error`` and a final ``result`` (``status``
@@ -73,11 +77,13 @@ class GeminiAdapter(CliAdapter):
     name = "gemini"
     executable = "gemini"
     install = "npm install -g @google/gemini-cli"
-    prompt_on_stdin = False
     flags = ("-p", "--output-format", "--yolo", "--model")
+    retry_lines = r"Retrying with backoff|Retrying after \d+\s*ms"
+    progress_lines = r'"type":\s*"(tool_use|tool_result|result)"|"role":\s*"assistant"'
 
     def argv(self, context: AgentContext, prompt: str) -> list[str]:
-        argv = [self.executable, "-p", prompt, "--output-format", "stream-json"]
+        # `-p ""` keeps it headless; the prompt itself is on stdin (see the module docstring)
+        argv = [self.executable, "-p", "", "--output-format", "stream-json"]
         extra = extra_args("ORCH_GEMINI_ARGS")
         if not any(a.startswith(("--yolo", "--approval-mode", "-y")) for a in extra):
             argv.append("--yolo")
@@ -90,8 +96,9 @@ class GeminiAdapter(CliAdapter):
         return trust_args(self.executable)[1]
 
     def retry_note(self) -> str:
-        return ("not bounded by orch: Gemini CLI retries 429/5xx itself up to the setting "
-                "general.maxAttempts (default 10) in ~/.gemini/settings.json; no flag")
+        return ("Gemini CLI retries 429/5xx itself up to the setting general.maxAttempts "
+                "(default 10) in ~/.gemini/settings.json, no flag; orch stops it after "
+                "api_retry_seconds of `Retrying` lines with no progress")
 
     def interpret(self, context: AgentContext, run: CliRun) -> AgentResult:
         session: str | None = None
@@ -117,6 +124,7 @@ class GeminiAdapter(CliAdapter):
         usage = Usage(input_tokens=max(0, int(stats.get("input_tokens") or 0) - cached),
                       cache_read_input_tokens=cached,
                       output_tokens=int(stats.get("output_tokens") or 0))
+        run.model = model
         price = model_price(model, context.project_dir)
         result = AgentResult(status=AgentStatus.COMPLETED, summary="".join(chunks).strip(),
                              usage=usage, cost_usd=round(cost_usd(usage, price), 6),

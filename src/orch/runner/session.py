@@ -15,7 +15,8 @@ from pathlib import Path
 from orch.adapters.base import needs_terminal
 from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
-from orch.config import load_config
+from orch.adapters.unpriced import preflight_warnings
+from orch.config import OrchConfig, load_config
 from orch.domain.events import EventType
 from orch.domain.fingerprint import plan_fingerprints
 from orch.domain.plan import Plan, PlanMark
@@ -137,6 +138,22 @@ def check_agents(
             )
 
 
+def warn_unpriced(plan: Plan, resolver: RoleResolver, task_ids: list[str], project_dir: Path,
+                  warn: Warn, *, capped: bool) -> None:
+    """Warn before anything runs about each role whose model orch cannot price (its cost would
+    count as $0, past any cost cap)."""
+    roles = {role.name: role for role in resolver.check_plan(plan, task_ids).values()}
+    for line in preflight_warnings(list(roles.values()), project_dir, capped=capped):
+        warn(line)
+
+
+def _cost_capped(config: OrchConfig, max_cost_usd: float | None) -> bool:
+    """Whether any cost cap applies to the run: ``--max-cost`` or the config's budgets."""
+    budgets = config.budgets
+    return any(cap is not None for cap in (max_cost_usd, budgets.run.max_cost_usd,
+                                           budgets.task.max_cost_usd))
+
+
 def _checkpoint_hook(
     project_dir: Path,
     commit: str,
@@ -242,6 +259,8 @@ def start_run(
                           required=request.require_verified or config.require_verified)
         resolver = RoleResolver(config, project_dir, options.agent)
         check_agents(plan, resolver, selected, assume_yes=request.assume_yes)
+        warn_unpriced(plan, resolver, pending, project_dir, warn,
+                      capped=_cost_capped(config, options.max_cost_usd))
         _announce_gate(plan, planner, selected, warn)
         commit = options.commit or config.commit
         hook = _checkpoint_hook(
@@ -309,6 +328,8 @@ def resume_run(
             options = recorder.state.options
             resolver = RoleResolver(config, project_dir, options.agent)
             check_agents(plan, resolver, pending, assume_yes=assume_yes)
+            warn_unpriced(plan, resolver, pending, project_dir, warn,
+                          capped=_cost_capped(config, options.max_cost_usd))
             hook = _checkpoint_hook(project_dir, options.commit or config.commit, warn,
                                     allow_dirty=True, assume_yes=assume_yes, resuming=True)
             reporter = reporter_factory(layout, run_id)
