@@ -177,8 +177,8 @@ def test_sigint_stops_a_task_that_never_stops_printing(git_repo: Path) -> None:
     (git_repo / "plan.md").write_text(make_plan([("One", [shell_task("T001", "Chatty", script)])]))
     (git_repo / ".gitignore").write_text("started\npgid\n")
     commit_all(git_repo)
-    process = _start(git_repo, "run", "plan.md")
-    _wait_for(git_repo / "started")
+    process = start_orch("run", "plan.md", cwd=git_repo)
+    wait_for_file(git_repo / "started")
     pgid = read_pgid(git_repo / "pgid")
     try:
         process.send_signal(signal.SIGINT)
