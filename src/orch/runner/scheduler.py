@@ -106,11 +106,14 @@ class Scheduler:
                     return halted
                 continue
             if self._running:
-                halted = self._collect(index, count)
+                # Work waiting to integrate: look for finished lanes without blocking.
+                ready = self.queue is not None and self.queue.next_ready(self._running)
+                halted = self._collect(index, count, 0.0 if ready else 0.5)
                 if halted is not None:
                     return halted
             if self.queue is not None:
-                sent_back = self.queue.integrate_ready(self._running)
+                # One integration per turn, so freed lanes get new tasks in between.
+                sent_back = self.queue.integrate_ready(self._running, limit=1)
                 pending.extend(t for t in sent_back if t not in pending)
                 pending.sort(key=index.__getitem__)
         if self.queue is not None:
@@ -194,8 +197,9 @@ class Scheduler:
         """How many other lanes are busy: the run's remaining budget is shared with them."""
         return len([t for t in self._running if t != task_id])
 
-    def _collect(self, index: dict[str, int], count: int) -> RunStatus | None:
-        done, _ = wait(list(self._running.values()), return_when=FIRST_COMPLETED, timeout=0.5)
+    def _collect(self, index: dict[str, int], count: int, timeout: float) -> RunStatus | None:
+        done, _ = wait(list(self._running.values()), return_when=FIRST_COMPLETED,
+                       timeout=timeout)
         for task_id, future in list(self._running.items()):
             if future not in done:
                 continue
