@@ -121,3 +121,64 @@ def test_journal_redacts_a_secret_an_event_really_carries(
                 if json.loads(line)["type"] == "task_finished"]
     assert finished and "Authorization: token [REDACTED]" in json.dumps(finished)
     assert SECRET not in journal
+
+
+def journal_events(repo: Path) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
+    """The run journal's real path and each event with the byte offset where its line ends."""
+    [path] = (repo / ".specify" / "orch" / "runs").glob("*/events.jsonl")
+    out, end = [], 0
+    for line in path.read_bytes().splitlines(keepends=True):
+        end += len(line)
+        out.append((end, json.loads(line)))
+    return os.path.realpath(path), out
+
+
+def check_lanes_durable(records: list[dict[str, Any]], repo: Path) -> dict[str, int]:
+    """The ``--jobs`` rules: a lane's own ``task_started`` is fsync'd before the lane starts a
+    command, and the whole journal (its ``integration_started`` last) before ``git apply``
+    writes a task's work into the main tree; the controller's other commands as in
+    :func:`check_durable`. Other lanes' events may still be in flight while a lane acts."""
+    journal, events = journal_events(repo)
+    lanes = {os.path.realpath(e["data"]["path"]): e["task"] for _, e in events
+             if e["type"] == "worktree_created"}
+    synced = 0
+    checked = {"lane": 0, "apply": 0, "main": 0}
+    for record in records:
+        if record["op"] == "fsync" and record["path"] == journal:
+            synced = record["size"]
+        if record["op"] != "exec":
+            continue
+        size = record["journals"].get(journal, 0)
+        written = [e for end, e in events if end <= size]
+        argv = record["argv"]
+        if record["thread"].startswith("orch-lane"):
+            [task] = [t for p, t in lanes.items() if record["cwd"].startswith(p + os.sep)
+                      or record["cwd"] == p]
+            ends = [end for end, e in events if end <= size and e["type"] == "task_started"
+                    and e["task"] == task]
+            assert ends and synced >= ends[-1], f"{task}'s start not fsync'd before {argv}"
+            checked["lane"] += Path(argv[0]).name != "git"
+        elif Path(argv[0]).name == "git" and argv[1:2] == ["apply"]:
+            assert written[-1]["type"] == "integration_started", written[-1]
+            assert synced >= size, f"{size - synced} bytes not fsync'd before git apply"
+            checked["apply"] += 1
+        elif Path(argv[0]).name != "git":
+            assert synced >= size, f"{size - synced} bytes not fsync'd before {argv}"
+            checked["main"] += 1
+    return checked
+
+
+def test_parallel_lanes_journal_before_each_command_and_integration(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    tasks = [shell_task(f"T00{n}", f"[P] part {n}", f"sleep 0.{n}\necho {n} > p{n}.txt",
+                        verify=[f"test -f p{n}.txt"]) for n in (1, 2, 3)]
+    tasks.append(shell_task("T004", "Alone", "echo 4 > four.txt", verify=["test -f p1.txt"]))
+    (git_repo / "plan.md").write_text(make_plan([("One", tasks)], gates={1: ["true"]}))
+    commit_all(git_repo)
+    records = traced(orch, git_repo, tmp_path / "run.trace", "run", "plan.md", "--jobs", "2",
+                     "--yes")
+    checked = check_lanes_durable(records, git_repo)
+    assert checked["lane"] >= 6, checked  # 3 [P] tasks, each its script and its verify
+    assert checked["apply"] == 3, checked  # each [P] task's work into the main tree
+    assert checked["main"] >= 6, checked  # 3 re-checks after integration, T004 twice, gate
+    check_durable([r for r in records if not r.get("thread", "").startswith("orch-lane")])
