@@ -182,3 +182,21 @@ def test_parallel_lanes_journal_before_each_command_and_integration(
     assert checked["apply"] == 3, checked  # each [P] task's work into the main tree
     assert checked["main"] >= 6, checked  # 3 re-checks after integration, T004 twice, gate
     check_durable([r for r in records if not r.get("thread", "").startswith("orch-lane")])
+
+
+def test_journal_is_on_disk_before_every_model_call_of_a_lane(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path, server: FakeAnthropic) -> None:
+    (git_repo / "plan.md").write_text(make_plan([("One", [
+        "- [ ] T001 [P] Create hello.txt saying hello\n  - verify: `grep -q hello hello.txt`"])]))
+    commit_all(git_repo)
+    server.add(tool("write_file", {"path": "hello.txt", "content": "hello\n"}),
+               text("Wrote hello.txt."))
+    env = {"ANTHROPIC_API_KEY": "sk-ant-api03-durability-0123456789",
+           "ANTHROPIC_BASE_URL": server.url, "ORCH_RETRY_BASE_DELAY": "0.01"}
+    records = traced(orch, git_repo, tmp_path / "run.trace", "run", "plan.md", "--agent",
+                     "anthropic", "--jobs", "2", "--yes", env=env)
+    _, events = journal_events(git_repo)
+    assert [e["data"].get("lane") for _, e in events if e["type"] == "task_started"] == [1]
+    # One lane and an idle controller: nothing else writes while the lane calls the model.
+    assert check_durable(records)["call"] == 2
+    assert check_lanes_durable(records, git_repo)["apply"] == 1
