@@ -35,12 +35,18 @@ def traced(orch: OrchRunner, repo: Path, trace: Path, *args: str,
     return [json.loads(line) for line in trace.read_text().splitlines()]
 
 
+def is_checkpoint(argv: list[str]) -> bool:
+    """A git command that makes a checkpoint: the commit, or the ref that names it."""
+    return argv[1] == "commit" or (argv[1] == "update-ref" and argv[2:3] == ["-m"]
+                                   and argv[3].startswith("orch: checkpoint"))
+
+
 def check_durable(records: list[dict[str, Any]]) -> dict[str, int]:
     """Assert the durability rules over a trace; how many actions and renames were checked."""
     synced: dict[str, int] = {}
     fsynced_since_rename: set[str] = set()
     renamed_in: set[str] = set()  # directories with a rename not yet fsync'd
-    checked = {"exec": 0, "call": 0, "replace": 0}
+    checked = {"exec": 0, "call": 0, "replace": 0, "checkpoint": 0}
     for record in records:
         op = record["op"]
         if op == "fsync":
@@ -49,7 +55,9 @@ def check_durable(records: list[dict[str, Any]]) -> dict[str, int]:
             renamed_in.discard(record["path"])
         elif op in ("exec", "call"):
             if op == "exec" and Path(record["argv"][0]).name == "git":
-                continue
+                if not is_checkpoint(record["argv"]):
+                    continue
+                op = "checkpoint"
             what = record.get("argv") or record.get("url")
             assert not renamed_in, f"rename in {renamed_in} not fsync'd before {what}"
             for journal, size in record["journals"].items():
@@ -78,6 +86,7 @@ def test_journal_and_snapshots_are_on_disk_before_every_command_and_rename(
     checked = check_durable(traced(orch, git_repo, tmp_path / "run.trace", "run", "plan.md"))
     assert checked["exec"] >= 6, checked  # 3 tasks, 2 verify commands, 1 gate
     assert checked["replace"] >= 2, checked  # run.json, current
+    assert checked["checkpoint"] == 4, checked  # the commit and the ref of each phase
     rolled = traced(orch, git_repo, tmp_path / "rollback.trace", "rollback", "phase-1", "--yes")
     assert check_durable(rolled)["replace"] >= 1  # the rollback journal
     resumed = check_durable(traced(orch, git_repo, tmp_path / "resume.trace", "resume"))
@@ -200,3 +209,15 @@ def test_journal_is_on_disk_before_every_model_call_of_a_lane(
     # One lane and an idle controller: nothing else writes while the lane calls the model.
     assert check_durable(records)["call"] == 2
     assert check_lanes_durable(records, git_repo)["apply"] == 1
+
+
+def test_journal_is_on_disk_before_each_task_checkpoint(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    (git_repo / "plan.md").write_text(make_plan([("One", [
+        shell_task("T001", "First", "echo 1 > one.txt"),
+        shell_task("T002", "Second", "echo 2 > two.txt")])]))
+    commit_all(git_repo)
+    records = traced(orch, git_repo, tmp_path / "run.trace", "run", "plan.md", "--commit",
+                     "task")
+    # Both tasks, then the phase: a commit and a ref each.
+    assert check_durable(records)["checkpoint"] == 6
