@@ -8,11 +8,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from orch import proc
-from orch.domain.status import TaskStatus
+from orch.domain.status import ACTIVE_TASK_STATUSES
 from orch.procgroups import GroupRecord, stop_recorded_group
 from orch.store.runs import RunRecorder
-
-_ACTIVE_TASK = (TaskStatus.RUNNING, TaskStatus.VERIFYING)
 
 
 @contextmanager
@@ -23,9 +21,8 @@ def record_groups(recorder: RunRecorder) -> Iterator[None]:
     lock = threading.Lock()
 
     def started(record: GroupRecord) -> None:
-        task = next(
-            (t.id for t in recorder.state.tasks.values() if t.status in _ACTIVE_TASK), None
-        )
+        active = (t.id for t in recorder.state.tasks.values() if t.status in ACTIVE_TASK_STATUSES)
+        task = next(active, None)
         with lock:
             recorder.record(
                 "process_started",
