@@ -142,6 +142,17 @@ def commit_all(repo: Path, message: str = "add plan") -> None:
     git(repo, "commit", "-q", "-m", message)
 
 
+def failed_run(repo: Path, orch: OrchRunner, plan: str) -> str:
+    """Commit ``plan`` as plan.md, run it (``--commit none``) to a task failure; the run id."""
+    (repo / "plan.md").write_text(plan)
+    commit_all(repo)
+    first = orch("run", "plan.md", "--commit", "none", cwd=repo)
+    assert first.returncode == 1, first.stdout + first.stderr
+    current = (repo / ".specify" / "orch" / "current").read_text().strip()
+    assert current
+    return current
+
+
 @pytest.fixture
 def anthropic_server() -> Iterator[FakeAnthropic]:
     """A fake Messages API on 127.0.0.1 (plain JSON and SSE), stopped after the test."""

@@ -144,7 +144,7 @@ class _Attempt:
             output = min(output, budget.max_tokens - total_tokens(self.usage) - input_estimate)
         if budget.max_cost_usd is not None and self.price is not None:
             left = budget.max_cost_usd - self.cost - worst_case_cost(input_estimate, 0, self.price)
-            output = min(output, int(left * 1_000_000 / self.price.output))
+            output = min(output, _affordable(left, self.price.output))
         if output < MIN_OUTPUT_TOKENS:
             what = (f"cost cap ${budget.max_cost_usd:.4f} (spent ${self.cost:.4f})"
                     if budget.max_cost_usd is not None and self.price is not None
@@ -169,7 +169,7 @@ class _Attempt:
                                  "with the tasks running at once); stopped before it")
             self.reserved = got
             left = got - worst_case_cost(input_estimate, 0, price)
-            output = min(output, int(left * 1_000_000 / price.output))
+            output = min(output, _affordable(left, price.output))
         request["max_tokens"] = output
         return None
 
@@ -334,6 +334,14 @@ def _with_moving_cache_mark(messages: list[dict[str, Any]]) -> list[dict[str, An
     if isinstance(last, list) and last:
         last[-1]["cache_control"] = EPHEMERAL
     return marked
+
+
+def _affordable(left: float, per_million: float) -> int:
+    """Output tokens ``left`` dollars pay for at ``per_million`` a million (a free model's: all
+    of them, unless nothing is left)."""
+    if per_million <= 0:
+        return MAX_OUTPUT_TOKENS if left >= 0 else 0
+    return int(left * 1_000_000 / per_million)
 
 
 def _project_config(context: AgentContext) -> OrchConfig:

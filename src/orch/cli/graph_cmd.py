@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orch.cli.common import JsonOption, cli_errors
+from orch.cli.common import JsonOption, cli_errors, cli_state
 from orch.cli.validate_cmd import PlanArgument, check, print_diagnostics
 from orch.errors import PlanError, UsageError
 
@@ -58,7 +58,7 @@ def command(
 
         order = execution_order(result.plan)
         if format is GraphFormat.batches:
-            batches = execution_batches(result.plan)
+            batches = execution_batches(result.plan, parallel_all=_parallel_all(ctx))
             if json_output:
                 sys.stdout.write(batches.model_dump_json() + "\n")
             else:
@@ -72,6 +72,14 @@ def command(
             sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         else:
             sys.stdout.write(render.render_text(result.plan, order))
+
+
+def _parallel_all(ctx: typer.Context) -> bool:
+    """Config ``parallel: all`` admits unmarked tasks to a batch, as it does in a run."""
+    from orch.config import load_config
+    from orch.store.layout import Layout
+
+    return load_config(Layout(cli_state(ctx).project_dir).config).parallel == "all"
 
 
 def _batches_text(plan: ExecutionPlan) -> str:

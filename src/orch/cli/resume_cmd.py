@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Annotated
 
@@ -52,7 +53,8 @@ def command(
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Show what the resume would re-run, add and drop after "
-                     "a plan edit, and which tasks would run; change nothing."),
+                     "a plan edit, and which tasks would run; change nothing. With --json: one "
+                     "JSON document."),
     ] = False,
 ) -> None:
     """Continue a run: finished tasks are never repeated; an interrupted task runs again.
@@ -75,9 +77,12 @@ def command(
         timeout_s = parse_task_timeout(task_timeout)
         run_id = resolve_run_id(Layout(project_dir), run)
         if dry_run:
-            lines = preview_resume(project_dir, run_id, retry_failed=retry_failed,
-                                   skip=parse_id_list(skip) or [])
-            print("\n".join(lines))
+            preview = preview_resume(project_dir, run_id, retry_failed=retry_failed,
+                                     skip=parse_id_list(skip) or [])
+            if json_output:
+                print(json.dumps(preview.document(), indent=2))
+            else:
+                print("\n".join(preview.lines()))
             return
         overrides: dict[str, float] = {}
         if max_cost is not None:

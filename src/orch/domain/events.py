@@ -291,6 +291,9 @@ class WorktreeCreated(Payload):
 
 class TaskCommitted(Payload):
     commit: str = ""
+    cost_usd: float = 0.0
+    """What the finished attempt cost: counted from its result once integrated (or sent back),
+    from here when a kill came first."""
 
 
 class IntegrationStarted(Payload):

@@ -9,6 +9,7 @@ ties). networkx is used only to hand a graph object to ``orch graph``.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -211,7 +212,7 @@ def _split_layer(layer: list[Task], parallel_all: bool) -> list[list[Task]]:
     files: set[str] = set()
     for task in layer:
         together = parallel_all or task.parallel
-        if together and not files.intersection(task.files):
+        if together and not files_overlap(files, task.files):
             if not shared:
                 groups.append(shared)
             shared.append(task)
@@ -219,6 +220,22 @@ def _split_layer(layer: list[Task], parallel_all: bool) -> list[list[Task]]:
         else:
             groups.append([task])
     return groups
+
+
+def files_overlap(mine: Iterable[str], theirs: Iterable[str]) -> bool:
+    """Whether two tasks' files overlap: one names the same path as the other, or a directory
+    holding one of its paths (``src/`` holds ``src/a.py``)."""
+    ours = {_normal(path) for path in mine}
+    for path in map(_normal, theirs):
+        if any(path == other or path.startswith(other + "/") or other.startswith(path + "/")
+               for other in ours):
+            return True
+    return False
+
+
+def _normal(path: str) -> str:
+    path = path.strip().removeprefix("./")
+    return path.rstrip("/") or path
 
 
 def build_graph(plan: Plan) -> nx.DiGraph:

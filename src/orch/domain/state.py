@@ -77,12 +77,17 @@ class TaskState(BaseModel):
     """The commit the task's worktree started from."""
     work_commit: str | None = None
     """The task's finished work on its branch, not yet integrated."""
+    work_cost_usd: float = 0.0
+    """What the attempt that made ``work_commit`` cost (not yet in ``cost_usd``)."""
     integrating: list[str] | None = None
     """``[before_tree, result_tree]`` while an integration is under way."""
     integrated: str | None = None
     alone: bool = False
     """Sent back by the merge queue: the task re-runs once, alone, on the integrated tree."""
     kept_branch: str | None = None
+    returning: bool = False
+    """Its last attempt failed but was to run again (a retry, or sent back by the merge queue):
+    a kill before the ``task_reset`` that follows leaves it ``failed``, and resume goes on."""
     rerun_reason: str | None = None
     """Why a resume ran this task again after the plan was edited (``plan changed: …``)."""
     duration_s: float = 0.0
@@ -305,6 +310,7 @@ def _task_finished(state: RunState, task: TaskState, event: Event, payload: Any)
     task.evidence = list(finished.evidence)
     task.diffstat = finished.diffstat
     task.verified = finished.verified and task.status is TaskStatus.DONE
+    task.returning = finished.retrying and task.status is TaskStatus.FAILED
 
 
 def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
@@ -313,6 +319,7 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
         state.active_task = None
     _move(task, reset.status, event)
     task.error = reset.error
+    task.returning = False
     if reset.reason == "revise":
         task.feedback = reset.feedback
     if task.status is TaskStatus.PENDING:
@@ -324,9 +331,20 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
         task.attempts = 0
         task.started = None
         task.interrupted_attempts = 0
+        _forget_worktree(state, task)
     if reset.reason.startswith("plan changed"):
         task.in_plan = False  # the plan's old mark no longer stands: orch runs it now
         task.rerun_reason = reset.reason
+
+
+def _forget_worktree(state: RunState, task: TaskState) -> None:
+    """The task's worktree fields after a rollback: it is neither committed nor integrated
+    any more (its old branch, if one is kept, stays in git and in ``orch status``)."""
+    task.lane = task.work_base = task.work_commit = task.integrated = None
+    task.integrating = None
+    task.alone, task.kept_branch = False, None
+    if task.id in state.lane_tasks:
+        state.lane_tasks.remove(task.id)
 
 
 def _phase_started(state: RunState, phase: PhaseState, payload: Any) -> None:
@@ -443,10 +461,11 @@ def _worktree_created(state: RunState, task: TaskState, event: Event, payload: A
     if task.id not in state.lane_tasks:
         state.lane_tasks.append(task.id)
     task.work_commit = task.integrating = task.integrated = None
+    task.work_cost_usd = 0.0
 
 
 def _task_committed(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
-    task.work_commit = payload.commit
+    task.work_commit, task.work_cost_usd = payload.commit, payload.cost_usd
 
 
 def _integration_started(state: RunState, task: TaskState, event: Event, payload: Any) -> None:

@@ -55,8 +55,13 @@ def _run_section(report: RunReport) -> list[str]:
     ]
 
 
+def _lane_order(lane: str) -> tuple[int, str]:
+    """The main tree first, then worker lanes by number (lane 10 after lane 9)."""
+    return (int(lane), "") if lane.isdigit() else (-1, lane)
+
+
 def _timeline(report: RunReport) -> str:
-    lanes = sorted({a.lane for a in report.attempts}) or ["main"]
+    lanes = sorted({a.lane for a in report.attempts}, key=_lane_order) or ["main"]
     tasks = [row.id for row in report.tasks]
     rows = [(lane, task) for lane in lanes for task in tasks
             if any(a.lane == lane and a.task == task for a in report.attempts)]
@@ -68,7 +73,8 @@ def _timeline(report: RunReport) -> str:
            f"height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">"]
     for index, (lane, task) in enumerate(rows):
         y = top + ROW * index
-        out.append(f"<text x=\"2\" y=\"{y + 12}\">{escape(lane)} · {escape(task)}</text>")
+        label = lane if lane == "main" else f"lane {lane}"
+        out.append(f"<text x=\"2\" y=\"{y + 12}\">{escape(label)} · {escape(task)}</text>")
         for attempt in (a for a in report.attempts if a.lane == lane and a.task == task):
             x = LEFT + attempt.start * scale
             w = max(((attempt.end or span) - attempt.start) * scale, 3)

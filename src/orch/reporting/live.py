@@ -1,7 +1,7 @@
 """Reading a run that may be going on in another process: never writes, never locks.
 
-``load_run`` repairs a torn journal tail (truncates it), which is right for the process that
-owns the run and wrong for an onlooker: a line half-written by the live run is simply skipped.
+A line half-written by the live run is simply skipped, and so is everything after a damaged
+line: what came before is still right.
 Used by ``orch status --watch`` and ``orch report``.
 """
 
@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from orch.domain.state import Event, RunState, apply_event
 from orch.domain.status import RunStatus
-from orch.errors import StateError
 from orch.store.layout import Layout
+from orch.store.runs import read_snapshot
 
 
 def read_events(layout: Layout, run_id: str) -> list[Event]:
@@ -37,14 +37,7 @@ def read_events(layout: Layout, run_id: str) -> list[Event]:
 
 def load_state(layout: Layout, run_id: str) -> tuple[RunState, list[Event]]:
     """The run's state (snapshot + newer events) and its events, read-only."""
-    path = layout.run_json(run_id)
-    try:
-        state = RunState.model_validate_json(path.read_bytes())
-    except FileNotFoundError:
-        raise StateError(f"no run {run_id!r} under {layout.runs_dir}",
-                         hint="`orch runs` lists the runs of this project") from None
-    except ValidationError as exc:
-        raise StateError(f"{path}: invalid run state ({exc.error_count()} problems)") from None
+    state = read_snapshot(layout, run_id)
     events = read_events(layout, run_id)
     for event in events:
         if event.seq > state.last_seq:

@@ -25,6 +25,8 @@ class Attempt(BaseModel):
     task: str
     number: int
     lane: str = "main"
+    """The worker lane (``"1"``, ``"2"``, …) of an attempt run in a worktree (``--jobs``);
+    ``"main"`` for one run in the main working tree."""
     start: float
     end: float | None = None
     status: str = TaskStatus.RUNNING.value

@@ -21,6 +21,7 @@ from orch.runner.attempt import Action, AttemptOutcome, Decision
 from orch.runner.filechecks import ChangeProbe, Measured, describe_failure, evaluate
 from orch.runner.ledger import SpendLedger
 from orch.runner.verify import run_checks
+from orch.runner.worktree_marks import restore_marks
 from orch.vcs.worktrees import Worktrees
 
 if TYPE_CHECKING:
@@ -55,18 +56,36 @@ class MergeQueue:
     def finished(self, task_id: str, outcome: AttemptOutcome) -> None:
         """The task passed its checks in its worktree: commit its work and queue it."""
         base = self.runner.state.tasks[task_id].work_base or ""
+        self._restore_plan_marks(task_id, base)
         commit = self.worktrees.commit_task(task_id, base)
-        self._record(EventType.TASK_COMMITTED, task_id, {"commit": commit})
+        self._record(EventType.TASK_COMMITTED, task_id,
+                     {"commit": commit, "cost_usd": outcome.result.cost_usd})
         self.runner.recorder.barrier()
         self._outcomes[task_id] = outcome
         self.waiting.append(task_id)
 
+    def _restore_plan_marks(self, task_id: str, base: str) -> None:
+        """Plan checkboxes are orch's to tick: drop the agent's, keep its other plan edits."""
+        runner = self.runner
+        plan = runner.project_dir / runner.state.plan_path
+        rel = self.worktrees.repo.relative(plan)
+        if runner.marker is None or rel is None or not base:
+            return
+        try:
+            base_text = self.worktrees.repo.run("show", f"{base}:{rel}", strip=False)
+        except VcsError:
+            return  # the plan is not in the task's base (untracked elsewhere)
+        restore_marks(self.worktrees.project_in(task_id) / runner.state.plan_path, base_text)
+
     def abandon(self, task_id: str) -> None:
-        """A task that failed in its worktree: keep its work on its branch, drop the worktree."""
+        """A task that failed in its worktree: keep its work on its branch, drop the worktree.
+
+        A task that changed nothing (it never started: no budget left) keeps no branch."""
         base = self.runner.state.tasks[task_id].work_base
-        if base:
-            self.worktrees.commit_task(task_id, base)
-        self._remove(task_id, keep_branch=True)
+        if not self.worktrees.path(task_id).is_dir():
+            base = None  # deleted under the task: nothing left to keep but the branch
+        keep = not base or self.worktrees.changes(self.worktrees.commit_task(task_id, base))
+        self._remove(task_id, keep_branch=keep)
 
     def _remove(self, task_id: str, *, keep_branch: bool) -> None:
         self.worktrees.remove(task_id, keep_branch=keep_branch)
@@ -103,15 +122,23 @@ class MergeQueue:
             before, after = applied
         error = self._recheck(task_id, (before, after))
         if error is not None:
-            self.worktrees.apply(after, before)
+            self._take_back(task_id, before, after)
             self._send_back(task_id, error)
             return False
         commit = self.worktrees.commit_integration(after, before, record.work_commit or "",
                                                    task_id)
         self._record(EventType.TASK_INTEGRATED, task_id, {"commit": commit})
         self._done(task_id)
+        self.worktrees.carry_ignored(task_id)
         self._remove(task_id, keep_branch=False)
         return True
+
+    def _take_back(self, task_id: str, before: str, after: str) -> None:
+        """Undo an integration, keeping edits made to the main tree since it was applied."""
+        kept = self.worktrees.restore(before, after)
+        if kept:
+            self.runner.note(f"{task_id}: {', '.join(kept)} changed during its integration; "
+                              "left as they are, with its change in them", "warning")
 
     def _recheck(self, task_id: str, trees: tuple[str, str]) -> str | None:
         """The task's checks on the integrated tree; an error or ``None``.
@@ -142,7 +169,8 @@ class MergeQueue:
         task = self.runner._tasks[task_id]
         if outcome is None:  # finished by an earlier process: its evidence is in its log
             self.runner._record_finish(task, TaskStatus.DONE, {
-                "summary": "integrated (orch was stopped before recording the result)"})
+                "summary": "integrated (orch was stopped before recording the result)",
+                "cost_usd": self.runner.state.tasks[task_id].work_cost_usd})
             self.runner._after_done(task)
             return
         self.runner._apply(task, outcome, Decision(Action.DONE))
@@ -151,11 +179,16 @@ class MergeQueue:
     def _send_back(self, task_id: str, reason: str) -> None:
         """Keep the branch, drop the worktree; the task re-runs once, alone."""
         outcome = self._outcomes.pop(task_id, None)
+        runner = self.runner
         if outcome is not None:  # journal what the attempt cost (and took) before it re-runs
-            runner = self.runner
             runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED,
-                                  {**runner._finish_data(outcome), "error": reason})
+                                  {**runner._finish_data(outcome), "error": reason,
+                                   "retrying": True})
             self.ledger.journalled(task_id)
+        elif runner.state.tasks[task_id].work_cost_usd:  # finished before a kill
+            runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED, {
+                "error": reason, "cost_usd": runner.state.tasks[task_id].work_cost_usd,
+                "retrying": True})
         self._record(EventType.INTEGRATION_FAILED, task_id,
                      {"reason": reason, "branch": self.worktrees.branch(task_id)})
         self._remove(task_id, keep_branch=True)
@@ -181,6 +214,7 @@ class MergeQueue:
         record = self.runner.state.tasks[task_id]
         if record.integrated:
             self._done(task_id)
+            self.worktrees.carry_ignored(task_id)
             self._remove(task_id, keep_branch=False)
         elif record.integrating:
             before, after = record.integrating
@@ -189,7 +223,7 @@ class MergeQueue:
                 self._integrate(task_id, (before, after))
             else:
                 # Killed before or during the apply: put back what it touched, integrate anew.
-                self.worktrees.restore(before, after)
+                self._take_back(task_id, before, after)
                 self.waiting.append(task_id)
         elif record.work_commit:
             self.waiting.append(task_id)
@@ -205,13 +239,18 @@ class MergeQueue:
         busy = set(self.waiting)
         for task_id in self.worktrees.leftovers():
             record = tasks.get(task_id)
-            if task_id in busy or record is None:
+            if record is None:  # its task left the plan: its work stays on its branch
+                self.worktrees.keep_work(task_id)
+                continue
+            if task_id in busy:
                 continue
             if record.status in ACTIVE_TASK_STATUSES and record.work_commit:
                 continue
             keep = bool(record.kept_branch)
             if record.status is not TaskStatus.DONE and record.work_base and not keep:
                 self.worktrees.save_partial(task_id, record.work_base)
+            if record.status is TaskStatus.DONE and record.integrated:
+                self.worktrees.carry_ignored(task_id)  # a kill came before its worktree went
             try:
                 self.worktrees.remove(task_id, keep_branch=keep)
             except VcsError:

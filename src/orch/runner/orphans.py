@@ -1,16 +1,21 @@
 """Process groups in the journal: record each one a task starts, and stop those a killed run
-left behind before a resume starts anything (docs/state.md, "Processes")."""
+left behind before a resume starts anything (docs/state.md, "Processes"); git lock files a
+killed orch left are removed too (docs/parallel.md, "Crash safety")."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from orch import proc
 from orch.domain.status import ACTIVE_TASK_STATUSES
-from orch.procgroups import GroupRecord, stop_recorded_group
+from orch.procgroups import GroupRecord, group_exists, stop_recorded_group
+from orch.store.lock import ProjectLock
 from orch.store.runs import RunRecorder
+from orch.vcs.gitlocks import remove_stale_locks
 
 
 @contextmanager
@@ -47,3 +52,21 @@ def stop_orphans(recorder: RunRecorder, warn: Callable[[str], None]) -> None:
         if message:
             warn(f"{message}" + (f" (task {group.task})" if group.task else ""))
         recorder.record("process_ended", data={"pgid": group.pgid, "reason": "resume"})
+
+
+def clear_git_locks(lock: ProjectLock, project_dir: Path, warn: Callable[[str], None]) -> None:
+    """Remove the git lock files an orch killed while holding the project lock left behind.
+
+    Only when ``lock`` took over from a dead holder; a lock file is removed only if it was made
+    while that orch held the project lock and nothing of its process group is still running
+    (its git children would be there), see :func:`orch.vcs.gitlocks.remove_stale_locks`."""
+    if lock.taken_over is None:
+        return
+    holder, since = lock.taken_over
+    pgid = holder.get("pgid")
+
+    def dead() -> bool:
+        return isinstance(pgid, int) and pgid != os.getpgrp() and not group_exists(pgid)
+
+    for path in remove_stale_locks(project_dir, since, dead):
+        warn(f"removed {path}, a git lock file the killed orch left behind")

@@ -46,6 +46,8 @@ class DryJournal:
 
     def __init__(self, state: RunState) -> None:
         self._state = state.model_copy(deep=True)
+        self.events: list[Event] = []
+        """What a resume would have journaled, in order."""
 
     @property
     def state(self) -> RunState:
@@ -57,6 +59,7 @@ class DryJournal:
                       run=self._state.run_id, task=task, phase=phase,
                       data=checked_data(type_, data))
         apply_event(self._state, event)
+        self.events.append(event)
         return event
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from orch import proc
 from orch.domain.events import EventType
+from orch.domain.graph import files_overlap
 from orch.domain.plan import Task
 from orch.domain.state import PhaseState
 from orch.domain.status import TERMINAL_TASK_STATUSES, RunStatus, TaskStatus
@@ -61,7 +62,7 @@ class Scheduler:
     def _overlaps(self, task: Task) -> bool:
         mine = self._files(task)
         busy = [*self._running, *(self.queue.waiting if self.queue else [])]
-        return any(mine & self._files(self.runner._tasks[other]) for other in busy)
+        return any(files_overlap(mine, self._files(self.runner._tasks[other])) for other in busy)
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -69,9 +70,13 @@ class Scheduler:
                   count: int) -> RunStatus | None:
         """Run every pending task of the phase; the run's end status if it halts."""
         pending = list(phase_state.tasks)
-        if self.jobs > 1:
+        # A killed parallel run leaves worktrees to recover even when resumed with --jobs 1.
+        if self.jobs > 1 or set(pending) & set(self.runner.state.lane_tasks):
             self.queue = MergeQueue(self.runner, index, self.ledger)
             self.queue.recover(pending)
+            # A recovered task waits to be integrated: starting it afresh too would run it twice.
+            pending = [t for t in pending if t not in self.queue.waiting]
+        if self.jobs > 1:
             self._pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="orch-lane")
         try:
             return self._loop(pending, index, count)
@@ -223,19 +228,23 @@ class Scheduler:
         return halted
 
     def _wait_all(self) -> None:
-        """Let busy lanes finish (their work is kept on their branches)."""
+        """Let busy lanes finish (their work is kept on their branches), then integrate the
+        finished work that waits: it passed its checks and is paid for."""
         for task_id, future in list(self._running.items()):
             outcome, _events = future.result()
             if self.queue is not None:
                 self.queue.abandon(task_id)
             self._journal_spent(task_id, outcome, "the run stopped")
         self._running.clear()
+        if self.queue is not None:
+            self.queue.integrate_ready(self._running)
 
     def _journal_spent(self, task_id: str, outcome: AttemptOutcome, reason: str) -> None:
         """A lane's attempt the run will not use: journal what it spent, then make it pending."""
         runner = self.runner
         runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED,
-                              {**runner._finish_data(outcome), "error": reason})
+                              {**runner._finish_data(outcome), "error": reason,
+                               "retrying": True})
         self.ledger.journalled(task_id)
         runner._record(EventType.TASK_RESET, task=task_id,
                        data={"status": TaskStatus.PENDING.value, "reason": reason})

@@ -32,10 +32,11 @@ from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
-from orch.runner.orphans import record_groups, stop_orphans
+from orch.runner.orphans import clear_git_locks, record_groups, stop_orphans
 from orch.runner.plan_changes import DryJournal, Journal, detect_changes, record_changes
 from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import plan_marker
+from orch.runner.resume_preview import ResumePreview
 from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
 from orch.store.layout import Layout
@@ -220,7 +221,8 @@ def start_run(
     layout = Layout(project_dir)
     layout.ensure_ignored()
     # The lock comes first: a second run is refused at once, before any parsing.
-    with ProjectLock(layout.lock, "run", warn=warn):
+    with ProjectLock(layout.lock, "run", warn=warn) as lock:
+        clear_git_locks(lock, project_dir, warn)
         config = load_config(layout.config)
         plan, digest = plan_for_run(request.plan_path, warn)
         options = request.options
@@ -293,10 +295,11 @@ def resume_run(
     layout = Layout(project_dir)
     config = load_config(layout.config)
     layout.ensure_ignored()
-    with ProjectLock(layout.lock, "resume", warn=warn):
+    with ProjectLock(layout.lock, "resume", warn=warn) as lock:
         recorder = open_run(layout, run_id)
         try:  # every refusal below closes the run's journal, options_changed or not
             stop_orphans(recorder, warn)
+            clear_git_locks(lock, project_dir, warn)
             plan, pending = _prepare_resume(recorder, project_dir, retry_failed=retry_failed,
                                             skip=skip, say=say or warn)
             if overrides:
@@ -321,20 +324,14 @@ def resume_run(
 
 def preview_resume(
     project_dir: Path, run_id: str, *, retry_failed: bool, skip: list[str]
-) -> list[str]:
+) -> ResumePreview:
     """``orch resume --dry-run``: what a resume would decide and run, recording nothing."""
-    journal = DryJournal(load_run(Layout(project_dir), run_id))
-    lines: list[str] = []
+    before = load_run(Layout(project_dir), run_id)
+    journal = DryJournal(before)
+    notes: list[str] = []
     _plan, pending = _prepare_resume(journal, project_dir, retry_failed=retry_failed,
-                                     skip=skip, say=lines.append)
-    tasks = journal.state.tasks
-    if pending:
-        lines.append(f"would run {len(pending)} task(s) of run {run_id}:")
-        lines += [f"  {task_id}  {tasks[task_id].title}" for task_id in pending]
-    else:
-        lines.append(f"would run no task of run {run_id}: only its pending gates and "
-                     "checkpoints")
-    return lines
+                                     skip=skip, say=notes.append)
+    return ResumePreview.decide(before, journal.events, notes, pending, journal.state)
 
 
 def _prepare_resume(
@@ -396,7 +393,7 @@ def _rewind_for_resume(recorder: Journal, *, retry_failed: bool, skip: list[str]
                 task=task.id,
                 data={"status": TaskStatus.SKIPPED.value, "reason": "--skip"},
             )
-        elif task.status is TaskStatus.BUDGET_EXCEEDED or (
+        elif task.status is TaskStatus.BUDGET_EXCEEDED or task.returning or (
             retry_failed and task.status in HALTING_TASK_STATUSES
         ):
             recorder.record(

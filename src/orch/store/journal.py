@@ -47,11 +47,13 @@ class Journal:
         self._handle.close()
 
 
-def read_journal(path: Path) -> tuple[list[Event], bool]:
+def read_journal(path: Path, *, repair: bool = True) -> tuple[list[Event], bool]:
     """Every event in the journal, and whether a torn last line was dropped.
 
     A torn *last* line is what a kill during ``append`` leaves and is tolerated; a bad line
     anywhere else means the file was damaged by something other than orch and is an error.
+    ``repair`` cuts the torn line off, for the next append: only the run's writer may, since
+    in an onlooker's eyes the last line may be one the live run is still writing.
     """
     if not path.exists():
         return [], False
@@ -70,10 +72,10 @@ def read_journal(path: Path) -> tuple[list[Event], bool]:
                 torn = True
                 break
             raise StateError(
-                f"{path}:{index + 1}: corrupt journal line ({exc.__class__.__name__})",
-                hint="the run cannot be resumed safely; start a new run with `orch run`",
+                f"corrupt journal line {index + 1} ({exc.__class__.__name__}), not the last "
+                "one (a torn last line, what a crash leaves, is skipped)",
             ) from exc
-    if torn:
+    if torn and repair:
         _truncate_torn_tail(path, raw)
     return events, torn
 

@@ -1,8 +1,10 @@
 """The project lock ``.specify/orch/lock``, held by ``run``, ``resume`` and ``rollback``.
 
-An OS file lock (``filelock``) is the mutual exclusion; the holder's pid and command are written
-into the file so a refused process can name it. The OS releases the lock when its holder dies,
-so a lock file naming a dead pid is stale: it is taken over with a warning.
+An OS file lock (``filelock``) is the mutual exclusion; the holder's pid, its start time and
+command are written into the file so a refused process can name it. The OS releases the lock
+when its holder dies, so a lock file naming a dead pid is stale: it is taken over with a warning.
+A pid is reused once its process is gone: a live process whose start time differs from the
+recorded one is not the holder, and the holder counts as dead.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from types import TracebackType
 from filelock import FileLock, Timeout
 
 from orch.errors import LockHeldError
-from orch.procgroups import pid_alive
+from orch.procgroups import pid_alive, start_time
 
 
 class ProjectLock:
@@ -29,10 +31,16 @@ class ProjectLock:
         self.command = command
         self._warn = warn
         self._lock = FileLock(str(path), timeout=0)
+        self.taken_over: tuple[dict[str, object], float] | None = None
+        """The dead holder whose lock this one took over, and when it had taken it."""
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         previous = read_holder(self.path)
+        try:
+            since = self.path.stat().st_mtime
+        except OSError:
+            since = 0.0
         try:
             self._lock.acquire(timeout=0)
         except Timeout:
@@ -47,19 +55,18 @@ class ProjectLock:
             ) from None
         stale = previous or {}
         stale_pid = stale.get("pid")
-        if (
-            isinstance(stale_pid, int)
-            and stale_pid != os.getpid()
-            and not pid_alive(stale_pid)
-            and self._warn is not None
-        ):
+        if isinstance(stale_pid, int) and stale_pid != os.getpid() and not holder_alive(stale):
+            self.taken_over = (stale, since)
+        if self.taken_over is not None and self._warn is not None:
             self._warn(
                 f"took over a stale lock left by pid {stale_pid} "
                 f"(`orch {stale.get('command', '?')}`), which is no longer running"
             )
         with open(self.path, "r+", encoding="utf-8") as handle:
             handle.truncate(0)
-            handle.write(json.dumps({"pid": os.getpid(), "command": self.command}))
+            handle.write(json.dumps({"pid": os.getpid(), "start": start_time(os.getpid()),
+                                     "pgid": os.getpgrp(),
+                                     "command": self.command}))
             handle.flush()
 
     def release(self) -> None:
@@ -110,5 +117,14 @@ def held_by_live_process(path: Path) -> bool:
     """Whether a running process holds the lock, judged from the file alone: the check never
     takes the lock, so it cannot get in the way of a run starting."""
     holder = read_holder(path)
-    pid = holder.get("pid") if holder else None
-    return isinstance(pid, int) and pid_alive(pid)
+    return holder is not None and holder_alive(holder)
+
+
+def holder_alive(holder: dict[str, object]) -> bool:
+    """Whether the process a lock record names is still running: its pid is alive and, where
+    both are known, started when the record says (else the pid was reused by another process)."""
+    pid, start = holder.get("pid"), holder.get("start")
+    if not isinstance(pid, int) or not pid_alive(pid):
+        return False
+    now = start_time(pid) if isinstance(start, int) else None
+    return now is None or now == start

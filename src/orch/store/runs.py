@@ -7,6 +7,7 @@ import secrets
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -121,36 +122,79 @@ def create_run(layout: Layout, state: RunState, *, durable: bool = True) -> RunR
 
 def open_run(layout: Layout, run_id: str, *, durable: bool = True) -> RunRecorder:
     """Load a run for writing (resume, rollback). The caller holds the project lock."""
-    return RunRecorder(layout, load_run(layout, run_id), durable=durable)
+    return RunRecorder(layout, load_run(layout, run_id, repair=True), durable=durable)
 
 
-def load_run(layout: Layout, run_id: str) -> RunState:
-    """The run's state: the snapshot plus every journaled event newer than it."""
+def load_run(layout: Layout, run_id: str, *, repair: bool = False) -> RunState:
+    """The run's state: the snapshot plus every journaled event newer than it.
+
+    A torn last journal line (a kill during an append) is skipped; with ``repair`` (only the
+    lock holder, about to append) it is also cut off. Damage elsewhere is a StateError that
+    names the file and says what the user can do."""
+    state = read_snapshot(layout, run_id)
+    events_path = layout.events(run_id)
+    try:
+        events, _torn = read_journal(events_path, repair=repair)
+        for event in events:
+            if event.seq > state.last_seq:
+                apply_event(state, event)
+    except StateError as exc:
+        raise StateError(f"{_shown(layout, events_path)}: {exc.message}",
+                         hint=JOURNAL_DAMAGED_HINT) from None
+    return state
+
+
+JOURNAL_DAMAGED_HINT = (
+    "the lines before it are intact, but orch will not guess the rest: restore the file from a "
+    "backup, or start a new run with `orch run` (`orch runs` lists this project's runs)"
+)
+SNAPSHOT_DAMAGED_HINT = (
+    "orch replaces run.json atomically, so another program changed it; the run's events.jsonl "
+    "beside it still holds what happened: restore run.json from a backup, or start a new run "
+    "with `orch run` (`orch runs` lists this project's runs)"
+)
+
+
+def read_snapshot(layout: Layout, run_id: str) -> RunState:
+    """The run's ``run.json`` alone (no journal replay); a missing or damaged one is a
+    StateError naming the file, with a hint."""
     path = layout.run_json(run_id)
     if not path.exists():
         raise StateError(
             f"no run {run_id!r} under {layout.runs_dir}",
             hint="`orch runs` lists the runs of this project",
         )
+    shown = _shown(layout, path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise StateError(f"{path}: not valid JSON ({exc})") from exc
-    version = raw.get("schema_version") if isinstance(raw, dict) else None
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        why = "is empty" if not path.stat().st_size else f"is damaged: not valid JSON ({exc})"
+        raise StateError(f"{shown} {why}", hint=SNAPSHOT_DAMAGED_HINT) from None
+    if not isinstance(raw, dict) or "schema_version" not in raw:
+        raise StateError(f"{shown} is damaged: not an orch run snapshot",
+                         hint=SNAPSHOT_DAMAGED_HINT)
+    version = raw["schema_version"]
     if version != SCHEMA_VERSION:
         raise StateError(
-            f"{path}: state schema version {version!r}, this orch reads {SCHEMA_VERSION}",
+            f"{shown}: state schema version {version!r}, this orch reads {SCHEMA_VERSION}",
             hint="use the orch version that made this run, or start a new run",
         )
     try:
-        state = RunState.model_validate(raw)
+        return RunState.model_validate(raw)
     except ValidationError as exc:
-        raise StateError(f"{path}: invalid run state ({exc.error_count()} problems)") from exc
-    events, _torn = read_journal(layout.events(run_id))
-    for event in events:
-        if event.seq > state.last_seq:
-            apply_event(state, event)
-    return state
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise StateError(f"{shown} is damaged: {exc.error_count()} invalid field(s), first "
+                         f"{where}: {first['msg']}", hint=SNAPSHOT_DAMAGED_HINT) from None
+
+
+def _shown(layout: Layout, path: Path) -> str:
+    """``path`` as the user knows it: relative to the project."""
+    try:
+        return str(path.relative_to(layout.project_dir))
+    except ValueError:
+        return str(path)
 
 
 def current_run_id(layout: Layout) -> str | None:

@@ -99,7 +99,7 @@ def snapshot_trees(repo: GitRepo, *, overwritten_by: str | None = None) -> Trees
     temp = repo.git_dir / f"orch-backup-index.{os.getpid()}"
     try:
         if real.exists():
-            shutil.copyfile(real, temp)
+            shutil.copy2(real, temp)  # keep its mtime: git's racy-entry check needs it
         env = {"GIT_INDEX_FILE": str(temp)}
         flags = read_flags(repo, env)
         index_tree = repo.run("write-tree", env=env).strip()

@@ -39,6 +39,16 @@ _IN_PROGRESS = (
 )
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$")
 _ANNOUNCED: set[str] = set()
+_LOCK_ERROR = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+
+
+def lock_hint(message: str) -> str | None:
+    """The remedy for a git failure caused by a lock file, or ``None``."""
+    match = _LOCK_ERROR.search(message)
+    if match is None:
+        return None
+    return (f"a git command is running in this repository, or one was killed: if no git is "
+            f"running, delete {match.group(1)} and run `orch resume`")
 
 
 @dataclass(frozen=True)
@@ -145,7 +155,8 @@ class GitRepo:
             out = self.repo.git.execute(
                 ["git", *args], env=env, istream=istream, strip_newline_in_stdout=strip)
         except GitCommandError as exc:
-            raise VcsError(f"git {args[0]} failed: {_last_line(exc)}") from None
+            message = _last_line(exc)
+            raise VcsError(f"git {args[0]} failed: {message}", hint=lock_hint(message)) from None
         return str(out)
 
     def blob_bytes(self, sha: str) -> bytes:

@@ -61,7 +61,7 @@ class WorkTree:
             index = Path(tmp) / "index"
             real = self.repo.git_dir / "index"
             if real.is_file():
-                shutil.copyfile(real, index)
+                shutil.copy2(real, index)  # keep its mtime: git's racy-entry check needs it
             env = {**os.environ, "GIT_INDEX_FILE": str(index)}
             try:
                 self.repo.run("add", "-A", "--", self._scope, self.repo.orch_exclude, env=env)

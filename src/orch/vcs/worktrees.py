@@ -11,18 +11,25 @@ task's work until it is integrated, so it is deleted only after that.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from orch.errors import VcsError
-from orch.vcs.repo import GitRepo, open_repo
+from orch.vcs.repo import GitRepo, lock_hint, open_repo
 from orch.vcs.snapshot import WorkTree
 
 BRANCH_PREFIX = "orch/"
 PARTIAL_REF = "refs/orch/interrupted"
+INTEGRATED_REF = "refs/orch/integrated"
+"""``refs/orch/integrated/<run>``: the run's chain of integration commits (see
+:meth:`Worktrees.commit_integration`)."""
+_NO_HOOKS = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
+             "GIT_CONFIG_VALUE_0": os.devnull}
 
 
 @dataclass(frozen=True)
@@ -77,19 +84,58 @@ class Worktrees:
         if path.exists():
             self.remove(task_id, keep_branch=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.repo.run("worktree", "add", "-q", "--force", "-B", self.branch(task_id),
-                      str(path), base)
+        try:
+            # The user's checkout hooks are for their checkouts: a failing one (git-lfs's when
+            # git-lfs is not installed) must not stop a task, nor a slow one delay it.
+            self.repo.run("worktree", "add", "-q", "--force", "-B", self.branch(task_id),
+                          str(path), base, env=_NO_HOOKS)
+        except VcsError:
+            self._refuse_branch_in_the_way()
+            raise
         return path
+
+    def _refuse_branch_in_the_way(self) -> None:
+        """A branch named ``orch`` (or ``orch/<run>``) blocks every ``orch/<run>/<task>``."""
+        for name in ("orch", self.branch("").rstrip("/")):
+            if self.repo.ref_sha(f"refs/heads/{name}"):
+                raise VcsError(f"branch `{name}` exists, so task branches "
+                               f"`{self.branch('<task>')}` cannot be made",
+                               hint=f"rename it (`git branch -m {name} NEW-NAME`), "
+                                    "or run with --jobs 1")
 
     def commit_task(self, task_id: str, base: str) -> str:
         """Commit everything in the task's worktree onto its branch; the commit id."""
         env = {**os.environ, **self.repo.identity_env()}
         path = self.path(task_id)
-        _git(path, "add", "-A", "--", ":/", ":(top,exclude).specify/orch", env=env)
-        tree = _git(path, "write-tree", env=env)
+        if not path.is_dir():
+            raise VcsError(f"the worktree of task {task_id} is gone: something deleted {path} "
+                           "while the task ran", hint="`orch resume` runs the task again")
+        with tempfile.TemporaryDirectory(prefix="orch-wt-") as tmp:
+            if not self._linked(path):
+                # The agent removed or replaced the worktree's .git: git would find the main
+                # repository (or the agent's) there, so name ours and a private index.
+                env |= {"GIT_DIR": str(self.repo.git_dir), "GIT_WORK_TREE": str(path),
+                        "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+                _git(path, "read-tree", base, env=env)
+            _git(path, "add", "-A", "--", ":/", ":(top,exclude).specify/orch", env=env)
+            tree = _git(path, "write-tree", env=env)
         commit = self.repo.commit_tree(tree, [base], f"orch: task {task_id}")
         self.repo.update_ref(f"refs/heads/{self.branch(task_id)}", commit)
         return commit
+
+    def changes(self, commit: str) -> bool:
+        """Whether a task's commit changes anything against its first parent (its base)."""
+        return self.repo.run("rev-parse", f"{commit}^{{tree}}") != \
+            self.repo.run("rev-parse", f"{commit}^1^{{tree}}")
+
+    def _linked(self, path: Path) -> bool:
+        """Whether ``path/.git`` still links the worktree to this repository."""
+        try:
+            link = (path / ".git").read_text().strip()
+        except OSError:
+            return False
+        return link.startswith("gitdir:") and Path(link[7:].strip()).resolve().is_relative_to(
+            (self.repo.git_dir / "worktrees").resolve())
 
     def save_partial(self, task_id: str, base: str) -> str | None:
         """Keep an interrupted worktree's work under ``refs/orch/interrupted/``; its commit."""
@@ -101,6 +147,14 @@ class Worktrees:
             return None
         self.repo.update_ref(f"{PARTIAL_REF}/{self.run_id}/{task_id}", commit)
         return commit
+
+    def keep_work(self, task_id: str) -> None:
+        """Commit what is in the task's worktree onto its branch, then remove the worktree."""
+        tip = self.repo.ref_sha(f"refs/heads/{self.branch(task_id)}")
+        if tip and self.path(task_id).is_dir():
+            with contextlib.suppress(VcsError):  # the branch keeps what it already holds
+                self.commit_task(task_id, tip)
+        self.remove(task_id, keep_branch=True)
 
     # -- integrating ---------------------------------------------------------------------------
 
@@ -131,29 +185,69 @@ class Worktrees:
         if proc.returncode != 0:
             raise VcsError(f"git apply failed: {proc.stderr.decode(errors='replace')[-300:]}")
 
-    def restore(self, before_tree: str, after_tree: str) -> None:
-        """Put every path an interrupted ``apply(before, after)`` may have touched back as in
-        ``before_tree``; other paths (and any later edits to them) are left alone."""
-        paths = self.repo.run("diff", "--name-only", "--no-renames", "-z", before_tree,
-                              after_tree, strip=False).split("\0")
-        paths = [p for p in paths if p]
-        if not paths:
-            return
+    def restore(self, before_tree: str, after_tree: str) -> list[str]:
+        """Take an integration (``before_tree`` → ``after_tree``), applied whole or in part,
+        back out of the main tree, keeping every edit made to the tree since (a three-way
+        revert: a user may edit files while a task's checks run). The paths where such an edit
+        overlaps the integration are left as they are now; they are returned."""
         now = self.integrated_tree()
+        if now == before_tree:
+            return []
+        base = self.repo.commit_tree(after_tree, [], "orch: integrated tree")
+        ours = self.repo.commit_tree(now, [base], "orch: main tree now")
+        theirs = self.repo.commit_tree(before_tree, [base], "orch: before integration")
+        proc = subprocess.run(["git", "merge-tree", "--write-tree", "--name-only", ours, theirs],
+                              cwd=self.repo.root, capture_output=True, text=True)
+        lines = proc.stdout.splitlines()
+        if proc.returncode not in (0, 1) or not lines:
+            raise VcsError(f"git merge-tree failed: {proc.stderr.strip()[-300:]}")
+        kept = _conflicted(lines) if proc.returncode == 1 else []
         patch = self.repo.run("diff", "--binary", "--full-index", "--no-renames", now,
-                              before_tree, "--", *(f":(top,literal){p}" for p in paths),
-                              strip=False)
+                              lines[0].strip(), "--", ":/",
+                              *(f":(top,exclude,literal){p}" for p in kept), strip=False)
         if patch.strip():
             self._apply_patch(patch)
+        return kept
 
     def changed(self, before_tree: str, after_tree: str) -> list[str]:
         """Project-relative paths that differ between two integrated-tree snapshots."""
         return self._tree.diff(before_tree, after_tree).paths
 
     def commit_integration(self, tree: str, before: str, task_commit: str, task_id: str) -> str:
-        """A commit recording an integration (no ref moved): ``integrated as commit X``."""
-        parent = self.repo.commit_tree(before, [], "orch: integrated tree")
-        return self.repo.commit_tree(tree, [parent, task_commit], f"orch: integrate {task_id}")
+        """A commit recording an integration: ``integrated as commit X``.
+
+        X's first parent is the integrated tree before it, itself chained to the run's previous
+        integration, and ``refs/orch/integrated/<run>`` points at the newest: every integrated
+        change stays reachable, so ``git gc`` never prunes work a later task replaced."""
+        ref = f"{INTEGRATED_REF}/{self.run_id}"
+        previous = self.repo.ref_sha(ref)
+        parent = self.repo.commit_tree(before, [previous] if previous else [],
+                                       "orch: integrated tree")
+        commit = self.repo.commit_tree(tree, [parent, task_commit], f"orch: integrate {task_id}")
+        self.repo.update_ref(ref, commit, f"orch: integrate {task_id}")
+        return commit
+
+    def carry_ignored(self, task_id: str) -> list[str]:
+        """Move what the task wrote that git does not carry into the main tree; paths moved.
+
+        That is ignored files (a ``.env``, a ``build/``) and repositories the task made inside
+        its worktree (``git init``: git records only their commit id). A sequential run would
+        have left them in the project. A path the main tree already has is left as it is there
+        (the task's copy goes with its worktree)."""
+        root = self.path(task_id)
+        if not root.is_dir():
+            return []
+        env = dict(os.environ)
+        out = _git(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard",
+                   "--directory", "--", ":/", self.repo.orch_exclude, env=env)
+        entries = [entry.rstrip("/") for entry in out.split("\0") if entry]
+        staged = _git(root, "ls-files", "-z", "--stage", "--", ":/", env=env)
+        entries += [path for mode, _, path in (_staged(line) for line in staged.split("\0"))
+                    if mode == "160000" and (root / path / ".git").exists()]
+        moved: list[str] = []
+        for entry in entries:
+            moved += _move_free(root, self.repo.root, entry)
+        return moved
 
     # -- cleaning ------------------------------------------------------------------------------
 
@@ -176,8 +270,10 @@ class Worktrees:
         process holding the run's lock runs git on them, so after a kill their locks are
         stale; left alone, every later ``git worktree add -B`` of that task would fail."""
         gone = []
-        candidates = [*(self.repo.git_dir / "refs" / "heads" / BRANCH_PREFIX / self.run_id)
-                      .rglob("*.lock")]
+        refs = self.repo.git_dir / "refs"
+        candidates = [*(refs / "heads" / BRANCH_PREFIX / self.run_id).rglob("*.lock"),
+                      *(refs / PARTIAL_REF.removeprefix("refs/") / self.run_id).rglob("*.lock"),
+                      refs / INTEGRATED_REF.removeprefix("refs/") / f"{self.run_id}.lock"]
         for admin in (self.repo.git_dir / "worktrees").glob("*"):
             gitdir = admin / "gitdir"
             try:
@@ -185,8 +281,8 @@ class Worktrees:
                     self.base_dir.resolve())
             except OSError:
                 continue
-            if inside:
-                candidates += [admin / "index.lock", admin / "HEAD.lock"]
+            if inside:  # ``locked`` says "initializing" while `git worktree add` runs
+                candidates += [admin / "index.lock", admin / "HEAD.lock", admin / "locked"]
         for lock in candidates:
             if lock.is_file():
                 lock.unlink(missing_ok=True)
@@ -219,7 +315,8 @@ def kept_branches(project_dir: Path) -> list[str]:
 def _git(cwd: Path, *args: str, env: dict[str, str]) -> str:
     proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise VcsError(f"git {args[0]} failed: {proc.stderr.strip()[-300:]}")
+        raise VcsError(f"git {args[0]} failed: {proc.stderr.strip()[-300:]}",
+                       hint=lock_hint(proc.stderr))
     return proc.stdout.strip()
 
 
@@ -231,3 +328,23 @@ def _conflicted(lines: list[str]) -> list[str]:
             break
         names.append(line.strip())
     return names
+
+
+def _move_free(src_root: Path, dst_root: Path, rel: str) -> list[str]:
+    """Move ``rel`` (a file or a directory) where the destination has nothing yet."""
+    src, dst = src_root / rel, dst_root / rel
+    if src.is_dir() and not src.is_symlink() and dst.is_dir():
+        return [moved for child in sorted(os.listdir(src))
+                for moved in _move_free(src_root, dst_root, f"{rel}/{child}")]
+    if dst.exists() or dst.is_symlink():
+        return []
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(src, dst)
+    return [rel]
+
+
+def _staged(line: str) -> tuple[str, str, str]:
+    """``MODE SHA STAGE\tPATH`` from ``ls-files --stage``: mode, sha, path."""
+    info, _, path = line.partition("\t")
+    fields = info.split()
+    return (fields[0], fields[1], path) if len(fields) == 3 else ("", "", "")
