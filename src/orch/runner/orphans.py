@@ -11,12 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from orch import proc
-from orch.domain.status import TaskStatus
+from orch.domain.status import ACTIVE_TASK_STATUSES
 from orch.procgroups import GroupRecord, group_exists, stop_recorded_group
 from orch.store.lock import ProjectLock
 from orch.store.runs import RunRecorder
-
-_ACTIVE_TASK = (TaskStatus.RUNNING, TaskStatus.VERIFYING)
 
 
 @contextmanager
@@ -27,9 +25,8 @@ def record_groups(recorder: RunRecorder) -> Iterator[None]:
     lock = threading.Lock()
 
     def started(record: GroupRecord) -> None:
-        task = next(
-            (t.id for t in recorder.state.tasks.values() if t.status in _ACTIVE_TASK), None
-        )
+        active = (t.id for t in recorder.state.tasks.values() if t.status in ACTIVE_TASK_STATUSES)
+        task = next(active, None)
         with lock:
             recorder.record(
                 "process_started",
