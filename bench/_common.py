@@ -17,21 +17,24 @@ def time_command(
     repeat: int = 5,
     env: dict[str, str] | None = None,
     setup: object = None,
+    warmup: bool = True,
 ) -> list[float]:
-    """Wall-clock seconds of ``repeat`` runs of ``argv`` (each must exit 0)."""
+    """Wall-clock seconds of ``repeat`` runs of ``argv`` (each must exit 0), after one
+    uncounted warm-up run unless ``warmup`` is false."""
     times = []
     full_env = {**os.environ, **(env or {})}
     # Let Python cache bytecode (some machines set PYTHONDONTWRITEBYTECODE): an editable
     # install would otherwise recompile orch on every start while the peer's wheel has .pyc.
     full_env.pop("PYTHONDONTWRITEBYTECODE", None)
-    for index in range(repeat + 1):  # the first run warms caches and is not counted
+    first = 0 if warmup else 1
+    for index in range(first, repeat + 1):  # run 0 warms caches and is not counted
         if callable(setup):
             setup()
         started = time.perf_counter()
         result = subprocess.run(
             list(argv),
             cwd=cwd,
-            env={**os.environ, **(env or {})},
+            env=full_env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

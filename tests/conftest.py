@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -91,6 +92,26 @@ def orch() -> OrchRunner:
         )
 
     return _run
+
+
+def start_orch(*args: str, cwd: Path, env: dict[str, str] | None = None,
+               output: bool = False) -> subprocess.Popen[str]:
+    """The real ``orch`` started in the background (the ``orch`` fixture waits; this does
+    not): its stdout and stderr piped as text when ``output``, else discarded."""
+    stream = subprocess.PIPE if output else subprocess.DEVNULL
+    return subprocess.Popen([sys.executable, "-m", "orch", *args], cwd=cwd,
+                            env={**os.environ, **(env or {})}, stdout=stream, stderr=stream,
+                            text=True)
+
+
+def wait_for_file(path: Path, process: subprocess.Popen[str] | None = None,
+                  limit: float = 60) -> None:
+    """Wait until ``path`` exists; fail when ``process`` ends first or ``limit`` seconds pass."""
+    deadline = time.monotonic() + limit
+    while not path.exists():
+        assert process is None or process.poll() is None, f"{path} never appeared: it ended"
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -89,21 +89,27 @@ def task_of(document: dict[str, object]) -> dict[str, object]:
     return task
 
 
-def failed_run_error(orch: OrchRunner, project: Path, env: dict[str, str]) -> str:
-    """Run the plan, expect the task to fail (exit 1), and return its recorded error."""
+def failed_run_error(orch: OrchRunner, project: Path, env: dict[str, str],
+                     kind: str = "failed") -> str:
+    """Run the plan, expect the task to fail (exit 1) with an ``agent <kind>: …`` error
+    (``failed`` for a client error, ``api_error`` for a transient one), and return it."""
     code, status, output = run_plan(orch, project, env)
     assert code == 1, output
     task = task_of(status)
     assert task["status"] == "failed", task
-    return str(task["error"])
+    error = str(task["error"])
+    assert error.startswith(f"agent {kind}:"), error
+    return error
 
 
-def agents_check(orch: OrchRunner, project: Path, env: dict[str, str],
-                 adapter: str) -> dict[str, object]:
-    """`orch agents --check --json` must pass; the one check row, for ``adapter``."""
+def assert_agents_check_passes(orch: OrchRunner, repo: Path, env: dict[str, str], adapter: str,
+                               model: str, version: str) -> None:
+    """In ``repo`` with a one-task plan for ``adapter``, `orch agents --check --json` passes:
+    its one check row accepts every flag orch passes and reports a version containing
+    ``version``."""
+    project = one_task_project(repo, "dev", adapter, model)
     out = orch("agents", "--check", "--json", cwd=project, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     (check,) = json.loads(out.stdout)["checks"]
     assert check["adapter"] == adapter and check["missing_flags"] == [], check
-    row: dict[str, object] = check
-    return row
+    assert version in str(check["version"]), check

@@ -4,17 +4,15 @@ ends a tool call or a model call in progress, not only between turns."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from conftest import git
+from conftest import git, start_orch
 from fakes.anthropic_server import FakeAnthropic, Stall, tool
 from orch.adapters.tools import ProjectTools
 
@@ -44,11 +42,10 @@ def _project(git_repo: Path, plan: str) -> Path:
 
 
 def _start(project: Path, server: FakeAnthropic) -> subprocess.Popen[str]:
-    env = {**os.environ, "ANTHROPIC_API_KEY": API_KEY, "ANTHROPIC_BASE_URL": server.url,
+    env = {"ANTHROPIC_API_KEY": API_KEY, "ANTHROPIC_BASE_URL": server.url,
            "ORCH_RETRY_BASE_DELAY": "0.01"}
-    return subprocess.Popen([sys.executable, "-m", "orch", "run", "plan.md", "--agent",
-                             "anthropic"], cwd=project, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return start_orch("run", "plan.md", "--agent", "anthropic", cwd=project, env=env,
+                      output=True)
 
 
 def _wait_for(predicate: object, limit: float = 60.0) -> None:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OrchRunner, commit_all, git, make_plan, shell_task
+from conftest import OrchRunner, commit_all, git, make_plan, shell_task, start_orch
 from orch.procgroups import group_exists
+from proctrack import read_pgid
 
 
 def one_task_plan(repo: Path, script: str = "echo hi > out.txt") -> None:
@@ -61,15 +62,10 @@ echo done > out.txt"""
 def test_a_killed_run_shows_as_interrupted(git_repo: Path, orch: OrchRunner) -> None:
     (git_repo / ".gitignore").write_text("pgid\ngo\n")
     one_task_plan(git_repo, WAIT_FOR_GO)
-    run = subprocess.Popen(
-        [sys.executable, "-m", "orch", "run", "plan.md"],
-        cwd=git_repo,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    run = start_orch("run", "plan.md", cwd=git_repo)
     pgid = 0
     try:
-        pgid = wait_for_int(git_repo / "pgid")
+        pgid = read_pgid(git_repo / "pgid", 60)
         assert status_json(orch, git_repo)["state"] == "running"
         run.kill()
         run.wait()
@@ -84,14 +80,6 @@ def test_a_killed_run_shows_as_interrupted(git_repo: Path, orch: OrchRunner) -> 
             run.kill()
         if pgid and group_exists(pgid):
             os.killpg(pgid, signal.SIGKILL)
-
-
-def wait_for_int(path: Path) -> int:
-    for _ in range(1200):
-        if path.is_file() and path.read_text().strip():
-            return int(path.read_text())
-        time.sleep(0.05)
-    raise AssertionError(f"{path} never appeared")
 
 
 HANGS_ON_RESUME = "if [ -f hang ]; then sleep 30; fi\nexit 1"
@@ -236,11 +224,10 @@ def test_a_killed_run_not_yet_reaped_shows_as_interrupted(git_repo: Path,
     never reaps in a container): the zombie holds no lock and runs nothing."""
     (git_repo / ".gitignore").write_text("pgid\ngo\n")
     one_task_plan(git_repo, WAIT_FOR_GO)
-    run = subprocess.Popen([sys.executable, "-m", "orch", "run", "plan.md"], cwd=git_repo,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = start_orch("run", "plan.md", cwd=git_repo)
     pgid = 0
     try:
-        pgid = wait_for_int(git_repo / "pgid")
+        pgid = read_pgid(git_repo / "pgid", 60)
         os.kill(run.pid, signal.SIGKILL)
         stat = Path(f"/proc/{run.pid}/stat")
         for _ in range(1200):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
-from conftest import OrchRunner, commit_all, make_plan, shell_task
+from conftest import OrchRunner, commit_all, make_plan, shell_task, start_orch
 from orch.procgroups import group_exists
-from test_cli_contract import WAIT_FOR_GO, status_json, two_phase_run, wait_for_int
+from proctrack import read_pgid
+from test_cli_contract import WAIT_FOR_GO, status_json, two_phase_run
 
 FAKE_CLI = Path(__file__).parent / "fakes" / "fake_cli.py"
 
@@ -73,16 +73,10 @@ def test_ctrl_c_is_said_once_and_in_the_log(git_repo: Path, orch: OrchRunner) ->
     plan = make_plan([("One", [shell_task("T001", "Waits", WAIT_FOR_GO)])])
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
-    run = subprocess.Popen(
-        [sys.executable, "-m", "orch", "run", "plan.md"],
-        cwd=git_repo,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    run = start_orch("run", "plan.md", cwd=git_repo, output=True)
     pgid = 0
     try:
-        pgid = wait_for_int(git_repo / "pgid")
+        pgid = read_pgid(git_repo / "pgid", 60)
         run.send_signal(signal.SIGINT)
         _out, err = run.communicate(timeout=60)
         assert run.returncode == 130

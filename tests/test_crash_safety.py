@@ -14,27 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OrchRunner, commit_all, git, make_plan, shell_task
+from conftest import OrchRunner, commit_all, git, make_plan, shell_task, start_orch, wait_for_file
 from orch.store.journal import read_journal
 from orch.store.layout import Layout
 from orch.store.runs import current_run_id, load_run
 from proctrack import PGID_TO, kill_group, read_pgid, wait_gone
-
-
-def _start(repo: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "orch", *args],
-        cwd=repo,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _wait_for(path: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.02)
 
 
 @pytest.mark.slow
@@ -61,10 +45,10 @@ def test_random_sigkills_never_lose_or_repeat_finished_work(git_repo: Path) -> N
     layout = Layout(git_repo)
     rng = random.Random(20261121)
 
-    process = _start(git_repo, "run", "plan.md")
-    _wait_for(layout.current)
+    process = start_orch("run", "plan.md", cwd=git_repo)
+    wait_for_file(layout.current)
     events = layout.events(current_run_id(layout) or "")
-    _wait_for(events)  # `current` is written just before the journal is created
+    wait_for_file(events)  # `current` is written just before the journal is created
     kills = 0
     while kills < 24:
         if kills % 2:
@@ -83,7 +67,7 @@ def test_random_sigkills_never_lose_or_repeat_finished_work(git_repo: Path) -> N
         process.send_signal(signal.SIGKILL)
         process.wait()
         kills += 1
-        process = _start(git_repo, "resume")
+        process = start_orch("resume", cwd=git_repo)
     process.wait(timeout=120)
     final = subprocess.run(
         [sys.executable, "-m", "orch", "resume"],
@@ -134,14 +118,8 @@ def test_sigint_stops_the_task_group_and_exits_130(git_repo: Path, orch: OrchRun
     )
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orch", "run", "plan.md"],
-        cwd=git_repo,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _wait_for(git_repo / "started")
+    process = start_orch("run", "plan.md", cwd=git_repo, output=True)
+    wait_for_file(git_repo / "started")
     pgid = read_pgid(git_repo / "pgid")
     try:
         process.send_signal(signal.SIGINT)
@@ -171,8 +149,8 @@ def test_task_killed_mid_run_is_rerun_and_its_log_says_so(git_repo: Path, orch: 
     (git_repo / "plan.md").write_text(plan)
     (git_repo / ".gitignore").write_text("runs.txt\nstarted\nfast\npgid\n")
     commit_all(git_repo)
-    process = _start(git_repo, "run", "plan.md")
-    _wait_for(git_repo / "started")
+    process = start_orch("run", "plan.md", cwd=git_repo)
+    wait_for_file(git_repo / "started")
     process.send_signal(signal.SIGKILL)
     process.wait()
     kill_group(read_pgid(git_repo / "pgid"))  # orch died with SIGKILL: its task did not
@@ -199,8 +177,8 @@ def test_sigint_stops_a_task_that_never_stops_printing(git_repo: Path) -> None:
     (git_repo / "plan.md").write_text(make_plan([("One", [shell_task("T001", "Chatty", script)])]))
     (git_repo / ".gitignore").write_text("started\npgid\n")
     commit_all(git_repo)
-    process = _start(git_repo, "run", "plan.md")
-    _wait_for(git_repo / "started")
+    process = start_orch("run", "plan.md", cwd=git_repo)
+    wait_for_file(git_repo / "started")
     pgid = read_pgid(git_repo / "pgid")
     try:
         process.send_signal(signal.SIGINT)

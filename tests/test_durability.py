@@ -35,12 +35,18 @@ def traced(orch: OrchRunner, repo: Path, trace: Path, *args: str,
     return [json.loads(line) for line in trace.read_text().splitlines()]
 
 
+def is_checkpoint(argv: list[str]) -> bool:
+    """A git command that makes a checkpoint: the commit, or the ref that names it."""
+    return argv[1] == "commit" or (argv[1] == "update-ref" and argv[2:3] == ["-m"]
+                                   and argv[3].startswith("orch: checkpoint"))
+
+
 def check_durable(records: list[dict[str, Any]]) -> dict[str, int]:
     """Assert the durability rules over a trace; how many actions and renames were checked."""
     synced: dict[str, int] = {}
     fsynced_since_rename: set[str] = set()
     renamed_in: set[str] = set()  # directories with a rename not yet fsync'd
-    checked = {"exec": 0, "call": 0, "replace": 0}
+    checked = {"exec": 0, "call": 0, "replace": 0, "checkpoint": 0}
     for record in records:
         op = record["op"]
         if op == "fsync":
@@ -49,7 +55,9 @@ def check_durable(records: list[dict[str, Any]]) -> dict[str, int]:
             renamed_in.discard(record["path"])
         elif op in ("exec", "call"):
             if op == "exec" and Path(record["argv"][0]).name == "git":
-                continue
+                if not is_checkpoint(record["argv"]):
+                    continue
+                op = "checkpoint"
             what = record.get("argv") or record.get("url")
             assert not renamed_in, f"rename in {renamed_in} not fsync'd before {what}"
             for journal, size in record["journals"].items():
@@ -78,6 +86,7 @@ def test_journal_and_snapshots_are_on_disk_before_every_command_and_rename(
     checked = check_durable(traced(orch, git_repo, tmp_path / "run.trace", "run", "plan.md"))
     assert checked["exec"] >= 6, checked  # 3 tasks, 2 verify commands, 1 gate
     assert checked["replace"] >= 2, checked  # run.json, current
+    assert checked["checkpoint"] == 4, checked  # the commit and the ref of each phase
     rolled = traced(orch, git_repo, tmp_path / "rollback.trace", "rollback", "phase-1", "--yes")
     assert check_durable(rolled)["replace"] >= 1  # the rollback journal
     resumed = check_durable(traced(orch, git_repo, tmp_path / "resume.trace", "resume"))
@@ -121,3 +130,94 @@ def test_journal_redacts_a_secret_an_event_really_carries(
                 if json.loads(line)["type"] == "task_finished"]
     assert finished and "Authorization: token [REDACTED]" in json.dumps(finished)
     assert SECRET not in journal
+
+
+def journal_events(repo: Path) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
+    """The run journal's real path and each event with the byte offset where its line ends."""
+    [path] = (repo / ".specify" / "orch" / "runs").glob("*/events.jsonl")
+    out, end = [], 0
+    for line in path.read_bytes().splitlines(keepends=True):
+        end += len(line)
+        out.append((end, json.loads(line)))
+    return os.path.realpath(path), out
+
+
+def check_lanes_durable(records: list[dict[str, Any]], repo: Path) -> dict[str, int]:
+    """The ``--jobs`` rules: a lane's own ``task_started`` is fsync'd before the lane starts a
+    command, and the whole journal (its ``integration_started`` last) before ``git apply``
+    writes a task's work into the main tree; the controller's other commands as in
+    :func:`check_durable`. Other lanes' events may still be in flight while a lane acts."""
+    journal, events = journal_events(repo)
+    lanes = {os.path.realpath(e["data"]["path"]): e["task"] for _, e in events
+             if e["type"] == "worktree_created"}
+    synced = 0
+    checked = {"lane": 0, "apply": 0, "main": 0}
+    for record in records:
+        if record["op"] == "fsync" and record["path"] == journal:
+            synced = record["size"]
+        if record["op"] != "exec":
+            continue
+        size = record["journals"].get(journal, 0)
+        written = [e for end, e in events if end <= size]
+        argv = record["argv"]
+        if record["thread"].startswith("orch-lane"):
+            [task] = [t for p, t in lanes.items() if record["cwd"].startswith(p + os.sep)
+                      or record["cwd"] == p]
+            ends = [end for end, e in events if end <= size and e["type"] == "task_started"
+                    and e["task"] == task]
+            assert ends and synced >= ends[-1], f"{task}'s start not fsync'd before {argv}"
+            checked["lane"] += Path(argv[0]).name != "git"
+        elif Path(argv[0]).name == "git" and argv[1:2] == ["apply"]:
+            assert written[-1]["type"] == "integration_started", written[-1]
+            assert synced >= size, f"{size - synced} bytes not fsync'd before git apply"
+            checked["apply"] += 1
+        elif Path(argv[0]).name != "git":
+            assert synced >= size, f"{size - synced} bytes not fsync'd before {argv}"
+            checked["main"] += 1
+    return checked
+
+
+def test_parallel_lanes_journal_before_each_command_and_integration(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    tasks = [shell_task(f"T00{n}", f"[P] part {n}", f"sleep 0.{n}\necho {n} > p{n}.txt",
+                        verify=[f"test -f p{n}.txt"]) for n in (1, 2, 3)]
+    tasks.append(shell_task("T004", "Alone", "echo 4 > four.txt", verify=["test -f p1.txt"]))
+    (git_repo / "plan.md").write_text(make_plan([("One", tasks)], gates={1: ["true"]}))
+    commit_all(git_repo)
+    records = traced(orch, git_repo, tmp_path / "run.trace", "run", "plan.md", "--jobs", "2",
+                     "--yes")
+    checked = check_lanes_durable(records, git_repo)
+    assert checked["lane"] >= 6, checked  # 3 [P] tasks, each its script and its verify
+    assert checked["apply"] == 3, checked  # each [P] task's work into the main tree
+    assert checked["main"] >= 6, checked  # 3 re-checks after integration, T004 twice, gate
+    check_durable([r for r in records if not r.get("thread", "").startswith("orch-lane")])
+
+
+def test_journal_is_on_disk_before_every_model_call_of_a_lane(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path, server: FakeAnthropic) -> None:
+    (git_repo / "plan.md").write_text(make_plan([("One", [
+        "- [ ] T001 [P] Create hello.txt saying hello\n  - verify: `grep -q hello hello.txt`"])]))
+    commit_all(git_repo)
+    server.add(tool("write_file", {"path": "hello.txt", "content": "hello\n"}),
+               text("Wrote hello.txt."))
+    env = {"ANTHROPIC_API_KEY": "sk-ant-api03-durability-0123456789",
+           "ANTHROPIC_BASE_URL": server.url, "ORCH_RETRY_BASE_DELAY": "0.01"}
+    records = traced(orch, git_repo, tmp_path / "run.trace", "run", "plan.md", "--agent",
+                     "anthropic", "--jobs", "2", "--yes", env=env)
+    _, events = journal_events(git_repo)
+    assert [e["data"].get("lane") for _, e in events if e["type"] == "task_started"] == [1]
+    # One lane and an idle controller: nothing else writes while the lane calls the model.
+    assert check_durable(records)["call"] == 2
+    assert check_lanes_durable(records, git_repo)["apply"] == 1
+
+
+def test_journal_is_on_disk_before_each_task_checkpoint(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    (git_repo / "plan.md").write_text(make_plan([("One", [
+        shell_task("T001", "First", "echo 1 > one.txt"),
+        shell_task("T002", "Second", "echo 2 > two.txt")])]))
+    commit_all(git_repo)
+    records = traced(orch, git_repo, tmp_path / "run.trace", "run", "plan.md", "--commit",
+                     "task")
+    # Both tasks, then the phase: a commit and a ref each.
+    assert check_durable(records)["checkpoint"] == 6

@@ -14,21 +14,20 @@ from conftest import REPO_ROOT, OrchRunner, commit_all, git
 EXAMPLES = REPO_ROOT / "examples"
 
 
-def _env() -> dict[str, str]:
+def _run_example(name: str, work: Path) -> subprocess.CompletedProcess[str]:
+    """``examples/<name>/run.sh work`` with this interpreter's ``orch`` first on PATH; it must
+    exit 0 (the tails of its output are the assertion message)."""
     bin_dir = str(Path(sys.executable).parent)
-    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    result = subprocess.run(["bash", str(EXAMPLES / name / "run.sh"), str(work)],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
 
 
 def test_quickstart_runs_checkpoints_rolls_back_and_resumes(tmp_path: Path) -> None:
     work = tmp_path / "qs"
-    result = subprocess.run(
-        ["bash", str(EXAMPLES / "quickstart" / "run.sh"), str(work)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = _run_example("quickstart", work)
     assert (work / "wordcount" / "core.py").is_file()
     assert int((work / "words.txt").read_text()) > 100
     assert "Run completed: 6 done" in result.stdout
@@ -39,14 +38,7 @@ def test_quickstart_runs_checkpoints_rolls_back_and_resumes(tmp_path: Path) -> N
 
 def test_resume_example_fails_then_finishes(tmp_path: Path) -> None:
     work = tmp_path / "rs"
-    result = subprocess.run(
-        ["bash", str(EXAMPLES / "resume" / "run.sh"), str(work)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = _run_example("resume", work)
     assert "(exit 1)" in result.stdout  # the first run halted on T002's verification
     assert (work / "settings" / "done.txt").is_file()
     assert '"state": "completed"' in result.stdout
@@ -56,14 +48,7 @@ def test_verification_example_fails_a_false_claim_then_verify_finds_drift(
     tmp_path: Path,
 ) -> None:
     work = tmp_path / "vf"
-    result = subprocess.run(
-        ["bash", str(EXAMPLES / "verification" / "run.sh"), str(work)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = _run_example("verification", work)
     out = result.stdout
     assert "      check: changed src/bye.txt" in out
     assert "FAILED T002 in" in out and "src/bye.txt does not exist or was not changed" in out
@@ -125,14 +110,7 @@ def test_planning_review_example_flags_the_weak_plan_and_passes_the_good_one(
 
 def test_mcp_example_enqueues_cancels_and_the_run_honours_it(tmp_path: Path) -> None:
     work = tmp_path / "mcp"
-    result = subprocess.run(
-        ["bash", str(EXAMPLES / "mcp" / "run.sh"), str(work)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = _run_example("mcp", work)
     assert 'task_cancel: {"cancelled": ["T003", "T004", "T005"]' in result.stdout
     assert "task_enqueue: refused: " in result.stdout
     assert "T008 depends on unknown task T099" in result.stdout
@@ -145,9 +123,7 @@ def test_mcp_example_enqueues_cancels_and_the_run_honours_it(tmp_path: Path) -> 
 
 def test_parallel_example_runs_three_tasks_at_once(tmp_path: Path) -> None:
     work = tmp_path / "parallel"
-    result = subprocess.run(["bash", str(EXAMPLES / "parallel" / "run.sh"), str(work)],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr + result.stdout
+    result = _run_example("parallel", work)
     assert (work / "index.txt").read_text().split() == ["about.txt", "contact.txt", "terms.txt"]
     worktree_lines = result.stdout.split("$ git worktree list")[1].split("$ cat")[0]
     assert len([line for line in worktree_lines.splitlines() if line.strip()]) == 1
@@ -155,14 +131,7 @@ def test_parallel_example_runs_three_tasks_at_once(tmp_path: Path) -> None:
 
 def test_formats_example_writes_only_marks(tmp_path: Path) -> None:
     work = tmp_path / "fm"
-    result = subprocess.run(
-        ["bash", str(EXAMPLES / "formats" / "run.sh"), str(work)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = _run_example("formats", work)
     changed = [line for line in result.stdout.splitlines() if line[:1] in "+-"]
     assert changed.count('+        "status": "done",') == 2
     assert "+- **Current Status**: Completed" in changed

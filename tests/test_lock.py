@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import OrchRunner, commit_all, make_plan, shell_task
+from conftest import OrchRunner, commit_all, make_plan, shell_task, start_orch, wait_for_file
 from orch.errors import LockHeldError
 from orch.store.lock import ProjectLock
 from proctrack import PGID_TO, kill_group, read_pgid
@@ -21,17 +20,9 @@ def test_second_concurrent_run_exits_3_naming_the_pid(git_repo: Path, orch: Orch
                                                          "sleep 30")])])
     (git_repo / "plan.md").write_text(plan)
     commit_all(git_repo)
-    first = subprocess.Popen(
-        [sys.executable, "-m", "orch", "run", "plan.md"],
-        cwd=git_repo,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    first = start_orch("run", "plan.md", cwd=git_repo)
     try:
-        deadline = time.monotonic() + 30
-        while not (git_repo / "started").exists():
-            assert time.monotonic() < deadline, "first run never started its task"
-            time.sleep(0.05)
+        wait_for_file(git_repo / "started", first)
         second = orch("run", "plan.md", cwd=git_repo, timeout=10)
         assert first.poll() is None  # refused while the holder still runs: it did not wait
         assert second.returncode == 3

@@ -6,12 +6,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from conftest import OrchRunner, commit_all, make_plan, shell_task
+from conftest import OrchRunner, commit_all, make_plan, shell_task, start_orch, wait_for_file
 from orch.procgroups import start_time
 from orch.store.layout import Layout
 from proctrack import PGID_TO, kill_group, read_pgid
@@ -23,13 +20,9 @@ def _killed_run(repo: Path) -> None:
                                                          "sleep 30")])])
     (repo / "plan.md").write_text(plan)
     commit_all(repo)
-    run = subprocess.Popen([sys.executable, "-m", "orch", "run", "plan.md"], cwd=repo,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = start_orch("run", "plan.md", cwd=repo)
     try:
-        deadline = time.monotonic() + 60
-        while not (repo / "started").exists():
-            assert time.monotonic() < deadline, "the run never started its task"
-            time.sleep(0.05)
+        wait_for_file(repo / "started", run)
         record = json.loads(Layout(repo).lock.read_text())
         assert record["pid"] == run.pid and record["start"] == start_time(run.pid)
     finally:

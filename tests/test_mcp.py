@@ -7,7 +7,6 @@ import os
 import shlex
 import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,7 +16,8 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp_types import CallToolResult
 
-from conftest import OrchRunner, commit_all, git, make_plan, shell_task
+from conftest import OrchRunner, commit_all, git, make_plan, shell_task, start_orch, wait_for_file
+from orch.store.layout import Layout
 
 T = TypeVar("T")
 
@@ -280,18 +280,9 @@ def test_reads_work_during_a_run_and_writes_are_refused(
     )
     repo = project(git_repo, plan)
     before = (repo / "plan.md").read_text()
-    run = subprocess.Popen(
-        [sys.executable, "-m", "orch", "run", "plan.md"],
-        cwd=repo,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    run = start_orch("run", "plan.md", cwd=repo, output=True)
     try:
-        deadline = time.monotonic() + 60
-        while not started.exists():
-            assert run.poll() is None and time.monotonic() < deadline, "the run never started"
-            time.sleep(0.05)
+        wait_for_file(started, run)
 
         async def script(client: Client) -> dict[str, Any]:
             found: dict[str, Any] = {}
@@ -437,18 +428,24 @@ def test_a_run_killed_mid_task_is_shown_interrupted(
     go, started = tmp_path / "go", tmp_path / "started"
     slow = f"touch {started}\nwhile [ ! -f {go} ]; do sleep 0.05; done"
     repo = project(git_repo, make_plan([("Slow", [shell_task("T001", "Wait", slow)])]))
-    run = subprocess.Popen([sys.executable, "-m", "orch", "run", "plan.md"], cwd=repo)
+    run = start_orch("run", "plan.md", cwd=repo)
+    holder: subprocess.Popen[str] | None = None
     try:
-        deadline = time.monotonic() + 60
-        while not started.exists():
-            assert run.poll() is None and time.monotonic() < deadline, "the run never started"
-            time.sleep(0.05)
+        wait_for_file(started, run)
         run.kill()
         run.wait()
+        # another server's write holds the lock now: it is no `run` or `resume`
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(Layout(repo).lock)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         found = data(call(repo, "task_queue_status", {}))
+        shown = data(call(repo, "run_status", {}))
     finally:
         go.touch()  # lets the orphaned task script end
+        if holder is not None:
+            holder.communicate("", timeout=30)
     assert found["run_state"] == "interrupted"
+    assert shown["state"] == "interrupted"  # as `orch status` shows it
     assert found["current_task"] is None
 
 

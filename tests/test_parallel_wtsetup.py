@@ -144,3 +144,24 @@ def test_globs_expand_in_the_main_tree_and_skip_what_the_worktree_has(tmp_path: 
     assert (tree / "config" / "b.local.json").read_text() == "tracked"
     assert not (tree / ".specify").exists()
     assert provision.placed(main) == ["config/a.local.json", "config/b.local.json"]
+
+
+def test_a_reused_worktree_is_provisioned_and_set_up_anew(
+        git_repo: Path, orch: OrchRunner) -> None:
+    # Three tasks, two lanes: the third runs in a parked worktree of an earlier one (git clean
+    # -ffdx empties it), so it must get its link and its setup again.
+    configure(git_repo, "worktree:\n  link: [node_modules]\n  setup: touch .ready\n",
+              "node_modules/\n.ready\n")
+    (git_repo / "node_modules").mkdir()
+    (git_repo / "node_modules" / "dep.js").write_text("dep\n")
+    tasks = [p_task(f"T00{n}", f"test -L node_modules\ntest -f .ready\necho {n} > f{n}.txt")
+             for n in range(1, 4)]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--jobs", "2", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert all((git_repo / f"f{n}.txt").is_file() for n in range(1, 4))
+    assert (git_repo / "node_modules" / "dep.js").read_text() == "dep\n"
+    assert not (git_repo / ".ready").exists()
+    assert "node_modules" not in committed_paths(git_repo)
+    assert len(worktrees(git_repo)) == 1 and orch_branches(git_repo) == []

@@ -60,15 +60,10 @@ EXPECTED: dict[int, tuple[str, PlanMark] | str] = {
 }
 
 
-@pytest.fixture(scope="module")
-def result() -> ParseResult:
-    return parse_plan(MICRO, "micro.md")
-
-
-@pytest.mark.parametrize("line", sorted(EXPECTED))
-def test_every_line_is_a_task_or_a_warning(result: ParseResult, line: int) -> None:
+def _assert_task_or_warning(result: ParseResult, line: int,
+                            expected: tuple[str, PlanMark] | str) -> None:
+    """Line ``line`` is the task ``expected`` (id, mark), or a warning containing it."""
     tasks = {task.line: task for task in result.plan.tasks()}
-    expected = EXPECTED[line]
     if isinstance(expected, tuple):
         assert line in tasks, f"line {line} vanished"
         assert (tasks[line].id, tasks[line].mark) == expected
@@ -76,6 +71,16 @@ def test_every_line_is_a_task_or_a_warning(result: ParseResult, line: int) -> No
         assert line not in tasks
         messages = [w.message for w in result.warnings if w.line == line]
         assert any(expected in message for message in messages), messages
+
+
+@pytest.fixture(scope="module")
+def result() -> ParseResult:
+    return parse_plan(MICRO, "micro.md")
+
+
+@pytest.mark.parametrize("line", sorted(EXPECTED))
+def test_every_line_is_a_task_or_a_warning(result: ParseResult, line: int) -> None:
+    _assert_task_or_warning(result, line, EXPECTED[line])
 
 
 def test_nothing_else_and_no_errors(result: ParseResult) -> None:
@@ -168,15 +173,7 @@ TYPO_LINES: dict[int, tuple[str, PlanMark] | str] = {
 @pytest.mark.parametrize("line", sorted(TYPO_LINES))
 def test_typos_are_tasks_or_named(line: int) -> None:
     result = parse_plan(TYPOS, "typos.md")
-    tasks = {task.line: task for task in result.plan.tasks()}
-    expected = TYPO_LINES[line]
-    if isinstance(expected, tuple):
-        assert line in tasks, f"line {line} vanished"
-        assert (tasks[line].id, tasks[line].mark) == expected
-    else:
-        assert line not in tasks
-        messages = [w.message for w in result.warnings if w.line == line]
-        assert any(expected in message for message in messages), messages
+    _assert_task_or_warning(result, line, TYPO_LINES[line])
 
 
 def test_typo_markers_are_named_and_known_mentions_are_quiet() -> None:

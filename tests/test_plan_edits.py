@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import OrchRunner, commit_all, make_plan, shell_task
+from conftest import OrchRunner, commit_all, failed_run, make_plan, shell_task
 from orch.domain.events import EventType
 from orch.store.journal import read_journal
 from orch.store.layout import Layout
@@ -34,12 +34,7 @@ def _started_since_resume(repo: Path, run_id: str) -> list[str]:
 
 
 def _failed_run(repo: Path, orch: OrchRunner) -> str:
-    (repo / "plan.md").write_text(_plan())
-    commit_all(repo)
-    first = orch("run", "plan.md", "--commit", "none", cwd=repo)
-    assert first.returncode == 1, first.stderr
-    run_id = current_run_id(Layout(repo))
-    assert run_id is not None
+    run_id = failed_run(repo, orch, _plan())
     state = load_run(Layout(repo), run_id)
     assert [t.status.value for t in state.tasks.values()] == [
         "done", "done", "done", "failed", "pending"]

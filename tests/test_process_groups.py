@@ -8,17 +8,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import OrchRunner, commit_all, make_plan, shell_task
+from conftest import OrchRunner, commit_all, make_plan, shell_task, start_orch
 from orch import proc
 from orch.procgroups import GroupRecord, group_exists, start_time, stop_recorded_group
 from orch.secrets import REDACTED, Redactor
+from proctrack import read_pgid
 
 TERM_PROOF = "bash -c 'trap \"\" TERM; exec sleep 303'"
 
@@ -104,20 +103,11 @@ def test_resume_stops_the_group_of_a_run_killed_with_sigkill(
     (git_repo / "plan.md").write_text(plan)
     (git_repo / ".gitignore").write_text("pgid\nseen\n")
     commit_all(git_repo)
-    first = subprocess.Popen(
-        [sys.executable, "-m", "orch", "run", "plan.md"],
-        cwd=git_repo,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    first = start_orch("run", "plan.md", cwd=git_repo)
     pgid_file = git_repo / "pgid"
     pgid = 0
     try:
-        for _ in range(600):
-            if pgid_file.is_file() and pgid_file.read_text().strip():
-                break
-            time.sleep(0.05)
-        pgid = int(pgid_file.read_text())
+        pgid = read_pgid(pgid_file, 60)
         first.kill()
         first.wait()
         assert group_exists(pgid), "the task's group outlives orch's SIGKILL"

@@ -11,7 +11,7 @@ import pytest
 from conftest import OrchRunner, git
 from fakes.anthropic_server import Failure, FakeAnthropic, text
 from real_cli_support import (
-    agents_check,
+    assert_agents_check_passes,
     failed_run_error,
     one_task_project,
     real_cli,
@@ -72,7 +72,7 @@ def test_overloaded_is_a_transient_api_error_despite_exit_0(
         orch: OrchRunner) -> None:
     project = one_task_project(git_repo, "dev", "aider", MODEL)
     anthropic_server.default = Failure(529, "overloaded_error", "Overloaded")
-    error = failed_run_error(orch, project, env)  # aider retries for about 60 s
+    error = failed_run_error(orch, project, env, "api_error")  # aider retries ~60 s
     assert error.startswith("agent api_error: aider: litellm."), error
 
 
@@ -88,6 +88,4 @@ def test_bad_key_is_a_client_error_despite_exit_0(
 
 def test_agents_check_accepts_every_flag_orch_passes(
         env: dict[str, str], git_repo: Path, orch: OrchRunner) -> None:
-    project = one_task_project(git_repo, "dev", "aider", MODEL)
-    check = agents_check(orch, project, env, "aider")
-    assert "aider " in str(check["version"])
+    assert_agents_check_passes(orch, git_repo, env, "aider", MODEL, "aider ")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from conftest import commit_all, shell_task
+from conftest import commit_all, shell_task, start_orch
 
 WAIT = "for i in $(seq 1200); do test -f go && break; sleep 0.1; done\ntest -f go"
 
@@ -18,8 +16,7 @@ def test_watch_follows_a_live_run_until_it_ends(git_repo: Path) -> None:
     (git_repo / "plan.md").write_text(plan)
     (git_repo / ".gitignore").write_text("go\n")
     commit_all(git_repo)
-    run = subprocess.Popen([sys.executable, "-m", "orch", "run", "plan.md", "--yes"],
-                           cwd=git_repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = start_orch("run", "plan.md", "--yes", cwd=git_repo)
     try:
         runs = git_repo / ".specify" / "orch" / "runs"
         for _ in range(600):  # until the run has journaled its first event (run.json comes first)
@@ -27,9 +24,8 @@ def test_watch_follows_a_live_run_until_it_ends(git_repo: Path) -> None:
                 break
             time.sleep(0.1)
         journal_before = next(runs.glob("*/events.jsonl")).read_bytes()
-        watch = subprocess.Popen(
-            [sys.executable, "-m", "orch", "status", "--watch", "--json", "--interval", "0.1"],
-            cwd=git_repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        watch = start_orch("status", "--watch", "--json", "--interval", "0.1", cwd=git_repo,
+                           output=True)
         assert watch.stdout is not None
         states = []
         for line in watch.stdout:

@@ -248,3 +248,12 @@ def load_config(path: Path) -> OrchConfig:
         raise ConfigError(
             f"{path}: settings nested too deeply", hint="see the commented defaults"
         ) from None
+
+
+def config_or_defaults(path: Path) -> OrchConfig:
+    """The config at ``path``, or the defaults when it cannot be read: for the adapters, which
+    price and retry with what there is (the session has already reported a bad config)."""
+    try:
+        return load_config(path)
+    except ConfigError:
+        return OrchConfig()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fakes.scripted_server import JsonHandler, ScriptedServer
 
 _ids = itertools.count(1)
 
@@ -62,54 +63,31 @@ def tool(name: str, tool_input: dict[str, Any], say: str = "", **usage: int) -> 
     return Reply(content, "tool_use", **usage)
 
 
-class FakeAnthropic:
+class FakeAnthropic(ScriptedServer[Reply | Failure | Stall]):
     """Serves scripted replies; ``default`` answers once the script is used up."""
 
     def __init__(self) -> None:
-        self.script: deque[Reply | Failure | Stall] = deque()
-        self.default: Reply | Failure | Stall = text("done")
+        super().__init__(text("done"))
         self.released = threading.Event()
-        self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.raw_sizes: list[int] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         # A client that gave up on a stalled reply closes the socket: not worth a traceback.
         self._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def add(self, *items: Reply | Failure | Stall) -> FakeAnthropic:
-        self.script.extend(items)
-        return self
-
-    def start(self) -> FakeAnthropic:
-        self._thread.start()
-        return self
+        return self.origin
 
     def stop(self) -> None:
         self.released.set()
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _next(self) -> Reply | Failure | Stall:
-        return self.script.popleft() if self.script else self.default
+        super().stop()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", "0"))
-                raw = self.rfile.read(length)
+                raw = self.body()
                 if not self.path.startswith("/v1/messages"):
                     self._json(404, {"type": "error", "error": {"type": "not_found_error",
                                                                 "message": self.path}})
@@ -118,7 +96,7 @@ class FakeAnthropic:
                 fake.requests.append(body)
                 fake.raw_sizes.append(len(raw))
                 fake.headers.append({k.lower(): v for k, v in self.headers.items()})
-                item = fake._next()
+                item = fake.next_item()
                 if isinstance(item, Stall):
                     fake.released.wait(item.seconds)
                     item = item.then or text("late")
@@ -133,26 +111,13 @@ class FakeAnthropic:
 
             def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None
                       ) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("request-id", f"req_{next(_ids)}")
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send(status, "application/json", json.dumps(payload).encode(),
+                          {"request-id": f"req_{next(_ids)}", **(headers or {})})
 
             def _sse(self, body: dict[str, Any], item: Reply | Failure) -> None:
-                chunks = list(_events(body, item))
                 data = "".join(f"event: {name}\ndata: {json.dumps(payload)}\n\n"
-                               for name, payload in chunks).encode()
-                self.send_response(200)
-                self.send_header("content-type", "text/event-stream")
-                self.send_header("cache-control", "no-cache")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                               for name, payload in _events(body, item)).encode()
+                self.send(200, "text/event-stream", data, {"cache-control": "no-cache"})
 
         return Handler
 

@@ -60,7 +60,7 @@ class FakeGemini(ScriptedServer[Turn | Fault]):
                 self.send(200, "application/json", b'{"models": []}')
 
             def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length", "0")))
+                raw = self.body()
                 fake.requests.append((self.path, json.loads(raw or b"{}")))
                 if ":countTokens" in self.path:
                     self.send(200, "application/json", b'{"totalTokens": 100}')

@@ -60,7 +60,7 @@ class FakeResponses(ScriptedServer[Answer | Error]):
                 self.send(200, "application/json", b'{"object": "list", "data": []}')
 
             def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length", "0")))
+                raw = self.body()
                 if not self.path.rstrip("/").endswith("/responses"):
                     self.send(404, "application/json", b'{"error": {"message": "not found"}}')
                     return

@@ -1,12 +1,13 @@
 """The plumbing the scripted provider fakes share: a threaded HTTP server on 127.0.0.1 that
-answers each model call with the next scripted item, then ``default``."""
+answers each model call with the next scripted item, then ``default``; every fake in
+tests/fakes that plays a provider API is one."""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 Item = TypeVar("Item")
 
@@ -26,11 +27,11 @@ class ScriptedServer(Generic[Item]):
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def add(self, *items: Item) -> ScriptedServer[Item]:
+    def add(self, *items: Item) -> Self:
         self.script.extend(items)
         return self
 
-    def start(self) -> Any:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -53,9 +54,16 @@ class JsonHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def send(self, status: int, kind: str, data: bytes) -> None:
+    def body(self) -> bytes:
+        """The request body, as long as its content-length says."""
+        return self.rfile.read(int(self.headers.get("content-length", "0")))
+
+    def send(self, status: int, kind: str, data: bytes,
+             headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("content-type", kind)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
         self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

@@ -38,10 +38,10 @@ from orch.adapters.pricing import (
 from orch.adapters.prompt import named_paths, system_prefix, task_prompt
 from orch.adapters.tools import TOOL_NAMES, TOOL_SPECS, ProjectTools
 from orch.adapters.transcript import Transcript
-from orch.config import OrchConfig, load_config
+from orch.config import config_or_defaults
 from orch.envflags import env_flag
-from orch.errors import ConfigError
 from orch.secrets import Redactor
+from orch.store.layout import Layout
 
 MAX_OUTPUT_TOKENS = 8_192
 MIN_OUTPUT_TOKENS = 1_024
@@ -82,7 +82,7 @@ class _Attempt:
         self.redactor = Redactor()
         self.log = Transcript(context.log_path, self.redactor)
         self.started = time.monotonic()
-        config = _project_config(context)
+        config = config_or_defaults(Layout(context.project_dir).config)
         self.model = choose_model(context.role.model, config.model)
         self.price = price_for(self.model, dict(config.prices))
         self.policy = adapter.retry_policy or RetryPolicy.from_env(config.api_retry_seconds)
@@ -342,12 +342,3 @@ def _affordable(left: float, per_million: float) -> int:
     if per_million <= 0:
         return MAX_OUTPUT_TOKENS if left >= 0 else 0
     return int(left * 1_000_000 / per_million)
-
-
-def _project_config(context: AgentContext) -> OrchConfig:
-    """The project's config (``model``, ``prices``, ``api_retry_seconds``); the defaults when
-    it is unreadable."""
-    try:
-        return load_config(context.project_dir / ".specify" / "orch" / "config.yaml")
-    except ConfigError:
-        return OrchConfig()

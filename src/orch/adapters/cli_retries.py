@@ -18,11 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from orch.config import load_config
-from orch.errors import ConfigError
+from orch.config import config_or_defaults
 from orch.store.layout import Layout
 
-DEFAULT_RETRY_SECONDS = 120.0
 _POLL_S = 0.2
 
 
@@ -33,10 +31,7 @@ def retry_seconds(project_dir: Path) -> float:
         raw = os.environ.get("ORCH_RETRY_MAX_TOTAL")
         if raw:
             return float(raw)
-    try:
-        return load_config(Layout(project_dir).config).api_retry_seconds
-    except ConfigError:
-        return DEFAULT_RETRY_SECONDS
+    return config_or_defaults(Layout(project_dir).config).api_retry_seconds
 
 
 @dataclass

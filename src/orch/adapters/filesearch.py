@@ -18,8 +18,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import regex
+if TYPE_CHECKING:  # imported when a search runs: the run path needs only read_head
+    import regex
 
 BINARY_PROBE_BYTES = 8192
 LINE_SLICE_BYTES = 64 * 1024
@@ -37,6 +39,8 @@ class SearchFailure(Exception):
 
 def compile_pattern(pattern: str) -> regex.Pattern[str]:
     """``pattern`` compiled with Python ``re`` syntax (the ``regex`` module's version 0)."""
+    import regex
+
     try:
         return regex.compile(pattern)
     except (regex.error, ValueError, OverflowError) as exc:

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from orch.adapters.base import Usage
-from orch.config import Price, load_config
-from orch.errors import ConfigError
+from orch.config import Price, config_or_defaults
 from orch.store.layout import Layout
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
@@ -73,10 +72,7 @@ def price_for(model: str, overrides: Mapping[str, Price] | None = None) -> Price
 
 def project_prices(project_dir: Path) -> dict[str, Price]:
     """The project config's ``prices:`` (none when the config cannot be read)."""
-    try:
-        return dict(load_config(Layout(project_dir).config).prices)
-    except ConfigError:
-        return {}
+    return dict(config_or_defaults(Layout(project_dir).config).prices)
 
 
 def model_price(model: str | None, project_dir: Path) -> Price | None:

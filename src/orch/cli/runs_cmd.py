@@ -16,10 +16,10 @@ def command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     with cli_errors(ctx):
         import json
 
-        from orch.cli.views import as_shown, run_summary
+        from orch.cli.views import run_summary
         from orch.errors import StateError
         from orch.store.layout import Layout
-        from orch.store.runs import current_run_id, list_run_ids, load_run
+        from orch.store.runs import as_shown, current_run_id, list_run_ids, load_run
 
         layout = Layout(cli_state(ctx).project_dir)
         rows = []

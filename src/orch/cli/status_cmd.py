@@ -35,9 +35,9 @@ def command(
             return
         import json
 
-        from orch.cli.views import as_shown, status_document
+        from orch.cli.views import status_document
         from orch.store.layout import Layout
-        from orch.store.runs import load_run, resolve_run_id
+        from orch.store.runs import as_shown, load_run, resolve_run_id
 
         layout = Layout(cli_state(ctx).project_dir)
         state = as_shown(layout, load_run(layout, resolve_run_id(layout, run)))

@@ -5,18 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from orch.domain.state import RunState
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import TaskStatus
 from orch.reporting.lanes import lanes_document
-from orch.store.layout import Layout
-from orch.store.lock import run_in_progress
-
-
-def as_shown(layout: Layout, state: RunState) -> RunState:
-    """The run as ``status`` and ``runs`` show it: recorded ``running`` while no ``run`` or
-    ``resume`` process holds the lock means the run was interrupted (docs/state.md)."""
-    if state.state is RunStatus.RUNNING and not run_in_progress(layout.lock):
-        return state.model_copy(update={"state": RunStatus.INTERRUPTED})
-    return state
 
 
 def status_document(state: RunState) -> dict[str, Any]:

@@ -82,6 +82,16 @@ ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
 }
 """``RUNNING -> RUNNING`` is a retry; ``* -> PENDING`` is a resume or a rollback rewinding."""
 
+UNSTARTED_TASK_STATUSES: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.PENDING, TaskStatus.SKIPPED}
+)
+"""Statuses of a task with nothing to undo: a rollback leaves them as they are."""
+
+NOTIFIED_RUN_STATUSES: frozenset[RunStatus] = frozenset(
+    {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.BUDGET_EXCEEDED, RunStatus.AWAITING_DECISION}
+)
+"""The run ends notifiers hear of; the notification's event is the state's value."""
+
 
 def can_transition(current: TaskStatus, new: TaskStatus) -> bool:
     """Whether a task may move from ``current`` to ``new``."""

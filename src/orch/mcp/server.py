@@ -211,11 +211,11 @@ class OrchTools:
         """A run's state, as `orch status --json` prints it."""
         from orch.cli.views import status_document
         from orch.store.layout import Layout
-        from orch.store.runs import load_run, resolve_run_id
+        from orch.store.runs import as_shown, load_run, resolve_run_id
 
         def read() -> dict[str, Any]:
             layout = Layout(self.project_dir)
-            return status_document(load_run(layout, resolve_run_id(layout, run)))
+            return status_document(as_shown(layout, load_run(layout, resolve_run_id(layout, run))))
 
         return self.call(read)
 

@@ -15,15 +15,11 @@ from orch.decisions.step import GateInfo, PhaseDecider
 from orch.domain.events import EventType
 from orch.domain.plan import Phase
 from orch.domain.state import PhaseState, RunState
-from orch.domain.status import RunStatus, TaskStatus
-from orch.notify import payload, send
+from orch.domain.status import NOTIFIED_RUN_STATUSES, RunStatus, TaskStatus
 
 if TYPE_CHECKING:
     from orch.runner.engine import Runner
 
-NOTIFY_STATES = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.BUDGET_EXCEEDED,
-                           RunStatus.AWAITING_DECISION})
-"""The run ends notifiers hear of; the notification's event is the state's value."""
 
 
 def make_decider(runner: Runner) -> PhaseDecider:
@@ -90,10 +86,12 @@ def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
 
 def notify_end(runner: Runner, status: RunStatus) -> None:
     """Tell the configured notifiers how the run ended; a failure is a warning note."""
-    event = status.value if status in NOTIFY_STATES else None
+    event = status.value if status in NOTIFIED_RUN_STATUSES else None
     config = runner.settings.config.notify
     if event is None or not (config.command or config.webhook):
         return
+    from orch.notify import payload, send  # urllib, http.client and ssl: only when configured
+
     reports = runner.recorder.layout.run_dir(runner.state.run_id) / "reports"
     found = sorted(reports.glob("phase-*.md"), key=lambda p: p.stat().st_mtime)
     report: Path | None = found[-1] if found else None

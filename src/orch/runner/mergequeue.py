@@ -95,15 +95,25 @@ class MergeQueue:
 
     # -- integrating ---------------------------------------------------------------------------
 
-    def integrate_ready(self, running: dict[str, Future[Any]]) -> list[str]:
-        """Integrate queued tasks no busy earlier task precedes; the ids sent back."""
-        sent_back = []
+    def next_ready(self, running: dict[str, Future[Any]]) -> str | None:
+        """The task to integrate next, if no busy task comes before it in plan order."""
         self.waiting.sort(key=self.index.__getitem__)
-        while self.waiting:
-            task_id = self.waiting[0]
-            if any(self.index[other] < self.index[task_id] for other in running):
-                break
-            self.waiting.pop(0)
+        if not self.waiting:
+            return None
+        task_id = self.waiting[0]
+        if any(self.index[other] < self.index[task_id] for other in running):
+            return None
+        return task_id
+
+    def integrate_ready(self, running: dict[str, Future[Any]],
+                        limit: int | None = None) -> list[str]:
+        """Integrate queued tasks no busy earlier task precedes (at most ``limit``); the ids
+        sent back."""
+        sent_back = []
+        integrated = 0
+        while self.next_ready(running) and (limit is None or integrated < limit):
+            integrated += 1
+            task_id = self.waiting.pop(0)
             if not self._integrate(task_id):
                 sent_back.append(task_id)
         return sent_back

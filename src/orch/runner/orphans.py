@@ -11,13 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from orch import proc
-from orch.domain.status import TaskStatus
+from orch.domain.status import ACTIVE_TASK_STATUSES
 from orch.procgroups import GroupRecord, group_exists, stop_recorded_group
 from orch.store.lock import ProjectLock
 from orch.store.runs import RunRecorder
-from orch.vcs.gitlocks import remove_stale_locks
-
-_ACTIVE_TASK = (TaskStatus.RUNNING, TaskStatus.VERIFYING)
 
 
 @contextmanager
@@ -28,9 +25,8 @@ def record_groups(recorder: RunRecorder) -> Iterator[None]:
     lock = threading.Lock()
 
     def started(record: GroupRecord) -> None:
-        task = next(
-            (t.id for t in recorder.state.tasks.values() if t.status in _ACTIVE_TASK), None
-        )
+        active = (t.id for t in recorder.state.tasks.values() if t.status in ACTIVE_TASK_STATUSES)
+        task = next(active, None)
         with lock:
             recorder.record(
                 "process_started",
@@ -65,6 +61,8 @@ def clear_git_locks(lock: ProjectLock, project_dir: Path, warn: Callable[[str], 
     (its git children would be there), see :func:`orch.vcs.gitlocks.remove_stale_locks`."""
     if lock.taken_over is None:
         return
+    from orch.vcs.gitlocks import remove_stale_locks  # GitPython: only after a killed run
+
     holder, since = lock.taken_over
     pgid = holder.get("pgid")
 

@@ -33,7 +33,7 @@ from orch.domain.events import (
     TaskReset,
 )
 from orch.domain.state import Checkpoint, RunState
-from orch.domain.status import RunStatus, TaskStatus
+from orch.domain.status import UNSTARTED_TASK_STATUSES, RunStatus, TaskStatus
 from orch.errors import DeclinedError, SafetyError, StateError, UsageError, VcsError
 from orch.runner.rollback_journal import (
     RollbackJournal,
@@ -332,6 +332,5 @@ def _rewind_scope(state: RunState, checkpoint: Checkpoint) -> tuple[list[str], l
         phases = phase_ids[phase_ids.index(checkpoint.phase) + 1:] \
             if checkpoint.phase in phase_ids else []
         later_tasks = [t for t in order if state.tasks[t].phase in phases]
-    keep = (TaskStatus.PENDING, TaskStatus.SKIPPED)
-    tasks = [t for t in later_tasks if state.tasks[t].status not in keep]
+    tasks = [t for t in later_tasks if state.tasks[t].status not in UNSTARTED_TASK_STATUSES]
     return tasks, phases

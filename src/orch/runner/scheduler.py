@@ -22,11 +22,11 @@ from orch.domain.state import PhaseState
 from orch.domain.status import TERMINAL_TASK_STATUSES, RunStatus, TaskStatus
 from orch.runner.attempt import Action, AttemptOutcome, RetryPolicy, TaskWorker, retry_feedback
 from orch.runner.ledger import SpendLedger
-from orch.runner.mergequeue import MergeQueue
 from orch.runner.wtsetup import run_setup
 
 if TYPE_CHECKING:
     from orch.runner.engine import Runner
+    from orch.runner.mergequeue import MergeQueue
 
 Events = list[tuple[str, dict[str, object]]]
 Result = tuple[AttemptOutcome, Events]
@@ -75,6 +75,9 @@ class Scheduler:
         pending = list(phase_state.tasks)
         # A killed parallel run leaves worktrees to recover even when resumed with --jobs 1.
         if self.jobs > 1 or set(pending) & set(self.runner.state.lane_tasks):
+            # Imported here: a one-slot run with no worktrees needs no git (GitPython) import.
+            from orch.runner.mergequeue import MergeQueue
+
             self.queue = MergeQueue(self.runner, index, self.ledger)
             self.queue.recover(pending)
             # A recovered task waits to be integrated: starting it afresh too would run it twice.
@@ -87,6 +90,8 @@ class Scheduler:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
                 self._pool = None
+            if self.queue is not None:
+                self.queue.worktrees.finish()  # parked worktrees go, whatever ended the phase
 
     def _loop(self, pending: list[str], index: dict[str, int], count: int) -> RunStatus | None:
         while pending or self._running or (self.queue and self.queue.waiting):
@@ -104,11 +109,14 @@ class Scheduler:
                     return halted
                 continue
             if self._running:
-                halted = self._collect(index, count)
+                # Work waiting to integrate: look for finished lanes without blocking.
+                ready = self.queue is not None and self.queue.next_ready(self._running)
+                halted = self._collect(index, count, 0.0 if ready else 0.5)
                 if halted is not None:
                     return halted
             if self.queue is not None:
-                sent_back = self.queue.integrate_ready(self._running)
+                # One integration per turn, so freed lanes get new tasks in between.
+                sent_back = self.queue.integrate_ready(self._running, limit=1)
                 pending.extend(t for t in sent_back if t not in pending)
                 pending.sort(key=index.__getitem__)
         if self.queue is not None:
@@ -203,8 +211,9 @@ class Scheduler:
         """How many other lanes are busy: the run's remaining budget is shared with them."""
         return len([t for t in self._running if t != task_id])
 
-    def _collect(self, index: dict[str, int], count: int) -> RunStatus | None:
-        done, _ = wait(list(self._running.values()), return_when=FIRST_COMPLETED, timeout=0.5)
+    def _collect(self, index: dict[str, int], count: int, timeout: float) -> RunStatus | None:
+        done, _ = wait(list(self._running.values()), return_when=FIRST_COMPLETED,
+                       timeout=timeout)
         for task_id, future in list(self._running.items()):
             if future not in done:
                 continue

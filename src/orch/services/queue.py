@@ -28,17 +28,12 @@ class Queue:
     path: Path
     plan: Plan
     run: RunState | None
-    run_live: bool = False
-    """Whether a process still drives the run (holds the project lock)."""
+    """The run as ``orch status`` shows it (``interrupted`` when nothing drives it any more)."""
 
     @property
     def run_state(self) -> str | None:
-        """The run's state; a ``running`` run nobody drives any more is ``interrupted``."""
-        if self.run is None:
-            return None
-        if self.run.state is RunStatus.RUNNING and not self.run_live:
-            return RunStatus.INTERRUPTED.value
-        return self.run.state.value
+        """The run's state, or None when there is no run."""
+        return self.run.state.value if self.run is not None else None
 
     def record(self, task_id: str) -> TaskState | None:
         """The run's record of a task, or None when no run covers it."""
@@ -75,12 +70,11 @@ def open_queue(project_dir: Path, plan_path: Path) -> Queue:
     """Load and check ``plan_path`` (PlanError when invalid) and find its latest run."""
     from orch.runner.session import plan_for_run
     from orch.store.layout import Layout
-    from orch.store.lock import held_by_live_process
+    from orch.store.runs import as_shown
 
     plan, _digest = plan_for_run(plan_path)
     run = latest_run_of(project_dir, plan_path)
-    live = run is not None and held_by_live_process(Layout(project_dir).lock)
-    return Queue(plan_path, plan, run, live)
+    return Queue(plan_path, plan, as_shown(Layout(project_dir), run) if run else None)
 
 
 def latest_run_of(project_dir: Path, plan_path: Path) -> RunState | None:

@@ -14,11 +14,13 @@ from pydantic import ValidationError
 
 from orch.domain.events import checked_data
 from orch.domain.state import SCHEMA_VERSION, Event, RunState, apply_event
+from orch.domain.status import RunStatus
 from orch.errors import StateError, UsageError
 from orch.secrets import default_redactor, redact_data
 from orch.store.atomic import atomic_write_text
 from orch.store.journal import Journal, read_journal
 from orch.store.layout import Layout
+from orch.store.lock import run_in_progress
 
 SNAPSHOT_EVERY = 1000
 """Events between automatic snapshots; phase ends and run ends snapshot too."""
@@ -153,6 +155,15 @@ SNAPSHOT_DAMAGED_HINT = (
     "beside it still holds what happened: restore run.json from a backup, or start a new run "
     "with `orch run` (`orch runs` lists this project's runs)"
 )
+
+
+def as_shown(layout: Layout, state: RunState) -> RunState:
+    """The run as ``status``, ``runs`` and the queue tools show it: recorded ``running`` while
+    no ``run`` or ``resume`` process holds the lock means the run was interrupted
+    (docs/state.md)."""
+    if state.state is RunStatus.RUNNING and not run_in_progress(layout.lock):
+        return state.model_copy(update={"state": RunStatus.INTERRUPTED})
+    return state
 
 
 def read_snapshot(layout: Layout, run_id: str) -> RunState:

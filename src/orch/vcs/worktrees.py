@@ -31,6 +31,8 @@ INTEGRATED_REF = "refs/orch/integrated"
 :meth:`Worktrees.commit_integration`)."""
 _NO_HOOKS = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
              "GIT_CONFIG_VALUE_0": os.devnull}
+SPARE_PREFIX = ".spare-"
+"""A parked worktree (its task integrated) waiting to be reused; never a task id."""
 
 
 @dataclass(frozen=True)
@@ -87,14 +89,18 @@ class Worktrees:
         if path.exists():
             self.remove(task_id, keep_branch=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # The user's checkout hooks are for their checkouts: a failing one (git-lfs's when
-            # git-lfs is not installed) must not stop a task, nor a slow one delay it.
-            self.repo.run("worktree", "add", "-q", "--force", "-B", self.branch(task_id),
-                          str(path), base, env=_NO_HOOKS)
-        except VcsError:
-            self._refuse_branch_in_the_way()
-            raise
+        if not self._reuse_spare(path, self.branch(task_id), base):
+            try:
+                # The user's checkout hooks are for their checkouts: a failing one (git-lfs's
+                # when git-lfs is not installed) must not stop a task, nor a slow one delay it.
+                self.repo.run("worktree", "add", "-q", "--force", "-B", self.branch(task_id),
+                              str(path), base, env=_NO_HOOKS)
+            except VcsError:
+                self._refuse_branch_in_the_way()
+                raise
+        record = self._setup_record(path)
+        if record is not None:  # a reused worktree's record is its previous task's
+            record.unlink(missing_ok=True)
         self.provision.place(self.repo.project_dir, self.project_in(task_id))
         return path
 
@@ -118,6 +124,50 @@ class Worktrees:
         return [f":(top,exclude,literal){rel}" for rel in rels
                 if rel not in ignored and not any(
                     line == rel or line.startswith(f"{rel}/") for line in tracked.splitlines())]
+
+    def _reuse_spare(self, path: Path, branch: str, base: str) -> bool:
+        """Turn a parked worktree into ``path`` on ``branch`` at ``base``, exactly as a fresh
+        one would be (tracked files as in ``base``, nothing untracked or ignored left).
+
+        Checking out a whole tree costs one file write per file (0.4-0.9 s for 5,000 files on
+        a busy disk); switching a parked one rewrites only the files that differ."""
+        spares = self._spares()
+        if not spares:
+            return False
+        spare = spares[0]
+        try:
+            self.repo.run("worktree", "move", str(spare), str(path))
+            env = {**os.environ, **_NO_HOOKS}
+            _git(path, "checkout", "-q", "-f", "-B", branch, base, env=env)
+            _git(path, "clean", "-q", "-ffdx", env=env)
+        except VcsError:
+            for leftover in (spare, path):
+                self._drop(leftover)
+            return False
+        return True
+
+    def _spares(self) -> list[Path]:
+        if not self.base_dir.is_dir():
+            return []
+        return sorted(p for p in self.base_dir.iterdir() if p.name.startswith(SPARE_PREFIX))
+
+    def _park(self, path: Path) -> bool:
+        """Keep an integrated task's worktree for the next task instead of deleting it."""
+        spare = self.base_dir / f"{SPARE_PREFIX}{path.name}"
+        try:
+            _git(path, "update-ref", "--no-deref", "HEAD", "HEAD", env=dict(os.environ))
+            self.repo.run("worktree", "move", str(path), str(spare))
+        except VcsError:
+            return False
+        return True
+
+    def _drop(self, path: Path) -> None:
+        if path.exists():
+            try:
+                self.repo.run("worktree", "remove", "--force", "--force", str(path))
+            except VcsError:
+                shutil.rmtree(path, ignore_errors=True)
+        self.repo.run("worktree", "prune")
 
     def _refuse_branch_in_the_way(self) -> None:
         """A branch named ``orch`` (or ``orch/<run>``) blocks every ``orch/<run>/<task>``."""
@@ -301,15 +351,15 @@ class Worktrees:
     # -- cleaning ------------------------------------------------------------------------------
 
     def remove(self, task_id: str, *, keep_branch: bool) -> None:
-        """Remove the task's worktree; its branch too unless ``keep_branch``."""
+        """Remove the task's worktree; its branch too unless ``keep_branch``.
+
+        Without ``keep_branch`` the task's work is integrated (or saved), so its worktree is
+        parked for the next task to reuse; :meth:`finish` removes what is left parked."""
         path = self.path(task_id)
         if path.exists():
             self.provision.unlink(self.repo.project_dir, self.project_in(task_id))
-            try:
-                self.repo.run("worktree", "remove", "--force", "--force", str(path))
-            except VcsError:
-                shutil.rmtree(path, ignore_errors=True)
-        self.repo.run("worktree", "prune")
+        if keep_branch or not path.exists() or not self._park(path):
+            self._drop(path)
         if not keep_branch:
             self.repo.delete_ref(f"refs/heads/{self.branch(task_id)}")
 
@@ -343,10 +393,13 @@ class Worktrees:
         """Task ids with a worktree directory of this run still on disk."""
         if not self.base_dir.is_dir():
             return []
-        return sorted(p.name for p in self.base_dir.iterdir() if p.is_dir())
+        return sorted(p.name for p in self.base_dir.iterdir()
+                      if p.is_dir() and not p.name.startswith(SPARE_PREFIX))
 
     def finish(self) -> None:
-        """Drop this run's worktree directory once it is empty."""
+        """Remove parked worktrees; drop this run's worktree directory once it is empty."""
+        for spare in self._spares():
+            self._drop(spare)
         self.repo.run("worktree", "prune")
         if self.base_dir.is_dir() and not any(self.base_dir.iterdir()):
             self.base_dir.rmdir()

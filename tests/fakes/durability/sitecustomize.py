@@ -4,8 +4,9 @@ With ``ORCH_TEST_TRACE`` set, every ``os.fsync`` (the file's path and size once 
 ``os.replace``/``os.rename``, every process started and every HTTP request sent is appended, in
 order, as one JSON line to that file. Starts and requests carry the size of each run journal
 (``events.jsonl`` under ``ORCH_TEST_PROJECT``) at that moment, so a test can check that all of
-it was fsync'd before orch acted. SIGKILL cannot show a missing fsync (the page cache survives
-the process); this trace can.
+it was fsync'd before orch acted, and the name of the thread that acted (a ``--jobs`` lane is an
+``orch-lane`` thread); starts carry their working directory too. SIGKILL cannot show a
+missing fsync (the page cache survives the process); this trace can.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import importlib
 import json
 import os
 import subprocess
+import threading
 from typing import Any
 
 _TRACE = os.environ.pop("ORCH_TEST_TRACE", None)  # popped: only orch itself is traced
@@ -49,7 +51,9 @@ def _install(trace: str) -> None:
 
     def popen_init(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
         argv = [args] if isinstance(args, (str, bytes)) else [str(a) for a in args]
-        note(op="exec", argv=[str(a) for a in argv], journals=journals())
+        cwd = os.path.realpath(kwargs.get("cwd") or os.getcwd())
+        note(op="exec", argv=[str(a) for a in argv], journals=journals(), cwd=cwd,
+             thread=threading.current_thread().name)
         real_popen_init(self, args, *rest, **kwargs)
 
     os.fsync, os.replace, os.rename = fsync, replace, rename
@@ -65,7 +69,8 @@ def _install(trace: str) -> None:
 
 def _noting_send(real_send: Any, note: Any, journals: Any) -> Any:
     def send(self: Any, request: Any, **kwargs: Any) -> Any:
-        note(op="call", url=str(request.url), journals=journals())
+        note(op="call", url=str(request.url), journals=journals(),
+             thread=threading.current_thread().name)
         return real_send(self, request, **kwargs)
 
     return send
