@@ -165,3 +165,14 @@ def test_a_reused_worktree_is_provisioned_and_set_up_anew(
     assert not (git_repo / ".ready").exists()
     assert "node_modules" not in committed_paths(git_repo)
     assert len(worktrees(git_repo)) == 1 and orch_branches(git_repo) == []
+
+
+def test_a_retry_after_a_failed_setup_runs_the_setup_again(
+        git_repo: Path, orch: OrchRunner) -> None:
+    marker = git_repo.parent / "setup-failed-once"
+    configure(git_repo, f"retries: 1\nretry_backoff: 0\nworktree:\n  setup: "
+                        f"test -e {marker} || {{ touch {marker}; exit 4; }}; touch .ready\n",
+              ".ready\n")
+    result = run_pair(git_repo, orch, "test -f .ready\necho a > a.txt", verify=["test -f a.txt"])
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert marker.exists() and (git_repo / "a.txt").is_file()
