@@ -6,13 +6,15 @@ needs it fails with "Unable to create '….lock': File exists" (the error then c
 :func:`orch.vcs.repo.lock_hint`). orch removes such a lock only when
 it is proven stale: the orch that held the project lock died without releasing it, the lock
 file appeared while that orch held the project lock, and no process of that orch's process
-group is alive (or, where that cannot be told, the lock has not changed for a while).
+group is alive (or, where that cannot be told, the lock has not changed for a while), and no
+live process has the lock file open (the user's own git, started after the kill, writing it).
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from orch.vcs.repo import find_repo
@@ -33,7 +35,8 @@ def remove_stale_locks(project_dir: Path, since: float,
     candidates = {*(d / name for d in {repo.git_dir, common} for name in SHARED_LOCKS),
                   *(common / "refs").rglob("*.lock")}
     gone = []
-    for lock in sorted(candidates):
+    held = _held_open(p for p in candidates if p.exists())
+    for lock in sorted(candidates - held):
         try:
             mtime = lock.stat().st_mtime
         except OSError:
@@ -43,3 +46,26 @@ def remove_stale_locks(project_dir: Path, since: float,
         lock.unlink(missing_ok=True)
         gone.append(lock)
     return gone
+
+
+def _held_open(locks: Iterable[Path]) -> set[Path]:
+    """The lock files some live process has open (Linux ``/proc``; none where it is absent).
+
+    git keeps a lock file open while it writes it, so an open one belongs to a running git."""
+    wanted = {os.path.realpath(lock): lock for lock in locks}
+    if not wanted or not os.path.isdir("/proc/self/fd"):
+        return set()
+    held = set()
+    for pid in (name for name in os.listdir("/proc") if name.isdigit()):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target in wanted:
+                held.add(wanted[target])
+    return held

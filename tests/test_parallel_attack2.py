@@ -1,0 +1,53 @@
+"""Second attack on `orch run --jobs N` (issue 11): worktree reuse, ``worktree:`` config and
+git lock clean-up after a kill, on real repositories with real processes.
+
+Each test reproduced a fault found by running orch as a hostile user would.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import OrchRunner, commit_all, git, make_plan
+from test_parallel import p_task, worktrees
+from test_parallel_crash import blocked_task, busy_lanes, plan_repo, start, wait_for
+
+HOLD_LOCK = """
+import os, sys
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+print("held", flush=True)
+sys.stdin.read()
+os.write(fd, b"new index")
+os.close(fd)
+sys.exit(0 if os.path.exists(sys.argv[1]) else 1)
+"""
+
+
+def test_a_lock_a_live_git_holds_after_the_kill_is_never_removed(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    # orch is killed; then the user's own git (another terminal) takes .git/index.lock and is
+    # still writing it when `orch resume` starts. The lock is newer than the killed orch's
+    # project lock and that orch's process group is dead, yet the lock is not orch's.
+    go = tmp_path / "go"
+    plan_repo(git_repo, [blocked_task("T001", go), blocked_task("T002", go)])
+    proc = start(git_repo, "run", "plan.md", "--jobs", "2", "--yes")
+    wait_for(busy_lanes(git_repo, 2), proc)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    lock = git_repo / ".git" / "index.lock"
+    user_git = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock)], cwd=git_repo,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert user_git.stdout is not None and user_git.stdout.readline() == "held\n"
+        go.write_text("go\n")
+        result = orch("resume", cwd=git_repo)
+        assert f"removed {lock}" not in result.stderr
+        assert lock.exists()
+        assert "Traceback" not in result.stderr
+    finally:
+        user_git.communicate("")
+    assert user_git.returncode == 0
