@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import OrchRunner, commit_all, git, make_plan
+from conftest import OrchRunner, commit_all, make_plan, shell_task
 from test_parallel import p_task, worktrees
 from test_parallel_crash import blocked_task, busy_lanes, plan_repo, start, wait_for
 
@@ -51,3 +51,37 @@ def test_a_lock_a_live_git_holds_after_the_kill_is_never_removed(
     finally:
         user_git.communicate("")
     assert user_git.returncode == 0
+
+
+def run_three(repo: Path, orch: OrchRunner, leave: str, last: str, *,
+              verify: list[str]) -> subprocess.CompletedProcess[str]:
+    """``[P]`` T001 and T002 run ``leave``; ``[P]`` T003, which depends on both and so starts
+    in one of their parked worktrees, runs ``last``."""
+    (repo / "shared.txt").write_text("before\n")
+    tasks = [p_task("T001", leave), p_task("T002", leave), shell_task("T003", "[P] task T003", last, verify=verify, deps="T001, T002")]
+    (repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(repo)
+    return orch("run", "plan.md", "--jobs", "2", "--yes", cwd=repo)
+
+
+def test_index_flags_a_task_left_never_hide_the_next_tasks_work(git_repo: Path,
+                                                                orch: OrchRunner) -> None:
+    # An agent marked a file skip-worktree (or assume-unchanged) in its worktree's index;
+    # the next task reusing that worktree edits the file: its edit must be committed (T003
+    # has no check that would catch the loss after integration).
+    leave = ("git update-index --skip-worktree shared.txt\n"
+             "git update-index --assume-unchanged plan.md")
+    result = run_three(git_repo, orch, leave, "echo T003 > shared.txt", verify=[])
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (git_repo / "shared.txt").read_text() == "T003\n"
+    assert len(worktrees(git_repo)) == 1
+
+
+def test_a_bisect_or_rebase_a_task_left_is_not_the_next_tasks(git_repo: Path,
+                                                              orch: OrchRunner) -> None:
+    # A reused worktree must start as a fresh one would: no bisect or rebase in progress.
+    result = run_three(git_repo, orch, "git bisect start", "echo T003 > t3.txt",
+                       verify=["! git status | grep -qi bisect"])
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (git_repo / "t3.txt").read_text() == "T003\n"
+    assert len(worktrees(git_repo)) == 1

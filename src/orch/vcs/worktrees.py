@@ -33,6 +33,11 @@ _NO_HOOKS = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
              "GIT_CONFIG_VALUE_0": os.devnull}
 SPARE_PREFIX = ".spare-"
 """A parked worktree (its task integrated) waiting to be reused; never a task id."""
+_PARKABLE = frozenset({"HEAD", "commondir", "gitdir", "index", "logs", "ORIG_HEAD",
+                       "COMMIT_EDITMSG", "FETCH_HEAD", "orch-setup"})
+"""What a worktree's git admin directory may hold for it to be reused: anything else is state
+an agent left (a rebase, bisect, merge or cherry-pick in progress, a sparse checkout, its own
+config or refs) that a checkout would not undo."""
 
 
 @dataclass(frozen=True)
@@ -154,12 +159,28 @@ class Worktrees:
     def _park(self, path: Path) -> bool:
         """Keep an integrated task's worktree for the next task instead of deleting it."""
         spare = self.base_dir / f"{SPARE_PREFIX}{path.name}"
+        if not self._reusable(path):
+            return False
         try:
             _git(path, "update-ref", "--no-deref", "HEAD", "HEAD", env=dict(os.environ))
             self.repo.run("worktree", "move", str(path), str(spare))
         except VcsError:
             return False
         return True
+
+    def _reusable(self, path: Path) -> bool:
+        """Whether a checkout and a clean make the worktree as good as new: its admin directory
+        holds no state beyond :data:`_PARKABLE`, and no index entry is marked skip-worktree or
+        assume-unchanged (``checkout -f`` keeps those bits, and ``add -A`` then passes over the
+        next task's edits to those files)."""
+        record = self._setup_record(path)
+        if record is None or set(os.listdir(record.parent)) - _PARKABLE:
+            return False
+        try:
+            entries = _git(path, "ls-files", "-v", "-z", env=dict(os.environ)).split("\0")
+        except VcsError:
+            return False
+        return not any(e[:1] == "S" or e[:1].islower() for e in entries)
 
     def _drop(self, path: Path) -> None:
         if path.exists():
