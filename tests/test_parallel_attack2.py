@@ -12,9 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import OrchRunner, commit_all, make_plan, shell_task
-from test_parallel import p_task, worktrees
+from test_parallel import orch_branches, p_task, worktrees
 from test_parallel_crash import blocked_task, busy_lanes, plan_repo, start, wait_for
+from test_parallel_wtsetup import committed_paths, configure
 
 HOLD_LOCK = """
 import os, sys
@@ -58,7 +61,8 @@ def run_three(repo: Path, orch: OrchRunner, leave: str, last: str, *,
     """``[P]`` T001 and T002 run ``leave``; ``[P]`` T003, which depends on both and so starts
     in one of their parked worktrees, runs ``last``."""
     (repo / "shared.txt").write_text("before\n")
-    tasks = [p_task("T001", leave), p_task("T002", leave), shell_task("T003", "[P] task T003", last, verify=verify, deps="T001, T002")]
+    tasks = [p_task("T001", leave), p_task("T002", leave),
+             shell_task("T003", "[P] task T003", last, verify=verify, deps="T001, T002")]
     (repo / "plan.md").write_text(make_plan([("work", tasks)]))
     commit_all(repo)
     return orch("run", "plan.md", "--jobs", "2", "--yes", cwd=repo)
@@ -85,3 +89,57 @@ def test_a_bisect_or_rebase_a_task_left_is_not_the_next_tasks(git_repo: Path,
     assert result.returncode == 0, result.stderr + result.stdout
     assert (git_repo / "t3.txt").read_text() == "T003\n"
     assert len(worktrees(git_repo)) == 1
+
+
+def test_a_worktree_left_clean_is_still_reused(git_repo: Path, orch: OrchRunner) -> None:
+    # The guard above must not stop reuse: T003 runs in a parked worktree, whose git admin
+    # directory keeps the name of the task it was made for.
+    result = run_three(git_repo, orch, "git status --short > /dev/null",
+                       "basename $(git rev-parse --git-dir) > admin.txt", verify=[])
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (git_repo / "admin.txt").read_text().strip() in ("T001", "T002")
+
+
+def linked_node_modules(repo: Path, extra: str = "") -> Path:
+    """Config ``link: [node_modules]`` (``extra`` appended), the main tree's package file."""
+    configure(repo, f"worktree:\n  link: [node_modules]\n{extra}", "node_modules/\n")
+    package = repo / "node_modules" / "pkg" / "index.js"
+    package.parent.mkdir(parents=True)
+    package.write_text("module.exports = 1\n")
+    return package
+
+
+@pytest.mark.parametrize("replace", [
+    "rm node_modules && mkdir -p node_modules/pkg && echo mine > node_modules/pkg/index.js",
+    "rm node_modules && echo file > node_modules",
+    "rm node_modules && ln -s pkg node_modules && mkdir pkg && echo x > pkg/y.js",
+])
+def test_a_task_replacing_the_link_never_touches_the_main_copy(
+        git_repo: Path, orch: OrchRunner, replace: str) -> None:
+    package = linked_node_modules(git_repo)
+    result = run_three(git_repo, orch, replace, "test -L node_modules && echo 3 > t3.txt",
+                       verify=["test -f t3.txt"])
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert package.read_text() == "module.exports = 1\n"
+    assert not (git_repo / "node_modules").is_symlink()
+    assert "node_modules" not in committed_paths(git_repo)
+    assert len(worktrees(git_repo)) == 1 and orch_branches(git_repo) == []
+
+
+def test_a_kill_during_setup_leaves_the_linked_copy_and_resumes_clean(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    package = linked_node_modules(git_repo, f"  setup: test -f {go} || sleep 60\n")
+    plan_repo(git_repo, [p_task("T001", "echo 1 > t1.txt"), p_task("T002", "echo 2 > t2.txt")])
+    proc = start(git_repo, "run", "plan.md", "--jobs", "2", "--yes")
+    wait_for(busy_lanes(git_repo, 2), proc)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    go.write_text("go\n")
+    result = orch("resume", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (git_repo / "t1.txt").is_file() and (git_repo / "t2.txt").is_file()
+    assert package.read_text() == "module.exports = 1\n"
+    assert not (git_repo / "node_modules").is_symlink()
+    assert "node_modules" not in committed_paths(git_repo)
+    assert len(worktrees(git_repo)) == 1 and orch_branches(git_repo) == []
