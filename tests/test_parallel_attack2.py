@@ -7,6 +7,7 @@ Each test reproduced a fault found by running orch as a hostile user would.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OrchRunner, commit_all, make_plan, shell_task
+from conftest import OrchRunner, commit_all, git, make_plan, shell_task
 from test_parallel import orch_branches, p_task, worktrees
 from test_parallel_crash import blocked_task, busy_lanes, plan_repo, start, wait_for
 from test_parallel_wtsetup import committed_paths, configure
@@ -143,3 +144,53 @@ def test_a_kill_during_setup_leaves_the_linked_copy_and_resumes_clean(
     assert not (git_repo / "node_modules").is_symlink()
     assert "node_modules" not in committed_paths(git_repo)
     assert len(worktrees(git_repo)) == 1 and orch_branches(git_repo) == []
+
+
+KILLING_GIT = """#!/bin/sh
+# git, except that orch's whole process group is SIGKILLed right after the first command whose
+# arguments match $KILL_AT (once: the marker file stays).
+"{real}" "$@"
+rc=$?
+case " $* " in
+  *"$KILL_AT"*) if [ ! -e "$KILL_MARKER" ]; then : > "$KILL_MARKER"; kill -9 0; fi ;;
+esac
+exit $rc
+"""
+
+
+@pytest.mark.parametrize("kill_at", [
+    "worktree move", "/.spare-", "checkout -q -f -B", "clean -q -ffdx"])
+def test_a_kill_while_a_worktree_is_parked_or_reused_resumes_clean(
+        git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill_at: str) -> None:
+    real = shutil.which("git")
+    assert real is not None
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "git").write_text(KILLING_GIT.format(real=real))
+    (bin_dir / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("KILL_AT", kill_at)
+    monkeypatch.setenv("KILL_MARKER", str(tmp_path / "killed"))
+    (git_repo / ".gitignore").write_text("*.log\n")
+    leave = "echo $(basename $PWD) > $(basename $PWD).txt\necho leak > leak.log\nmkdir -p n/d\n" \
+            "echo leak > 'n/d/odd name.txt'"
+    tasks = [p_task("T001", leave), p_task("T002", leave),
+             shell_task("T003", "[P] task T003", "ls > t3.txt", deps="T001, T002")]
+    plan_repo(git_repo, tasks)
+    proc = start(git_repo, "run", "plan.md", "--jobs", "2", "--yes")
+    proc.communicate()
+    assert (tmp_path / "killed").exists(), "orch never ran that git command"
+    resumed = subprocess.run([sys.executable, "-m", "orch", "resume"], cwd=git_repo,
+                             capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr + resumed.stdout
+    assert "Traceback" not in resumed.stderr
+    listing = (git_repo / "t3.txt").read_text().split()
+    # T003 sees the integrated tree only: nothing its worktree held for T001 or T002.
+    assert listing == ["README.md", "T001.txt", "T002.txt", "n", "plan.md", "t3.txt"]
+    assert (git_repo / "leak.log").read_text() == "leak\n"  # an ignored file, carried back
+    committed = git(git_repo, "ls-tree", "-r", "--name-only", "HEAD").split("\n")
+    assert sorted(p for p in committed if p.endswith(".txt")) == [
+        "T001.txt", "T002.txt", "n/d/odd name.txt", "t3.txt"]
+    assert len(worktrees(git_repo)) == 1 and orch_branches(git_repo) == []
+    assert not (git_repo / ".specify" / "orch" / "worktrees").exists() or not list(
+        (git_repo / ".specify" / "orch" / "worktrees").rglob("*.txt"))
