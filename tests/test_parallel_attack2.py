@@ -82,11 +82,20 @@ def test_index_flags_a_task_left_never_hide_the_next_tasks_work(git_repo: Path,
     assert len(worktrees(git_repo)) == 1
 
 
-def test_a_bisect_or_rebase_a_task_left_is_not_the_next_tasks(git_repo: Path,
-                                                              orch: OrchRunner) -> None:
-    # A reused worktree must start as a fresh one would: no bisect or rebase in progress.
-    result = run_three(git_repo, orch, "git bisect start", "echo T003 > t3.txt",
-                       verify=["! git status | grep -qi bisect"])
+@pytest.mark.parametrize("leave", [
+    "git bisect start",
+    "git sparse-checkout set --no-cone /README.md",
+    "git checkout -q --detach && echo x > c.txt && git add c.txt && git commit -qm x\n"
+    "git checkout -q HEAD~1 && echo y > c.txt && git add c.txt && git commit -qm y\n"
+    "git rebase HEAD@{2} || true",
+])
+def test_git_state_a_task_left_is_not_the_next_tasks(git_repo: Path, orch: OrchRunner,
+                                                     leave: str) -> None:
+    # A reused worktree must start as a fresh one would: no bisect or rebase in progress, no
+    # sparse checkout hiding files.
+    result = run_three(git_repo, orch, leave, "echo T003 > t3.txt",
+                       verify=["! git status | grep -qi -e bisect -e rebas -e sparse",
+                               "test -f shared.txt"])
     assert result.returncode == 0, result.stderr + result.stdout
     assert (git_repo / "t3.txt").read_text() == "T003\n"
     assert len(worktrees(git_repo)) == 1
