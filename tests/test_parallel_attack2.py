@@ -203,3 +203,22 @@ def test_a_kill_while_a_worktree_is_parked_or_reused_resumes_clean(
     assert len(worktrees(git_repo)) == 1 and orch_branches(git_repo) == []
     assert not (git_repo / ".specify" / "orch" / "worktrees").exists() or not list(
         (git_repo / ".specify" / "orch" / "worktrees").rglob("*.txt"))
+
+
+@pytest.mark.parametrize("entry", ["config", "config/secret"])
+def test_a_copied_relative_symlink_out_of_the_project_still_points_there(
+        git_repo: Path, orch: OrchRunner, entry: str) -> None:
+    # config/secret -> ../../shared/secret.txt resolves beside the project; the worktree sits
+    # deeper, so the same relative link would point nowhere (or into orch's own directory).
+    shared = git_repo.parent / "shared"
+    shared.mkdir()
+    (shared / "secret.txt").write_text("s3cret\n")
+    configure(git_repo, f"worktree:\n  copy: [{entry}]\n", "config/\n")
+    (git_repo / "config").mkdir()
+    (git_repo / "config" / "secret").symlink_to(Path("..", "..", "shared", "secret.txt"))
+    (git_repo / "config" / "local").symlink_to("secret")
+    result = run_three(git_repo, orch, "cat config/secret > $(basename $PWD).txt", "true",
+                       verify=[])
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (git_repo / "T001.txt").read_text() == "s3cret\n"
+    assert os.readlink(git_repo / "config" / "secret") == "../../shared/secret.txt"

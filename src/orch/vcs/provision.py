@@ -35,7 +35,7 @@ class Provision:
         placed = []
         for rel in expand(main, self.copy):
             if _free(worktree / rel):
-                _copy(main / rel, worktree / rel)
+                _copy(main, worktree, rel)
                 placed.append(rel)
         for rel in expand(main, self.link):
             if _free(worktree / rel):
@@ -102,9 +102,28 @@ def _free(path: Path) -> bool:
     return not os.path.lexists(path)
 
 
-def _copy(src: Path, dst: Path) -> None:
+def _copy(main: Path, worktree: Path, rel: str) -> None:
+    src, dst = main / rel, worktree / rel
     dst.parent.mkdir(parents=True, exist_ok=True)
     if src.is_dir() and not src.is_symlink():
         shutil.copytree(src, dst, symlinks=True)
+        links = [Path(top, name) for top, dirs, files in os.walk(dst)
+                 for name in (*dirs, *files) if os.path.islink(os.path.join(top, name))]
     else:
         shutil.copy2(src, dst, follow_symlinks=False)
+        links = [dst] if dst.is_symlink() else []
+    for link in links:
+        _anchor(link, main / link.relative_to(worktree), main)
+
+
+def _anchor(link: Path, original: Path, main: Path) -> None:
+    """Make a copied relative symlink that led out of the project absolute: the worktree
+    sits deeper than the project, so the same relative path would lead elsewhere there."""
+    target = os.readlink(link)
+    if os.path.isabs(target):
+        return
+    landing = os.path.normpath(os.path.join(main.absolute(), original.parent.relative_to(main),
+                                            target))
+    if os.path.commonpath([landing, main.absolute()]) != str(main.absolute()):
+        link.unlink()
+        link.symlink_to(landing)
