@@ -222,3 +222,22 @@ def test_a_copied_relative_symlink_out_of_the_project_still_points_there(
     assert result.returncode == 0, result.stderr + result.stdout
     assert (git_repo / "T001.txt").read_text() == "s3cret\n"
     assert os.readlink(git_repo / "config" / "secret") == "../../shared/secret.txt"
+
+
+def test_ctrl_c_during_setup_stops_it_and_resumes_clean(git_repo: Path, orch: OrchRunner,
+                                                        tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    package = linked_node_modules(git_repo, f"  setup: test -f {go} || sleep 60\n")
+    plan_repo(git_repo, [p_task("T001", "echo 1 > t1.txt"), p_task("T002", "echo 2 > t2.txt")])
+    proc = start(git_repo, "run", "plan.md", "--jobs", "2", "--yes")
+    wait_for(busy_lanes(git_repo, 2), proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate()
+    assert proc.returncode == 130, err + out
+    assert "Traceback" not in err
+    go.write_text("go\n")
+    result = orch("resume", cwd=git_repo)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert (git_repo / "t1.txt").is_file() and (git_repo / "t2.txt").is_file()
+    assert package.read_text() == "module.exports = 1\n"
+    assert len(worktrees(git_repo)) == 1 and orch_branches(git_repo) == []
