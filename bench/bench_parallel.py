@@ -1,4 +1,4 @@
-"""Parallel `[P]` tasks (issue 11, DESIGN §8), side by side in one run, ratios printed.
+"""Parallel `[P]` tasks (issue 11, docs/parallel.md), side by side in one run, ratios printed.
 
 1. Speed-up: 8 `[P]` shell tasks of 2 s each (``sleep 2`` and write their own file) in a real
    git repository: ``orch run --jobs 4`` wall time against ``--jobs 1`` (target <= 0.35x, ideal

@@ -1,9 +1,9 @@
 """Conformance over ../shared/corpus: real spec-kit tasks.md files and other orchestrators' plans.
 
-Expected figures were counted by hand from each file under DESIGN §3 (ID'd checkbox items inside
-phase sections, outside fences/comments/tables; a phase heading with no tasks and no gate is not
-kept). Several files carry their own "Total Tasks" line; where it disagrees, the file's summary
-is stale and §3 counts what is actually there.
+Expected figures were counted by hand from each file under docs/plan-format.md (ID'd
+checkbox items inside phase sections, outside fences/comments/tables; a phase heading with no
+tasks and no gate is not kept). Several files carry their own "Total Tasks" line; where it
+disagrees, the file's summary is stale and the count is of what is actually there.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Phase decisions end to end (DESIGN §9): a reviewer on the fake Messages API drives them."""
+"""Phase decisions end to end (docs/decisions.md): a reviewer on the fake Messages API decides."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Notifications (DESIGN §9): a real webhook on 127.0.0.1 gets one POST per event kind."""
+"""Notifications (docs/decisions.md): a real webhook on 127.0.0.1 gets one POST per event kind."""
 
 from __future__ import annotations
 

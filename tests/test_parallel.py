@@ -1,4 +1,4 @@
-"""`orch run --jobs N`: [P] tasks in worktrees, the merge queue, crash safety (DESIGN §8)."""
+"""`orch run --jobs N`: [P] tasks in worktrees, the merge queue, crash safety (docs/parallel.md)."""
 
 from __future__ import annotations
 

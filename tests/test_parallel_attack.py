@@ -1,4 +1,4 @@
-"""Attacks on `orch run --jobs N` (DESIGN §8) with real repositories and real kills.
+"""Attacks on `orch run --jobs N` (docs/parallel.md) with real repositories and real kills.
 
 Each test here reproduced a fault found by running orch as a hostile user would; the kills are
 made deterministic by a task or a check that SIGKILLs orch (its parent, ``$PPID``) once, at

@@ -1,4 +1,4 @@
-"""`--jobs` runs killed or interrupted at awkward moments, then resumed (issue 11, DESIGN §8).
+"""`--jobs` runs killed or interrupted at awkward moments, then resumed (docs/parallel.md).
 
 Each test drives the real ``orch`` in a subprocess on a real repository. Tasks block on a
 "go" file outside the repository, so a test can stop orch while every lane is busy.

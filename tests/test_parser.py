@@ -1,4 +1,4 @@
-"""The §3 plan grammar, rule by rule, on small hand-written plans."""
+"""The plan grammar (docs/plan-format.md), rule by rule, on small hand-written plans."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DESIGN §3 heading tasks: `### Task 2.1: …` headings are tasks, their checkboxes criteria."""
+"""Heading tasks (docs/plan-format.md): `### Task 2.1: …` are tasks, their checkboxes criteria."""
 
 from __future__ import annotations
 

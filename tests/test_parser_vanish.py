@@ -1,4 +1,4 @@
-"""DESIGN §3 "nothing vanishes": every item that looks like a task is one, or a warning names it.
+"""Nothing vanishes (docs/plan-format.md): what looks like a task is one, or a warning says so.
 
 One line of the micro-plan per construct seen in real spec-kit files; each line must come out as
 the task below, or as a warning at that line. The tasks after the odd constructs must survive.

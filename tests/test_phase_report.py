@@ -1,4 +1,4 @@
-"""Validation reports (DESIGN §9): JSON against a schema kept here; markdown with criteria,
+"""Validation reports (docs/decisions.md): JSON against a schema kept here; markdown with criteria,
 evidence and the counts of a real pytest run; a scripted CLI-style reviewer's JSON block."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A parked worktree reused by the next `[P]` task starts exactly like a fresh one (DESIGN §8).
+"""A parked worktree reused by the next `[P]` task starts just like a fresh one (docs/parallel.md).
 
 An integrated task's worktree is parked (``.specify/orch/worktrees/<run>/.spare-<task>``) and
 switched to the next task's branch and base instead of checking out every file again. The

@@ -61,7 +61,7 @@ class Price(BaseModel):
 
 
 class NotifyConfig(BaseModel):
-    """``notify:``: a command (JSON on stdin) and/or a webhook URL (JSON POST), DESIGN §9."""
+    """``notify:``: a command (JSON on stdin) and/or a webhook (JSON POST); docs/decisions.md."""
 
     model_config = ConfigDict(extra="forbid")
 

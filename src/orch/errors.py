@@ -92,6 +92,6 @@ class InterruptedRunError(OrchError):
 
 
 class AwaitingDecisionError(OrchError):
-    """A phase waits for ``orch approve`` / ``orch revise`` (DESIGN §9)."""
+    """A phase waits for ``orch approve`` / ``orch revise`` (docs/decisions.md)."""
 
     exit_code = 4

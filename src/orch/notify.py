@@ -1,4 +1,4 @@
-"""Notifications (DESIGN §9): a command and/or a webhook told when a run needs attention.
+"""Notifications (docs/decisions.md): a command and/or a webhook told when a run needs attention.
 
 The body is one JSON object: event, run, plan, state, counts, cost, report path. A notifier that
 fails (exit status, refused connection, timeout) gives a warning line, never a failed run.

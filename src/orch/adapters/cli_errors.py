@@ -1,4 +1,4 @@
-"""One error taxonomy for every CLI adapter (DESIGN §6).
+"""One error taxonomy for every CLI adapter (docs/agents.md).
 
 - ``api_error``: a transient provider fault — 429, 5xx, 529, overload, a dropped connection.
   The run halts resumable and ``orch resume --retry-failed`` tries again.

@@ -1,4 +1,4 @@
-"""`orch approve` and `orch revise`: a person's decision on a phase that awaits one (§9)."""
+"""`orch approve` and `orch revise`: a person's decision on a waiting phase (docs/decisions.md)."""
 
 from __future__ import annotations
 

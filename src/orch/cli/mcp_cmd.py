@@ -1,4 +1,4 @@
-"""`orch mcp`: serve the project's plan and runs as MCP tools over stdio (DESIGN §10)."""
+"""`orch mcp`: serve the project's plan and runs as MCP tools over stdio (docs/mcp.md)."""
 
 from __future__ import annotations
 

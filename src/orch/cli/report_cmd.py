@@ -1,4 +1,4 @@
-"""`orch report`: a run as text, JSON or one self-contained HTML file; runs compared (§9)."""
+"""`orch report`: a run as text, JSON or one HTML file; runs compared (docs/decisions.md)."""
 
 from __future__ import annotations
 

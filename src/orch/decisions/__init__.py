@@ -1,1 +1,1 @@
-"""Phase decisions (DESIGN §9): targets, the reviewer's structured decision, the matrix."""
+"""Phase decisions (docs/decisions.md): targets, the reviewer's structured decision, the matrix."""

@@ -1,4 +1,4 @@
-"""Running a phase's ``**Target**`` commands and comparing the numbers they print (DESIGN §9)."""
+"""Run a phase's ``**Target**`` commands, compare the numbers they print (docs/decisions.md)."""
 
 from __future__ import annotations
 

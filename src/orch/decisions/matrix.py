@@ -1,4 +1,4 @@
-"""The decision matrix of DESIGN §9 as a pure function: a decision in, the effect out."""
+"""The decision matrix of docs/decisions.md as a pure function: a decision in, the effect out."""
 
 from __future__ import annotations
 

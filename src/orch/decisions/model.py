@@ -1,4 +1,4 @@
-"""The structured decision a reviewer returns, and its strict reading (DESIGN §9).
+"""The structured decision a reviewer returns, and its strict reading (docs/decisions.md).
 
 A review that cannot be read is never an approval: :func:`read_decision` turns it into an
 ``ESCALATE`` decision carrying the reason.

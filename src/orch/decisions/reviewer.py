@@ -1,4 +1,4 @@
-"""Asking a ``**Review**: role`` agent for a phase decision (DESIGN §9).
+"""Asking a ``**Review**: role`` agent for a phase decision (docs/decisions.md).
 
 The anthropic adapter answers through a forced ``submit_decision`` tool call; every other adapter
 runs once on a review task and must print one JSON decision block, read strictly. Whatever goes

@@ -1,4 +1,4 @@
-"""The phase-end decision step (DESIGN §9), called by the runner when a phase's gate has run.
+"""The phase-end decision step (docs/decisions.md), called by the runner after a phase's gate.
 
 Targets run, then the reviewer (``**Review**``) or the person (``**Approve**: human``) decides;
 the matrix turns that into an :class:`Effect`; a validation report is written. The runner only

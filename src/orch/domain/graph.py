@@ -157,7 +157,7 @@ class Batch(BaseModel):
 
 
 class ExecutionPlan(BaseModel):
-    """``orch graph --format batches`` and the MCP ``task_execution_plan`` tool (DESIGN §8)."""
+    """``orch graph --format batches``, the MCP ``task_execution_plan`` tool (docs/parallel.md)."""
 
     batches: list[Batch]
     total_batches: int

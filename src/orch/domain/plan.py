@@ -93,7 +93,7 @@ class Phase(BaseModel):
     description: str = ""
     tasks: list[Task] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
-    """``**Target**`` lines, checked after the gates (DESIGN §9)."""
+    """``**Target**`` lines, checked after the gates (docs/decisions.md)."""
     review: str | None = None
     """``**Review**: role``: the role that reviews the phase and returns a decision."""
     approve: str | None = None

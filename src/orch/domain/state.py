@@ -105,7 +105,7 @@ class PhaseState(BaseModel):
     gate_passed: bool = False
     """Set once the phase's tasks are done and its gate commands passed."""
     decision: str | None = None
-    """The last decision (APPROVE, CONDITIONAL, REVISE, ESCALATE) and who made it (§9)."""
+    """The last decision (APPROVE, CONDITIONAL, REVISE, ESCALATE); see docs/decisions.md."""
     decided_by: str | None = None
     revisions: int = 0
     """REVISE rounds so far; past ``max_revisions`` the phase escalates."""

@@ -27,7 +27,7 @@ class RunStatus(StrEnum):
     INTERRUPTED = "interrupted"
     BUDGET_EXCEEDED = "budget_exceeded"
     AWAITING_DECISION = "awaiting_decision"
-    """A phase waits for ``orch approve`` / ``orch revise`` (DESIGN §9); exit 4."""
+    """A phase waits for ``orch approve`` / ``orch revise`` (docs/decisions.md); exit 4."""
 
 
 TERMINAL_TASK_STATUSES: frozenset[TaskStatus] = frozenset({TaskStatus.DONE, TaskStatus.SKIPPED})

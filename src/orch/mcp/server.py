@@ -1,4 +1,4 @@
-"""``orch mcp``: the project's plan and runs as task-queue tools over stdio (DESIGN §10).
+"""``orch mcp``: the project's plan and runs as task-queue tools over stdio (docs/mcp.md).
 
 Every tool is a thin wrapper over a function in :mod:`orch.services` (the one the CLI calls),
 with typed parameters the SDK turns into the tool's input schema. An :class:`OrchError` becomes

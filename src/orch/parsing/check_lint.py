@@ -1,7 +1,8 @@
 """Checks that cannot fail: ``verify:`` and ``**Gate**:`` commands whose exit status lies.
 
 orch runs every check with ``bash -o pipefail`` and trusts its exit status, so a command that
-exits 0 whatever happened makes "verified" meaningless. Four shapes are flagged (DESIGN §5a):
+exits 0 whatever happened makes "verified" meaningless. Four shapes are flagged
+(docs/verification.md):
 
 - ``cmd || true`` (or ``|| :``) at the end of the command: the failure is swallowed;
 - ``cmd; exit 0`` (or ``; true``) at the end: the status is overwritten;

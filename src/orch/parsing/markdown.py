@@ -192,7 +192,7 @@ def build_phase(phase_id: str, draft: PhaseDraft, depends: dict[int, list[str]])
 
 
 def _decision_fields(phase: Phase, draft: PhaseDraft, errors: list[Diagnostic]) -> None:
-    """``**Target**`` / ``**Review**`` / ``**Approve**`` lines onto the phase (DESIGN §9)."""
+    """``**Target**`` / ``**Review**`` / ``**Approve**`` onto the phase (docs/decisions.md)."""
     for value in draft.targets:
         target = parse_target(value)
         if target is None:

@@ -1,4 +1,4 @@
-"""``**Target**: name < number: `cmd``` phase lines: a command that prints a number (DESIGN §9)."""
+"""``**Target**: name < number: `cmd``` lines: a command printing a number (docs/decisions.md)."""
 
 from __future__ import annotations
 

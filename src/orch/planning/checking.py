@@ -29,8 +29,8 @@ def check_text(text: str, source: str, known_roles: set[str] | None = None) -> C
     """Parse ``text`` with orch's parser, check its task graph, and review it.
 
     A draft with no task at all is an error too: there would be nothing to run. So is a check
-    that cannot fail (DESIGN §5a: ``orch plan`` never writes one), which ``orch validate`` only
-    warns about: the repair loop sends it back to the model.
+    that cannot fail (docs/verification.md: ``orch plan`` never writes one), which ``orch
+    validate`` only warns about: the repair loop sends it back to the model.
     """
     from orch.domain.graph import check_plan
     from orch.parsing.markdown import parse_plan

@@ -7,9 +7,9 @@ Detection, in this order of preference: a Python manifest (``pyproject.toml``, `
 manifest at all (``python -m unittest``). Everything here is deterministic: directory listings
 are sorted. :func:`detect_tooling` is shared by ``orch plan`` and the runner's ``gate: auto``.
 
-Every command built here fails when what it checks is missing or wrong (DESIGN §5a): a test
-that must fail is asserted by its runner's failure status (``pytest …; test $? -eq 1``), never
-by ``!``, which would also turn "file not found" into a pass.
+Every command built here fails when what it checks is missing or wrong
+(docs/verification.md): a test that must fail is asserted by its runner's failure status
+(``pytest …; test $? -eq 1``), never by ``!``, which would also turn "file not found" into a pass.
 """
 
 from __future__ import annotations

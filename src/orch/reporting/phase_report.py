@@ -1,4 +1,4 @@
-"""Validation reports ``runs/<id>/reports/phase-<id>.md`` and ``.json`` (DESIGN §9).
+"""Validation reports ``runs/<id>/reports/phase-<id>.md`` and ``.json`` (docs/decisions.md).
 
 Sections: summary (phase, time, decision, who decided), acceptance criteria with status and
 evidence, quality metrics (tests, coverage, targets, gates, duration, cost), issues with severity,

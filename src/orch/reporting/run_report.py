@@ -1,4 +1,4 @@
-"""``orch report``: one run (or several, compared) built from the journal (DESIGN §9).
+"""``orch report``: one run (or several, compared) built from the journal (docs/decisions.md).
 
 The data is the same for the text, JSON and HTML renderings: per task its attempts on a time
 line (lane, start, end, outcome), role and adapter, cost and tokens, and the verification

@@ -1,4 +1,4 @@
-"""The runner's side of phase decisions (DESIGN §9): record the decision step's effect.
+"""The runner's side of phase decisions (docs/decisions.md): record the decision step's effect.
 
 Called from :meth:`Runner._close_phase` once the gate ran, for phases with a Target, Review or
 Approve line. The effect is journalled: ``phase_decision`` (decision, who, conditions), then

@@ -94,7 +94,7 @@ class Runner:
         self._phases = {phase.id: phase for phase in plan.phases}
         self._conventions: str | None = None
         self.revise_again = False
-        """Set by a REVISE decision: run the phase's reset tasks, then decide again (§9)."""
+        """Set by a REVISE decision: run the reset tasks, then decide again (docs/decisions.md)."""
         self.planner = settings.planner or CheckPlanner(settings.config, None)
         self.worker = TaskWorker(
             project_dir,

@@ -1,4 +1,4 @@
-"""The run's one cost budget, shared by every worker lane (``--jobs``, DESIGN §8).
+"""The run's one cost budget, shared by every worker lane (``--jobs``, docs/parallel.md).
 
 Each model call first *reserves* its worst-case price; the call then *settles*: the
 reservation is released and what it really cost is counted for its task until the controller

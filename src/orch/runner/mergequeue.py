@@ -1,4 +1,4 @@
-"""The merge queue: finished worktree tasks integrated one at a time, in plan order (DESIGN §8).
+"""The merge queue: finished worktree tasks integrated one by one, in plan order (docs/parallel.md).
 
 For each task: merge its branch into the integrated tree (in git's object store), journal
 ``integration_started``, apply the result to the main working tree, re-run the task's checks

@@ -1,4 +1,4 @@
-"""One scheduler for a phase's tasks: a ready set, N worker slots, one controller (DESIGN §8).
+"""One scheduler for a phase's tasks: ready set, N worker slots, one controller (docs/parallel.md).
 
 With one slot (``--jobs 1``, the default) every task runs in the main working tree, one after
 another: that is the sequential run. With more slots, a ready task admitted to parallel running

@@ -52,7 +52,7 @@ def check(
 
 
 def validation_document(result: ParseResult, source: str) -> dict[str, Any]:
-    """What ``orch validate --json`` prints and the ``plan_validate`` tool returns (DESIGN §3)."""
+    """What ``orch validate --json`` and the ``plan_validate`` tool return (docs/plan-format.md)."""
     from orch.domain.graph import execution_order
     from orch.parsing.report import plan_summary
 

@@ -1,4 +1,4 @@
-"""The plan and its latest run seen as a task queue: list, get, count (``orch mcp``, DESIGN §10).
+"""The plan and its latest run seen as a task queue: list, get, count (``orch mcp``, docs/mcp.md).
 
 Reads only: a plan file and a run's snapshot plus journal are read without the project lock, so
 a query never waits for a run and never disturbs one.

@@ -67,7 +67,7 @@ class GitCheckpoints:
         subject = f"orch: phase {phase.id} {phase.title}".rstrip()
         trailers = {"Orch-Run": run.run_id, "Orch-Phase": phase.id,
                     "Orch-Tasks": ",".join(phase.tasks)}
-        if phase.decision:  # DESIGN §9: the decision and who made it
+        if phase.decision:  # docs/decisions.md: the decision and who made it
             trailers.update({"Orch-Decision": phase.decision,
                              "Orch-Decided-By": phase.decided_by or "orch"})
         return self._checkpoint(self._repo, run, Checkpoint(

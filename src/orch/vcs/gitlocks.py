@@ -1,4 +1,4 @@
-"""Git lock files a killed orch left behind, and the hint for one that stays (DESIGN §8).
+"""Git lock files a killed orch left behind, and the hint for one that stays (docs/parallel.md).
 
 git takes a lock by creating ``<file>.lock`` and renames it into place when done; a git killed
 in between (a SIGKILL of orch's process group) leaves the lock, and every later git command that

@@ -1,4 +1,4 @@
-"""Task worktrees and the merge queue's git work (DESIGN §8).
+"""Task worktrees and the merge queue's git work (docs/parallel.md).
 
 Each concurrent task runs in ``.specify/orch/worktrees/<run>/<task>/`` on branch
 ``orch/<run>/<task>``, made from the *integrated tree* (the main working tree, uncommitted
