@@ -31,17 +31,25 @@ sys.exit(0 if os.path.exists(sys.argv[1]) else 1)
 """
 
 
+def signal_busy_run(repo: Path, tasks: list[str], sig: int) -> tuple[int, str]:
+    """Run ``tasks`` with two jobs and send ``sig`` to orch's process group once both lanes
+    are busy; orch's exit code and its stderr."""
+    plan_repo(repo, tasks)
+    proc = start(repo, "run", "plan.md", "--jobs", "2", "--yes")
+    wait_for(busy_lanes(repo, 2), proc)
+    os.killpg(proc.pid, sig)
+    _, err = proc.communicate()
+    return proc.returncode, err
+
+
 def test_a_lock_a_live_git_holds_after_the_kill_is_never_removed(
         git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
     # orch is killed; then the user's own git (another terminal) takes .git/index.lock and is
     # still writing it when `orch resume` starts. The lock is newer than the killed orch's
     # project lock and that orch's process group is dead, yet the lock is not orch's.
     go = tmp_path / "go"
-    plan_repo(git_repo, [blocked_task("T001", go), blocked_task("T002", go)])
-    proc = start(git_repo, "run", "plan.md", "--jobs", "2", "--yes")
-    wait_for(busy_lanes(git_repo, 2), proc)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()
+    signal_busy_run(git_repo, [blocked_task("T001", go), blocked_task("T002", go)],
+                    signal.SIGKILL)
     lock = git_repo / ".git" / "index.lock"
     user_git = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock)], cwd=git_repo,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -110,6 +118,9 @@ def test_a_worktree_left_clean_is_still_reused(git_repo: Path, orch: OrchRunner)
     assert (git_repo / "admin.txt").read_text().strip() in ("T001", "T002")
 
 
+TWO_TASKS = [p_task("T001", "echo 1 > t1.txt"), p_task("T002", "echo 2 > t2.txt")]
+
+
 def linked_node_modules(repo: Path, extra: str = "") -> Path:
     """Config ``link: [node_modules]`` (``extra`` appended), the main tree's package file."""
     configure(repo, f"worktree:\n  link: [node_modules]\n{extra}", "node_modules/\n")
@@ -140,11 +151,7 @@ def test_a_kill_during_setup_leaves_the_linked_copy_and_resumes_clean(
         git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
     go = tmp_path / "go"
     package = linked_node_modules(git_repo, f"  setup: test -f {go} || sleep 60\n")
-    plan_repo(git_repo, [p_task("T001", "echo 1 > t1.txt"), p_task("T002", "echo 2 > t2.txt")])
-    proc = start(git_repo, "run", "plan.md", "--jobs", "2", "--yes")
-    wait_for(busy_lanes(git_repo, 2), proc)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()
+    signal_busy_run(git_repo, TWO_TASKS, signal.SIGKILL)
     go.write_text("go\n")
     result = orch("resume", cwd=git_repo)
     assert result.returncode == 0, result.stderr + result.stdout
@@ -228,12 +235,8 @@ def test_ctrl_c_during_setup_stops_it_and_resumes_clean(git_repo: Path, orch: Or
                                                         tmp_path: Path) -> None:
     go = tmp_path / "go"
     package = linked_node_modules(git_repo, f"  setup: test -f {go} || sleep 60\n")
-    plan_repo(git_repo, [p_task("T001", "echo 1 > t1.txt"), p_task("T002", "echo 2 > t2.txt")])
-    proc = start(git_repo, "run", "plan.md", "--jobs", "2", "--yes")
-    wait_for(busy_lanes(git_repo, 2), proc)
-    os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate()
-    assert proc.returncode == 130, err + out
+    code, err = signal_busy_run(git_repo, TWO_TASKS, signal.SIGINT)
+    assert code == 130, err
     assert "Traceback" not in err
     go.write_text("go\n")
     result = orch("resume", cwd=git_repo)
