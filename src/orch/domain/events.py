@@ -271,7 +271,7 @@ class PlanChanged(Payload):
 
 
 class CheckpointCreated(Payload):
-    """Same fields as :class:`orch.domain.state.Checkpoint`."""
+    """A checkpoint was taken; :class:`orch.domain.state.Checkpoint` is its record in the state."""
 
     name: str
     phase: str

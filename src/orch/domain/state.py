@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from orch.domain.clock import tick
 from orch.domain.events import (
@@ -124,16 +124,11 @@ class PhaseState(BaseModel):
     """Time spent in the phase (tasks, retries, gate), all sessions together."""
 
 
-class Checkpoint(BaseModel):
-    """A git checkpoint taken after a phase (or a task with ``--commit task``)."""
+class Checkpoint(CheckpointCreated):
+    """A git checkpoint taken after a phase (or a task with ``--commit task``): the fields of
+    its ``checkpoint_created`` event, without the unknown keys a payload keeps."""
 
-    name: str
-    phase: str
-    commit: str
-    ref: str | None = None
-    created: str = ""
-    tasks: list[str] = Field(default_factory=list)
-    kind: str = "phase"
+    model_config = ConfigDict(extra="ignore")
 
 
 class ProcessGroup(BaseModel):
