@@ -98,15 +98,21 @@ def server(anthropic_server: FakeAnthropic) -> FakeAnthropic:
     return anthropic_server
 
 
-def test_journal_is_on_disk_before_every_model_call(
-        git_repo: Path, orch: OrchRunner, tmp_path: Path, server: FakeAnthropic) -> None:
+def _one_model_task(git_repo: Path, server: FakeAnthropic, marker: str = "") -> dict[str, str]:
+    """A one-task plan the fake Messages API completes in two calls; the run's environment."""
     (git_repo / "plan.md").write_text(make_plan([("One", [
-        "- [ ] T001 Create hello.txt saying hello\n  - verify: `grep -q hello hello.txt`"])]))
+        f"- [ ] T001 {marker}Create hello.txt saying hello\n"
+        "  - verify: `grep -q hello hello.txt`"])]))
     commit_all(git_repo)
     server.add(tool("write_file", {"path": "hello.txt", "content": "hello\n"}),
                text("Wrote hello.txt."))
-    env = {"ANTHROPIC_API_KEY": "sk-ant-api03-durability-0123456789",
-           "ANTHROPIC_BASE_URL": server.url, "ORCH_RETRY_BASE_DELAY": "0.01"}
+    return {"ANTHROPIC_API_KEY": "sk-ant-api03-durability-0123456789",
+            "ANTHROPIC_BASE_URL": server.url, "ORCH_RETRY_BASE_DELAY": "0.01"}
+
+
+def test_journal_is_on_disk_before_every_model_call(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path, server: FakeAnthropic) -> None:
+    env = _one_model_task(git_repo, server)
     records = traced(orch, git_repo, tmp_path / "run.trace", "run", "plan.md", "--agent",
                      "anthropic", env=env)
     checked = check_durable(records)
@@ -195,13 +201,7 @@ def test_parallel_lanes_journal_before_each_command_and_integration(
 
 def test_journal_is_on_disk_before_every_model_call_of_a_lane(
         git_repo: Path, orch: OrchRunner, tmp_path: Path, server: FakeAnthropic) -> None:
-    (git_repo / "plan.md").write_text(make_plan([("One", [
-        "- [ ] T001 [P] Create hello.txt saying hello\n  - verify: `grep -q hello hello.txt`"])]))
-    commit_all(git_repo)
-    server.add(tool("write_file", {"path": "hello.txt", "content": "hello\n"}),
-               text("Wrote hello.txt."))
-    env = {"ANTHROPIC_API_KEY": "sk-ant-api03-durability-0123456789",
-           "ANTHROPIC_BASE_URL": server.url, "ORCH_RETRY_BASE_DELAY": "0.01"}
+    env = _one_model_task(git_repo, server, "[P] ")
     records = traced(orch, git_repo, tmp_path / "run.trace", "run", "plan.md", "--agent",
                      "anthropic", "--jobs", "2", "--yes", env=env)
     _, events = journal_events(git_repo)
