@@ -28,7 +28,12 @@ from orch.domain.events import EventType
 from orch.domain.graph import files_overlap
 from orch.domain.plan import Task
 from orch.domain.state import PhaseState
-from orch.domain.status import TERMINAL_TASK_STATUSES, RunStatus, TaskStatus
+from orch.domain.status import (
+    ACTIVE_TASK_STATUSES,
+    TERMINAL_TASK_STATUSES,
+    RunStatus,
+    TaskStatus,
+)
 from orch.runner.attempt import Action, RetryPolicy, retry_feedback
 from orch.runner.executor import AttemptBase, AttemptOutcome, AttemptRequest, Executor
 from orch.runner.executors import MainTreeExecutor, WorktreeExecutor
@@ -189,6 +194,9 @@ class Controller:
         attempts = 1 if record.alone else 1 + (task.retries or config.retries)
         policy = RetryPolicy(attempts, config.no_progress_limit, config.retry_backoff)
         slot = Slot(task, executor, policy, position, self._lane() if parallel else None)
+        if record.status in ACTIVE_TASK_STATUSES:
+            # Cut off by a kill in the main tree: made pending as a lane's would be.
+            self.runner.results.reset(task_id, "interrupted")
         if not parallel:
             self.runner.restart_point(task_id)
         return self._dispatch(slot, fresh=True, feedback=record.feedback)
@@ -219,7 +227,7 @@ class Controller:
         if base.kind == "tree" and record.baseline:
             base = AttemptBase("tree", record.baseline)  # measured from where it first started
         request = runner.start_attempt(task, role, slot.position, base, budget, feedback=feedback,
-                                       interrupted_before=record.status is TaskStatus.RUNNING,
+                                       interrupted_before=fresh and record.cut_off,
                                        lane=lane)
         runner.recorder.barrier()
         self._busy[task.id] = slot

@@ -22,7 +22,6 @@ from orch.domain.events import EventType
 from orch.domain.plan import Phase, Plan, PlanMark, Task
 from orch.domain.state import PhaseState, RunState
 from orch.domain.status import (
-    ACTIVE_TASK_STATUSES,
     HALTING_TASK_STATUSES,
     TERMINAL_TASK_STATUSES,
     RunStatus,
@@ -309,8 +308,7 @@ class Runner:
         where the task first started (its partial output saved under ``refs/orch/interrupted/``),
         so work that is not idempotent is never applied twice."""
         record = self.state.tasks[task_id]
-        interrupted = record.status in ACTIVE_TASK_STATUSES or record.interrupted_attempts
-        if not (record.baseline and record.attempts and interrupted and record.lane is None):
+        if not (record.cut_off and record.baseline and record.lane is None):
             return
         saved = restart_from_baseline(self.project_dir, self.state.run_id, task_id,
                                       record.baseline)
