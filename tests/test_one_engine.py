@@ -12,6 +12,8 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from conftest import OrchRunner, commit_all, git, make_plan, shell_task
 from test_parallel import events, orch_branches, p_task, worktrees
 from test_parallel_crash import start, wait_for
@@ -232,3 +234,79 @@ def test_one_slot_and_three_slots_record_the_same_outcomes(
     assert one["T001"] == ["failed (retrying)", "reset: retry", "done"]
     assert one["T002"] == ["reset: interrupted", "done"]
     assert one == three
+
+
+def test_graph_batches_and_the_scheduler_agree_on_paths_named_in_text(
+        git_repo: Path, orch: OrchRunner) -> None:
+    (git_repo / "src").mkdir()
+    (git_repo / "src" / "app.py").write_text("x = 1\n")
+    (git_repo / "plan.md").write_text(make_plan([("work", [
+        shell_task("T001", "[P] Update src/app.py", "sleep 0.5\necho 'x = 2' > src/app.py"),
+        shell_task("T002", "[P] Tidy src/app.py", "echo 'y = 3' >> src/app.py"),
+        p_task("T003", "echo three > three.txt", verify=["test -f three.txt"]),
+    ])]))
+    commit_all(git_repo)
+    graph = orch("graph", "plan.md", "--format", "batches", "--json", cwd=git_repo)
+    assert graph.returncode == 0, graph.stderr
+    batches = [batch["tasks"] for batch in json.loads(graph.stdout)["batches"]]
+    assert batches == [["T001", "T003"], ["T002"]]
+    result = orch("run", "plan.md", "--jobs", "3", "--yes", cwd=git_repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    order = [(e["type"], e.get("task")) for e in events(git_repo)
+             if e["type"] in ("task_started", "task_finished")]
+    # The scheduler kept them apart too: T002 started only after T001 finished.
+    assert order.index(("task_started", "T002")) > order.index(("task_finished", "T001"))
+
+
+KIRO_WITH_A_FAILURE = """\
+# Implementation Plan
+
+- [ ] 1. Write the good part
+  ```sh
+  echo good > good.txt
+  ```
+
+- [ ] 2. Write the bad part
+  ```sh
+  exit 1
+  ```
+"""
+
+
+def taskmaster_with_a_failure() -> str:
+    def task(number: int, script: str) -> object:
+        return {"id": number, "title": f"Task {number}", "description": "Do it.",
+                "details": f"```bash\n{script}\n```\n", "priority": "high",
+                "dependencies": [], "status": "pending", "subtasks": []}
+
+    tasks = [task(1, "echo good > good.txt"), task(2, "exit 1")]
+    return json.dumps({"master": {"tasks": tasks}}, indent=2) + "\n"
+
+
+@pytest.mark.parametrize("kind", ["markdown", "kiro", "taskmaster"])
+def test_a_failed_task_never_gets_a_done_mark(git_repo: Path, orch: OrchRunner,
+                                              kind: str) -> None:
+    if kind == "markdown":
+        plan = "plan.md"
+        (git_repo / plan).write_text(make_plan([("work", [
+            shell_task("T001", "Good", "echo good > good.txt"),
+            shell_task("T002", "Bad", "exit 1")])]))
+    elif kind == "kiro":
+        plan = "tasks.md"
+        (git_repo / plan).write_text(KIRO_WITH_A_FAILURE)
+    else:
+        plan = ".taskmaster/tasks/tasks.json"
+        (git_repo / plan).parent.mkdir(parents=True)
+        (git_repo / plan).write_text(taskmaster_with_a_failure())
+    commit_all(git_repo)
+    result = orch("run", plan, "--yes", cwd=git_repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "internal error" not in result.stderr, result.stderr
+    text = (git_repo / plan).read_text()
+    if kind == "taskmaster":
+        marks = {t["id"]: t["status"] for t in json.loads(text)["master"]["tasks"]}
+        assert marks == {1: "done", 2: "pending"}
+    else:
+        lines = [line for line in text.splitlines() if line.startswith("- [")]
+        assert lines[0].startswith(("- [X]", "- [x]")), text
+        assert lines[1].startswith("- [ ]"), text

@@ -53,8 +53,9 @@ def command(
             result.warnings = []
             print_diagnostics(result, str(plan))
             raise typer.Exit(PlanError.exit_code)
-        from orch.domain.graph import execution_batches, execution_order
+        from orch.domain.graph import execution_order
         from orch.parsing import render
+        from orch.services.queue import batches as execution_batches
 
         order = execution_order(result.plan)
         if format is GraphFormat.batches:

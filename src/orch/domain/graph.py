@@ -9,7 +9,7 @@ ties). networkx is used only to hand a graph object to ``orch graph``.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -165,7 +165,8 @@ class ExecutionPlan(BaseModel):
 
 
 def execution_batches(
-    plan: Plan, task_ids: list[str] | None = None, *, parallel_all: bool = False
+    plan: Plan, task_ids: list[str] | None = None, *, parallel_all: bool = False,
+    paths: Callable[[Task], Iterable[str]] | None = None,
 ) -> ExecutionPlan:
     """The pending tasks (only those in ``task_ids`` when given) as batches that can run
     together.
@@ -174,8 +175,10 @@ def execution_batches(
     phase a task joins the first batch after all of its dependencies; done and skipped tasks, and
     tasks outside ``task_ids``, count as already satisfied. Only ``[P]`` tasks share a batch
     (``parallel_all`` admits every task, like config ``parallel: all``); an unmarked task runs
-    alone, and so does a ``[P]`` task whose ``files`` overlap a batch-mate's. Inside a batch,
-    tasks are listed in execution order (priority, then document order).
+    alone, and so does a ``[P]`` task whose paths overlap a batch-mate's. A task's paths are
+    ``paths(task)`` (by default its ``files:``; orch passes
+    :func:`orch.runner.derived.task_paths`, the scheduler's own answer). Inside a batch, tasks
+    are listed in execution order (priority, then document order).
     """
     wanted = set(task_ids) if task_ids is not None else None
     rank = {task_id: index for index, task_id in enumerate(execution_order(plan))}
@@ -195,7 +198,8 @@ def execution_batches(
         for task in sorted(chosen, key=lambda t: rank[t.id]):
             layers.setdefault(level[task.id], []).append(task)
         for depth in sorted(layers):
-            for group in _split_layer(layers[depth], parallel_all):
+            for group in _split_layer(layers[depth], parallel_all,
+                                      paths or (lambda task: task.files)):
                 batches.append(Batch(phase=phase.id, tasks=[task.id for task in group]))
     return ExecutionPlan(
         batches=batches,
@@ -204,7 +208,8 @@ def execution_batches(
     )
 
 
-def _split_layer(layer: list[Task], parallel_all: bool) -> list[list[Task]]:
+def _split_layer(layer: list[Task], parallel_all: bool,
+                 paths: Callable[[Task], Iterable[str]]) -> list[list[Task]]:
     """A layer of tasks free to run together, split so that no batch holds an unmarked task
     beside another, or two tasks naming the same file; the shared batch keeps its place."""
     groups: list[list[Task]] = []
@@ -212,11 +217,12 @@ def _split_layer(layer: list[Task], parallel_all: bool) -> list[list[Task]]:
     files: set[str] = set()
     for task in layer:
         together = parallel_all or task.parallel
-        if together and not files_overlap(files, task.files):
+        mine = set(paths(task))
+        if together and not files_overlap(files, mine):
             if not shared:
                 groups.append(shared)
             shared.append(task)
-            files.update(task.files)
+            files.update(mine)
         else:
             groups.append([task])
     return groups

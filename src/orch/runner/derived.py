@@ -120,6 +120,12 @@ def derive_file_checks(task: Task) -> list[FileCheck]:
     return list(checks.values())
 
 
+def task_paths(task: Task) -> set[str]:
+    """The paths a task names (its ``files:`` and paths in its text): two tasks whose paths
+    overlap never run at once. The scheduler and ``orch graph --format batches`` both ask this."""
+    return {check.path for check in derive_file_checks(task)}
+
+
 CHANGE_VERBS_DEFAULT = "change"
 
 

@@ -37,6 +37,7 @@ from orch.runner.decisions import (
     conditions_context,
     notify_end,
 )
+from orch.runner.derived import task_paths
 from orch.runner.executor import AttemptBase, AttemptContext, AttemptRequest
 from orch.runner.hooks import CheckpointHook
 from orch.runner.ledger import SpendLedger
@@ -286,7 +287,7 @@ class Runner:
     def task_paths(self, task: Task) -> set[str]:
         """The paths a task names (``files:`` and in its text): tasks whose paths overlap never
         run at once (the same answer ``orch graph --format batches`` gives)."""
-        return {check.path for check in self.planner.checks(task, self.phase_of(task)).files}
+        return task_paths(task)
 
     def pre_task(self, task_id: str) -> tuple[bool, str | None]:
         """``(skip, halt)``: whether the task needs no run, or why the run must stop first."""

@@ -204,4 +204,13 @@ def execution_plan(queue: Queue, task_ids: list[str] | None = None) -> Execution
     them; an unknown id is a UsageError."""
     for task_id in task_ids or []:
         queue.task(task_id)
-    return execution_batches(queue.plan, task_ids)
+    return batches(queue.plan, task_ids)
+
+
+def batches(plan: Plan, task_ids: list[str] | None = None, *,
+            parallel_all: bool = False) -> ExecutionPlan:
+    """The execution plan of ``plan``'s pending tasks: what the scheduler would run together
+    (the same overlap rule, :func:`orch.runner.derived.task_paths`)."""
+    from orch.runner.derived import task_paths
+
+    return execution_batches(plan, task_ids, parallel_all=parallel_all, paths=task_paths)
