@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import OrchRunner, commit_all, git, make_plan, shell_task
+from fakes.anthropic_server import FakeAnthropic, text, tool
 from test_parallel import events, orch_branches, p_task, worktrees
 from test_parallel_crash import start, wait_for
 
@@ -310,3 +311,30 @@ def test_a_failed_task_never_gets_a_done_mark(git_repo: Path, orch: OrchRunner,
         lines = [line for line in text.splitlines() if line.startswith("- [")]
         assert lines[0].startswith(("- [X]", "- [x]")), text
         assert lines[1].startswith("- [ ]"), text
+
+
+def test_a_halt_never_pays_a_models_calls_twice(git_repo: Path, orch: OrchRunner,
+                                                anthropic_server: FakeAnthropic) -> None:
+    anthropic_server.add(tool("run_command", {"command": "sleep 2; echo two > two.txt"}),
+                         text("Wrote two.txt."))
+    plan = make_plan([("work", [
+        p_task("T001", "exit 1"),
+        "- [ ] T002 [P] Write two.txt\n  - verify: `test -f two.txt`",
+    ])])
+    (git_repo / "plan.md").write_text(plan)
+    commit_all(git_repo)
+    env = {"ANTHROPIC_API_KEY": "sk-ant-api03-test-0123456789", "ORCH_RETRY_BASE_DELAY": "0.01",
+           "ANTHROPIC_BASE_URL": anthropic_server.url}
+    first = orch("run", "plan.md", "--agent", "anthropic", "--jobs", "2", "--yes",
+                 cwd=git_repo, env=env)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert len(anthropic_server.requests) == 2
+    paid = json.loads(orch("status", "--json", cwd=git_repo).stdout)["cost_usd"]
+    assert paid > 0
+    (git_repo / "plan.md").write_text(plan.replace("exit 1", "echo one > one.txt"))
+    again = orch("resume", "--retry-failed", "--yes", cwd=git_repo, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(anthropic_server.requests) == 2  # T002's two calls, paid once
+    status = json.loads(orch("status", "--json", cwd=git_repo).stdout)
+    assert status["cost_usd"] == pytest.approx(paid)
+    assert {t["id"]: t["status"] for t in status["tasks"]} == {"T001": "done", "T002": "done"}
