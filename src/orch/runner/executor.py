@@ -1,4 +1,4 @@
-"""The executor seam: one attempt at one task, plain data in and plain data out (DESIGN §11).
+"""The executor seam: one attempt at one task, plain data in and plain data out (docs/parallel.md).
 
 The controller (:mod:`orch.runner.controller`) owns everything that decides or records: the
 journal, the budget gate, retries, integration. An :class:`Executor` owns only *where* an attempt
