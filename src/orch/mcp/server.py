@@ -209,15 +209,9 @@ class OrchTools:
         run: Annotated[str | None, Field(description="Run id or prefix (default: latest).")] = None,
     ) -> dict[str, Any]:
         """A run's state, as `orch status --json` prints it."""
-        from orch.cli.views import status_document
-        from orch.store.layout import Layout
-        from orch.store.runs import as_shown, load_run, resolve_run_id
+        from orch.services.status import run_status
 
-        def read() -> dict[str, Any]:
-            layout = Layout(self.project_dir)
-            return status_document(as_shown(layout, load_run(layout, resolve_run_id(layout, run))))
-
-        return self.call(read)
+        return self.call(lambda: run_status(self.project_dir, run))
 
 
 TOOL_NAMES = (

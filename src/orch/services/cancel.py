@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orch.domain.plan import Plan, PlanMark
+from orch.domain.plan import Plan
 from orch.domain.status import TERMINAL_TASK_STATUSES, RunStatus, TaskStatus
 from orch.errors import StateError
 from orch.services.queue import open_queue
@@ -48,7 +48,7 @@ def cascade(plan: Plan, task_id: str) -> list[str]:
 def cancel(project_dir: Path, plan_path: Path, task_id: str) -> Cancelled:
     """Skip ``task_id`` and its dependents in the plan and the unfinished run. The caller holds
     the project lock. A task already done (in the plan or the run) cannot be cancelled."""
-    from orch.runner.planmarks import PlanMarker
+    from orch.runner.api import mark_skipped
 
     queue = open_queue(project_dir, plan_path)
     task = queue.task(task_id)
@@ -64,9 +64,7 @@ def cancel(project_dir: Path, plan_path: Path, task_id: str) -> Cancelled:
         cancelled=[i for i in ids if i == task_id or queue.status(by_id[i]) not in finished],
         already=[i for i in ids if i != task_id and queue.status(by_id[i]) in finished],
     )
-    marker = PlanMarker(plan_path)
-    for cancelled_id in result.cancelled:
-        marker.mark(by_id[cancelled_id], PlanMark.SKIPPED)
+    mark_skipped(plan_path, [by_id[cancelled_id] for cancelled_id in result.cancelled])
     run = queue.run
     if run is not None and run.state is not RunStatus.COMPLETED:
         result.run = _record_in_run(project_dir, run.run_id, result.cancelled)

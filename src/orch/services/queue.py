@@ -68,11 +68,11 @@ def unknown_task(task_id: str, plan_path: Path) -> UsageError:
 
 def open_queue(project_dir: Path, plan_path: Path) -> Queue:
     """Load and check ``plan_path`` (PlanError when invalid) and find its latest run."""
-    from orch.runner.session import plan_for_run
+    from orch.runner.api import load_plan
     from orch.store.layout import Layout
     from orch.store.runs import as_shown
 
-    plan, _digest = plan_for_run(plan_path)
+    plan, _digest = load_plan(plan_path)
     run = latest_run_of(project_dir, plan_path)
     return Queue(plan_path, plan, as_shown(Layout(project_dir), run) if run else None)
 
@@ -211,6 +211,6 @@ def batches(plan: Plan, task_ids: list[str] | None = None, *,
             parallel_all: bool = False) -> ExecutionPlan:
     """The execution plan of ``plan``'s pending tasks: what the scheduler would run together
     (the same overlap rule, :func:`orch.runner.derived.task_paths`)."""
-    from orch.runner.derived import task_paths
+    from orch.runner.api import task_paths
 
     return execution_batches(plan, task_ids, parallel_all=parallel_all, paths=task_paths)
