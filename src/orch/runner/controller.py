@@ -40,7 +40,7 @@ from orch.runner.executors import MainTreeExecutor, WorktreeExecutor
 from orch.runner.verify import CheckOutcome
 
 if TYPE_CHECKING:
-    from orch.runner.engine import Runner
+    from orch.runner.host import RunHost
     from orch.runner.mergequeue import MergeQueue
 
 
@@ -63,7 +63,7 @@ exception)``; ``journalled`` is set once the event is on disk."""
 class Controller:
     """Runs one phase's tasks with ``jobs`` slots; the one controller of every attempt."""
 
-    def __init__(self, runner: Runner, jobs: int, parallel_all: bool) -> None:
+    def __init__(self, runner: RunHost, jobs: int, parallel_all: bool) -> None:
         self.runner = runner
         self.jobs = max(1, jobs)
         self.parallel_all = parallel_all

@@ -19,7 +19,7 @@ from orch.domain.state import PhaseState, RunState
 from orch.domain.status import NOTIFIED_RUN_STATUSES, RunStatus, TaskStatus
 
 if TYPE_CHECKING:
-    from orch.runner.engine import Runner
+    from orch.runner.host import RunHost
 
 
 class PhaseOutcome(StrEnum):
@@ -31,7 +31,7 @@ class PhaseOutcome(StrEnum):
     """A REVISE decision reset some of its tasks: run them, then decide again."""
 
 
-def make_decider(runner: Runner) -> PhaseDecider:
+def make_decider(runner: RunHost) -> PhaseDecider:
     """The decision step for this run: reports under ``runs/<id>/reports``."""
     layout = runner.recorder.layout
     run_id = runner.state.run_id
@@ -53,7 +53,7 @@ def conditions_context(state: RunState) -> str:
     return "\n".join(lines)
 
 
-def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
+def close_decided_phase(runner: RunHost, phase: Phase, phase_state: PhaseState,
                         gate: GateInfo, duration_s: float,
                         finished: dict[str, object] | None = None
                         ) -> RunStatus | PhaseOutcome:
@@ -92,7 +92,7 @@ def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
     return PhaseOutcome.NEXT
 
 
-def notify_end(runner: Runner, status: RunStatus) -> None:
+def notify_end(runner: RunHost, status: RunStatus) -> None:
     """Tell the configured notifiers how the run ended; a failure is a warning note."""
     event = status.value if status in NOTIFIED_RUN_STATUSES else None
     config = runner.settings.config.notify

@@ -8,15 +8,12 @@ append + fsync) before the next action starts, so a kill at any moment loses not
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from orch import proc
 from orch.adapters.base import Budget, Handoff, Role, calls_model, reads_prompt
 from orch.adapters.context import conventions_text, spec_docs_text
 from orch.adapters.roles import RoleResolver
-from orch.config import OrchConfig
 from orch.decisions.step import GateInfo
 from orch.domain.events import EventType
 from orch.domain.plan import Phase, Plan, PlanMark, Task
@@ -40,6 +37,7 @@ from orch.runner.decisions import (
 from orch.runner.derived import task_paths
 from orch.runner.executor import AttemptBase, AttemptContext, AttemptRequest
 from orch.runner.hooks import CheckpointHook
+from orch.runner.host import RunnerSettings
 from orch.runner.ledger import SpendLedger
 from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import Marker
@@ -50,25 +48,11 @@ from orch.runner.wtsetup import missing_ignored_warning
 from orch.secrets import default_redactor
 from orch.store.runs import RunRecorder
 
-
-@dataclass
-class RunnerSettings:
-    """Knobs that are not part of the plan."""
-
-    config: OrchConfig = field(default_factory=OrchConfig)
-    task_timeout_s: float | None = None
-    max_cost_usd: float | None = None
-    sleep: Callable[[float], None] = time.sleep
-    planner: CheckPlanner | None = None
-    """Decides each task's checks; by default from the config alone (no auto gate)."""
-    assume_yes: bool = False
-    """``--yes``: non-interactive; agents get ``ORCH_ASSUME_YES=1`` in their context."""
-    jobs: int | None = None
-    """Worker slots (``--jobs``); ``None`` = config ``jobs:``."""
+__all__ = ["Runner", "RunnerSettings"]
 
 
 class Runner:
-    """Executes the selected tasks of one run, in order, one at a time."""
+    """Runs the selected tasks of one run, phase by phase, through one controller."""
 
     def __init__(
         self,

@@ -24,13 +24,13 @@ from orch.runner.wtsetup import provision_of
 from orch.vcs.worktrees import Worktrees
 
 if TYPE_CHECKING:
-    from orch.runner.engine import Runner
+    from orch.runner.host import RunHost
 
 
 class MergeQueue:
     """Integrates finished worktree tasks into the main working tree."""
 
-    def __init__(self, runner: Runner, index: dict[str, int]) -> None:
+    def __init__(self, runner: RunHost, index: dict[str, int]) -> None:
         self.runner = runner
         self.index = index
         self.worktrees = Worktrees(runner.project_dir, runner.state.run_id,
