@@ -14,6 +14,7 @@ from orch.parsing.taskline import (
     has_task_id,
     heading_task,
     leading_id,
+    other_prefix,
     parse_task_line,
 )
 
@@ -29,12 +30,18 @@ _ID_LIKE = re.compile(r"[\[(#~*_`\s]*((?i:t(?:ask)?)[-_ ]?(?:\d+|XX|\?\?)[\w.?-]
 _FOREIGN_ID = re.compile(r"(?:\*\*|~~)?([A-Z]{2,8}(?:-\d+|\d{2,})(?:[.-]\d+)*)(?![\w-])")
 
 
-def heading_tasks(blocks: list[Block], level: int) -> bool:
-    """Whether a phase's tasks are headings (``### Task 2.1: …``) deeper than ``level``."""
-    return any(
-        isinstance(block, Heading) and block.level > level and heading_task(block.text)
-        for block in blocks
-    )
+def heading_tasks(blocks: list[Block], level: int, labelled: bool = True) -> bool:
+    """Whether a phase's tasks are headings (``### Task 2.1: …``) deeper than ``level``.
+
+    An ID of another prefix than ``T`` (``### P001: …``) names a heading task only in a phase
+    with a phase heading (``labelled``): elsewhere ``### WP01: …`` is a section's name.
+    """
+    for block in blocks:
+        if isinstance(block, Heading) and block.level > level:
+            found = heading_task(block.text)
+            if found is not None and (labelled or other_prefix(found.task_id) is None):
+                return True
+    return False
 
 
 def any_task_id(items: list[Item]) -> bool:
@@ -95,7 +102,9 @@ class PhaseReader:
             elif isinstance(block, Table):
                 self._mention_lines(block.text, block.line)
         for task in self.phase.tasks:
-            if task.heading and task.acceptance_marks and all(task.acceptance_marks):
+            if not task.heading or task.mark is PlanMark.SKIPPED:
+                continue
+            if task.marked_done or (task.acceptance_marks and all(task.acceptance_marks)):
                 task.mark = PlanMark.DONE
 
     def _at_heading(self, heading: Heading) -> None:
@@ -105,9 +114,21 @@ class PhaseReader:
         found = heading_task(heading.text) if deeper and self._headings_are_tasks else None
         if found is None:
             return
-        task_id, title = found
-        task = TaskDraft(task_id, heading.line, PlanMark.PENDING, title, heading=True)
+        if not self.phase.labelled and other_prefix(found.task_id) is not None:
+            self._warn(
+                heading.line,
+                f"heading {heading.text[:40]!r} is not read as a task: an ID such as "
+                f"{found.task_id} names a task only under a phase heading",
+                "put it under a `## Phase N: …` heading, or use T001-style IDs",
+            )
+            return
+        mark = PlanMark.SKIPPED if found.struck else PlanMark.PENDING
+        task = TaskDraft(found.task_id, heading.line, mark, found.title, heading=True)
+        task.marked_done = found.done
         self.phase.tasks.append(task)
+        if found.struck:
+            task.description.append("Struck through in the plan: read as skipped.")
+            self._warn(task.line, f"{task.label} is struck through, read as skipped")
         self._last = self._heading = task
 
     def _under_heading(self, block: Block, task: TaskDraft) -> None:
