@@ -8,6 +8,7 @@ from orch.domain.plan import Diagnostic, PlanMark
 from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph, Table
 from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.metadata import PHASE_KEYS, TASK_KEYS, Field, key_value, phase_fields
+from orch.parsing.tables import id_column, read_table
 from orch.parsing.taskline import (
     ID_PATTERN,
     TaskLine,
@@ -76,6 +77,8 @@ class PhaseReader:
         self.mentions: list[tuple[int, str]] = []
         """``(line, ID)`` of items without a checkbox that start with a task ID: each must name
         a task somewhere in the plan, or it gets a warning once every task is known."""
+        self.table_mentions: list[tuple[int, str]] = []
+        """The ``mentions`` that are rows of tables not read as tasks."""
         self._last: TaskDraft | None = None
         self._heading: TaskDraft | None = None
         self._headings_are_tasks = True
@@ -88,6 +91,11 @@ class PhaseReader:
         """
         items = [block for block in self.phase.blocks if isinstance(block, Item)]
         self._headings_are_tasks = not any_task_id(items)
+        tables_are_tasks = (
+            self.phase.labelled
+            and self._headings_are_tasks
+            and not heading_tasks(self.phase.blocks, self.phase.level)
+        )
         for block in self.phase.blocks:
             if isinstance(block, Heading):
                 self._at_heading(block)
@@ -99,13 +107,46 @@ class PhaseReader:
                     self.phase.apply(meta)
             elif isinstance(block, Item):
                 self._item(block, None)
-            elif isinstance(block, Table):
+            elif isinstance(block, Table) and not (tables_are_tasks and self._table(block)):
+                before = len(self.mentions)
                 self._mention_lines(block.text, block.line)
+                self.table_mentions.extend(self.mentions[before:])
         for task in self.phase.tasks:
             if not task.heading or task.mark is PlanMark.SKIPPED:
                 continue
             if task.marked_done or (task.acceptance_marks and all(task.acceptance_marks)):
                 task.mark = PlanMark.DONE
+
+    def _table(self, table: Table) -> bool:
+        """Read a table whose rows are tasks (:mod:`orch.parsing.tables`); ``False`` when it
+        holds no task IDs. One that does but cannot be read is one error, not one per row."""
+        if id_column(table) is None:
+            return False
+        found = read_table(table)
+        if found.problem is not None:
+            self.errors.append(
+                Diagnostic(
+                    line=table.line,
+                    message=f"the table's rows start with task IDs but cannot be read as "
+                    f"tasks: {found.problem}",
+                    hint="write it as `| ID | Task | Status |` rows, or as `- [ ] T001 …` items",
+                )
+            )
+            return True
+        for row in found.rows:
+            task = TaskDraft(row.task_id, row.line, row.mark, row.title, parallel=row.parallel)
+            task.deps = [(ref, row.line) for ref in row.deps]
+            task.description.extend(row.description)
+            task.table = True
+            self.phase.tasks.append(task)
+            if not row.known_status:
+                self._warn(
+                    row.line,
+                    f"{row.task_id}: status {row.status!r} is not one orch knows, read as pending",
+                    "write Done (or ✅), Skipped, or Pending",
+                )
+        self._last = None
+        return True
 
     def _at_heading(self, heading: Heading) -> None:
         """A sub-heading ends the task above; a task heading (``### Task 2.1: …``) starts one."""

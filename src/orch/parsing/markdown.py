@@ -13,7 +13,7 @@ import gc
 from typing import Any
 
 from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, Task
-from orch.parsing.blocks import Block, Heading, Item, walk
+from orch.parsing.blocks import Block, Heading, Item, Table, walk
 from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.ids import (
     RangeIndex,
@@ -25,6 +25,7 @@ from orch.parsing.ids import (
 )
 from orch.parsing.items import PhaseReader, any_task_id, heading_tasks
 from orch.parsing.phases import assign_phase_ids, example_heading, phase_heading
+from orch.parsing.tables import id_column
 from orch.parsing.targets import TARGET_HINT, parse_target
 
 NO_TASKS_HINT = "a task is a checkbox item inside a phase, e.g. `- [ ] T001 Create the model`"
@@ -58,15 +59,19 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     with_ids = any(
         any_task_id([block for block in draft.blocks if isinstance(block, Item)])
         or heading_tasks(draft.blocks, draft.level, draft.labelled)
+        or (draft.labelled and _task_table(draft.blocks))
         for draft in phases_only
     )
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     mentions: list[tuple[int, str]] = []
+    table_rows: list[tuple[int, str]] = []
     for draft in phases_only:
         reader = PhaseReader(draft, with_ids, errors, warnings)
         reader.read()
         mentions.extend(reader.mentions)
+        table_rows.extend(reader.table_mentions)
+    _table_references(phases_only)
     outside = _new_work(drafts, with_ids, errors, warnings, mentions)
     kept: list[PhaseDraft] = []
     dropped: list[PhaseDraft] = []
@@ -88,6 +93,8 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     duplicates = rename_duplicates(all_tasks, strict)
     (errors if strict else warnings).extend(duplicates)
     depends = resolve_dependencies(all_tasks, warnings)
+    if not all_tasks and table_rows:
+        mentions = [found for found in mentions if found not in table_rows]
     named = RangeIndex([task.task_id for task in all_tasks if task.task_id])
     named_ids = {task.task_id for task in all_tasks}
     for draft in dropped:
@@ -106,7 +113,8 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
         _decision_fields(phase, draft, errors)
     plan = Plan(title=title, source=source, phases=phases, sections=sections)
     if not all_tasks:
-        errors.append(Diagnostic(line=1, message="no tasks found in the plan", hint=NO_TASKS_HINT))
+        hint = _table_hint(table_rows) if table_rows else NO_TASKS_HINT
+        errors.append(Diagnostic(line=1, message="no tasks found in the plan", hint=hint))
     errors.sort(key=lambda diagnostic: diagnostic.line)
     warnings.sort(key=lambda diagnostic: diagnostic.line)
     return ParseResult(plan=plan, errors=errors, warnings=warnings)
@@ -154,6 +162,29 @@ def _new_work(
         else:
             references.extend(items)
     return references
+
+
+def _task_table(blocks: list[Block]) -> bool:
+    return any(isinstance(block, Table) and id_column(block) is not None for block in blocks)
+
+
+def _table_references(drafts: list[PhaseDraft]) -> None:
+    """Drop the table rows that repeat the ID of a task written otherwise: a summary table
+    refers to its tasks."""
+    written = {task.task_id for draft in drafts for task in draft.tasks if not task.table}
+    for draft in drafts:
+        if any(task.table for task in draft.tasks):
+            draft.tasks = [t for t in draft.tasks if not (t.table and t.task_id in written)]
+
+
+def _table_hint(rows: list[tuple[int, str]]) -> str:
+    """Why a plan whose task IDs are only in tables outside phase headings has no tasks."""
+    first, last = rows[0][0], rows[-1][0]
+    where = f"line {first}" if first == last else f"lines {first}-{last}"
+    return (
+        f"the task IDs at {where} ({rows[0][1]} …) are rows of a table outside any phase "
+        "heading; a table's rows are tasks under a `## Phase N: …` heading"
+    )
 
 
 def _not_kept(draft: PhaseDraft, named: list[str]) -> Diagnostic:
