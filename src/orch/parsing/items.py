@@ -11,6 +11,7 @@ from orch.parsing.metadata import PHASE_KEYS, TASK_KEYS, Field, key_value, phase
 from orch.parsing.tables import id_column, read_table
 from orch.parsing.taskline import (
     ID_PATTERN,
+    ID_START,
     TaskLine,
     has_task_id,
     heading_task,
@@ -19,6 +20,7 @@ from orch.parsing.taskline import (
     parse_task_line,
 )
 
+_RANGE_END = re.compile(rf"-{ID_START}.*$")
 _MISPLACED_ID = re.compile(rf"(?:\*\*)?{ID_PATTERN}\b")
 # What may precede a task ID on a prose line or table row: a list marker without its space,
 # a checkbox, a table's first pipe.
@@ -152,8 +154,12 @@ class PhaseReader:
         """A sub-heading ends the task above; a task heading (``### Task 2.1: …``) starts one."""
         self._last = self._heading = None
         deeper = heading.level > self.phase.level
-        found = heading_task(heading.text) if deeper and self._headings_are_tasks else None
+        found = heading_task(heading.text) if deeper else None
         if found is None:
+            return
+        if not self._headings_are_tasks:
+            # a sub-heading of checkbox tasks (``### T012-T015 Models``): it must name tasks
+            self.mentions.append((heading.line, _RANGE_END.sub("", found.task_id)))
             return
         if not self.phase.labelled and other_prefix(found.task_id) is not None:
             self._warn(
