@@ -95,8 +95,8 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     depends = resolve_dependencies(all_tasks, warnings)
     if not all_tasks and table_rows:
         mentions = [found for found in mentions if found not in table_rows]
-    named = RangeIndex([task.task_id for task in all_tasks if task.task_id])
-    named_ids = {task.task_id for task in all_tasks}
+    named = RangeIndex([task.task_id for task in all_tasks if task.task_id] if dropped else [])
+    named_ids = {task.task_id for task in all_tasks} if dropped else set()
     for draft in dropped:
         unread = [
             found
@@ -133,8 +133,8 @@ def _new_work(
     new work (a "Hotfix" or "Spike" section after the phases): the section keeps its new tasks
     and becomes a phase. Example sections hold neither.
     """
-    known = {task.task_id for draft in drafts if not draft.outside for task in draft.tasks}
-    ranges = RangeIndex([task_id for task_id in known if task_id])
+    known: set[str | None] = set()
+    ranges: RangeIndex | None = None
     references: list[Item] = []
     for draft in drafts:
         if not draft.outside:
@@ -144,6 +144,9 @@ def _new_work(
         if draft.example or not holds_ids:
             references.extend(items)
             continue
+        if ranges is None:
+            known = {task.task_id for d in drafts if not d.outside for task in d.tasks}
+            ranges = RangeIndex([task_id for task_id in known if task_id])
         found_errors: list[Diagnostic] = []
         found_warnings: list[Diagnostic] = []
         reader = PhaseReader(draft, with_ids, found_errors, found_warnings)

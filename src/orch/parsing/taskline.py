@@ -19,17 +19,23 @@ T_ID = (
 OTHER_ID = r"[A-Z]{1,4}\d{2,}(?:[A-Za-z](?![A-Za-z]))?(?:[.-]\d+[a-z]?)*"
 """Another prefix of one to four capitals and at least two digits: ``DB001``, ``M001``, ``P001``.
 The plan must use the prefix consistently; one used once is a task with a warning."""
-ONE_ID = rf"(?:{T_ID}|{OTHER_ID})(?!\w|-(?!{ID_START}))"
-"""One task ID of either shape."""
+ONE_ID = (
+    r"(?:T-?[A-Z]{0,4}|[A-Z]{1,4}(?=\d\d))\d+(?:[A-Za-z](?![A-Za-z]))?(?:[.-]\d+[a-z]?)*"
+    rf"(?:-(?!{ID_START})[A-Z][A-Z0-9]*)?(?!\w|-(?!{ID_START}))"
+)
+"""One task ID of either shape (:data:`T_ID` or :data:`OTHER_ID`), their common tail shared:
+the hot path of the parser matches it once per item."""
 ID_PATTERN = rf"{ONE_ID}(?:\s?[-\u2013\u2014]\s?{ONE_ID}|\.\.{ONE_ID})?"
 """A task ID, or a range of them written as one task: ``T005-T010``, ``T062–T067``."""
 DONE_MARKS = "\u2705\u2714\u2611"
 """``✅``, ``✔``, ``☑``: beside a task's ID or in a heading task, the task is done."""
+_DONE_CHARS = frozenset(DONE_MARKS)
 _DONE_MARK = re.compile(rf"\s*[{DONE_MARKS}]\ufe0f?\s*")
 _WHOLLY_STRUCK = re.compile(r"~~(?:(?!~~).)+~~[\s.]*")
 _T_ID = re.compile(r"T-?[A-Z]{0,4}\d")
 _OTHER_ID = re.compile(rf"(?!T-?[A-Z]{{0,4}}\d)({OTHER_ID})")
 _PREFIX = re.compile(r"[A-Z]+")
+_T_SECOND = frozenset("-0123456789")
 
 _MARKS = {" ": PlanMark.PENDING, "x": PlanMark.DONE, "X": PlanMark.DONE, "~": PlanMark.SKIPPED}
 SKIPPING_MARKERS = frozenset({"-", "n/a", "na", "skip", "skipped", "dropped", "~"})
@@ -182,7 +188,7 @@ def parse_task_line(text: str) -> TaskLine | None:
     mark = _mark(raw_marker)
     first, _, extra = text[match.end() :].strip().partition("\n")
     first = first.strip()
-    done_mark = _done_mark(first) if first[:1] in DONE_MARKS else 0
+    done_mark = _done_mark(first) if first[:1] in _DONE_CHARS else 0
     if done_mark:
         first = first[done_mark:]
     first, struck = _unstrike(first.strip())
@@ -204,7 +210,7 @@ def parse_task_line(text: str) -> TaskLine | None:
             break
         _apply_marker(line, marker.group(1) or marker.group(2))
         rest = rest[marker.end() :]
-    if task_id is not None and rest.strip() and rest.lstrip()[0] in DONE_MARKS:
+    if task_id is not None and (rest[:1] in _DONE_CHARS or rest[1:2] in _DONE_CHARS):
         after_id = _done_mark(rest)
         rest = rest[after_id:]
         done_mark = done_mark or after_id
@@ -237,7 +243,7 @@ def parse_task_line(text: str) -> TaskLine | None:
 
 def other_prefix(task_id: str) -> str | None:
     """The prefix of an ID of another shape than ``T…`` (``DB`` of ``DB001``), else ``None``."""
-    if _OTHER_ID.match(task_id) is None:
+    if task_id[:1] == "T" and task_id[1:2] in _T_SECOND or _OTHER_ID.match(task_id) is None:
         return None
     found = _PREFIX.match(task_id)
     return found.group(0) if found else None
