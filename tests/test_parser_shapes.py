@@ -1,4 +1,4 @@
-"""Task lines as real plans write them (DESIGN §3 "ID shapes", docs/plan-format.md).
+"""Task lines as real plans write them (docs/plan-format.md, "Tasks").
 
 ``fixtures/plans/shapes.md`` holds one line of each shape; the walk below checks the promise on
 it: every list item, heading or table row whose text starts with a task-ID-shaped token is a
