@@ -322,3 +322,18 @@ def test_validate_200_tasks_prints_few_warning_lines(orch: OrchRunner, tmp_path:
     verbose = orch("validate", "--verbose", "plan.md", cwd=tmp_path)
     every = [line for line in verbose.stderr.splitlines() if line.startswith("warning:")]
     assert len(every) == len(data["warnings"]) > 200
+
+
+def test_a_lone_prefix_in_a_plan_without_ids_is_a_plain_item() -> None:
+    text = (
+        "# P\n\n## Phase 1: A\n\n- [ ] Set up\n- [ ] ES2015 modules\n  - [ ] H264 nested\n"
+        "- [ ] Ship\n\n### ES2015 support\n\n- [ ] Polyfills\n"
+    )
+    result = parse_plan(text)
+    assert [(t.id, t.title, t.acceptance) for t in result.plan.tasks()] == [
+        ("P1.1", "Set up", []),
+        ("P1.2", "ES2015 modules", ["H264 nested"]),
+        ("P1.3", "Ship", []),
+        ("P1.4", "Polyfills", []),
+    ]
+    assert result.warnings == []

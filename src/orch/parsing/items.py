@@ -10,10 +10,10 @@ from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.metadata import PHASE_KEYS, TASK_KEYS, Field, key_value, phase_fields
 from orch.parsing.tables import id_column, read_table
 from orch.parsing.taskline import (
-    ID_PATTERN,
     ID_START,
+    T_ID,
     TaskLine,
-    has_task_id,
+    checkbox_id,
     heading_task,
     leading_id,
     other_prefix,
@@ -21,7 +21,7 @@ from orch.parsing.taskline import (
 )
 
 _RANGE_END = re.compile(rf"-{ID_START}.*$")
-_MISPLACED_ID = re.compile(rf"(?:\*\*)?{ID_PATTERN}\b")
+_MISPLACED_ID = re.compile(rf"(?:\*\*)?{T_ID}\b")
 # What may precede a task ID on a prose line or table row: a list marker without its space,
 # a checkbox, a table's first pipe.
 _PROSE_LEAD = re.compile(r"^(?:\|\s*)?[-*+]?\s*(?:\[[^\[\]]{0,5}\]\s*)?")
@@ -48,12 +48,18 @@ def heading_tasks(blocks: list[Block], level: int, labelled: bool = True) -> boo
 
 
 def any_task_id(items: list[Item]) -> bool:
-    """Whether any item here, at any depth, is a checkbox with a task ID."""
+    """Whether any item here, at any depth, is a checkbox with a task ID: a ``T`` ID, or one of
+    another prefix that two items use (``- [ ] H264 encoding`` alone names no ID scheme)."""
+    prefixes: set[str] = set()
     pending = list(items)
     while pending:
         item = pending.pop()
-        if has_task_id(item.text):
-            return True
+        found = checkbox_id(item.text)
+        if found is not None:
+            prefix = other_prefix(found)
+            if prefix is None or prefix in prefixes:
+                return True
+            prefixes.add(prefix)
         pending.extend(item.children)
     return False
 
@@ -207,6 +213,10 @@ class PhaseReader:
 
     def _item(self, item: Item, parent: TaskDraft | None) -> None:
         line = parse_task_line(item.text) if item.text.startswith("[") else None
+        if line is not None and not self.with_ids and line.task_id and other_prefix(line.task_id):
+            # a plan without IDs: `- [ ] H264 encoding` is a plain item, its title whole
+            first = _LEADING_BOX.sub("", item.text.split("\n", 1)[0], count=1).strip()
+            line = TaskLine(mark=line.mark, task_id=None, title=first, extra=line.extra)
         if line is not None and (line.task_id or (not self.with_ids and parent is None)):
             self._task(item, line)
             return

@@ -56,9 +56,10 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     title = next((b.text for b in blocks if isinstance(b, Heading) and b.level == 1), "")
     drafts, sections = _sections(blocks, title, text)
     phases_only = [draft for draft in drafts if not draft.outside]
-    with_ids = any(
-        any_task_id([block for block in draft.blocks if isinstance(block, Item)])
-        or heading_tasks(draft.blocks, draft.level, draft.labelled)
+    with_ids = any_task_id(
+        [block for draft in phases_only for block in draft.blocks if isinstance(block, Item)]
+    ) or any(
+        heading_tasks(draft.blocks, draft.level, draft.labelled)
         or (draft.labelled and _task_table(draft.blocks))
         for draft in phases_only
     )

@@ -62,7 +62,7 @@ _DEP_ID = re.compile(ONE_ID)
 _STORY = re.compile(r"US\d+", re.IGNORECASE)
 _HEADING_TASK = re.compile(
     rf"(?:\*\*|__)?(?:(?i:task)\s+(?P<number>\d+(?:\.\d+)*[a-z]?)|(?P<id>{ID_PATTERN}))"
-    r"(?:\*\*|__)?(?:\s*[:.\u2013\u2014-]\s*|\s+|$)(?P<title>.*)$"
+    r"(?:\*\*|__)?(?:\s*(?P<separator>[:.\u2013\u2014\uff1a-])\s*|\s+|$)(?P<title>.*)$"
 )
 
 
@@ -124,10 +124,15 @@ def checkbox(text: str) -> PlanMark | None:
 
 def has_task_id(text: str) -> bool:
     """Whether an item text is a checkbox followed by a task ID."""
+    return checkbox_id(text) is not None
+
+
+def checkbox_id(text: str) -> str | None:
+    """The task ID after the checkbox an item text begins with, else ``None``."""
     match = _checkbox(text)
     if match is None:
-        return False
-    return leading_id(text[match.end() :]) is not None
+        return None
+    return leading_id(text[match.end() :])
 
 
 def leading_id(text: str) -> str | None:
@@ -295,8 +300,8 @@ def heading_task(text: str) -> HeadingTask | None:
         return None
     number = match.group("number")
     task_id = number or normalise_id(match.group("id"))
-    if not number and not _T_ID.match(task_id) and not match.group("title").strip():
-        return None  # a bare ``### DB01`` is a name, not a task
+    if not number and not _T_ID.match(task_id) and not (match.group("separator") or done):
+        return None  # ``### ES2015 support``: another prefix names a task as ``### P001: …``
     title = match.group("title").strip()
     if any(char in DONE_MARKS for char in title):
         done = True
