@@ -133,6 +133,8 @@ class PhaseDraft:
     outside: bool = False
     """A section outside every phase: its ID'd items are references, unless their IDs are new."""
     example: bool = False
+    unreadable_table: bool = False
+    """A task table here could not be read: its error says why the phase is empty."""
     """An outside section that shows an example (``## Parallel Example: Phase 1``)."""
     blocks: list[Block] = field(default_factory=list)
     gates: list[str] = field(default_factory=list)

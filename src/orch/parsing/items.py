@@ -109,6 +109,13 @@ class PhaseReader:
                 self._at_heading(block)
             elif self._heading is not None:
                 self._under_heading(block, self._heading)
+            elif (
+                isinstance(block, Paragraph)
+                and tables_are_tasks
+                and block.text.startswith("|")
+                and self._table(Table(block.line, block.text))
+            ):
+                continue  # a table markdown does not read as one (no `|---|` row): one error
             elif isinstance(block, Paragraph):
                 self._mention_lines(block.text, block.line)
                 for meta in phase_fields(block.text, block.line):
@@ -132,6 +139,7 @@ class PhaseReader:
             return False
         found = read_table(table)
         if found.problem is not None:
+            self.phase.unreadable_table = True
             self.errors.append(
                 Diagnostic(
                     line=table.line,

@@ -79,7 +79,7 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     for draft in drafts:
         if draft.tasks or (draft.gates and not draft.outside):
             kept.append(draft)
-        elif draft.labelled:
+        elif draft.labelled and not draft.unreadable_table:
             dropped.append(draft)
     phase_ids = assign_phase_ids([draft.explicit_id for draft in kept])
     warnings.extend(lone_prefixes([task for draft in kept for task in draft.tasks]))
@@ -113,7 +113,7 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     for phase, draft in zip(phases, kept, strict=True):
         _decision_fields(phase, draft, errors)
     plan = Plan(title=title, source=source, phases=phases, sections=sections)
-    if not all_tasks:
+    if not all_tasks and not any(draft.unreadable_table for draft in drafts):
         hint = _table_hint(table_rows) if table_rows else NO_TASKS_HINT
         errors.append(Diagnostic(line=1, message="no tasks found in the plan", hint=hint))
     errors.sort(key=lambda diagnostic: diagnostic.line)

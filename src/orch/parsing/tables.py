@@ -111,7 +111,9 @@ def _status(cell: str) -> tuple[PlanMark, bool]:
 
 def id_column(table: Table) -> int | None:
     """The column (0 or 1) whose cells open with task IDs in most data rows, else ``None``."""
-    rows = [cells(row) for row in table.text.split("\n")[2:]]
+    lines = table.text.split("\n")
+    separated = len(lines) > 1 and _SEPARATOR_ROW.match(lines[1]) is not None
+    rows = [cells(row) for row in lines[2 if separated else 1 :]]
     rows = [row for row in rows if any(row)]
     if not rows:
         return None
