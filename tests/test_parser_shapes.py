@@ -348,3 +348,25 @@ def test_table_without_its_separator_row_is_one_error() -> None:
             "its second line is not a `|---|---|` separator row"),
     ]
     assert result.warnings == []
+
+
+TABLE_PLAN = (
+    "# Table plan\r\n\r\n## Phase 1: Setup\r\n\r\n"
+    "| ID | Task | Status |\r\n|----|------|--------|\r\n"
+    "| T1.1 | First thing | ✅ Done |\r\n| T1.2 | Second thing |   Pending   |\r\n"
+    "| T1.3 | Third | |\r\n"
+)
+
+
+def test_table_plan_runs_and_its_status_cells_are_written_back(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    from conftest import commit_all
+
+    (git_repo / "plan.md").write_bytes(TABLE_PLAN.encode("utf-8"))
+    commit_all(git_repo)
+    done = orch("run", "--agent", "shell", "plan.md", cwd=git_repo)
+    assert done.returncode == 0, done.stderr
+    expected = TABLE_PLAN.replace("|   Pending   |", "|   Done   |")
+    expected = expected.replace("| Third | |", "| Third | Done |")
+    assert (git_repo / "plan.md").read_bytes() == expected.encode("utf-8")

@@ -109,6 +109,11 @@ def _status(cell: str) -> tuple[PlanMark, bool]:
     return PlanMark.PENDING, text == "" or first in _PENDING_WORDS or text in _PENDING_WORDS
 
 
+def status_column(header: str) -> int | None:
+    """The index of the status column in a table's header row, else ``None``."""
+    return _column(cells(header), _STATUS_HEADERS, -1)
+
+
 def id_column(table: Table) -> int | None:
     """The column (0 or 1) whose cells open with task IDs in most data rows, else ``None``."""
     lines = table.text.split("\n")
