@@ -31,6 +31,9 @@ DONE_MARKS = "\u2705\u2714\u2611"
 """``✅``, ``✔``, ``☑``: beside a task's ID or in a heading task, the task is done."""
 _DONE_CHARS = frozenset(DONE_MARKS)
 _DONE_MARK = re.compile(rf"\s*[{DONE_MARKS}]\ufe0f?\s*")
+_DONE_NOTE = re.compile(
+    rf"\s*[{DONE_MARKS}]\ufe0f?(?:\s*(?i:completed?|done|finished)(?![\w]))?\s*"
+)
 _WHOLLY_STRUCK = re.compile(r"~~(?:(?!~~).)+~~[\s.]*")
 _T_ID = re.compile(r"T-?[A-Z]{0,4}\d")
 _OTHER_ID = re.compile(rf"(?!T-?[A-Z]{{0,4}}\d)({OTHER_ID})")
@@ -305,7 +308,7 @@ def heading_task(text: str) -> HeadingTask | None:
     title = match.group("title").strip()
     if any(char in DONE_MARKS for char in title):
         done = True
-        title = _DONE_MARK.sub(" ", title).strip()
+        title = _DONE_NOTE.sub(" ", title).strip().lstrip(":.\u2013\u2014- ")
     title = title.strip("*_").strip()
     unstruck = None if struck else wholly_struck(title)
     if unstruck is not None:
