@@ -370,3 +370,17 @@ def test_table_plan_runs_and_its_status_cells_are_written_back(
     expected = TABLE_PLAN.replace("|   Pending   |", "|   Done   |")
     expected = expected.replace("| Third | |", "| Third | Done |")
     assert (git_repo / "plan.md").read_bytes() == expected.encode("utf-8")
+
+
+def test_outside_the_phases_headings_rows_and_bullets_must_name_tasks() -> None:
+    text = (
+        "# P\n\n## Phase 1: A\n\n- [ ] T001 a\n- [ ] T002 b\n\n## Summary\n\n"
+        "| ID | Task |\n|---|---|\n| T001 | a |\n| T077 | stray row |\n\n"
+        "- T001-T002 run in order\n- T078 a stray bullet\n"
+    )
+    result = parse_plan(text)
+    assert [t.id for t in result.plan.tasks()] == ["T001", "T002"]
+    assert [(w.line, w.message.split(": ", 1)[1]) for w in result.warnings] == [
+        (13, "T077 is outside every phase"),
+        (16, "T078 is outside every phase"),
+    ]

@@ -6,9 +6,9 @@ import re
 from bisect import bisect_left, bisect_right
 
 from orch.domain.plan import Diagnostic
-from orch.parsing.blocks import Block, Heading, Item, Paragraph
+from orch.parsing.blocks import Block, Heading, Item, Paragraph, Table
 from orch.parsing.drafts import TaskDraft
-from orch.parsing.taskline import has_task_id, leading_id, other_prefix
+from orch.parsing.taskline import checkbox_id, heading_task, leading_id, other_prefix
 
 _NUMBERED = re.compile(r"([A-Z]+)-?([A-Z]*)(\d+)([A-Za-z]?)(?![\w.])")
 _RANGE = re.compile(r"([A-Z]+-?[A-Z]*\d+[A-Za-z]?)-([A-Z]+-?[A-Z]*\d+[A-Za-z]?)")
@@ -108,7 +108,8 @@ def ids_named(blocks: list[Block]) -> list[str]:
         if found is not None:
             named.append(found)
         pending.extend(item.children)
-    return list(dict.fromkeys(named))
+    firsts = [(cut.group(1) if (cut := _RANGE.fullmatch(name)) else name) for name in named]
+    return list(dict.fromkeys(firsts))
 
 
 class RangeIndex:
@@ -200,32 +201,61 @@ def _expand(
     return inside + missing
 
 
-def unclaimed(
-    mentions: list[tuple[int, str]], outside: list[Item], tasks: list[TaskDraft]
-) -> list[Diagnostic]:
-    """Warnings for items that start with a task ID naming no task of the plan.
-
-    ``mentions`` are ``(line, ID)`` of checkbox-less items inside phases; ``outside`` are the
-    list items outside every phase, where an ID'd checkbox refers to a task rather than being
-    one. An ID that names a task (or falls inside a range task) is a reference: no warning.
-    """
-    known = {task.task_id for task in tasks}
-    ranges = RangeIndex([task.task_id for task in tasks if task.task_id])
-    found: list[Diagnostic] = []
-    for line, task_id in mentions:
-        if task_id not in known and ranges.owner(task_id) is None:
-            found.append(
-                _unclaimed(line, f"{task_id} has no checkbox, so it is not read as a task")
-            )
-    pending = list(outside)
+def outside_mentions(blocks: list[Block]) -> list[tuple[int, str]]:
+    """``(line, ID)`` of the list items (with a checkbox or without), headings and table rows
+    that start with a task ID, in blocks outside every phase."""
+    found: list[tuple[int, str]] = []
+    pending: list[Item] = []
+    for block in blocks:
+        if isinstance(block, Item):
+            pending.append(block)
+        elif isinstance(block, Heading):
+            heading = heading_task(block.text)
+            if heading is not None and heading.task_id[:1].isupper():
+                found.append((block.line, heading.task_id))
+        elif isinstance(block, Table):
+            for offset, row in enumerate(block.text.split("\n")):
+                named = leading_id(row.lstrip("| \t"))
+                if named is not None:
+                    found.append((block.line + offset, named))
     while pending:
         item = pending.pop()
         pending.extend(item.children)
-        if not has_task_id(item.text):
-            continue
-        task_id = leading_id(item.text[item.text.index("]") + 1 :]) or ""
-        if task_id not in known and ranges.owner(task_id) is None:
-            found.append(_unclaimed(item.line, f"{task_id} is outside every phase"))
+        named = checkbox_id(item.text) or leading_id(item.text)
+        if named is not None:
+            found.append((item.line, named))
+    return found
+
+
+def unclaimed(
+    mentions: list[tuple[int, str]], outside: list[tuple[int, str]], tasks: list[TaskDraft]
+) -> list[Diagnostic]:
+    """Warnings for lines that start with a task ID naming no task of the plan.
+
+    ``mentions`` are ``(line, ID)`` of checkbox-less items inside phases; ``outside`` are those
+    of items, headings and table rows outside every phase (:func:`outside_mentions`), which
+    refer to tasks rather than being ones. An ID that names a task (or falls inside a range
+    task; a range names its first ID) is a reference: no warning.
+    """
+    known = {task.task_id for task in tasks}
+    ranges = RangeIndex([task.task_id for task in tasks if task.task_id])
+
+    def names_no_task(task_id: str) -> bool:
+        if task_id in known:
+            return False
+        first = _RANGE.fullmatch(task_id)
+        task_id = first.group(1) if first else task_id
+        return task_id not in known and ranges.owner(task_id) is None
+
+    found: list[Diagnostic] = []
+    for line, task_id in mentions:
+        if names_no_task(task_id):
+            found.append(
+                _unclaimed(line, f"{task_id} has no checkbox, so it is not read as a task")
+            )
+    for line, task_id in outside:
+        if names_no_task(task_id):
+            found.append(_unclaimed(line, f"{task_id} is outside every phase"))
     return found
 
 

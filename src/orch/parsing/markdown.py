@@ -19,6 +19,7 @@ from orch.parsing.ids import (
     RangeIndex,
     ids_named,
     lone_prefixes,
+    outside_mentions,
     rename_duplicates,
     resolve_dependencies,
     unclaimed,
@@ -127,8 +128,9 @@ def _new_work(
     errors: list[Diagnostic],
     warnings: list[Diagnostic],
     mentions: list[tuple[int, str]],
-) -> list[Item]:
-    """Read the sections outside every phase; return the list items of those holding no new work.
+) -> list[tuple[int, str]]:
+    """Read the sections outside every phase; return what the lines of those holding no new
+    work name (:func:`~orch.parsing.ids.outside_mentions`).
 
     An ID'd item there that repeats a phase task's ID refers to it. An ID no phase task has is
     new work (a "Hotfix" or "Spike" section after the phases): the section keeps its new tasks
@@ -136,14 +138,14 @@ def _new_work(
     """
     known: set[str | None] = set()
     ranges: RangeIndex | None = None
-    references: list[Item] = []
+    references: list[tuple[int, str]] = []
     for draft in drafts:
         if not draft.outside:
             continue
         items = [block for block in draft.blocks if isinstance(block, Item)]
         holds_ids = any_task_id(items) or heading_tasks(draft.blocks, draft.level, False)
         if draft.example or not holds_ids:
-            references.extend(items)
+            references.extend(outside_mentions(draft.blocks))
             continue
         if ranges is None:
             known = {task.task_id for d in drafts if not d.outside for task in d.tasks}
@@ -164,7 +166,7 @@ def _new_work(
             warnings.extend(found_warnings)
             mentions.extend(reader.mentions)
         else:
-            references.extend(items)
+            references.extend(outside_mentions(draft.blocks))
     return references
 
 
