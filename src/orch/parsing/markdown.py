@@ -177,10 +177,12 @@ def _task_table(blocks: list[Block]) -> bool:
 def _table_references(drafts: list[PhaseDraft]) -> None:
     """Drop the table rows that repeat the ID of a task written otherwise: a summary table
     refers to its tasks."""
+    tabled = [draft for draft in drafts if draft.tasks and draft.tasks[0].table]
+    if not tabled:
+        return
     written = {task.task_id for draft in drafts for task in draft.tasks if not task.table}
-    for draft in drafts:
-        if any(task.table for task in draft.tasks):
-            draft.tasks = [t for t in draft.tasks if not (t.table and t.task_id in written)]
+    for draft in tabled:
+        draft.tasks = [t for t in draft.tasks if not (t.table and t.task_id in written)]
 
 
 def _table_hint(rows: list[tuple[int, str]]) -> str:
