@@ -384,3 +384,19 @@ def test_outside_the_phases_headings_rows_and_bullets_must_name_tasks() -> None:
         (13, "T077 is outside every phase"),
         (16, "T078 is outside every phase"),
     ]
+
+
+def test_outside_the_phases_ranges_refer_and_other_schemes_are_named() -> None:
+    text = (
+        "# P\n\n## Phase 1: A\n\n- [ ] T001 a\n- [ ] T002 b\n\n## Validation Checklist\n\n"
+        "- [x] T001-T002 all done\n- [ ] CHK001 Are the requirements clear?\n"
+        "- [ ] CHK002 Are they testable?\n- [ ] T-HF01 A hotfix\n"
+    )
+    result = parse_plan(text)
+    assert [(t.id, t.phase_id) for t in result.plan.tasks()] == [
+        ("T001", "1"), ("T002", "1"), ("T-HF01", "2")
+    ]
+    by_line = {w.line: w.message for w in result.warnings}
+    assert "CHK001 is outside every phase" in by_line[11]
+    assert "CHK002 is outside every phase" in by_line[12]
+    assert 10 not in by_line

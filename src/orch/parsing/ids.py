@@ -201,6 +201,16 @@ def _expand(
     return inside + missing
 
 
+def names_task(task_id: str, known: set[str | None], ranges: RangeIndex) -> bool:
+    """Whether ``task_id`` names a task: one of ``known``, one inside a range task, or a range
+    whose first ID does."""
+    if task_id in known:
+        return True
+    first = _RANGE.fullmatch(task_id)
+    task_id = first.group(1) if first else task_id
+    return task_id in known or ranges.owner(task_id) is not None
+
+
 def outside_mentions(blocks: list[Block]) -> list[tuple[int, str]]:
     """``(line, ID)`` of the list items (with a checkbox or without), headings and table rows
     that start with a task ID, in blocks outside every phase."""
@@ -237,24 +247,16 @@ def unclaimed(
     refer to tasks rather than being ones. An ID that names a task (or falls inside a range
     task; a range names its first ID) is a reference: no warning.
     """
-    known = {task.task_id for task in tasks}
+    known: set[str | None] = {task.task_id for task in tasks}
     ranges = RangeIndex([task.task_id for task in tasks if task.task_id])
-
-    def names_no_task(task_id: str) -> bool:
-        if task_id in known:
-            return False
-        first = _RANGE.fullmatch(task_id)
-        task_id = first.group(1) if first else task_id
-        return task_id not in known and ranges.owner(task_id) is None
-
     found: list[Diagnostic] = []
     for line, task_id in mentions:
-        if names_no_task(task_id):
+        if not names_task(task_id, known, ranges):
             found.append(
                 _unclaimed(line, f"{task_id} has no checkbox, so it is not read as a task")
             )
     for line, task_id in outside:
-        if names_no_task(task_id):
+        if not names_task(task_id, known, ranges):
             found.append(_unclaimed(line, f"{task_id} is outside every phase"))
     return found
 

@@ -19,6 +19,7 @@ from orch.parsing.ids import (
     RangeIndex,
     ids_named,
     lone_prefixes,
+    names_task,
     outside_mentions,
     rename_duplicates,
     resolve_dependencies,
@@ -28,6 +29,7 @@ from orch.parsing.items import PhaseReader, any_task_id, heading_tasks
 from orch.parsing.phases import assign_phase_ids, example_heading, phase_heading
 from orch.parsing.tables import id_column
 from orch.parsing.targets import TARGET_HINT, parse_target
+from orch.parsing.taskline import other_prefix
 
 NO_TASKS_HINT = "a task is a checkbox item inside a phase, e.g. `- [ ] T001 Create the model`"
 
@@ -138,6 +140,7 @@ def _new_work(
     """
     known: set[str | None] = set()
     ranges: RangeIndex | None = None
+    schemes: set[str | None] = set()
     references: list[tuple[int, str]] = []
     for draft in drafts:
         if not draft.outside:
@@ -150,17 +153,21 @@ def _new_work(
         if ranges is None:
             known = {task.task_id for d in drafts if not d.outside for task in d.tasks}
             ranges = RangeIndex([task_id for task_id in known if task_id])
+            schemes = {other_prefix(task_id or "") for task_id in known}
         found_errors: list[Diagnostic] = []
         found_warnings: list[Diagnostic] = []
         reader = PhaseReader(draft, with_ids, found_errors, found_warnings)
         reader.read()
-        draft.tasks = [
-            task
-            for task in draft.tasks
-            if task.task_id is not None
-            and task.task_id not in known
-            and ranges.owner(task.task_id) is None
-        ]
+        new: list[TaskDraft] = []
+        for task in draft.tasks:
+            task_id = task.task_id
+            if task_id is None or names_task(task_id, known, ranges):
+                continue  # an ID-less item, or a reference to a phase task
+            if other_prefix(task_id) in schemes:
+                new.append(task)
+            else:  # `- [ ] CHK001` in a checklist of a plan whose tasks are T001…
+                references.append((task.line, task_id))
+        draft.tasks = new
         if draft.tasks:
             errors.extend(found_errors)
             warnings.extend(found_warnings)
