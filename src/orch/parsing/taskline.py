@@ -20,11 +20,12 @@ OTHER_ID = r"[A-Z]{1,4}\d{2,}(?:[A-Za-z](?![A-Za-z]))?(?:[.-]\d+[a-z]?)*"
 """Another prefix of one to four capitals and at least two digits: ``DB001``, ``M001``, ``P001``.
 The plan must use the prefix consistently; one used once is a task with a warning."""
 ONE_ID = (
-    r"(?:T-?[A-Z]{0,4}|[A-Z]{1,4}(?=\d\d))\d+(?:[A-Za-z](?![A-Za-z]))?(?:[.-]\d+[a-z]?)*"
+    r"(?:T-?[A-Z]{0,4}+|(?!T)[A-Z]{1,4}+(?=\d\d))\d++(?:[A-Za-z](?![A-Za-z]))?(?:[.-]\d+[a-z]?)*"
     rf"(?:-(?!{ID_START})[A-Z][A-Z0-9]*)?(?!\w|-(?!{ID_START}))"
 )
 """One task ID of either shape (:data:`T_ID` or :data:`OTHER_ID`), their common tail shared:
-the hot path of the parser matches it once per item."""
+the hot path of the parser matches it once per item, and dependency lists scan it at every
+position, so it never backtracks into its digits (possessive ``++``)."""
 ID_PATTERN = rf"{ONE_ID}(?:\s?[-\u2013\u2014]\s?{ONE_ID}|\.\.{ONE_ID})?"
 """A task ID, or a range of them written as one task: ``T005-T010``, ``T062–T067``."""
 DONE_MARKS = "\u2705\u2714\u2611"
