@@ -82,7 +82,7 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     for draft in drafts:
         if draft.tasks or (draft.gates and not draft.outside):
             kept.append(draft)
-        elif draft.labelled and not draft.unreadable_table:
+        elif draft.labelled and not draft.unreadable_table and not draft.example:
             dropped.append(draft)
     phase_ids = assign_phase_ids([draft.explicit_id for draft in kept])
     warnings.extend(lone_prefixes([task for draft in kept for task in draft.tasks]))
@@ -257,17 +257,22 @@ def _sections(
             found = labelled.get(id(block))
             if block.level <= 2:
                 boundaries.append(block.line)
-            if found is not None:
+            if found is not None and not (
+                current is not None and current.example and block.level > current.level
+            ):
                 current = PhaseDraft(
                     found.explicit_id, found.title, block.line, block.level, True, block.text
                 )
+                current.example = example_heading(block.text)  # "Phase 2 parallel example"
                 drafts.append(current)
                 continue
             if not labelled and block.level == section_level:
                 current = PhaseDraft(None, block.text, block.line, block.level, labelled=False)
                 drafts.append(current)
                 continue
-            if labelled and (
+            if found is not None:
+                pass  # a phase heading inside an example section is part of the example
+            elif labelled and (
                 current is None
                 or block.level <= current.level
                 or (current.outside and block.level <= 2)
@@ -286,7 +291,7 @@ def _sections(
 
 def _outside(heading: str, line: int, level: int) -> PhaseDraft:
     draft = PhaseDraft(None, heading, line, level, labelled=False, heading=heading, outside=True)
-    draft.example = example_heading(heading)
+    draft.example = 2 <= level <= 4 and example_heading(heading)  # not a plan's "# Example…" title
     return draft
 
 
