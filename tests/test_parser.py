@@ -110,15 +110,24 @@ def test_not_phase_headings(heading: str) -> None:
     if heading.startswith("###"):
         # a non-phase sub-heading stays inside the phase: its tasks belong to phase 1
         assert ids(result) == ["T001", "T002"]
-    else:
+        assert [p.id for p in result.plan.phases] == ["1"]
+    elif "Example" in heading:
+        # an example section shows tasks; it holds none
         assert ids(result) == ["T001"]
-    assert [p.id for p in result.plan.phases] == ["1"]
+        assert [p.id for p in result.plan.phases] == ["1"]
+    else:
+        # a new ID outside the phases is new work: its section becomes a phase, with a warning
+        assert ids(result) == ["T001", "T002"]
+        assert [(p.id, p.title) for p in result.plan.phases] == [
+            ("1", "Real"), ("2", heading.lstrip("# "))
+        ]
+        assert any("is not a phase heading" in w.message for w in result.warnings)
 
 
 def test_phase_runs_until_same_level_heading() -> None:
     text = (
         "# T\n## Phase 1: A\n- [ ] T001 a\n### Details\n- [ ] T002 b\n"
-        "## Notes\n- [ ] T003 reference only\n## Phase 2: B\n- [ ] T004 d\n"
+        "## Notes\n- [ ] T002 reference only\n## Phase 2: B\n- [ ] T004 d\n"
     )
     result = parse(text)
     assert [[t.id for t in p.tasks] for p in result.plan.phases] == [["T001", "T002"], ["T004"]]
@@ -288,11 +297,11 @@ def test_code_comments_and_tables_never_make_tasks() -> None:
 def test_references_outside_phases_are_not_tasks() -> None:
     text = "# T\n## Phase 1: A\n- [ ] T001 a\n## Validation Checks\n- [X] T001 a\n- [X] T002 b\n"
     result = parse(text)
-    assert ids(result) == ["T001"]
-    # T001 refers to a task; T002 names none, so it may be a task written in the wrong place
-    assert [(w.line, "T002 is outside every phase" in w.message) for w in result.warnings] == [
-        (6, True)
-    ]
+    # T001 refers to a task; T002 names none, so it is new work: its section becomes a phase
+    assert ids(result) == ["T001", "T002"]
+    assert result.plan.task("T002").phase_id == "2"
+    assert [(w.line, "'Validation Checks' is not a phase heading" in w.message)
+            for w in result.warnings] == [(4, True)]
 
 
 def test_duplicate_ids_warn_and_rename() -> None:

@@ -109,13 +109,13 @@ def test_en_dash_range_and_title_survive() -> None:
     assert [(t.id, t.title) for t in found] == [("T005-T010", "Batch of things")]
 
 
-def test_unknown_id_outside_phases_is_named() -> None:
+def test_new_id_outside_phases_is_new_work() -> None:
     text = "## Phase 1: A\n- [ ] T001 a\n\n## Notes\n- [X] T001 again\n- [ ] T099 stray\n"
     result = parse_plan(text)
-    assert [t.id for t in result.plan.tasks()] == ["T001"]
-    assert [(w.line, "T099 is outside every phase" in w.message) for w in result.warnings] == [
-        (6, True)
-    ]
+    assert [t.id for t in result.plan.tasks()] == ["T001", "T099"]
+    assert [(p.id, p.title) for p in result.plan.phases] == [("1", "A"), ("2", "Notes")]
+    assert [(w.line, "holds new tasks (T099): read as phase 2" in w.message)
+            for w in result.warnings] == [(4, True)]
 
 
 TYPOS = """\

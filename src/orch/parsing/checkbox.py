@@ -14,8 +14,9 @@ MARKER = r"[ xX~]|[^\[\]\w\s]{1,3}|[Nn]/?[Aa]"
 ``[-]``, ``[⛔]``), ``[N/A]``."""
 LOOSE_MARKER = r"[ \t]*[xX~]?[ \t]*|[A-Za-z][A-Za-z/]{1,5}"
 """Checkbox markers read only when a task ID follows: ``[]``, ``[ x]``, ``[WIP]``, ``[DONE]``."""
-BOX = re.compile(rf"\[({MARKER})\](?=\s|$)")
-"""A checkbox at the start of an item's text, with a usual marker."""
+BOX = re.compile(rf"\[({MARKER})\](?=\s|$|[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20])")
+"""A checkbox at the start of an item's text, with a usual marker: followed by a blank, or by
+full-width punctuation (``- [x]（…``, ``- [ ]【…``) that needs none."""
 LOOSE_BOX = re.compile(rf"\[({LOOSE_MARKER})\][ \t]*")
 """A checkbox at the start of an item's text, with a loose marker (and the blanks after it)."""
 ITEM_LEAD = r"[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+"

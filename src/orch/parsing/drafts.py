@@ -45,6 +45,10 @@ class TaskDraft:
     description: list[str] = field(default_factory=list)
     heading: bool = False
     """The task is a heading (``### Task 2.1: …``), not a checkbox item."""
+    marked_done: bool = False
+    table: bool = False
+    """The task is a table row (``| T1.1 | Title | Done |``)."""
+    """A heading task carries a done mark (``✅``): it is done whatever its criteria say."""
 
     @property
     def label(self) -> str:
@@ -126,6 +130,12 @@ class PhaseDraft:
     level: int
     labelled: bool
     heading: str = ""
+    outside: bool = False
+    """A section outside every phase: its ID'd items are references, unless their IDs are new."""
+    example: bool = False
+    unreadable_table: bool = False
+    """A task table here could not be read: its error says why the phase is empty."""
+    """An outside section that shows an example (``## Parallel Example: Phase 1``)."""
     blocks: list[Block] = field(default_factory=list)
     gates: list[str] = field(default_factory=list)
     agent: str | None = None

@@ -1,12 +1,16 @@
 """Fold warnings of one kind into one line: a plan of 400 tasks must not print 400 alike warnings.
 
 A warning's kind is its message with the parts that vary from task to task (task IDs, numbers,
-quoted text) blanked out, so "T001 names no files" and "T002 names no files" are one kind.
+quoted or parenthesised text, however nested) blanked out, so "T001 names no files" and "T002
+names no files" are one kind, and so are "phase 1 (Setup) has no gate" and "phase 2
+(Foundational (Blocking)) has no gate". A caller whose messages vary otherwise passes its own
+``key`` to :func:`fold` (or :func:`folded_lines`), e.g. one kind per check name.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from orch.domain.plan import Diagnostic
@@ -14,7 +18,8 @@ from orch.domain.plan import Diagnostic
 SHOWN_LINES = 5
 """How many line numbers a folded warning lists."""
 
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|\([^()]*\)")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|\u201c[^\u201d]*\u201d")
+_INNERMOST = re.compile(r"\([^()]*\)")
 _VARYING = re.compile(r"[\w.#-]*\d[\w.#-]*")
 
 
@@ -43,16 +48,49 @@ class Fold:
 
 def kind(message: str) -> str:
     """The message with what varies between warnings of one kind blanked out."""
-    return _VARYING.sub("#", _QUOTED.sub("'…'", message))
+    text = _QUOTED.sub("'…'", message)
+    while "(" in text:
+        shorter = _INNERMOST.sub("'…'", text)
+        if shorter == text:
+            break
+        text = shorter
+    return _VARYING.sub("#", text)
 
 
-def fold(warnings: list[Diagnostic]) -> list[Fold]:
-    """One :class:`Fold` per kind, ordered by the line of each kind's first warning."""
+def message_kind(diagnostic: Diagnostic) -> str:
+    """The default folding key: :func:`kind` of the message."""
+    return kind(diagnostic.message)
+
+
+def fold(
+    warnings: list[Diagnostic], key: Callable[[Diagnostic], str] = message_kind
+) -> list[Fold]:
+    """One :class:`Fold` per kind (``key`` of each warning), ordered by the line of each
+    kind's first warning."""
     folds: dict[str, Fold] = {}
     for warning in sorted(warnings, key=lambda diagnostic: diagnostic.line):
-        key = kind(warning.message)
-        found = folds.get(key)
+        name = key(warning)
+        found = folds.get(name)
         if found is None:
-            found = folds[key] = Fold(warning)
+            found = folds[name] = Fold(warning)
         found.lines.append(warning.line)
     return list(folds.values())
+
+
+def folded_lines(
+    warnings: list[Diagnostic],
+    source: str,
+    *,
+    verbose: bool = False,
+    key: Callable[[Diagnostic], str] = message_kind,
+) -> list[str]:
+    """``source:line: message`` lines: one per kind, with its count and first lines, or, when
+    ``verbose``, one per warning. The hint, where all of a kind's warnings share one, is
+    left to the caller."""
+    if verbose:
+        ordered = sorted(warnings, key=lambda diagnostic: diagnostic.line)
+        return [f"{source}:{warning.line}: {warning.message}" for warning in ordered]
+    return [
+        f"{source}:{found.first.line}: {found.first.message}{found.suffix()}"
+        for found in fold(warnings, key)
+    ]

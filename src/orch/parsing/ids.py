@@ -6,12 +6,12 @@ import re
 from bisect import bisect_left, bisect_right
 
 from orch.domain.plan import Diagnostic
-from orch.parsing.blocks import Item
+from orch.parsing.blocks import Block, Heading, Item, Paragraph, Table
 from orch.parsing.drafts import TaskDraft
-from orch.parsing.taskline import has_task_id, leading_id
+from orch.parsing.taskline import checkbox_id, heading_task, leading_id, other_prefix
 
-_NUMBERED = re.compile(r"T-?(\d+)([A-Za-z]?)(?![\w.])")
-_RANGE = re.compile(r"(T-?\d+[A-Za-z]?)-(T-?\d+[A-Za-z]?)")
+_NUMBERED = re.compile(r"([A-Z]+)-?([A-Z]*)(\d+)([A-Za-z]?)(?![\w.])")
+_RANGE = re.compile(r"([A-Z]+-?[A-Z]*\d+[A-Za-z]?)-([A-Z]+-?[A-Z]*\d+[A-Za-z]?)")
 
 
 def rename_duplicates(tasks: list[TaskDraft], strict: bool) -> list[Diagnostic]:
@@ -50,21 +50,78 @@ def rename_duplicates(tasks: list[TaskDraft], strict: bool) -> list[Diagnostic]:
     return found
 
 
-def _key(task_id: str) -> tuple[int, str] | None:
+IdKey = tuple[str, int, str]
+
+
+def _key(task_id: str) -> IdKey | None:
+    """``T-HF012a`` -> ``("THF", 12, "a")``: IDs of one prefix sort by number, then letter."""
     match = _NUMBERED.match(task_id)
-    return (int(match.group(1)), match.group(2).lower()) if match else None
+    if match is None:
+        return None
+    return match.group(1) + match.group(2), int(match.group(3)), match.group(4).lower()
+
+
+def lone_prefixes(tasks: list[TaskDraft]) -> list[Diagnostic]:
+    """A warning for each task whose ID has another prefix than ``T`` that no other task uses:
+    read as a task all the same (``H264 encoding`` may be prose), so the plan author can tell."""
+    by_prefix: dict[str, list[TaskDraft]] = {}
+    for task in tasks:
+        prefix = other_prefix(task.task_id or "")
+        if prefix is not None:
+            by_prefix.setdefault(prefix, []).append(task)
+    return [
+        Diagnostic(
+            line=alone[0].line,
+            severity="warning",
+            message=(
+                f"{alone[0].task_id} is read as a task ID, though no other task uses "
+                f"the prefix {prefix}"
+            ),
+            hint="task IDs look like T001; if this is no task, write it without a checkbox",
+        )
+        for prefix, alone in by_prefix.items()
+        if len(alone) == 1
+    ]
+
+
+def ids_named(blocks: list[Block]) -> list[str]:
+    """The task-ID-shaped tokens that open the headings, items and lines of ``blocks``."""
+    named: list[str] = []
+    pending: list[Item] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            texts = [block.text.lstrip("#✅✔☑️ ")]
+        elif isinstance(block, Paragraph):
+            texts = block.text.split("\n")
+        elif isinstance(block, Item):
+            pending.append(block)
+            continue
+        else:
+            continue
+        named.extend(found for text in texts if (found := leading_id(text)) is not None)
+    while pending:
+        item = pending.pop(0)
+        text = item.text
+        if text.startswith("[") and "]" in text:
+            text = text[text.index("]") + 1 :]
+        found = leading_id(text)
+        if found is not None:
+            named.append(found)
+        pending.extend(item.children)
+    firsts = [(cut.group(1) if (cut := _RANGE.fullmatch(name)) else name) for name in named]
+    return list(dict.fromkeys(firsts))
 
 
 class RangeIndex:
     """Tasks written as ranges (``T005-T010``): an ID inside one resolves to the range task."""
 
     def __init__(self, task_ids: list[str]) -> None:
-        self._ranges: list[tuple[tuple[int, str], tuple[int, str], str]] = []
+        self._ranges: list[tuple[IdKey, IdKey, str]] = []
         for task_id in task_ids:
             match = _RANGE.fullmatch(task_id)
             low = _key(match.group(1)) if match else None
             high = _key(match.group(2)) if match else None
-            if low is not None and high is not None:
+            if low is not None and high is not None and low[0] == high[0]:
                 self._ranges.append((min(low, high), max(low, high), task_id))
 
     def owner(self, task_id: str) -> str | None:
@@ -77,11 +134,15 @@ class RangeIndex:
         return next((name for low, high, name in self._ranges if low <= key <= high), None)
 
 
-def resolve_dependencies(tasks: list[TaskDraft]) -> dict[int, list[str]]:
+def resolve_dependencies(
+    tasks: list[TaskDraft], warnings: list[Diagnostic] | None = None
+) -> dict[int, list[str]]:
     """Each task's dependency IDs (keyed by ``id(draft)``), ranges expanded, duplicates removed.
 
     A range ``T003-T005`` means every existing ID from T003 to T005 in numeric order (``T004a``
-    included). An endpoint that names no task is kept, so the graph check reports it as unknown.
+    included). A ``T`` ID or endpoint that names no task is kept, so the graph check reports it
+    as unknown; an ID of another shape (``PR12`` in ``(after PR12 merges)``) that names no task
+    is prose: dropped, with a warning in ``warnings``.
     """
     keyed = sorted(
         (key, task.task_id or "")
@@ -103,6 +164,10 @@ def resolve_dependencies(tasks: list[TaskDraft]) -> dict[int, list[str]]:
                 candidates = [c for c in candidates if c != task.task_id]
             for found in candidates:
                 candidate = found if found in known else (ranges.owner(found) or found)
+                if candidate not in known and other_prefix(candidate) is not None:
+                    if warnings is not None:
+                        warnings.append(_not_a_dependency(task, candidate, _line))
+                    continue
                 if candidate in seen or (candidate != found and candidate == task.task_id):
                     continue
                 seen.add(candidate)
@@ -111,15 +176,23 @@ def resolve_dependencies(tasks: list[TaskDraft]) -> dict[int, list[str]]:
     return result
 
 
+def _not_a_dependency(task: TaskDraft, name: str, line: int) -> Diagnostic:
+    return Diagnostic(
+        line=line,
+        severity="warning",
+        message=f"{task.label}: {name} in its dependencies names no task; ignored",
+    )
+
+
 def _expand(
     first: str,
     last: str,
-    keyed: list[tuple[tuple[int, str], str]],
-    keys: list[tuple[int, str]],
+    keyed: list[tuple[IdKey, str]],
+    keys: list[IdKey],
     known: set[str | None],
 ) -> list[str]:
     low, high = _key(first), _key(last)
-    if low is None or high is None:
+    if low is None or high is None or low[0] != high[0]:
         return [first, last]
     if low > high:
         low, high = high, low
@@ -128,32 +201,63 @@ def _expand(
     return inside + missing
 
 
-def unclaimed(
-    mentions: list[tuple[int, str]], outside: list[Item], tasks: list[TaskDraft]
-) -> list[Diagnostic]:
-    """Warnings for items that start with a task ID naming no task of the plan.
+def names_task(task_id: str, known: set[str | None], ranges: RangeIndex) -> bool:
+    """Whether ``task_id`` names a task: one of ``known``, one inside a range task, or a range
+    whose first ID does."""
+    if task_id in known:
+        return True
+    first = _RANGE.fullmatch(task_id)
+    task_id = first.group(1) if first else task_id
+    return task_id in known or ranges.owner(task_id) is not None
 
-    ``mentions`` are ``(line, ID)`` of checkbox-less items inside phases; ``outside`` are the
-    list items outside every phase, where an ID'd checkbox refers to a task rather than being
-    one. An ID that names a task (or falls inside a range task) is a reference: no warning.
-    """
-    known = {task.task_id for task in tasks}
-    ranges = RangeIndex([task.task_id for task in tasks if task.task_id])
-    found: list[Diagnostic] = []
-    for line, task_id in mentions:
-        if task_id not in known and ranges.owner(task_id) is None:
-            found.append(
-                _unclaimed(line, f"{task_id} has no checkbox, so it is not read as a task")
-            )
-    pending = list(outside)
+
+def outside_mentions(blocks: list[Block]) -> list[tuple[int, str]]:
+    """``(line, ID)`` of the list items (with a checkbox or without), headings and table rows
+    that start with a task ID, in blocks outside every phase."""
+    found: list[tuple[int, str]] = []
+    pending: list[Item] = []
+    for block in blocks:
+        if isinstance(block, Item):
+            pending.append(block)
+        elif isinstance(block, Heading):
+            heading = heading_task(block.text)
+            if heading is not None and heading.task_id[:1].isupper():
+                found.append((block.line, heading.task_id))
+        elif isinstance(block, Table):
+            for offset, row in enumerate(block.text.split("\n")):
+                named = leading_id(row.lstrip("| \t"))
+                if named is not None:
+                    found.append((block.line + offset, named))
     while pending:
         item = pending.pop()
         pending.extend(item.children)
-        if not has_task_id(item.text):
-            continue
-        task_id = leading_id(item.text[item.text.index("]") + 1 :]) or ""
-        if task_id not in known and ranges.owner(task_id) is None:
-            found.append(_unclaimed(item.line, f"{task_id} is outside every phase"))
+        named = checkbox_id(item.text) or leading_id(item.text)
+        if named is not None:
+            found.append((item.line, named))
+    return found
+
+
+def unclaimed(
+    mentions: list[tuple[int, str]], outside: list[tuple[int, str]], tasks: list[TaskDraft]
+) -> list[Diagnostic]:
+    """Warnings for lines that start with a task ID naming no task of the plan.
+
+    ``mentions`` are ``(line, ID)`` of checkbox-less items inside phases; ``outside`` are those
+    of items, headings and table rows outside every phase (:func:`outside_mentions`), which
+    refer to tasks rather than being ones. An ID that names a task (or falls inside a range
+    task; a range names its first ID) is a reference: no warning.
+    """
+    known: set[str | None] = {task.task_id for task in tasks}
+    ranges = RangeIndex([task.task_id for task in tasks if task.task_id])
+    found: list[Diagnostic] = []
+    for line, task_id in mentions:
+        if not names_task(task_id, known, ranges):
+            found.append(
+                _unclaimed(line, f"{task_id} has no checkbox, so it is not read as a task")
+            )
+    for line, task_id in outside:
+        if not names_task(task_id, known, ranges):
+            found.append(_unclaimed(line, f"{task_id} is outside every phase"))
     return found
 
 

@@ -8,16 +8,20 @@ from orch.domain.plan import Diagnostic, PlanMark
 from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph, Table
 from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.metadata import PHASE_KEYS, TASK_KEYS, Field, key_value, phase_fields
+from orch.parsing.tables import id_column, read_table
 from orch.parsing.taskline import (
-    ID_PATTERN,
+    ID_START,
+    T_ID,
     TaskLine,
-    has_task_id,
+    checkbox_id,
     heading_task,
     leading_id,
+    other_prefix,
     parse_task_line,
 )
 
-_MISPLACED_ID = re.compile(rf"(?:\*\*)?{ID_PATTERN}\b")
+_RANGE_END = re.compile(rf"-{ID_START}.*$")
+_MISPLACED_ID = re.compile(rf"(?:\*\*)?{T_ID}\b")
 # What may precede a task ID on a prose line or table row: a list marker without its space,
 # a checkbox, a table's first pipe.
 _PROSE_LEAD = re.compile(r"^(?:\|\s*)?[-*+]?\s*(?:\[[^\[\]]{0,5}\]\s*)?")
@@ -29,21 +33,33 @@ _ID_LIKE = re.compile(r"[\[(#~*_`\s]*((?i:t(?:ask)?)[-_ ]?(?:\d+|XX|\?\?)[\w.?-]
 _FOREIGN_ID = re.compile(r"(?:\*\*|~~)?([A-Z]{2,8}(?:-\d+|\d{2,})(?:[.-]\d+)*)(?![\w-])")
 
 
-def heading_tasks(blocks: list[Block], level: int) -> bool:
-    """Whether a phase's tasks are headings (``### Task 2.1: …``) deeper than ``level``."""
-    return any(
-        isinstance(block, Heading) and block.level > level and heading_task(block.text)
-        for block in blocks
-    )
+def heading_tasks(blocks: list[Block], level: int, labelled: bool = True) -> bool:
+    """Whether a phase's tasks are headings (``### Task 2.1: …``) deeper than ``level``.
+
+    An ID of another prefix than ``T`` (``### P001: …``) names a heading task only in a phase
+    with a phase heading (``labelled``): elsewhere ``### WP01: …`` is a section's name.
+    """
+    for block in blocks:
+        if isinstance(block, Heading) and block.level > level:
+            found = heading_task(block.text)
+            if found is not None and (labelled or other_prefix(found.task_id) is None):
+                return True
+    return False
 
 
 def any_task_id(items: list[Item]) -> bool:
-    """Whether any item here, at any depth, is a checkbox with a task ID."""
+    """Whether any item here, at any depth, is a checkbox with a task ID: a ``T`` ID, or one of
+    another prefix that two items use (``- [ ] H264 encoding`` alone names no ID scheme)."""
+    prefixes: set[str] = set()
     pending = list(items)
     while pending:
         item = pending.pop()
-        if has_task_id(item.text):
-            return True
+        found = checkbox_id(item.text)
+        if found is not None:
+            prefix = other_prefix(found)
+            if prefix is None or prefix in prefixes:
+                return True
+            prefixes.add(prefix)
         pending.extend(item.children)
     return False
 
@@ -69,6 +85,8 @@ class PhaseReader:
         self.mentions: list[tuple[int, str]] = []
         """``(line, ID)`` of items without a checkbox that start with a task ID: each must name
         a task somewhere in the plan, or it gets a warning once every task is known."""
+        self.table_mentions: list[tuple[int, str]] = []
+        """The ``mentions`` that are rows of tables not read as tasks."""
         self._last: TaskDraft | None = None
         self._heading: TaskDraft | None = None
         self._headings_are_tasks = True
@@ -81,33 +99,97 @@ class PhaseReader:
         """
         items = [block for block in self.phase.blocks if isinstance(block, Item)]
         self._headings_are_tasks = not any_task_id(items)
+        tables_are_tasks = (
+            self.phase.labelled
+            and self._headings_are_tasks
+            and not heading_tasks(self.phase.blocks, self.phase.level)
+        )
         for block in self.phase.blocks:
             if isinstance(block, Heading):
                 self._at_heading(block)
             elif self._heading is not None:
                 self._under_heading(block, self._heading)
+            elif (
+                isinstance(block, Paragraph)
+                and tables_are_tasks
+                and block.text.startswith("|")
+                and self._table(Table(block.line, block.text))
+            ):
+                continue  # a table markdown does not read as one (no `|---|` row): one error
             elif isinstance(block, Paragraph):
                 self._mention_lines(block.text, block.line)
                 for meta in phase_fields(block.text, block.line):
                     self.phase.apply(meta)
             elif isinstance(block, Item):
                 self._item(block, None)
-            elif isinstance(block, Table):
+            elif isinstance(block, Table) and not (tables_are_tasks and self._table(block)):
+                before = len(self.mentions)
                 self._mention_lines(block.text, block.line)
+                self.table_mentions.extend(self.mentions[before:])
         for task in self.phase.tasks:
-            if task.heading and task.acceptance_marks and all(task.acceptance_marks):
+            if not task.heading or task.mark is PlanMark.SKIPPED:
+                continue
+            if task.marked_done or (task.acceptance_marks and all(task.acceptance_marks)):
                 task.mark = PlanMark.DONE
+
+    def _table(self, table: Table) -> bool:
+        """Read a table whose rows are tasks (:mod:`orch.parsing.tables`); ``False`` when it
+        holds no task IDs. One that does but cannot be read is one error, not one per row."""
+        if id_column(table) is None:
+            return False
+        found = read_table(table)
+        if found.problem is not None:
+            self.phase.unreadable_table = True
+            self.errors.append(
+                Diagnostic(
+                    line=table.line,
+                    message=f"the table's rows start with task IDs but cannot be read as "
+                    f"tasks: {found.problem}",
+                    hint="write it as `| ID | Task | Status |` rows, or as `- [ ] T001 …` items",
+                )
+            )
+            return True
+        for row in found.rows:
+            task = TaskDraft(row.task_id, row.line, row.mark, row.title, parallel=row.parallel)
+            task.deps = [(ref, row.line) for ref in row.deps]
+            task.description.extend(row.description)
+            task.table = True
+            self.phase.tasks.append(task)
+            if not row.known_status:
+                self._warn(
+                    row.line,
+                    f"{row.task_id}: status {row.status!r} is not one orch knows, read as pending",
+                    "write Done (or ✅), Skipped, or Pending",
+                )
+        self._last = None
+        return True
 
     def _at_heading(self, heading: Heading) -> None:
         """A sub-heading ends the task above; a task heading (``### Task 2.1: …``) starts one."""
         self._last = self._heading = None
         deeper = heading.level > self.phase.level
-        found = heading_task(heading.text) if deeper and self._headings_are_tasks else None
+        found = heading_task(heading.text) if deeper else None
         if found is None:
             return
-        task_id, title = found
-        task = TaskDraft(task_id, heading.line, PlanMark.PENDING, title, heading=True)
+        if not self._headings_are_tasks:
+            # a sub-heading of checkbox tasks (``### T012-T015 Models``): it must name tasks
+            self.mentions.append((heading.line, _RANGE_END.sub("", found.task_id)))
+            return
+        if not self.phase.labelled and other_prefix(found.task_id) is not None:
+            self._warn(
+                heading.line,
+                f"heading {heading.text[:40]!r} is not read as a task: an ID such as "
+                f"{found.task_id} names a task only under a phase heading",
+                "put it under a `## Phase N: …` heading, or use T001-style IDs",
+            )
+            return
+        mark = PlanMark.SKIPPED if found.struck else PlanMark.PENDING
+        task = TaskDraft(found.task_id, heading.line, mark, found.title, heading=True)
+        task.marked_done = found.done
         self.phase.tasks.append(task)
+        if found.struck:
+            task.description.append("Struck through in the plan: read as skipped.")
+            self._warn(task.line, f"{task.label} is struck through, read as skipped")
         self._last = self._heading = task
 
     def _under_heading(self, block: Block, task: TaskDraft) -> None:
@@ -139,6 +221,10 @@ class PhaseReader:
 
     def _item(self, item: Item, parent: TaskDraft | None) -> None:
         line = parse_task_line(item.text) if item.text.startswith("[") else None
+        if line is not None and not self.with_ids and line.task_id and other_prefix(line.task_id):
+            # a plan without IDs: `- [ ] H264 encoding` is a plain item, its title whole
+            first = _LEADING_BOX.sub("", item.text.split("\n", 1)[0], count=1).strip()
+            line = TaskLine(mark=line.mark, task_id=None, title=first, extra=line.extra)
         if line is not None and (line.task_id or (not self.with_ids and parent is None)):
             self._task(item, line)
             return

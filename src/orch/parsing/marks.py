@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from orch.domain.plan import PlanMark
 from orch.parsing.checkbox import ITEM_BOX
 
@@ -33,3 +35,41 @@ def set_mark(text: str, line: int, mark: PlanMark) -> str:
     if mark is PlanMark.DONE and current in ("x", "X"):
         return text
     return text[: start + match.start("box")] + wanted + text[start + match.end("box") :]
+
+
+_WORDS = {PlanMark.PENDING: "Pending", PlanMark.DONE: "Done", PlanMark.SKIPPED: "Skipped"}
+_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def set_table_mark(lines: list[str], line: int, mark: PlanMark) -> str:
+    """The table row at 1-based ``line`` of ``lines`` with its status cell set to ``Done`` /
+    ``Skipped`` / ``Pending``, every other byte of the row kept (a task table, see
+    :mod:`orch.parsing.tables`). ``ValueError`` when the row is in no table with a status
+    column."""
+    from orch.parsing.tables import status_column
+
+    index = line - 1
+    if not 0 <= index < len(lines) or not lines[index].lstrip().startswith("|"):
+        raise ValueError(f"line {line} is not a table row")
+    first = index
+    while first > 0 and lines[first - 1].lstrip().startswith("|"):
+        first -= 1
+    column = status_column(lines[first]) if first < index else None
+    if column is None:
+        raise ValueError(f"the table of line {line} has no status column")
+    row = lines[index]
+    pipes = [found.start() for found in _PIPE.finditer(row)]
+    if row.lstrip().startswith("|"):
+        pipes = pipes[1:]
+        start = row.index("|") + 1
+    else:
+        start = 0
+    ends = [*pipes, len(row)]
+    if column >= len(ends):
+        raise ValueError(f"line {line} has no cell {column + 1}")
+    begin = start if column == 0 else ends[column - 1] + 1
+    cell = row[begin : ends[column]]
+    content = cell.strip()
+    word = _WORDS[mark]
+    updated = cell.replace(content, word, 1) if content else f" {word} "
+    return row[:begin] + updated + row[ends[column] :]

@@ -17,7 +17,7 @@ from orch.domain.state import RunState
 from orch.domain.status import TaskStatus
 from orch.parsing.blocks import Heading, Item, walk
 from orch.parsing.checkbox import ITEM_BOX
-from orch.parsing.marks import set_mark
+from orch.parsing.marks import set_mark, set_table_mark
 from orch.parsing.taskline import checkbox, leading_id
 from orch.store.atomic import atomic_write_bytes
 
@@ -97,7 +97,12 @@ class PlanMarker:
                 self._mark_criteria(task.line)
             return
         try:
-            updated = set_mark(text, 1, mark).encode("utf-8", "surrogateescape")
+            if text.lstrip().startswith("|"):  # a task table's row: its status cell
+                lines = [self._line(number) for number in range(1, len(self._starts) + 1)]
+                changed = set_table_mark(lines, line, mark)
+            else:
+                changed = set_mark(text, 1, mark)
+            updated = changed.encode("utf-8", "surrogateescape")
         except ValueError:
             return  # the plan was edited under us; the journal still has the truth
         task.mark = mark
