@@ -51,6 +51,14 @@ def unbundle(text: str) -> dict[str, str]:
     }
 
 
+def without_status(text: str) -> str:
+    """A bundle without its ``status.md`` files: what the tree plans, not how far it got."""
+    files = unbundle(text)
+    if not files:
+        return text
+    return bundle({path: body for path, body in files.items() if not _STATUS_FILE.match(path)})
+
+
 def status_path(task_id: str, paths: list[str]) -> str | None:
     """The ``status.md`` of task ``N.M`` among ``paths``, if the tree has one."""
     for path in paths:

@@ -155,11 +155,9 @@ class PlanMarker:
         self._signature = self._signature_now()
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
-        """Mark every task the journal says is done (repairs a kill between record and mark)."""
-        for task_id, record in state.tasks.items():
-            task = tasks.get(task_id)
-            if task is not None and record.status is TaskStatus.DONE:
-                self.mark(task, PlanMark.DONE)
+        """Mark every task the journal says is done or skipped (repairs a kill between record
+        and mark; writes ``resume --skip``'s skip marks)."""
+        _sync(self, state, tasks)
 
 
 class TaskmasterMarker:
@@ -184,7 +182,7 @@ class TaskmasterMarker:
             atomic_write_bytes(self.path, updated.encode("utf-8"))
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
-        """Mark every task the journal says is done."""
+        """Mark every task the journal says is done or skipped."""
         _sync(self, state, tasks)
 
 
@@ -227,18 +225,22 @@ class ClaudioMarker:
             atomic_write_bytes(path, updated.encode("utf-8", "surrogateescape"))
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
-        """Mark every task the journal says is done."""
+        """Mark every task the journal says is done or skipped."""
         _sync(self, state, tasks)
 
 
 Marker = PlanMarker | TaskmasterMarker | ClaudioMarker
 
 
+_SYNCED = {TaskStatus.DONE: PlanMark.DONE, TaskStatus.SKIPPED: PlanMark.SKIPPED}
+
+
 def _sync(marker: Marker, state: RunState, tasks: dict[str, Task]) -> None:
     for task_id, record in state.tasks.items():
         task = tasks.get(task_id)
-        if task is not None and record.status is TaskStatus.DONE:
-            marker.mark(task, PlanMark.DONE)
+        mark = _SYNCED.get(record.status)
+        if task is not None and mark is not None and task.mark is not PlanMark.DONE:
+            marker.mark(task, mark)
 
 
 def plan_marker(path: Path, plan_format: str) -> Marker | None:

@@ -1,9 +1,11 @@
 """Cancel a task and, cascading, every task that depends on it (``task_cancel``).
 
-Cancelled tasks are marked ``[~]`` (skipped) in the plan, one byte each, so the next ``orch run``
-skips them; when the latest run over the plan is unfinished, its journal records them skipped
-too, so ``orch resume`` skips them as well. The cascade follows explicit dependencies only: the
-phase barrier makes every later task wait for a phase, not depend on each of its tasks.
+Cancelled tasks are marked skipped in the plan, in its format's own way (``[~]`` in a markdown
+or Kiro plan, ``"status": "cancelled"`` in a Taskmaster file, ``Skipped`` in a Claudio task's
+``status.md``), every other byte kept, so the next ``orch run`` skips them; when the latest run
+over the plan is unfinished, its journal records them skipped too, so ``orch resume`` skips
+them as well. The cascade follows explicit dependencies only: the phase barrier makes every
+later task wait for a phase, not depend on each of its tasks.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def cascade(plan: Plan, task_id: str) -> list[str]:
 def cancel(project_dir: Path, plan_path: Path, task_id: str) -> Cancelled:
     """Skip ``task_id`` and its dependents in the plan and the unfinished run. The caller holds
     the project lock. A task already done (in the plan or the run) cannot be cancelled."""
-    from orch.runner.planmarks import PlanMarker
+    from orch.runner.planmarks import plan_marker
 
     queue = open_queue(project_dir, plan_path)
     task = queue.task(task_id)
@@ -64,9 +66,10 @@ def cancel(project_dir: Path, plan_path: Path, task_id: str) -> Cancelled:
         cancelled=[i for i in ids if i == task_id or queue.status(by_id[i]) not in finished],
         already=[i for i in ids if i != task_id and queue.status(by_id[i]) in finished],
     )
-    marker = PlanMarker(plan_path)
+    marker = plan_marker(plan_path, queue.plan.format)
     for cancelled_id in result.cancelled:
-        marker.mark(by_id[cancelled_id], PlanMark.SKIPPED)
+        if marker is not None:
+            marker.mark(by_id[cancelled_id], PlanMark.SKIPPED)
     run = queue.run
     if run is not None and run.state is not RunStatus.COMPLETED:
         result.run = _record_in_run(project_dir, run.run_id, result.cancelled)
