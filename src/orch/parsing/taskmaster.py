@@ -219,7 +219,7 @@ def _dependency(
     sibling = f"{entry.parent.written_id}.{text}"
     top = f"{tag}{text}"
     for candidate in (sibling, top):
-        if candidate in ids:
+        if candidate in ids and ids[candidate] != entry.task_id:  # never itself
             return ids[candidate]
     errors.append(
         Diagnostic(
