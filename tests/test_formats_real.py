@@ -78,6 +78,19 @@ def test_taskmaster_subtask_dependency_naming_nothing_names_both_readings(
     assert "no sibling subtask 1.7 and no task 7" in done.stderr, done.stderr
 
 
+def test_taskmaster_tags_each_holding_a_bare_list(orch: OrchRunner, tmp_path: Path) -> None:
+    data = {
+        "master": [{"id": 1, "title": "One", "status": "done", "dependencies": []}],
+        "feature": [{"id": 1, "title": "Two", "status": "pending", "dependencies": []}],
+    }
+    (tmp_path / "tasks.json").write_text(json.dumps(data, indent=2))
+    found = validated(orch, tmp_path, "tasks.json")
+    assert [(p["title"], [t["id"] for t in p["tasks"]]) for p in found["phases"]] == [
+        ("master", ["1"]),
+        ("feature", ["feature:1"]),
+    ]
+
+
 def test_taskmaster_duplicate_ids_both_run_and_each_gets_its_own_mark(
     orch: OrchRunner, git_repo: Path
 ) -> None:

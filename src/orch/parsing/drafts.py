@@ -22,6 +22,10 @@ PRIORITY_WORDS = {
     "normal": 5,
     "low": 2,
     "lowest": 0,
+    "p0": 10,
+    "p1": 8,
+    "p2": 5,
+    "p3": 2,
 }
 """Priorities written as words (Taskmaster, Claudio, ``- **Priority**: HIGH``) on the 0-10 scale."""
 INTERPRETERS = {"sh": "sh", "zsh": "zsh"}

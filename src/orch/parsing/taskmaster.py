@@ -1,7 +1,8 @@
 """Taskmaster ``tasks.json``: tasks with subtasks, dependencies, status and priority.
 
-Both layouts are read: the tagged one (``{"master": {"tasks": [...]}}``, one phase per tag) and
-the legacy one (``{"tasks": [...]}``). Task ``7`` keeps its ID; its subtask ``2`` is ``7.2``.
+Both layouts are read: the tagged one (``{"master": {"tasks": [...]}}``, or a tag holding its
+list directly, ``{"master": [...]}``; one phase per tag) and the legacy one
+(``{"tasks": [...]}``). Task ``7`` keeps its ID; its subtask ``2`` is ``7.2``.
 Each tag numbers its tasks from 1, so the IDs of every tag after the first carry the tag:
 ``feature-login:1``.
 A subtask's numeric dependency names a sibling (``7.1``) when one has that id, else the
@@ -39,12 +40,23 @@ def task_lists(data: Any) -> list[tuple[str, list[Any]]]:
     if isinstance(data, dict) and isinstance(data.get("tasks"), list):
         return [("tasks", data["tasks"])]
     if isinstance(data, dict):
-        return [
-            (str(tag), value["tasks"])
-            for tag, value in data.items()
-            if isinstance(value, dict) and isinstance(value.get("tasks"), list)
-        ]
+        found: list[tuple[str, list[Any]]] = []
+        for tag, value in data.items():
+            if isinstance(value, dict) and isinstance(value.get("tasks"), list):
+                found.append((str(tag), value["tasks"]))
+            elif _bare_task_list(value):  # a tag holding its task list directly
+                found.append((str(tag), value))
+        return found
     return []
+
+
+def _bare_task_list(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(entry, dict) and "id" in entry for entry in value)
+        and any("title" in entry for entry in value)
+    )
 
 
 def decode(text: str) -> tuple[Any, Spans]:
