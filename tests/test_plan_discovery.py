@@ -80,3 +80,16 @@ def test_several_candidates_are_listed_not_guessed(orch: OrchRunner, tmp_path: P
             ".taskmaster/tasks/tasks.json"
         ), done.stderr
         assert lines[1].startswith("hint: name the one to use")
+
+
+def test_status_before_any_run_names_the_plan_run_would_take(
+    orch: OrchRunner, tmp_path: Path
+) -> None:
+    _speckit(tmp_path)
+    done = orch("status", cwd=tmp_path)
+    assert done.returncode == 3
+    assert done.stderr.splitlines() == [
+        "error: no orch run in this project yet",
+        "hint: start one with `orch run`; it would run specs/001-first/tasks.md (current "
+        "spec-kit feature from .specify/feature.json)",
+    ]
