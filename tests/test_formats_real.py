@@ -109,6 +109,8 @@ def test_taskmaster_duplicate_ids_both_run_and_each_gets_its_own_mark(
     found = validated(orch, git_repo, "tasks.json")
     assert list(tasks_of(found)) == ["1", "2", "2#2"]
     assert any("duplicate task ID 2" in w["message"] for w in found["warnings"])
+    strict = orch("validate", "--strict", "tasks.json", cwd=git_repo)
+    assert strict.returncode == 2 and "error: tasks.json:" in strict.stderr, strict.stderr
     done = orch("run", "tasks.json", "--yes", cwd=git_repo)
     assert done.returncode != 0 and (git_repo / "second.txt").is_file()
     written = json.loads((git_repo / "tasks.json").read_text())["tasks"]

@@ -14,6 +14,7 @@ text, each file introduced by a ``<!-- orch:claudio PATH -->`` line (:func:`bund
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, PlanMark
 from orch.parsing.formats import CLAUDIO_MARKER
@@ -149,7 +150,8 @@ def parse_claudio(text: str, source: str = ".claudio", *, strict: bool = False) 
             phase.tasks.append(task.model_copy(update={**update, "mark": mark or task.mark}))
         if phase.tasks:
             plan.phases.append(phase)
-    warnings.extend(_rename_duplicates(plan, source))
+    duplicates = _rename_duplicates(plan, strict)
+    (errors if strict else warnings).extend(duplicates)
     if not plan.tasks():
         errors.append(
             Diagnostic(
@@ -161,7 +163,7 @@ def parse_claudio(text: str, source: str = ".claudio", *, strict: bool = False) 
     return ParseResult(plan=plan, errors=errors, warnings=warnings)
 
 
-def _rename_duplicates(plan: Plan, source: str) -> list[Diagnostic]:
+def _rename_duplicates(plan: Plan, strict: bool) -> list[Diagnostic]:
     """Keep a second task of the same ID as ``ID#2``, with a warning naming both."""
     seen: dict[str, str] = {}
     found: list[Diagnostic] = []
@@ -180,7 +182,8 @@ def _rename_duplicates(plan: Plan, source: str) -> list[Diagnostic]:
                 f"{where} is kept as {renamed}"
             )
             hint = "number every task of a phase file once: `### Task 1:`, `### Task 2:` …"
-            found.append(Diagnostic(line=1, severity="warning", message=message, hint=hint))
+            severity: Literal["error", "warning"] = "error" if strict else "warning"
+            found.append(Diagnostic(line=1, severity=severity, message=message, hint=hint))
             seen[renamed] = where
             task.id = renamed
     return found

@@ -22,7 +22,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from json import decoder, scanner
-from typing import Any
+from typing import Any, Literal
 
 from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, PlanMark, Task
 from orch.parsing.drafts import INTERPRETERS, SHELL_INFOS, priority_word
@@ -77,15 +77,16 @@ def decode(text: str) -> tuple[Any, Spans]:
     return reader.decode(text.replace("\ufeff", " ", 1) if text[:1] == "\ufeff" else text), spans
 
 
-def parse_taskmaster(text: str, source: str = "<plan>") -> ParseResult:
-    """Parse a Taskmaster ``tasks.json`` (text already known to be JSON with task lists)."""
+def parse_taskmaster(text: str, source: str = "<plan>", *, strict: bool = False) -> ParseResult:
+    """Parse a Taskmaster ``tasks.json`` (text already known to be JSON with task lists).
+    ``strict`` makes a reused id an error, as in a markdown plan."""
     data, spans = decode(text)
     starts = [0] + [match.end() for match in re.finditer("\n", text)]
     plan = Plan(title="Taskmaster tasks", source=source, format="taskmaster")
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     entries = _entries(data)
-    warnings.extend(_duplicates(entries, starts, spans))
+    (errors if strict else warnings).extend(_duplicates(entries, starts, spans, strict))
     for number, (tag, tasks) in enumerate(task_lists(data), start=1):
         phase = Phase(id=str(number), title=tag, line=_line(starts, spans, tasks, data))
         listed = [entry for entry in entries if entry.tag == number]
@@ -138,7 +139,9 @@ def _entries(data: Any) -> list[_Entry]:
     return found
 
 
-def _duplicates(entries: list[_Entry], starts: list[int], spans: Spans) -> list[Diagnostic]:
+def _duplicates(
+    entries: list[_Entry], starts: list[int], spans: Spans, strict: bool
+) -> list[Diagnostic]:
     first: dict[str, int] = {}
     found: list[Diagnostic] = []
     for entry in entries:
@@ -151,7 +154,8 @@ def _duplicates(entries: list[_Entry], starts: list[int], spans: Spans) -> list[
             f"{line}); the task at line {line} is kept as {entry.task_id}"
         )
         hint = "give every task its own id; dependencies on it refer to the first one"
-        found.append(Diagnostic(line=line, severity="warning", message=message, hint=hint))
+        severity: Literal["error", "warning"] = "error" if strict else "warning"
+        found.append(Diagnostic(line=line, severity=severity, message=message, hint=hint))
     return found
 
 
