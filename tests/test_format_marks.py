@@ -155,7 +155,6 @@ def test_task_cancel_writes_the_skip_mark_and_the_run_skips_it(
     changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in "+++---"]
     if fmt.name != "claudio":  # one line, the mark; nothing else (Claudio creates a file)
         assert len(changed) == 2, diff
-    commit_all(git_repo, "cancel")
     ran = orch("run", fmt.plan, "--yes", cwd=git_repo)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert lines_run(git_repo, "b.log") == 0 and lines_run(git_repo, "a.log") == 1
