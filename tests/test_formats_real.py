@@ -174,3 +174,16 @@ def test_openspec_groups_are_phases(orch: OrchRunner, git_repo: Path) -> None:
     assert (git_repo / "tested.txt").is_file()
     removed, added = diff_lines(git_repo, "tasks.md")
     assert len(added) == 3 and [line.replace("[ ]", "[X]", 1) for line in removed] == added
+
+
+def test_claudio_named_phase_folders(orch: OrchRunner, git_repo: Path) -> None:
+    """`phase1_foundation/` holds phase 1 as `phase1/` does; a status file made for one of its
+    tasks goes into that folder."""
+    phase = git_repo / ".claudio" / "phase1_foundation"
+    phase.mkdir(parents=True)
+    (phase / "tasks.md").write_text("# Phase 1: Foundation\n\n### Task 1: Start\n\n"
+                                    "```bash\necho start > start.txt\n```\n")  # fmt: skip
+    commit_all(git_repo)
+    run_ok(orch, git_repo, ".claudio")
+    made = phase / "task1_start" / "status.md"
+    assert "- **Status**: Completed" in made.read_text()

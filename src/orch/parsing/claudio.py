@@ -22,8 +22,11 @@ from orch.parsing.formats import CLAUDIO_MARKER
 MARKER = CLAUDIO_MARKER
 _FILE = re.compile(r"^<!-- orch:claudio (\S+) -->$", re.MULTILINE)
 _HEADING = re.compile(r"^#[ \t]+(.+)$", re.MULTILINE)
-_TASKS_FILE = re.compile(r"^phase(\d+)/tasks\.md$")
-_STATUS_FILE = re.compile(r"^phase(\d+)/task(\d+)(?:[-_ ][^/]*)?/status\.md$")
+_NAMED = r"(?:[-_ ][^/]*)?"
+"""A folder's optional name after its number: ``task1_rust_setup``, ``phase2-api``."""
+_PHASE_DIR = re.compile(rf"^phase(\d+){_NAMED}$")
+_TASKS_FILE = re.compile(rf"^phase(\d+){_NAMED}/tasks\.md$")
+_STATUS_FILE = re.compile(rf"^phase(\d+){_NAMED}/task(\d+){_NAMED}/status\.md$")
 _STATUS = re.compile(
     r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?[ \t]*(?:Current[ \t]+)?Status[ \t]*(?:\*\*|__)?[ \t]*:"
     r"(?:\*\*|__)?[ \t]*([^\r\n]*)",
@@ -71,7 +74,8 @@ def status_path(task_id: str, paths: list[str]) -> str | None:
 
 def new_status_path(task_id: str, title: str, folders: list[str]) -> str | None:
     """Where a task ``N.M`` without a status file gets one: in its ``phaseN/taskM…/`` folder
-    when ``folders`` (paths relative to the tree) hold one, else ``phaseN/taskM_<name>/``."""
+    when ``folders`` (the tree's phase and task folders, relative to it) hold one, else a new
+    ``taskM_<name>/`` in its phase's folder."""
     match = re.fullmatch(r"(\d+)\.(\d+)", task_id)
     if match is None:
         return None
@@ -81,7 +85,11 @@ def new_status_path(task_id: str, title: str, folders: list[str]) -> str | None:
         if found and (int(found.group(1)), int(found.group(2))) == (phase, number):
             return f"{folder}/status.md"
     name = "_".join(re.findall(r"[a-z0-9]+", title.lower())[:6]) or "task"
-    return f"phase{phase}/task{number}_{name}/status.md"
+    phase_dir = next(
+        (f for f in folders if (m := _PHASE_DIR.match(f)) and int(m.group(1)) == phase),
+        f"phase{phase}",
+    )
+    return f"{phase_dir}/task{number}_{name}/status.md"
 
 
 def new_status(task_id: str, title: str, mark: PlanMark) -> str:

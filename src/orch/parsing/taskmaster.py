@@ -231,7 +231,9 @@ def _dependency(
     tag = entry.task_id[: entry.task_id.index(":") + 1] if ":" in entry.task_id else ""
     if entry.parent is None or "." in text:
         return f"{tag}{text}"
-    ids = {e.written_id: e.task_id for e in listed}
+    ids: dict[str, str] = {}
+    for other in listed:
+        ids.setdefault(other.written_id, other.task_id)  # a reused id means the first one
     sibling = f"{entry.parent.written_id}.{text}"
     top = f"{tag}{text}"
     for candidate in (sibling, top):

@@ -204,7 +204,8 @@ class ClaudioMarker:
         if found is None:
             folders = [
                 p.relative_to(self.tree).as_posix()
-                for p in self.tree.glob("phase*/task*")
+                for pattern in ("phase*", "phase*/task*")
+                for p in self.tree.glob(pattern)
                 if p.is_dir()
             ]
             created = new_status_path(task.id, task.title, sorted(folders))
