@@ -93,3 +93,16 @@ def test_status_before_any_run_names_the_plan_run_would_take(
         "hint: start one with `orch run`; it would run specs/001-first/tasks.md (current "
         "spec-kit feature from .specify/feature.json)",
     ]
+
+
+def test_the_speckit_feature_wins_and_other_plans_are_named(
+    orch: OrchRunner, tmp_path: Path
+) -> None:
+    _speckit(tmp_path)
+    spec = tmp_path / ".kiro" / "specs" / "greeter" / "tasks.md"
+    spec.parent.mkdir(parents=True)
+    spec.write_text(KIRO)
+    done = orch("validate", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["title"] == "Tasks: 001-first"
+    assert "also here: .kiro/specs/greeter/tasks.md (pass one to use it)" in done.stderr

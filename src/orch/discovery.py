@@ -19,15 +19,19 @@ _NUMBERED = re.compile(r"^(\d+)")
 def find_default_plan(project_dir: Path) -> tuple[Path, str]:
     """The plan to use and a one-line note on why it was chosen.
 
-    The spec-kit feature first (:func:`speckit_feature`). Without one: the project's Kiro specs
+    The spec-kit feature first (:func:`speckit_feature`; the note names any other plan the
+    project holds). Without one: the project's Kiro specs
     (``.kiro/specs/*/tasks.md``), Taskmaster file (``.taskmaster/tasks/tasks.json``) and
     Claudio tree (``.claudio/``); exactly one of them is used, several are a
     :class:`PlanError` (exit 2) that lists them, none is a :class:`PlanError` too.
     """
     feature = speckit_feature(project_dir)
-    if feature is not None:
-        return feature
     found = other_plans(project_dir)
+    if feature is not None:
+        if not found:
+            return feature
+        others = ", ".join(_rel(path, project_dir) for path, _ in found)
+        return feature[0], f"{feature[1]}; also here: {others} (pass one to use it)"
     if len(found) == 1:
         return found[0]
     if found:
