@@ -146,9 +146,11 @@ def test_claudio_tree_as_claudio_writes_it(orch: OrchRunner, git_repo: Path) -> 
 
 def test_claudio_phase_file_alone_reads_word_priorities(orch: OrchRunner, git_repo: Path) -> None:
     text = (FIXTURES / "claudio" / ".claudio" / "phase1" / "tasks.md").read_text()
+    text += "\n### Task 1.3: Harden\n- **Priority**: SHOWSTOPPER\n"
     (git_repo / "phase1.md").write_text(text)
     tasks = tasks_of(validated(orch, git_repo, "phase1.md"))
-    assert [(t, tasks[t].get("priority")) for t in tasks] == [("1.1", 8), ("1.2", 5)]
+    assert [(t, tasks[t].get("priority")) for t in tasks] == [("1.1", 8), ("1.2", 5), ("1.3", 0)]
+    assert tasks["1.3"]["labels"] == ["priority:showstopper"]  # off the scale: a label
 
 
 def test_claudio_duplicate_task_numbers_are_named(orch: OrchRunner, tmp_path: Path) -> None:

@@ -121,6 +121,10 @@ class TaskDraft:
         if word is not None:
             self.priority = word
             return
+        if text.strip("*_` ").replace(" ", "").replace("-", "").isalpha():
+            # A word off the scale (``SHOWSTOPPER``) is kept as a label, not made an error.
+            self.labels.append(f"priority:{text.strip('*_` ').lower()}")
+            return
         errors.append(
             Diagnostic(
                 line=line,
