@@ -1,4 +1,7 @@
-"""Finding the plan when ``orch run`` is given none: the current spec-kit feature's tasks.md."""
+"""Finding the plan when a command is given none (``orch run``, ``validate``, ``graph``,
+``review``, the MCP server): the current spec-kit feature's ``tasks.md``; when the project has
+no spec-kit feature, its one Kiro spec, Taskmaster file or Claudio tree. Several of those are
+never guessed between: the error lists them."""
 
 from __future__ import annotations
 
@@ -14,7 +17,57 @@ _NUMBERED = re.compile(r"^(\d+)")
 
 
 def find_default_plan(project_dir: Path) -> tuple[Path, str]:
-    """The plan to run and a one-line note on why it was chosen.
+    """The plan to use and a one-line note on why it was chosen.
+
+    The spec-kit feature first (:func:`speckit_feature`; the note names any other plan the
+    project holds). Without one: the project's Kiro specs
+    (``.kiro/specs/*/tasks.md``), Taskmaster file (``.taskmaster/tasks/tasks.json``) and
+    Claudio tree (``.claudio/``); exactly one of them is used, several are a
+    :class:`PlanError` (exit 2) that lists them, none is a :class:`PlanError` too.
+    """
+    feature = speckit_feature(project_dir)
+    found = other_plans(project_dir)
+    if feature is not None:
+        if not found:
+            return feature
+        others = ", ".join(_rel(path, project_dir) for path, _ in found)
+        return feature[0], f"{feature[1]}; also here: {others} (pass one to use it)"
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = ", ".join(_rel(path, project_dir) for path, _ in found)
+        raise PlanError(
+            f"no plan given and this project has {len(found)}: {listed}",
+            hint=f"name the one to use, e.g. `orch run {_rel(found[0][0], project_dir)}`",
+        )
+    raise PlanError(
+        "no plan given and none found (no spec-kit tasks.md, Kiro spec, Taskmaster tasks.json "
+        "or .claudio tree)",
+        hint="pass a plan file: `orch run PLAN.md` (try examples/quickstart/plan.md)",
+    )
+
+
+def other_plans(project_dir: Path) -> list[tuple[Path, str]]:
+    """The project's plans in formats other than spec-kit's, each with why it was found."""
+    from orch.planfile import claudio_tree
+
+    kiro = project_dir / ".kiro" / "specs"
+    found = [
+        (path, f"Kiro spec {path.parent.name!r}")
+        for path in (sorted(kiro.glob("*/tasks.md")) if kiro.is_dir() else [])
+        if path.is_file()
+    ]
+    taskmaster = project_dir / ".taskmaster" / "tasks" / "tasks.json"
+    if taskmaster.is_file():
+        found.append((taskmaster, "Taskmaster tasks file"))
+    tree = project_dir / ".claudio"
+    if claudio_tree(tree) is not None:
+        found.append((tree, "Claudio tree"))
+    return found
+
+
+def speckit_feature(project_dir: Path) -> tuple[Path, str] | None:
+    """The current spec-kit feature's ``tasks.md`` and why, or ``None`` when there is none.
 
     Order: ``.specify/feature.json``, the ``SPECIFY_FEATURE`` variable, the git branch named
     like a feature folder (spec-kit's own convention), else the highest-numbered (then newest)
@@ -38,10 +91,7 @@ def find_default_plan(project_dir: Path) -> tuple[Path, str]:
     if candidates:
         newest = max(candidates, key=_feature_rank)
         return newest, "newest spec-kit feature under specs/"
-    raise PlanError(
-        "no plan given and no spec-kit tasks.md found",
-        hint="pass a plan file: `orch run PLAN.md` (try examples/quickstart/plan.md)",
-    )
+    return None
 
 
 def _from_feature_json(project_dir: Path, path: Path) -> Path | None:

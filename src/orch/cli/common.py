@@ -53,6 +53,22 @@ def error_line(message: str, hint: str | None = None) -> None:
         print(f"hint: {hint}", file=sys.stderr)
 
 
+def plan_or_found(ctx: typer.Context, plan: Path | None) -> Path:
+    """``plan`` as given, else the project's own plan (:func:`orch.discovery.find_default_plan`),
+    named on stderr with why it was chosen; several candidates or none are a PlanError."""
+    if plan is not None:
+        return plan
+    from orch.discovery import find_default_plan
+
+    found, why = find_default_plan(cli_state(ctx).project_dir)
+    try:
+        shown = found.relative_to(Path.cwd())
+    except ValueError:
+        shown = found
+    print(f"orch: using {shown} ({why})", file=sys.stderr)
+    return found
+
+
 def warn_line(message: str) -> None:
     """Print ``warning: …`` on stderr."""
     print(f"warning: {message}", file=sys.stderr)

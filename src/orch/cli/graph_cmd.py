@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orch.cli.common import JsonOption, cli_errors, cli_state
+from orch.cli.common import JsonOption, cli_errors, cli_state, plan_or_found
 from orch.cli.validate_cmd import PlanArgument, check, print_diagnostics
 from orch.errors import PlanError, UsageError
 
@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
 
 def command(
     ctx: typer.Context,
-    plan: PlanArgument,
+    plan: PlanArgument = None,
     format: FormatOption = GraphFormat.text,
     json_output: JsonOption = False,
 ) -> None:
@@ -48,6 +48,7 @@ def command(
     with cli_errors(ctx):
         if json_output and format in (GraphFormat.mermaid, GraphFormat.dot):
             raise UsageError(f"--json does not apply to --format {format.value}")
+        plan = plan_or_found(ctx, plan)
         result = check(Path(plan), strict=False, review=False)
         if not result.ok:
             result.warnings = []

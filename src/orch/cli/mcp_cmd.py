@@ -21,7 +21,8 @@ def command(
         typer.Option(
             "--plan",
             help="Plan file to serve, relative to the project directory. Default: the latest "
-            "run's plan, else the current spec-kit feature's tasks.md.",
+            "run's plan, else the one `orch run` finds: the current spec-kit feature's "
+            "tasks.md, else the project's Kiro spec, Taskmaster file or Claudio tree.",
         ),
     ] = None,
 ) -> None:

@@ -14,9 +14,9 @@ from typing import Annotated
 
 import typer
 
-from orch.cli.common import JsonOption, cli_errors, cli_state, warn_line
+from orch.cli.common import JsonOption, cli_errors, cli_state, plan_or_found, warn_line
+from orch.cli.validate_cmd import PlanArgument
 
-PlanArgument = Annotated[Path, typer.Argument(help="The plan file (markdown).", show_default=False)]
 OfflineOption = Annotated[
     bool, typer.Option("--offline", help="Apply only the rules that need no model.")
 ]
@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
 
 def command(
     ctx: typer.Context,
-    plan: PlanArgument,
+    plan: PlanArgument = None,
     json_output: JsonOption = False,
     offline: OfflineOption = False,
 ) -> None:
@@ -40,6 +40,7 @@ def command(
         from orch.planning.reviewing import ReviewRequest, run_review
 
         project_dir = cli_state(ctx).project_dir
+        plan = plan_or_found(ctx, plan)
         path = plan if plan.is_absolute() else Path.cwd() / plan
         report = run_review(ReviewRequest(project_dir=project_dir, plan_path=path,
                                           offline=offline), notice=warn_line)

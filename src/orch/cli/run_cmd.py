@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from orch.cli.common import (
     cli_errors,
     cli_state,
     parse_task_timeout,
+    plan_or_found,
     warn_line,
 )
 
@@ -28,7 +28,10 @@ def command(
     ctx: typer.Context,
     plan: Annotated[
         Path | None,
-        typer.Argument(help="Plan file. Default: the current spec-kit feature's tasks.md."),
+        typer.Argument(
+            help="Plan file. Default: the current spec-kit feature's tasks.md, else the "
+            "project's Kiro spec, Taskmaster file or Claudio tree."
+        ),
     ] = None,
     agent: Annotated[
         str | None, typer.Option("--agent", help="Role or adapter for tasks that name none.")
@@ -76,7 +79,6 @@ def command(
     """Run a plan: execute each task through its agent, verify it, gate and checkpoint phases."""
     with cli_errors(ctx):
         from orch.cli.running import finish, make_reporter_factory
-        from orch.discovery import find_default_plan
         from orch.domain.state import RunOptions
         from orch.errors import UsageError
         from orch.runner.selection import parse_id_list
@@ -86,9 +88,7 @@ def command(
         if commit is not None and commit not in ("phase", "task", "none"):
             raise UsageError(f"--commit {commit}: expected phase, task or none")
         timeout_s = parse_task_timeout(task_timeout)
-        if plan is None:
-            plan, why = find_default_plan(project_dir)
-            print(f"orch: using {plan} ({why})", file=sys.stderr)
+        plan = plan_or_found(ctx, plan)
         options = RunOptions(
             agent=agent,
             only=parse_id_list(only),

@@ -37,9 +37,11 @@ def command(
 
         from orch.cli.views import status_document
         from orch.store.layout import Layout
-        from orch.store.runs import as_shown, load_run, resolve_run_id
+        from orch.store.runs import as_shown, current_run_id, load_run, resolve_run_id
 
         layout = Layout(cli_state(ctx).project_dir)
+        if run is None and current_run_id(layout) is None:
+            _no_run_yet(cli_state(ctx).project_dir)
         state = as_shown(layout, load_run(layout, resolve_run_id(layout, run)))
         kept = _kept_branches(cli_state(ctx).project_dir, state)
         if json_output:
@@ -50,6 +52,21 @@ def command(
         from orch.reporting.status_view import render_status
 
         render_status(state, kept_branches=kept)
+
+
+def _no_run_yet(project_dir: Path) -> None:
+    """No run to show: say so, naming the plan `orch run` with no PLAN would take."""
+    from orch.discovery import find_default_plan
+    from orch.errors import OrchError, StateError
+
+    try:
+        plan, why = find_default_plan(project_dir)
+    except OrchError:
+        raise StateError("no orch run in this project yet",
+                         hint="start one with `orch run PLAN`") from None
+    shown = plan.relative_to(project_dir) if plan.is_relative_to(project_dir) else plan
+    raise StateError("no orch run in this project yet",
+                     hint=f"start one with `orch run`; it would run {shown} ({why})")
 
 
 def _kept_branches(project_dir: Path, state: RunState) -> list[str]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orch.cli.common import JsonOption, cli_errors, cli_state
+from orch.cli.common import JsonOption, cli_errors, cli_state, plan_or_found
 from orch.errors import PlanError
 from orch.services.plans import check
 from orch.text import plural
@@ -19,7 +19,15 @@ __all__ = ["PlanArgument", "check", "command", "diagnostic_line", "print_diagnos
 if TYPE_CHECKING:
     from orch.domain.plan import Diagnostic, ParseResult
 
-PlanArgument = Annotated[Path, typer.Argument(help="The plan file (markdown).", show_default=False)]
+PlanArgument = Annotated[
+    Path | None,
+    typer.Argument(
+        help="The plan file (markdown, tasks.json or a .claudio tree); default: the project's "
+        "own (the current spec-kit feature's tasks.md, else its Kiro spec, Taskmaster file or "
+        "Claudio tree).",
+        show_default=False,
+    ),
+]
 StrictOption = Annotated[
     bool,
     typer.Option("--strict", help="Treat duplicate IDs and plan-review warnings as errors."),
@@ -94,13 +102,14 @@ def _human(result: ParseResult, source: str) -> None:
 
 def command(
     ctx: typer.Context,
-    plan: PlanArgument,
+    plan: PlanArgument = None,
     json_output: JsonOption = False,
     strict: StrictOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Parse and check a plan: phases, tasks, dependencies, metadata. Exit 2 when invalid."""
     with cli_errors(ctx):
+        plan = plan_or_found(ctx, plan)
         result = check(plan, strict=strict, review=True, project_dir=cli_state(ctx).project_dir)
         source = str(plan)
         if json_output:

@@ -1,9 +1,11 @@
 """Claudio ``.claudio/`` trees: ``plan.md``, ``phaseN/tasks.md`` and per-task ``status.md`` files.
 
 Each ``phaseN/tasks.md`` is one phase; its ``### Task M: …`` headings are its tasks, with the ID
-``N.M``; a "Success Criteria" checklist is the phase's acceptance criteria, not tasks. A task's
-status comes from its ``phaseN/taskM-…/status.md`` (``**Current Status**: Completed``), and is
-written back there, the rest of the file unchanged.
+``N.M`` (a heading already numbered ``Task N.M`` keeps its number); a "Success Criteria"
+checklist is the phase's acceptance criteria, not tasks. A task's status comes from its
+``phaseN/taskM_name/status.md`` (or ``taskM-name/``, ``taskM/``): a ``- **Status**: Completed``
+line, or ``**Current Status**: Completed``. It is written back there, the rest of the file
+unchanged; a task with no status file gets one, in the shape Claudio writes (:func:`new_status`).
 
 Parsing does no file I/O: :mod:`orch.planfile` reads the tree and hands it over as one *bundle*
 text, each file introduced by a ``<!-- orch:claudio PATH -->`` line (:func:`bundle`).
@@ -12,6 +14,7 @@ text, each file introduced by a ``<!-- orch:claudio PATH -->`` line (:func:`bund
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, PlanMark
 from orch.parsing.formats import CLAUDIO_MARKER
@@ -19,9 +22,16 @@ from orch.parsing.formats import CLAUDIO_MARKER
 MARKER = CLAUDIO_MARKER
 _FILE = re.compile(r"^<!-- orch:claudio (\S+) -->$", re.MULTILINE)
 _HEADING = re.compile(r"^#[ \t]+(.+)$", re.MULTILINE)
-_TASKS_FILE = re.compile(r"^phase(\d+)/tasks\.md$")
-_STATUS_FILE = re.compile(r"^phase(\d+)/task(\d+)(?:-[^/]*)?/status\.md$")
-_STATUS = re.compile(r"(Current Status\**\s*:\**[ \t]*)([^\r\n]*)", re.IGNORECASE)
+_NAMED = r"(?:[-_ ][^/]*)?"
+"""A folder's optional name after its number: ``task1_rust_setup``, ``phase2-api``."""
+_PHASE_DIR = re.compile(rf"^phase(\d+){_NAMED}$")
+_TASKS_FILE = re.compile(rf"^phase(\d+){_NAMED}/tasks\.md$")
+_STATUS_FILE = re.compile(rf"^phase(\d+){_NAMED}/task(\d+){_NAMED}/status\.md$")
+_STATUS = re.compile(
+    r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?[ \t]*(?:Current[ \t]+)?Status[ \t]*(?:\*\*|__)?[ \t]*:"
+    r"(?:\*\*|__)?[ \t]*([^\r\n]*)",
+    re.IGNORECASE | re.MULTILINE,
+)
 _DONE = re.compile(r"^(?:complete|completed|done|finished)\b", re.IGNORECASE)
 _SKIPPED = re.compile(r"^(?:skipped|cancell?ed|dropped)\b", re.IGNORECASE)
 _WRITTEN = {
@@ -45,6 +55,14 @@ def unbundle(text: str) -> dict[str, str]:
     }
 
 
+def without_status(text: str) -> str:
+    """A bundle without its ``status.md`` files: what the tree plans, not how far it got."""
+    files = unbundle(text)
+    if not files:
+        return text
+    return bundle({path: body for path, body in files.items() if not _STATUS_FILE.match(path)})
+
+
 def status_path(task_id: str, paths: list[str]) -> str | None:
     """The ``status.md`` of task ``N.M`` among ``paths``, if the tree has one."""
     for path in paths:
@@ -54,25 +72,58 @@ def status_path(task_id: str, paths: list[str]) -> str | None:
     return None
 
 
+def new_status_path(task_id: str, title: str, folders: list[str]) -> str | None:
+    """Where a task ``N.M`` without a status file gets one: in its ``phaseN/taskM…/`` folder
+    when ``folders`` (the tree's phase and task folders, relative to it) hold one, else a new
+    ``taskM_<name>/`` in its phase's folder."""
+    match = re.fullmatch(r"(\d+)\.(\d+)", task_id)
+    if match is None:
+        return None
+    phase, number = int(match.group(1)), int(match.group(2))
+    for folder in folders:
+        found = _STATUS_FILE.match(f"{folder}/status.md")
+        if found and (int(found.group(1)), int(found.group(2))) == (phase, number):
+            return f"{folder}/status.md"
+    name = "_".join(re.findall(r"[a-z0-9]+", title.lower())[:6]) or "task"
+    phase_dir = next(
+        (f for f in folders if (m := _PHASE_DIR.match(f)) and int(m.group(1)) == phase),
+        f"phase{phase}",
+    )
+    return f"{phase_dir}/task{number}_{name}/status.md"
+
+
+def new_status(task_id: str, title: str, mark: PlanMark) -> str:
+    """A ``status.md`` for task ``N.M`` in the shape of Claudio's own status files."""
+    phase, _, number = task_id.partition(".")
+    return (
+        f"# Task Status: {title}\n\n## Overview\n- **Task**: Task {number} - {title}\n"
+        f"- **Phase**: {phase}\n- **Status**: {_WRITTEN[mark]}\n"
+    )
+
+
 def status_mark(status_text: str) -> PlanMark | None:
     """The mark a ``status.md`` records, or ``None`` when it records none."""
     match = _STATUS.search(status_text)
     if match is None:
         return None
-    value = match.group(2).strip().strip("*_` ")
+    value = match.group(1).strip().strip("*_` ")
     if _DONE.match(value):
         return PlanMark.DONE
     return PlanMark.SKIPPED if _SKIPPED.match(value) else PlanMark.PENDING
 
 
 def set_status(status_text: str, mark: PlanMark) -> str:
-    """``status_text`` with its "Current Status" value set for ``mark``; ``ValueError`` if none."""
+    """``status_text`` with its status value set for ``mark``: the ``Status`` (or ``Current
+    Status``) line's value replaced, or, when the file has none, a ``- **Status**: …`` line
+    appended; every other byte is kept."""
     match = _STATUS.search(status_text)
     if match is None:
-        raise ValueError("no 'Current Status' line")
+        ending = "\r\n" if "\r\n" in status_text else "\n"
+        tail = "" if not status_text or status_text.endswith(("\n", "\r")) else ending
+        return f"{status_text}{tail}- **Status**: {_WRITTEN[mark]}{ending}"
     if status_mark(status_text) is mark:
         return status_text
-    return status_text[: match.start(2)] + _WRITTEN[mark] + status_text[match.end(2) :]
+    return status_text[: match.start(1)] + _WRITTEN[mark] + status_text[match.end(1) :]
 
 
 def parse_claudio(text: str, source: str = ".claudio", *, strict: bool = False) -> ParseResult:
@@ -100,13 +151,15 @@ def parse_claudio(text: str, source: str = ".claudio", *, strict: bool = False) 
             gates=[gate for p in result.plan.phases for gate in p.gates],
         )
         for task in tasks:
-            task_id = f"{number}.{task.id}"
+            task_id = task.id if task.id.startswith(f"{number}.") else f"{number}.{task.id}"
             found = status_path(task_id, list(files))
             mark = status_mark(files[found]) if found else None
             update = {"id": task_id, "phase_id": phase.id, "depends_on": []}
             phase.tasks.append(task.model_copy(update={**update, "mark": mark or task.mark}))
         if phase.tasks:
             plan.phases.append(phase)
+    duplicates = _rename_duplicates(plan, strict)
+    (errors if strict else warnings).extend(duplicates)
     if not plan.tasks():
         errors.append(
             Diagnostic(
@@ -116,6 +169,32 @@ def parse_claudio(text: str, source: str = ".claudio", *, strict: bool = False) 
             )
         )
     return ParseResult(plan=plan, errors=errors, warnings=warnings)
+
+
+def _rename_duplicates(plan: Plan, strict: bool) -> list[Diagnostic]:
+    """Keep a second task of the same ID as ``ID#2``, with a warning naming both."""
+    seen: dict[str, str] = {}
+    found: list[Diagnostic] = []
+    for phase in plan.phases:
+        for task in phase.tasks:
+            where = f"phase{phase.id}/tasks.md:{task.line}"
+            if task.id not in seen:
+                seen[task.id] = where
+                continue
+            count = 2
+            while f"{task.id}#{count}" in seen:
+                count += 1
+            renamed = f"{task.id}#{count}"
+            message = (
+                f"duplicate task ID {task.id} ({seen[task.id]} and {where}); the task at "
+                f"{where} is kept as {renamed}"
+            )
+            hint = "number every task of a phase file once: `### Task 1:`, `### Task 2:` …"
+            severity: Literal["error", "warning"] = "error" if strict else "warning"
+            found.append(Diagnostic(line=1, severity=severity, message=message, hint=hint))
+            seen[renamed] = where
+            task.id = renamed
+    return found
 
 
 def _title(title: str, number: int) -> str:

@@ -14,8 +14,28 @@ MAX_PRIORITY = 10
 """Highest ``priority:`` a task may have; 0 (the default) is the lowest."""
 SHELL_INFOS = frozenset({"", "sh", "bash", "shell", "console", "zsh"})
 """Info strings of fenced blocks that hold a task's shell commands."""
+PRIORITY_WORDS = {
+    "critical": 10,
+    "highest": 10,
+    "high": 8,
+    "medium": 5,
+    "normal": 5,
+    "low": 2,
+    "lowest": 0,
+    "p0": 10,
+    "p1": 8,
+    "p2": 5,
+    "p3": 2,
+}
+"""Priorities written as words (Taskmaster, Claudio, ``- **Priority**: HIGH``) on the 0-10 scale."""
 INTERPRETERS = {"sh": "sh", "zsh": "zsh"}
 """Blocks labelled ``sh`` run with ``sh`` (as labelled), ``zsh`` with zsh; the rest with bash."""
+
+
+def priority_word(text: str) -> int | None:
+    """The 0-10 priority a word such as ``HIGH`` or ``**Medium**`` stands for, else ``None``."""
+    words = text.strip("*_` ").split()
+    return PRIORITY_WORDS.get(words[0].lower().rstrip(".,;:")) if words else None
 
 
 @dataclass(slots=True)
@@ -101,11 +121,20 @@ class TaskDraft:
         if text.isdigit() and int(text) <= MAX_PRIORITY:
             self.priority = int(text)
             return
+        word = priority_word(text)
+        if word is not None:
+            self.priority = word
+            return
+        if text.strip("*_` ").replace(" ", "").replace("-", "").isalpha():
+            # A word off the scale (``SHOWSTOPPER``) is kept as a label, not made an error.
+            self.labels.append(f"priority:{text.strip('*_` ').lower()}")
+            return
         errors.append(
             Diagnostic(
                 line=line,
                 message=f"{self.label}: priority: {text!r} is not a whole number from 0 to 10",
-                hint="write `priority: 5` (higher runs first among tasks ready at once)",
+                hint="write `priority: 5` or a word: critical, high, medium, low (higher runs "
+                "first among tasks ready at once)",
             )
         )
 

@@ -56,7 +56,7 @@ def parse_any(text: str, source: str = "<plan>", *, strict: bool = False) -> Par
         if found == "taskmaster":
             from orch.parsing.taskmaster import parse_taskmaster
 
-            return parse_taskmaster(text, source)
+            return parse_taskmaster(text, source, strict=strict)
         if found == "claudio":
             from orch.parsing.claudio import parse_claudio
 

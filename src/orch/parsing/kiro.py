@@ -11,7 +11,9 @@ Every numbered item is a task, sub-tasks included, under the ID it is written wi
 an optional ``*`` task is a task with the label ``optional``. Kiro marks a task in progress ``[-]``:
 it reads as pending, so it runs. A parent runs after its sub-tasks
 (it depends on them). A Kiro plan is one phase, unless it has phase headings (``## Phase 1: …``,
-with ``**Gate**:`` lines as in a markdown plan): then each is a phase. Progress is the
+with ``**Gate**:`` lines as in a markdown plan): then each is a phase. An openspec
+``tasks.md`` groups its tasks under numbered headings (``## 1. Implementation``, then
+``- [ ] 1.1 …``): each group is a phase, with the group's number as its ID. Progress is the
 checkbox, as in any markdown plan.
 """
 
@@ -38,6 +40,8 @@ _REQUIREMENTS = re.compile(r"^_?\s*Requirements?\s*:\s*(.*?)_?\s*$", re.IGNORECA
 # Kiro writes `[-]` for a task in progress: not done, so it runs.
 _MARKS = {" ": PlanMark.PENDING, "-": PlanMark.PENDING, "x": PlanMark.DONE, "X": PlanMark.DONE}
 _SKIPPED = "~"
+_GROUP = re.compile(r"^(?:\*\*)?(?P<id>\d+)[.)][ \t]+(?P<title>\S.*?)(?:\*\*)?$")
+"""An openspec group heading: ``## 1. Implementation``."""
 
 
 def parse_kiro(text: str, source: str = "<plan>", *, strict: bool = False) -> ParseResult:
@@ -51,8 +55,12 @@ def parse_kiro(text: str, source: str = "<plan>", *, strict: bool = False) -> Pa
     for block in blocks:
         if isinstance(block, Heading):
             found = phase_heading(block.text)
+            group = _GROUP.match(block.text.strip()) if block.level > 1 else None
             if found is not None:
                 phase = PhaseDraft(found.explicit_id, found.title, block.line, block.level, True)
+                drafts.append(phase)
+            elif group is not None:
+                phase = PhaseDraft(group["id"], group["title"], block.line, block.level, True)
                 drafts.append(phase)
         elif isinstance(block, Paragraph):
             for meta in phase_fields(block.text, block.line):

@@ -1,14 +1,18 @@
 """Taskmaster ``tasks.json``: tasks with subtasks, dependencies, status and priority.
 
-Both layouts are read: the tagged one (``{"master": {"tasks": [...]}}``, one phase per tag) and
-the legacy one (``{"tasks": [...]}``). Task ``7`` keeps its ID; its subtask ``2`` is ``7.2``.
+Both layouts are read: the tagged one (``{"master": {"tasks": [...]}}``, or a tag holding its
+list directly, ``{"master": [...]}``; one phase per tag) and the legacy one
+(``{"tasks": [...]}``). Task ``7`` keeps its ID; its subtask ``2`` is ``7.2``.
 Each tag numbers its tasks from 1, so the IDs of every tag after the first carry the tag:
 ``feature-login:1``.
-A subtask's numeric dependency names a sibling (``7.1``); a parent depends on its subtasks, so it
-runs once they are done. ``done``/``completed`` read as done, ``cancelled``/``deferred`` as
-skipped, everything else as pending. Progress is written back as the task's ``"status"`` value,
-every other byte unchanged (:func:`set_status`). A fenced shell block in a task's ``details``
-holds the commands the ``shell`` adapter runs for it, as under a markdown task.
+A subtask's numeric dependency names a sibling (``7.1``) when one has that id, else the
+top-level task of that id, as Taskmaster reads it; a parent depends on its subtasks, so it runs
+once they are done. A reused id is a warning and both tasks are kept and run, the second as
+``5#2`` (its status is written to it, never to the first). ``done``/``completed`` read as
+done, ``cancelled``/``deferred`` as skipped, everything else as pending. Progress is written
+back as the task's ``"status"`` value (``"done"``; ``"cancelled"`` for a skipped task), every
+other byte unchanged (:func:`set_status`). A fenced shell block in a task's ``details`` holds
+the commands the ``shell`` adapter runs for it, as under a markdown task.
 """
 
 from __future__ import annotations
@@ -16,18 +20,17 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from dataclasses import dataclass
 from json import decoder, scanner
-from typing import Any
+from typing import Any, Literal
 
 from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, PlanMark, Task
-from orch.parsing.drafts import INTERPRETERS, SHELL_INFOS
+from orch.parsing.drafts import INTERPRETERS, SHELL_INFOS, priority_word
 
 DONE = frozenset({"done", "completed", "complete"})
 SKIPPED = frozenset({"cancelled", "canceled", "deferred"})
 _FENCE = re.compile(r"^```[ \t]*(\w*)[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
 _STATUS = re.compile(r'"status"\s*:\s*"((?:[^"\\]|\\.)*)"')
-PRIORITIES = {"critical": 10, "high": 8, "medium": 5, "low": 2}
-"""Taskmaster's priority words on orch's 0-10 scale (higher runs first among ready tasks)."""
 _WRITTEN = {PlanMark.DONE: "done", PlanMark.SKIPPED: "cancelled", PlanMark.PENDING: "pending"}
 Spans = dict[int, tuple[int, int]]
 
@@ -37,12 +40,23 @@ def task_lists(data: Any) -> list[tuple[str, list[Any]]]:
     if isinstance(data, dict) and isinstance(data.get("tasks"), list):
         return [("tasks", data["tasks"])]
     if isinstance(data, dict):
-        return [
-            (str(tag), value["tasks"])
-            for tag, value in data.items()
-            if isinstance(value, dict) and isinstance(value.get("tasks"), list)
-        ]
+        found: list[tuple[str, list[Any]]] = []
+        for tag, value in data.items():
+            if isinstance(value, dict) and isinstance(value.get("tasks"), list):
+                found.append((str(tag), value["tasks"]))
+            elif _bare_task_list(value):  # a tag holding its task list directly
+                found.append((str(tag), value))
+        return found
     return []
+
+
+def _bare_task_list(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(entry, dict) and "id" in entry for entry in value)
+        and any("title" in entry for entry in value)
+    )
 
 
 def decode(text: str) -> tuple[Any, Spans]:
@@ -63,23 +77,86 @@ def decode(text: str) -> tuple[Any, Spans]:
     return reader.decode(text.replace("\ufeff", " ", 1) if text[:1] == "\ufeff" else text), spans
 
 
-def parse_taskmaster(text: str, source: str = "<plan>") -> ParseResult:
-    """Parse a Taskmaster ``tasks.json`` (text already known to be JSON with task lists)."""
+def parse_taskmaster(text: str, source: str = "<plan>", *, strict: bool = False) -> ParseResult:
+    """Parse a Taskmaster ``tasks.json`` (text already known to be JSON with task lists).
+    ``strict`` makes a reused id an error, as in a markdown plan."""
     data, spans = decode(text)
     starts = [0] + [match.end() for match in re.finditer("\n", text)]
     plan = Plan(title="Taskmaster tasks", source=source, format="taskmaster")
     errors: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
+    entries = _entries(data)
+    (errors if strict else warnings).extend(_duplicates(entries, starts, spans, strict))
     for number, (tag, tasks) in enumerate(task_lists(data), start=1):
         phase = Phase(id=str(number), title=tag, line=_line(starts, spans, tasks, data))
-        prefix = _prefix(number, tag)
-        for entry in tasks:
-            if isinstance(entry, dict):
-                phase.tasks.extend(_tasks(entry, prefix, phase.id, starts, spans))
+        listed = [entry for entry in entries if entry.tag == number]
+        for entry in listed:
+            phase.tasks.append(_task(entry, listed, phase.id, starts, spans, errors))
         if phase.tasks:
             plan.phases.append(phase)
     if not plan.tasks():
         errors.append(Diagnostic(line=1, message="no tasks found in the Taskmaster tasks.json"))
-    return ParseResult(plan=plan, errors=errors)
+    return ParseResult(plan=plan, errors=errors, warnings=warnings)
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One task or subtask of a ``tasks.json`` with the ID orch gives it."""
+
+    task_id: str
+    written_id: str
+    """The ID as the file writes it, qualified by its parent: ``7.2`` (``7#2.1`` when renamed)."""
+    raw: dict[str, Any]
+    tag: int
+    parent: _Entry | None
+    subtasks: list[dict[str, Any]]
+
+
+def _entries(data: Any) -> list[_Entry]:
+    """Every task and subtask in file order; a reused ID (two tasks ``5`` in one tag, or two
+    subtasks ``5.1``) is kept as ``5#2``, as markdown plans keep theirs."""
+    found: list[_Entry] = []
+    taken: set[str] = set()
+
+    def visit(tasks: list[Any], parent: _Entry | None, tag: int, prefix: str | None) -> None:
+        for raw in tasks:
+            if not isinstance(raw, dict):
+                continue
+            own = str(raw.get("id", "")).strip()
+            base = _child_id(parent.task_id if parent else prefix, own)
+            task_id, count = base, 1
+            while task_id in taken:
+                count += 1
+                task_id = f"{base}#{count}"
+            taken.add(task_id)
+            subtasks = [sub for sub in raw.get("subtasks") or [] if isinstance(sub, dict)]
+            entry = _Entry(task_id, base, raw, tag, parent, subtasks)
+            found.append(entry)
+            visit(subtasks, entry, tag, prefix)
+
+    for number, (tag, tasks) in enumerate(task_lists(data), start=1):
+        visit(tasks, None, number, _prefix(number, tag))
+    return found
+
+
+def _duplicates(
+    entries: list[_Entry], starts: list[int], spans: Spans, strict: bool
+) -> list[Diagnostic]:
+    first: dict[str, int] = {}
+    found: list[Diagnostic] = []
+    for entry in entries:
+        line = bisect_right(starts, spans.get(id(entry.raw), (0, 0))[0])
+        if entry.task_id == entry.written_id:
+            first.setdefault(entry.written_id, line)
+            continue
+        message = (
+            f"duplicate task ID {entry.written_id} (lines {first.get(entry.written_id, 1)} and "
+            f"{line}); the task at line {line} is kept as {entry.task_id}"
+        )
+        hint = "give every task its own id; dependencies on it refer to the first one"
+        severity: Literal["error", "warning"] = "error" if strict else "warning"
+        found.append(Diagnostic(line=line, severity=severity, message=message, hint=hint))
+    return found
 
 
 def _prefix(number: int, tag: str) -> str | None:
@@ -93,43 +170,45 @@ def _line(starts: list[int], spans: Spans, found: Any, fallback: Any) -> int:
     return bisect_right(starts, span[0])
 
 
-def _tasks(
-    entry: dict[str, Any], parent: str | None, phase_id: str, starts: list[int], spans: Spans
-) -> list[Task]:
-    raw_id = str(entry.get("id", "")).strip()
-    task_id = _child_id(parent, raw_id)
-    status = str(entry.get("status", "pending")).strip().lower()
-    subtasks = [sub for sub in entry.get("subtasks") or [] if isinstance(sub, dict)]
-    depends = [_dependency(dep, parent) for dep in entry.get("dependencies") or []]
-    depends += [f"{task_id}.{sub.get('id')}" for sub in subtasks]
-    labels = [f"priority:{entry['priority']}"] if entry.get("priority") else []
-    parts = [str(entry.get(key) or "").strip() for key in ("description", "details")]
-    if entry.get("testStrategy"):
-        parts.append(f"Test strategy: {str(entry['testStrategy']).strip()}")
+def _task(
+    entry: _Entry,
+    listed: list[_Entry],
+    phase_id: str,
+    starts: list[int],
+    spans: Spans,
+    errors: list[Diagnostic],
+) -> Task:
+    raw = entry.raw
+    line = bisect_right(starts, spans.get(id(raw), (0, 0))[0])
+    status = str(raw.get("status", "pending")).strip().lower()
+    depends = [
+        _dependency(dep, entry, listed, line, errors) for dep in raw.get("dependencies") or []
+    ]
+    children = [e.task_id for e in listed if e.parent is entry]
+    labels = [f"priority:{raw['priority']}"] if raw.get("priority") else []
+    parts = [str(raw.get(key) or "").strip() for key in ("description", "details")]
+    if raw.get("testStrategy"):
+        parts.append(f"Test strategy: {str(raw['testStrategy']).strip()}")
     commands = [
         (fence.group(2).strip("\n"), INTERPRETERS.get(fence.group(1).lower(), "bash"))
-        for fence in _FENCE.finditer(str(entry.get("details") or ""))
+        for fence in _FENCE.finditer(str(raw.get("details") or ""))
         if fence.group(1).lower() in SHELL_INFOS and fence.group(2).strip()
     ]
-    task = Task(
-        id=task_id,
+    return Task(
+        id=entry.task_id,
         commands=[script for script, _ in commands],
         shells=[shell for _, shell in commands],
-        title=str(entry.get("title") or f"Task {task_id}").strip(),
+        title=str(raw.get("title") or f"Task {entry.task_id}").strip(),
         phase_id=phase_id,
-        line=bisect_right(starts, spans.get(id(entry), (0, 0))[0]),
+        line=line,
         mark=PlanMark.DONE
         if status in DONE
         else (PlanMark.SKIPPED if status in SKIPPED else PlanMark.PENDING),
-        depends_on=list(dict.fromkeys(depends)),
+        depends_on=list(dict.fromkeys(dep for dep in [*depends, *children] if dep)),
         labels=labels,
-        priority=PRIORITIES.get(str(entry.get("priority", "")).strip().lower(), 0),
+        priority=priority_word(str(raw.get("priority", ""))) or 0,
         description="\n\n".join(part for part in parts if part),
     )
-    found = [task]
-    for sub in subtasks:
-        found.extend(_tasks(sub, task_id, phase_id, starts, spans))
-    return found
 
 
 def _child_id(parent: str | None, raw_id: str) -> str:
@@ -139,47 +218,59 @@ def _child_id(parent: str | None, raw_id: str) -> str:
     return f"{parent}{raw_id}" if parent.endswith(":") else f"{parent}.{raw_id}"
 
 
-def _dependency(value: Any, parent: str | None) -> str:
+def _dependency(
+    value: Any, entry: _Entry, listed: list[_Entry], line: int, errors: list[Diagnostic]
+) -> str:
+    """The task ID a ``dependencies`` value names, read as Taskmaster reads it.
+
+    On a top-level task, ``3`` is task 3 of the same tag and ``3.2`` its subtask. On a subtask,
+    a bare number is a sibling subtask when one has that id, else the top-level task of that
+    id; when neither exists the error names both readings.
+    """
     text = str(value).strip()
-    if not parent:
-        return text
-    tag = parent[: parent.index(":") + 1] if ":" in parent else ""
-    if parent.endswith(":") or "." in text:
-        return f"{tag}{text}"  # a task of the same tag (or a subtask ``7.1`` of it)
-    return f"{parent}.{text}"
+    tag = entry.task_id[: entry.task_id.index(":") + 1] if ":" in entry.task_id else ""
+    if entry.parent is None or "." in text:
+        return f"{tag}{text}"
+    ids: dict[str, str] = {}
+    for other in listed:
+        ids.setdefault(other.written_id, other.task_id)  # a reused id means the first one
+    sibling = f"{entry.parent.written_id}.{text}"
+    top = f"{tag}{text}"
+    for candidate in (sibling, top):
+        if candidate in ids and ids[candidate] != entry.task_id:  # never itself
+            return ids[candidate]
+    errors.append(
+        Diagnostic(
+            line=line,
+            message=(
+                f"task {entry.task_id} depends on {text!r}: there is no sibling subtask "
+                f"{sibling} and no task {top}"
+            ),
+            hint="a subtask's number names a sibling subtask, else a top-level task; "
+            "fix the dependencies list",
+        )
+    )
+    return ""
 
 
 def set_status(text: str, task_id: str, mark: PlanMark) -> str:
     """``text`` with the ``"status"`` of task ``task_id`` set for ``mark``; all else unchanged.
 
-    ``ValueError`` when no such task (or no status field) is found.
+    ``task_id`` is the ID the parser gave the task (``5#2`` for the second task ``5``), so a
+    duplicate's mark goes to that task, never to the first one. ``ValueError`` when no such
+    task (or no status field) is found.
     """
     data, spans = decode(text)
-    for number, (tag, tasks) in enumerate(task_lists(data), start=1):
-        for entry, children in _walk(tasks, _prefix(number, tag)):
-            if entry[0] != task_id:
-                continue
-            start, end = spans[id(entry[1])]
-            inner = [spans[id(child)] for child in children]
-            for match in _STATUS.finditer(text, start, end):
-                if not any(low <= match.start() < high for low, high in inner):
-                    if match.group(1).lower() in DONE and mark is PlanMark.DONE:
-                        return text
-                    value = json.dumps(_WRITTEN[mark])
-                    return text[: match.start(1) - 1] + value + text[match.end(1) + 1 :]
-            raise ValueError(f"task {task_id} has no status field")
-    raise ValueError(f"no task {task_id} in the tasks.json")
-
-
-def _walk(
-    tasks: list[Any], parent: str | None
-) -> list[tuple[tuple[str, dict[str, Any]], list[dict[str, Any]]]]:
-    found: list[tuple[tuple[str, dict[str, Any]], list[dict[str, Any]]]] = []
-    for entry in tasks:
-        if not isinstance(entry, dict):
+    for entry in _entries(data):
+        if entry.task_id != task_id:
             continue
-        task_id = _child_id(parent, str(entry.get("id", "")).strip())
-        subtasks = [sub for sub in entry.get("subtasks") or [] if isinstance(sub, dict)]
-        found.append(((task_id, entry), subtasks))
-        found.extend(_walk(subtasks, task_id))
-    return found
+        start, end = spans[id(entry.raw)]
+        inner = [spans[id(child)] for child in entry.subtasks]
+        for match in _STATUS.finditer(text, start, end):
+            if not any(low <= match.start() < high for low, high in inner):
+                if match.group(1).lower() in DONE and mark is PlanMark.DONE:
+                    return text
+                value = json.dumps(_WRITTEN[mark])
+                return text[: match.start(1) - 1] + value + text[match.end(1) + 1 :]
+        raise ValueError(f"task {task_id} has no status field")
+    raise ValueError(f"no task {task_id} in the tasks.json")

@@ -19,11 +19,14 @@ def load_plan(plan_path: Path) -> tuple[Plan, str]:
     return plan_for_run(plan_path)
 
 
-def mark_skipped(plan_path: Path, tasks: Iterable[Task]) -> None:
-    """Write the skipped mark of each of ``tasks`` into the plan, keeping every other byte."""
-    from orch.runner.planmarks import PlanMarker
+def mark_skipped(plan_path: Path, plan_format: str, tasks: Iterable[Task]) -> None:
+    """Write the skipped mark of each of ``tasks`` into the plan in its own format's way
+    (``[~]``, ``"cancelled"``, a Claudio status file), keeping every other byte."""
+    from orch.runner.planmarks import plan_marker
 
-    marker = PlanMarker(plan_path)
+    marker = plan_marker(plan_path, plan_format)
+    if marker is None:
+        return
     for task in tasks:
         marker.mark(task, PlanMark.SKIPPED)
 

@@ -160,11 +160,9 @@ class PlanMarker:
         self._signature = self._signature_now()
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
-        """Mark every task the journal says is done (repairs a kill between record and mark)."""
-        for task_id, record in state.tasks.items():
-            task = tasks.get(task_id)
-            if task is not None and record.status is TaskStatus.DONE:
-                self.mark(task, PlanMark.DONE)
+        """Mark every task the journal says is done or skipped (repairs a kill between record
+        and mark; writes ``resume --skip``'s skip marks)."""
+        _sync(self, state, tasks)
 
 
 class TaskmasterMarker:
@@ -189,49 +187,66 @@ class TaskmasterMarker:
             atomic_write_bytes(self.path, updated.encode("utf-8"))
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
-        """Mark every task the journal says is done."""
+        """Mark every task the journal says is done or skipped."""
         _sync(self, state, tasks)
 
 
 class ClaudioMarker:
-    """Sets "Current Status" in a ``.claudio`` task's ``status.md``, keeping every other byte."""
+    """Sets a ``.claudio`` task's status in its ``status.md``, keeping every other byte; a task
+    with no status file (or no status line in it) gets one, in Claudio's own shape."""
 
     def __init__(self, tree: Path) -> None:
         self.tree = tree
 
     def mark(self, task: Task, mark: PlanMark) -> None:
-        """Write ``task``'s status; a task without a status file is left alone."""
-        from orch.parsing.claudio import set_status, status_path
+        """Write ``task``'s status; a task renamed as a duplicate (``1.2#2``) is left alone."""
+        from orch.parsing.claudio import new_status, new_status_path, set_status, status_path
 
-        if task.mark is mark:
+        if task.mark is mark or not self.tree.is_dir():
             return
         paths = [p.relative_to(self.tree).as_posix() for p in self.tree.glob("phase*/task*/*.md")]
         found = status_path(task.id, paths)
         if found is None:
-            return
-        path = self.tree / found
+            folders = [
+                p.relative_to(self.tree).as_posix()
+                for pattern in ("phase*", "phase*/task*")
+                for p in self.tree.glob(pattern)
+                if p.is_dir()
+            ]
+            created = new_status_path(task.id, task.title, sorted(folders))
+            if created is None:
+                return
+            path = self.tree / created
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                atomic_write_bytes(path, new_status(task.id, task.title, mark).encode("utf-8"))
+                task.mark = mark
+                return
+        else:
+            path = self.tree / found
         text = path.read_bytes().decode("utf-8", "surrogateescape")  # keep even invalid bytes
-        try:
-            updated = set_status(text, mark)
-        except ValueError:
-            return
+        updated = set_status(text, mark)
         task.mark = mark
         if updated != text:
             atomic_write_bytes(path, updated.encode("utf-8", "surrogateescape"))
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
-        """Mark every task the journal says is done."""
+        """Mark every task the journal says is done or skipped."""
         _sync(self, state, tasks)
 
 
 Marker = PlanMarker | TaskmasterMarker | ClaudioMarker
 
 
+_SYNCED = {TaskStatus.DONE: PlanMark.DONE, TaskStatus.SKIPPED: PlanMark.SKIPPED}
+
+
 def _sync(marker: Marker, state: RunState, tasks: dict[str, Task]) -> None:
     for task_id, record in state.tasks.items():
         task = tasks.get(task_id)
-        if task is not None and record.status is TaskStatus.DONE:
-            marker.mark(task, PlanMark.DONE)
+        mark = _SYNCED.get(record.status)
+        if task is not None and mark is not None and task.mark is not PlanMark.DONE:
+            marker.mark(task, mark)
 
 
 def plan_marker(path: Path, plan_format: str) -> Marker | None:

@@ -29,6 +29,8 @@ from orch.domain.status import (
 )
 from orch.errors import AgentUnavailableError, AwaitingDecisionError, PlanError, StateError
 from orch.parsing.checkbox import unmarked
+from orch.parsing.claudio import without_status
+from orch.parsing.formats import CLAUDIO_MARKER
 from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
@@ -111,6 +113,10 @@ _STATUS_VALUE = re.compile(rb'("status"\s*:\s*)"[^"\n]*"|(Current Status\**\s*:\
 def plan_digest(raw: bytes) -> str:
     """sha256 of the plan with every checkbox read as ``[ ]``: orch's own progress marks (and a
     rollback restoring them) do not count as the plan having changed."""
+    if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(CLAUDIO_MARKER.encode()):
+        raw = without_status(raw.decode("utf-8", "surrogateescape")).encode(
+            "utf-8", "surrogateescape"
+        )
     raw = _STATUS_VALUE.sub(lambda m: m.group(1) or m.group(2), unmarked(raw))
     return hashlib.sha256(raw).hexdigest()
 

@@ -1,9 +1,11 @@
 """Cancel a task and, cascading, every task that depends on it (``task_cancel``).
 
-Cancelled tasks are marked ``[~]`` (skipped) in the plan, one byte each, so the next ``orch run``
-skips them; when the latest run over the plan is unfinished, its journal records them skipped
-too, so ``orch resume`` skips them as well. The cascade follows explicit dependencies only: the
-phase barrier makes every later task wait for a phase, not depend on each of its tasks.
+Cancelled tasks are marked skipped in the plan, in its format's own way (``[~]`` in a markdown
+or Kiro plan, ``"status": "cancelled"`` in a Taskmaster file, ``Skipped`` in a Claudio task's
+``status.md``), every other byte kept, so the next ``orch run`` skips them; when the latest run
+over the plan is unfinished, its journal records them skipped too, so ``orch resume`` skips
+them as well. The cascade follows explicit dependencies only: the phase barrier makes every
+later task wait for a phase, not depend on each of its tasks.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ def cancel(project_dir: Path, plan_path: Path, task_id: str) -> Cancelled:
         cancelled=[i for i in ids if i == task_id or queue.status(by_id[i]) not in finished],
         already=[i for i in ids if i != task_id and queue.status(by_id[i]) in finished],
     )
-    mark_skipped(plan_path, [by_id[cancelled_id] for cancelled_id in result.cancelled])
+    mark_skipped(plan_path, queue.plan.format,
+                 [by_id[cancelled_id] for cancelled_id in result.cancelled])
     run = queue.run
     if run is not None and run.state is not RunStatus.COMPLETED:
         result.run = _record_in_run(project_dir, run.run_id, result.cancelled)

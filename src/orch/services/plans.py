@@ -63,8 +63,8 @@ def validation_document(result: ParseResult, source: str) -> dict[str, Any]:
 
 def project_plan(project_dir: Path, explicit: Path | None = None) -> Path:
     """The plan a project-level command works on: ``explicit`` (relative to the project), else
-    the plan of the latest run when that file still exists, else the current spec-kit feature's
-    ``tasks.md`` (as ``orch run`` with no PLAN picks it)."""
+    the plan of the latest run when that file still exists, else the plan ``orch run`` with no
+    PLAN picks (:func:`orch.discovery.find_default_plan`)."""
     from orch.discovery import find_default_plan
     from orch.store.layout import Layout
     from orch.store.runs import current_run_id, load_run
@@ -78,6 +78,6 @@ def project_plan(project_dir: Path, explicit: Path | None = None) -> Path:
             candidate = project_dir / load_run(layout, run_id).plan_path
         except OrchError:
             candidate = None
-        if candidate is not None and candidate.is_file():
+        if candidate is not None and candidate.exists():  # a file, or a .claudio tree
             return candidate
     return find_default_plan(project_dir)[0]
