@@ -208,7 +208,8 @@ class TaskReset(Payload):
     fresh: bool = False
     """A rollback: the task's work is gone, so are its attempts and baseline."""
     feedback: str | None = None
-    """With ``reason: revise``: the decision's findings, handed to the task's next attempt."""
+    """With ``reason: revise``: the decision's findings; with ``resume`` (``--retry-failed``):
+    the last attempt's failing command and output tail. Handed to the task's next attempt."""
 
 
 class CheckpointsDropped(Payload):

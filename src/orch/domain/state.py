@@ -198,6 +198,9 @@ class RunState(BaseModel):
     fingerprints: dict[str, str] = Field(default_factory=dict)
     """Each task's fingerprint (:mod:`orch.domain.fingerprint`) in the plan the run last used;
     empty for runs started before fingerprints existed."""
+    auto_gate: str | None = None
+    """The test command ``gate: auto`` runs, decided once at the run's start (``""``: none);
+    ``None`` for runs started before orch journalled it (resume then detects it)."""
     removed_tasks: dict[str, TaskState] = Field(default_factory=dict)
     """Tasks an edit removed from the plan mid-run: out of the run, their spending kept."""
     process_groups: list[ProcessGroup] = Field(default_factory=list)
@@ -315,8 +318,8 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
     _move(task, reset.status, event)
     task.error = reset.error
     task.returning = False
-    if reset.reason == "revise":
-        task.feedback = reset.feedback
+    if reset.reason == "revise" or reset.feedback is not None:
+        task.feedback = reset.feedback  # a REVISE's findings, or a retried failure's reason
     if task.status is TaskStatus.PENDING:
         task.ended = None
         task.verified = False
