@@ -442,6 +442,8 @@ def _plan_changed(state: RunState, event: Event, payload: Any) -> None:
         phase = old_phases.get(layout.id) or PhaseState(id=layout.id, title=layout.title)
         phase.title = layout.title or phase.title
         phase.tasks = [task_id for task_id in layout.tasks if task_id in state.tasks]
+        for task_id in phase.tasks:
+            state.tasks[task_id].phase = layout.id  # a task the edit moved to this phase
         phases.append(phase)
     state.phases = phases
     order = [task_id for phase in phases for task_id in phase.tasks]

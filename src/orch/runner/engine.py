@@ -172,6 +172,9 @@ class Runner:
                     if outcome is not None:
                         return outcome
             self._ensure_checkpoint(phase_state)
+        never_ran = [t.id for t in self.state.tasks.values() if t.status is TaskStatus.PENDING]
+        if never_ran:  # a run with a task left to do is never "completed"
+            return self._finish(RunStatus.FAILED, f"task(s) {', '.join(never_ran)} never ran")
         return self._finish(RunStatus.COMPLETED)
 
     def _scheduler(self) -> Scheduler:
