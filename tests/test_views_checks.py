@@ -58,8 +58,9 @@ def test_a_speckit_plan_in_a_pytest_project_is_strictly_valid_and_says_its_check
 def test_no_gate_and_names_no_files_warnings_fold_across_phases(
     orch: OrchRunner, tmp_path: Path
 ) -> None:
+    words = ["Browse", "Search", "Order", "Pay"]
     phases = "".join(
-        f"## Phase {n}: Step {n} (Priority: P{n})\n\n- [ ] T00{n} Do step {n}\n"
+        f"## Phase {n}: User Story {n} (P{n}) - {words[n - 1]} (MVP)\n\n- [ ] T00{n} Do step {n}\n"
         f"  - verify: `true`\n\n" for n in range(1, 5))
     (tmp_path / "plan.md").write_text("# P\n\n" + phases)
     done = orch("validate", "plan.md", cwd=tmp_path)

@@ -266,6 +266,8 @@ class PlanChanged(Payload):
     dependents: list[str] = Field(default_factory=list)
     added: list[AddedTask] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
+    moved: list[str] = Field(default_factory=list)
+    """Tasks not done that the edit moved to another phase: they run there (it reopens)."""
     phases: list[PhaseLayout] = Field(default_factory=list)
     fingerprints: dict[str, str] = Field(default_factory=dict)
     plan_sha256: str = ""

@@ -173,7 +173,8 @@ def record_changes(recorder: Journal, plan: Plan, changes: PlanChanges, digest: 
              for t in changes.added]
     recorder.record(EventType.PLAN_CHANGED, data={
         "changed": changes.changed, "dependents": changes.dependents, "added": added,
-        "removed": changes.removed, "phases": phases, "fingerprints": changes.fingerprints,
+        "removed": changes.removed, "moved": changes.moved, "phases": phases,
+        "fingerprints": changes.fingerprints,
         "plan_sha256": digest,
     })
     state = recorder.state

@@ -53,7 +53,8 @@ class ResumePreview:
             "changed": list(changes.get("changed", [])),
             "dependents": list(changes.get("dependents", [])),
             "added": [str(a["id"]) for a in changes.get("added", [])],
-            "removed": list(changes.get("removed", []))}
+            "removed": list(changes.get("removed", [])),
+            "moved": list(changes.get("moved", []))}
         return cls(run=before.run_id, notes=notes, tasks=tasks, skipped=skipped,
                    plan_changes=summary)
 
