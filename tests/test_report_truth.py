@@ -79,3 +79,19 @@ def test_failures_and_resumes_are_on_the_timeline(
     orch("report", "--html", str(page), cwd=git_repo)
     html = page.read_text()
     assert 'class="failure"' in html and 'class="resume"' in html
+
+
+def test_no_text_view_prints_a_titles_escape_sequences(orch: OrchRunner, git_repo: Path) -> None:
+    title = "Say \x1b]0;pwned\x07hi \x1b[31mred\x1b[0m"
+    plan = make_plan([(f"Work \x1b[2J{title}", [shell_task("T001", title, "echo hello")])])
+    (git_repo / "plan.md").write_text(plan.replace("# Test plan", f"# Plan {title}"))
+    commit_all(git_repo)
+    views = [orch("validate", "plan.md", cwd=git_repo),
+             orch("run", "plan.md", "--dry-run", "--agent", "shell", cwd=git_repo),
+             orch("run", "plan.md", "--yes", "--agent", "shell", cwd=git_repo),
+             orch("report", cwd=git_repo),
+             orch("status", cwd=git_repo)]
+    for view in views:
+        assert view.returncode == 0, view.stderr
+        assert "\x1b" not in view.stdout + view.stderr and "\x07" not in view.stdout, view.args
+    assert "Say hi red" in views[0].stdout + views[1].stdout

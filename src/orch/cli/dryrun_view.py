@@ -13,7 +13,7 @@ from orch.runner.dryrun import DryRunPhase, dry_run, dry_run_json
 from orch.runner.selection import select_for_options
 from orch.runner.session import check_agents, check_verifiable, plan_for_run
 from orch.store.layout import Layout
-from orch.text import plural
+from orch.text import plural, terminal_safe
 
 
 def show_dry_run(
@@ -72,7 +72,7 @@ def _print_phases(plan_path: Path, phases: list[DryRunPhase], checkpoint: str | 
         "nothing changes."
     )
     for phase in phases:
-        print(f"\nPhase {phase.id}: {phase.title}")
+        print(f"\nPhase {phase.id}: {terminal_safe(phase.title)}")
         for step in phase.steps:
             if step.adapter is None:
                 who = f"no agent available: {step.problem}"
@@ -81,7 +81,7 @@ def _print_phases(plan_path: Path, phases: list[DryRunPhase], checkpoint: str | 
             else:
                 who = f"{step.role} via {step.adapter}"
             print(
-                f"  [{step.index}/{total}] {step.task} {step.title}  ({who})"
+                f"  [{step.index}/{total}] {step.task} {terminal_safe(step.title)}  ({who})"
                 + (f"  priority {step.priority}" if step.priority else "")
                 + ("" if step.action == "run" else f"  -- {step.action}")
             )

@@ -12,7 +12,7 @@ import typer
 from orch.cli.common import JsonOption, cli_errors, cli_state
 from orch.errors import PlanError
 from orch.services.plans import check
-from orch.text import plural
+from orch.text import plural, terminal_safe
 
 __all__ = ["PlanArgument", "check", "command", "diagnostic_line", "print_diagnostics"]
 
@@ -73,12 +73,13 @@ def _human(result: ParseResult, source: str, planner: CheckPlanner) -> None:
 
     plan = result.plan
     tasks = plan.tasks()
-    print(f"{plan.title or '(untitled plan)'}  [{source}]")
+    print(f"{terminal_safe(plan.title or '(untitled plan)')}  [{source}]")
     unchecked = 0
     for phase in plan.phases:
         done = sum(1 for task in phase.tasks if task.mark is PlanMark.DONE)
         gates = f", {plural(len(phase.gates), 'gate')}" if phase.gates else ""
-        print(f"  Phase {phase.id}: {phase.title} ({plural(len(phase.tasks), 'task')}, "
+        print(f"  Phase {phase.id}: {terminal_safe(phase.title)} "
+              f"({plural(len(phase.tasks), 'task')}, "
               f"{done} done{gates})")
         live = [task for task in phase.tasks if task.mark is PlanMark.PENDING]
         for task in live:

@@ -232,7 +232,7 @@ class ConsoleReporter:
         task = state.tasks.get(event.task or "")
         parts: list[str | tuple[str, str] | Text] = [
             (f"{mark} ", style), self._positions.pop(event.task or "", ""),
-            (event.task or "?", "bold"), f" {task.title if task else ''}"
+            (event.task or "?", "bold"), f" {one_line(task.title) if task else ''}"
         ]
         if status is TaskStatus.SKIPPED:
             self._print(*parts, (" skipped", "dim"))

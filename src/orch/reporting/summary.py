@@ -20,6 +20,7 @@ from orch.domain.status import (
     TaskStatus,
 )
 from orch.durations import format_duration
+from orch.text import terminal_safe
 
 STATUS_ORDER: tuple[TaskStatus, ...] = (
     TaskStatus.DONE,
@@ -159,7 +160,7 @@ def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary
         phases.append(
             PhaseSummary(
                 id=phase.id,
-                title=phase.title,
+                title=terminal_safe(phase.title),
                 total=len(tasks),
                 done=sum(1 for t in tasks if t.status == TaskStatus.DONE),
                 duration_s=phase.duration_s if phase.started is not None else None,
@@ -170,7 +171,7 @@ def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary
             )
         )
     estimates = [
-        EstimateRow(t.id, t.title, t.status, t.estimate_s, task_duration(t))
+        EstimateRow(t.id, terminal_safe(t.title), t.status, t.estimate_s, task_duration(t))
         for t in state.tasks.values()
         if t.estimate_s is not None
     ]

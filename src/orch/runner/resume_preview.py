@@ -12,6 +12,7 @@ from typing import Any
 from orch.domain.events import EventType
 from orch.domain.state import Event, RunState
 from orch.domain.status import ACTIVE_TASK_STATUSES, TaskStatus
+from orch.text import terminal_safe
 
 
 @dataclass
@@ -63,7 +64,7 @@ class ResumePreview:
         lines = list(self.notes)
         if self.tasks:
             lines.append(f"would run {len(self.tasks)} task(s) of run {self.run}:")
-            lines += [f"  {task.id}  {task.title}" for task in self.tasks]
+            lines += [f"  {task.id}  {terminal_safe(task.title)}" for task in self.tasks]
         else:
             lines.append(f"would run no task of run {self.run}: only its pending gates and "
                          "checkpoints")
