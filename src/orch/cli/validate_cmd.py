@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 PlanArgument = Annotated[Path, typer.Argument(help="The plan file (markdown).", show_default=False)]
 StrictOption = Annotated[
     bool,
-    typer.Option("--strict", help="Treat duplicate IDs and plan-review warnings as errors."),
+    typer.Option("--strict", help="Treat duplicate IDs and plan-review warnings as errors, and a "
+                 "task the run would leave unverified (what it will check stays a warning)."),
 ]
 
 
@@ -68,13 +69,20 @@ def print_diagnostics(result: ParseResult, source: str, *, verbose: bool = False
             print(f"hint: {error.hint}", file=sys.stderr)
 
 
-def _human(result: ParseResult, source: str, planner: CheckPlanner) -> None:
+LISTED_TASKS = 60
+"""Above this many pending tasks, validate lists no task's checks (``--verbose`` does; the
+warnings and the count of unchecked tasks still say what the run would leave unverified)."""
+
+
+def _human(result: ParseResult, source: str, planner: CheckPlanner, *,
+           verbose: bool = False) -> None:
     from orch.domain.plan import PlanMark
 
     plan = result.plan
     tasks = plan.tasks()
     print(f"{terminal_safe(plan.title or '(untitled plan)')}  [{source}]")
     unchecked = 0
+    every = verbose or sum(1 for task in tasks if task.mark is PlanMark.PENDING) <= LISTED_TASKS
     for phase in plan.phases:
         done = sum(1 for task in phase.tasks if task.mark is PlanMark.DONE)
         gates = f", {plural(len(phase.gates), 'gate')}" if phase.gates else ""
@@ -89,7 +97,8 @@ def _human(result: ParseResult, source: str, planner: CheckPlanner) -> None:
                 unchecked += 1
             shown = "; ".join(own) or ("the phase gate" if checks.any else
                                        "no check: done but unverified")
-            print(f"    {task.id}: {shown}")
+            if every:
+                print(f"    {task.id}: {shown}")
         gate = planner.gate(phase)
         if live and gate.commands:
             print(f"    gate ({gate.kind}): {'; '.join(gate.commands)}")
@@ -128,7 +137,7 @@ def command(
             summary = validation_document(result, source, planner)
             sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
         else:
-            _human(result, source, planner)
+            _human(result, source, planner, verbose=verbose)
             print_diagnostics(result, source, verbose=verbose)
         if not result.ok:
             raise typer.Exit(PlanError.exit_code)

@@ -180,7 +180,10 @@ class Scheduler:
         shared = role.adapter == "anthropic"
         request.budget = runner._budget(role, reserved=0 if shared else self._reserved(task.id))
         request.context_extras["spend"] = self.ledger
-        request.feedback, request.baseline = feedback, None
+        # A first attempt gets what the journal holds for it (a REVISE's findings, the failure
+        # `resume --retry-failed` retries), as the sequential path does.
+        request.feedback = feedback or (record.feedback if fresh else None)
+        request.baseline = None
         events: Events = []
         # Only this controller writes the journal: a lane's notes wait for its result.
         request.context_extras["notify"] = lambda message: events.append(
