@@ -158,8 +158,8 @@ def test_a_plain_unittest_project_gets_unittest_checks_that_can_fail(tmp_path: P
     assert (tooling.runner, tooling.source_dir) == ("unittest", ".")
     plan = draft_offline(GOALS["bugfix"], tooling, pattern="bugfix")
     reproduce = plan.phases[0].gates[0]
-    assert reproduce.startswith("test -f tests/test_") and "python -m unittest" in reproduce
-    assert plan.phases[2].gates == ["python -m unittest discover -s tests"]
+    assert reproduce.startswith("test -f tests/test_") and "python3 -m unittest" in reproduce
+    assert plan.phases[2].gates == ["python3 -m unittest discover -s tests"]
     assert _run(plan.phases[2].gates[0], tmp_path) == 0
     (tmp_path / "tests" / "test_app.py").write_text(UT_FAIL)
     assert _run(plan.phases[2].gates[0], tmp_path) != 0

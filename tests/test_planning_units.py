@@ -32,7 +32,7 @@ from orch.planning.tooling import detect_tooling
         ({}, "unknown", 'for t in tests/test_*.sh; do bash "$t" || exit 1; done',
          "bash tests/test_x.sh"),
         ({"app.py": "", "tests/test_app.py": "import unittest\n"}, "python",
-         "python -m unittest discover -s tests", "python -m unittest tests/test_x.py"),
+         "python3 -m unittest discover -s tests", "python3 -m unittest tests/test_x.py"),
         ({"pytest.ini": "[pytest]\n", "tests/test_a.py": ""}, "python", "pytest -q",
          "pytest -q tests/test_x.py"),
         ({"package.json": json.dumps({"scripts": {"test": "node --test"}}), "tool.py": ""},

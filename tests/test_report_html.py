@@ -37,7 +37,7 @@ def finished_run(git_repo: Path, orch: OrchRunner) -> Path:
 def test_text_and_json(finished_run: Path, orch: OrchRunner) -> None:
     out = orch("report", cwd=finished_run)
     assert out.returncode == 0, out.stderr
-    assert re.search(r"T002\s+done\s+attempts 2", out.stdout)
+    assert re.search(r"T002\s+done \((un)?verified\)\s+attempts 2", out.stdout)
     assert "phase 1: APPROVE by orch" in out.stdout
     data = json.loads(orch("report", "--json", cwd=finished_run).stdout)
     run = data["runs"][0]

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OrchRunner
+from conftest import OrchRunner, commit_all
+from orch.config import OrchConfig
 from orch.parsing.markdown import parse_plan
 from orch.parsing.review import is_test_task, review_plan
+from orch.runner.plancheck import CheckPlanner, check_findings
 
 GOOD = """\
 # Good plan
@@ -26,20 +28,6 @@ GOOD = """\
 
 # Each case: plan text, the line the warning must name, words the message must contain.
 PROBLEMS: dict[str, tuple[str, int, tuple[str, ...]]] = {
-    "no verify and no gate": (
-        "# P\n\n## Phase 1: Build\n\n- [ ] T001 Write tests for the parser\n"
-        "  - files: tests/test_parser.py\n",
-        5, ("T001", "no verify", "verify:"),
-    ),
-    "phase without gate": (
-        "# P\n\n## Phase 1: Build\n\n- [ ] T001 Write tests for the parser\n"
-        "  - verify: `pytest -q`\n  - files: tests/test_parser.py\n",
-        3, ("phase 1", "no gate", "**Gate**"),
-    ),
-    "task without files": (
-        "# P\n\n## Phase 1: Build\n\n**Gate**: `pytest -q`\n\n- [ ] T001 Write tests\n",
-        7, ("T001", "names no files", "files:"),
-    ),
     "parallel tasks sharing a file": (
         "# P\n\n## Phase 1: Build\n\n**Gate**: `pytest -q`\n\n"
         "- [ ] T001 [P] Write tests for a\n  - files: tests/test_a.py, src/shared.py\n"
@@ -59,10 +47,56 @@ PROBLEMS: dict[str, tuple[str, int, tuple[str, ...]]] = {
 }
 
 
+# What the run will check (runner/plancheck.py): a warning, never a --strict error.
+NOTES: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "phase without gate": (
+        "# P\n\n## Phase 1: Build\n\n- [ ] T001 Write tests for the parser\n"
+        "  - verify: `pytest -q`\n  - files: tests/test_parser.py\n",
+        3, ("phase 1", "no gate", "**Gate**"),
+    ),
+    "task without files": (
+        "# P\n\n## Phase 1: Build\n\n**Gate**: `pytest -q`\n\n- [ ] T001 Write tests\n",
+        7, ("T001", "names no files", "files:"),
+    ),
+    "checked only by its file": (
+        "# P\n\n## Phase 1: Build\n\n- [ ] T001 Write tests for the parser\n"
+        "  - files: tests/test_parser.py\n",
+        5, ("T001: checked only by the changed-file check on `tests/test_parser.py`",),
+    ),
+}
+
+
 def test_a_good_plan_has_no_findings() -> None:
     result = parse_plan(GOOD)
     assert result.ok
     assert review_plan(result.plan, {"shell"}) == []
+    found = check_findings(result.plan, CheckPlanner(OrchConfig(), None))
+    assert found.unverified == [] and found.notes == []
+
+
+@pytest.mark.parametrize("name", sorted(NOTES))
+def test_what_the_run_will_check_is_a_warning_even_with_strict(
+    name: str, orch: OrchRunner, tmp_path: Path
+) -> None:
+    text, line, words = NOTES[name]
+    found = check_findings(parse_plan(text).plan, CheckPlanner(OrchConfig(), None))
+    assert found.unverified == []
+    assert [d.line for d in found.notes if all(word in d.message for word in words)] == [line]
+    (tmp_path / "plan.md").write_text(text)
+    strict = orch("validate", "--strict", "plan.md", cwd=tmp_path)
+    assert strict.returncode == 0, strict.stderr
+    assert any(row.startswith(f"warning: plan.md:{line}:") and all(w in row for w in words)
+               for row in strict.stderr.splitlines()), strict.stderr
+
+
+def test_a_task_nothing_checks_is_a_strict_error(orch: OrchRunner, tmp_path: Path) -> None:
+    (tmp_path / "plan.md").write_text("# P\n\n## Phase 1: Build\n\n- [ ] T001 Write tests\n")
+    relaxed = orch("validate", "plan.md", cwd=tmp_path)
+    assert relaxed.returncode == 0, relaxed.stderr
+    assert "T001: no check: done but unverified" in relaxed.stdout
+    strict = orch("validate", "--strict", "plan.md", cwd=tmp_path)
+    assert strict.returncode == 2
+    assert "error: plan.md:5: T001 has no check" in strict.stderr
 
 
 @pytest.mark.parametrize("name", sorted(PROBLEMS))
@@ -85,11 +119,22 @@ def test_done_and_skipped_tasks_are_not_reviewed() -> None:
     assert review_plan(parse_plan(text).plan, set()) == []
 
 
-def test_shell_tasks_need_no_verify() -> None:
-    text = ("# P\n\n## Phase 1: Run\n\n- [ ] T001 Run the tests\n  - files: tests/\n"
-            "  ```sh\n  pytest -q\n  ```\n")
-    messages = [d.message for d in review_plan(parse_plan(text).plan, set())]
-    assert not any("no verify" in message for message in messages)
+def test_a_shell_block_is_the_work_not_a_check(orch: OrchRunner, git_repo: Path) -> None:
+    """docs/verification.md: a fenced block's exit status does not verify its task. validate,
+    review, --require-verified (dry run and real) and the run agree on it."""
+    text = "# P\n\n## Phase 1: Run\n\n- [ ] T001 Do the thing\n  ```sh\n  true\n  ```\n"
+    plan = parse_plan(text).plan
+    assert [d.line for d in check_findings(plan, CheckPlanner(OrchConfig(), None)).unverified] \
+        == [5]
+    (git_repo / "plan.md").write_text(text)
+    commit_all(git_repo)
+    assert orch("validate", "--strict", "plan.md", cwd=git_repo).returncode == 2
+    dry = orch("run", "plan.md", "--require-verified", "--dry-run", cwd=git_repo)
+    real = orch("run", "plan.md", "--require-verified", "--yes", cwd=git_repo)
+    assert (dry.returncode, real.returncode) == (2, 2), (dry.stderr, real.stderr)
+    assert "T001" in dry.stderr and "T001" in real.stderr
+    review = orch("review", "--offline", "plan.md", cwd=git_repo)
+    assert "T001 has no check" in review.stdout + review.stderr
 
 
 def test_test_tasks_are_recognised_by_title_or_files() -> None:

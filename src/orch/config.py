@@ -156,8 +156,8 @@ no_progress_limit: 3
 api_retry_seconds: 120
 
 # A phase with no **Gate**: runs the project's test command at its end (auto), or nothing
-# (none). `tests` sets that command; null = detect it (pytest, npm test, cargo test, go test,
-# make test). See docs/verification.md.
+# (none). `tests` sets that command; null = detect it (pytest, unittest, npm test, cargo test,
+# go test, make test). See docs/verification.md.
 gate: auto
 tests: null
 

@@ -17,6 +17,7 @@ from orch.adapters.cli_common import changed_files, git_state
 from orch.adapters.prompt import task_prompt
 from orch.adapters.transcript import Transcript
 from orch.envflags import env_flag
+from orch.terminal_hold import waiting_for_person
 
 NON_INTERACTIVE = ("the manual agent needs a person at a terminal; this run is non-interactive "
                    "(--yes, ORCH_ASSUME_YES or no terminal)")
@@ -57,7 +58,8 @@ class ManualAdapter:
                                log_path=str(context.log_path))
         terminal_in, terminal_out, owned = self._terminal()
         try:
-            return self._ask(context, log, terminal_in, terminal_out)
+            with waiting_for_person():  # the live display stops while the person answers
+                return self._ask(context, log, terminal_in, terminal_out)
         finally:
             if owned:
                 terminal_in.close()

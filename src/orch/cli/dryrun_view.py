@@ -7,21 +7,24 @@ from pathlib import Path
 
 from orch.adapters.roles import RoleResolver
 from orch.config import load_config
+from orch.domain.plan import PlanMark
 from orch.domain.state import RunOptions
 from orch.runner.dryrun import DryRunPhase, dry_run, dry_run_json
 from orch.runner.selection import select_for_options
-from orch.runner.session import check_agents, plan_for_run
+from orch.runner.session import check_agents, check_verifiable, plan_for_run
 from orch.store.layout import Layout
-from orch.text import plural
+from orch.text import plural, terminal_safe
 
 
 def show_dry_run(
-    project_dir: Path, plan_path: Path, options: RunOptions, *, json_output: bool
+    project_dir: Path, plan_path: Path, options: RunOptions, *, json_output: bool,
+    require_verified: bool = False,
 ) -> None:
     """Print the ordered plan with each task's role, adapter, commands and checks.
 
-    Then the same agent check as ``orch run``: a task with no available agent is an
-    AgentUnavailableError (exit 2), as the real run would be."""
+    Then the same checks as ``orch run``: a task with no available agent is an
+    AgentUnavailableError, and with ``--require-verified`` (or the config's) a task to run
+    with no check is a PlanError (both exit 2), as the real run would be."""
     config = load_config(Layout(project_dir).config)
     plan, _digest = plan_for_run(plan_path)
     selected = select_for_options(plan, options)
@@ -39,6 +42,10 @@ def show_dry_run(
     else:
         checkpoints = _checkpoints(project_dir, options.commit or config.commit)
         _print_phases(plan_path, phases, checkpoints)
+    pending = [task.id for task in plan.tasks()
+               if task.id in set(selected) and task.mark is PlanMark.PENDING]
+    check_verifiable(plan, planner, pending,
+                     required=require_verified or config.require_verified)
     check_agents(plan, resolver, selected)
 
 
@@ -65,7 +72,7 @@ def _print_phases(plan_path: Path, phases: list[DryRunPhase], checkpoint: str | 
         "nothing changes."
     )
     for phase in phases:
-        print(f"\nPhase {phase.id}: {phase.title}")
+        print(f"\nPhase {phase.id}: {terminal_safe(phase.title)}")
         for step in phase.steps:
             if step.adapter is None:
                 who = f"no agent available: {step.problem}"
@@ -74,7 +81,7 @@ def _print_phases(plan_path: Path, phases: list[DryRunPhase], checkpoint: str | 
             else:
                 who = f"{step.role} via {step.adapter}"
             print(
-                f"  [{step.index}/{total}] {step.task} {step.title}  ({who})"
+                f"  [{step.index}/{total}] {step.task} {terminal_safe(step.title)}  ({who})"
                 + (f"  priority {step.priority}" if step.priority else "")
                 + ("" if step.action == "run" else f"  -- {step.action}")
             )

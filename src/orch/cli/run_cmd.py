@@ -104,7 +104,8 @@ def command(
         if dry_run:
             from orch.cli.dryrun_view import show_dry_run
 
-            show_dry_run(project_dir, plan, options, json_output=json_output)
+            show_dry_run(project_dir, plan, options, json_output=json_output,
+                         require_verified=require_verified)
             return
         request = RunRequest(
             plan_path=plan, options=options, assume_yes=yes, require_verified=require_verified

@@ -43,15 +43,15 @@ def command(
         if run is None and current_run_id(layout) is None:
             _no_run_yet(cli_state(ctx).project_dir)
         state = as_shown(layout, load_run(layout, resolve_run_id(layout, run)))
-        kept = _kept_branches(cli_state(ctx).project_dir, state)
+        kept, superseded = _kept_branches(cli_state(ctx).project_dir, state)
         if json_output:
             document = status_document(state)
-            document.update(kept_branches=kept)
+            document.update(kept_branches=kept, superseded_branches=superseded)
             print(json.dumps(document, indent=2))
             return
         from orch.reporting.status_view import render_status
 
-        render_status(state, kept_branches=kept)
+        render_status(state, kept_branches=kept, superseded_branches=superseded)
 
 
 def _no_run_yet(project_dir: Path) -> None:
@@ -69,11 +69,22 @@ def _no_run_yet(project_dir: Path) -> None:
                      hint=f"start one with `orch run`; it would run {shown} ({why})")
 
 
-def _kept_branches(project_dir: Path, state: RunState) -> list[str]:
-    """The ``orch/<run>/*`` branches of this run that still hold work."""
+def _kept_branches(project_dir: Path, state: RunState) -> tuple[list[str], list[str]]:
+    """The ``orch/<run>/<task>`` branches of this run: those whose work is not in the run, and
+    those of tasks that ran again alone and are done (their work is in the run by that re-run)."""
+    from orch.domain.status import TaskStatus
     from orch.vcs.worktrees import kept_branches
 
-    return [b for b in kept_branches(project_dir) if b.startswith(f"orch/{state.run_id}/")]
+    prefix = f"orch/{state.run_id}/"
+    kept: list[str] = []
+    superseded: list[str] = []
+    for branch in kept_branches(project_dir):
+        if not branch.startswith(prefix):
+            continue
+        task = state.tasks.get(branch.removeprefix(prefix))
+        done = task is not None and task.status is TaskStatus.DONE
+        (superseded if done else kept).append(branch)
+    return kept, superseded
 
 
 def _watch(ctx: typer.Context, run: str | None, json_output: bool, interval: float) -> None:

@@ -12,12 +12,13 @@ import typer
 from orch.cli.common import JsonOption, cli_errors, cli_state, plan_or_found
 from orch.errors import PlanError
 from orch.services.plans import check
-from orch.text import plural
+from orch.text import plural, terminal_safe
 
 __all__ = ["PlanArgument", "check", "command", "diagnostic_line", "print_diagnostics"]
 
 if TYPE_CHECKING:
     from orch.domain.plan import Diagnostic, ParseResult
+    from orch.runner.plancheck import CheckPlanner
 
 PlanArgument = Annotated[
     Path | None,
@@ -30,7 +31,8 @@ PlanArgument = Annotated[
 ]
 StrictOption = Annotated[
     bool,
-    typer.Option("--strict", help="Treat duplicate IDs and plan-review warnings as errors."),
+    typer.Option("--strict", help="Treat duplicate IDs and plan-review warnings as errors, and a "
+                 "task the run would leave unverified (what it will check stays a warning)."),
 ]
 
 
@@ -75,23 +77,47 @@ def print_diagnostics(result: ParseResult, source: str, *, verbose: bool = False
             print(f"hint: {error.hint}", file=sys.stderr)
 
 
-def _human(result: ParseResult, source: str) -> None:
+LISTED_TASKS = 60
+"""Above this many pending tasks, validate lists no task's checks (``--verbose`` does; the
+warnings and the count of unchecked tasks still say what the run would leave unverified)."""
+
+
+def _human(result: ParseResult, source: str, planner: CheckPlanner, *,
+           verbose: bool = False) -> None:
     from orch.domain.plan import PlanMark
 
     plan = result.plan
     tasks = plan.tasks()
-    print(f"{plan.title or '(untitled plan)'}  [{source}]")
+    print(f"{terminal_safe(plan.title or '(untitled plan)')}  [{source}]")
+    unchecked = 0
+    every = verbose or sum(1 for task in tasks if task.mark is PlanMark.PENDING) <= LISTED_TASKS
     for phase in plan.phases:
         done = sum(1 for task in phase.tasks if task.mark is PlanMark.DONE)
         gates = f", {plural(len(phase.gates), 'gate')}" if phase.gates else ""
-        print(f"  Phase {phase.id}: {phase.title} ({plural(len(phase.tasks), 'task')}, "
+        print(f"  Phase {phase.id}: {terminal_safe(phase.title)} "
+              f"({plural(len(phase.tasks), 'task')}, "
               f"{done} done{gates})")
+        live = [task for task in phase.tasks if task.mark is PlanMark.PENDING]
+        for task in live:
+            checks = planner.checks(task, phase)
+            own = [line for line in checks.describe() if not line.startswith("gate ")]
+            if not checks.any:
+                unchecked += 1
+            shown = "; ".join(own) or ("the phase gate" if checks.any else
+                                       "no check: done but unverified")
+            if every:
+                print(f"    {task.id}: {shown}")
+        gate = planner.gate(phase)
+        if live and gate.commands:
+            print(f"    gate ({gate.kind}): {'; '.join(gate.commands)}")
     done = sum(1 for task in tasks if task.mark is PlanMark.DONE)
     skipped = sum(1 for task in tasks if task.mark is PlanMark.SKIPPED)
     print(
         f"{plural(len(tasks), 'task')} in {plural(len(plan.phases), 'phase')}: {done} done, "
         f"{skipped} skipped, {len(tasks) - done - skipped} pending"
     )
+    if unchecked:
+        print(f"{plural(unchecked, 'task')} would run with no check (done but unverified)")
     if result.ok:
         suffix = f" ({plural(len(result.warnings), 'warning')})" if result.warnings else ""
         print(f"plan is valid{suffix}")
@@ -109,16 +135,19 @@ def command(
 ) -> None:
     """Parse and check a plan: phases, tasks, dependencies, metadata. Exit 2 when invalid."""
     with cli_errors(ctx):
-        plan = plan_or_found(ctx, plan)
-        result = check(plan, strict=strict, review=True, project_dir=cli_state(ctx).project_dir)
-        source = str(plan)
-        if json_output:
-            from orch.services.plans import validation_document
+        from orch.services.plans import planner_for, validation_document
 
-            summary = validation_document(result, source)
+        plan = plan_or_found(ctx, plan)
+
+        project_dir = cli_state(ctx).project_dir
+        result = check(plan, strict=strict, review=True, project_dir=project_dir)
+        source = str(plan)
+        planner = planner_for(project_dir)
+        if json_output:
+            summary = validation_document(result, source, planner)
             sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
         else:
-            _human(result, source)
+            _human(result, source, planner, verbose=verbose)
             print_diagnostics(result, source, verbose=verbose)
         if not result.ok:
             raise typer.Exit(PlanError.exit_code)

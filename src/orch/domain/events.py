@@ -208,7 +208,8 @@ class TaskReset(Payload):
     fresh: bool = False
     """A rollback: the task's work is gone, so are its attempts and baseline."""
     feedback: str | None = None
-    """With ``reason: revise``: the decision's findings, handed to the task's next attempt."""
+    """With ``reason: revise``: the decision's findings; with ``resume`` (``--retry-failed``):
+    the last attempt's failing command and output tail. Handed to the task's next attempt."""
 
 
 class CheckpointsDropped(Payload):
@@ -265,6 +266,8 @@ class PlanChanged(Payload):
     dependents: list[str] = Field(default_factory=list)
     added: list[AddedTask] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
+    moved: list[str] = Field(default_factory=list)
+    """Tasks not done that the edit moved to another phase: they run there (it reopens)."""
     phases: list[PhaseLayout] = Field(default_factory=list)
     fingerprints: dict[str, str] = Field(default_factory=dict)
     plan_sha256: str = ""

@@ -201,6 +201,9 @@ class RunState(BaseModel):
     fingerprints: dict[str, str] = Field(default_factory=dict)
     """Each task's fingerprint (:mod:`orch.domain.fingerprint`) in the plan the run last used;
     empty for runs started before fingerprints existed."""
+    auto_gate: str | None = None
+    """The test command ``gate: auto`` runs, decided once at the run's start (``""``: none);
+    ``None`` for runs started before orch journalled it (resume then detects it)."""
     removed_tasks: dict[str, TaskState] = Field(default_factory=dict)
     """Tasks an edit removed from the plan mid-run: out of the run, their spending kept."""
     process_groups: list[ProcessGroup] = Field(default_factory=list)
@@ -320,8 +323,8 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
     task.error = reset.error
     task.returning = False
     task.cut_off = reset.reason == "interrupted"
-    if reset.reason == "revise":
-        task.feedback = reset.feedback
+    if reset.reason == "revise" or reset.feedback is not None:
+        task.feedback = reset.feedback  # a REVISE's findings, or a retried failure's reason
     if task.status is TaskStatus.PENDING:
         task.ended = None
         task.verified = False
@@ -444,6 +447,8 @@ def _plan_changed(state: RunState, event: Event, payload: Any) -> None:
         phase = old_phases.get(layout.id) or PhaseState(id=layout.id, title=layout.title)
         phase.title = layout.title or phase.title
         phase.tasks = [task_id for task_id in layout.tasks if task_id in state.tasks]
+        for task_id in phase.tasks:
+            state.tasks[task_id].phase = layout.id  # a task the edit moved to this phase
         phases.append(phase)
     state.phases = phases
     order = [task_id for phase in phases for task_id in phase.tasks]

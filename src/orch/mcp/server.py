@@ -195,12 +195,12 @@ class OrchTools:
         self, path: Annotated[str, Field(min_length=1, description="Plan file, project-relative.")]
     ) -> dict[str, Any]:
         """Parse and check a plan file, as `orch validate --json` does."""
-        from orch.services.plans import check, validation_document
+        from orch.services.plans import check, planner_for, validation_document
 
         def run() -> dict[str, Any]:
             plan = Path(path) if Path(path).is_absolute() else self.project_dir / path
             result = check(plan, strict=False, review=True, project_dir=self.project_dir)
-            return validation_document(result, path)
+            return validation_document(result, path, planner_for(self.project_dir))
 
         return self.call(run)
 

@@ -3,17 +3,14 @@
 A plan can be valid (it parses, its graph is sound) and still be hard to run safely. The review
 flags what a careful engineer would ask about before running it:
 
-- a task with no ``verify:`` command in a phase with no ``**Gate**:`` — nothing would check it;
-- a phase with no ``**Gate**:`` — its checkpoint would be taken unverified;
-- a task with no ``files:`` — reviewers and ``[P]`` scheduling cannot see what it touches;
 - two ``[P]`` tasks of one phase naming the same file — they are not safe to run in parallel;
 - an ``agent:`` (or phase ``**Agent**:``) naming no configured role;
 - no testing phase and no test task anywhere in the plan;
 - a ``verify:`` or ``**Gate**:`` command that cannot fail (:mod:`orch.parsing.check_lint`).
 
 Tasks already done (``[x]``) or skipped (``[~]``), and phases with nothing left to run, are not
-reviewed: they will not run. A task with a fenced shell block is checked by its own exit status,
-so it needs no ``verify:``.
+reviewed: they will not run. What checks a task (and whether anything does) is not judged here:
+:func:`orch.runner.plancheck.check_findings` says it, from the one derivation the run uses.
 """
 
 from __future__ import annotations
@@ -82,15 +79,6 @@ def _has_tests(plan: Plan) -> bool:
 
 def _review_phase(phase: Phase, live: list[Task], known_roles: set[str] | None) -> list[Diagnostic]:
     found: list[Diagnostic] = []
-    if not phase.gates:
-        found.append(
-            _warning(
-                phase.line,
-                f"phase {phase.id} ({phase.title}) has no gate",
-                "add `**Gate**: `<test command>`` under the heading so the phase is checked "
-                "before its checkpoint",
-            )
-        )
     if phase.agent and known_roles is not None and phase.agent not in known_roles:
         found.append(_unknown_role(phase.line, f"phase {phase.id}", phase.agent, known_roles))
     return found
@@ -98,23 +86,6 @@ def _review_phase(phase: Phase, live: list[Task], known_roles: set[str] | None) 
 
 def _review_task(task: Task, phase: Phase, known_roles: set[str] | None) -> list[Diagnostic]:
     found: list[Diagnostic] = []
-    if not task.verify and not phase.gates and not task.commands:
-        found.append(
-            _warning(
-                task.line,
-                f"{task.id} has no verify command and phase {phase.id} has no gate: "
-                "nothing would check it",
-                "add `- verify: `<command>`` under the task, or a `**Gate**:` to its phase",
-            )
-        )
-    if not task.files:
-        found.append(
-            _warning(
-                task.line,
-                f"{task.id} names no files",
-                "add `- files: path/one.py, path/two.py` listing what the task creates or edits",
-            )
-        )
     if task.agent and known_roles is not None and task.agent not in known_roles:
         found.append(_unknown_role(task.line, task.id, task.agent, known_roles))
     return found

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from orch.config import OrchConfig
 from orch.domain.plan import Diagnostic, Plan
 from orch.parsing.review import review_plan
+from orch.runner.plancheck import CheckPlanner, check_findings
 
 CANNOT_FAIL = "cannot fail"
 """The words of the review finding for a check that cannot fail (parsing/review.py)."""
@@ -47,7 +49,8 @@ def check_text(text: str, source: str, known_roles: set[str] | None = None) -> C
             message="the plan holds no tasks; write phases (`## Phase 1: Title`) with task "
                     "lines (`- [ ] T001 Title`) under them",
         ))
-    for item in review_plan(result.plan, known_roles):
+    checks = check_findings(result.plan, CheckPlanner(OrchConfig(), None))
+    for item in [*review_plan(result.plan, known_roles), *checks.unverified]:
         if CANNOT_FAIL in item.message:
             errors.append(item.model_copy(update={"severity": "error"}))
         else:

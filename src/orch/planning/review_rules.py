@@ -3,9 +3,10 @@
 Deterministic, in line order, from the plan text alone:
 
 - **testing strategy**: no testing phase and no test task is blocking;
-- **tasks with no check** (pending ones: done and skipped tasks will not run again): no
-  ``verify:``, no shell block and no phase gate is blocking; a task
-  checked only by its phase gate is a warning;
+- **tasks with no check** (pending ones: done and skipped tasks will not run again), as the
+  run derives them (:mod:`orch.runner.plancheck`): no ``verify:``, no file it names and no
+  phase gate is blocking (a fenced shell block is the work, not a check); a task checked only
+  by its phase gate is a warning;
 - **checks that cannot fail** (``|| true``, ``; exit 0``, …; :mod:`orch.parsing.check_lint`)
   are blocking: they would record unverified work as verified;
 - **reviewable chunks**: a phase of more than :data:`MAX_TASKS` tasks or touching more than
@@ -25,10 +26,12 @@ from __future__ import annotations
 
 import re
 
+from orch.config import OrchConfig
 from orch.domain.plan import Plan, PlanMark, Task
 from orch.parsing.check_lint import lint_check
 from orch.parsing.review import is_test_task, review_plan
 from orch.planning.findings import CHECKLIST, ChecklistItem, Finding, Status, plan_lines
+from orch.runner.plancheck import CheckPlanner, check_findings
 
 MAX_TASKS = 15
 MAX_FILES = 30
@@ -47,9 +50,12 @@ _PERF = re.compile(r"\b(performance|latency|throughput|benchmark\w*|load|scal\w+
 _COVERED = ("cannot fail", "nothing would check it", "no testing phase")
 
 
-def offline_findings(plan: Plan, text: str) -> list[Finding]:
-    """Every offline finding for ``plan`` (parsed from ``text``)."""
-    found = _checks(plan) + _sizes(plan) + _sections(plan, text) + _migration(plan)
+def offline_findings(plan: Plan, text: str, planner: CheckPlanner | None = None) -> list[Finding]:
+    """Every offline finding for ``plan`` (parsed from ``text``); ``planner`` decides each
+    task's checks as the run would (default: no automatic gate)."""
+    planner = planner or CheckPlanner(OrchConfig(), None)
+    checks = check_findings(plan, planner)
+    found = _checks(plan, planner) + _sizes(plan) + _sections(plan, text) + _migration(plan)
     first = min((phase.line for phase in plan.phases), default=1)
     if not any(is_test_task(task) for task in plan.tasks()) and not any(
             re.search(r"\btest", phase.title, re.IGNORECASE) for phase in plan.phases):
@@ -62,7 +68,9 @@ def offline_findings(plan: Plan, text: str) -> list[Finding]:
         found.append(Finding(line=first, severity="warning", rule="docs",
                              message="no task writes documentation",
                              hint="add a docs task (README, docs/, CHANGELOG) in the last phase"))
-    for item in review_plan(plan):
+    for item in [*review_plan(plan), *checks.notes]:
+        if "checked only by" in item.message:
+            continue  # said above, as an unchecked-task finding
         if not any(words in item.message for words in _COVERED):
             message, _, hint = item.message.partition("; ")
             found.append(Finding(line=item.line, severity="warning", rule="plan-review",
@@ -92,7 +100,7 @@ def offline_checklist(plan: Plan, findings: list[Finding]) -> list[ChecklistItem
             for key, item in CHECKLIST.items()]
 
 
-def _checks(plan: Plan) -> list[Finding]:
+def _checks(plan: Plan, planner: CheckPlanner) -> list[Finding]:
     found: list[Finding] = []
     for phase in plan.phases:
         for gate in phase.gates:
@@ -100,18 +108,27 @@ def _checks(plan: Plan) -> list[Finding]:
         for task in phase.tasks:
             for command in task.verify:
                 found += _lies(task.line, f"{task.id} verify `{command}`", command)
-            if task.verify or task.commands or task.mark is not PlanMark.PENDING:
+            if task.mark is not PlanMark.PENDING:
                 continue  # done and skipped tasks will not run again (as orch validate says)
-            if phase.gates:
+            checks = planner.checks(task, phase)
+            if not checks.any:
+                found.append(Finding(line=task.line, severity="blocking", rule="unchecked-task",
+                                     message=f"{task.id} has no check: no verify command, no "
+                                             f"file it names and no gate for phase {phase.id}; "
+                                             "the run records it done but unverified",
+                                     hint="add `- verify: `<command>`` under the task"))
+            elif not checks.verify and not checks.files:
                 found.append(Finding(line=task.line, severity="warning", rule="unchecked-task",
                                      message=f"{task.id} has no check of its own; only the "
                                              f"phase {phase.id} gate checks it",
                                      hint="add `- verify: `<command>`` proving this task"))
-            else:
-                found.append(Finding(line=task.line, severity="blocking", rule="unchecked-task",
-                                     message=f"{task.id} has no check: no verify command, no "
-                                             f"shell block, and phase {phase.id} has no gate",
-                                     hint="add `- verify: `<command>`` under the task"))
+            elif not checks.verify and not checks.gate.commands:
+                names = ", ".join(f"`{check.path}`" for check in checks.files)
+                found.append(Finding(line=task.line, severity="warning", rule="unchecked-task",
+                                     message=f"{task.id} is checked only by its file checks "
+                                             f"({names}): nothing runs its code",
+                                     hint="add `- verify: `<command>`` proving this task, or "
+                                          "a `**Gate**:` to its phase"))
     return found
 
 

@@ -40,7 +40,9 @@ def run_review(request: ReviewRequest, *, notice: Callable[[str], None],
         raise PlanError(f"{source}:{first.line}: {first.message}",
                         hint=f"fix the plan first: orch validate {source}")
     plan = result.plan
-    findings = offline_findings(plan, text)
+    from orch.services.plans import planner_for
+
+    findings = offline_findings(plan, text, planner_for(request.project_dir))
     checklist = offline_checklist(plan, findings)
     reviewer = "offline"
     use_model = not request.offline and (client is not None or model_available())

@@ -4,7 +4,9 @@ Detection, in this order of preference: a Python manifest (``pyproject.toml``, `
 ``setup.cfg``, ``requirements*.txt``, ``pytest.ini``, ``tox.ini``, ``conftest.py``: pytest),
 ``package.json`` with a real ``test`` script (npm test), ``Cargo.toml`` (cargo test), ``go.mod``
 (go test), a ``Makefile`` with a ``test:`` target (make test), and last Python files with no
-manifest at all (``python -m unittest``). Everything here is deterministic: directory listings
+manifest at all (``python3 -m unittest``). Python commands use the project's own interpreter
+(``.venv/bin/python``) where there is one, else ``python3``: never a bare ``python``, which stock
+Debian, Ubuntu and pipx installs do not have. Everything here is deterministic: directory listings
 are sorted. :func:`detect_tooling` is shared by ``orch plan`` and the runner's ``gate: auto``.
 
 Every command built here fails when what it checks is missing or wrong
@@ -52,6 +54,13 @@ class Tooling:
     runner: str = ""
     """The test runner: ``pytest``, ``unittest``, ``npm``, ``cargo``, ``go``, ``make``, or
     ``""`` when nothing was detected."""
+    python: str = "python3"
+    """The Python interpreter commands use: ``.venv/bin/python`` where present, else ``python3``."""
+
+    @property
+    def pytest(self) -> str:
+        """How pytest is called: the project's interpreter's, else ``pytest`` on PATH."""
+        return "pytest" if self.python == "python3" else f"{self.python} -m pytest"
 
     @property
     def uses_pytest(self) -> bool:
@@ -86,9 +95,9 @@ class Tooling:
         if not files:
             return self.test_command
         if self.runner == "unittest":
-            return f"python -m unittest {' '.join(files)}"
+            return f"{self.python} -m unittest {' '.join(files)}"
         if self.language == "python":
-            return f"pytest -q {' '.join(files)}"
+            return f"{self.pytest} -q {' '.join(files)}"
         if self.language == "node":
             return f"npm test -- {' '.join(files)}"
         if self.language == "rust":
@@ -115,7 +124,7 @@ class Tooling:
     def collect(self, *files: str) -> str:
         """A command that passes once ``files`` exist and load, before the code under test does."""
         if self.uses_pytest:
-            return f"pytest -q --collect-only {' '.join(files)}"
+            return f"{self.pytest} -q --collect-only {' '.join(files)}"
         return " && ".join(f"test -f {name}" for name in files)
 
     def bench_file(self, stem: str) -> str:
@@ -125,7 +134,7 @@ class Tooling:
 
     def bench(self, script: str, *args: str) -> str:
         """The command running a benchmark script with ``args``."""
-        runner = {"python": "python", "node": "node"}.get(self.language, "bash")
+        runner = {"python": self.python, "node": "node"}.get(self.language, "bash")
         return " ".join((runner, script, *args))
 
 
@@ -174,6 +183,7 @@ def detect_tooling(project_dir: Path) -> Tooling:
         frontend_dir=frontend_dir,
         notes=tooling.notes,
         runner=tooling.runner,
+        python=tooling.python,
     )
 
 
@@ -239,18 +249,28 @@ def _has_python_files(project_dir: Path) -> bool:
     return False
 
 
+def python_interpreter(project_dir: Path) -> str:
+    """The project's own ``.venv/bin/python`` where present, else ``python3``."""
+    return ".venv/bin/python" if (project_dir / ".venv" / "bin" / "python").exists() else "python3"
+
+
 def _python(project_dir: Path) -> Tooling:
     source, test_dir, notes = _python_layout(project_dir)
-    return Tooling("python", "pytest -q", source, test_dir, ".py", notes=notes, runner="pytest")
+    python = python_interpreter(project_dir)
+    pytest = "pytest" if python == "python3" else f"{python} -m pytest"
+    return Tooling("python", f"{pytest} -q", source, test_dir, ".py", notes=notes,
+                   runner="pytest", python=python)
 
 
 def _unittest(project_dir: Path) -> Tooling:
     source, test_dir, notes = _python_layout(project_dir)
-    suite = (f"python -m unittest discover -s {test_dir}"
-             if (project_dir / test_dir).is_dir() else "python -m unittest")
+    python = python_interpreter(project_dir)
+    suite = (f"{python} -m unittest discover -s {test_dir}"
+             if (project_dir / test_dir).is_dir() else f"{python} -m unittest")
     notes += ("There is no Python manifest (pyproject.toml, setup.py, requirements.txt): tests "
-              "use the standard library's unittest, run with `python -m unittest`.",)
-    return Tooling("python", suite, source, test_dir, ".py", notes=notes, runner="unittest")
+              f"use the standard library's unittest, run with `{python} -m unittest`.",)
+    return Tooling("python", suite, source, test_dir, ".py", notes=notes, runner="unittest",
+                   python=python)
 
 
 def _python_layout(project_dir: Path) -> tuple[str, str, tuple[str, ...]]:
@@ -325,6 +345,6 @@ def _make(project_dir: Path) -> Tooling:
 
 
 def _unknown(project_dir: Path) -> Tooling:
-    note = ("No test tooling was detected (pytest, npm test, cargo test, go test, make test); "
-            "tests are shell scripts under `tests/` run with bash.")
+    note = ("No test tooling was detected (pytest, unittest, npm test, cargo test, go test, "
+            "make test); tests are shell scripts under `tests/` run with bash.")
     return Tooling("unknown", UNKNOWN_SUITE, "src", "tests", "", notes=(note,))

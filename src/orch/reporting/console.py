@@ -52,6 +52,7 @@ from orch.reporting.plain import (
 )
 from orch.reporting.summary import INTERNAL_RESETS, format_cost, next_step_hint, summarize
 from orch.reporting.tables import summary_tables
+from orch.terminal_hold import register
 from orch.text import plural
 
 _RUN_END_STYLES: dict[RunStatus, str] = {
@@ -105,6 +106,9 @@ class ConsoleReporter:
         """What the live display redraws: the running line, then the lanes and merge queue."""
         self._use_live = live
         self._live: Live | None = None
+        self._paused = False
+        """A person is answering at the terminal: no live display until they have."""
+        self._unregister = register(self._pause, self._resume) if live else None
         self._positions: dict[str, str] = {}
         self._handlers: dict[str, Callable[[Event, Any, RunState], None]] = {
             EventType.RUN_STARTED: self._run_started,
@@ -135,6 +139,8 @@ class ConsoleReporter:
     def close(self, state: RunState) -> None:
         """Stop the live line, print the summary tables and the next-step hint."""
         self._stop_live()
+        if self._unregister is not None:
+            self._unregister()
         summary = summarize(state)
         self.console.print()
         for renderable in summary_tables(summary):
@@ -149,8 +155,19 @@ class ConsoleReporter:
         self.running.show(label, stage)
         self._start_live()
 
+    def _pause(self) -> None:
+        self._paused = True
+        if self._live is not None:
+            live, self._live = self._live, None
+            live.stop()  # transient: the spinner line is erased before the question shows
+
+    def _resume(self) -> None:
+        self._paused = False
+        if self.running.label is not None or self.lanes.active:
+            self._start_live()
+
     def _start_live(self) -> None:
-        if self._use_live and self._live is None:
+        if self._use_live and self._live is None and not self._paused:
             self._live = Live(self.view, console=self.console, transient=True,
                               refresh_per_second=8, redirect_stdout=False,
                               redirect_stderr=False)
@@ -215,7 +232,7 @@ class ConsoleReporter:
         task = state.tasks.get(event.task or "")
         parts: list[str | tuple[str, str] | Text] = [
             (f"{mark} ", style), self._positions.pop(event.task or "", ""),
-            (event.task or "?", "bold"), f" {task.title if task else ''}"
+            (event.task or "?", "bold"), f" {one_line(task.title) if task else ''}"
         ]
         if status is TaskStatus.SKIPPED:
             self._print(*parts, (" skipped", "dim"))

@@ -1,8 +1,10 @@
 """The run report as one self-contained HTML file: inline CSS and SVG, no script, no network.
 
 A time line of task attempts per worker lane (retries are the later bars of a task, failed ones
-red), phase decisions as marked lines, a cost bar per task, and per task its role, adapter,
-tokens and verification evidence. Several runs add a comparison of roles and adapters.
+red) over a time axis, with phase decisions, failures and resumes as marked lines; a cost bar
+per task, and per task verified or unverified, its role, adapter, tokens and evidence (its own
+checks and the gate that covered it); per phase its gate, targets, decision and checkpoint.
+Several runs add a comparison of roles and adapters.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def _run_section(report: RunReport) -> list[str]:
         f"{report.duration_s:.1f}s · ${report.cost_usd:.4f}</p>",
         _timeline(report),
         _task_table(report),
+        _phase_table(report),
         "</section>",
     ]
 
@@ -68,9 +71,18 @@ def _timeline(report: RunReport) -> str:
     span = max(report.duration_s, 0.001)
     scale = (WIDTH - LEFT - 10) / span
     top = 14 * len(report.decisions) + 8  # one label line per decision point
-    height = top + ROW * len(rows) + 10
+    bottom = top + ROW * len(rows)
+    height = bottom + 24  # the time axis below the bars
     out = [f"<svg id=\"timeline\" class=\"timeline\" role=\"img\" width=\"{WIDTH}\" "
            f"height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">"]
+    out += _time_axis(span, scale, bottom)
+    for marker in report.markers:
+        x = LEFT + marker.at * scale
+        colour = "#c0392b" if marker.kind == "failure" else "#16a085"
+        out.append(f"<line class=\"{marker.kind}\" x1=\"{x:.1f}\" x2=\"{x:.1f}\" y1=\"{top}\" "
+                   f"y2=\"{bottom}\" stroke=\"{colour}\" stroke-width=\"2\">"
+                   f"<title>{escape(marker.kind)} at {marker.at:.1f}s: {escape(marker.label)}"
+                   "</title></line>")
     for index, (lane, task) in enumerate(rows):
         y = top + ROW * index
         label = lane if lane == "main" else f"lane {lane}"
@@ -101,24 +113,70 @@ def _timeline(report: RunReport) -> str:
     return "".join(out)
 
 
+def _time_axis(span: float, scale: float, y: int) -> list[str]:
+    """Ticks in seconds under the bars: about six, at a round step."""
+    step = next((s for s in (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800,
+                             3600, 7200, 14400, 43200, 86400) if span / s <= 6), 86400.0)
+    out = [f"<line class=\"axis\" x1=\"{LEFT}\" x2=\"{LEFT + span * scale:.1f}\" y1=\"{y + 2}\" "
+           f"y2=\"{y + 2}\" stroke=\"#999\"/>"]
+    tick = 0.0
+    while tick <= span + 1e-9:
+        x = LEFT + tick * scale
+        out.append(f"<line x1=\"{x:.1f}\" x2=\"{x:.1f}\" y1=\"{y}\" y2=\"{y + 6}\" "
+                   f"stroke=\"#999\"/><text class=\"tick\" x=\"{x:.1f}\" y=\"{y + 18}\" "
+                   f"text-anchor=\"middle\">{_seconds(tick)}</text>")
+        tick = round(tick + step, 3)
+    return out
+
+
+def _seconds(value: float) -> str:
+    if value >= 3600:
+        return f"{value / 3600:g}h"
+    if value >= 60:
+        return f"{value / 60:g}m"
+    return f"{value:g}s"
+
+
 def _task_table(report: RunReport) -> str:
     top = max((row.cost_usd for row in report.tasks), default=0.0) or 1.0
-    head = ("<table class=\"tasks\"><tr><th>Task</th><th>Status</th><th>Attempts</th>"
-            "<th>Role / adapter</th><th>Cost</th><th>Tokens in/out</th><th>Evidence</th></tr>")
+    head = ("<table class=\"tasks\"><tr><th>Task</th><th>Status</th><th>Verified</th>"
+            "<th>Attempts</th><th>Role / adapter</th><th>Cost</th><th>Tokens in/out</th>"
+            "<th>Evidence</th></tr>")
     rows = []
     for row in report.tasks:
         evidence = [e for a in report.attempts if a.task == row.id for e in a.evidence]
+        if row.gate:
+            evidence.append(f"gate: {row.gate}")
         if row.feedback:
             evidence.append(f"decision feedback: {row.feedback}")
+        verified = ("verified" if row.verified else "unverified") if row.status == "done" else "-"
         cells = [
             f"{escape(row.id)} <span class=\"muted\">{escape(row.title)}</span>",
-            escape(row.status), str(row.attempts),
+            escape(row.status), f"<span class=\"{verified}\">{verified}</span>", str(row.attempts),
             f"{escape(row.role or '-')} / {escape(row.adapter or '-')}",
             f"<span class=\"bar\" style=\"width:{60 * row.cost_usd / top:.0f}px\"></span> "
             f"${row.cost_usd:.4f}",
             f"{row.input_tokens:,} / {row.output_tokens:,}",
             "<div class=\"evidence\">" + "<br>".join(escape(e) for e in evidence) + "</div>",
         ]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return head + "".join(rows) + "</table>"
+
+
+def _phase_table(report: RunReport) -> str:
+    head = ("<table class=\"phases\"><tr><th>Phase</th><th>Gate</th><th>Targets</th>"
+            "<th>Decision</th><th>Checkpoint</th></tr>")
+    rows = []
+    for phase in report.phases:
+        gate = f"{escape(phase.gate)}: {escape(phase.gate_result)}"
+        if phase.gate_commands:
+            gate += " <code>" + escape("; ".join(phase.gate_commands)) + "</code>"
+        targets = "<br>".join(escape(", ".join(f"{key}={value}" for key, value in t.items()))
+                              for t in phase.targets) or "-"
+        decision = (f"{escape(phase.decision)} by {escape(phase.decided_by or 'orch')}"
+                    if phase.decision else "-")
+        cells = [f"{escape(phase.id)} <span class=\"muted\">{escape(phase.title)}</span>", gate,
+                 targets, decision, escape(phase.checkpoint or "none")]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return head + "".join(rows) + "</table>"
 

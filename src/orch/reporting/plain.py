@@ -38,7 +38,7 @@ from orch.reporting.summary import (
     summarize,
     summary_lines,
 )
-from orch.text import plural
+from orch.text import plural, terminal_safe
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -59,7 +59,7 @@ def one_line(text: str | None) -> str:
     ``None``."""
     if text is None:
         return ""
-    return _CONTROL.sub(" ", _ANSI.sub("", text)).strip()
+    return _CONTROL.sub(" ", terminal_safe(text)).strip()
 
 
 def tail_lines(failure: Failure, limit: int = MAX_TAIL_LINES) -> list[str]:
@@ -67,6 +67,7 @@ def tail_lines(failure: Failure, limit: int = MAX_TAIL_LINES) -> list[str]:
     if not failure.output_tail:
         return []
     text = _ANSI.sub("", failure.output_tail).replace("\r\n", "\n").replace("\r", "\n")
+    text = terminal_safe(text)
     lines = [_CONTROL.sub(" ", line).rstrip() for line in text.split("\n")]
     while lines and not lines[-1]:
         lines.pop()
@@ -89,7 +90,7 @@ def task_heading(event: Event, started: TaskStarted, state: RunState) -> tuple[s
     count = len(state.tasks) if started.count is None else started.count
     if not index and known is not None:
         index = state.order().index(task_id) + 1
-    title = one_line(started.title) or (known.title if known else "")
+    title = one_line(started.title) or one_line(known.title if known else "")
     return f"[{index}/{count}]", task_id, title
 
 

@@ -18,6 +18,7 @@ from orch.reporting.summary import (
     format_opt_duration,
     gate_cell,
     next_step_hint,
+    state_note,
     status_label,
     summarize,
     task_duration,
@@ -103,8 +104,9 @@ def render_status_md(state: RunState) -> str:
     if summary.input_tokens or summary.output_tokens:
         cost += f" ({summary.input_tokens:,} input / {summary.output_tokens:,} output tokens)"
     lines.append(cost)
-    if state.error:
-        lines.append(f"- Error: {_short(state.error)}")
+    note = state_note(state)
+    if note is not None:
+        lines.append(f"- {'Error' if note[1] else 'Note'}: {_short(note[0])}")
     hint = next_step_hint(state)
     if hint and state.state is not RunStatus.RUNNING:
         lines.append(f"- Next: {hint}")

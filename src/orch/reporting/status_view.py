@@ -21,6 +21,8 @@ from orch.reporting.summary import (
     format_cost,
     format_opt_duration,
     next_step_hint,
+    shown_state,
+    state_note,
     status_label,
     summarize,
     task_duration,
@@ -77,27 +79,48 @@ def _task_cells(task: TaskState) -> list[str | Text]:
     ]
 
 
+HEADERS = ("Task", "Phase", "Status", "Att.", "Started", "Time", "Cost", "Error")
+NARROW = 90
+"""Below this many columns the task table drops Phase and Started (and Cost when nothing
+cost anything), so that "done (unverified)" is never cut."""
+
+
 def tasks_table(state: RunState, tasks: Iterable[TaskState] | None = None,
-                title: str = "Tasks") -> Table:
-    """One row per task (default: all, in run order): status, attempts, start, time, cost, error."""
+                title: str = "Tasks", width: int | None = None) -> Table:
+    """One row per task (default: all, in run order): status, attempts, start, time, cost, error.
+
+    On a terminal narrower than :data:`NARROW` the other columns give way: verified/unverified
+    is what orch exists to show, so the status column is never cut."""
     table = Table(title=title, title_justify="left", show_edge=False)
-    for header in ("Task", "Phase", "Status", "Att.", "Started", "Time", "Cost", "Error"):
+    rows = [_task_cells(task) for task in (state.tasks.values() if tasks is None else tasks)]
+    shown = list(HEADERS)
+    if width is not None and width < NARROW:
+        shown.remove("Phase")
+        shown.remove("Started")
+        if not any(cells[HEADERS.index("Cost")] for cells in rows):
+            shown.remove("Cost")
+    status_width = max((len(str(cells[2])) for cells in rows), default=6)
+    for header in shown:
         right = header in ("Att.", "Time", "Cost")
         table.add_column(header, justify="right" if right else "left",
-                         overflow="fold" if header == "Error" else "ellipsis")
-    for task in state.tasks.values() if tasks is None else tasks:
-        table.add_row(*_task_cells(task))
+                         overflow="fold" if header == "Error" else "ellipsis",
+                         no_wrap=header in ("Status", "Task"),
+                         min_width=status_width if header == "Status" else None)
+    for cells in rows:
+        table.add_row(*(cells[HEADERS.index(header)] for header in shown))
     return table
 
 
-def _task_section(state: RunState, max_rows: int | None) -> list[Text | Table]:
+def _task_section(state: RunState, max_rows: int | None,
+                  width: int | None = None) -> list[Text | Table]:
     if max_rows is None or len(state.tasks) <= max_rows:
-        return [tasks_table(state)]
+        return [tasks_table(state, width=width)]
     notable = [t for t in state.tasks.values() if t.status in NOTABLE or t.error]
     shown = notable[:max_rows]
     parts: list[Text | Table] = [phases_table(summarize(state))]
     if shown:
-        parts += [Text(""), tasks_table(state, shown, title="Tasks needing attention")]
+        parts += [Text(""), tasks_table(state, shown, title="Tasks needing attention",
+                                        width=width)]
     hidden = len(state.tasks) - len(shown)
     parts.append(Text(f"{hidden:,} more tasks not listed; `orch status --json` lists them all",
                       style="dim"))
@@ -116,7 +139,8 @@ def checkpoints_table(state: RunState) -> Table:
 
 
 def status_renderable(state: RunState, *, max_rows: int | None = MAX_ROWS,
-                      kept_branches: Sequence[str] = ()) -> Group:
+                      kept_branches: Sequence[str] = (),
+                      superseded_branches: Sequence[str] = (), width: int | None = None) -> Group:
     """Header, tasks, worker lanes and merge queue (``--jobs``), checkpoints, kept branches
     (when any), totals and the next-step hint.
 
@@ -126,13 +150,15 @@ def status_renderable(state: RunState, *, max_rows: int | None = MAX_ROWS,
     summary = summarize(state)
     header = Text.assemble(
         ("Run ", "bold"), (state.run_id, "bold"), f" · {state.plan_path} · ",
-        (state.state.value, f"bold {RUN_STYLES.get(state.state, '')}".strip()),
+        (shown_state(state), f"bold {RUN_STYLES.get(state.state, '')}".strip()),
         f" · updated {short_time(state.updated)}",
     )
     parts: list[Text | Table] = [header]
-    if state.error:
-        parts.append(Text(f"error: {state.error}", style="red"))
-    parts += [Text(""), *_task_section(state, max_rows)]
+    note = state_note(state)
+    if note is not None:
+        text, is_error = note
+        parts.append(Text(f"error: {text}", style="red") if is_error else Text(text))
+    parts += [Text(""), *_task_section(state, max_rows, width)]
     parts += _plan_edit_lines(state)
     lanes = lanes_section(state)
     if lanes:
@@ -143,6 +169,10 @@ def status_renderable(state: RunState, *, max_rows: int | None = MAX_ROWS,
         parts += [Text(""), Text("Kept branches (task work not integrated;"
                                  " `git branch -D` discards):")]
         parts += [Text(f"  {branch}") for branch in kept_branches]
+    if superseded_branches:
+        parts += [Text(""), Text("Old branches of tasks that ran again alone (their work is in "
+                                 "the run; `git branch -D` discards):")]
+        parts += [Text(f"  {branch}") for branch in superseded_branches]
     parts += [Text(""), Text(totals_line(summary), style="bold")]
     hint = next_step_hint(state)
     if hint and state.state is not RunStatus.RUNNING:
@@ -161,11 +191,13 @@ def _plan_edit_lines(state: RunState) -> list[Text | Table]:
 
 def render_status(
     state: RunState, console: Console | None = None, *, max_rows: int | None = MAX_ROWS,
-    kept_branches: Sequence[str] = (),
+    kept_branches: Sequence[str] = (), superseded_branches: Sequence[str] = (),
 ) -> None:
     """Print ``orch status`` output for ``state`` on ``console`` (default: a stdout Console).
 
     Rich decides colour itself: none when stdout is not a terminal or ``NO_COLOR`` is set.
     """
-    (console or Console()).print(status_renderable(state, max_rows=max_rows,
-                                                   kept_branches=kept_branches))
+    console = console or Console()
+    console.print(status_renderable(
+        state, max_rows=max_rows, kept_branches=kept_branches,
+        superseded_branches=superseded_branches, width=console.width))

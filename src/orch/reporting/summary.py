@@ -20,6 +20,7 @@ from orch.domain.status import (
     TaskStatus,
 )
 from orch.durations import format_duration
+from orch.text import terminal_safe
 
 STATUS_ORDER: tuple[TaskStatus, ...] = (
     TaskStatus.DONE,
@@ -159,7 +160,7 @@ def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary
         phases.append(
             PhaseSummary(
                 id=phase.id,
-                title=phase.title,
+                title=terminal_safe(phase.title),
                 total=len(tasks),
                 done=sum(1 for t in tasks if t.status == TaskStatus.DONE),
                 duration_s=phase.duration_s if phase.started is not None else None,
@@ -170,7 +171,7 @@ def summarize(state: RunState, *, duration_s: float | None = None) -> RunSummary
             )
         )
     estimates = [
-        EstimateRow(t.id, t.title, t.status, t.estimate_s, task_duration(t))
+        EstimateRow(t.id, terminal_safe(t.title), t.status, t.estimate_s, task_duration(t))
         for t in state.tasks.values()
         if t.estimate_s is not None
     ]
@@ -217,11 +218,37 @@ def evidence_line(task: TaskState) -> str:
     return " · ".join(parts) if parts else "no check ran"
 
 
+def shown_state(state: RunState) -> str:
+    """The run's state as a person reads it: a run whose waiting phase was decided is ready to
+    resume, not awaiting a decision."""
+    if state.state is RunStatus.AWAITING_DECISION and not any(p.awaiting for p in state.phases):
+        return "decided, ready to resume"
+    return state.state.value
+
+
+def state_note(state: RunState) -> tuple[str, bool] | None:
+    """The line under a run's header, and whether it is an error: a rollback the user asked
+    for, or a decision already taken on the phase that waited, is where the run stands, not
+    an error."""
+    if state.state is RunStatus.AWAITING_DECISION and not any(p.awaiting for p in state.phases):
+        decided = [f"phase {p.id} ({p.decision.lower()})" for p in state.phases
+                   if p.decision and p.decided_by == "human"]
+        done = f"{decided[-1]} was decided" if decided else "the waiting phase was decided"
+        return f"{done}; `orch resume` goes on from there", False
+    if not state.error:
+        return None
+    if state.state is RunStatus.INTERRUPTED and state.error.startswith("rolled back to "):
+        return state.error, False
+    return state.error, True
+
+
 def next_step_hint(state: RunState) -> str | None:
     """What the user should run next, or ``None`` when the run completed."""
     halted = [t.id for t in state.tasks.values() if t.status in _RETRYABLE]
     if state.state is RunStatus.COMPLETED:
         return None
+    if state.state is RunStatus.AWAITING_DECISION and not any(p.awaiting for p in state.phases):
+        return "continue with `orch resume`"
     if state.state is RunStatus.AWAITING_DECISION:
         waiting = next((p.id for p in state.phases if p.awaiting), "PHASE")
         return (f"decide: `orch approve {waiting}` or `orch revise {waiting} --feedback TEXT`,"

@@ -110,10 +110,11 @@ _PLACEHOLDER = re.compile(r"[<>{}\[\]*?$|]|\.\.\.|…|^https?:|://|^[#@~]")
 def derive_file_checks(task: Task) -> list[FileCheck]:
     """The file checks for ``task``, in the order its paths first appear; one per path."""
     checks: dict[str, FileCheck] = {}
+    listed_kind = _listed_kind(task.title)
     for path in task.files:
         clean = _clean_path(path)
         if clean and clean not in checks:
-            checks[clean] = FileCheck(clean, _rule_for(clean, CHANGE_VERBS_DEFAULT))
+            checks[clean] = FileCheck(clean, _rule_for(clean, listed_kind))
     for path, verb_kind in _paths_in_text(task.title):
         if path not in checks:
             checks[path] = FileCheck(path, _rule_for(path, verb_kind))
@@ -127,6 +128,15 @@ def task_paths(task: Task) -> set[str]:
 
 
 CHANGE_VERBS_DEFAULT = "change"
+
+
+def _listed_kind(title: str) -> str:
+    """The verb kind for ``files:`` entries: the title's first word when it is a known verb
+    (a "Review the change" task only reads what it lists), else a change."""
+    first = next((match.group(0) for match in _WORD.finditer(title)), "")
+    if first.startswith("`"):
+        return CHANGE_VERBS_DEFAULT
+    return _verb_kind(first.strip(_STRIP).lower(), first=True) or CHANGE_VERBS_DEFAULT
 
 
 def _paths_in_text(text: str) -> list[tuple[str, str]]:
@@ -150,7 +160,8 @@ def _paths_in_text(text: str) -> list[tuple[str, str]]:
             plain = raw.strip(_STRIP).lower()
             if verb_kind is None:
                 verb_kind = _verb_kind(plain, first=not words)
-        if not _is_reference(words):
+        elided = text[match.end():match.end() + 1] == "…" or raw.endswith("...")
+        if not _is_reference(words) and not elided:
             for path in _expand(raw, backticked=backticked):
                 (aside if inside else found).append((path, verb_kind or CHANGE_VERBS_DEFAULT))
         words.append(raw.strip(_STRIP).lower())
@@ -229,9 +240,20 @@ def _clean_path(text: str, *, explicit: bool = True) -> str | None:
         return text
     if name in EXTENSIONLESS_NAMES:
         return text
-    if "/" in text and not dot and (explicit or text.endswith("/")):
+    if "/" in text and not dot and (explicit or text.endswith("/")) and _directory_like(text):
         return text.rstrip("/") + "/"  # a directory, or a path without an extension
     return None
+
+
+_ID_SHAPED = re.compile(r"[A-Z]+(?:-[A-Z0-9]+)*-?\d+[a-z]?")
+"""``D-DS-1``, ``FR-001``: requirement and decision IDs, not directory names."""
+
+
+def _directory_like(text: str) -> bool:
+    """Whether an extensionless ``a/b`` names a directory: ASCII parts that are not IDs
+    (``D-DS-1/D-DS-2`` and ``認証/認可`` are prose)."""
+    parts = [part for part in text.split("/") if part]
+    return all(part.isascii() and not _ID_SHAPED.fullmatch(part) for part in parts)
 
 
 def _rule_for(path: str, verb_kind: str) -> FileRule:

@@ -164,6 +164,9 @@ class Runner:
                     if isinstance(end, RunStatus):
                         return end
             self._ensure_checkpoint(phase_state)
+        never_ran = [t.id for t in self.state.tasks.values() if t.status is TaskStatus.PENDING]
+        if never_ran:  # a run with a task left to do is never "completed"
+            return self.finish(RunStatus.FAILED, f"task(s) {', '.join(never_ran)} never ran")
         return self.finish(RunStatus.COMPLETED)
 
     def _controller(self) -> Controller:

@@ -71,6 +71,9 @@ class PlanChanges:
     dependents: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    """Tasks not yet done that the edit moved to another phase: they run in their new phase,
+    which reopens if it was already closed (checkpointed)."""
     fingerprints: dict[str, str] = field(default_factory=dict)
     selected: list[str] = field(default_factory=list)
     """The run's tasks after the edit, in execution order."""
@@ -80,7 +83,8 @@ class PlanChanges:
     @property
     def any(self) -> bool:
         """Whether the edit changes anything about the run's tasks."""
-        return bool(self.changed or self.dependents or self.added or self.removed)
+        return bool(self.changed or self.dependents or self.added or self.removed
+                    or self.moved)
 
     @property
     def rerun(self) -> list[str]:
@@ -100,6 +104,7 @@ class PlanChanges:
         for label, ids in (("changed, will run again", self.changed),
                            ("depend on a changed task, will run again", self.dependents),
                            ("new, will run", self.added),
+                           ("moved to another phase, will run there", self.moved),
                            ("removed from the plan, dropped from the run", self.removed)):
             if ids:
                 lines.append(f"  {label}: {', '.join(ids)}")
@@ -129,7 +134,18 @@ def detect_changes(state: RunState, plan: Plan, selected: list[str]) -> PlanChan
     order = [t for t in selected if t in in_run]
     order += [t for t in state.tasks if t in known and t not in set(order)]
     return PlanChanges(changed=changed, dependents=dependents, added=added, removed=removed,
+                       moved=moved_tasks(state, plan, set(changed) | set(dependents)),
                        fingerprints=fingerprints, selected=order)
+
+
+def moved_tasks(state: RunState, plan: Plan, rerun: set[str]) -> list[str]:
+    """Tasks of the run, not done or skipped and not already to run again, that the plan now
+    places in another phase."""
+    phase_of = {task.id: task.phase_id for task in plan.tasks()}
+    return [task_id for task_id, record in state.tasks.items()
+            if task_id in phase_of and phase_of[task_id] != record.phase
+            and task_id not in rerun
+            and record.status not in (TaskStatus.DONE, TaskStatus.SKIPPED)]
 
 
 def _dependents(plan: Plan, roots: set[str]) -> list[str]:
@@ -157,7 +173,8 @@ def record_changes(recorder: Journal, plan: Plan, changes: PlanChanges, digest: 
              for t in changes.added]
     recorder.record(EventType.PLAN_CHANGED, data={
         "changed": changes.changed, "dependents": changes.dependents, "added": added,
-        "removed": changes.removed, "phases": phases, "fingerprints": changes.fingerprints,
+        "removed": changes.removed, "moved": changes.moved, "phases": phases,
+        "fingerprints": changes.fingerprints,
         "plan_sha256": digest,
     })
     state = recorder.state
@@ -169,7 +186,7 @@ def record_changes(recorder: Journal, plan: Plan, changes: PlanChanges, digest: 
             recorder.record(EventType.TASK_RESET, task=task_id, data={
                 "status": TaskStatus.PENDING.value, "reason": f"{PLAN_CHANGED_REASON}: {why}"})
         reopened.append(record.phase)
-    reopened += [by_id[t].phase_id for t in changes.added]
+    reopened += [by_id[t].phase_id for t in [*changes.added, *changes.moved, *changes.rerun]]
     for phase in state.phases:
         if phase.id in reopened and (phase.gate_passed or phase.gate_failed):
             recorder.record(EventType.PHASE_RESET, phase=phase.id,

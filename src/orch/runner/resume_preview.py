@@ -12,6 +12,7 @@ from typing import Any
 from orch.domain.events import EventType
 from orch.domain.state import Event, RunState
 from orch.domain.status import ACTIVE_TASK_STATUSES, TaskStatus
+from orch.text import terminal_safe
 
 
 @dataclass
@@ -53,7 +54,8 @@ class ResumePreview:
             "changed": list(changes.get("changed", [])),
             "dependents": list(changes.get("dependents", [])),
             "added": [str(a["id"]) for a in changes.get("added", [])],
-            "removed": list(changes.get("removed", []))}
+            "removed": list(changes.get("removed", [])),
+            "moved": list(changes.get("moved", []))}
         return cls(run=before.run_id, notes=notes, tasks=tasks, skipped=skipped,
                    plan_changes=summary)
 
@@ -62,7 +64,7 @@ class ResumePreview:
         lines = list(self.notes)
         if self.tasks:
             lines.append(f"would run {len(self.tasks)} task(s) of run {self.run}:")
-            lines += [f"  {task.id}  {task.title}" for task in self.tasks]
+            lines += [f"  {task.id}  {terminal_safe(task.title)}" for task in self.tasks]
         else:
             lines.append(f"would run no task of run {self.run}: only its pending gates and "
                          "checkpoints")

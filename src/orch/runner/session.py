@@ -37,9 +37,10 @@ from orch.runner.engine import Runner, RunnerSettings
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
 from orch.runner.orphans import clear_git_locks, record_groups, stop_orphans
 from orch.runner.plan_changes import DryJournal, Journal, detect_changes, record_changes
-from orch.runner.plancheck import CheckPlanner
+from orch.runner.plancheck import DETECTED_RUNNERS, CheckPlanner
 from orch.runner.planmarks import plan_marker
 from orch.runner.resume_preview import ResumePreview
+from orch.runner.retry_reason import last_failure
 from orch.runner.selection import select_for_options
 from orch.runner.signals import interrupt_handlers
 from orch.store.layout import Layout
@@ -261,7 +262,7 @@ def start_run(
                 f"nothing to do: every selected task of {request.plan_path} is already marked "
                 "done (or skipped) in the plan"))
         planner = CheckPlanner.for_project(config, project_dir)
-        _check_verifiable(plan, planner, pending,
+        check_verifiable(plan, planner, pending,
                           required=request.require_verified or config.require_verified)
         resolver = RoleResolver(config, project_dir, options.agent)
         check_agents(plan, resolver, selected, assume_yes=request.assume_yes)
@@ -285,6 +286,7 @@ def start_run(
             selected,
             options.model_copy(update={"commit": commit}),
         )
+        state.auto_gate = planner.auto_gate or ""  # decided once: resume runs this one
         recorder = create_run(layout, state)
         return _drive(
             plan,
@@ -343,7 +345,7 @@ def resume_run(
             recorder.close()
             raise
         settings = RunnerSettings(config=config, assume_yes=assume_yes,
-                                  planner=CheckPlanner.for_project(config, project_dir),
+                                  planner=journalled_planner(recorder.state, config, project_dir),
                                   jobs=recorder.state.options.jobs)
         return _drive(plan, project_dir, recorder, reporter, resolver, hook, settings, warn,
                       resumed=True)
@@ -373,7 +375,8 @@ def _prepare_resume(
     for task_id in skip:
         if task_id not in state.tasks:
             raise StateError(f"--skip {task_id}: no such task in run {state.run_id}")
-    _rewind_for_resume(recorder, retry_failed=retry_failed, skip=skip)
+    _rewind_for_resume(recorder, retry_failed=retry_failed, skip=skip,
+                       layout=Layout(project_dir))
     pending = [
         t for t in state.tasks.values() if t.status not in TERMINAL_TASK_STATUSES
     ]
@@ -412,21 +415,24 @@ def _take_plan_edit(recorder: Journal, plan: Plan, digest: str, say: Warn) -> bo
     return changes.any
 
 
-def _rewind_for_resume(recorder: Journal, *, retry_failed: bool, skip: list[str]) -> None:
+def _rewind_for_resume(recorder: Journal, *, retry_failed: bool, skip: list[str],
+                       layout: Layout) -> None:
     for task in list(recorder.state.tasks.values()):
+        retrying = retry_failed and task.status in HALTING_TASK_STATUSES
         if task.id in skip and task.status is not TaskStatus.DONE:
             recorder.record(
                 EventType.TASK_RESET,
                 task=task.id,
                 data={"status": TaskStatus.SKIPPED.value, "reason": "--skip"},
             )
-        elif task.status is TaskStatus.BUDGET_EXCEEDED or task.returning or (
-            retry_failed and task.status in HALTING_TASK_STATUSES
-        ):
+        elif task.status is TaskStatus.BUDGET_EXCEEDED or task.returning or retrying:
+            # The retried attempt is told why the last one failed, as an in-run retry is.
+            why = last_failure(layout, recorder.state.run_id, task.id) if retrying else None
             recorder.record(
                 EventType.TASK_RESET,
                 task=task.id,
-                data={"status": TaskStatus.PENDING.value, "reason": "resume"},
+                data={"status": TaskStatus.PENDING.value, "reason": "resume",
+                      **({"feedback": why} if why else {})},
             )
 
 
@@ -469,9 +475,10 @@ def _drive(
     return RunOutcome(run_id=state.run_id, status=status, error=state.error, state=state)
 
 
-def _check_verifiable(plan: Plan, planner: CheckPlanner, pending: list[str], *,
+def check_verifiable(plan: Plan, planner: CheckPlanner, pending: list[str], *,
                       required: bool) -> None:
-    """With ``--require-verified``, refuse a plan in which a task to run has no check."""
+    """With ``--require-verified``, refuse a plan in which a task to run has no check (the run
+    and ``--dry-run`` both call this, so they exit alike)."""
     if not required:
         return
     unchecked = planner.unverifiable(plan, pending)
@@ -484,6 +491,14 @@ def _check_verifiable(plan: Plan, planner: CheckPlanner, pending: list[str], *,
         )
 
 
+def journalled_planner(state: RunState, config: OrchConfig, project_dir: Path) -> CheckPlanner:
+    """The run's checks with the gate command journalled at its start (detected anew only for
+    runs from before orch journalled it)."""
+    if state.auto_gate is None:
+        return CheckPlanner.for_project(config, project_dir)
+    return CheckPlanner(config, state.auto_gate or None)
+
+
 def _announce_gate(plan: Plan, planner: CheckPlanner, selected: list[str], warn: Warn) -> None:
     """Say once, at the start, when phases without a gate will get no automatic one."""
     if planner.auto_gate or planner.config.gate == "none":
@@ -492,7 +507,7 @@ def _announce_gate(plan: Plan, planner: CheckPlanner, selected: list[str], warn:
     ungated = [p.id for p in plan.phases
                if not p.gates and any(t.id in wanted for t in p.tasks)]
     if ungated:
-        warn("no test command detected (pytest, npm test, cargo test, go test, make test): "
+        warn(f"no test command detected ({DETECTED_RUNNERS}): "
              f"phase(s) {', '.join(ungated)} have no gate; set `tests:` in "
              ".specify/orch/config.yaml to add one")
 

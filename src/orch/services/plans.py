@@ -9,6 +9,7 @@ from orch.errors import OrchError
 
 if TYPE_CHECKING:
     from orch.domain.plan import ParseResult
+    from orch.runner.plancheck import CheckPlanner
 
 
 def check(
@@ -20,7 +21,10 @@ def check(
     must never discover that mid-way; the config is read only when the plan names one), and the
     review warns about ``agent:`` values that name
     an adapter rather than a configured role. Review findings are warnings, or errors with
-    ``strict``. Read problems raise PlanError; an invalid config raises ConfigError.
+    ``strict``. The check findings come from the run's own derivation
+    (:func:`orch.runner.plancheck.check_findings`): with ``strict`` only a task the run would
+    leave unverified is an error; what the run will check is a warning, never an error. Read
+    problems raise PlanError; an invalid config raises ConfigError.
     """
     from orch.planfile import load_plan
 
@@ -38,26 +42,53 @@ def check(
         configured = set(configured_roles(config, project_dir))
     if review and result.plan.phases:
         from orch.parsing.review import review_plan
+        from orch.runner.plancheck import check_findings
 
         unknown_lines = {d.line for d in result.errors}
-        for found in review_plan(result.plan, configured):
+        checks = check_findings(result.plan, planner_for(project_dir))
+        for found in [*review_plan(result.plan, configured), *checks.unverified]:
             if found.line in unknown_lines and "agent" in found.message:
                 continue  # already an error above
             severity = "error" if strict else "warning"
             moved = found.model_copy(update={"severity": severity})
             (result.errors if strict else result.warnings).append(moved)
+        result.warnings.extend(checks.notes)  # what the run will do: never an error
     result.errors.sort(key=lambda d: d.line)
     result.warnings.sort(key=lambda d: d.line)
     return result
 
 
-def validation_document(result: ParseResult, source: str) -> dict[str, Any]:
-    """What ``orch validate --json`` and the ``plan_validate`` tool return (docs/plan-format.md)."""
+def planner_for(project_dir: Path | None) -> CheckPlanner:
+    """The checks a run in ``project_dir`` would make (its config, its detected test command);
+    with no project, the defaults and no automatic gate."""
+    from orch.config import OrchConfig, load_config
+    from orch.runner.plancheck import CheckPlanner
+    from orch.store.layout import Layout
+
+    if project_dir is None:
+        return CheckPlanner(OrchConfig(), None)
+    return CheckPlanner.for_project(load_config(Layout(project_dir).config), project_dir)
+
+
+def validation_document(result: ParseResult, source: str,
+                        planner: CheckPlanner | None = None) -> dict[str, Any]:
+    """What ``orch validate --json`` and the ``plan_validate`` tool return (docs/plan-format.md).
+
+    With ``planner``, each phase carries its ``gate`` and each task its ``checks`` and whether
+    the run would verify it (``checked``), as the run derives them."""
     from orch.domain.graph import execution_order
     from orch.parsing.report import plan_summary
 
     summary = plan_summary(result, execution_order(result.plan))
     summary["source"] = source
+    if planner is not None:
+        for phase, shown in zip(result.plan.phases, summary["phases"], strict=True):
+            gate = planner.gate(phase)
+            shown["gate"] = {"kind": gate.kind, "commands": gate.commands}
+            for task, row in zip(phase.tasks, shown["tasks"], strict=True):
+                checks = planner.checks(task, phase)
+                row["checks"] = checks.describe()
+                row["checked"] = checks.any
     return summary
 
 
