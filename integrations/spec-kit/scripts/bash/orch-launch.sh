@@ -27,17 +27,17 @@ root="$(git rev-parse --show-toplevel 2>/dev/null || pwd)"
 cd "$root" || exit 3
 
 # One source of truth for configuration: orch reads only .specify/orch/config.yaml. spec-kit
-# scaffolds the extension's optional template to .specify/extensions/orch/orch-config.yml; on
-# first use it moves there, and the extension's copy becomes a pointer.
+# scaffolds the extension's optional template (the same format, orch's commented defaults) to
+# .specify/extensions/orch/orch-config.yml; it seeds config.yaml once, and is never read after.
 adopt_config() {
-  local scaffolded=".specify/extensions/orch/orch-config.yml" target=".specify/orch/config.yaml"
-  [ -f "$scaffolded" ] || return 0
-  if [ ! -f "$target" ] && ! grep -q '^# moved to .specify/orch/config.yaml' "$scaffolded"; then
+  local seed=".specify/extensions/orch/orch-config.yml" target=".specify/orch/config.yaml"
+  [ -f "$seed" ] || return 0
+  if [ ! -f "$target" ]; then
     mkdir -p "$(dirname "$target")"
-    grep -v '^# spec-kit template:' "$scaffolded" >"$target"
-    printf '# moved to .specify/orch/config.yaml: orch reads only that file; edit it there.\n' \
-      >"$scaffolded"
-    echo "orch: configuration moved from $scaffolded to $target (commit it)" >&2
+    grep -v '^# spec-kit template:' "$seed" >"$target"
+    echo "orch: created $target from $seed; orch reads only $target (commit it)" >&2
+  elif [ "$seed" -nt "$target" ] && ! grep -v '^# spec-kit template:' "$seed" | cmp -s - "$target"; then
+    echo "warning: $seed changed after $target was created from it; orch reads only $target" >&2
   fi
 }
 
