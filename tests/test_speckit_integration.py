@@ -1,5 +1,5 @@
 """orch inside the REAL spec-kit CLI (specify-cli, pinned in tests/real_clis/install-specify.sh):
-the extension, its launcher, the `orch` workflow step, the workflow and the overlay (§12).
+the extension, its launcher, the `orch` workflow step, the workflow and the overlay.
 
 `specify` is installed into its own venv outside the repository (``ORCH_REAL_CLIS``, default
 ``~/.cache/orch-real-clis``/specify-venv, or ``ORCH_SPECIFY`` naming the binary); every test
@@ -292,8 +292,7 @@ def test_workflow_pauses_for_approval_and_resume_finishes_the_same_run(
     resumed = specify("workflow", "resume", paused["run_id"], "--json", cwd=project)
 
     assert json.loads(resumed.stdout)["status"] == "completed", resumed.stdout + resumed.stderr
-    runs = json.loads(_orch(env, project, "runs", "--json").stdout)
-    runs = runs["runs"] if isinstance(runs, dict) else runs
+    runs = json.loads(_orch(env, project, "runs", "--json").stdout)["runs"]
     assert [run["state"] for run in runs] == ["completed"]
     final = _state(project, paused["run_id"])["step_results"]["implement"]["output"]
     assert final["run_id"] == output["run_id"] and final["tasks_verified"] == 4
@@ -391,3 +390,21 @@ def test_release_archives_install_from_urls(tmp_path: Path, specify: Run,
     assert (repo / ".claude" / "skills" / "speckit-orch-run" / "SKILL.md").is_file()
     assert not (repo / ".specify" / "extensions" / "orch" / "steps").exists()
     assert (repo / ".specify" / "workflows" / "steps" / "orch" / "__init__.py").is_file()
+
+
+def test_speckit_workflow_example_pauses_for_approval_then_completes(
+    tmp_path: Path, specify: Run, env: dict[str, str]
+) -> None:
+    work = tmp_path / "example"
+    done = subprocess.run(["bash", str(REPO / "examples" / "speckit-workflow" / "run.sh"),
+                           str(work)], env={**env, "SPECIFY_BIN": str(SPECIFY)},
+                          capture_output=True, text=True, timeout=300)
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.stdout.count('"status": "paused"') == 1
+    assert done.stdout.count('"status": "completed"') == 1
+    assert "awaiting_decision" in done.stdout
+    assert len(json.loads(_orch(env, work, "runs", "--json").stdout)["runs"]) == 1
+    assert "- [ ] T0" not in (work / "specs" / "001-greeting" / "tasks.md").read_text()
+    status = json.loads(_orch(env, work, "status", "--json").stdout)
+    assert all(task["verified"] for task in status["tasks"])

@@ -1,4 +1,4 @@
-"""spec-kit's own run state and caches never make the tree dirty for orch (DESIGN §12).
+"""spec-kit's own run state and caches never make the tree dirty for orch.
 
 The layout is the one specify-cli 1.2.3 writes (``.specify/workflows/runs/<id>/state.json`` for
 each ``specify workflow run``, ``<kind>/.cache/``, ``.specify/.*.lock``); the tests against the

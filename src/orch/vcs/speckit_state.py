@@ -1,4 +1,4 @@
-"""spec-kit's own machine-local files: never part of a checkpoint, never a dirty tree (§12).
+"""spec-kit's own machine-local files: never part of a checkpoint, never a dirty tree.
 
 spec-kit 1.x writes run state and caches under ``.specify/`` that its own ``.specify/.gitignore``
 does not cover: ``specify workflow run`` keeps each run in ``.specify/workflows/runs/<id>/``
