@@ -408,3 +408,32 @@ def test_speckit_workflow_example_pauses_for_approval_then_completes(
     assert "- [ ] T0" not in (work / "specs" / "001-greeting" / "tasks.md").read_text()
     status = json.loads(_orch(env, work, "status", "--json").stdout)
     assert all(task["verified"] for task in status["tasks"])
+
+
+def test_interrupted_orch_fails_the_step_resumably_and_resume_finishes_the_same_run(
+    project: Path, specify: Run, env: dict[str, str]
+) -> None:
+    """The step's timeout stops orch like Ctrl-C would (it saves its run, exit 130); the
+    workflow fails, resumable, and `specify workflow resume` continues that same orch run."""
+    slow = "touch started && sleep 60 && "
+    tasks = _feature(project, FOUR_TASKS.replace("echo bye > src/bye.txt",
+                                                 f"{slow}echo bye > src/bye.txt"))
+    wf = _workflow(project, "  - id: implement\n    type: orch\n    timeout: 3\n")
+    commit_all(project, "feature and workflow")
+
+    ran = specify("workflow", "run", wf, "--json", cwd=project)
+
+    result = json.loads(ran.stdout)
+    assert result["status"] == "failed", ran.stdout + ran.stderr
+    assert "timed out after 3 s" in result["error"]
+    assert "resumes the same orch run" in result["error"]
+    output = _state(project, result["run_id"])["step_results"]["implement"]["output"]
+    assert output["exit_code"] == 130 and output["state"] == "interrupted"
+    tasks.write_text(tasks.read_text().replace(slow, ""))
+
+    resumed = specify("workflow", "resume", result["run_id"], "--json", cwd=project)
+
+    assert json.loads(resumed.stdout)["status"] == "completed", resumed.stdout + resumed.stderr
+    runs = json.loads(_orch(env, project, "runs", "--json").stdout)["runs"]
+    assert [run["run"] for run in runs] == [output["run_id"]]
+    assert "- [ ] T0" not in tasks.read_text()
