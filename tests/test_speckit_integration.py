@@ -14,6 +14,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import commit_all, git
+from conftest import commit_all, git, wait_for_file
 
 REPO = Path(__file__).resolve().parent.parent
 INTEGRATION = REPO / "integrations" / "spec-kit"
@@ -437,3 +438,37 @@ def test_interrupted_orch_fails_the_step_resumably_and_resume_finishes_the_same_
     runs = json.loads(_orch(env, project, "runs", "--json").stdout)["runs"]
     assert [run["run"] for run in runs] == [output["run_id"]]
     assert "- [ ] T0" not in tasks.read_text()
+
+
+def test_ctrl_c_pauses_the_workflow_and_resume_continues_the_same_run(
+    project: Path, env: dict[str, str]
+) -> None:
+    """Ctrl-C reaches spec-kit and orch alike: orch saves its run (exit 130), the step waits for
+    it and records the run, spec-kit pauses the workflow; resuming continues that run."""
+    slow = "touch started && sleep 60 && "
+    tasks = _feature(project, FOUR_TASKS.replace("echo bye > src/bye.txt",
+                                                 f"{slow}echo bye > src/bye.txt"))
+    wf = _workflow(project, "  - id: implement\n    type: orch\n")
+    commit_all(project, "feature and workflow")
+    specify_run = subprocess.Popen([str(_specify_or_skip()), "workflow", "run", wf, "--json"],
+                                   cwd=project, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        wait_for_file(project / "started", specify_run)
+        os.killpg(specify_run.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        out, err = specify_run.communicate(timeout=200)
+    finally:
+        if specify_run.poll() is None:
+            os.killpg(specify_run.pid, signal.SIGKILL)
+    result = json.loads(out)
+    assert result["status"] == "paused", out + err
+    orch_run = json.loads(_orch(env, project, "status", "--json").stdout)
+    assert orch_run["state"] == "interrupted"
+    tasks.write_text(tasks.read_text().replace(slow, ""))
+
+    resumed = subprocess.run([str(SPECIFY), "workflow", "resume", result["run_id"], "--json"],
+                             cwd=project, env=env, capture_output=True, text=True, timeout=300)
+
+    assert json.loads(resumed.stdout)["status"] == "completed", resumed.stdout + resumed.stderr
+    runs = json.loads(_orch(env, project, "runs", "--json").stdout)["runs"]
+    assert [run["run"] for run in runs] == [orch_run["run"]]

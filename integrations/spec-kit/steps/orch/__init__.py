@@ -67,7 +67,7 @@ class OrchStep(StepBase):
         root = Path(context.project_root or ".").resolve()
         marker = _marker_path(root, context.run_id, str(config.get("id", "orch")))
         orch = shlex.split(str(config.get("orch") or os.environ.get("ORCH_BIN") or "orch"))
-        known = _read_marker(marker)
+        known = _read_marker(marker, _current_run(root))
 
         if known:
             status = _status(orch, root, known)
@@ -89,6 +89,10 @@ class OrchStep(StepBase):
             argv += ["--yes", *_options(config, resume=False)]
 
         before = _current_run(root)
+        if not known:
+            # Written before orch starts: if this process dies (kill -9) before it learns the
+            # run id, re-entering the step still finds the run this step started.
+            _write_marker(marker, {"started_after": before})
         timeout = config.get("timeout", DEFAULT_TIMEOUT_S)
         try:
             code, out, err, timed_out = _run(argv, root, float(timeout))
@@ -96,9 +100,11 @@ class OrchStep(StepBase):
             return StepResult(status=StepStatus.FAILED,
                               error=f"cannot start orch ({' '.join(orch)}): {exc}",
                               output={"exit_code": -1})
-        run_id = known or _new_run(before, _current_run(root))
-        if run_id and not known:
-            _write_marker(marker, run_id)
+        except KeyboardInterrupt:
+            # orch got the terminal's SIGINT too and saved its run; spec-kit pauses the workflow.
+            _remember(marker, known, before, root)
+            raise
+        run_id = _remember(marker, known, before, root)
         status = _status(orch, root, run_id) if run_id else None
         error_line = _error_line(err)
         base = {"exit_code": code, "command": shlex.join(argv), "stderr_tail": err[-2000:],
@@ -269,21 +275,38 @@ def _marker_path(root: Path, workflow_run: str | None, step_id: str) -> Path | N
     return root / ".specify" / "workflows" / "runs" / workflow_run / f"orch-{safe}.json"
 
 
-def _read_marker(marker: Path | None) -> str | None:
+def _read_marker(marker: Path | None, current: str | None) -> str | None:
+    """The orch run this step started, if any: recorded, or (when the step's process died
+    before recording it) the run started after the one that was current then."""
     if marker is None or not marker.is_file():
         return None
     try:
         data = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    run = data.get("orch_run") if isinstance(data, dict) else None
-    return run if isinstance(run, str) and run else None
+    if not isinstance(data, dict):
+        return None
+    run = data.get("orch_run")
+    if isinstance(run, str) and run:
+        return run
+    if "started_after" in data:
+        return _new_run(data.get("started_after"), current)
+    return None
 
 
-def _write_marker(marker: Path | None, run_id: str) -> None:
+def _remember(marker: Path | None, known: str | None, before: str | None,
+              root: Path) -> str | None:
+    """The step's orch run id, recorded in the marker when it is new."""
+    run_id = known or _new_run(before, _current_run(root))
+    if run_id and not known:
+        _write_marker(marker, {"orch_run": run_id})
+    return run_id
+
+
+def _write_marker(marker: Path | None, data: dict[str, Any]) -> None:
     if marker is None:
         return
     marker.parent.mkdir(parents=True, exist_ok=True)
     temp = marker.with_suffix(".tmp")
-    temp.write_text(json.dumps({"orch_run": run_id}) + "\n", encoding="utf-8")
+    temp.write_text(json.dumps(data) + "\n", encoding="utf-8")
     os.replace(temp, marker)
