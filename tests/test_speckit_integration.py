@@ -20,6 +20,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,7 +118,7 @@ def _orch(env: dict[str, str], repo: Path, *args: str) -> subprocess.CompletedPr
                           capture_output=True, text=True, timeout=300)
 
 
-def _state(repo: Path, run: str) -> dict:  # type: ignore[type-arg]
+def _state(repo: Path, run: str) -> dict[str, Any]:
     data = json.loads((repo / ".specify" / "workflows" / "runs" / run / "state.json").read_text())
     assert isinstance(data, dict)
     return data
@@ -472,3 +473,18 @@ def test_ctrl_c_pauses_the_workflow_and_resume_continues_the_same_run(
     assert json.loads(resumed.stdout)["status"] == "completed", resumed.stdout + resumed.stderr
     runs = json.loads(_orch(env, project, "runs", "--json").stdout)["runs"]
     assert [run["run"] for run in runs] == [orch_run["run"]]
+
+
+def test_orch_step_config_is_validated_before_anything_runs(
+    project: Path, specify: Run
+) -> None:
+    _feature(project, FOUR_TASKS)
+    wf = _workflow(project, "  - id: implement\n    type: orch\n    jobs: 0\n    timeout: -1\n")
+    commit_all(project, "feature and workflow")
+
+    ran = specify("workflow", "run", wf, cwd=project)
+
+    assert ran.returncode != 0
+    assert "'jobs' must be a positive integer" in ran.stdout + ran.stderr
+    assert "'timeout' must be a positive number" in ran.stdout + ran.stderr
+    assert not (project / ".specify" / "orch" / "current").exists()
