@@ -116,3 +116,19 @@ def test_dirty_tree_error_names_speckit_state_tracked_by_git(
     assert SPECKIT_STATE[0] in error[0]
     assert "spec-kit's run state, tracked by git" in error[0]
     assert "git rm -r --cached" in error[0]
+
+
+def test_orch_init_then_run_commits_the_new_rules_with_the_plan(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    _speckit_project(git_repo)
+    assert orch("init", cwd=git_repo).returncode == 0
+
+    result = orch("run", "--yes", cwd=git_repo)
+
+    assert result.returncode == 0, result.stderr
+    plan_commit = git(git_repo, "log", "--format=%H", "--grep=^orch: plan").split()
+    assert len(plan_commit) == 1
+    committed = git(git_repo, "show", "--name-only", "--format=", plan_commit[0]).split()
+    assert ".specify/.gitignore" in committed and ".specify/orch/config.yaml" in committed
+    assert git(git_repo, "status", "--porcelain") == ""

@@ -8,7 +8,7 @@ from orch.errors import SafetyError, VcsError
 from orch.store.layout import Layout
 from orch.text import plural
 from orch.vcs.repo import GitRepo, Warn, find_repo, init_repo
-from orch.vcs.speckit_state import ignore_speckit_state, speckit_state_paths
+from orch.vcs.speckit_state import ignore_speckit_state, rules_file, speckit_state_paths
 
 SHOWN_PATHS = 10
 """How many dirty paths a refusal lists before "and N more"."""
@@ -59,6 +59,7 @@ def prepare_repository(project_dir: Path, *, allow_dirty: bool, assume_yes: bool
                        "need a branch", hint="check out a branch first, e.g. `git switch -c work`")
     if resuming:
         return True
+    own_files = (*own_files, *rules_file(project_dir))
     own = tuple(path for path in (repo.relative(f) for f in own_files if f.exists()) if path)
     dirty = repo.dirty_paths(excluding=own)
     if not dirty:

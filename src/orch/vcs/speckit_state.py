@@ -73,6 +73,16 @@ def write_gitignore_rules(project_dir: Path) -> bool:
     return True
 
 
+def rules_file(project_dir: Path) -> tuple[Path, ...]:
+    """``.specify/.gitignore`` when it holds the rules ``orch init`` wrote: like the config it
+    wrote, a file ``orch run`` commits with the plan instead of counting it as a change."""
+    path = project_dir / ".specify" / ".gitignore"
+    try:
+        return (path,) if _MARKER in path.read_text(encoding="utf-8").splitlines() else ()
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
 def speckit_state_paths(paths: list[str], prefix: str) -> list[str]:
     """Those of ``paths`` (repository-relative) that are spec-kit's run state or caches."""
     base = f"{prefix}/.specify/" if prefix else ".specify/"
