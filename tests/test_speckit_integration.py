@@ -106,10 +106,10 @@ def _feature(repo: Path, tasks: str, name: str = "001-greeting") -> Path:
     return feature / "tasks.md"
 
 
-def _workflow(repo: Path, step: str) -> str:
+def _workflow(repo: Path, step: str, inputs: str = "") -> str:
     (repo / "wf.yml").write_text(
         'schema_version: "1.0"\nworkflow:\n  id: "orch-test"\n  name: "orch test"\n'
-        f'  version: "1.0.0"\nsteps:\n{step}')
+        f'  version: "1.0.0"\n{inputs}steps:\n{step}')
     return "wf.yml"
 
 
@@ -256,16 +256,20 @@ def test_workflow_orch_step_completes_with_orch_outcome(
     project: Path, specify: Run
 ) -> None:
     _feature(project, FOUR_TASKS)
-    wf = _workflow(project, "  - id: implement\n    type: orch\n    jobs: 1\n")
+    wf = _workflow(project, '  - id: implement\n    type: orch\n    jobs: "{{ inputs.jobs }}"\n'
+                   '    max_cost: "{{ inputs.budget }}"\n',
+                   "inputs:\n  jobs:\n    type: number\n    default: 1\n"
+                   "  budget:\n    type: number\n    default: 10\n")
     commit_all(project, "feature and workflow")
 
-    ran = specify("workflow", "run", wf, "--json", cwd=project)
+    ran = specify("workflow", "run", wf, "--json", "-i", "budget=2.5", cwd=project)
 
     assert ran.returncode == 0, ran.stdout + ran.stderr
     result = json.loads(ran.stdout)
     assert result["status"] == "completed"
     output = _state(project, result["run_id"])["step_results"]["implement"]["output"]
     assert output["state"] == "completed"
+    assert output["command"] == "orch run --yes --jobs 1 --max-cost 2.5"
     assert (output["tasks_done"], output["tasks_verified"], output["tasks_total"]) == (4, 4, 4)
     assert output["cost_usd"] == 0.0
     assert output["run_id"] == (project / ".specify" / "orch" / "current").read_text().strip()

@@ -26,6 +26,7 @@ starts a second run. The step holds no state of its own (spec-kit shares one ins
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -61,6 +62,7 @@ class OrchStep(StepBase):
     type_key = "orch"
 
     def execute(self, config: dict[str, Any], context: StepContext) -> StepResult:
+        config = _resolved(config, context)
         errors = self.validate(config)
         if errors:
             return StepResult(status=StepStatus.FAILED, error=" ".join(errors))
@@ -80,12 +82,8 @@ class OrchStep(StepBase):
             argv += _options(config, resume=True)
         else:
             argv = [*orch, "run"]
-            plan = config.get("plan")
-            if plan:
-                text = str(plan)
-                if "{{" in text:
-                    text = str(evaluate_expression(text, context))
-                argv.append(text)
+            if config.get("plan"):
+                argv.append(str(config["plan"]))
             argv += ["--yes", *_options(config, resume=False)]
 
         before = _current_run(root)
@@ -131,6 +129,7 @@ class OrchStep(StepBase):
     def validate(self, config: dict[str, Any]) -> list[str]:
         errors = super().validate(config)
         name = config.get("id", "?")
+        config = {key: value for key, value in config.items() if not _is_expression(value)}
         for key in ("jobs",):
             value = config.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
@@ -148,6 +147,30 @@ class OrchStep(StepBase):
             if value is not None and not isinstance(value, str):
                 errors.append(f"orch step {name!r}: {key!r} must be a string.")
         return errors
+
+
+def _is_expression(value: Any) -> bool:
+    return isinstance(value, str) and "{{" in value
+
+
+def _resolved(config: dict[str, Any], context: StepContext) -> dict[str, Any]:
+    """The step's config with ``{{ ... }}`` expressions evaluated (``jobs: "{{ inputs.jobs }}"``);
+    numbers given as text become numbers."""
+    resolved = dict(config)
+    for key in ("plan", "agent", "jobs", "max_cost", "timeout"):
+        value = resolved.get(key)
+        if _is_expression(value):
+            value = evaluate_expression(value, context)
+        if key in ("jobs", "max_cost", "timeout") and isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = int(value) if key == "jobs" else float(value)
+        if key == "jobs" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if value in ("", None):
+            resolved.pop(key, None)
+        else:
+            resolved[key] = value
+    return resolved
 
 
 def _options(config: dict[str, Any], *, resume: bool) -> list[str]:
