@@ -18,13 +18,13 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import commit_all, git, wait_for_file
+from conftest import GIT_ENV, commit_all, git, wait_for_file
 
 REPO = Path(__file__).resolve().parent.parent
 INTEGRATION = REPO / "integrations" / "spec-kit"
@@ -54,7 +54,10 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     orch.chmod(0o755)
     home = tmp_path / "home"
     home.mkdir()
-    return {**os.environ, "HOME": str(home), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text("[init]\n\tdefaultBranch = main\n")
+    return {**os.environ, **GIT_ENV, "HOME": str(home), "GIT_CONFIG_GLOBAL": str(gitconfig),
+            "GIT_CONFIG_NOSYSTEM": "1", "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
             "NO_COLOR": "1", "COLUMNS": "200"}
 
 
@@ -71,11 +74,21 @@ def specify(env: dict[str, str]) -> Run:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory, specify: Run) -> Path:
+def installed(tmp_path_factory: pytest.TempPathFactory, specify: Run,
+              env: dict[str, str]) -> Iterator[Path]:
     """`specify init --here --integration claude --ignore-agent-tools` in a git repository, the
-    extension added with `--dev` and the step installed, all committed (built once)."""
+    extension added with `--dev` and the step installed, all committed (built once, before the
+    per-test git isolation applies, hence its own)."""
     repo = tmp_path_factory.mktemp("speckit-template") / "project"
     repo.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        for key in (*GIT_ENV, "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
+            patch.setenv(key, env[key])
+        _install(repo, specify)
+        yield repo
+
+
+def _install(repo: Path, specify: Run) -> None:
     git(repo, "init", "-q", "-b", "main")
     init = specify("init", "--here", "--integration", "claude", "--ignore-agent-tools",
                    "--non-interactive", "--force", cwd=repo)
@@ -86,7 +99,6 @@ def installed(tmp_path_factory: pytest.TempPathFactory, specify: Run) -> Path:
                    cwd=repo)
     assert step.returncode == 0, step.stdout + step.stderr
     commit_all(repo, "spec-kit project with the orch extension")
-    return repo
 
 
 @pytest.fixture
