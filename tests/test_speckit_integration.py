@@ -258,6 +258,15 @@ def test_launcher_runs_orch_end_to_end_and_marks_only_verified_tasks(
     assert marked == [line.replace("- [ ] T0", "- [X] T0") for line in FOUR_TASKS.splitlines()
                       if line.lstrip().startswith("- [")]
     assert "  - [ ] The farewell is polite" in marked[3]
+    status_cmd = subprocess.run([str(project / LAUNCHER), "status"], cwd=project, env=env,
+                                capture_output=True, text=True, timeout=300)
+    assert status_cmd.returncode == 0, status_cmd.stderr
+    assert "done (verified)" in status_cmd.stdout and report in status_cmd.stdout
+    verify_cmd = subprocess.run([str(project / LAUNCHER), "verify"], cwd=project, env=env,
+                                capture_output=True, text=True, timeout=300)
+    assert verify_cmd.returncode == 0, verify_cmd.stdout + verify_cmd.stderr
+    assert "4 done tasks re-checked, 0 no longer hold" in verify_cmd.stdout
+    assert verify_cmd.stdout.rstrip().endswith("orch exit 0: done")
     # The optional config template seeded orch's one config file, committed with the plan.
     config = (project / ".specify" / "orch" / "config.yaml").read_text()
     assert config.startswith("# orch configuration.") and "spec-kit template" not in config
@@ -504,3 +513,22 @@ def test_orch_step_config_is_validated_before_anything_runs(
     assert "'jobs' must be a positive integer" in ran.stdout + ran.stderr
     assert "'timeout' must be a positive number" in ran.stdout + ran.stderr
     assert not (project / ".specify" / "orch" / "current").exists()
+
+
+def test_missing_orch_fails_the_step_and_the_launcher_with_the_reason(
+    project: Path, specify: Run, env: dict[str, str]
+) -> None:
+    _feature(project, FOUR_TASKS)
+    wf = _workflow(project, "  - id: implement\n    type: orch\n    orch: /nonexistent/orch\n")
+    commit_all(project, "feature and workflow")
+
+    ran = specify("workflow", "run", wf, "--json", cwd=project)
+    launched = subprocess.run([str(project / LAUNCHER), "run"], cwd=project,
+                              env={**env, "ORCH_BIN": "/nonexistent/orch"},
+                              capture_output=True, text=True, timeout=300)
+
+    result = json.loads(ran.stdout)
+    assert result["status"] == "failed"
+    assert "cannot start orch (/nonexistent/orch)" in result["error"]
+    assert launched.returncode == 3
+    assert launched.stderr.startswith("error: orch is not installed")
