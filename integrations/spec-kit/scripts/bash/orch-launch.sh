@@ -43,7 +43,7 @@ adopt_config() {
 
 summary() {
   # One line the agent can relay as is; `orch status` prints the full table.
-  "${orch[@]}" status "$@" 2>/dev/null | grep -E '^(Run |Tasks: )' || true
+  COLUMNS=200 "${orch[@]}" status "$@" 2>/dev/null | grep -E '^(Run |Tasks: )' || true
   local run
   run="$(cat .specify/orch/current 2>/dev/null)"
   if [ -n "$run" ] && "${orch[@]}" report "$run" --html ".specify/orch/runs/$run/report.html" \
