@@ -16,6 +16,7 @@ def command(ctx: typer.Context) -> None:
     with cli_errors(ctx):
         from orch.config import DEFAULT_CONFIG_TEXT
         from orch.store.layout import Layout
+        from orch.vcs.speckit_state import is_speckit_project, write_gitignore_rules
 
         layout = Layout(cli_state(ctx).project_dir)
         layout.ensure_ignored()
@@ -28,3 +29,8 @@ def command(ctx: typer.Context) -> None:
             f"run bookkeeping under {layout.orch_dir} is ignored by git "
             f"({layout.gitignore.name} there); config.yaml is meant to be committed"
         )
+        if is_speckit_project(layout.project_dir):
+            gitignore = layout.project_dir / ".specify" / ".gitignore"
+            changed = write_gitignore_rules(layout.project_dir)
+            print(f"spec-kit's run state and caches (.specify/workflows/runs/ and the like) are "
+                  f"ignored by git ({gitignore}{'' if changed else ', already'})")

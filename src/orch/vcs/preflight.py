@@ -8,6 +8,7 @@ from orch.errors import SafetyError, VcsError
 from orch.store.layout import Layout
 from orch.text import plural
 from orch.vcs.repo import GitRepo, Warn, find_repo, init_repo
+from orch.vcs.speckit_state import ignore_speckit_state, rules_file, speckit_state_paths
 
 SHOWN_PATHS = 10
 """How many dirty paths a refusal lists before "and N more"."""
@@ -39,12 +40,14 @@ def prepare_repository(project_dir: Path, *, allow_dirty: bool, assume_yes: bool
                  "cannot be rolled back (rerun with --yes to let orch `git init` it)")
             return False
         layout.ensure_ignored()
+        ignore_speckit_state(project_dir, "")
         repo = init_repo(project_dir, warn=warn)
         repo.commit_all("orch: initial commit\n\nThe project as it was before orch's first run.")
         warn(f"initialised a git repository in {project_dir} and committed its files "
              "as `orch: initial commit`")
         return True
     layout.ensure_ignored()
+    ignore_speckit_state(project_dir, _inside(repo, project_dir))
     busy = repo.operation_in_progress()
     if busy:
         raise VcsError(f"{busy[0]} is in progress; orch will not run on top of it", hint=busy[1])
@@ -56,6 +59,7 @@ def prepare_repository(project_dir: Path, *, allow_dirty: bool, assume_yes: bool
                        "need a branch", hint="check out a branch first, e.g. `git switch -c work`")
     if resuming:
         return True
+    own_files = (*own_files, *rules_file(project_dir))
     own = tuple(path for path in (repo.relative(f) for f in own_files if f.exists()) if path)
     dirty = repo.dirty_paths(excluding=own)
     if not dirty:
@@ -63,12 +67,28 @@ def prepare_repository(project_dir: Path, *, allow_dirty: bool, assume_yes: bool
         return True
     if not allow_dirty:
         raise SafetyError(
-            f"the working tree has uncommitted changes: {describe_paths(dirty)}",
+            f"the working tree has uncommitted changes: {describe_paths(dirty)}"
+            f"{_speckit_note(dirty, _inside(repo, project_dir))}",
             hint="commit or stash them, or pass --allow-dirty to commit them as `orch: baseline`")
     repo.commit_all("orch: baseline\n\nUncommitted changes found when the run started "
                     "(--allow-dirty).")
     warn(f"committed {plural(len(dirty), 'uncommitted path')} as `orch: baseline` (--allow-dirty)")
     return True
+
+
+def _inside(repo: GitRepo, project_dir: Path) -> str:
+    """The project's path inside the repository, ``""`` at its root."""
+    relative = repo.relative(project_dir)
+    return "" if relative in (None, ".") else relative
+
+
+def _speckit_note(dirty: list[str], prefix: str) -> str:
+    """Names spec-kit's own files among the dirty paths: they count only when git tracks them."""
+    state = speckit_state_paths(dirty, prefix)
+    if not state:
+        return ""
+    return (f" ({describe_paths(state, 3)} {'is' if len(state) == 1 else 'are'} spec-kit's "
+            "run state, tracked by git: `git rm -r --cached` them and orch ignores them)")
 
 
 def _commit_own_files(repo: GitRepo, own: tuple[str, ...], warn: Warn) -> None:
