@@ -195,11 +195,12 @@ class OrchTools:
         self, path: Annotated[str, Field(min_length=1, description="Plan file, project-relative.")]
     ) -> dict[str, Any]:
         """Parse and check a plan file, as `orch validate --json` does."""
-        from orch.services.plans import check, validation_document
+        from orch.services.plans import check, read_project_plan, validation_document
 
         def run() -> dict[str, Any]:
-            plan = Path(path) if Path(path).is_absolute() else self.project_dir / path
-            result = check(plan, strict=False, review=True, project_dir=self.project_dir)
+            plan, text = read_project_plan(self.project_dir, path)
+            result = check(plan, strict=False, review=True, project_dir=self.project_dir,
+                           text=text)
             return validation_document(result, path)
 
         return self.call(run)
