@@ -27,7 +27,13 @@ from orch.domain.status import (
     RunStatus,
     TaskStatus,
 )
-from orch.errors import AgentUnavailableError, AwaitingDecisionError, PlanError, StateError
+from orch.errors import (
+    AgentUnavailableError,
+    AwaitingDecisionError,
+    OrchError,
+    PlanError,
+    StateError,
+)
 from orch.parsing.checkbox import unmarked
 from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
@@ -230,6 +236,24 @@ def new_state(
     )
 
 
+def _announce_replaced(layout: Layout, warn: Warn) -> None:
+    """Say which unfinished run a new ``orch run`` takes the place of as the latest run (a
+    rolled-back run is ``interrupted``), and how that one would go on instead."""
+    from orch.store.runs import current_run_id, load_run
+
+    previous = current_run_id(layout)
+    if previous is None:
+        return
+    try:
+        old = load_run(layout, previous)
+    except OrchError:
+        return
+    if old.state is RunStatus.COMPLETED:
+        return
+    warn(f"starting a new run in place of run {previous} ({old.state.value}), which stays as "
+         f"it is; `orch resume {previous}` continues that one instead")
+
+
 def start_run(
     project_dir: Path, request: RunRequest, reporter_factory: ReporterFactory, warn: Warn
 ) -> RunOutcome:
@@ -279,6 +303,7 @@ def start_run(
             selected,
             options.model_copy(update={"commit": commit}),
         )
+        _announce_replaced(layout, warn)
         recorder = create_run(layout, state)
         return _drive(
             plan,
