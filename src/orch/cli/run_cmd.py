@@ -88,7 +88,10 @@ def command(
         timeout_s = parse_task_timeout(task_timeout)
         if plan is None:
             plan, why = find_default_plan(project_dir)
-            print(f"orch: using {plan} ({why})", file=sys.stderr)
+            here = Path.cwd().resolve()
+            shown = plan.resolve().relative_to(here) if plan.resolve().is_relative_to(here) \
+                else plan
+            print(f"orch: using {shown} ({why})", file=sys.stderr)
         options = RunOptions(
             agent=agent,
             only=parse_id_list(only),
