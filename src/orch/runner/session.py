@@ -236,6 +236,17 @@ def new_state(
     )
 
 
+def _announce_halted_changes(project_dir: Path, state: RunState, warn: Warn) -> None:
+    """Say which files changed while the run was halted: its checkpoints leave them alone."""
+    from orch.vcs.ownership import record_halted_changes
+    from orch.vcs.preflight import describe_paths
+
+    changed = record_halted_changes(project_dir, state)
+    if changed:
+        warn(f"the working tree changed while the run was halted: {describe_paths(changed)}; "
+             "the run's checkpoints leave these uncommitted unless a task changes them too")
+
+
 def _announce_replaced(layout: Layout, warn: Warn) -> None:
     """Say which unfinished run a new ``orch run`` takes the place of as the latest run (a
     rolled-back run is ``interrupted``), and how that one would go on instead."""
@@ -357,6 +368,8 @@ def resume_run(
                           capped=_cost_capped(config, options.max_cost_usd))
             hook = _checkpoint_hook(project_dir, options.commit or config.commit, warn,
                                     allow_dirty=True, assume_yes=assume_yes, resuming=True)
+            if not isinstance(hook, NoCheckpoints):
+                _announce_halted_changes(project_dir, recorder.state, warn)
             reporter = reporter_factory(layout, run_id)
         except BaseException:
             recorder.close()
