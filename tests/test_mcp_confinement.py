@@ -51,8 +51,12 @@ def test_plan_validate_refuses_a_fifo_and_a_huge_file_without_hanging(git_repo: 
         huge.truncate(17 * 1024 * 1024)
     (repo / "docs").mkdir()
     (repo / "docs" / "plan.md").write_text(SECRET_PLAN)
-    answers = validate_all(repo, ["pipe.md", "huge.md", "docs/plan.md", "./plan.md"])
+    (repo / "loop.md").symlink_to("loop.md")
+    answers = validate_all(repo, ["pipe.md", "huge.md", "docs/plan.md", "./plan.md",
+                                  "bad\0name.md", "x" * 5000 + ".md", "loop.md"])
     assert answers[0][0] and "pipe.md: not a regular file" in answers[0][1], answers[0]
     assert answers[1][0] and "huge.md: larger than 16 MiB" in answers[1][1], answers[1]
     assert not answers[2][0] and "TOPSECRET" in answers[2][1], answers[2]
     assert not answers[3][0], answers[3]
+    for is_error, message in answers[4:]:  # odd names: one clean error each, never a crash
+        assert is_error and "error: " in message and "internal error" not in message, message

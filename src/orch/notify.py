@@ -81,7 +81,7 @@ def send(config: NotifyConfig, body: dict[str, Any], cwd: Path,
         problem = _bounded(lambda: _run_command(config, event, data, cwd), config.timeout_s + 5)
         if problem:
             failed += 1
-            warn(f"notify command failed ({problem}): {config.command}")
+            warn(f"notify command failed ({problem})")  # its text may hold a token: not shown
     return failed
 
 

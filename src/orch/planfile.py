@@ -58,8 +58,13 @@ def read_bounded(path: Path, *, within: Path | None = None,
     ``/dev/zero`` cannot exhaust memory; with ``within``, confined as :func:`read_plan_text`
     says."""
     shown = str(path)
-    if within is not None and not path.resolve().is_relative_to(within):
-        raise PlanError(f"{shown}: outside the project", hint="name a file inside the project")
+    if within is not None:
+        try:
+            inside = path.resolve().is_relative_to(within)
+        except (OSError, RuntimeError):  # a loop of symbolic links
+            raise PlanError(f"{shown}: cannot resolve the path") from None
+        if not inside:
+            raise PlanError(f"{shown}: outside the project", hint="name a file inside the project")
     flags = os.O_RDONLY | (os.O_NONBLOCK if within is not None else 0)
     try:
         fd = os.open(path, flags)

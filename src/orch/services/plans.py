@@ -61,15 +61,22 @@ def read_project_plan(project_dir: Path, path: str) -> tuple[Path, str]:
     from orch.planfile import read_plan_text
 
     root = project_dir.resolve()
+    if "\0" in path:
+        raise PlanError("the path holds a NUL byte", hint="name a plan file in the project")
     given = Path(path)
     if given.is_absolute() or ".." in given.parts:
         raise PlanError(f"{path}: outside the project",
                         hint="name the plan by its path relative to the project")
     plan = project_dir / given
-    if not plan.resolve().is_relative_to(root):
-        raise PlanError(f"{path}: outside the project (a link out of it)",
-                        hint="name a plan file inside the project")
-    return plan, read_plan_text(plan, within=root)
+    try:
+        if not plan.resolve().is_relative_to(root):
+            raise PlanError(f"{path}: outside the project (a link out of it)",
+                            hint="name a plan file inside the project")
+        return plan, read_plan_text(plan, within=root)
+    except OSError as exc:  # a name too long
+        raise PlanError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except RuntimeError:  # pathlib's word for a loop of symbolic links
+        raise PlanError(f"{path}: a loop of symbolic links") from None
 
 
 def validation_document(result: ParseResult, source: str) -> dict[str, Any]:
