@@ -29,3 +29,14 @@ def test_no_code_cites_a_contract_outside_the_repository() -> None:
     offenders = [path.relative_to(ROOT).as_posix() for path in _sources()
                  if path != here and OUTSIDE.search(path.read_text("utf-8"))]
     assert not offenders
+
+
+def test_the_generated_config_points_at_nothing_a_pip_user_lacks() -> None:
+    """`orch init` writes DEFAULT_CONFIG_TEXT into a user's project: no `docs/…` path there (a
+    package installed from the index has no docs folder), and it loads as the defaults."""
+    import yaml
+
+    from orch.config import DEFAULT_CONFIG_TEXT, OrchConfig
+
+    assert "docs/" not in DEFAULT_CONFIG_TEXT
+    assert OrchConfig.model_validate(yaml.safe_load(DEFAULT_CONFIG_TEXT)) == OrchConfig()

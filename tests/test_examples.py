@@ -113,7 +113,7 @@ def test_mcp_example_enqueues_cancels_and_the_run_honours_it(tmp_path: Path) -> 
     result = _run_example("mcp", work)
     assert 'task_cancel: {"cancelled": ["T003", "T004", "T005"]' in result.stdout
     assert "task_enqueue: refused: " in result.stdout
-    assert "T008 depends on unknown task T099" in result.stdout
+    assert "refusing to add the task: the new task depends on unknown task T099" in result.stdout
     assert "[3/7] T007 Review the output  (shell)  priority 8" in result.stdout
     assert "Run completed: 4 done (3 verified, 1 unverified), 0 failed, 3 skipped" in result.stdout
     plan = (work / "plan.md").read_text()

@@ -199,12 +199,15 @@ def test_enqueue_refusals_leave_the_plan_untouched(git_repo: Path) -> None:
         return messages
 
     messages = with_server(repo, script, "--plan", "plan.md")
-    assert "T006 depends on unknown task T099" in messages[0]
-    assert "dependency cycle: T006 -> T006" in messages[1]
+    # No line number or id the refused task would have had: neither was ever written.
+    assert "plan.md: refusing to add the task: the new task depends on unknown task T099" \
+        in messages[0]
+    assert "prerequisite T006 is no task yet: the new task would get that id" in messages[1]
     assert "depends on T005, which is in later phase 2" in messages[2]
-    assert "refusing to add T006" in messages[3]
+    assert "refusing to add the task" in messages[3]
     assert "no such phase: 9" in messages[4]
-    assert "error: plan.md:28: task T006: unknown agent role 'no-such-role'" in messages[5]
+    assert "error: plan.md: refusing to add the task: unknown agent role 'no-such-role'" \
+        in messages[5]
     assert "hint: define it under `agents:`" in messages[5]
     assert all("the plan file is unchanged" in m for m in messages[:3] + messages[5:])
     assert all("error: " in m for m in messages)
@@ -337,12 +340,12 @@ def test_malformed_requests_are_tool_errors_and_the_server_keeps_serving(
     bad = [
         ("task_get", {"task_id": "T999"}, "no such task in plan.md: T999"),
         ("task_cancel", {"task_id": "T999"}, "no such task in plan.md: T999"),
-        ("task_enqueue", {"description": "x", "priority": 11}, "less than or equal to 10"),
+        ("task_enqueue", {"description": "x", "priority": 11}, "priority 11 is out of range"),
         ("task_enqueue", {"description": ""}, "at least 1 character"),
         ("task_enqueue", {"description": "   "}, "the task description is empty"),
         ("task_enqueue", {}, "description"),
         ("task_list", {"status": "finished"}, "status"),
-        ("task_list", {"limit": 501}, "less than or equal to 500"),
+        ("task_list", {"limit": 501}, "error: limit 501 is out of range"),
         ("task_list", {"phase": "7"}, "no such phase: 7"),
         ("task_execution_plan", {"task_ids": ["T404"]}, "no such task in plan.md: T404"),
         ("plan_validate", {"path": "missing.md"}, "missing.md: no such file"),

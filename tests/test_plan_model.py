@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -120,15 +121,23 @@ def test_a_model_that_keeps_failing_leaves_nothing_at_the_target(
     orch: OrchRunner, server: FakeAnthropic, project: Path
 ) -> None:
     server.default = text(CYCLE)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     result = orch("plan", "Add CSV export", "-o", "plan.md", "--no-ask", cwd=project,
                   env=model_env(server))
     assert result.returncode == 1
     assert len(server.requests) == 3
     assert not (project / "plan.md").exists()
-    assert (project / "plan.draft.md").read_text() == CYCLE
-    errors = (project / "plan.errors.txt").read_text()
+    drafts = project / ".specify" / "orch" / "drafts"
+    assert (drafts / "plan.draft.md").read_text() == CYCLE
+    errors = (drafts / "plan.errors.txt").read_text()
     assert "plan.md:" in errors and "cycle" in errors.lower()
-    assert "plan.draft.md" in result.stderr and "plan.errors.txt" in result.stderr
+    assert ".specify/orch/drafts/plan.draft.md" in result.stderr
+    assert ".specify/orch/drafts/plan.errors.txt" in result.stderr
+    # Nothing new that git sees: the next `orch run` does not find a dirty tree.
+    assert not (project / "plan.draft.md").exists()
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=project,
+                            capture_output=True, text=True, check=True).stdout
+    assert "draft" not in status and "errors" not in status, status
 
 
 def test_an_api_error_is_one_line_with_a_hint(

@@ -173,8 +173,9 @@ def test_output_paths(tmp_path: Path) -> None:
     assert default_target(tmp_path, "Add X!") == tmp_path / ".specify/plans/add-x.md"
     spec = tmp_path / "specs" / "001-x" / "spec.md"
     assert default_target(tmp_path, "", spec) == spec.parent / "tasks.md"
-    assert failed_draft_paths(tmp_path / "tasks.md") == (tmp_path / "tasks.draft.md",
-                                                         tmp_path / "tasks.errors.txt")
+    drafts = tmp_path / ".specify" / "orch" / "drafts"
+    assert failed_draft_paths(tmp_path / "specs" / "001-x" / "tasks.md", tmp_path) == (
+        drafts / "specs-001-x-tasks.draft.md", drafts / "specs-001-x-tasks.errors.txt")
 
 
 def test_plan_sections_are_metadata_never_tasks() -> None:

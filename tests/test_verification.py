@@ -104,7 +104,9 @@ def test_an_agent_that_writes_the_named_files_is_done_and_verified_with_evidence
         ("file", "changed src/api/schemas.py", 0),
     ]
     assert all(len(e["output_sha256"]) == 64 for e in evidence)  # type: ignore[union-attr,index]
-    assert tasks["T002"]["diffstat"] == {
+    diffstat = dict(tasks["T002"]["diffstat"])  # type: ignore[call-overload]
+    assert diffstat.pop("before") != diffstat.pop("after")  # the trees measured between
+    assert diffstat == {
         "files": 2, "insertions": 2, "deletions": 0,
         "paths": ["src/api/routes.py", "src/api/schemas.py"],
     }

@@ -68,6 +68,24 @@ class NotifyConfig(BaseModel):
     command: str | None = None
     webhook: str | None = None
     timeout_s: float = Field(default=10.0, gt=0)
+    pass_env: list[str] = Field(default_factory=list)
+    """Secret-looking variables (a token the command needs) the command still gets."""
+
+    @field_validator("webhook")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError("not a URL") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected an http:// or https:// URL") from None
+        return value
 
 
 class WorktreeConfig(BaseModel):
@@ -126,8 +144,8 @@ class OrchConfig(BaseModel):
 
 
 DEFAULT_CONFIG_TEXT = """\
-# orch configuration. Every key is optional; the values shown are the defaults.
-# Docs: docs/agents.md (agents, budgets), docs/state.md (files), docs/rollback.md (commits).
+# orch configuration. Every key is optional; the values shown are the defaults, and the
+# comment above each key says what it does. `orch <command> --help` describes the commands.
 
 # Agent used for tasks without `agent:` and without a fenced shell block.
 # null = anthropic when ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is set, else claude-code when
@@ -165,7 +183,7 @@ tests: null
 require_verified: false
 
 # Tasks run at once (--jobs); [P] tasks (or any independent task with `parallel: all`) run in
-# their own git worktrees and are integrated by a merge queue. See docs/parallel.md.
+# their own git worktrees and are integrated by a merge queue.
 jobs: 1
 parallel: marked
 
@@ -192,13 +210,15 @@ agents: {}
 # USD per million tokens, overriding the built-in price table.
 prices: {}
 
-# Phase decisions (docs/decisions.md): REVISE rounds before a phase escalates to a person;
+# Phase decisions: REVISE rounds before a phase escalates to a person;
 # which phases write reports/phase-<id>.md (decided = those with a Target, Review or Approve).
 max_revisions: 2
 reports: decided
 
-# Called on run completed, failed, budget exceeded and awaiting a decision (JSON body).
-notify: {command: null, webhook: null}
+# Called on run completed, failed, budget exceeded and awaiting a decision (JSON body). The
+# command gets orch's environment less secret-looking variables (API keys, tokens) except those
+# pass_env names; timeout_s bounds each notifier as a whole.
+notify: {command: null, webhook: null, timeout_s: 10, pass_env: []}
 """
 
 

@@ -2,35 +2,38 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from orch.domain.plan import ParseResult
 from orch.errors import PlanError
 
 _BINARY_SAMPLE = 8192
+MAX_PLAN_BYTES = 16 * 1024 * 1024
+"""A plan file larger than this is refused (a 500-task plan is about 100 KB)."""
 
 
-def read_plan_text(path: Path) -> str:
+def read_plan_text(path: Path, *, within: Path | None = None) -> str:
     """The text of the plan at ``path``.
 
     :class:`PlanError` (exit 2) with a one-line message when the file is missing, a directory,
-    unreadable, empty, or not UTF-8 text.
+    unreadable, empty, larger than :data:`MAX_PLAN_BYTES`, or not UTF-8 text. With ``within``
+    (a resolved directory) every file read must resolve inside it and be a regular file: a
+    FIFO or a device is refused without blocking (the MCP server's confinement).
     """
     shown = str(path)
     if not path.exists():
         raise PlanError(f"{shown}: no such file", hint="check the path of the plan file")
     tree = claudio_tree(path)
     if tree is not None:
-        return read_claudio_tree(tree)
+        return read_claudio_tree(tree, within=within)
     if path.is_dir():
         raise PlanError(
             f"{shown}: is a directory, not a plan file",
             hint=f"pass a markdown file, e.g. {Path(shown) / 'tasks.md'}",
         )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PlanError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    data = read_bounded(path, within=within)
     if not data.strip():
         raise PlanError(
             f"{shown}: the plan file is empty", hint="write at least one phase with tasks"
@@ -49,6 +52,37 @@ def read_plan_text(path: Path) -> str:
     return text
 
 
+def read_bounded(path: Path, *, within: Path | None = None,
+                 limit: int = MAX_PLAN_BYTES) -> bytes:
+    """At most ``limit`` bytes of ``path`` (more is a :class:`PlanError`), read so that
+    ``/dev/zero`` cannot exhaust memory; with ``within``, confined as :func:`read_plan_text`
+    says."""
+    shown = str(path)
+    if within is not None:
+        try:
+            inside = path.resolve().is_relative_to(within)
+        except (OSError, RuntimeError):  # a loop of symbolic links
+            raise PlanError(f"{shown}: cannot resolve the path") from None
+        if not inside:
+            raise PlanError(f"{shown}: outside the project", hint="name a file inside the project")
+    flags = os.O_RDONLY | (os.O_NONBLOCK if within is not None else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise PlanError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if within is not None and not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise PlanError(f"{shown}: not a regular file", hint="name a plan file")
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise PlanError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise PlanError(f"{shown}: larger than {limit // (1024 * 1024)} MiB, not a plan",
+                        hint="pass a markdown plan")
+    return data
+
+
 def claudio_tree(path: Path) -> Path | None:
     """The ``.claudio`` directory ``path`` names (itself, or a project holding one), else None."""
     if not path.is_dir():
@@ -59,7 +93,7 @@ def claudio_tree(path: Path) -> Path | None:
     return None
 
 
-def read_claudio_tree(tree: Path) -> str:
+def read_claudio_tree(tree: Path, *, within: Path | None = None) -> str:
     """The files of a ``.claudio`` tree that make its plan, bundled into one text."""
     from orch.parsing.claudio import bundle
 
@@ -70,12 +104,9 @@ def read_claudio_tree(tree: Path) -> str:
         if not file.is_file():
             continue
         if file.name == "status.md":  # only its status line matters; stray bytes may not stop it
-            try:
-                text = file.read_bytes().decode("utf-8", "replace")
-            except OSError as exc:
-                raise PlanError(f"{file}: cannot read: {exc.strerror or exc}") from None
+            text = read_bounded(file, within=within).decode("utf-8", "replace")
         else:
-            text = read_plan_text(file)
+            text = read_plan_text(file, within=within)
         files[file.relative_to(tree).as_posix()] = text
     return bundle(files)
 

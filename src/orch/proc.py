@@ -137,8 +137,11 @@ def run_argv(
     stdin_text: str | None = None,
     display: str | None = None,
     should_stop: Callable[[], bool] | None = None,
+    replace_env: bool = False,
 ) -> CommandResult:
     """Run a process in its own process group, streaming its output into ``log_path``.
+
+    ``env`` is added to orch's environment, or with ``replace_env`` is the whole environment.
 
     On timeout or interruption the whole process group is killed, so no grandchild outlives the
     task; so it is when ``should_stop`` (polled at least every 0.25 s) returns ``True``. Output
@@ -147,7 +150,7 @@ def run_argv(
     redact = redactor or default_redactor()
     shown = display or " ".join(argv)
     started = time.monotonic()
-    full_env = {**os.environ, **env} if env else None
+    full_env = dict(env or {}) if replace_env else ({**os.environ, **env} if env else None)
     log = open(log_path, "ab") if log_path is not None else None  # noqa: SIM115
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     pending = b""

@@ -5,7 +5,8 @@ names look like secrets, and secrets recognisable by their shape wherever they c
 credentials inside URLs (``postgres://user:PASS@host``,
 ``https://x-access-token:TOKEN@github.com/…``), ``Authorization:`` header values and tokens
 with a well-known prefix (``sk-ant-…``, ``ghp_…``, ``github_pat_…``, ``glpat-…``, ``xoxb-…``,
-``AKIA…``, ``AIza…``).
+``AKIA…``, ``AIza…``), and chat webhooks' secrets (Slack's, Discord's and Teams' URL paths,
+``?token=``, ``sig=`` and ``key=`` query values).
 """
 
 from __future__ import annotations
@@ -34,11 +35,19 @@ _SHAPES = "|".join((
     r"(?P<token>\b(?:sk-ant-[\w\-]{16,}|sk-(?:proj-)?[\w\-]{32,}|gh[pousr]_[A-Za-z0-9]{30,}"
     r"|github_pat_\w{30,}|glpat-[\w\-]{20,}|xox[abposr]-[A-Za-z0-9\-]{10,}"
     r"|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[\w\-]{35})\b)",
+    # chat webhooks carry their secret in the path: Slack, Discord, Teams (incoming webhooks)
+    r"(?P<hook>(?:hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)"
+    r"|discord(?:app)?\.com/api/webhooks|/webhookb2|/IncomingWebhook)/)(?P<hookpath>[^\s?#'\"<>]+)",
+    # ... or in the query (Teams workflows' sig=, ?token=, ?key=)
+    r"(?P<query>[?&](?i:token|access_token|api_?key|key|secret|sig|signature|password)=)"
+    r"(?P<queryvalue>[^\s&#'\"<>]{6,})",
 ))
 _SHAPE_TEXT = re.compile(_SHAPES)
 _SHAPE_BYTES = re.compile(_SHAPES.encode())
 _HINTS = ("://", "uthorization", "UTHORIZATION", "sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
-          "github_pat_", "glpat-", "xox", "AKIA", "ASIA", "AIza")
+          "github_pat_", "glpat-", "xox", "AKIA", "ASIA", "AIza", "hooks.slack", "/webhooks/",
+          "/webhookb2/", "/IncomingWebhook/", "token=", "Token=", "TOKEN=", "key=", "Key=", "KEY=",
+          "sig=", "signature=", "secret=", "SECRET=", "password=", "PASSWORD=")
 """Every shape contains one of these: text without any is left alone at the cost of a scan."""
 _HINTS_BYTES = tuple(hint.encode() for hint in _HINTS)
 
@@ -46,6 +55,10 @@ _HINTS_BYTES = tuple(hint.encode() for hint in _HINTS)
 def _replace_shape(match: re.Match[str]) -> str:
     if match.group("token"):
         return REDACTED
+    if match.group("hook"):
+        return match.group("hook") + REDACTED
+    if match.group("query"):
+        return match.group("query") + REDACTED
     if match.group("auth"):
         return match.group("auth") + REDACTED
     user, password = match.group("user"), match.group("password")
@@ -59,6 +72,11 @@ def _replace_shape(match: re.Match[str]) -> str:
 def _replace_shape_bytes(match: re.Match[bytes]) -> bytes:
     text = match.group(0).decode("utf-8", "surrogateescape")
     return _SHAPE_TEXT.sub(_replace_shape, text).encode("utf-8", "surrogateescape")
+
+
+def looks_secret(name: str) -> bool:
+    """Whether an environment variable's name looks like it holds a secret."""
+    return bool(_SECRET_NAME.search(name))
 
 
 def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:

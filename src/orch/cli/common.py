@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -106,14 +107,31 @@ def cli_errors(
         raise typer.Exit(130) from None
     except (typer.Exit, typer.Abort):
         raise  # the framework's own: typer.Abort (no answer at a prompt) is turned in main()
+    except OSError as exc:
+        if debug:
+            raise
+        if exc.errno not in _DISK_FULL:
+            _internal_error(exc)
+        where = f" (writing {exc.filename})" if exc.filename else ""
+        error_line(f"no space left on the device{where}",
+                   "free some disk space, then run the command again; the run's journal is "
+                   "intact and `orch resume` continues it")
+        raise typer.Exit(3) from None
     except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
         if debug:
             raise
-        error_line(
-            f"internal error: {exc.__class__.__name__}: {exc}",
-            "this is a bug in orch; rerun with --debug for the traceback and report it",
-        )
-        raise typer.Exit(1) from None
+        _internal_error(exc)
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    error_line(
+        f"internal error: {exc.__class__.__name__}: {exc}",
+        "this is a bug in orch; rerun with --debug for the traceback and report it",
+    )
+    raise typer.Exit(1) from None
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]

@@ -21,6 +21,8 @@ def command(
     html: Annotated[Path | None, typer.Option(
         "--html", help="Write one self-contained HTML file here.")] = None,
     all_runs: Annotated[bool, typer.Option("--all", help="Every run of the project.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Let --html replace a file that is not an orch report.")] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Report a run: tasks, attempts, cost, decisions; with several runs, agents compared."""
@@ -37,6 +39,7 @@ def command(
         from orch.store.layout import Layout
         from orch.store.runs import list_run_ids, resolve_run_id
 
+        target = html_target(html, force=force) if html is not None else None
         layout = Layout(cli_state(ctx).project_dir)
         wanted: list[str | None] = list(runs) if runs else [None]
         ids = list_run_ids(layout) if all_runs else [resolve_run_id(layout, r) for r in wanted]
@@ -44,15 +47,52 @@ def command(
             resolve_run_id(layout, None)  # raises the usual "no runs yet" error
         reports = [build_report(*load_state(layout, run_id)) for run_id in ids]
         stats = compare(reports)
-        if html is not None:
+        if target is not None:
             from orch.reporting.html_report import render_html
+            from orch.store.atomic import atomic_write_text
 
-            html.parent.mkdir(parents=True, exist_ok=True)
-            html.write_text(render_html(reports, stats), encoding="utf-8")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(target, render_html(reports, stats), durable=False)
         if json_output:
             print(json.dumps({"runs": [r.model_dump() for r in reports],
                               "agents": comparison_dict(stats)}, indent=2))
             return
         print("\n".join(text_lines(reports, stats)))
-        if html is not None:
-            print(f"HTML report: {html}")
+        if target is not None:
+            print(f"HTML report: {target}")
+
+
+REPORT_MARKERS = ('<meta name="generator" content="orch">', "<title>orch report",
+                  "<title>orch runs compared")
+"""What an HTML file orch wrote contains near its top (older reports lack the first)."""
+
+
+def html_target(path: Path, *, force: bool) -> Path:
+    """Where ``--html PATH`` writes: ``PATH/report.html`` for a directory, else ``PATH``. A
+    UsageError when that is something other than a regular file, or an existing file that is
+    not an orch report (a plan, a page of yours) and ``force`` is not given."""
+    import stat
+
+    from orch.errors import UsageError
+
+    target = path / "report.html" if path.is_dir() else path
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot use it for the report: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"{target}: not a regular file; refusing to write the report there",
+                         hint="name a new .html file, or a directory for DIR/report.html")
+    if force:
+        return target
+    try:
+        with open(target, "rb") as handle:
+            head = handle.read(4096).decode("utf-8", "replace")
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot read it: {exc.strerror or exc}") from None
+    if not any(marker in head for marker in REPORT_MARKERS):
+        raise UsageError(f"{target} exists and is not an orch report; refusing to overwrite it",
+                         hint="name a new file, or pass --force to replace it")
+    return target

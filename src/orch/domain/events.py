@@ -75,6 +75,10 @@ class DiffStat(BaseModel):
     deletions: int = 0
     paths: list[str] = Field(default_factory=list)
     """The first changed paths (at most 50)."""
+    before: str | None = None
+    after: str | None = None
+    """The git trees of the working tree the change was measured between (what a checkpoint
+    uses to tell the tasks' changes from anyone else's)."""
 
 
 class RunStarted(Payload):

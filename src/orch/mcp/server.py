@@ -122,14 +122,20 @@ class OrchTools:
         status: Annotated[Status | None, Field(description="Only tasks in this status.")] = None,
         phase: Annotated[str | None, Field(description="Only tasks of this phase id.")] = None,
         agent: Annotated[str | None, Field(description="Only tasks naming this agent.")] = None,
-        limit: Annotated[int, Field(ge=1, le=queue_service.MAX_LIMIT)] = 100,
+        limit: Annotated[int, Field(json_schema_extra={
+            "minimum": 1, "maximum": queue_service.MAX_LIMIT})] = 100,
     ) -> dict[str, Any]:
         """List the plan's tasks in execution order with their status, priority and agent."""
-        return self.call(
-            lambda: queue_service.list_tasks(
-                self.queue(), status=status, phase=phase, agent=agent, limit=limit
-            )
-        )
+        from orch.errors import UsageError
+
+        def run() -> dict[str, Any]:
+            if not 1 <= limit <= queue_service.MAX_LIMIT:
+                raise UsageError(f"limit {limit} is out of range",
+                                 hint=f"use 1 to {queue_service.MAX_LIMIT}")
+            return queue_service.list_tasks(
+                self.queue(), status=status, phase=phase, agent=agent, limit=limit)
+
+        return self.call(run)
 
     def task_get(self, task_id: TaskId) -> dict[str, Any]:
         """One task in full: plan fields, dependencies, dependents and its record in the run."""
@@ -154,9 +160,9 @@ class OrchTools:
         self,
         description: Annotated[str, Field(min_length=1, description="One line: the task.")],
         agent: Annotated[str | None, Field(description="Role or adapter to run it.")] = None,
-        priority: Annotated[
-            int, Field(ge=0, le=MAX_PRIORITY, description="Higher runs first.")
-        ] = 0,
+        priority: Annotated[int, Field(
+            strict=True, description="Higher runs first.",
+            json_schema_extra={"minimum": 0, "maximum": MAX_PRIORITY})] = 0,
         prerequisites: Annotated[
             list[str] | None, Field(description="Ids of tasks it depends on.")
         ] = None,
@@ -195,11 +201,17 @@ class OrchTools:
         self, path: Annotated[str, Field(min_length=1, description="Plan file, project-relative.")]
     ) -> dict[str, Any]:
         """Parse and check a plan file, as `orch validate --json` does."""
-        from orch.services.plans import check, planner_for, validation_document
+        from orch.services.plans import (
+            check,
+            planner_for,
+            read_project_plan,
+            validation_document,
+        )
 
         def run() -> dict[str, Any]:
-            plan = Path(path) if Path(path).is_absolute() else self.project_dir / path
-            result = check(plan, strict=False, review=True, project_dir=self.project_dir)
+            plan, text = read_project_plan(self.project_dir, path)
+            result = check(plan, strict=False, review=True, project_dir=self.project_dir,
+                           text=text)
             return validation_document(result, path, planner_for(self.project_dir))
 
         return self.call(run)

@@ -5,7 +5,8 @@
   ``orch run`` looks for them.
 - An existing target is never replaced without ``--force`` (a :class:`SafetyError`, exit 3).
 - A draft that does not validate is never written at the target: it goes to
-  ``<stem>.draft.md`` beside it, with the validator's messages in ``<stem>.errors.txt``.
+  ``.specify/orch/drafts/<stem>.draft.md`` (ignored by git, so the next run's clean-tree check
+  is not upset), with the validator's messages in ``<stem>.errors.txt`` beside it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from orch.errors import SafetyError
 from orch.planning.checking import format_diagnostics
 from orch.planning.offline import slugify
 from orch.store.atomic import atomic_write_text
+from orch.store.layout import ORCH_DIR, Layout
 
 PLANS_DIR = Path(".specify") / "plans"
+DRAFTS_DIR = ORCH_DIR / "drafts"
 SPEC_TASKS_NAME = "tasks.md"
 
 
@@ -47,16 +50,22 @@ def write_plan(target: Path, text: str) -> None:
     atomic_write_text(target, text)
 
 
-def failed_draft_paths(target: Path) -> tuple[Path, Path]:
-    """``(<stem>.draft.md, <stem>.errors.txt)`` beside ``target``."""
-    stem = target.name[: -len(target.suffix)] if target.suffix else target.name
-    return target.with_name(f"{stem}.draft.md"), target.with_name(f"{stem}.errors.txt")
+def failed_draft_paths(target: Path, project_dir: Path) -> tuple[Path, Path]:
+    """``(<stem>.draft.md, <stem>.errors.txt)`` in ``.specify/orch/drafts`` of the project;
+    ``<stem>`` is the target's project-relative path without its suffix, ``/`` as ``-``."""
+    shown = display_path(target, project_dir)
+    stem = shown[: -len(target.suffix)] if target.suffix else shown
+    stem = stem.strip("/").replace("/", "-") or "plan"
+    folder = project_dir / DRAFTS_DIR
+    return folder / f"{stem}.draft.md", folder / f"{stem}.errors.txt"
 
 
 def save_failed_draft(target: Path, text: str, errors: list[Diagnostic],
-                      source: str) -> tuple[Path, Path]:
-    """Keep an invalid draft and its errors beside ``target`` (never at it)."""
-    draft, report = failed_draft_paths(target)
+                      source: str, project_dir: Path) -> tuple[Path, Path]:
+    """Keep an invalid draft and its errors under ``.specify/orch/drafts`` (never at
+    ``target``, never in the tree git tracks)."""
+    Layout(project_dir).ensure_ignored()
+    draft, report = failed_draft_paths(target, project_dir)
     draft.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(draft, text)
     atomic_write_text(report, format_diagnostics(source, errors) + "\n")

@@ -116,7 +116,8 @@ def run_plan(
         checked, how = _offline_draft(request, roles, known_roles, source,
                                       _Clarifier(request, notice, asker))
     if not checked.ok:
-        draft, errors = save_failed_draft(target, checked.text, checked.errors, source)
+        draft, errors = save_failed_draft(target, checked.text, checked.errors, source,
+                                          project_dir)
         raise DraftError(
             f"the drafted plan does not validate ({len(checked.errors)} error(s)); "
             f"nothing written at {source}",

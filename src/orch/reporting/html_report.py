@@ -41,6 +41,7 @@ def render_html(reports: list[RunReport], stats: list[AgentStats]) -> str:
     if len(reports) > 1 or len(stats) > 1:
         body += _comparison(stats)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"generator\" content=\"orch\">"
             f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
             + "\n".join(body) + "</body></html>\n")
 

@@ -100,7 +100,11 @@ def notify_end(runner: RunHost, status: RunStatus) -> None:
         return
     from orch.notify import payload, send  # urllib, http.client and ssl: only when configured
 
-    reports = runner.recorder.layout.run_dir(runner.state.run_id) / "reports"
-    found = sorted(reports.glob("phase-*.md"), key=lambda p: p.stat().st_mtime)
-    report: Path | None = found[-1] if found else None
-    send(config, payload(event, runner.state, report), runner.project_dir, runner.note)
+    runner.recorder.barrier()  # the run's end is on disk before anyone is told of it
+    try:
+        reports = runner.recorder.layout.run_dir(runner.state.run_id) / "reports"
+        found = sorted(reports.glob("phase-*.md"), key=lambda p: p.stat().st_mtime)
+        report: Path | None = found[-1] if found else None
+        send(config, payload(event, runner.state, report), runner.project_dir, runner.note)
+    except Exception as exc:  # noqa: BLE001 - a notifier never fails the run
+        runner.note(f"notify failed: {type(exc).__name__}: {exc}")

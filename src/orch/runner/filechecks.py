@@ -94,6 +94,8 @@ class ChangeProbe:
                     insertions=sum(f.added for f in diff.files),
                     deletions=sum(f.deleted for f in diff.files),
                     paths=diff.paths[:MAX_DIFF_PATHS],
+                    before=self._tree,
+                    after=after,
                 )
                 return Measured(set(diff.paths), stat, set(self._current_absent))
         after_hashes = self._hash_named(checks)

@@ -27,7 +27,13 @@ from orch.domain.status import (
     RunStatus,
     TaskStatus,
 )
-from orch.errors import AgentUnavailableError, AwaitingDecisionError, PlanError, StateError
+from orch.errors import (
+    AgentUnavailableError,
+    AwaitingDecisionError,
+    OrchError,
+    PlanError,
+    StateError,
+)
 from orch.parsing.checkbox import unmarked
 from orch.parsing.claudio import without_status
 from orch.parsing.formats import CLAUDIO_MARKER
@@ -237,6 +243,35 @@ def new_state(
     )
 
 
+def _announce_halted_changes(project_dir: Path, state: RunState, warn: Warn) -> None:
+    """Say which files changed while the run was halted: its checkpoints leave them alone."""
+    from orch.vcs.ownership import record_halted_changes
+    from orch.vcs.preflight import describe_paths
+
+    changed = record_halted_changes(project_dir, state)
+    if changed:
+        warn(f"the working tree changed while the run was halted: {describe_paths(changed)}; "
+             "the run's checkpoints leave these uncommitted unless a task changes them too")
+
+
+def _announce_replaced(layout: Layout, warn: Warn) -> None:
+    """Say which unfinished run a new ``orch run`` takes the place of as the latest run (a
+    rolled-back run is ``interrupted``), and how that one would go on instead."""
+    from orch.store.runs import current_run_id, load_run
+
+    previous = current_run_id(layout)
+    if previous is None:
+        return
+    try:
+        old = load_run(layout, previous)
+    except OrchError:
+        return
+    if old.state is RunStatus.COMPLETED:
+        return
+    warn(f"starting a new run in place of run {previous} ({old.state.value}), which stays as "
+         f"it is; `orch resume {previous}` continues that one instead")
+
+
 def start_run(
     project_dir: Path, request: RunRequest, reporter_factory: ReporterFactory, warn: Warn
 ) -> RunOutcome:
@@ -287,6 +322,7 @@ def start_run(
             options.model_copy(update={"commit": commit}),
         )
         state.auto_gate = planner.auto_gate or ""  # decided once: resume runs this one
+        _announce_replaced(layout, warn)
         recorder = create_run(layout, state)
         return _drive(
             plan,
@@ -340,6 +376,8 @@ def resume_run(
                           capped=_cost_capped(config, options.max_cost_usd))
             hook = _checkpoint_hook(project_dir, options.commit or config.commit, warn,
                                     allow_dirty=True, assume_yes=assume_yes, resuming=True)
+            if not isinstance(hook, NoCheckpoints):
+                _announce_halted_changes(project_dir, recorder.state, warn)
             reporter = reporter_factory(layout, run_id)
         except BaseException:
             recorder.close()

@@ -26,7 +26,8 @@ class Cancelled:
     cancelled: list[str]
     """The task and its dependents now skipped, in plan order."""
     already: list[str] = field(default_factory=list)
-    """Dependents that were already done or skipped, left as they were."""
+    """Tasks that were already skipped (the task itself) or done or skipped (its dependents),
+    left as they were."""
     run: str | None = None
     """The unfinished run whose journal recorded the cancellation, if any."""
 
@@ -54,6 +55,7 @@ def cancel(project_dir: Path, plan_path: Path, task_id: str) -> Cancelled:
 
     queue = open_queue(project_dir, plan_path)
     task = queue.task(task_id)
+    task_id = task.id  # an id inside a range task (T003 of T002-T004) names the range task
     if queue.status(task) == TaskStatus.DONE.value:
         raise StateError(
             f"task {task_id} is already done; nothing to cancel",
@@ -63,8 +65,8 @@ def cancel(project_dir: Path, plan_path: Path, task_id: str) -> Cancelled:
     finished = (TaskStatus.DONE.value, TaskStatus.SKIPPED.value)
     ids = cascade(queue.plan, task_id)
     result = Cancelled(
-        cancelled=[i for i in ids if i == task_id or queue.status(by_id[i]) not in finished],
-        already=[i for i in ids if i != task_id and queue.status(by_id[i]) in finished],
+        cancelled=[i for i in ids if queue.status(by_id[i]) not in finished],
+        already=[i for i in ids if queue.status(by_id[i]) in finished],
     )
     mark_skipped(plan_path, queue.plan.format,
                  [by_id[cancelled_id] for cancelled_id in result.cancelled])

@@ -177,10 +177,13 @@ def enqueue(path: Path, request: NewTask, project_dir: Path | None = None) -> Ta
     _refuse_errors(path, before.errors)
     plan = before.plan
     task_id = next_task_id(plan)
+    if task_id in request.prerequisites:
+        raise UsageError(f"prerequisite {task_id} is no task yet: the new task would get that id",
+                         hint="name existing tasks as prerequisites; the plan file is unchanged")
     phase = target_phase(plan, request.phase)
     new_text = insert_task(text, plan, task_id, request)
     after = load_plan(path, text=new_text)
-    _refuse_errors(path, after.errors)
+    _refuse_new(path, after.errors, task_id)
     old_ids = [task.id for task in plan.tasks()]
     new_ids = [task.id for task in after.plan.tasks() if task.id != task_id]
     try:
@@ -193,12 +196,12 @@ def enqueue(path: Path, request: NewTask, project_dir: Path | None = None) -> Ta
         problems += mismatches(added, request, phase)
     if problems:
         raise UsageError(
-            f"{path}: refusing to add {task_id}: {'; '.join(problems)}",
+            f"{path}: refusing to add the task: {'; '.join(problems)}",
             hint="rephrase the description (no `(depends on …)` or `[P]` in it)",
         )
     assert added is not None
     if project_dir is not None and added.agent:
-        _refuse_errors(path, _role_errors(after.plan, added, project_dir))
+        _refuse_new(path, _role_errors(after.plan, added, project_dir), task_id)
     atomic_write_text(path.resolve(), new_text)  # through a symlink, never replacing it
     return added
 
@@ -211,6 +214,18 @@ def _refuse_errors(path: Path, errors: list[Diagnostic]) -> None:
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     hint = "; ".join(part for part in (first.hint, "the plan file is unchanged") if part)
     raise PlanError(f"{path}:{first.line}: {first.message}{more}", hint=hint)
+
+
+def _refuse_new(path: Path, errors: list[Diagnostic], task_id: str) -> None:
+    """As :func:`_refuse_errors` for the plan with the new task in it, but naming neither the
+    line nor the id the refused task would have had: neither was ever written."""
+    if not errors:
+        return
+    first = errors[0]
+    message = first.message.replace(f"task {task_id}: ", "").replace(task_id, "the new task")
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    hint = "; ".join(part for part in (first.hint, "the plan file is unchanged") if part)
+    raise PlanError(f"{path}: refusing to add the task: {message}{more}", hint=hint)
 
 
 def _role_errors(plan: Plan, added: Task, project_dir: Path) -> list[Diagnostic]:

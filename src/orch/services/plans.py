@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orch.errors import OrchError
+from orch.errors import OrchError, PlanError
 
 if TYPE_CHECKING:
     from orch.domain.plan import ParseResult
@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 def check(
-    plan_path: Path, *, strict: bool, review: bool, project_dir: Path | None = None
+    plan_path: Path, *, strict: bool, review: bool, project_dir: Path | None = None,
+    text: str | None = None,
 ) -> ParseResult:
     """Load ``plan_path``, run the graph checks and (with ``review``) the plan review.
 
@@ -24,11 +25,12 @@ def check(
     ``strict``. The check findings come from the run's own derivation
     (:func:`orch.runner.plancheck.check_findings`): with ``strict`` only a task the run would
     leave unverified is an error; what the run will check is a warning, never an error. Read
-    problems raise PlanError; an invalid config raises ConfigError.
+    problems raise PlanError; an invalid config raises ConfigError. ``text`` is the plan's text
+    when the caller has read it already (:func:`read_project_plan`).
     """
     from orch.planfile import load_plan
 
-    result = load_plan(plan_path, strict=strict)
+    result = load_plan(plan_path, strict=strict, text=text)
     configured: set[str] | None = None
     # Only a named agent needs the roles; a plan naming none skips loading them (and YAML).
     named = any(p.agent for p in result.plan.phases) or any(t.agent for t in result.plan.tasks())
@@ -56,6 +58,32 @@ def check(
     result.errors.sort(key=lambda d: d.line)
     result.warnings.sort(key=lambda d: d.line)
     return result
+
+
+def read_project_plan(project_dir: Path, path: str) -> tuple[Path, str]:
+    """The plan a client names by a project-relative ``path``, and its text: confined to the
+    project (no absolute path, no ``..``, symlinks resolved), a regular file (a FIFO is
+    refused, never waited on), at most :data:`~orch.planfile.MAX_PLAN_BYTES`. A PlanError
+    otherwise."""
+    from orch.planfile import read_plan_text
+
+    root = project_dir.resolve()
+    if "\0" in path:
+        raise PlanError("the path holds a NUL byte", hint="name a plan file in the project")
+    given = Path(path)
+    if given.is_absolute() or ".." in given.parts:
+        raise PlanError(f"{path}: outside the project",
+                        hint="name the plan by its path relative to the project")
+    plan = project_dir / given
+    try:
+        if not plan.resolve().is_relative_to(root):
+            raise PlanError(f"{path}: outside the project (a link out of it)",
+                            hint="name a plan file inside the project")
+        return plan, read_plan_text(plan, within=root)
+    except OSError as exc:  # a name too long
+        raise PlanError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except RuntimeError:  # pathlib's word for a loop of symbolic links
+        raise PlanError(f"{path}: a loop of symbolic links") from None
 
 
 def planner_for(project_dir: Path | None) -> CheckPlanner:

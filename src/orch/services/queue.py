@@ -51,11 +51,17 @@ class Queue:
         return task.mark.value
 
     def task(self, task_id: str) -> Task:
-        """The task with this id; a UsageError naming it when there is none."""
+        """The task with this id, or the range task (``T002-T004``) holding it, as a dependency
+        on it resolves; a UsageError naming it when there is none."""
+        from orch.parsing.ids import RangeIndex
+
         try:
             return self.plan.task(task_id)
         except KeyError:
-            raise unknown_task(task_id, self.path) from None
+            owner = RangeIndex([task.id for task in self.plan.tasks()]).owner(task_id)
+            if owner is None:
+                raise unknown_task(task_id, self.path) from None
+            return self.plan.task(owner)
 
 
 def unknown_task(task_id: str, plan_path: Path) -> UsageError:

@@ -1,7 +1,9 @@
 """Checkpoint commits at phase (and, with ``--commit task``, task) ends: :class:`GitCheckpoints`.
 
 A checkpoint is a commit of the whole working tree (``git add -A``: the plan file's ``[X]`` marks
-included, ``.specify/orch`` bookkeeping left out by its own ``.gitignore``) with the message::
+included, ``.specify/orch`` bookkeeping left out by its own ``.gitignore``, and a phase
+checkpoint leaves out what someone other than its tasks changed: :mod:`orch.vcs.ownership`)
+with the message::
 
     orch: phase 2 Core
 
@@ -16,12 +18,13 @@ trailers. Commits skip the user's commit hooks (``--no-verify``): the phase gate
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 from orch.domain.state import Checkpoint, PhaseState, RunState, TaskState
-from orch.errors import UsageError
+from orch.errors import UsageError, VcsError
 from orch.store.layout import Layout
 from orch.store.runs import utc_now
 from orch.vcs.repo import CommitInfo, GitRepo, Warn, open_repo
@@ -55,6 +58,8 @@ class GitCheckpoints:
         if commit_mode not in COMMIT_MODES:
             raise UsageError(f"--commit {commit_mode!r}: expected one of {', '.join(COMMIT_MODES)}")
         self.commit_mode = commit_mode
+        self.project_dir = project_dir
+        self.warn = warn
         self._repo: GitRepo | None = None
         if commit_mode != "none":
             self._repo = open_repo(project_dir, warn=warn)
@@ -72,7 +77,7 @@ class GitCheckpoints:
                              "Orch-Decided-By": phase.decided_by or "orch"})
         return self._checkpoint(self._repo, run, Checkpoint(
             name=f"phase-{phase.id}", phase=phase.id, commit="", tasks=list(phase.tasks),
-            kind="phase"), subject, trailers)
+            kind="phase"), subject, trailers, phase=phase)
 
     def on_task_end(self, run: RunState, task: TaskState) -> Checkpoint | None:
         """With ``--commit task``: commit the finished task (once) as checkpoint ``task-<id>``."""
@@ -86,16 +91,47 @@ class GitCheckpoints:
             subject, trailers)
 
     def _checkpoint(self, repo: GitRepo, run: RunState, draft: Checkpoint, subject: str,
-                    trailers: dict[str, str]) -> Checkpoint:
+                    trailers: dict[str, str], phase: PhaseState | None = None) -> Checkpoint:
         ref = ref_name(run.run_id, draft.name)
         found = self._existing(repo, run, ref, trailers)
         if found is not None:
             sha, created = found
             return draft.model_copy(update={"commit": sha, "ref": ref, "created": created})
         body = "\n".join(f"{key}: {value}" for key, value in trailers.items())
-        sha = repo.commit_all(f"{subject}\n\n{body}\n")
+        others = self._others(repo, run, phase, draft.name) if phase is not None else []
+        if others:
+            sha = repo.commit_all_except(f"{subject}\n\n{body}\n", others)
+        else:
+            sha = repo.commit_all(f"{subject}\n\n{body}\n")
         repo.update_ref(ref, sha, f"orch: checkpoint {draft.name}")
         return draft.model_copy(update={"commit": sha, "ref": ref, "created": utc_now()})
+
+    def _others(self, repo: GitRepo, run: RunState, phase: PhaseState, name: str) -> list[str]:
+        """Repository-relative paths changed outside the phase's tasks, to leave uncommitted;
+        each warned about, with the paths both a task and someone else changed."""
+        from orch.vcs.ownership import phase_ownership, read_halted
+        from orch.vcs.preflight import describe_paths
+        from orch.vcs.snapshot import WorkTree
+
+        try:
+            head_tree = repo.run("rev-parse", "--verify", "HEAD^{tree}")
+            found = phase_ownership(WorkTree(repo), head_tree, run, phase,
+                                    read_halted(self.project_dir, run.run_id))
+        except VcsError:
+            return []
+        dirty = set(repo.dirty_paths())
+        prefix = os.path.relpath(repo.project_dir, repo.root).replace(os.sep, "/")
+        top = "" if prefix == "." else prefix + "/"
+        left = [path for path in found.others_only if top + path in dirty
+                or any(d.endswith("/") and (top + path).startswith(d) for d in dirty)]
+        if left:
+            self.warn(f"checkpoint {name} leaves uncommitted what no task of phase {phase.id} "
+                      f"changed (changed outside orch since the run's baseline): "
+                      f"{describe_paths(left)}")
+        if found.both:
+            self.warn(f"checkpoint {name} commits {describe_paths(found.both)}, changed by a "
+                      "task of the phase and also outside orch: check that commit")
+        return [top + path for path in left]
 
     def _existing(self, repo: GitRepo, run: RunState, ref: str,
                   trailers: dict[str, str]) -> tuple[str, str] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from orch.errors import SafetyError, VcsError
@@ -66,6 +68,14 @@ def prepare_repository(project_dir: Path, *, allow_dirty: bool, assume_yes: bool
         _commit_own_files(repo, own, warn)
         return True
     if not allow_dirty:
+        redirected = _redirect_targets(repo.root, dirty)
+        if redirected:
+            name = redirected[0]
+            raise SafetyError(
+                f"the working tree has uncommitted changes: {describe_paths(dirty)}",
+                hint=f"{name} is this command's own output: the shell created it (`> {name}`) "
+                     f"before orch started; redirect outside the tree, e.g. `> ../{name}` or "
+                     f"`> /tmp/{Path(name).name}`")
         raise SafetyError(
             f"the working tree has uncommitted changes: {describe_paths(dirty)}"
             f"{_speckit_note(dirty, _inside(repo, project_dir))}",
@@ -89,6 +99,25 @@ def _speckit_note(dirty: list[str], prefix: str) -> str:
         return ""
     return (f" ({describe_paths(state, 3)} {'is' if len(state) == 1 else 'are'} spec-kit's "
             "run state, tracked by git: `git rm -r --cached` them and orch ignores them)")
+def _redirect_targets(root: Path, dirty: list[str]) -> list[str]:
+    """The dirty paths that are this process's stdout or stderr (``orch run --json > x``)."""
+    streams = set()
+    for fd in (1, 2):
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            streams.add((info.st_dev, info.st_ino))
+    found = []
+    for path in dirty:
+        try:
+            info = os.stat(root / path)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) in streams:
+            found.append(path)
+    return found
 
 
 def _commit_own_files(repo: GitRepo, own: tuple[str, ...], warn: Warn) -> None:

@@ -322,6 +322,19 @@ class GitRepo:
             raise VcsError("git commit made no commit")
         return sha
 
+    def commit_all_except(self, message: str, excluded: list[str]) -> str:
+        """:meth:`commit_all` leaving ``excluded`` (repository-relative paths) as they are, in
+        the working tree and in the index."""
+        specs = [":/", *(f":(top,exclude,literal){path}" for path in excluded)]
+        self.run("add", "-A", "--", *specs)
+        self.run("commit", "-q", "--allow-empty", "--no-verify", "--cleanup=strip", "-m",
+                 default_redactor()(message), "--only", "--", *specs,
+                 env=self.identity_env() or None)
+        sha = self.head_sha()
+        if sha is None:
+            raise VcsError("git commit made no commit")
+        return sha
+
     def commit_tree(self, tree: str, parents: list[str], message: str) -> str:
         """A commit object (no ref moved) with ``tree``, ``parents`` and ``message``."""
         args = ["commit-tree", tree]
