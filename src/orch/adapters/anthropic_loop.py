@@ -58,6 +58,9 @@ class AnthropicAdapter:
     """An agent loop with file and shell tools confined to the project directory."""
 
     name = "anthropic"
+    priced_before_call = True
+    structured_review = True
+    """Answers a phase review through a forced ``submit_decision`` tool call."""
 
     def __init__(self, *, retry_policy: RetryPolicy | None = None, stream: bool | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:

@@ -60,6 +60,8 @@ class DecisionPoint(BaseModel):
     decision: str
     decided_by: str
     reason: str = ""
+    cost_usd: float = 0.0
+    """What the reviewer's model calls for this decision cost."""
 
 
 class RunReport(BaseModel):
@@ -71,6 +73,8 @@ class RunReport(BaseModel):
     created: str
     duration_s: float
     cost_usd: float
+    """Everything the run spent on models: its tasks and its phase reviews."""
+    review_cost_usd: float = 0.0
     tasks: list[TaskRow]
     attempts: list[Attempt]
     decisions: list[DecisionPoint]
@@ -132,7 +136,8 @@ def build_report(state: RunState, events: list[Event]) -> RunReport:
                 verdict += " (awaiting a person)"
             decisions.append(DecisionPoint(
                 phase=event.phase, at=at(event.ts), decision=verdict,
-                decided_by=payload.decided_by, reason=payload.reason or ""))
+                decided_by=payload.decided_by, reason=payload.reason or "",
+                cost_usd=payload.cost_usd))
     rows = [TaskRow(
         id=t.id, phase=t.phase, title=t.title, status=t.status.value, attempts=t.attempts,
         role=t.agent, adapter=adapters.get(t.id), cost_usd=t.cost_usd,
@@ -141,6 +146,7 @@ def build_report(state: RunState, events: list[Event]) -> RunReport:
         feedback=t.feedback) for t in state.tasks.values()]
     return RunReport(run=state.run_id, plan=state.plan_path, state=state.state.value,
                      created=state.created, duration_s=end, cost_usd=state.cost_usd,
+                     review_cost_usd=round(sum(p.review_cost_usd for p in state.phases), 6),
                      tasks=rows, attempts=attempts, decisions=decisions)
 
 
@@ -202,6 +208,7 @@ def text_lines(reports: list[RunReport], stats: list[AgentStats]) -> list[str]:
                          f"{row.input_tokens}/{row.output_tokens} tok  {row.title}")
         for point in report.decisions:
             lines.append(f"  phase {point.phase}: {point.decision} by {point.decided_by}"
+                         + (f" (${point.cost_usd:.4f})" if point.cost_usd else "")
                          + (f" — {point.reason}" if point.reason else ""))
     if len(reports) > 1:
         lines.append("Agents compared (role/adapter: success, cost per done task, retries, time):")

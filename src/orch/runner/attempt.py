@@ -20,6 +20,7 @@ from orch.adapters.base import Adapter, AgentContext, AgentResult, AgentStatus, 
 from orch.adapters.registry import get_adapter
 from orch.domain.events import CheckRecord, DiffStat, EventType
 from orch.domain.plan import Phase, Task
+from orch.meter import run_metered
 from orch.runner.filechecks import ChangeProbe, describe_failure, evaluate
 from orch.runner.plancheck import TaskChecks
 from orch.runner.verify import CheckOutcome, run_checks
@@ -115,7 +116,7 @@ class TaskWorker:
             checks=request.checks.prompt_text(),
             **request.context_extras,
         )
-        return adapter.run(context)
+        return run_metered(adapter, context, request.task.id)
 
     def _verify(self, request: AttemptRequest, result: AgentResult) -> AttemptOutcome:
         """orch's own check: the agent's word is never enough."""

@@ -15,13 +15,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
 from orch import proc
+from orch.adapters.base import priced_before_call
 from orch.domain.events import EventType
 from orch.domain.graph import files_overlap
 from orch.domain.plan import Task
 from orch.domain.state import PhaseState
 from orch.domain.status import TERMINAL_TASK_STATUSES, RunStatus, TaskStatus
 from orch.runner.attempt import Action, AttemptOutcome, RetryPolicy, TaskWorker, retry_feedback
-from orch.runner.ledger import SpendLedger
 from orch.runner.wtsetup import run_setup
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class Scheduler:
         self._lanes: dict[str, int] = {}
         self._set_up: set[str] = set()
         """Tasks whose worktree's ``worktree: setup:`` command has passed."""
-        self.ledger = SpendLedger(runner._run_cap(), lambda: runner.state.cost_usd)
+        self.ledger = runner.meter
 
     # -- admission -----------------------------------------------------------------------------
 
@@ -175,11 +175,10 @@ class Scheduler:
         request = runner._start_attempt(task, phase, role, position,
                                         record.status is TaskStatus.RUNNING,
                                         lane=self._lanes[task.id])
-        # The API loop reserves each call from the shared ledger; a CLI agent, whose spending
-        # is known only when it exits, gets its share of what is left.
-        shared = role.adapter == "anthropic"
+        # An adapter priced before each call reserves it from the meter; a CLI agent, whose
+        # spending is known only when it exits, reserves its share of what is left.
+        shared = priced_before_call(runner.worker.adapter(role.adapter))
         request.budget = runner._budget(role, reserved=0 if shared else self._reserved(task.id))
-        request.context_extras["spend"] = self.ledger
         request.feedback, request.baseline = feedback, None
         events: Events = []
         # Only this controller writes the journal: a lane's notes wait for its result.
