@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +177,37 @@ def test_revise_with_a_task_named_twice_names_it_once(git_repo: Path, orch: Orch
     events = (_run_dir(project) / "events.jsonl").read_text().splitlines()
     resets = [json.loads(e) for e in events if '"task_reset"' in e]
     assert [e["task"] for e in resets if e["data"].get("reason") == "revise"] == ["T001"]
+
+
+def test_an_unpriced_reviewer_model_is_warned_before_the_run(git_repo: Path,
+                                                            orch: OrchRunner) -> None:
+    config = "agents:\n  reviewer:\n    adapter: codex\n    model: gpt-9-turbo\n"
+    project = _project(git_repo, config)
+    out = orch("run", "plan.md", "--yes", "--max-cost", "5", cwd=project,
+               env={"PATH": "/usr/bin:/bin"})  # no codex here: the review itself escalates
+    assert "warning: role 'reviewer': codex model 'gpt-9-turbo' has no known price" in out.stderr
+    assert "cost cap cannot be enforced" in out.stderr
+    assert out.returncode == 4, out.stdout + out.stderr
+
+
+def test_a_cli_reviewer_gets_what_is_left_of_the_cap_and_its_cost_counts(
+        git_repo: Path, tmp_path: Path, orch: OrchRunner) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fakes = Path(__file__).parent / "fakes"
+    (bin_dir / "claude").write_text(f"#!{sys.executable}\nimport sys\n"
+                                    f"sys.path.insert(0, {str(fakes)!r})\n"
+                                    "import fake_cli\nsys.exit(fake_cli.main())\n")
+    (bin_dir / "claude").chmod(0o755)
+    record = tmp_path / "record.json"
+    config = "agents:\n  reviewer:\n    adapter: claude-code\n"
+    project = _project(git_repo, config)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "FAKE_CLI_RECORD": str(record),
+           "FAKE_CLI_RESULT": '{"decision": "APPROVE"}'}
+    out = orch("run", "plan.md", "--yes", "--max-cost", "0.5", cwd=project, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    argv = json.loads(record.read_text())["argv"]
+    assert argv[argv.index("--max-budget-usd") + 1] == "0.5000"
+    assert _json(orch, project, "status")["cost_usd"] == 0.0421  # what the fake CLI reports
+    phase_report = json.loads((_run_dir(project) / "reports" / "phase-1.json").read_text())
+    assert phase_report["review_cost_usd"] == 0.0421

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +30,7 @@ from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
 from orch.adapters.pricing import (
     add_usage,
     cost_usd,
+    estimate_tokens,
     price_for,
     total_tokens,
     worst_case_cost,
@@ -47,11 +47,6 @@ MAX_OUTPUT_TOKENS = 8_192
 MIN_OUTPUT_TOKENS = 1_024
 DEFAULT_MAX_TURNS = 50
 EPHEMERAL = {"type": "ephemeral"}
-
-
-def estimate_tokens(payload: Any) -> int:
-    """A deliberately high estimate of a request's input tokens (about 3 characters each)."""
-    return len(json.dumps(payload, ensure_ascii=False)) // 3 + 16
 
 
 class AnthropicAdapter:

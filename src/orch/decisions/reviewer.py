@@ -96,9 +96,8 @@ def review_structured(role: Role, phase: Phase, facts: dict[str, Any], model: st
         create_message,
         make_client,
     )
-    from orch.adapters.anthropic_loop import estimate_tokens
     from orch.adapters.anthropic_settings import api_credentials
-    from orch.adapters.pricing import cost_usd, price_for
+    from orch.adapters.pricing import cost_usd, estimate_tokens, price_for
 
     credentials = api_credentials()
     if credentials is None:

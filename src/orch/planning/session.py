@@ -25,6 +25,8 @@ from orch.planning.drafter import (
     draft_with_model,
     model_available,
     model_name,
+    planning_meter,
+    spent_note,
 )
 from orch.planning.output import (
     default_target,
@@ -62,6 +64,8 @@ class PlanRequest:
     """``--ask`` (True), ``--no-ask`` (False), or neither: ask when on a terminal with a model."""
     yes: bool = False
     """``--yes``: take every question's default answer."""
+    max_cost: float | None = None
+    """``--max-cost``: the model calls of this plan together never pass it."""
     interactive: bool = False
     """Whether stdin is a terminal."""
 
@@ -192,7 +196,9 @@ def _model_draft(request: PlanRequest, config: OrchConfig, roles: dict[str, str]
     model = model_name(role_model, config.model)
     context = gather_context(request.project_dir, spec_path=request.spec_path, roles=roles)
     goal = request.goal or f"Implement the feature specified in {context.spec_path}."
-    model_client = client or AnthropicClient(model)
+    model_client = client or AnthropicClient(
+        model, prices=config.prices,
+        meter=planning_meter(config.budgets.run.max_cost_usd, request.max_cost))
     answers: list[Answer] = []
     if clarifier.wanted(use_model=True):
         questions = model_questions(goal, context.to_prompt(), model_client)
@@ -202,7 +208,8 @@ def _model_draft(request: PlanRequest, config: OrchConfig, roles: dict[str, str]
                                default_agent=request.agent,
                                clarified=answers_prompt(answers) if answers else "")
     repairs = outcome.requests - 1
-    how = f"drafted by {model}" + (f", {repairs} repair round(s)" if repairs else "")
+    how = (f"drafted by {model}" + (f", {repairs} repair round(s)" if repairs else "")
+           + spent_note(model_client))
     checked = outcome.checked
     if checked.ok and answers:
         checked = check_text(add_assumptions(checked.text, answers), source, known_roles)
