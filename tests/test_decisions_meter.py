@@ -75,7 +75,7 @@ def test_reviewer_spend_is_metered_under_the_run_cap(
         assert request["max_tokens"] <= 4096
     status = _json(orch, project, "status")
     assert status["state"] == "budget_exceeded"
-    assert status["cost_usd"] == spent
+    assert status["cost_usd"] == spent and status["phases"][0]["review_cost_usd"] == spent
     assert f"cost ${spent:.4f}" in out.stdout
     report = _json(orch, project, "report")["runs"][0]
     assert report["cost_usd"] == spent and report["review_cost_usd"] == spent
