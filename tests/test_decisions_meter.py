@@ -83,6 +83,13 @@ def test_reviewer_spend_is_metered_under_the_run_cap(
     phase_report = json.loads((_run_dir(project) / "reports" / "phase-1.json").read_text())
     assert phase_report["review_cost_usd"] == spent and phase_report["cost_usd"] == spent
     assert f"(review ${spent:.4f})" in (_run_dir(project) / "reports" / "phase-1.md").read_text()
+    # A higher cap continues where the cap stopped it: the phase is reviewed again.
+    anthropic_server.default = tool("submit_decision", {"decision": "APPROVE"},
+                                    input_tokens=1000, output_tokens=300)
+    again = orch("resume", "--max-cost", "1", cwd=project, env=_env(anthropic_server))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(anthropic_server.requests) == calls + 1
+    assert _json(orch, project, "status")["cost_usd"] == round((calls + 1) * CALL_USD, 6)
 
 
 def test_reviewer_spend_counts_without_a_cap(
