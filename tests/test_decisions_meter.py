@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from conftest import OrchRunner, commit_all
 from fakes.anthropic_server import FakeAnthropic, tool
+from test_meter import fake_claude_env
 
 API_KEY = "sk-ant-api03-meter-test-key-0123456789"
 HAIKU = "claude-haiku-4-5"  # $1 in, $5 out a million tokens
@@ -199,18 +198,10 @@ def test_an_unpriced_reviewer_model_is_warned_before_the_run(git_repo: Path,
 
 def test_a_cli_reviewer_gets_what_is_left_of_the_cap_and_its_cost_counts(
         git_repo: Path, tmp_path: Path, orch: OrchRunner) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fakes = Path(__file__).parent / "fakes"
-    (bin_dir / "claude").write_text(f"#!{sys.executable}\nimport sys\n"
-                                    f"sys.path.insert(0, {str(fakes)!r})\n"
-                                    "import fake_cli\nsys.exit(fake_cli.main())\n")
-    (bin_dir / "claude").chmod(0o755)
     record = tmp_path / "record.json"
     config = "agents:\n  reviewer:\n    adapter: claude-code\n"
     project = _project(git_repo, config)
-    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "FAKE_CLI_RECORD": str(record),
-           "FAKE_CLI_RESULT": '{"decision": "APPROVE"}'}
+    env = fake_claude_env(tmp_path, FAKE_CLI_RESULT='{"decision": "APPROVE"}')
     out = orch("run", "plan.md", "--yes", "--max-cost", "0.5", cwd=project, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     argv = json.loads(record.read_text())["argv"]

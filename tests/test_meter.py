@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 import threading
+from pathlib import Path
 
+from conftest import OrchRunner, commit_all, make_plan
+from fakes.anthropic_server import FakeAnthropic, text
 from orch.config import Price
 from orch.meter import Meter, reserve_call
 
@@ -62,3 +68,43 @@ def test_lanes_reserving_at_once_never_pass_the_cap_together() -> None:
     for thread in threads:
         thread.join()
     assert round(sum(granted), 9) <= 1.0 and round(meter.spent(), 9) == round(sum(granted), 9)
+
+
+# -- task agents on every adapter share the run's one meter ---------------------------------
+
+FAKES = Path(__file__).parent / "fakes"
+
+
+def fake_claude_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """An environment with the fake ``claude`` CLI (tests/fakes/fake_cli.py) first on PATH;
+    ``FAKE_CLI_RECORD`` names where it records its argv."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "claude").write_text(f"#!{sys.executable}\nimport sys\n"
+                                    f"sys.path.insert(0, {str(FAKES)!r})\n"
+                                    "import fake_cli\nsys.exit(fake_cli.main())\n")
+    (bin_dir / "claude").chmod(0o755)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "FAKE_CLI_RECORD": str(tmp_path / "record.json"), **extra}
+
+
+def test_a_cli_lane_holds_its_share_so_an_api_lane_cannot_spend_it(
+        git_repo: Path, tmp_path: Path, orch: OrchRunner,
+        anthropic_server: FakeAnthropic) -> None:
+    # claude-code reports $0.0421 when it exits; one anthropic reply costs $0.0195. Under a
+    # $0.05 cap both cannot run: whichever lane reserves first holds what the other needs.
+    anthropic_server.default = text("nothing to change", input_tokens=1000, output_tokens=1100)
+    (git_repo / "plan.md").write_text(make_plan([("work", [
+        "- [ ] T001 [P] Write made_by_claude.txt\n  - agent: claude-code\n"
+        "  - files: made_by_claude.txt\n  - verify: `test -f made_by_claude.txt`",
+        "- [ ] T002 [P] Look around\n  - agent: anthropic\n  - verify: `true`",
+    ])]))
+    commit_all(git_repo)
+    env = {**fake_claude_env(tmp_path), "ANTHROPIC_API_KEY": "sk-ant-api03-test-0123456789",
+           "ANTHROPIC_BASE_URL": anthropic_server.url, "ORCH_RETRY_BASE_DELAY": "0.01"}
+    out = orch("run", "plan.md", "--jobs", "2", "--max-cost", "0.05", "--yes", cwd=git_repo,
+               env=env)
+    assert out.returncode == 3, out.stdout + out.stderr
+    status = json.loads(orch("status", "--json", cwd=git_repo).stdout)
+    assert 0 < status["cost_usd"] <= 0.05
+    assert {t["status"] for t in status["tasks"]} & {"budget_exceeded"}
