@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import OrchRunner, commit_all
-from fakes.anthropic_server import FakeAnthropic, tool
+from fakes.anthropic_server import FakeAnthropic, Stall, tool
 from test_meter import fake_claude_env
 
 API_KEY = "sk-ant-api03-meter-test-key-0123456789"
@@ -209,3 +209,14 @@ def test_a_cli_reviewer_gets_what_is_left_of_the_cap_and_its_cost_counts(
     assert _json(orch, project, "status")["cost_usd"] == 0.0421  # what the fake CLI reports
     phase_report = json.loads((_run_dir(project) / "reports" / "phase-1.json").read_text())
     assert phase_report["review_cost_usd"] == 0.0421
+
+
+def test_an_api_reviewer_that_hangs_past_the_timeout_escalates(
+        anthropic_server: FakeAnthropic, git_repo: Path, orch: OrchRunner) -> None:
+    project = _project(git_repo, f"agents:\n  reviewer:\n    adapter: anthropic\n"
+                                 f"    model: {HAIKU}\n")
+    anthropic_server.default = Stall(60, then=tool("submit_decision", {"decision": "APPROVE"}))
+    out = orch("run", "plan.md", "--yes", "--task-timeout", "2s", cwd=project,
+               env=_env(anthropic_server))
+    assert out.returncode == 4, out.stdout + out.stderr
+    assert "the reviewer timed out after 2s" in out.stderr

@@ -14,6 +14,7 @@ is not a decision at all (:attr:`Review.refused`): the run stops ``budget_exceed
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,7 @@ def review_structured(role: Role, phase: Phase, facts: dict[str, Any], model: st
         call_with_retries,
         create_message,
         make_client,
+        request_timeout,
     )
     from orch.adapters.anthropic_settings import api_credentials
     from orch.adapters.pricing import cost_usd, estimate_tokens, price_for
@@ -129,14 +131,21 @@ def review_structured(role: Role, phase: Phase, facts: dict[str, Any], model: st
                                   "run's cost cap; stopped before it")
         reserved, max_tokens = held.amount, held.max_tokens
     request["max_tokens"] = max_tokens
+    deadline = None
+    if setting.timeout_s:  # the task timeout bounds a review as it bounds a task
+        deadline = time.monotonic() + setting.timeout_s
+        request["timeout"] = request_timeout(setting.timeout_s)
     client = make_client(credentials)
     message: Any = None
     try:
         message = call_with_retries(
             lambda: create_message(client, request, stream=False, cancel=proc.interrupted),
-            RetryPolicy.from_env(), cancel=proc.interrupted, note=lambda _text: None)
+            RetryPolicy.from_env(), cancel=proc.interrupted, note=lambda _text: None,
+            deadline=deadline)
     except (ApiFailure, Cancelled, DeadlineReached) as exc:
-        what = "was interrupted" if isinstance(exc, Cancelled) else f"could not run: {exc}"
+        what = ("was interrupted" if isinstance(exc, Cancelled)
+                else f"timed out after {setting.timeout_s:g}s"
+                if isinstance(exc, DeadlineReached) else f"could not run: {exc}")
         return Review(escalate(f"the reviewer {what}"))
     finally:
         usage = _usage_of(message)
