@@ -71,6 +71,8 @@ class DraftOutcome:
     checked: Checked
     requests: int
     transcript: list[dict[str, str]] = field(default_factory=list)
+    stopped: BudgetExceededError | None = None
+    """The cost cap refused a repair round: ``checked`` is the last (invalid) draft."""
 
     @property
     def ok(self) -> bool:
@@ -222,8 +224,15 @@ def draft_with_model(
     messages = [{"role": "user",
                  "content": user_prompt(goal, context, default_agent, clarified)}]
     requests = 0
+    checked: Checked | None = None
     while True:
-        reply = client.complete(SYSTEM_PROMPT, list(messages))
+        try:
+            reply = client.complete(SYSTEM_PROMPT, list(messages))
+        except BudgetExceededError as exc:
+            if checked is None:
+                raise
+            return DraftOutcome(checked=checked, requests=requests, transcript=messages,
+                                stopped=exc)
         requests += 1
         checked = check_text(extract_plan(reply), source, known_roles)
         messages.append({"role": "assistant", "content": reply})
