@@ -28,7 +28,7 @@ def make_decider(runner: Runner) -> PhaseDecider:
     layout = runner.recorder.layout
     run_id = runner.state.run_id
     config = runner.settings.config
-    setting = ReviewSetting(meter=runner.meter, timeout_s=runner._timeout(None),
+    setting = ReviewSetting(meter=runner.ledger, timeout_s=runner._timeout(None),
                             prices=dict(config.prices))
     return PhaseDecider(
         project_dir=runner.project_dir, reports_dir=layout.run_dir(run_id) / "reports",
@@ -70,7 +70,7 @@ def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
         "input_tokens": usage.input_tokens if usage else 0,
         "output_tokens": usage.output_tokens if usage else 0,
     })
-    runner.meter.journalled(f"review-{phase.id}")
+    runner.ledger.journalled(f"review-{phase.id}")
     shown = f"phase {phase.id} decided {decision.decision.value} by {decision.decided_by}"
     if decision.reason:
         shown += f": {decision.reason}"

@@ -29,7 +29,6 @@ from orch.domain.status import (
     RunStatus,
     TaskStatus,
 )
-from orch.meter import Meter
 from orch.reporting.base import Reporter
 from orch.reporting.summary import format_cost, format_usd
 from orch.runner.attempt import (
@@ -43,6 +42,7 @@ from orch.runner.attempt import (
 )
 from orch.runner.decisions import close_decided_phase, conditions_context, notify_end
 from orch.runner.hooks import CheckpointHook
+from orch.runner.ledger import SpendLedger
 from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import Marker
 from orch.runner.scheduler import Scheduler
@@ -97,8 +97,9 @@ class Runner:
         self.revise_again = False
         """Set by a REVISE decision: run the reset tasks, then decide again (docs/decisions.md)."""
         self.planner = settings.planner or CheckPlanner(settings.config, None)
-        self.meter = Meter(self._run_cap(), lambda: self.state.cost_usd)
-        """Every model call of the run reserves and settles here (tasks, reviewers)."""
+        self.ledger = SpendLedger(self._run_cap(), lambda: self.state.cost_usd)
+        """The run's one meter (:class:`orch.meter.Meter`): every model call of the run
+        reserves and settles here (task agents on every adapter, phase reviewers)."""
         self.worker = TaskWorker(
             project_dir,
             lambda type_, task_id, data: self._record(EventType(type_), task=task_id, data=data),
@@ -334,7 +335,7 @@ class Runner:
             "spec_docs": self._spec_docs(role),
             "env": {"ORCH_ASSUME_YES": "1"} if self.settings.assume_yes else {},
             "notify": self.note,
-            "spend": self.meter,
+            "spend": self.ledger,
         }
         return AttemptRequest(task, phase, role, attempt, self.planner.checks(task, phase),
                               log_path, Budget(), baseline=baseline, context_extras=extras)
@@ -393,7 +394,7 @@ class Runner:
     def _record_finish(self, task: Task, status: TaskStatus, data: dict[str, object]) -> None:
         data.setdefault("duration_s", 0.0)
         self._record(EventType.TASK_FINISHED, task=task.id, data={**data, "status": status.value})
-        self.meter.journalled(task.id)
+        self.ledger.journalled(task.id)
 
     def _after_done(self, task: Task) -> None:
         if self.marker is not None:
@@ -503,7 +504,7 @@ class Runner:
         if not calls_model(self.worker.adapter(role.adapter)):
             return None
         run_cap = self._run_cap()
-        spent = self.meter.spent()
+        spent = self.ledger.spent()
         if run_cap is not None and spent >= run_cap:
             return f"run cost {format_cost(spent)} reached the cap {format_usd(run_cap)}"
         if budget.max_tokens is not None and budget.max_tokens <= 0:

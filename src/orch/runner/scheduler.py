@@ -46,7 +46,7 @@ class Scheduler:
         self._lanes: dict[str, int] = {}
         self._set_up: set[str] = set()
         """Tasks whose worktree's ``worktree: setup:`` command has passed."""
-        self.ledger = runner.meter
+        self.ledger = runner.ledger
 
     # -- admission -----------------------------------------------------------------------------
 
