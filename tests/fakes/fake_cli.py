@@ -68,7 +68,7 @@ def claude(scenario: str) -> int:
                       "service_tier": "standard"}}
     if scenario == "success":
         emit({**base, "subtype": "success", "is_error": False,
-              "result": "Created made_by_claude.txt."})
+              "result": os.environ.get("FAKE_CLI_RESULT", "Created made_by_claude.txt.")})
         return 0
     if scenario == "is_error":
         emit({**base, "subtype": "success", "is_error": True, "num_turns": 1,

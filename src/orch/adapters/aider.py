@@ -83,6 +83,7 @@ class AiderAdapter(CliAdapter):
     """Runs aider once with the task as its message."""
 
     name = "aider"
+    cost_source = "self_priced"
     executable = "aider"
     install = "python -m pip install aider-install && aider-install (or: pipx install aider-chat)"
     prompt_on_stdin = False

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +30,7 @@ from orch.adapters.base import AgentContext, AgentResult, AgentStatus, Usage
 from orch.adapters.pricing import (
     add_usage,
     cost_usd,
+    estimate_tokens,
     price_for,
     total_tokens,
     worst_case_cost,
@@ -40,6 +40,7 @@ from orch.adapters.tools import TOOL_NAMES, TOOL_SPECS, ProjectTools
 from orch.adapters.transcript import Transcript
 from orch.config import config_or_defaults
 from orch.envflags import env_flag
+from orch.meter import reserve_call
 from orch.secrets import Redactor
 from orch.store.layout import Layout
 
@@ -49,15 +50,13 @@ DEFAULT_MAX_TURNS = 50
 EPHEMERAL = {"type": "ephemeral"}
 
 
-def estimate_tokens(payload: Any) -> int:
-    """A deliberately high estimate of a request's input tokens (about 3 characters each)."""
-    return len(json.dumps(payload, ensure_ascii=False)) // 3 + 16
-
-
 class AnthropicAdapter:
     """An agent loop with file and shell tools confined to the project directory."""
 
     name = "anthropic"
+    priced_before_call = True
+    structured_review = True
+    """Answers a phase review through a forced ``submit_decision`` tool call."""
 
     def __init__(self, *, retry_policy: RetryPolicy | None = None, stream: bool | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -157,19 +156,16 @@ class _Attempt:
 
     def _reserve(self, request: dict[str, Any], input_estimate: int,
                  output: int) -> AgentResult | None:
-        """Reserve the call's worst case from the run's budget shared with other lanes."""
-        gate, price = self.context.spend, self.price
-        if gate is not None and price is not None:
-            got = gate.reserve(self.context.task.id,
-                               worst_case_cost(input_estimate, MIN_OUTPUT_TOKENS, price),
-                               worst_case_cost(input_estimate, output, price))
-            if got is None:
+        """Reserve the call's worst case from the run's meter (shared with other lanes and
+        the phase reviewers); ``max_tokens`` becomes what the reservation pays for."""
+        if self.context.spend is not None:
+            held = reserve_call(self.context.spend, self.context.task.id, self.price,
+                                input_estimate, MIN_OUTPUT_TOKENS, output)
+            if held is None:
                 return self._end(AgentStatus.BUDGET_EXCEEDED,
                                  "the next model call could pass the run's cost cap (shared "
                                  "with the tasks running at once); stopped before it")
-            self.reserved = got
-            left = got - worst_case_cost(input_estimate, 0, price)
-            output = min(output, _affordable(left, price.output))
+            self.reserved, output = held.amount, held.max_tokens
         request["max_tokens"] = output
         return None
 

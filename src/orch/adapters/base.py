@@ -93,7 +93,7 @@ class Budget(BaseModel):
 
 @runtime_checkable
 class SpendGate(Protocol):
-    """The run's one cost budget (:class:`orch.runner.ledger.SpendLedger`)."""
+    """The run's one cost budget: the meter every model call goes through (:mod:`orch.meter`)."""
 
     def reserve(self, task_id: str, minimum: float, wanted: float) -> float | None:
         """Reserve up to ``wanted`` dollars for one call (at least ``minimum``), or ``None``."""
@@ -101,6 +101,10 @@ class SpendGate(Protocol):
 
     def settle(self, task_id: str, reserved: float, spent: float) -> None:
         """The call ended: release ``reserved``, count ``spent``."""
+        ...
+
+    def free(self) -> float | None:
+        """What the cap still allows beyond spending and open reservations; ``None``: no cap."""
         ...
 
 
@@ -135,7 +139,8 @@ class AgentContext(BaseModel):
     notify: Callable[[str], None] | None = None
     """Shows a one-line message live and records it in the run's journal (an API retry)."""
     spend: SpendGate | None = None
-    """The run's cost cap shared by lanes running at once (``--jobs``): reserve before a call."""
+    """The run's one meter (its cost cap, shared by lanes running at once): an adapter that is
+    ``priced_before_call`` reserves each call from it; orch meters any other one per attempt."""
 
 
 @runtime_checkable
@@ -145,6 +150,9 @@ class Adapter(Protocol):
     name: str
     """Abilities, read with :func:`calls_model` / :func:`needs_terminal` (optional attributes:
     ``calls_model`` — spends money on a model, so budgets apply (default True);
+    ``priced_before_call`` — prices each model call before making it and reserves it from
+    ``context.spend`` itself (default False: orch reserves the attempt's budget share and
+    counts the cost the adapter reports);
     ``needs_terminal`` — a person answers at the terminal (default False))."""
 
     def run(self, context: AgentContext) -> AgentResult:
@@ -159,6 +167,11 @@ class Adapter(Protocol):
 def calls_model(adapter: Adapter) -> bool:
     """Whether the adapter spends money on a model call (budgets are checked before it)."""
     return bool(getattr(adapter, "calls_model", True))
+
+
+def priced_before_call(adapter: Adapter) -> bool:
+    """Whether the adapter reserves each of its model calls from ``context.spend`` itself."""
+    return bool(getattr(adapter, "priced_before_call", False))
 
 
 def needs_terminal(adapter: Adapter) -> bool:

@@ -25,12 +25,9 @@ from orch.adapters.cli_retries import RetryWatch, retry_seconds
 from orch.adapters.pricing import total_tokens
 from orch.adapters.prompt import full_prompt
 from orch.adapters.transcript import Transcript
-from orch.adapters.unpriced import PRICED_BY_ORCH, first_time, unpriced_warning
+from orch.adapters.unpriced import first_time, may_be_unpriced, unpriced_warning
 from orch.proc import CommandResult, run_argv
 from orch.vcs.changes import status_digests
-
-UNPRICED_ADAPTERS = (*PRICED_BY_ORCH, "aider")
-"""Adapters whose cost can come out $0 for an unknown model (aider's litellm prices it)."""
 
 
 def missing_executable(executable: str, install: str) -> str | None:
@@ -188,7 +185,7 @@ class CliAdapter:
                        log: Transcript) -> None:
         """Say once per run and model that tokens were used at no known price (a cost cap
         cannot see them)."""
-        if (self.name not in UNPRICED_ADAPTERS or result.cost_usd > 0
+        if (not may_be_unpriced(self) or result.cost_usd > 0
                 or total_tokens(result.usage) == 0):
             return
         model = context.role.model or run.model

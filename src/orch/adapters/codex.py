@@ -49,6 +49,7 @@ class CodexAdapter(CliAdapter):
     """Runs OpenAI Codex CLI non-interactively in the project directory."""
 
     name = "codex"
+    cost_source = "price_table"
     executable = "codex"
     install = "npm install -g @openai/codex"
     help_args = ("exec", "--help")

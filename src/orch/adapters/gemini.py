@@ -75,6 +75,8 @@ class GeminiAdapter(CliAdapter):
     """Runs Google's Gemini CLI headless in the project directory."""
 
     name = "gemini"
+    cost_source = "price_table"
+    reports_model = True
     executable = "gemini"
     install = "npm install -g @google/gemini-cli"
     flags = ("-p", "--output-format", "--yolo", "--model")

@@ -7,8 +7,10 @@ price and cache reads 0.1× unless a price says otherwise.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from orch.adapters.base import Usage
 from orch.config import Price, config_or_defaults
@@ -100,6 +102,11 @@ def worst_case_cost(input_tokens: int, output_tokens: int, price: Price | None) 
         return 0.0
     dearest_input = max(price.input, price.cache_write or price.input * 1.25)
     return (input_tokens * dearest_input + output_tokens * price.output) / 1_000_000
+
+
+def estimate_tokens(payload: Any) -> int:
+    """A deliberately high estimate of a request's input tokens (about 3 characters each)."""
+    return len(json.dumps(payload, ensure_ascii=False)) // 3 + 16
 
 
 def add_usage(total: Usage, more: Usage) -> Usage:

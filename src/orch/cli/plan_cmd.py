@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orch.cli.common import cli_errors, cli_state, warn_line
+from orch.cli.common import MaxCostOption, cli_errors, cli_state, warn_line
 from orch.errors import UsageError
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ def command(
     force: ForceOption = False,
     ask: AskOption = None,
     yes: YesOption = False,
+    max_cost: MaxCostOption = None,
 ) -> None:
     """Draft a phased, verifiable plan for GOAL (or a spec-kit spec with --from).
 
@@ -77,7 +78,8 @@ def command(
     a deterministic offline planner. Before drafting, up to 3 clarifying questions (the model's,
     or offline the pattern's own) are asked on a terminal; without one, or with --yes, their
     defaults are taken. Answers go into the plan's ## Assumptions. Never writes a plan that
-    `orch validate` rejects, and never replaces an existing file without --force.
+    `orch validate` rejects, and never replaces an existing file without --force. --max-cost
+    (or the config's budgets.run.max_cost_usd) caps what its model calls spend together.
     """
     with cli_errors(ctx, interrupted_hint="no plan was written"):
         from orch.planning.session import PlanRequest, run_plan
@@ -96,6 +98,7 @@ def command(
             force=force,
             ask=ask,
             yes=yes,
+            max_cost=max_cost,
             interactive=sys.stdin.isatty(),
         )
         report = run_plan(request, notice=warn_line, asker=_ask_on_terminal)

@@ -14,7 +14,14 @@ from typing import Annotated
 
 import typer
 
-from orch.cli.common import JsonOption, cli_errors, cli_state, plan_or_found, warn_line
+from orch.cli.common import (
+    JsonOption,
+    MaxCostOption,
+    cli_errors,
+    cli_state,
+    plan_or_found,
+    warn_line,
+)
 from orch.cli.validate_cmd import PlanArgument
 
 OfflineOption = Annotated[
@@ -31,6 +38,7 @@ def command(
     plan: PlanArgument = None,
     json_output: JsonOption = False,
     offline: OfflineOption = False,
+    max_cost: MaxCostOption = None,
 ) -> None:
     """Review PLAN against the planning checklist: tests, checks, phase sizes, assumptions,
     risks, docs; with a model, also service interactions, data flow, errors, performance and
@@ -43,7 +51,8 @@ def command(
         plan = plan_or_found(ctx, plan)
         path = plan if plan.is_absolute() else Path.cwd() / plan
         report = run_review(ReviewRequest(project_dir=project_dir, plan_path=path,
-                                          offline=offline), notice=warn_line)
+                                          offline=offline, max_cost=max_cost),
+                            notice=warn_line)
         if json_output:
             sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
         else:

@@ -59,8 +59,10 @@ def apply_matrix(
     """The effect of ``decision`` on a phase whose gates/targets gave ``checks_ok``.
 
     ``revisions_done`` counts the REVISE rounds the phase already had; one more than
-    ``max_revisions`` becomes ESCALATE. ``human`` (``**Approve**: human``) turns an
-    approval into a wait for the person unless the person made it.
+    ``max_revisions`` becomes ESCALATE, and so does a REVISE naming a task the phase does not
+    have (the reviewer judged something else: re-running every task would be a guess).
+    ``human`` (``**Approve**: human``) turns an approval into a wait for the person unless
+    the person made it.
     """
     decision = cap(decision, checks_ok)
     verdict = decision.decision
@@ -68,9 +70,15 @@ def apply_matrix(
         reason = f"still REVISE after {max_revisions} revision rounds"
         decision = _with(decision, Verdict.ESCALATE, reason)
         verdict = Verdict.ESCALATE
+    unknown = [task for task in decision.tasks if task not in phase_tasks]
+    if verdict is Verdict.REVISE and unknown:
+        named = ", ".join(repr(task) for task in dict.fromkeys(unknown))
+        decision = _with(decision, Verdict.ESCALATE,
+                         f"REVISE names tasks that are not in this phase: {named}")
+        verdict = Verdict.ESCALATE
     if verdict is Verdict.REVISE:
-        known = [task for task in decision.tasks if task in phase_tasks]
-        return Effect(decision, reset_tasks=known or list(phase_tasks),
+        named_tasks = list(dict.fromkeys(decision.tasks))
+        return Effect(decision, reset_tasks=named_tasks or list(phase_tasks),
                       feedback=feedback_of(decision))
     if verdict is Verdict.ESCALATE:
         return Effect(decision, await_decision=True)

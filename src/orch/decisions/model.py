@@ -135,7 +135,26 @@ def read_decision(text: str, decided_by: str = "reviewer") -> Decision:
         how = "no" if not blocks else f"{len(blocks)}"
         return escalate(f"unreadable review: {how} JSON decision blocks in the output (need one)")
     try:
-        data = json.loads(blocks[0])
+        data = json.loads(blocks[0], object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         return escalate(f"unreadable review: invalid JSON: {exc.msg} at line {exc.lineno}")
+    except DuplicateKey as exc:
+        return escalate(f"unreadable review: the key {exc.key!r} appears twice in one object")
     return decision_from_dict(data, decided_by)
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names the same key twice: which value was meant cannot be known."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found

@@ -52,7 +52,7 @@ def revise(layout: Layout, run_id: str, phase_id: str, feedback: str,
             if unknown:
                 raise UsageError(f"--tasks {unknown[0]}: not a task of phase {phase_id}",
                                  hint=f"tasks of phase {phase_id}: {', '.join(phase_tasks)}")
-            reset = list(tasks or phase_tasks)
+            reset = list(dict.fromkeys(tasks or phase_tasks))
             text = f"A person asked for a revision of phase {phase_id}:\n{feedback}"
             recorder.record(EventType.PHASE_DECISION, phase=phase_id, data={
                 "decision": "REVISE", "decided_by": "human", "reason": feedback,

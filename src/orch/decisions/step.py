@@ -7,17 +7,17 @@ records the effect: checkpoint, reset tasks with feedback, or wait for a person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orch.adapters.base import Role
+from orch.adapters.base import Role, Usage
 from orch.config import OrchConfig
 from orch.decisions.checks import TargetResult, run_target
 from orch.decisions.matrix import Effect, apply_matrix
 from orch.decisions.model import Decision, Verdict
-from orch.decisions.reviewer import review_anthropic, review_with_adapter
+from orch.decisions.reviewer import Review, ReviewSetting, review_structured, review_with_adapter
 from orch.domain.plan import Phase
 from orch.domain.state import PhaseState, RunState
 from orch.reporting.phase_report import GateResult, PhaseReport, criteria_with_status, write_report
@@ -44,13 +44,21 @@ class StepResult:
     effect: Effect
     report: Path | None
     targets: list[TargetResult]
+    cost_usd: float = 0.0
+    """What the review's model calls cost (already settled on the meter; journal it)."""
+    usage: Usage | None = None
+    refused: str | None = None
+    """The run's cost cap refused the review's call before it started: no decision, no
+    report; the run stops ``budget_exceeded`` and the phase is decided on resume."""
 
 
 class PhaseDecider:
     """Runs targets, asks the reviewer or the person, applies the matrix, writes the report."""
 
     def __init__(self, *, project_dir: Path, reports_dir: Path, logs_dir: Path,
-                 config: OrchConfig, role_named: Any, model: str | None = None) -> None:
+                 config: OrchConfig, role_named: Any, model: str | None = None,
+                 setting: ReviewSetting | None = None) -> None:
+        self.setting = setting or ReviewSetting(prices=dict(config.prices))
         self.project_dir = project_dir
         self.reports_dir = reports_dir
         self.logs_dir = logs_dir
@@ -65,32 +73,41 @@ class PhaseDecider:
                    for t in phase.targets]
         checks_ok = gate.ok and all(t.met for t in targets)
         facts = self._facts(phase, run, gate, targets)
-        decision = self._decision(phase, phase_state, facts, checks_ok)
+        review = self._decision(phase, phase_state, facts, checks_ok)
         effect = apply_matrix(
-            decision, phase_tasks=list(phase_state.tasks), checks_ok=checks_ok,
+            review.decision, phase_tasks=list(phase_state.tasks), checks_ok=checks_ok,
             revisions_done=phase_state.revisions, max_revisions=self.config.max_revisions,
             human=phase.approve == "human")
-        report = self._report(phase, phase_state, run, gate, targets, effect)
-        return StepResult(effect, report, targets)
+        if review.refused is not None:
+            return StepResult(effect, None, targets, refused=review.refused)
+        report = self._report(phase, phase_state, run, gate, targets, effect, review.cost_usd)
+        return StepResult(effect, report, targets, review.cost_usd, review.usage)
 
     def _decision(self, phase: Phase, phase_state: PhaseState, facts: dict[str, Any],
-                  checks_ok: bool) -> Decision:
+                  checks_ok: bool) -> Review:
         human = phase_state.human_approval
         if human is not None:
-            return Decision(decision=Verdict(human.get("decision", "APPROVE")),
-                            decided_by="human", reason=str(human.get("note") or ""),
-                            conditions=list(human.get("conditions", [])))
+            return Review(Decision(decision=Verdict(human.get("decision", "APPROVE")),
+                                   decided_by="human", reason=str(human.get("note") or ""),
+                                   conditions=list(human.get("conditions", []))))
         if phase.review:
+            from orch.adapters.registry import get_adapter
+
             role: Role = self.role_named(phase.review)
             log = self.logs_dir / f"review-{phase.id}.log"
-            if role.adapter == "anthropic":
+            setting = self.setting
+            if role.max_cost_usd is not None or role.max_turns is not None:
+                setting = replace(setting, budget=setting.budget.model_copy(update={
+                    "max_cost_usd": role.max_cost_usd, "max_turns": role.max_turns}))
+            if getattr(get_adapter(role.adapter), "structured_review", False):
                 from orch.adapters.anthropic_settings import choose_model
 
-                return review_anthropic(role, facts, choose_model(role.model, self.model))
-            return review_with_adapter(role, phase, facts, self.project_dir, log)
+                return review_structured(role, phase, facts,
+                                         choose_model(role.model, self.model), setting)
+            return review_with_adapter(role, phase, facts, self.project_dir, log, setting)
         verdict = Verdict.APPROVE if checks_ok else Verdict.REVISE
-        return Decision(decision=verdict, decided_by="orch",
-                        reason="" if checks_ok else "a gate or target failed")
+        return Review(Decision(decision=verdict, decided_by="orch",
+                               reason="" if checks_ok else "a gate or target failed"))
 
     def _facts(self, phase: Phase, run: RunState, gate: GateInfo,
                targets: list[TargetResult]) -> dict[str, Any]:
@@ -110,7 +127,7 @@ class PhaseDecider:
         }
 
     def _report(self, phase: Phase, phase_state: PhaseState, run: RunState, gate: GateInfo,
-                targets: list[TargetResult], effect: Effect) -> Path:
+                targets: list[TargetResult], effect: Effect, review_cost: float) -> Path:
         decision = effect.decision
         verdict = decision.decision.value
         if effect.await_decision and verdict != "ESCALATE":
@@ -125,7 +142,9 @@ class PhaseDecider:
             tests=parse_counts(gate.tail), targets=targets,
             gates=[GateResult(command=c, ok=gate.ok, tail=gate.tail[-2000:])
                    for c in gate.commands],
-            cost_usd=round(sum(t.cost_usd for t in tasks), 6),
+            cost_usd=round(sum(t.cost_usd for t in tasks) + phase_state.review_cost_usd
+                           + review_cost, 6),
+            review_cost_usd=round(phase_state.review_cost_usd + review_cost, 6),
             tasks=[{"id": t.id, "status": t.status.value, "attempts": t.attempts,
                     "agent": t.agent} for t in tasks],
             issues=[i.model_dump() for i in decision.issues],

@@ -145,6 +145,10 @@ class PhaseDecision(Payload):
     """The run stops awaiting ``orch approve`` / ``orch revise``."""
     targets: list[dict[str, Any]] = Field(default_factory=list)
     report: str | None = None
+    cost_usd: float = 0.0
+    """What the reviewer's model calls for this decision cost (counted in the run's cost)."""
+    input_tokens: int = 0
+    output_tokens: int = 0
 
 
 class PhaseHumanDecision(Payload):

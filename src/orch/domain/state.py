@@ -123,6 +123,8 @@ class PhaseState(BaseModel):
     """Which gate the phase has: ``plan`` (its **Gate**: lines), ``auto`` (the project's test
     command) or ``none``."""
     gate_failed: bool = False
+    review_cost_usd: float = 0.0
+    """What the phase's reviewer calls cost, every round together (part of the run's cost)."""
     duration_s: float = 0.0
     """Time spent in the phase (tasks, retries, gate), all sessions together."""
 
@@ -220,7 +222,8 @@ class RunState(BaseModel):
     @property
     def cost_usd(self) -> float:
         every = [*self.tasks.values(), *self.removed_tasks.values()]
-        return round(sum(task.cost_usd for task in every), 6)
+        reviews = sum(phase.review_cost_usd for phase in self.phases)
+        return round(sum(task.cost_usd for task in every) + reviews, 6)
 
     def order(self) -> list[str]:
         return list(self.tasks)
@@ -394,6 +397,7 @@ def _phase_decision(state: RunState, phase: PhaseState, payload: Any) -> None:
     phase.human_approval = None
     if decided.decision == "REVISE":
         phase.revisions += 1
+    phase.review_cost_usd = round(phase.review_cost_usd + decided.cost_usd, 6)
     phase.conditions = list(decided.conditions)
     phase.context = decided.context
 

@@ -10,17 +10,25 @@ a valid plan, or a failed draft and its errors, go.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from orch.adapters.anthropic_settings import api_credentials, choose_model
+from orch.adapters.base import Usage
+from orch.adapters.pricing import cost_usd, estimate_tokens, price_for
+from orch.config import Price
 from orch.domain.plan import Diagnostic
-from orch.errors import ConfigError, OrchError
+from orch.errors import BudgetExceededError, ConfigError, OrchError
+from orch.meter import Meter, reserve_call
 from orch.planning.checking import Checked, check_text
 from orch.planning.prompts import SYSTEM_PROMPT, repair_prompt, user_prompt
+from orch.reporting.summary import format_cost, format_usd
 
 MAX_REPAIR_ROUNDS = 2
 MAX_TOKENS = 16_000
+MIN_OUTPUT_TOKENS = 4_096
+"""The smallest reply worth paying for: a short plan, or a structured answer."""
 REQUEST_TIMEOUT_S = 300.0
 
 
@@ -63,6 +71,8 @@ class DraftOutcome:
     checked: Checked
     requests: int
     transcript: list[dict[str, str]] = field(default_factory=list)
+    stopped: BudgetExceededError | None = None
+    """The cost cap refused a repair round: ``checked`` is the last (invalid) draft."""
 
     @property
     def ok(self) -> bool:
@@ -80,14 +90,21 @@ class DraftOutcome:
 class AnthropicClient:
     """:class:`ModelClient` on ``anthropic.Anthropic().messages.create``, one call per round.
 
-    The system prompt is marked for prompt caching: it is the same in every round.
+    The system prompt is marked for prompt caching: it is the same in every round. Every call
+    goes through ``meter`` (:mod:`orch.meter`): it reserves its worst case before it starts
+    (``max_tokens`` lowered to what the cap still pays for) and its real cost is counted after;
+    :attr:`cost_usd` is what the calls so far cost.
     """
 
     def __init__(self, model: str, *, max_tokens: int = MAX_TOKENS,
-                 timeout_s: float = REQUEST_TIMEOUT_S) -> None:
+                 timeout_s: float = REQUEST_TIMEOUT_S, meter: Meter | None = None,
+                 prices: Mapping[str, Price] | None = None) -> None:
         self.model = model
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
+        self.meter = meter or Meter(None)
+        self.price = price_for(model, prices)
+        self.cost_usd = 0.0
         self._client: Any = None
 
     def complete(self, system: str, messages: list[dict[str, str]]) -> str:
@@ -107,6 +124,34 @@ class AnthropicClient:
         return ToolReply(arguments=calls[0] if calls else None, text=text)
 
     def _create(self, system: str, messages: list[dict[str, str]], **extra: Any) -> Any:
+        held = reserve_call(self.meter, "plan", self.price,
+                            estimate_tokens([system, messages, extra]),
+                            min(MIN_OUTPUT_TOKENS, self.max_tokens), self.max_tokens)
+        if held is None:
+            cap = self.meter.cap_usd or 0.0
+            raise BudgetExceededError(
+                f"the next model call could pass the cost cap {format_usd(cap)} "
+                f"(spent {format_cost(self.meter.spent())}); stopped before it",
+                hint="raise --max-cost (or budgets.run.max_cost_usd), or work without a "
+                     "model: --offline")
+        message: Any = None
+        try:
+            message = self._call(system, messages, held.max_tokens, **extra)
+            return message
+        finally:
+            spent = 0.0
+            if message is not None:
+                usage = message.usage
+                spent = cost_usd(Usage(
+                    input_tokens=usage.input_tokens or 0,
+                    output_tokens=usage.output_tokens or 0,
+                    cache_creation_input_tokens=usage.cache_creation_input_tokens or 0,
+                    cache_read_input_tokens=usage.cache_read_input_tokens or 0), self.price)
+            self.cost_usd += spent
+            self.meter.settle("plan", held.amount, spent)
+
+    def _call(self, system: str, messages: list[dict[str, str]], max_tokens: int,
+              **extra: Any) -> Any:
         import anthropic
 
         if self._client is None:
@@ -114,7 +159,7 @@ class AnthropicClient:
         try:
             return self._client.messages.create(
                 model=self.model,
-                max_tokens=self.max_tokens,
+                max_tokens=max_tokens,
                 system=[{"type": "text", "text": system,
                          "cache_control": {"type": "ephemeral"}}],
                 messages=messages,
@@ -142,6 +187,19 @@ def model_name(role_model: str | None = None, config_model: str | None = None) -
     return choose_model(role_model, config_model)
 
 
+def planning_meter(config_cap: float | None, max_cost: float | None) -> Meter:
+    """The meter of one ``orch plan`` / ``orch review``: ``--max-cost`` and the config's
+    ``budgets.run.max_cost_usd``, the smaller one, cap its model calls together."""
+    caps = [cap for cap in (config_cap, max_cost) if cap is not None]
+    return Meter(min(caps) if caps else None)
+
+
+def spent_note(client: object) -> str:
+    """``, $0.0123`` for a metered client that spent something, else ``""``."""
+    spent = getattr(client, "cost_usd", 0.0)
+    return f", {format_cost(spent)}" if spent else ""
+
+
 def model_available() -> bool:
     """Whether a model can be asked at all (an API key or auth token is set)."""
     return api_credentials() is not None
@@ -166,8 +224,15 @@ def draft_with_model(
     messages = [{"role": "user",
                  "content": user_prompt(goal, context, default_agent, clarified)}]
     requests = 0
+    checked: Checked | None = None
     while True:
-        reply = client.complete(SYSTEM_PROMPT, list(messages))
+        try:
+            reply = client.complete(SYSTEM_PROMPT, list(messages))
+        except BudgetExceededError as exc:
+            if checked is None:
+                raise
+            return DraftOutcome(checked=checked, requests=requests, transcript=messages,
+                                stopped=exc)
         requests += 1
         checked = check_text(extract_plan(reply), source, known_roles)
         messages.append({"role": "assistant", "content": reply})

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orch.errors import PlanError
-from orch.planning.drafter import AnthropicClient, ToolClient, model_available, model_name
+from orch.planning.drafter import (
+    AnthropicClient,
+    ToolClient,
+    model_available,
+    model_name,
+    planning_meter,
+    spent_note,
+)
 from orch.planning.findings import ChecklistItem, ReviewReport
 from orch.planning.output import display_path
 from orch.planning.review_rules import offline_checklist, offline_findings
@@ -25,6 +32,8 @@ class ReviewRequest:
     project_dir: Path
     plan_path: Path
     offline: bool = False
+    max_cost: float | None = None
+    """``--max-cost``: the review's model call never passes it."""
 
 
 def run_review(request: ReviewRequest, *, notice: Callable[[str], None],
@@ -58,11 +67,13 @@ def run_review(request: ReviewRequest, *, notice: Callable[[str], None],
         model = model_name(None, config.model)
         context = gather_context(request.project_dir,
                                  roles=configured_roles(request.project_dir, config))
-        extra, verdicts = model_review(text, context.to_prompt(),
-                                       client or AnthropicClient(model))
+        model_client = client or AnthropicClient(
+            model, prices=config.prices,
+            meter=planning_meter(config.budgets.run.max_cost_usd, request.max_cost))
+        extra, verdicts = model_review(text, context.to_prompt(), model_client)
         findings += extra
         checklist = [_merge(item, verdicts.get(item.key)) for item in checklist]
-        reviewer = f"offline + {model}"
+        reviewer = f"offline + {model}{spent_note(model_client)}"
     return ReviewReport(plan=source, reviewer=reviewer, findings=findings,
                         checklist=checklist).sorted()
 

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from orch.adapters.roles import known_role_names
 from orch.config import OrchConfig, load_config
-from orch.errors import ConfigError, UsageError
+from orch.errors import BudgetExceededError, ConfigError, UsageError
 from orch.planning.checking import Checked, check_text
 from orch.planning.context import CONFIG_PATH, configured_roles, gather_context
 from orch.planning.drafter import (
@@ -25,6 +25,8 @@ from orch.planning.drafter import (
     draft_with_model,
     model_available,
     model_name,
+    planning_meter,
+    spent_note,
 )
 from orch.planning.output import (
     default_target,
@@ -62,6 +64,8 @@ class PlanRequest:
     """``--ask`` (True), ``--no-ask`` (False), or neither: ask when on a terminal with a model."""
     yes: bool = False
     """``--yes``: take every question's default answer."""
+    max_cost: float | None = None
+    """``--max-cost``: the model calls of this plan together never pass it."""
     interactive: bool = False
     """Whether stdin is a terminal."""
 
@@ -110,7 +114,7 @@ def run_plan(
         notice("no model available (ANTHROPIC_API_KEY is not set): drafting the plan offline; "
                "pass --offline to skip this message")
     if use_model:
-        checked, how = _model_draft(request, config, roles, known_roles, source, client,
+        checked, how = _model_draft(request, config, roles, known_roles, target, client,
                                     _Clarifier(request, notice, asker))
     else:
         checked, how = _offline_draft(request, roles, known_roles, source,
@@ -187,13 +191,16 @@ def _offline_draft(request: PlanRequest, roles: dict[str, str], known_roles: set
 
 
 def _model_draft(request: PlanRequest, config: OrchConfig, roles: dict[str, str],
-                 known_roles: set[str], source: str, client: AnyClient | None,
+                 known_roles: set[str], target: Path, client: AnyClient | None,
                  clarifier: _Clarifier) -> tuple[Checked, str]:
+    source = display_path(target, request.project_dir)
     role_model = config.agents[request.agent].model if request.agent in config.agents else None
     model = model_name(role_model, config.model)
     context = gather_context(request.project_dir, spec_path=request.spec_path, roles=roles)
     goal = request.goal or f"Implement the feature specified in {context.spec_path}."
-    model_client = client or AnthropicClient(model)
+    model_client = client or AnthropicClient(
+        model, prices=config.prices,
+        meter=planning_meter(config.budgets.run.max_cost_usd, request.max_cost))
     answers: list[Answer] = []
     if clarifier.wanted(use_model=True):
         questions = model_questions(goal, context.to_prompt(), model_client)
@@ -202,8 +209,18 @@ def _model_draft(request: PlanRequest, config: OrchConfig, roles: dict[str, str]
                                source=source, known_roles=known_roles,
                                default_agent=request.agent,
                                clarified=answers_prompt(answers) if answers else "")
+    if outcome.stopped is not None:  # the cap stopped the repairs: keep the paid-for draft
+        draft, errors = save_failed_draft(target, outcome.text, outcome.errors, source,
+                                          request.project_dir)
+        shown = display_path(draft, request.project_dir)
+        raise BudgetExceededError(
+            outcome.stopped.message,
+            hint=f"the last draft is in {shown}, its errors in "
+                 f"{display_path(errors, request.project_dir)}; raise --max-cost and run "
+                 "orch plan again, or fix the draft by hand")
     repairs = outcome.requests - 1
-    how = f"drafted by {model}" + (f", {repairs} repair round(s)" if repairs else "")
+    how = (f"drafted by {model}" + (f", {repairs} repair round(s)" if repairs else "")
+           + spent_note(model_client))
     checked = outcome.checked
     if checked.ok and answers:
         checked = check_text(add_assumptions(checked.text, answers), source, known_roles)

@@ -44,6 +44,9 @@ class PhaseReport(BaseModel):
     gates: list[GateResult] = Field(default_factory=list)
     duration_s: float | None = None
     cost_usd: float = 0.0
+    """The phase's tasks and its reviews together."""
+    review_cost_usd: float = 0.0
+    """What the phase's reviewer calls cost, every round (part of ``cost_usd``)."""
     tasks: list[dict[str, Any]] = Field(default_factory=list)
     issues: list[dict[str, Any]] = Field(default_factory=list)
     recommendations: list[str] = Field(default_factory=list)
@@ -87,7 +90,8 @@ def markdown(report: PhaseReport) -> str:
     lines += [f"- Gate `{g.command}`: {'passed' if g.ok else 'FAILED'}" for g in report.gates]
     if report.duration_s is not None:
         lines.append(f"- Duration: {report.duration_s:.1f}s")
-    lines.append(f"- Cost: ${report.cost_usd:.4f}")
+    review = (f" (review ${report.review_cost_usd:.4f})" if report.review_cost_usd else "")
+    lines.append(f"- Cost: ${report.cost_usd:.4f}{review}")
     lines += ["", "## Issues", ""]
     lines += [f"- [{i.get('severity', '?')}] {i.get('description', '')}" for i in report.issues] \
         or ["- none"]

@@ -104,6 +104,8 @@ class DecisionPoint(BaseModel):
     decision: str
     decided_by: str
     reason: str = ""
+    cost_usd: float = 0.0
+    """What the reviewer's model calls for this decision cost."""
 
 
 class RunReport(BaseModel):
@@ -115,6 +117,8 @@ class RunReport(BaseModel):
     created: str
     duration_s: float
     cost_usd: float
+    """Everything the run spent on models: its tasks and its phase reviews."""
+    review_cost_usd: float = 0.0
     tasks: list[TaskRow]
     attempts: list[Attempt]
     decisions: list[DecisionPoint]
@@ -193,7 +197,8 @@ def build_report(state: RunState, events: list[Event]) -> RunReport:
             phase_targets[event.phase] = list(payload.targets)
             decisions.append(DecisionPoint(
                 phase=event.phase, at=at(event.ts), decision=verdict,
-                decided_by=payload.decided_by, reason=terminal_safe(payload.reason or "")))
+                decided_by=payload.decided_by, reason=terminal_safe(payload.reason or ""),
+                cost_usd=payload.cost_usd))
     phases = [_phase_row(state, phase, gates.get(phase.id, []), phase_targets.get(phase.id, []))
               for phase in state.phases]
     gate_of = {task: row for phase, row in zip(state.phases, phases, strict=True)
@@ -203,6 +208,7 @@ def build_report(state: RunState, events: list[Event]) -> RunReport:
             for t in state.tasks.values()]
     return RunReport(run=state.run_id, plan=state.plan_path, state=state.state.value,
                      created=state.created, duration_s=end, cost_usd=state.cost_usd,
+                     review_cost_usd=round(sum(p.review_cost_usd for p in state.phases), 6),
                      tasks=rows, attempts=attempts, decisions=decisions, phases=phases,
                      markers=markers)
 
@@ -320,6 +326,7 @@ def text_lines(reports: list[RunReport], stats: list[AgentStats]) -> list[str]:
             lines.append(f"  phase {phase.id}: {_phase_line(phase)}")
         for point in report.decisions:
             lines.append(f"  phase {point.phase}: {point.decision} by {point.decided_by}"
+                         + (f" (${point.cost_usd:.4f})" if point.cost_usd else "")
                          + (f" — {point.reason}" if point.reason else ""))
         lines += [f"  {marker.kind} at {marker.at:.1f}s: {marker.label}"
                   for marker in report.markers]

@@ -18,6 +18,7 @@ from orch import proc
 from orch.adapters.base import Adapter, AgentContext, AgentResult, AgentStatus, SpendGate
 from orch.adapters.registry import get_adapter
 from orch.domain.events import CheckRecord, EventType
+from orch.meter import run_metered
 from orch.runner.executor import AttemptEvents, AttemptOutcome, AttemptRequest
 from orch.runner.filechecks import ChangeProbe, describe_failure, evaluate
 from orch.runner.verify import CheckOutcome, run_checks
@@ -79,7 +80,7 @@ class TaskWorker:
                                           {"message": message, "level": "warning"}),
             spend=self.spend,
         )
-        return adapter.run(context)
+        return run_metered(adapter, context, request.task.id)
 
     def _verify(self, request: AttemptRequest, result: AgentResult,
                 events: AttemptEvents) -> AttemptOutcome:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orch.decisions.reviewer import ReviewSetting
 from orch.decisions.step import GateInfo, PhaseDecider
 from orch.domain.events import EventType
 from orch.domain.plan import Phase
@@ -35,10 +36,13 @@ def make_decider(runner: RunHost) -> PhaseDecider:
     """The decision step for this run: reports under ``runs/<id>/reports``."""
     layout = runner.recorder.layout
     run_id = runner.state.run_id
+    config = runner.settings.config
+    setting = ReviewSetting(meter=runner.ledger, timeout_s=runner.timeout(None),
+                            prices=dict(config.prices))
     return PhaseDecider(
         project_dir=runner.project_dir, reports_dir=layout.run_dir(run_id) / "reports",
-        logs_dir=layout.logs_dir(run_id), config=runner.settings.config,
-        role_named=runner.resolver.role_named, model=runner.settings.config.model)
+        logs_dir=layout.logs_dir(run_id), config=config,
+        role_named=runner.resolver.role_named, model=config.model, setting=setting)
 
 
 def conditions_context(state: RunState) -> str:
@@ -60,15 +64,22 @@ def close_decided_phase(runner: RunHost, phase: Phase, phase_state: PhaseState,
     """Decide the phase and record the effect: how the phase ends, or the run's end status."""
     decider = make_decider(runner)
     step = decider.decide(phase, phase_state, runner.state, gate)
+    if step.refused is not None:
+        return runner.finish(RunStatus.BUDGET_EXCEEDED, step.refused)
     effect = step.effect
     decision = effect.decision
+    usage = step.usage
     runner.record(EventType.PHASE_DECISION, phase=phase.id, data={
         "decision": decision.decision.value, "decided_by": decision.decided_by,
         "reason": decision.reason, "conditions": effect.conditions,
         "context": decision.next_phase_context, "awaiting": effect.await_decision,
         "targets": [t.model_dump() for t in step.targets],
         "report": str(step.report) if step.report else None,
+        "cost_usd": step.cost_usd,
+        "input_tokens": usage.input_tokens if usage else 0,
+        "output_tokens": usage.output_tokens if usage else 0,
     })
+    runner.ledger.journalled(f"review-{phase.id}")
     shown = f"phase {phase.id} decided {decision.decision.value} by {decision.decided_by}"
     if decision.reason:
         shown += f": {decision.reason}"

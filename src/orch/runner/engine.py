@@ -11,7 +11,14 @@ import time
 from pathlib import Path
 
 from orch import proc
-from orch.adapters.base import Budget, Handoff, Role, calls_model, reads_prompt
+from orch.adapters.base import (
+    Budget,
+    Handoff,
+    Role,
+    calls_model,
+    priced_before_call,
+    reads_prompt,
+)
 from orch.adapters.context import conventions_text, spec_docs_text
 from orch.adapters.roles import RoleResolver
 from orch.decisions.step import GateInfo
@@ -82,7 +89,8 @@ class Runner:
         """One adapter instance per name for the whole run, shared by every executor."""
         self.logs_dir = recorder.layout.logs_dir(recorder.state.run_id)
         self.ledger = SpendLedger(self._run_cap(), lambda: self.state.cost_usd)
-        """The run's one cost budget: every model call reserves against it."""
+        """The run's one meter (:class:`orch.meter.Meter`): every model call of the run
+        reserves and settles here (task agents on every adapter, phase reviewers)."""
         self.results = TaskResults(self.record, lambda: self.state, marker,
                                    self._ensure_task_checkpoint, self._gate_pending,
                                    self.ledger.journalled)
@@ -310,7 +318,8 @@ class Runner:
 
         ``busy`` is how many other attempts are under way: an agent whose spending is known
         only when it exits gets its share of what is left."""
-        shared = role.adapter == "anthropic"  # reserves each call from the ledger
+        # An adapter priced before each call reserves every call from the meter itself.
+        shared = priced_before_call(self.adapters.get(role.adapter))
         budget = self._budget(role, reserved=0 if shared else busy)
         return budget, self._budget_error(role, budget)
 
@@ -447,10 +456,9 @@ class Runner:
         if not calls_model(self.adapters.get(role.adapter)):
             return None
         run_cap = self._run_cap()
-        if run_cap is not None and self.state.cost_usd >= run_cap:
-            return (
-                f"run cost {format_cost(self.state.cost_usd)} reached the cap {format_usd(run_cap)}"
-            )
+        spent = self.ledger.spent()
+        if run_cap is not None and spent >= run_cap:
+            return f"run cost {format_cost(spent)} reached the cap {format_usd(run_cap)}"
         if budget.max_tokens is not None and budget.max_tokens <= 0:
             return "run token cap reached"
         return None

@@ -6,6 +6,7 @@ the CLI share one path.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable
@@ -154,8 +155,14 @@ def check_agents(
 def warn_unpriced(plan: Plan, resolver: RoleResolver, task_ids: list[str], project_dir: Path,
                   warn: Warn, *, capped: bool) -> None:
     """Warn before anything runs about each role whose model orch cannot price (its cost would
-    count as $0, past any cost cap)."""
+    count as $0, past any cost cap): the selected tasks' roles and their phases' reviewers."""
     roles = {role.name: role for role in resolver.check_plan(plan, task_ids).values()}
+    wanted = set(task_ids)
+    for phase in plan.phases:
+        if phase.review and any(task.id in wanted for task in phase.tasks):
+            with contextlib.suppress(OrchError):  # an unknown reviewer is reported when asked
+                reviewer = resolver.role_named(phase.review)
+                roles.setdefault(reviewer.name, reviewer)
     for line in preflight_warnings(list(roles.values()), project_dir, capped=capped):
         warn(line)
 

@@ -55,6 +55,8 @@ def status_document(state: RunState) -> dict[str, Any]:
                 "gate_failed": p.gate_failed,
                 "tasks": p.tasks,
                 "duration_s": p.duration_s,
+                "decision": p.decision,
+                "review_cost_usd": p.review_cost_usd,
             }
             for p in state.phases
         ],
