@@ -8,10 +8,17 @@ over ``subtype: "success"``: Claude Code reports a failed API call as a "success
 whose result is the error text. Caps are passed on as ``--max-turns`` and ``--max-budget-usd``;
 edits are accepted without asking (``--permission-mode acceptEdits``; ``ORCH_CLAUDE_ARGS`` adds
 or overrides flags). Its API retries are bounded with ``CLAUDE_CODE_MAX_RETRIES``.
+
+In-session gates (docs/verification.md) are Claude Code hooks given to this one invocation with
+``--settings`` (JSON, merged by Claude Code with the user's own settings, whose hooks still
+run): a ``Stop`` hook that runs the task's checks, and with the write fence a ``PreToolUse``
+hook on the file-writing tools. Nothing is written to ``~/.claude`` or ``.claude/``.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from orch.adapters.base import AgentContext, AgentResult, AgentStatus
@@ -25,6 +32,7 @@ from orch.adapters.cli_common import (
     usage_of,
 )
 from orch.adapters.cli_errors import KEY_HINT, TRANSIENT, ErrorTable, Rule, status_verdict
+from orch.adapters.hooks import HOOK_SPEC_ENV, hook_command
 
 SUBTYPES = {
     "success": AgentStatus.COMPLETED,
@@ -71,6 +79,8 @@ class ClaudeCodeAdapter(CliAdapter):
             argv += ["--max-turns", str(budget.max_turns)]
         if budget.max_cost_usd is not None:
             argv += ["--max-budget-usd", f"{budget.max_cost_usd:.4f}"]
+        if context.session_gate:
+            extra = _with_gate_settings(extra, gate_settings(context))
         return argv + extra
 
     def retry_note(self) -> str:
@@ -78,7 +88,10 @@ class ClaudeCodeAdapter(CliAdapter):
         return f"bounded: CLAUDE_CODE_MAX_RETRIES={value} (set it in the environment to change)"
 
     def extra_env(self, context: AgentContext) -> dict[str, str]:
-        return {"CLAUDE_CODE_MAX_RETRIES": env_or("CLAUDE_CODE_MAX_RETRIES", MAX_RETRIES)}
+        env = {"CLAUDE_CODE_MAX_RETRIES": env_or("CLAUDE_CODE_MAX_RETRIES", MAX_RETRIES)}
+        if context.session_gate:
+            env[HOOK_SPEC_ENV] = context.session_gate
+        return env
 
     def interpret(self, context: AgentContext, run: CliRun) -> AgentResult:
         events = json_lines(run.output)
@@ -122,3 +135,53 @@ def _error_of(final: dict[str, Any], text: str) -> tuple[AgentStatus, str]:
     if verdict is None:
         verdict = ERRORS.classify(message)
     return verdict.status, verdict.describe(message)
+
+
+WRITE_MATCHER = "Write|Edit|MultiEdit|NotebookEdit"
+HOOK_TIMEOUT_S = 600
+
+
+def gate_settings(context: AgentContext) -> dict[str, Any]:
+    """Claude Code settings holding orch's hooks for this invocation's in-session gate."""
+    gate = json.loads(context.session_gate or "{}")
+    timeout = int(max(HOOK_TIMEOUT_S, context.timeout_s or 0))
+    hooks: dict[str, Any] = {}
+    if gate.get("stop"):
+        hooks["Stop"] = [{"hooks": [{"type": "command", "command": hook_command("stop"),
+                                     "timeout": timeout}]}]
+    if gate.get("strict"):
+        hooks["PreToolUse"] = [{"matcher": WRITE_MATCHER, "hooks": [
+            {"type": "command", "command": hook_command("pre-tool"), "timeout": 60}]}]
+    return {"hooks": hooks}
+
+
+def _with_gate_settings(extra: list[str], ours: dict[str, Any]) -> list[str]:
+    """``extra`` plus ``--settings`` with orch's hooks. Claude Code reads one ``--settings``, so
+    a user's own (from ``ORCH_CLAUDE_ARGS``) is merged with orch's hooks, never replaced."""
+    merged = ours
+    rest = list(extra)
+    for index, arg in enumerate(extra):
+        value = None
+        if arg == "--settings" and index + 1 < len(extra):
+            value, rest = extra[index + 1], extra[:index] + extra[index + 2:]
+        elif arg.startswith("--settings="):
+            value, rest = arg.split("=", 1)[1], extra[:index] + extra[index + 1:]
+        if value is not None:
+            merged = _merge_hooks(_load_settings(value), ours)
+            break
+    return [*rest, "--settings", json.dumps(merged, separators=(",", ":"))]
+
+
+def _load_settings(value: str) -> dict[str, Any]:
+    text = value if value.lstrip().startswith("{") else Path(value).expanduser().read_text()
+    loaded = json.loads(text)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _merge_hooks(theirs: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(theirs)
+    hooks = dict(merged.get("hooks") or {})
+    for event, groups in ours["hooks"].items():
+        hooks[event] = [*(hooks.get(event) or []), *groups]
+    merged["hooks"] = hooks
+    return merged

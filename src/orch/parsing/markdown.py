@@ -228,6 +228,7 @@ def _task(draft: TaskDraft, phase_id: str, depends_on: list[str], agent: str | N
         retries=draft.retries,
         estimate_s=draft.estimate_s,
         priority=draft.priority,
+        strict=draft.strict,
         commands=draft.commands,
         shells=draft.shells,
         acceptance=draft.acceptance,

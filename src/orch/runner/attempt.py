@@ -21,6 +21,7 @@ from orch.adapters.registry import get_adapter
 from orch.domain.events import CheckRecord, DiffStat, EventType
 from orch.domain.plan import Phase, Task
 from orch.runner.filechecks import ChangeProbe, describe_failure, evaluate
+from orch.runner.ingate import GateSettings, read_blocks, session_gate
 from orch.runner.plancheck import TaskChecks
 from orch.runner.verify import CheckOutcome, run_checks
 from orch.secrets import default_redactor
@@ -66,6 +67,8 @@ class AttemptRequest:
     baseline: str | None = None
     """The tree when the task first started (see :class:`~orch.domain.state.TaskState`)."""
     context_extras: dict[str, Any] = field(default_factory=dict)
+    gate: GateSettings | None = None
+    """The in-session gate asked for (docs/verification.md); adapters with hooks use it."""
 
 
 class TaskWorker:
@@ -99,6 +102,12 @@ class TaskWorker:
 
     def _run_agent(self, request: AttemptRequest) -> AgentResult:
         adapter = self.adapter(request.role.adapter)
+        record = request.log_path.with_suffix(".hooks.jsonl")
+        record.unlink(missing_ok=True)
+        gate = session_gate(request.gate, task=request.task, attempt=request.attempt,
+                            record=record, checks=request.checks,
+                            baseline=self.probe.start_tree, absent=self.probe.absent_at_start,
+                            timeout_s=self.timeout(request.task))
         self.barrier()
         # Built from already-validated models: skip re-validation on the hot path.
         context = AgentContext.model_construct(
@@ -113,9 +122,21 @@ class TaskWorker:
             budget=request.budget,
             cancel_check=proc.interrupted,
             checks=request.checks.prompt_text(),
+            session_gate=gate.to_env() if gate is not None else None,
             **request.context_extras,
         )
-        return adapter.run(context)
+        try:
+            return adapter.run(context)
+        finally:
+            self._journal_blocks(request, record)
+
+    def _journal_blocks(self, request: AttemptRequest, record: Path) -> None:
+        """Each time an in-session gate stopped the agent becomes a ``hook_blocked`` event."""
+        for block in read_blocks(record):
+            self.record(EventType.HOOK_BLOCKED, request.task.id, {
+                "kind": str(block.get("kind", "stop")), "check": str(block.get("check", "")),
+                "attempt": request.attempt, "reason": str(block.get("reason", ""))[:2000]})
+        record.unlink(missing_ok=True)
 
     def _verify(self, request: AttemptRequest, result: AgentResult) -> AttemptOutcome:
         """orch's own check: the agent's word is never enough."""

@@ -42,6 +42,7 @@ from orch.runner.attempt import (
 )
 from orch.runner.decisions import close_decided_phase, conditions_context, notify_end
 from orch.runner.hooks import CheckpointHook
+from orch.runner.ingate import gate_settings
 from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import Marker
 from orch.runner.scheduler import Scheduler
@@ -333,7 +334,8 @@ class Runner:
             "notify": self.note,
         }
         return AttemptRequest(task, phase, role, attempt, self.planner.checks(task, phase),
-                              log_path, Budget(), baseline=baseline, context_extras=extras)
+                              log_path, Budget(), baseline=baseline, context_extras=extras,
+                              gate=gate_settings(self.settings.config, task))
 
     def _apply(self, task: Task, outcome: AttemptOutcome, decision: Decision) -> RunStatus | None:
         """Record the decision; the run's end status when it halts the run, else ``None``."""
