@@ -86,7 +86,10 @@ def test_stop_gate_catches_an_early_stop_in_one_attempt(
     assert marker.exists()  # their hook ran beside orch's
     assert not list(project.glob(".claude/settings.local.json"))
     log = orch("log", "T001", cwd=project, env=env)
-    assert "hook" in log.stdout.lower(), log.stdout
+    assert "in-session gate stopped the agent 1 time" in log.stdout, log.stdout
+    report = json.loads(orch("report", "--json", cwd=project, env=env).stdout)
+    assert "1 caught in session" in orch("report", cwd=project, env=env).stdout
+    assert json.dumps(report).count('"hook_blocks": 1') == 1
 
 
 def test_without_the_gate_the_same_script_takes_two_attempts(

@@ -50,6 +50,8 @@ class TaskRow(BaseModel):
     output_tokens: int
     duration_s: float | None
     feedback: str | None = None
+    hook_blocks: int = 0
+    """Times an in-session gate stopped the agent (an early stop caught in its session)."""
 
 
 class DecisionPoint(BaseModel):
@@ -86,6 +88,10 @@ class AgentStats(BaseModel):
     retries: int = 0
     cost_usd: float = 0.0
     seconds: float = 0.0
+    caught_in_session: int = 0
+    """Early stops an in-session gate caught while the agent's session was open."""
+    caught_after: int = 0
+    """Attempts orch's own verification failed after the agent had returned."""
 
     @property
     def success_rate(self) -> float:
@@ -138,7 +144,7 @@ def build_report(state: RunState, events: list[Event]) -> RunReport:
         role=t.agent, adapter=adapters.get(t.id), cost_usd=t.cost_usd,
         input_tokens=t.input_tokens, output_tokens=t.output_tokens,
         duration_s=sum((a.end or end) - a.start for a in attempts if a.task == t.id) or None,
-        feedback=t.feedback) for t in state.tasks.values()]
+        feedback=t.feedback, hook_blocks=t.hook_blocks) for t in state.tasks.values()]
     return RunReport(run=state.run_id, plan=state.plan_path, state=state.state.value,
                      created=state.created, duration_s=end, cost_usd=state.cost_usd,
                      tasks=rows, attempts=attempts, decisions=decisions)
@@ -178,6 +184,9 @@ def compare(reports: list[RunReport]) -> list[AgentStats]:
             entry.tasks += 1
             entry.done += row.status == TaskStatus.DONE.value
             entry.retries += max(row.attempts - 1, 0)
+            entry.caught_in_session += row.hook_blocks
+            entry.caught_after += max(row.attempts - 1, 0) + (
+                row.status == TaskStatus.FAILED.value)
             entry.cost_usd += row.cost_usd
             entry.seconds += row.duration_s or 0.0
     return sorted(stats.values(), key=lambda s: (s.role, s.adapter))
@@ -199,14 +208,18 @@ def text_lines(reports: list[RunReport], stats: list[AgentStats]) -> list[str]:
         for row in report.tasks:
             lines.append(f"  {row.id:<8} {row.status:<10} attempts {row.attempts}  "
                          f"{row.role or '-'}/{row.adapter or '-'}  ${row.cost_usd:.4f}  "
-                         f"{row.input_tokens}/{row.output_tokens} tok  {row.title}")
+                         f"{row.input_tokens}/{row.output_tokens} tok  "
+                         + (f"{row.hook_blocks} caught in session  " if row.hook_blocks else "")
+                         + row.title)
         for point in report.decisions:
             lines.append(f"  phase {point.phase}: {point.decision} by {point.decided_by}"
                          + (f" — {point.reason}" if point.reason else ""))
     if len(reports) > 1:
-        lines.append("Agents compared (role/adapter: success, cost per done task, retries, time):")
+        lines.append("Agents compared (role/adapter: success, cost per done task, retries, time, "
+                     "early stops caught in session / caught after):")
         for s in stats:
             cost = "-" if s.cost_per_done is None else f"${s.cost_per_done:.4f}"
             lines.append(f"  {s.role}/{s.adapter}: {s.done}/{s.tasks} ({s.success_rate:.0%}), "
-                         f"{cost}, {s.retries} retries, {s.seconds:.1f}s")
+                         f"{cost}, {s.retries} retries, {s.seconds:.1f}s, "
+                         f"{s.caught_in_session} in session / {s.caught_after} after")
     return lines
