@@ -12,13 +12,18 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import commit_all
 from orch.adapters.claude_code import _with_gate_settings
-from orch.runner.ingate import SessionGate, read_blocks
+from orch.domain.plan import Task
+from orch.procgroups import group_exists
+from orch.runner.derived import FileCheck, FileRule
+from orch.runner.ingate import GateSettings, SessionGate, read_blocks, session_gate
+from orch.runner.plancheck import PhaseGate, TaskChecks
 
 
 def _hook(event: str, payload: dict[str, object] | str, gate: SessionGate | str | None,
@@ -129,8 +134,153 @@ def test_a_users_own_settings_flag_is_merged_not_replaced(tmp_path: Path) -> Non
     theirs.write_text(json.dumps({"model": "x", "hooks": {"Stop": [{"hooks": [
         {"type": "command", "command": "echo mine"}]}]}}))
     ours = {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "orch"}]}]}}
-    argv = _with_gate_settings(["--verbose", "--settings", str(theirs)], ours)
+    argv = _with_gate_settings(["--verbose", "--settings", str(theirs)], ours, tmp_path)
     assert argv.count("--settings") == 1 and argv[0] == "--verbose"
     merged = json.loads(argv[argv.index("--settings") + 1])
     commands = [h["command"] for group in merged["hooks"]["Stop"] for h in group["hooks"]]
     assert commands == ["echo mine", "orch"] and merged["model"] == "x"
+
+
+def test_checks_run_in_the_project_though_the_agent_cd_ed_into_a_subdirectory(
+        git_repo: Path, tmp_path: Path) -> None:
+    # Claude Code runs its hooks in the shell's current directory and says so in "cwd" (seen
+    # on the real CLI after a `cd sub`): the task's checks still belong to the project.
+    (git_repo / "done.txt").write_text("ok\n")
+    sub = git_repo / "sub"
+    sub.mkdir()
+    gate = _gate(tmp_path, project=str(git_repo))
+    out = _hook("stop", {"cwd": str(sub)}, gate, sub)
+    assert (out.returncode, out.stdout) == (0, ""), out
+    fence = _gate(tmp_path, project=str(git_repo), strict=True, stop=False, allowed=["app.py"])
+    allowed = _hook("pre-tool", {"cwd": str(sub), "tool_name": "Write",
+                                 "tool_input": {"file_path": "../app.py"}}, fence, sub)
+    assert (allowed.returncode, allowed.stdout) == (0, ""), allowed
+
+
+def test_without_git_a_changed_file_check_judges_existence_not_a_change_since_the_hook(
+        tmp_path: Path) -> None:
+    # No git: no baseline tree. The hook cannot see what the file was when the task started,
+    # so it must not demand a change from the moment it itself looked (always "unchanged").
+    project = tmp_path / "plain"
+    project.mkdir()
+    (project / "out.txt").write_text("written by the agent\n")
+    gate = _gate(tmp_path, project=str(project), verify=[],
+                 files=[["out.txt", "changed"], ["gone.txt", "touched"]])
+    out = _hook("stop", {"cwd": str(project)}, gate, project)
+    assert (out.returncode, out.stdout) == (0, ""), out
+    missing = _gate(tmp_path, project=str(project), verify=[], files=[["new.txt", "changed"]])
+    blocked = _hook("stop", {"cwd": str(project)}, missing, project)
+    assert "new.txt" in json.loads(blocked.stdout)["reason"]
+
+
+def _decide(gate: SessionGate, cwd: Path, path: str) -> str | None:
+    out = _hook("pre-tool", {"cwd": str(cwd), "tool_name": "Write",
+                             "tool_input": {"file_path": path}}, gate, cwd)
+    assert out.returncode == 0, out.stderr
+    if not out.stdout:
+        return None
+    return str(json.loads(out.stdout)["hookSpecificOutput"]["permissionDecision"])
+
+
+def test_the_fence_allows_declared_dotfiles_and_dot_slash_paths(git_repo: Path,
+                                                                tmp_path: Path) -> None:
+    gate = _gate(tmp_path, strict=True, stop=False, project=str(git_repo),
+                 allowed=[".github/workflows/ci.yml", "./src/", ".env.example"])
+    assert _decide(gate, git_repo, str(git_repo / ".github" / "workflows" / "ci.yml")) is None
+    assert _decide(gate, git_repo, str(git_repo / ".env.example")) is None
+    assert _decide(gate, git_repo, str(git_repo / "src" / "app.py")) is None
+    assert _decide(gate, git_repo, str(git_repo / "github" / "workflows" / "ci.yml")) == "deny"
+    assert _decide(gate, git_repo, str(git_repo / "env.example")) == "deny"
+
+
+def test_the_fence_follows_symlinks(git_repo: Path, tmp_path: Path) -> None:
+    (git_repo / "docs").mkdir()
+    (git_repo / "docs" / "link.md").symlink_to(git_repo / "secret.env")
+    alias = tmp_path / "alias"  # the project reached through a symlinked directory
+    alias.symlink_to(git_repo)
+    gate = _gate(tmp_path, strict=True, stop=False, project=str(alias), allowed=["docs/"])
+    # a declared directory's symlink leading elsewhere in the project writes elsewhere
+    assert _decide(gate, alias, str(alias / "docs" / "link.md")) == "deny"
+    # the project's real path is the project, not scratch space under /tmp
+    assert _decide(gate, alias, str(git_repo / "README.md")) == "deny"
+    assert _decide(gate, alias, str(git_repo / "docs" / "guide.md")) is None
+
+
+def test_a_check_that_hangs_is_stopped_with_the_hook(git_repo: Path, tmp_path: Path) -> None:
+    # Claude Code gives up on a hook at its timeout; the check (in its own process group)
+    # must not outlive the hook, and the hook blocks nothing for it.
+    pid_file = tmp_path / "check.pid"
+    gate = _gate(tmp_path, verify=[f"echo $$ > {pid_file}; sleep 300"])
+    env = {**os.environ, "ORCH_HOOK_SPEC": gate.to_env()}
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"cwd": str(git_repo)}))
+    with open(event) as stdin:
+        hook = subprocess.Popen([sys.executable, "-m", "orch.hook", "stop"], stdin=stdin,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                cwd=git_repo, env=env)
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert hook.poll() is None, hook.communicate()
+        time.sleep(0.05)
+    check = int(pid_file.read_text())
+    hook.terminate()
+    stdout, stderr = hook.communicate(timeout=60)
+    assert hook.returncode == 1, (hook.returncode, stderr)
+    assert stdout == ""
+    assert not group_exists(check)
+    assert read_blocks(Path(gate.record)) == []
+
+
+def test_the_checks_of_a_stop_share_the_task_timeout(git_repo: Path, tmp_path: Path) -> None:
+    gate = _gate(tmp_path, verify=["sleep 30"], timeout_s=1)
+    out = _hook("stop", {"cwd": str(git_repo)}, gate, git_repo)
+    assert "timed out" in json.loads(out.stdout)["reason"]
+
+
+def _checks(verify: list[str], files: list[FileCheck] | None = None) -> TaskChecks:
+    return TaskChecks(verify, files or [], PhaseGate("none"))
+
+
+def _session(tmp_path: Path, settings: GateSettings, task: Task,
+             checks: TaskChecks) -> SessionGate | None:
+    return session_gate(settings, task=task, attempt=1, record=tmp_path / "r.jsonl",
+                        checks=checks, baseline=None, absent=set(), timeout_s=None,
+                        project=tmp_path)
+
+
+def test_hook_retries_zero_gives_no_stop_hook(tmp_path: Path) -> None:
+    task = Task(id="T001", title="x", phase_id="1", line=1)
+    assert _session(tmp_path, GateSettings(retries=0), task, _checks(["true"])) is None
+    gate = _session(tmp_path, GateSettings(retries=0, strict_files=True),
+                    task.model_copy(update={"files": ["a.py"]}), _checks(["true"]))
+    assert gate is not None and (gate.stop, gate.strict) == (False, True)
+
+
+def test_strict_files_fences_only_a_task_that_declares_its_files(tmp_path: Path) -> None:
+    # With nothing declared, a fence would deny every write: the task could never be done.
+    task = Task(id="T001", title="Set up the project", phase_id="1", line=1)
+    checks = _checks([], [FileCheck("setup.cfg", FileRule.EXISTS)])
+    gate = _session(tmp_path, GateSettings(strict_files=True), task, checks)
+    assert gate is not None and gate.stop and not gate.strict
+    assert _session(tmp_path, GateSettings(enabled=False, strict_files=True), task,
+                    checks) is None
+
+
+def test_a_users_settings_file_is_read_from_the_agents_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mine.json").write_text(json.dumps({"model": "x"}))
+    monkeypatch.chdir(tmp_path)  # orch's own directory is not the agent's
+    ours = {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "orch"}]}]}}
+    argv = _with_gate_settings(["--settings", "mine.json"], ours, project)
+    merged = json.loads(argv[argv.index("--settings") + 1])
+    assert merged["model"] == "x" and merged["hooks"]["Stop"]
+
+
+@pytest.mark.parametrize("value", ["missing.json", "{not json", '{"hooks": []}'])
+def test_a_broken_users_settings_flag_is_named_in_the_error(tmp_path: Path,
+                                                            value: str) -> None:
+    ours = {"hooks": {"Stop": []}}
+    with pytest.raises(ValueError, match="ORCH_CLAUDE_ARGS --settings .*in_session_gate|"
+                                         "ORCH_CLAUDE_ARGS --settings .*settings object"):
+        _with_gate_settings(["--settings", value], ours, tmp_path)

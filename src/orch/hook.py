@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 USAGE = "usage: python -m orch.hook stop|pre-tool  (the hook event JSON on stdin)"
@@ -29,12 +31,25 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1 or args[0] not in ("stop", "pre-tool"):
         print(USAGE, file=sys.stderr)
         return 1
+    _stop_checks_on_term()
     try:
         return _run(args[0], sys.stdin.read(), sys.stdout)
     except Exception as exc:  # noqa: BLE001 - never block the agent on orch's own failure
         print(f"orch hook: internal error, not blocking: {type(exc).__name__}: {exc}",
               file=sys.stderr)
         return 1
+
+
+def _stop_checks_on_term() -> None:
+    """When the CLI gives up on the hook (its hook timeout, or the agent being stopped), the
+    check running in its own process group goes too, and the hook blocks nothing."""
+    from orch import proc
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        proc.interrupt_all()
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, handle)
 
 
 def _run(event: str, raw: str, out: Any) -> int:
@@ -48,7 +63,9 @@ def _run(event: str, raw: str, out: Any) -> int:
     payload = json.loads(raw) if raw.strip() else {}
     if not isinstance(payload, dict):
         raise ValueError("the hook event is not a JSON object")
-    cwd = Path(str(payload.get("cwd") or os.getcwd()))
+    # The agent's shell may have cd-ed elsewhere (the CLI then runs its hooks there, and says
+    # so in "cwd"): the checks and the fence belong to the directory the agent was started in.
+    cwd = Path(gate.project or str(payload.get("cwd") or os.getcwd()))
     if event == "stop":
         reason = stop_decision(gate, cwd)
         if reason is not None:

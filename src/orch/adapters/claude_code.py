@@ -32,7 +32,7 @@ from orch.adapters.cli_common import (
     usage_of,
 )
 from orch.adapters.cli_errors import KEY_HINT, TRANSIENT, ErrorTable, Rule, status_verdict
-from orch.adapters.hooks import HOOK_SPEC_ENV, hook_command
+from orch.adapters.hooks import CHECK_TIMEOUT_S, HOOK_MARGIN_S, HOOK_SPEC_ENV, hook_command
 
 SUBTYPES = {
     "success": AgentStatus.COMPLETED,
@@ -80,7 +80,7 @@ class ClaudeCodeAdapter(CliAdapter):
         if budget.max_cost_usd is not None:
             argv += ["--max-budget-usd", f"{budget.max_cost_usd:.4f}"]
         if context.session_gate:
-            extra = _with_gate_settings(extra, gate_settings(context))
+            extra = _with_gate_settings(extra, gate_settings(context), context.project_dir)
         return argv + extra
 
     def retry_note(self) -> str:
@@ -138,13 +138,15 @@ def _error_of(final: dict[str, Any], text: str) -> tuple[AgentStatus, str]:
 
 
 WRITE_MATCHER = "Write|Edit|MultiEdit|NotebookEdit"
-HOOK_TIMEOUT_S = 600
 
 
 def gate_settings(context: AgentContext) -> dict[str, Any]:
-    """Claude Code settings holding orch's hooks for this invocation's in-session gate."""
+    """Claude Code settings holding orch's hooks for this invocation's in-session gate.
+
+    The Stop hook's timeout is its checks' time plus a margin, so the hook times its checks
+    out and answers before Claude Code gives up on it (which lets the agent stop, unchecked)."""
     gate = json.loads(context.session_gate or "{}")
-    timeout = int(max(HOOK_TIMEOUT_S, context.timeout_s or 0))
+    timeout = int(float(gate.get("timeout_s") or CHECK_TIMEOUT_S)) + HOOK_MARGIN_S
     hooks: dict[str, Any] = {}
     if gate.get("stop"):
         hooks["Stop"] = [{"hooks": [{"type": "command", "command": hook_command("stop"),
@@ -155,9 +157,10 @@ def gate_settings(context: AgentContext) -> dict[str, Any]:
     return {"hooks": hooks}
 
 
-def _with_gate_settings(extra: list[str], ours: dict[str, Any]) -> list[str]:
+def _with_gate_settings(extra: list[str], ours: dict[str, Any], cwd: Path) -> list[str]:
     """``extra`` plus ``--settings`` with orch's hooks. Claude Code reads one ``--settings``, so
-    a user's own (from ``ORCH_CLAUDE_ARGS``) is merged with orch's hooks, never replaced."""
+    a user's own (from ``ORCH_CLAUDE_ARGS``: a file, relative to ``cwd`` as Claude Code would
+    read it, or inline JSON) is merged with orch's hooks, never replaced."""
     merged = ours
     rest = list(extra)
     for index, arg in enumerate(extra):
@@ -167,15 +170,25 @@ def _with_gate_settings(extra: list[str], ours: dict[str, Any]) -> list[str]:
         elif arg.startswith("--settings="):
             value, rest = arg.split("=", 1)[1], extra[:index] + extra[index + 1:]
         if value is not None:
-            merged = _merge_hooks(_load_settings(value), ours)
+            merged = _merge_hooks(_load_settings(value, cwd), ours)
             break
     return [*rest, "--settings", json.dumps(merged, separators=(",", ":"))]
 
 
-def _load_settings(value: str) -> dict[str, Any]:
-    text = value if value.lstrip().startswith("{") else Path(value).expanduser().read_text()
-    loaded = json.loads(text)
-    return loaded if isinstance(loaded, dict) else {}
+def _load_settings(value: str, cwd: Path) -> dict[str, Any]:
+    """The user's ``--settings`` value as a JSON object; ``ValueError`` saying what is wrong."""
+    inline = value.lstrip().startswith("{")
+    try:
+        text = value if inline else (cwd / Path(value).expanduser()).read_text(encoding="utf-8")
+        loaded = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = "inline JSON" if inline else repr(value)
+        raise ValueError(f"ORCH_CLAUDE_ARGS --settings {where}: cannot read it to add orch's "
+                         f"in-session gate ({exc}); fix it, or set in_session_gate: false") from exc
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("hooks", {}), dict):
+        raise ValueError(f"ORCH_CLAUDE_ARGS --settings {value[:80]!r}: not a Claude Code "
+                         "settings object (a JSON object, its \"hooks\" an object)")
+    return loaded
 
 
 def _merge_hooks(theirs: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:

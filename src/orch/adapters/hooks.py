@@ -12,6 +12,10 @@ import sys
 
 HOOK_SPEC_ENV = "ORCH_HOOK_SPEC"
 """Carries the task's gate to the hook (the CLI passes its environment on to its hooks)."""
+CHECK_TIMEOUT_S = 600.0
+"""What the stop hook's checks may take in all when the task has no timeout of its own."""
+HOOK_MARGIN_S = 60
+"""A CLI's hook timeout is the checks' time plus this, so the hook answers first."""
 
 
 def hook_command(event: str) -> str:

@@ -107,7 +107,7 @@ class TaskWorker:
         gate = session_gate(request.gate, task=request.task, attempt=request.attempt,
                             record=record, checks=request.checks,
                             baseline=self.probe.start_tree, absent=self.probe.absent_at_start,
-                            timeout_s=self.timeout(request.task))
+                            timeout_s=self.timeout(request.task), project=self.project_dir)
         self.barrier()
         # Built from already-validated models: skip re-validation on the hot path.
         context = AgentContext.model_construct(

@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from orch.adapters.hooks import HOOK_SPEC_ENV
+from orch.adapters.hooks import CHECK_TIMEOUT_S, HOOK_SPEC_ENV
 from orch.secrets import default_redactor
 
 if TYPE_CHECKING:
@@ -69,6 +70,14 @@ class SessionGate:
     allowed: list[str] = field(default_factory=list)
     """With ``strict``: the task's declared ``files:`` — writes elsewhere are denied."""
     timeout_s: float | None = None
+    project: str = ""
+    """The directory the agent was started in: the checks run there and the fence is measured
+    from it, wherever the agent's shell has ``cd``-ed to since (the CLI runs its hooks there)."""
+
+    @property
+    def check_budget_s(self) -> float:
+        """What the stop hook's checks may take in all (the task's timeout, else a default)."""
+        return self.timeout_s or CHECK_TIMEOUT_S
 
     def to_env(self) -> str:
         """The gate as the JSON text of :data:`SPEC_ENV`."""
@@ -126,6 +135,10 @@ def stop_decision(gate: SessionGate, cwd: Path) -> str | None:
     failure = _failing_check(gate, cwd)
     if failure is None:
         return None
+    from orch import proc
+
+    if proc.interrupted():  # the CLI gave up on the hook (its timeout): never block for that
+        raise InterruptedError("the hook was stopped while its checks ran")
     command, tail = failure
     reason = (f"orch has not verified this task yet: the check `{command}` fails.\n"
               f"{tail}\n"
@@ -140,11 +153,19 @@ def _failing_check(gate: SessionGate, cwd: Path) -> tuple[str, str] | None:
     """The first failing check and its output tail, or ``None`` when all pass."""
     from orch.runner.verify import run_checks
 
+    deadline = time.monotonic() + gate.check_budget_s
     with tempfile.TemporaryDirectory(prefix="orch-hook-") as scratch:
         log = Path(scratch) / "check.log"
-        outcome = run_checks(gate.verify, cwd=cwd, log_path=log, timeout_s=gate.timeout_s)
-        if not outcome.ok:
-            return outcome.failed_command or "verify", outcome.tail[-TAIL_CHARS:]
+        for command in gate.verify:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return command, f"(not run: the checks took over {gate.check_budget_s:g}s)"
+            outcome = run_checks([command], cwd=cwd, log_path=log, timeout_s=left)
+            if not outcome.ok:
+                tail = outcome.tail[-TAIL_CHARS:]
+                if outcome.timed_out:
+                    tail += f"\n(timed out after {left:.0f}s)"
+                return command, tail
     if not gate.files:
         return None
     return _failing_file_check(gate, cwd)
@@ -156,9 +177,13 @@ def _failing_file_check(gate: SessionGate, cwd: Path) -> tuple[str, str] | None:
 
     checks = [FileCheck(path, FileRule(rule)) for path, rule in gate.files]
     probe = ChangeProbe.for_project(cwd)
-    if probe.worktree is not None and gate.baseline is None:
-        # measured from no start: only existence can be judged here; orch decides afterwards
-        checks = [FileCheck(c.path, FileRule.EXISTS) for c in checks]
+    if gate.baseline is None:
+        # No git tree to measure from (a project without git): a change cannot be judged by
+        # another process, only existence; orch's own verification decides the rest.
+        checks = [FileCheck(c.path, FileRule.EXISTS) for c in checks
+                  if c.rule is not FileRule.REMOVED_OR_CHANGED]
+        if not checks:
+            return None
     probe.start(gate.task_id, checks, gate.baseline, absent=set(gate.absent))
     records = evaluate(checks, probe, probe.finish(checks))
     failed = [r for r in records if not r.ok]
@@ -175,13 +200,15 @@ def write_denial(gate: SessionGate, cwd: Path, file_path: str) -> str | None:
     target = Path(file_path)
     if not target.is_absolute():
         target = cwd / target
-    resolved = Path(os.path.normpath(target))
-    root = Path(os.path.normpath(cwd))
+    # Real paths: a symlink inside the project that leads outside it is outside it, and a
+    # project reached through a symlinked directory is still the project.
+    resolved = Path(os.path.realpath(target))
+    root = Path(os.path.realpath(cwd))
     try:
         relative: PurePosixPath | None = PurePosixPath(resolved.relative_to(root).as_posix())
     except ValueError:
         relative = None
-    if relative is None and any(str(resolved).startswith(s) for s in _scratch_dirs()):
+    if relative is None and any(_under(resolved, s) for s in _scratch_dirs()):
         return None
     if relative is not None and any(_within(relative, allowed) for allowed in gate.allowed):
         return None
@@ -195,12 +222,19 @@ def write_denial(gate: SessionGate, cwd: Path, file_path: str) -> str | None:
 
 
 def _scratch_dirs() -> list[str]:
-    return [*SCRATCH_DIRS, os.path.join(tempfile.gettempdir(), "")]
+    return [*SCRATCH_DIRS, tempfile.gettempdir()]
+
+
+def _under(path: Path, directory: str) -> bool:
+    real = Path(os.path.realpath(directory))
+    return path == real or real in path.parents
 
 
 def _within(path: PurePosixPath, allowed: str) -> bool:
     """``path`` is the declared file, or inside the declared directory."""
-    declared = PurePosixPath(allowed.strip().lstrip("./") or ".")
+    declared = PurePosixPath(os.path.normpath(allowed.strip()))
+    if str(declared) == ".":
+        return True
     return path == declared or declared in path.parents
 
 
@@ -213,15 +247,20 @@ def gate_settings(config: OrchConfig, task: Task) -> GateSettings:
 
 def session_gate(settings: GateSettings | None, *, task: Task, attempt: int, record: Path,
                  checks: TaskChecks, baseline: str | None, absent: set[str],
-                 timeout_s: float | None) -> SessionGate | None:
-    """The gate for one attempt, or ``None`` when neither the stop gate nor the fence is on."""
+                 timeout_s: float | None, project: Path) -> SessionGate | None:
+    """The gate for one attempt, or ``None`` when neither the stop gate nor the fence is on.
+
+    The stop gate needs something to check and ``hook_retries`` above 0; the fence needs the
+    task to declare its ``files:`` (with none declared there is nothing to keep it to)."""
     if settings is None:
         return None
-    stop = settings.enabled and bool(checks.verify or checks.files)
-    if not (stop or settings.strict_files):
+    stop = settings.enabled and settings.retries > 0 and bool(checks.verify or checks.files)
+    strict = settings.strict_files and bool(task.files)
+    if not (stop or strict):
         return None
     return SessionGate(
         task_id=task.id, attempt=attempt, record=str(record), verify=list(checks.verify),
         files=[[c.path, c.rule.value] for c in checks.files], absent=sorted(absent),
         baseline=baseline, retries=settings.retries, stop=stop,
-        strict=settings.strict_files, allowed=list(task.files), timeout_s=timeout_s)
+        strict=strict, allowed=list(task.files), timeout_s=timeout_s,
+        project=str(project.resolve()))
