@@ -19,6 +19,7 @@ import pytest
 
 from conftest import commit_all
 from orch.adapters.claude_code import _with_gate_settings
+from orch.adapters.hooks import hook_command
 from orch.domain.plan import Task
 from orch.procgroups import group_exists
 from orch.runner.derived import FileCheck, FileRule
@@ -284,3 +285,36 @@ def test_a_broken_users_settings_flag_is_named_in_the_error(tmp_path: Path,
     with pytest.raises(ValueError, match="ORCH_CLAUDE_ARGS --settings .*in_session_gate|"
                                          "ORCH_CLAUDE_ARGS --settings .*settings object"):
         _with_gate_settings(["--settings", value], ours, tmp_path)
+
+
+def test_the_hook_command_runs_this_orch_not_a_projects_own_orch_package(
+        git_repo: Path, tmp_path: Path) -> None:
+    impostor = git_repo / "orch"
+    impostor.mkdir()
+    (impostor / "__init__.py").write_text("")
+    (impostor / "hook.py").write_text(
+        "import sys\nprint('{\"decision\": \"block\", \"reason\": \"impostor\"}')\n"
+        "sys.exit(2)\n")
+    (git_repo / "done.txt").write_text("ok\n")
+    env = {**os.environ, "ORCH_HOOK_SPEC": _gate(tmp_path, project=str(git_repo)).to_env()}
+    out = subprocess.run(["sh", "-c", hook_command("stop")], input=json.dumps({}), text=True,
+                         capture_output=True, cwd=git_repo, env=env, timeout=60)
+    assert (out.returncode, out.stdout) == (0, ""), out
+
+
+def test_report_and_log_tell_a_denied_write_from_an_early_stop() -> None:
+    from orch.reporting.run_report import build_report, text_lines
+    from test_reporting import Sim
+
+    sim = Sim([])
+    sim.task_ok("T001", 1)
+    sim.ev("hook_blocked", task="T001", kind="stop", check="pytest -q", attempt=1)
+    sim.ev("hook_blocked", task="T002", kind="write", check="secrets.env", attempt=1)
+    tasks = sim.state.tasks
+    assert (tasks["T001"].hook_blocks, tasks["T001"].writes_denied) == (1, 0)
+    assert (tasks["T002"].hook_blocks, tasks["T002"].writes_denied) == (0, 1)
+    report = build_report(sim.state, [])
+    lines = "\n".join(text_lines([report], []))
+    assert "T001" in lines and "1 caught in session" in lines
+    (t002,) = [line for line in lines.splitlines() if "T002" in line]
+    assert "caught in session" not in t002 and "1 write(s) denied" in t002

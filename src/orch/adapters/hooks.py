@@ -20,5 +20,8 @@ HOOK_MARGIN_S = 60
 
 def hook_command(event: str) -> str:
     """The shell command a CLI runs for ``event`` (``stop`` or ``pre-tool``): this very Python,
-    so the hook is the orch that started the agent, wherever the console script lives."""
-    return f"{shlex.quote(sys.executable)} -m orch.hook {event}"
+    so the hook is the orch that started the agent, wherever the console script lives.
+
+    ``-P``: the CLI runs hooks in the agent's directory, and ``-m`` would otherwise import a
+    project's own top-level ``orch`` package instead of this one."""
+    return f"{shlex.quote(sys.executable)} -P -m orch.hook {event}"

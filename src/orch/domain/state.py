@@ -65,7 +65,9 @@ class TaskState(BaseModel):
     verified: bool = False
     """At least one check ran for the task and every check passed."""
     hook_blocks: int = 0
-    """How often an in-session gate stopped the agent (stop blocked or write denied)."""
+    """How often an in-session gate blocked the agent's stop (its checks failed)."""
+    writes_denied: int = 0
+    """How often the in-session write fence denied a write outside the task's files."""
     evidence: list[CheckRecord] = Field(default_factory=list)
     diffstat: DiffStat | None = None
     baseline: str | None = None
@@ -499,7 +501,10 @@ def _process_ended(state: RunState, event: Event, payload: Any) -> None:
 
 
 def _hook_blocked(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
-    task.hook_blocks += 1
+    if getattr(payload, "kind", "stop") == "write":
+        task.writes_denied += 1
+    else:
+        task.hook_blocks += 1
 
 
 _TASK_FOLDS: dict[EventType, Callable[[RunState, TaskState, Event, Any], None]] = {

@@ -52,6 +52,8 @@ class TaskRow(BaseModel):
     feedback: str | None = None
     hook_blocks: int = 0
     """Times an in-session gate stopped the agent (an early stop caught in its session)."""
+    writes_denied: int = 0
+    """Times the in-session write fence denied a write outside the task's files."""
 
 
 class DecisionPoint(BaseModel):
@@ -144,7 +146,8 @@ def build_report(state: RunState, events: list[Event]) -> RunReport:
         role=t.agent, adapter=adapters.get(t.id), cost_usd=t.cost_usd,
         input_tokens=t.input_tokens, output_tokens=t.output_tokens,
         duration_s=sum((a.end or end) - a.start for a in attempts if a.task == t.id) or None,
-        feedback=t.feedback, hook_blocks=t.hook_blocks) for t in state.tasks.values()]
+        feedback=t.feedback, hook_blocks=t.hook_blocks, writes_denied=t.writes_denied)
+        for t in state.tasks.values()]
     return RunReport(run=state.run_id, plan=state.plan_path, state=state.state.value,
                      created=state.created, duration_s=end, cost_usd=state.cost_usd,
                      tasks=rows, attempts=attempts, decisions=decisions)
@@ -210,6 +213,8 @@ def text_lines(reports: list[RunReport], stats: list[AgentStats]) -> list[str]:
                          f"{row.role or '-'}/{row.adapter or '-'}  ${row.cost_usd:.4f}  "
                          f"{row.input_tokens}/{row.output_tokens} tok  "
                          + (f"{row.hook_blocks} caught in session  " if row.hook_blocks else "")
+                         + (f"{row.writes_denied} write(s) denied  " if row.writes_denied
+                            else "")
                          + row.title)
         for point in report.decisions:
             lines.append(f"  phase {point.phase}: {point.decision} by {point.decided_by}"
