@@ -318,3 +318,29 @@ def test_report_and_log_tell_a_denied_write_from_an_early_stop() -> None:
     assert "T001" in lines and "1 caught in session" in lines
     (t002,) = [line for line in lines.splitlines() if "T002" in line]
     assert "caught in session" not in t002 and "1 write(s) denied" in t002
+
+
+def test_disable_all_hooks_in_the_users_settings_is_said_not_silently_ignored(
+        git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real Claude Code runs no hook at all, orch's from --settings included, when the
+    # project's settings say disableAllHooks (seen on 2.1.332): the gate cannot run.
+    from fakes.contexts import make_context
+    from orch.adapters.claude_code import ClaudeCodeAdapter
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ORCH_CLAUDE_ARGS", raising=False)
+    notes: list[str] = []
+    context = make_context(git_repo, adapter="claude-code", notify=notes.append,
+                           session_gate=_gate(tmp_path).to_env())
+    ClaudeCodeAdapter().prepare(context)
+    assert notes == []
+    settings = git_repo / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text(json.dumps({"disableAllHooks": True}))
+    ClaudeCodeAdapter().prepare(context)
+    (note,) = notes
+    assert "in-session gate cannot run" in note and str(settings) in note
+    # a higher-precedence file that turns hooks back on wins
+    (git_repo / ".claude" / "settings.local.json").write_text('{"disableAllHooks": false}')
+    ClaudeCodeAdapter().prepare(context)
+    assert len(notes) == 1

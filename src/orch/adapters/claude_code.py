@@ -83,6 +83,14 @@ class ClaudeCodeAdapter(CliAdapter):
             extra = _with_gate_settings(extra, gate_settings(context), context.project_dir)
         return argv + extra
 
+    def prepare(self, context: AgentContext) -> None:
+        if context.session_gate and context.notify is not None:
+            where = hooks_disabled_in(context.project_dir)
+            if where is not None:
+                context.notify(f"{context.task.id}: the in-session gate cannot run: Claude Code's "
+                               f"\"disableAllHooks\": true in {where} turns off every hook, "
+                               "orch's too (orch verifies after the agent returns, as always)")
+
     def retry_note(self) -> str:
         value = env_or("CLAUDE_CODE_MAX_RETRIES", MAX_RETRIES)
         return f"bounded: CLAUDE_CODE_MAX_RETRIES={value} (set it in the environment to change)"
@@ -198,3 +206,30 @@ def _merge_hooks(theirs: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]
         hooks[event] = [*(hooks.get(event) or []), *groups]
     merged["hooks"] = hooks
     return merged
+
+
+def hooks_disabled_in(project: Path) -> str | None:
+    """The settings file whose ``disableAllHooks: true`` wins for this invocation, if any.
+
+    Claude Code's precedence: the ``--settings`` given in ``ORCH_CLAUDE_ARGS``, then the
+    project's ``.claude/settings.local.json`` and ``.claude/settings.json``, then the user's
+    ``~/.claude/settings.json``; the first that sets the key decides."""
+    extra = extra_args("ORCH_CLAUDE_ARGS")
+    sources: list[tuple[str, str]] = []
+    for index, arg in enumerate(extra):
+        if arg == "--settings" and index + 1 < len(extra):
+            sources.append(("ORCH_CLAUDE_ARGS --settings", extra[index + 1]))
+        elif arg.startswith("--settings="):
+            sources.append(("ORCH_CLAUDE_ARGS --settings", arg.split("=", 1)[1]))
+    for path in (project / ".claude" / "settings.local.json",
+                 project / ".claude" / "settings.json",
+                 Path.home() / ".claude" / "settings.json"):
+        sources.append((str(path), str(path)))
+    for name, value in sources:
+        try:
+            settings = _load_settings(value, project)
+        except ValueError:
+            continue
+        if "disableAllHooks" in settings:
+            return name if settings["disableAllHooks"] is True else None
+    return None
