@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import commit_all
+from conftest import OrchRunner, commit_all
 from orch.adapters.claude_code import _with_gate_settings
 from orch.adapters.hooks import hook_command
 from orch.domain.plan import Task
@@ -344,3 +344,47 @@ def test_disable_all_hooks_in_the_users_settings_is_said_not_silently_ignored(
     (git_repo / ".claude" / "settings.local.json").write_text('{"disableAllHooks": false}')
     ClaudeCodeAdapter().prepare(context)
     assert len(notes) == 1
+
+
+def test_a_hook_whose_agent_is_killed_outright_stops_its_check(git_repo: Path,
+                                                               tmp_path: Path) -> None:
+    # SIGKILL leaves the CLI no chance to stop its hook (Claude Code runs hooks in their own
+    # process group): the hook sees its parent gone and stops the check it started.
+    pid_file = tmp_path / "check.pid"
+    gate = _gate(tmp_path, verify=[f"echo $$ > {pid_file}; sleep 300"])
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"cwd": str(git_repo)}))
+    agent = subprocess.Popen(["sh", "-c", f"{hook_command('stop')} < {event} & wait"],
+                             cwd=git_repo, env={**os.environ, "ORCH_HOOK_SPEC": gate.to_env()},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert agent.poll() is None
+        time.sleep(0.05)
+    check = int(pid_file.read_text())
+    agent.kill()
+    agent.wait()
+    for _ in range(1200):  # a bound, not a timing assertion: the hook polls its parent
+        if not group_exists(check):
+            break
+        time.sleep(0.05)
+    assert not group_exists(check)
+    assert read_blocks(Path(gate.record)) == []
+
+
+def test_a_lane_may_not_write_the_main_checkout_though_it_lies_under_tmp(
+        tmp_path: Path) -> None:
+    main = tmp_path / "main"
+    lane = main / ".specify" / "orch" / "worktrees" / "run" / "T001"
+    lane.mkdir(parents=True)
+    gate = _gate(tmp_path, strict=True, stop=False, project=str(lane), allowed=["src/"])
+    assert _decide(gate, lane, str(lane / "src" / "a.py")) is None
+    assert _decide(gate, lane, str(main / "src" / "a.py")) == "deny"
+    assert _decide(gate, lane, str(tmp_path / "main-notes.txt")) == "deny"
+
+
+@pytest.mark.parametrize("args", [[], ["stop", "extra"], ["stop", "--task", "T001"]])
+def test_orch_hook_never_exits_2_on_a_usage_error(orch: OrchRunner, tmp_path: Path,
+                                                  args: list[str]) -> None:
+    out = orch("hook", *args, cwd=tmp_path, input="{}")
+    assert out.returncode == 1, out
+    assert out.stdout == "" and "usage" in out.stderr

@@ -15,6 +15,8 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -23,6 +25,7 @@ USAGE = "usage: python -m orch.hook stop|pre-tool  (the hook event JSON on stdin
 WRITE_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit",
                          "write_file", "replace", "edit_file"})
 """Tools that write a file: Claude Code's, and Gemini CLI's ``write_file``/``replace``."""
+PARENT_POLL_S = 0.5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +53,15 @@ def _stop_checks_on_term() -> None:
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, handle)
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        # the CLI killed outright (SIGKILL) cannot stop its hook: the hook notices instead
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        proc.interrupt_all()
+
+    threading.Thread(target=watch_parent, daemon=True).start()
 
 
 def _run(event: str, raw: str, out: Any) -> int:
@@ -65,7 +77,8 @@ def _run(event: str, raw: str, out: Any) -> int:
         raise ValueError("the hook event is not a JSON object")
     # The agent's shell may have cd-ed elsewhere (the CLI then runs its hooks there, and says
     # so in "cwd"): the checks and the fence belong to the directory the agent was started in.
-    cwd = Path(gate.project or str(payload.get("cwd") or os.getcwd()))
+    here = Path(str(payload.get("cwd") or os.getcwd()))
+    cwd = Path(gate.project) if gate.project else here
     if event == "stop":
         reason = stop_decision(gate, cwd)
         if reason is not None:
@@ -77,7 +90,7 @@ def _run(event: str, raw: str, out: Any) -> int:
         return 0
     path = str(tool_input.get("file_path") or tool_input.get("notebook_path")
                or tool_input.get("path") or "")
-    denial = write_denial(gate, cwd, path)
+    denial = write_denial(gate, cwd, path, relative_to=here)
     if denial is not None:
         out.write(json.dumps({"hookSpecificOutput": {
             "hookEventName": "PreToolUse", "permissionDecision": "deny",

@@ -192,14 +192,16 @@ def _failing_file_check(gate: SessionGate, cwd: Path) -> tuple[str, str] | None:
     return failed[0].command, "; ".join(describe_failure(r) for r in failed)
 
 
-def write_denial(gate: SessionGate, cwd: Path, file_path: str) -> str | None:
+def write_denial(gate: SessionGate, cwd: Path, file_path: str,
+                 relative_to: Path | None = None) -> str | None:
     """The reason to deny writing ``file_path`` (fence on, path outside the task's files), or
-    ``None`` to allow it."""
+    ``None`` to allow it. ``cwd`` is the project; a relative ``file_path`` is taken from
+    ``relative_to`` (the agent's current directory), else from ``cwd``."""
     if not gate.strict or not file_path:
         return None
     target = Path(file_path)
     if not target.is_absolute():
-        target = cwd / target
+        target = (relative_to or cwd) / target
     # Real paths: a symlink inside the project that leads outside it is outside it, and a
     # project reached through a symlinked directory is still the project.
     resolved = Path(os.path.realpath(target))
@@ -208,7 +210,7 @@ def write_denial(gate: SessionGate, cwd: Path, file_path: str) -> str | None:
         relative: PurePosixPath | None = PurePosixPath(resolved.relative_to(root).as_posix())
     except ValueError:
         relative = None
-    if relative is None and any(_under(resolved, s) for s in _scratch_dirs()):
+    if relative is None and any(_scratch(resolved, root, s) for s in _scratch_dirs()):
         return None
     if relative is not None and any(_within(relative, allowed) for allowed in gate.allowed):
         return None
@@ -225,9 +227,16 @@ def _scratch_dirs() -> list[str]:
     return [*SCRATCH_DIRS, tempfile.gettempdir()]
 
 
-def _under(path: Path, directory: str) -> bool:
+def _scratch(path: Path, root: Path, directory: str) -> bool:
+    """``path`` is scratch space in ``directory``: under it, and not beside the project in a
+    folder of its own there (a lane's worktree lives inside the main checkout, which a project
+    under /tmp would otherwise leave unfenced)."""
     real = Path(os.path.realpath(directory))
-    return path == real or real in path.parents
+    if real not in path.parents:
+        return False
+    if real not in root.parents:
+        return True
+    return Path(os.path.commonpath([path, root])) == real
 
 
 def _within(path: PurePosixPath, allowed: str) -> bool:
