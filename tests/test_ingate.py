@@ -388,3 +388,10 @@ def test_orch_hook_never_exits_2_on_a_usage_error(orch: OrchRunner, tmp_path: Pa
     out = orch("hook", *args, cwd=tmp_path, input="{}")
     assert out.returncode == 1, out
     assert out.stdout == "" and "usage" in out.stderr
+
+
+def test_the_checks_run_without_the_gate_in_their_environment(git_repo: Path,
+                                                              tmp_path: Path) -> None:
+    gate = _gate(tmp_path, verify=['test -z "${ORCH_HOOK_SPEC:-}"'])
+    out = _hook("stop", {"cwd": str(git_repo)}, gate, git_repo)
+    assert (out.returncode, out.stdout) == (0, ""), out

@@ -67,7 +67,9 @@ def _stop_checks_on_term() -> None:
 def _run(event: str, raw: str, out: Any) -> int:
     from orch.runner.ingate import SPEC_ENV, SessionGate, stop_decision, write_denial
 
-    spec = os.environ.get(SPEC_ENV)
+    # The checks run as orch's own verification does, without the gate in their environment
+    # (a check that runs orch, or Claude Code, would otherwise inherit this task's gate).
+    spec = os.environ.pop(SPEC_ENV, None)
     if not spec:
         print(f"orch hook: {SPEC_ENV} is not set; nothing to check", file=sys.stderr)
         return 1
