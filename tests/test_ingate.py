@@ -395,3 +395,14 @@ def test_the_checks_run_without_the_gate_in_their_environment(git_repo: Path,
     gate = _gate(tmp_path, verify=['test -z "${ORCH_HOOK_SPEC:-}"'])
     out = _hook("stop", {"cwd": str(git_repo)}, gate, git_repo)
     assert (out.returncode, out.stdout) == (0, ""), out
+
+
+def test_a_secret_in_a_failing_check_reaches_neither_the_model_nor_the_record(
+        git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_SERVICE_API_KEY", "value-of-the-secret-42")
+    token = "ghp_" + "a1" * 18
+    gate = _gate(tmp_path, verify=[f"echo $MY_SERVICE_API_KEY {token}; false"])
+    out = _hook("stop", {"cwd": str(git_repo)}, gate, git_repo)
+    assert "[REDACTED]" in out.stdout
+    written = out.stdout + Path(gate.record).read_text()
+    assert "value-of-the-secret-42" not in written and token not in written

@@ -116,7 +116,8 @@ def read_blocks(record: Path) -> list[dict[str, Any]]:
 
 
 def _append_block(record: Path, kind: str, check: str, reason: str, attempt: int) -> None:
-    entry = {"kind": kind, "check": check, "reason": reason, "attempt": attempt}
+    redact = default_redactor()
+    entry = {"kind": kind, "check": redact(check), "reason": redact(reason), "attempt": attempt}
     with open(record, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry) + "\n")
         handle.flush()
