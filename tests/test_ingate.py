@@ -406,3 +406,13 @@ def test_a_secret_in_a_failing_check_reaches_neither_the_model_nor_the_record(
     assert "[REDACTED]" in out.stdout
     written = out.stdout + Path(gate.record).read_text()
     assert "value-of-the-secret-42" not in written and token not in written
+
+
+def test_validate_warns_of_a_strict_task_without_files(orch: OrchRunner, tmp_path: Path) -> None:
+    (tmp_path / "plan.md").write_text(
+        "# P\n\n## Phase 1: A\n\n- [ ] T001 Do a thing\n  - strict: true\n  - verify: `true`\n"
+        "- [ ] T002 Other\n  - strict: true\n  - files: a.py\n  - verify: `true`\n")
+    out = orch("validate", "plan.md", cwd=tmp_path)
+    assert out.returncode == 0, out
+    fence = [line for line in out.stderr.splitlines() if "write fence" in line]
+    assert len(fence) == 1 and "T001: strict: true without files:" in fence[0], out.stderr
