@@ -344,6 +344,8 @@ def test_disable_all_hooks_in_the_users_settings_is_said_not_silently_ignored(
     (git_repo / ".claude" / "settings.local.json").write_text('{"disableAllHooks": false}')
     ClaudeCodeAdapter().prepare(context)
     assert len(notes) == 1
+    monkeypatch.setenv("ORCH_CLAUDE_ARGS", '--settings "unbalanced')
+    ClaudeCodeAdapter().prepare(context)  # the attempt's command line reports that, not this
 
 
 def test_a_hook_whose_agent_is_killed_outright_stops_its_check(git_repo: Path,

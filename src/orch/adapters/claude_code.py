@@ -214,7 +214,10 @@ def hooks_disabled_in(project: Path) -> str | None:
     Claude Code's precedence: the ``--settings`` given in ``ORCH_CLAUDE_ARGS``, then the
     project's ``.claude/settings.local.json`` and ``.claude/settings.json``, then the user's
     ``~/.claude/settings.json``; the first that sets the key decides."""
-    extra = extra_args("ORCH_CLAUDE_ARGS")
+    try:
+        extra = extra_args("ORCH_CLAUDE_ARGS")
+    except ValueError:  # unbalanced quotes: building the command line says so
+        extra = []
     sources: list[tuple[str, str]] = []
     for index, arg in enumerate(extra):
         if arg == "--settings" and index + 1 < len(extra):
