@@ -123,3 +123,22 @@ def test_write_fence_denies_a_write_outside_the_task_files(
     kinds = [e["data"]["kind"] for e in _events(project, "hook_blocked")]
     assert kinds == ["write"]
     assert task_of(status)["status"] == "done"
+
+
+def test_the_stop_gate_checks_the_project_after_the_agent_cd_ed_elsewhere(
+        env: dict[str, str], git_repo: Path, anthropic_server: FakeAnthropic,
+        orch: OrchRunner) -> None:
+    # Claude Code runs its hooks in the shell's current directory: after a `cd sub` the task's
+    # check must still run in the project, and not block a task that is done.
+    (git_repo / "sub").mkdir()
+    (git_repo / "sub" / "notes.md").write_text("notes\n")
+    project = _project(git_repo, "retries: 0\n")
+    anthropic_server.add(
+        tool("Write", {"file_path": str(project / "hello.txt"), "content": "hi\n"}),
+        tool("Bash", {"command": "cd sub && pwd"}),  # read-only: allowed without asking
+        text("Created hello.txt."))
+    code, status, output = run_plan(orch, project, env)
+    assert code == 0, output
+    assert task_of(status)["status"] == "done"
+    assert _events(project, "hook_blocked") == []
+    assert len(_model_calls(anthropic_server)) == 3
