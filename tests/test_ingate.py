@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OrchRunner, commit_all
+from conftest import OrchRunner, commit_all, make_plan, shell_task
 from orch.adapters.claude_code import _with_gate_settings
 from orch.adapters.hooks import hook_command
 from orch.domain.plan import Task
@@ -418,3 +418,23 @@ def test_validate_warns_of_a_strict_task_without_files(orch: OrchRunner, tmp_pat
     assert out.returncode == 0, out
     fence = [line for line in out.stderr.splitlines() if "write fence" in line]
     assert len(fence) == 1 and "T001: strict: true without files:" in fence[0], out.stderr
+
+
+def test_blocks_left_by_a_killed_attempt_are_journaled_on_resume(git_repo: Path,
+                                                                 orch: OrchRunner) -> None:
+    # orch killed -9 mid-attempt leaves the attempt's record of blocks in the run's logs: the
+    # next attempt journals them instead of dropping them.
+    script = "if [ -f again ]; then echo ok > out.txt; else touch again; exit 1; fi"
+    (git_repo / "plan.md").write_text(make_plan([("One", [shell_task("T001", "Twice", script)])]))
+    (git_repo / ".gitignore").write_text("again\n")
+    commit_all(git_repo)
+    assert orch("run", "plan.md", cwd=git_repo).returncode == 1
+    (run,) = (git_repo / ".specify" / "orch" / "runs").iterdir()
+    left = run / "logs" / "T001.hooks.jsonl"
+    left.write_text(json.dumps({"kind": "stop", "check": "pytest -q", "reason": "r",
+                                "attempt": 1}) + "\n")
+    assert orch("resume", "--retry-failed", cwd=git_repo).returncode == 0
+    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+    (blocked,) = [e for e in events if e["type"] == "hook_blocked"]
+    assert blocked["data"]["attempt"] == 1 and blocked["data"]["check"] == "pytest -q"
+    assert not left.exists()

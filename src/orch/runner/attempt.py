@@ -103,7 +103,7 @@ class TaskWorker:
     def _run_agent(self, request: AttemptRequest) -> AgentResult:
         adapter = self.adapter(request.role.adapter)
         record = request.log_path.with_suffix(".hooks.jsonl")
-        record.unlink(missing_ok=True)
+        self._journal_blocks(request, record)  # left by an attempt whose orch was killed
         gate = session_gate(request.gate, task=request.task, attempt=request.attempt,
                             record=record, checks=request.checks,
                             baseline=self.probe.start_tree, absent=self.probe.absent_at_start,
@@ -133,9 +133,11 @@ class TaskWorker:
     def _journal_blocks(self, request: AttemptRequest, record: Path) -> None:
         """Each time an in-session gate stopped the agent becomes a ``hook_blocked`` event."""
         for block in read_blocks(record):
+            attempt = block.get("attempt")
             self.record(EventType.HOOK_BLOCKED, request.task.id, {
                 "kind": str(block.get("kind", "stop")), "check": str(block.get("check", "")),
-                "attempt": request.attempt, "reason": str(block.get("reason", ""))[:2000]})
+                "attempt": attempt if isinstance(attempt, int) else request.attempt,
+                "reason": str(block.get("reason", ""))[:2000]})
         record.unlink(missing_ok=True)
 
     def _verify(self, request: AttemptRequest, result: AgentResult) -> AttemptOutcome:
