@@ -123,6 +123,10 @@ def test_write_fence_denies_a_write_outside_the_task_files(
     kinds = [e["data"]["kind"] for e in _events(project, "hook_blocked")]
     assert kinds == ["write"]
     assert task_of(status)["status"] == "done"
+    log = orch("log", "T001", cwd=project, env=env).stdout
+    assert "the write fence denied 1 write(s)" in log and "stopped the agent" not in log, log
+    report = orch("report", cwd=project, env=env).stdout
+    assert "1 write(s) denied" in report and "caught in session" not in report, report
 
 
 def test_the_stop_gate_checks_the_project_after_the_agent_cd_ed_elsewhere(
