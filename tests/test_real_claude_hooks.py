@@ -10,6 +10,7 @@ the task's files. The user's own ``.claude/settings.json`` is never touched, and
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,10 @@ def test_stop_gate_catches_an_early_stop_in_one_attempt(
     assert user_settings.read_bytes() == before
     assert marker.exists()  # their hook ran beside orch's
     assert not list(project.glob(".claude/settings.local.json"))
+    # nothing of the gate is left in the project: the checkpoint holds the task's work only
+    left = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                          cwd=project, capture_output=True, text=True, check=True).stdout
+    assert left == "", left
     log = orch("log", "T001", cwd=project, env=env)
     assert "in-session gate stopped the agent 1 time" in log.stdout, log.stdout
     report = json.loads(orch("report", "--json", cwd=project, env=env).stdout)
