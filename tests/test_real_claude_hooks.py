@@ -151,3 +151,24 @@ def test_the_stop_gate_checks_the_project_after_the_agent_cd_ed_elsewhere(
     assert task_of(status)["status"] == "done"
     assert _events(project, "hook_blocked") == []
     assert len(_model_calls(anthropic_server)) == 3
+
+
+def test_a_users_own_settings_file_in_orch_claude_args_keeps_its_hooks(
+        env: dict[str, str], git_repo: Path, anthropic_server: FakeAnthropic,
+        orch: OrchRunner, tmp_path: Path) -> None:
+    project = _project(git_repo, "retries: 0\n")
+    marker = tmp_path / "their-hook-ran"
+    (project / "mine.json").write_text(json.dumps({"hooks": {"Stop": [{"hooks": [
+        {"type": "command", "command": f"echo ran >> {marker}"}]}]}}))
+    commit_all(project, "their settings")
+    anthropic_server.add(
+        text("All done."),
+        tool("Write", {"file_path": str(project / "hello.txt"), "content": "hi\n"}),
+        text("Created hello.txt."))
+    # a path relative to the project, as Claude Code itself would read it
+    theirs = {**env, "ORCH_CLAUDE_ARGS": "--settings mine.json"}
+    code, status, output = run_plan(orch, project, theirs)
+    assert code == 0, output
+    assert task_of(status)["attempts"] == 1
+    assert len(_events(project, "hook_blocked")) == 1
+    assert marker.exists()
