@@ -136,6 +136,9 @@ class OrchConfig(BaseModel):
     max_revisions: int = Field(default=2, ge=0)
     reports: Literal["decided", "all"] = "decided"
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    in_session_gate: bool = True
+    hook_retries: int = Field(default=2, ge=0)
+    strict_files: bool = False
 
     @field_validator("task_timeout", mode="before")
     @classmethod
@@ -219,6 +222,13 @@ reports: decided
 # command gets orch's environment less secret-looking variables (API keys, tokens) except those
 # pass_env names; timeout_s bounds each notifier as a whole.
 notify: {command: null, webhook: null, timeout_s: 10, pass_env: []}
+
+# In-session gates (docs/verification.md), for agent CLIs with hooks (Claude Code): the task's
+# checks run as the agent's stop hook and block an early stop, at most hook_retries times.
+# strict_files: true also denies the agent's file writes outside a task's `files:`.
+in_session_gate: true
+hook_retries: 2
+strict_files: false
 """
 
 

@@ -138,6 +138,9 @@ class AgentContext(BaseModel):
     """What orch will check for this task, in words for the prompt (or that nothing will)."""
     notify: Callable[[str], None] | None = None
     """Shows a one-line message live and records it in the run's journal (an API retry)."""
+    session_gate: str | None = None
+    """The task's in-session gate as JSON (``orch.runner.ingate.SessionGate``), for adapters
+    whose CLI runs hooks; ``None`` when the gate is off or the task has nothing to check."""
     spend: SpendGate | None = None
     """The run's one meter (its cost cap, shared by lanes running at once): an adapter that is
     ``priced_before_call`` reserves each call from it; orch meters any other one per attempt."""

@@ -42,5 +42,12 @@ def command(
 
             sys.stdout.write(f"\norch: {task} {status_label(record)} · "
                              f"{evidence_line(record)}\n")
+            if record.hook_blocks:
+                sys.stdout.write(f"orch: {task}: the in-session gate stopped the agent "
+                                 f"{record.hook_blocks} time(s) before it was done "
+                                 "(hook_blocked events in the journal)\n")
+            if record.writes_denied:
+                sys.stdout.write(f"orch: {task}: the write fence denied {record.writes_denied} "
+                                 "write(s) outside the task's files (hook_blocked events)\n")
             if record.rerun_reason:
                 sys.stdout.write(f"orch: {task} ran again: {record.rerun_reason}\n")

@@ -14,6 +14,7 @@ from orch.cli import (
     approve_cmd,
     checkpoints_cmd,
     graph_cmd,
+    hook_cmd,
     init_cmd,
     log_cmd,
     mcp_cmd,
@@ -95,6 +96,7 @@ for _module in (
     agents_cmd,
     mcp_cmd,
     verify_cmd,
+    hook_cmd,
 ):
     _module.register(app)
 

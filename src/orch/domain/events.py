@@ -46,6 +46,7 @@ class EventType(StrEnum):
     WORKTREE_REMOVED = "worktree_removed"
     PROCESS_STARTED = "process_started"
     PROCESS_ENDED = "process_ended"
+    HOOK_BLOCKED = "hook_blocked"
 
 
 class Payload(BaseModel):
@@ -325,6 +326,18 @@ class WorktreeRemoved(Payload):
     kept_branch: bool = False
 
 
+class HookBlocked(Payload):
+    """An in-session gate (docs/verification.md) stopped the agent: ``stop`` when the task's
+    check failed as the agent tried to end its turn, ``write`` when a write outside the
+    task's files was denied."""
+
+    kind: str = "stop"
+    check: str = ""
+    """The failing check's command, or the path a write was denied for."""
+    attempt: int = 0
+    reason: str = ""
+
+
 PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.RUN_STARTED: RunStarted,
     EventType.RUN_STATE: RunStateChanged,
@@ -353,6 +366,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.WORKTREE_REMOVED: WorktreeRemoved,
     EventType.PROCESS_STARTED: ProcessStarted,
     EventType.PROCESS_ENDED: ProcessEnded,
+    EventType.HOOK_BLOCKED: HookBlocked,
 }
 
 

@@ -67,6 +67,10 @@ class TaskState(BaseModel):
     """A phase decision's findings (REVISE), handed to the task's next attempt."""
     verified: bool = False
     """At least one check ran for the task and every check passed."""
+    hook_blocks: int = 0
+    """How often an in-session gate blocked the agent's stop (its checks failed)."""
+    writes_denied: int = 0
+    """How often the in-session write fence denied a write outside the task's files."""
     evidence: list[CheckRecord] = Field(default_factory=list)
     diffstat: DiffStat | None = None
     baseline: str | None = None
@@ -510,6 +514,13 @@ def _process_ended(state: RunState, event: Event, payload: Any) -> None:
     state.process_groups = [g for g in state.process_groups if g.pgid != ended.pgid]
 
 
+def _hook_blocked(state: RunState, task: TaskState, event: Event, payload: Any) -> None:
+    if getattr(payload, "kind", "stop") == "write":
+        task.writes_denied += 1
+    else:
+        task.hook_blocks += 1
+
+
 _TASK_FOLDS: dict[EventType, Callable[[RunState, TaskState, Event, Any], None]] = {
     EventType.TASK_STARTED: _task_started,
     EventType.TASK_VERIFYING: _task_verifying,
@@ -521,6 +532,7 @@ _TASK_FOLDS: dict[EventType, Callable[[RunState, TaskState, Event, Any], None]] 
     EventType.TASK_INTEGRATED: _task_integrated,
     EventType.INTEGRATION_FAILED: _integration_failed,
     EventType.WORKTREE_REMOVED: _worktree_removed,
+    EventType.HOOK_BLOCKED: _hook_blocked,
 }
 _PHASE_FOLDS: dict[EventType, Callable[[RunState, PhaseState, Any], None]] = {
     EventType.PHASE_STARTED: _phase_started,

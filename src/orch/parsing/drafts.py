@@ -57,6 +57,7 @@ class TaskDraft:
     retries: int = 0
     estimate_s: float | None = None
     priority: int = 0
+    strict: bool = False
     commands: list[str] = field(default_factory=list)
     shells: list[str] = field(default_factory=list)
     acceptance: list[str] = field(default_factory=list)
@@ -104,6 +105,14 @@ class TaskDraft:
                 self.estimate_s = seconds
         elif key == "priority":
             self._priority(plain(value), meta.line, errors)
+        elif key == "strict":
+            text = plain(value).lower()
+            if text in ("true", "yes", "on", "false", "no", "off"):
+                self.strict = text in ("true", "yes", "on")
+            else:
+                errors.append(Diagnostic(
+                    line=meta.line, message=f"{self.label}: strict: {text!r} is not true or false",
+                    hint="write `strict: true` to keep the agent's writes to the task's files"))
         elif key == "retries":
             text = plain(value)
             if text.isdigit():

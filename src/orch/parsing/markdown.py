@@ -94,6 +94,12 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
         ):
             task.task_id = f"P{phase_id}.{number}"
     all_tasks = [task for draft in kept for task in draft.tasks]
+    warnings.extend(Diagnostic(
+        line=task.line, severity="warning",
+        message=f"{task.label}: strict: true without files: - the write fence has nothing to "
+                "keep the agent to, so it is not applied",
+        hint="list the task's files (`- files: src/a.py, tests/`)")
+        for task in all_tasks if task.strict and not task.files)
     duplicates = rename_duplicates(all_tasks, strict)
     (errors if strict else warnings).extend(duplicates)
     depends = resolve_dependencies(all_tasks, warnings)
@@ -379,6 +385,7 @@ def _task(draft: TaskDraft, phase_id: str, depends_on: list[str], agent: str | N
         retries=draft.retries,
         estimate_s=draft.estimate_s,
         priority=draft.priority,
+        strict=draft.strict,
         commands=draft.commands,
         shells=draft.shells,
         acceptance=draft.acceptance,

@@ -23,6 +23,7 @@ TASK_KEYS = {
     "retry": "retries",
     "estimate": "estimate",
     "priority": "priority",
+    "strict": "strict",
     "depends": "depends",
     "depends on": "depends",
     "depends_on": "depends",

@@ -68,6 +68,10 @@ class TaskRow(BaseModel):
     """The task's own checks in its last attempt (``passed `pytest -q```)."""
     gate: str | None = None
     """The phase gate that covered the task (``passed `pytest -q` (phase 1 gate)``)."""
+    hook_blocks: int = 0
+    """Times an in-session gate stopped the agent (an early stop caught in its session)."""
+    writes_denied: int = 0
+    """Times the in-session write fence denied a write outside the task's files."""
 
 
 class PhaseRow(BaseModel):
@@ -136,6 +140,10 @@ class AgentStats(BaseModel):
     retries: int = 0
     cost_usd: float = 0.0
     seconds: float = 0.0
+    caught_in_session: int = 0
+    """Early stops an in-session gate caught while the agent's session was open."""
+    caught_after: int = 0
+    """Attempts orch's own verification failed after the agent had returned."""
 
     @property
     def success_rate(self) -> float:
@@ -225,7 +233,8 @@ def _task_row(task: TaskState, adapter: str | None, phase: PhaseRow | None,
         attempts=task.attempts, role=task.agent, adapter=adapter, cost_usd=task.cost_usd,
         input_tokens=task.input_tokens, output_tokens=task.output_tokens, duration_s=duration_s,
         feedback=terminal_safe(task.feedback) if task.feedback else None,
-        verified=task.verified, checks=[_check_line(check) for check in own], gate=covered)
+        verified=task.verified, checks=[_check_line(check) for check in own], gate=covered,
+        hook_blocks=task.hook_blocks, writes_denied=task.writes_denied)
 
 
 def _phase_row(state: RunState, phase: PhaseState, gate: list[CheckRecord],
@@ -299,6 +308,9 @@ def compare(reports: list[RunReport]) -> list[AgentStats]:
             entry.tasks += 1
             entry.done += row.status == TaskStatus.DONE.value
             entry.retries += max(row.attempts - 1, 0)
+            entry.caught_in_session += row.hook_blocks
+            entry.caught_after += max(row.attempts - 1, 0) + (
+                row.status == TaskStatus.FAILED.value)
             entry.cost_usd += row.cost_usd
             entry.seconds += row.duration_s or 0.0
     return sorted(stats.values(), key=lambda s: (s.role, s.adapter))
@@ -320,7 +332,11 @@ def text_lines(reports: list[RunReport], stats: list[AgentStats]) -> list[str]:
         for row in report.tasks:
             lines.append(f"  {row.id:<8} {_status_word(row):<21} attempts {row.attempts}  "
                          f"{row.role or '-'}/{row.adapter or '-'}  ${row.cost_usd:.4f}  "
-                         f"{row.input_tokens}/{row.output_tokens} tok  {row.title}")
+                         f"{row.input_tokens}/{row.output_tokens} tok  "
+                         + (f"{row.hook_blocks} caught in session  " if row.hook_blocks else "")
+                         + (f"{row.writes_denied} write(s) denied  " if row.writes_denied
+                            else "")
+                         + row.title)
             lines += [f"      {line}" for line in [*row.checks, *filter(None, [row.gate])]]
         for phase in report.phases:
             lines.append(f"  phase {phase.id}: {_phase_line(phase)}")
@@ -331,9 +347,11 @@ def text_lines(reports: list[RunReport], stats: list[AgentStats]) -> list[str]:
         lines += [f"  {marker.kind} at {marker.at:.1f}s: {marker.label}"
                   for marker in report.markers]
     if len(reports) > 1:
-        lines.append("Agents compared (role/adapter: success, cost per done task, retries, time):")
+        lines.append("Agents compared (role/adapter: success, cost per done task, retries, time, "
+                     "early stops caught in session / caught after):")
         for s in stats:
             cost = "-" if s.cost_per_done is None else f"${s.cost_per_done:.4f}"
             lines.append(f"  {s.role}/{s.adapter}: {s.done}/{s.tasks} ({s.success_rate:.0%}), "
-                         f"{cost}, {s.retries} retries, {s.seconds:.1f}s")
+                         f"{cost}, {s.retries} retries, {s.seconds:.1f}s, "
+                         f"{s.caught_in_session} in session / {s.caught_after} after")
     return lines

@@ -21,6 +21,7 @@ from orch.domain.events import CheckRecord, EventType
 from orch.meter import run_metered
 from orch.runner.executor import AttemptEvents, AttemptOutcome, AttemptRequest
 from orch.runner.filechecks import ChangeProbe, describe_failure, evaluate
+from orch.runner.ingate import read_blocks, session_gate
 from orch.runner.verify import CheckOutcome, run_checks
 from orch.secrets import default_redactor
 
@@ -58,6 +59,12 @@ class TaskWorker:
         adapter = self.adapters.get(request.role.adapter)
         extras = request.context
         task_id = request.task_id
+        record = (self.logs_dir / request.log_name).with_suffix(".hooks.jsonl")
+        self._journal_blocks(request, record, events)  # left by an attempt whose orch was killed
+        gate = session_gate(request.gate, task=request.task, attempt=request.attempt,
+                            record=record, checks=request.checks,
+                            baseline=self.probe.start_tree, absent=self.probe.absent_at_start,
+                            timeout_s=request.timeout_s, project=self.project_dir)
         # Built from already-validated models: skip re-validation on the hot path.
         context = AgentContext.model_construct(
             task=request.task,
@@ -79,8 +86,23 @@ class TaskWorker:
             notify=lambda message: events(task_id, EventType.NOTE.value,
                                           {"message": message, "level": "warning"}),
             spend=self.spend,
+            session_gate=gate.to_env() if gate is not None else None,
         )
-        return run_metered(adapter, context, request.task.id)
+        try:
+            return run_metered(adapter, context, request.task.id)
+        finally:
+            self._journal_blocks(request, record, events)
+
+    @staticmethod
+    def _journal_blocks(request: AttemptRequest, record: Path, events: AttemptEvents) -> None:
+        """Each time an in-session gate stopped the agent becomes a ``hook_blocked`` event."""
+        for block in read_blocks(record):
+            attempt = block.get("attempt")
+            events(request.task_id, EventType.HOOK_BLOCKED.value, {
+                "kind": str(block.get("kind", "stop")), "check": str(block.get("check", "")),
+                "attempt": attempt if isinstance(attempt, int) else request.attempt,
+                "reason": str(block.get("reason", ""))[:2000]})
+        record.unlink(missing_ok=True)
 
     def _verify(self, request: AttemptRequest, result: AgentResult,
                 events: AttemptEvents) -> AttemptOutcome:

@@ -45,6 +45,7 @@ from orch.runner.derived import task_paths
 from orch.runner.executor import AttemptBase, AttemptContext, AttemptRequest
 from orch.runner.hooks import CheckpointHook
 from orch.runner.host import RunnerSettings
+from orch.runner.ingate import gate_settings
 from orch.runner.ledger import SpendLedger
 from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import Marker
@@ -352,7 +353,7 @@ class Runner:
             run_id=self.state.run_id, task=task, phase=phase, role=role, attempt=attempt,
             checks=self.planner.checks(task, phase), budget=budget, base=base,
             log_name=log_path.name, timeout_s=self.timeout(task), feedback=feedback,
-            setup=setup, context=context)
+            setup=setup, context=context, gate=gate_settings(self.settings.config, task))
 
     def note_interrupted(self, task_id: str) -> None:
         """Say in the task's log that its attempt was interrupted."""

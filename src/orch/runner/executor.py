@@ -26,6 +26,7 @@ from orch import proc
 from orch.adapters.base import AgentResult, AgentStatus, Budget, Handoff, Role
 from orch.domain.events import DiffStat
 from orch.domain.plan import Phase, Task
+from orch.runner.ingate import GateSettings
 from orch.runner.plancheck import TaskChecks
 from orch.runner.verify import CheckOutcome
 
@@ -86,6 +87,8 @@ class AttemptRequest:
     setup: str | None = None
     """``worktree: setup:`` to run in a fresh worktree before the agent (lanes only)."""
     context: AttemptContext = field(default_factory=AttemptContext)
+    gate: GateSettings | None = None
+    """The in-session gate asked for (docs/verification.md); adapters with hooks use it."""
     version: int = PROTOCOL_VERSION
 
     @property

@@ -69,12 +69,16 @@ class ChangeProbe:
         """A snapshot of the tree now (git only), to be recorded as a task's baseline."""
         return self.worktree.snapshot() if self.worktree is not None else None
 
-    def start(self, task_id: str, checks: list[FileCheck], baseline: str | None) -> None:
+    def start(self, task_id: str, checks: list[FileCheck], baseline: str | None,
+              absent: set[str] | None = None) -> None:
         """Measure from ``baseline`` (the tree when the task first started), else from now.
 
-        Without git, the hashes of the task's first attempt in this process are kept."""
-        absent = {c.path for c in checks
-                  if c.rule is FileRule.CHANGED_IN and not (self.project_dir / c.path).exists()}
+        Without git, the hashes of the task's first attempt in this process are kept.
+        ``absent`` gives the directories already known to have been missing at the start (an
+        in-session gate measures from a start another process saw)."""
+        if absent is None:
+            absent = {c.path for c in checks if c.rule is FileRule.CHANGED_IN
+                      and not (self.project_dir / c.path).exists()}
         self._current_absent = self._absent.setdefault(task_id, absent)
         self._tree = baseline
         if self._tree is None and self.worktree is not None:
@@ -82,6 +86,16 @@ class ChangeProbe:
         if self._tree is None:
             first = self._first_hashes.setdefault(task_id, self._hash_named(checks))
             self._hashes = first
+
+    @property
+    def start_tree(self) -> str | None:
+        """The snapshot :meth:`start` measures from (git only)."""
+        return self._tree
+
+    @property
+    def absent_at_start(self) -> set[str]:
+        """The directory checks whose directory was missing at :meth:`start`."""
+        return set(self._current_absent)
 
     def finish(self, checks: list[FileCheck]) -> Measured:
         """What changed since :meth:`start`."""
