@@ -1,0 +1,68 @@
+"""A task's measurement costs at most one git process (issue 23): counted, not timed.
+
+Every task's change is measured from git (two working-tree snapshots and their diff). Spawning
+git four times per task and copying the index to a temporary directory per snapshot made the
+measurement most of a run's time; it now runs in-process through libgit2. The orch subprocess
+loads ``tests/fakes/durability/sitecustomize.py``, which records every process it starts; the
+git processes started between one task's shell command and the next one's are that task's
+measurement (plus any other per-task git work), and there may be at most one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from conftest import OrchRunner, commit_all, git, make_plan, shell_task
+from orch.vcs.snapshot import WorkTree
+from test_durability import traced
+
+TASKS = 6
+
+
+def _is_git(argv: list[str]) -> bool:
+    return Path(argv[0]).name == "git"
+
+
+def test_each_task_measurement_starts_at_most_one_git_process(
+        orch: OrchRunner, git_repo: Path, tmp_path: Path) -> None:
+    tasks = [shell_task(f"T{n:03d}", f"write f{n}", f"echo {n} > f{n}.txt",
+                        extra=f"  Creates `f{n}.txt`.") for n in range(1, TASKS + 1)]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    records = traced(orch, git_repo, tmp_path / "trace.jsonl", "run", "plan.md",
+                     "--commit", "none")
+    starts = [r["argv"] for r in records if r["op"] == "exec"]
+    shells = [i for i, argv in enumerate(starts) if any("> f" in a for a in argv)]
+    assert len(shells) == TASKS, starts
+    between = [sum(_is_git(argv) for argv in starts[a + 1:b])
+               for a, b in zip(shells, shells[1:], strict=False)]
+    assert max(between) <= 1, f"git processes between tasks: {between}"
+    events = (git_repo / ".specify" / "orch").rglob("events.jsonl")
+    finished = [event for path in events for line in path.read_text().splitlines()
+                if (event := json.loads(line))["type"] == "task_finished"]
+    assert [e["data"]["diffstat"]["paths"] for e in finished] == [  # measured, task by task
+        [f"f{n}.txt"] for n in range(1, TASKS + 1)]
+
+
+def test_a_snapshot_sees_a_same_size_edit_in_the_tick_of_the_previous_snapshot(
+        git_repo: Path) -> None:
+    """The in-memory index keeps stat data between snapshots: an edit that keeps the size and
+    mtime of the file the previous snapshot hashed must still be seen (content, not stat)."""
+    git(git_repo, "config", "core.trustctime", "false")
+    worktree = WorkTree.open(git_repo)
+    assert worktree is not None
+    note = git_repo / "note.txt"
+    note.write_text("- [ ] T001\n")
+    first = worktree.snapshot()
+    stamp = os.stat(note)
+    note.write_text("- [X] T001\n")
+    os.utime(note, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    second = worktree.snapshot()
+    assert first is not None and second is not None
+    assert worktree.diff(first, second).paths == ["note.txt"]
+    shown = subprocess.run(["git", "show", f"{second}:note.txt"], cwd=git_repo,
+                           capture_output=True, text=True, check=True).stdout
+    assert shown == "- [X] T001\n"
