@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import shutil
 import subprocess
 from pathlib import Path
 
 from conftest import OrchRunner, commit_all, git, make_plan, shell_task
+from orch.vcs.libgit import InProcessTree
 from orch.vcs.snapshot import WorkTree
 from test_durability import traced
 
@@ -66,3 +69,62 @@ def test_a_snapshot_sees_a_same_size_edit_in_the_tick_of_the_previous_snapshot(
     shown = subprocess.run(["git", "show", f"{second}:note.txt"], cwd=git_repo,
                            capture_output=True, text=True, check=True).stdout
     assert shown == "- [X] T001\n"
+
+
+def test_in_process_snapshots_match_git_s_own_through_edits_adds_commits_and_resets(
+        git_repo: Path) -> None:
+    """A random walk of edits, deletions, new directories, ignored files, orch's own files and
+    git commands that rewrite the real index (add, commit, reset, stash): after every step the
+    in-process snapshot is the tree git itself writes (``add -A`` on a copy of the index)."""
+    rng = random.Random(23)
+    (git_repo / ".gitignore").write_text("*.log\nbuild/\n")
+    commit_all(git_repo, "ignore")
+    fast, slow = WorkTree.open(git_repo), WorkTree.open(git_repo)
+    assert fast is not None and slow is not None
+    slow._fast = None  # git's own route
+    names = [f"{folder}f{n}.txt" for folder in ("", "sub/", "sub/deep/", "build/", ".specify/orch/")
+             for n in range(3)] + ["x.log"]
+    previous = None
+    for step in range(80):
+        action, path = rng.choice(ACTIONS), git_repo / rng.choice(names)
+        action(git_repo, path, rng)
+        tree = fast.snapshot()
+        assert isinstance(fast._fast, InProcessTree), "fell back to git"
+        assert tree == slow.snapshot(), f"step {step}: {action.__name__} {path}"
+        if previous is not None:
+            assert fast.diff(previous, tree) == slow.diff(previous, tree)
+        previous = tree
+
+
+def _write(repo: Path, path: Path, rng: random.Random) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{rng.random()}\n" * rng.randint(0, 3))
+
+
+def _delete(repo: Path, path: Path, rng: random.Random) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _drop_folder(repo: Path, path: Path, rng: random.Random) -> None:
+    shutil.rmtree(repo / "sub", ignore_errors=True)
+
+
+def _git_add(repo: Path, path: Path, rng: random.Random) -> None:
+    git(repo, "add", "-A")
+
+
+def _git_commit(repo: Path, path: Path, rng: random.Random) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "step")
+
+
+def _git_reset(repo: Path, path: Path, rng: random.Random) -> None:
+    git(repo, "reset", "-q", "--hard")
+
+
+def _git_stash(repo: Path, path: Path, rng: random.Random) -> None:
+    subprocess.run(["git", "stash", "-q", "-u"], cwd=repo, capture_output=True, check=False)
+
+
+ACTIONS = [_write, _write, _write, _delete, _drop_folder, _git_add, _git_commit, _git_reset,
+           _git_stash]

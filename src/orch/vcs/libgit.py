@@ -8,9 +8,13 @@ about one ``git status``.
 
 Racy git: libgit2 trusts an entry's stat data only when the file is older than the index file
 it read (the real index's mtime, kept as the "stamp"); every file written since is compared by
-content. When the real index changes on disk (a checkpoint, a user's ``git add``), libgit2
-re-reads it first. Without an index file there is no stamp to compare against, so
-:func:`open_in_process` declines such a repository and the caller uses git itself.
+content. One difference remains: libgit2 compares those mtimes to the nanosecond where a git
+built without ``USE_NSEC`` (Debian's) treats a whole second as racy, so an edit keeping size
+and mtime of a file git itself hashed in an earlier clock tick of the same second is seen by
+git alone. When the real index changes on disk (a checkpoint, a user's ``git add``), the next
+snapshot starts again from it, as git's own route (a fresh copy of the real index) would.
+Without an index file there is no stamp to compare against, so :func:`open_in_process`
+declines such a repository and the caller uses git itself.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class InProcessTree:
         import pygit2
 
         try:
+            self._index.read(False)  # the real index, again, when it changed on disk
             self._index.add_all(self._pathspecs)
             return str(self._index.write_tree())
         except (pygit2.GitError, OSError, ValueError) as exc:
