@@ -128,3 +128,17 @@ def _git_stash(repo: Path, path: Path, rng: random.Random) -> None:
 
 ACTIONS = [_write, _write, _write, _delete, _drop_folder, _git_add, _git_commit, _git_reset,
            _git_stash]
+
+
+def test_a_clean_filter_is_applied_as_git_applies_it(git_repo: Path) -> None:
+    """libgit2 cannot run a filter driver (Git LFS is one): there git itself snapshots."""
+    git(git_repo, "config", "filter.upper.clean", "tr a-z A-Z")
+    (git_repo / ".gitattributes").write_text("*.txt filter=upper\n")
+    commit_all(git_repo, "filter")
+    worktree = WorkTree.open(git_repo)
+    assert worktree is not None
+    (git_repo / "note.txt").write_text("hello\n")
+    tree = worktree.snapshot()
+    shown = subprocess.run(["git", "show", f"{tree}:note.txt"], cwd=git_repo,
+                           capture_output=True, text=True, check=True).stdout
+    assert shown == "HELLO\n"

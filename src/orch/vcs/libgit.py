@@ -19,6 +19,7 @@ declines such a repository and the caller uses git itself.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,12 +94,14 @@ def open_in_process(root: Path, git_dir: Path, scope: str, orch_dir: str) -> InP
     """The in-process snapshotter for the working tree at ``root``, or ``None`` where only git
     itself gives git's answer: pygit2 missing, no index file yet (no racy-git stamp), clean or
     process filters (LFS and friends run outside libgit2), a sparse checkout, an index format
-    libgit2 cannot read, or paths that a libgit2 pathspec would read as a glob.
+    libgit2 cannot read, paths that a libgit2 pathspec would read as a glob, or environment
+    and config files that git reads and libgit2 does not.
 
     ``scope`` is the project's directory relative to ``root`` (``""`` for the whole tree) and
     ``orch_dir`` orch's bookkeeping directory relative to ``root``, left out of every snapshot.
     """
-    if _GLOB & set(scope + orch_dir) or not (git_dir / "index").is_file():
+    if _GLOB & set(scope + orch_dir) or not (git_dir / "index").is_file() or \
+            any(os.environ.get(name) for name in _REPOINTING_ENV):
         return None
     try:
         import pygit2
@@ -106,7 +109,7 @@ def open_in_process(root: Path, git_dir: Path, scope: str, orch_dir: str) -> InP
         return None
     try:
         repo = pygit2.Repository(str(root))
-        if _needs_git_itself(repo):
+        if Path(repo.path).resolve() != git_dir.resolve() or _needs_git_itself(repo):
             return None
         repo.index.read(False)
     except (pygit2.GitError, KeyError, ValueError, OSError):
@@ -114,7 +117,21 @@ def open_in_process(root: Path, git_dir: Path, scope: str, orch_dir: str) -> InP
     return InProcessTree(repo, [f"!{orch_dir}", scope.rstrip("/") if scope else "*"])
 
 
+_REPOINTING_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+                   "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_CONFIG_PARAMETERS",
+                   "GIT_CONFIG_COUNT")
+"""Environment git honours and libgit2 does not: another repository, index, object store, or
+``git -c`` settings."""
+_SHAPES_A_TREE = frozenset({
+    "core.excludesfile", "core.attributesfile", "core.autocrlf", "core.eol", "core.safecrlf",
+    "core.ignorecase", "core.symlinks", "core.filemode", "core.trustctime", "core.checkstat",
+    "core.precomposeunicode"})
+"""Settings that change which files ``git add -A`` takes, or the blobs it writes."""
+
+
 def _needs_git_itself(repo: pygit2.Repository) -> bool:
+    import pygit2
+
     for entry in repo.config:
         name = entry.name.lower()
         if name.startswith("filter.") and name.endswith((".clean", ".process")):
@@ -122,4 +139,15 @@ def _needs_git_itself(repo: pygit2.Repository) -> bool:
         if name in {"core.sparsecheckout", "index.sparse", "core.splitindex"} and \
                 str(entry.value).lower() in {"true", "yes", "on", "1"}:
             return True
-    return False
+    # GIT_CONFIG_GLOBAL/_SYSTEM/_NOSYSTEM make git read other files than libgit2 does: then
+    # neither side may hold a setting that shapes the tree outside the repository's own config.
+    named = [os.environ.get("GIT_CONFIG_GLOBAL"), os.environ.get("GIT_CONFIG_SYSTEM")]
+    if not (any(named) or os.environ.get("GIT_CONFIG_NOSYSTEM")):
+        return False
+    outside = [e.name.lower() for e in repo.config
+               if e.level not in (pygit2.enums.ConfigLevel.LOCAL,
+                                  pygit2.enums.ConfigLevel.WORKTREE)]
+    for path in filter(None, named):
+        if Path(path).is_file():
+            outside += [e.name.lower() for e in pygit2.Config(path)]
+    return any(name in _SHAPES_A_TREE or name.startswith("filter.") for name in outside)
