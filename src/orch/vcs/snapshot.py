@@ -47,7 +47,7 @@ class TreeDiff:
 class WorkTree:
     """Snapshots of one project's working tree; ``open`` returns ``None`` outside git."""
 
-    def __init__(self, repo: GitRepo) -> None:
+    def __init__(self, repo: GitRepo, *, in_process: bool = True) -> None:
         self.repo = repo
         prefix = os.path.relpath(repo.project_dir, repo.root).replace(os.sep, "/")
         self._prefix = "" if prefix == "." else prefix + "/"
@@ -55,7 +55,7 @@ class WorkTree:
         """Only the project's own files: a project nested in a bigger repository snapshots
         its own directory, not the whole repository."""
         self._lock = threading.Lock()
-        self._fast: InProcessTree | None | bool = True
+        self._fast: InProcessTree | None | bool = True if in_process else None
         """The in-process snapshotter once opened; ``True`` before, ``None`` where git runs."""
 
     def _in_process(self) -> InProcessTree | None:
@@ -68,11 +68,17 @@ class WorkTree:
     def _give_up_in_process(self) -> None:
         self._fast = None
 
+    @property
+    def in_process(self) -> bool:
+        """Whether snapshots are taken in-process (known after the first one)."""
+        return isinstance(self._fast, InProcessTree)
+
     @classmethod
-    def open(cls, project_dir: Path) -> WorkTree | None:
-        """The project's working tree, or ``None`` when it is not in a git repository."""
+    def open(cls, project_dir: Path, *, in_process: bool = True) -> WorkTree | None:
+        """The project's working tree, or ``None`` when it is not in a git repository.
+        ``in_process=False`` always runs git itself (for comparisons)."""
         repo = find_repo(project_dir)
-        return cls(repo) if repo is not None else None
+        return cls(repo, in_process=in_process) if repo is not None else None
 
     def snapshot(self) -> str | None:
         """The tree id of the working tree as it is now; ``None`` if git cannot write it."""
