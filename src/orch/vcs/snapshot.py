@@ -113,8 +113,8 @@ class WorkTree:
             if fast is not None:
                 try:
                     return self._inside(fast.numstat(before, after))
-                except VcsError:  # libgit2 could not: git itself decides from now on
-                    self._give_up_in_process()
+                except VcsError:  # e.g. a tree from an older run that is gone: git will say
+                    pass
         out = self.repo.run("diff-tree", "-r", "-z", "--no-renames", "--numstat", before, after,
                             strip=False)
         stats = []
