@@ -1,15 +1,15 @@
 """500 no-op shell tasks in 5 phases with durable state, side by side with doit 0.37 running
 a 500-task chain of the same no-op action (target: orch <= 1.3x doit's wall time, goal 1.0x).
 
-Both run in fresh temp directories (not git repositories), same machine, same run, so the
-figure is orch's engine and its fsync'd journal against doit's engine, not git. Also printed,
-measured in the same run, so the ratio can be read on a busy machine:
+The headline figure is a user's run: orch in a fresh git repository (made in the temp
+directory, outside orch's own checkout), evidence on (every task's change measured from git)
+and a checkpoint commit per phase. Printed beside it, from the same run, labelled:
 
-- start-up: the same two tools on a one-task plan;
+- the same plan outside any git repository (no measurement, no checkpoints);
+- start-up: the same two tools on a one-task plan, in git;
 - the fsync floor: one line appended and fsync'd per task in the same directory, which orch's
-  durability promise costs and doit (state written once at the end) does not pay; and the
-  same orch run with ``os.fsync`` stubbed out (a measurement only: on a disk shared with busy
-  neighbours each fsync also waits for their writes, so the floor alone understates it);
+  durability promise costs and doit (state written once at the end) does not pay; with
+  ``--fsync-stubbed`` also the in-git run with ``os.fsync`` stubbed out (a measurement only);
 - the spawn floor: ``bash -e -c true`` per task (orch's shell adapter) against ``sh -c true``
   (doit's ``CmdAction``), both from Python.
 
@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from _common import median, report, time_command
@@ -44,11 +45,6 @@ def orch_plan(tasks: int, phases: int) -> str:
             lines += [f"- [ ] T{number:04d} No-op {number}", "  ```sh", "  true", "  ```"]
         lines.append("")
     return "\n".join(lines)
-
-
-def reset_one(orch_dir: Path) -> None:
-    shutil.rmtree(orch_dir / ".specify", ignore_errors=True)
-    (orch_dir / "plan.md").write_text(orch_plan(1, 1))
 
 
 def dodo(tasks: int) -> str:
@@ -86,6 +82,28 @@ def spawn_floor(argv: list[str], count: int) -> float:
     return time.perf_counter() - started
 
 
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def git_project(directory: Path, plan: str) -> Callable[[], None]:
+    """A fresh repository holding ``plan`` in one commit; the function that resets it."""
+    directory.mkdir()
+    git(directory, "init", "-q")
+    git(directory, "config", "user.name", "bench")
+    git(directory, "config", "user.email", "bench@localhost")
+    (directory / "plan.md").write_text(plan)
+    git(directory, "add", "-A")
+    git(directory, "commit", "-q", "-m", "plan")
+    git(directory, "tag", "base")
+
+    def reset() -> None:
+        git(directory, "reset", "-q", "--hard", "base")
+        shutil.rmtree(directory / ".specify", ignore_errors=True)
+
+    return reset
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=500)
@@ -94,12 +112,13 @@ def main() -> int:
         "--dir",
         type=Path,
         default=Path(tempfile.gettempdir()),
-        help="where the two projects are created (default: the system temp directory). It must "
-        "not be inside a git repository: orch would then snapshot that repository per task "
-        "(bench/.work, inside orch's own checkout, made orch 2x slower here)",
+        help="where the projects are created (default: the system temp directory). It must "
+        "not be inside a git repository: orch would then measure that whole repository",
     )
     parser.add_argument("--compare-src", type=Path, help="also run the orch package found in "
                         "this src/ directory (PYTHONPATH), e.g. an older commit's, side by side")
+    parser.add_argument("--fsync-stubbed", action="store_true",
+                        help="also time the in-git run with os.fsync stubbed out")
     args = parser.parse_args()
     orch = shutil.which("orch") or sys.exit("orch is not installed (pip install -e .)")
     doit = shutil.which("doit") or sys.exit("doit is not installed (pip install -e '.[bench]')")
@@ -109,76 +128,81 @@ def main() -> int:
         sys.exit(f"{args.dir} is inside the git repository {inside[0]}: pass --dir elsewhere")
     root = Path(tempfile.mkdtemp(prefix="orch-bench-run-", dir=args.dir))
     try:
-        orch_dir = root / "orch"
-        orch_dir.mkdir()
-        (orch_dir / "plan.md").write_text(orch_plan(args.tasks, 5))
-
-        def reset_orch() -> None:
-            shutil.rmtree(orch_dir / ".specify", ignore_errors=True)
-            (orch_dir / "plan.md").write_text(orch_plan(args.tasks, 5))
-
-        doit_dir = root / "doit"
-        doit_dir.mkdir()
-        (doit_dir / "dodo.py").write_text(dodo(args.tasks))
-
-        def reset_doit() -> None:
-            for leftover in doit_dir.glob(".doit.db*"):
-                leftover.unlink()
-
-        orch_argv = [orch, "-C", ".", "run", "plan.md", "--commit", "none", "--allow-dirty"]
-        ours: list[float] = []
-        peer: list[float] = []
-        other: list[float] = []
-        no_sync: list[float] = []
-        # The same orch with os.fsync stubbed out, to show what durability costs on this disk
-        # (a measurement only: orch itself never skips a sync).
-        no_sync_argv = [sys.executable, "-c", NO_FSYNC, *orch_argv[1:]]
-        for number in range(args.repeat):  # alternate, so load on the machine hits both alike
-            ours += time_command(orch_argv, cwd=orch_dir, repeat=1, setup=reset_orch,
-                                 env={"NO_COLOR": "1"}, warmup=number == 0)
-            peer += time_command([doit, "run"], cwd=doit_dir, repeat=1, setup=reset_doit,
-                                 warmup=number == 0)
-            no_sync += time_command(no_sync_argv, cwd=orch_dir, repeat=1, setup=reset_orch,
-                                    env={"NO_COLOR": "1"}, warmup=number == 0)
-            if args.compare_src:
-                other += time_command(orch_argv, cwd=orch_dir, repeat=1, setup=reset_orch,
-                                      env={"NO_COLOR": "1", "PYTHONPATH": str(args.compare_src)},
-                                      warmup=number == 0)
-        print(f"orch runs (s): {[round(t, 2) for t in ours]}")
-        print(f"doit runs (s): {[round(t, 2) for t in peer]}")
-        ok = report(f"{args.tasks} no-op tasks", median(ours), "doit 0.37", median(peer), 1.3)
-        print(f"orch, fsync stubbed (s): {[round(t, 2) for t in no_sync]}")
-        report(f"{args.tasks} no-op tasks, fsync stubbed", median(no_sync), "doit 0.37",
-               median(peer), 1.3)
-        if other:
-            print(f"orch [{args.compare_src}] runs (s): {[round(t, 2) for t in other]}")
-            report(f"{args.tasks} no-op tasks [{args.compare_src}]", median(other),
-                   "doit 0.37", median(peer), 1.3)
-
-        (orch_dir / "plan.md").write_text(orch_plan(1, 1))
-        (doit_dir / "dodo.py").write_text(dodo(1))
-        one = time_command(orch_argv, cwd=orch_dir, repeat=args.repeat,
-                           setup=lambda: reset_one(orch_dir), env={"NO_COLOR": "1"})
-        one_peer = time_command([doit, "run"], cwd=doit_dir, repeat=args.repeat,
-                                setup=reset_doit)
-        report("start-up (1 task)", median(one), "doit 0.37", median(one_peer), 1.3)
-        if args.compare_src:
-            one_other = time_command(orch_argv, cwd=orch_dir, repeat=args.repeat,
-                                     setup=lambda: reset_one(orch_dir),
-                                     env={"NO_COLOR": "1", "PYTHONPATH": str(args.compare_src)})
-            report(f"start-up (1 task) [{args.compare_src}]", median(one_other), "doit 0.37",
-                   median(one_peer), 1.3)
-
-        fsync = fsync_floor(orch_dir, args.tasks)
-        bash = spawn_floor(["bash", "-e", "-c", "true"], args.tasks)
-        sh = spawn_floor(["sh", "-c", "true"], args.tasks)
-        print(f"fsync floor: {fsync:.2f} s for {args.tasks} appends "
-              f"({fsync / args.tasks * 1000:.2f} ms each; orch makes one per task durable)")
-        print(f"spawn floor: bash -e -c true {bash:.2f} s vs sh -c true {sh:.2f} s "
-              f"for {args.tasks}")
-        return 0 if ok else 1
+        return compare(args, orch, doit, root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def compare(args: argparse.Namespace, orch: str, doit: str, root: Path) -> int:
+    """Time every configuration side by side, alternating run by run; print the ratios."""
+    plan = orch_plan(args.tasks, 5)
+    reset_git = git_project(root / "orch-git", plan)
+    plain_dir = root / "orch"
+    plain_dir.mkdir()
+
+    def reset_plain() -> None:
+        shutil.rmtree(plain_dir / ".specify", ignore_errors=True)
+        (plain_dir / "plan.md").write_text(plan)
+
+    doit_dir = root / "doit"
+    doit_dir.mkdir()
+    (doit_dir / "dodo.py").write_text(dodo(args.tasks))
+
+    def reset_doit() -> None:
+        for leftover in doit_dir.glob(".doit.db*"):
+            leftover.unlink()
+
+    env = {"NO_COLOR": "1"}
+    in_git = [orch, "-C", ".", "run", "plan.md"]
+    outside = [orch, "-C", ".", "run", "plan.md", "--commit", "none", "--allow-dirty"]
+    no_sync_argv = [sys.executable, "-c", NO_FSYNC, *in_git[1:]]
+    runs: dict[str, list[float]] = {"git": [], "doit": [], "outside": [], "nosync": [],
+                                    "other": []}
+    for number in range(args.repeat):  # alternate, so load on the machine hits each alike
+        first = number == 0
+        runs["git"] += time_command(in_git, cwd=root / "orch-git", repeat=1, setup=reset_git,
+                                    env=env, warmup=first)
+        runs["doit"] += time_command([doit, "run"], cwd=doit_dir, repeat=1, setup=reset_doit,
+                                     warmup=first)
+        runs["outside"] += time_command(outside, cwd=plain_dir, repeat=1, setup=reset_plain,
+                                        env=env, warmup=first)
+        if args.fsync_stubbed:
+            runs["nosync"] += time_command(no_sync_argv, cwd=root / "orch-git", repeat=1,
+                                           setup=reset_git, env=env, warmup=first)
+        if args.compare_src:
+            runs["other"] += time_command(in_git, cwd=root / "orch-git", repeat=1,
+                                          setup=reset_git, warmup=first,
+                                          env={**env, "PYTHONPATH": str(args.compare_src)})
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    for name, times in runs.items():
+        if times:
+            print(f"{name} runs (s): {[round(t, 2) for t in times]}")
+    peer = median(runs["doit"])
+    ok = report(f"{args.tasks} no-op tasks in git, evidence on, durable", median(runs["git"]),
+                "doit 0.37", peer, 1.3)
+    report(f"{args.tasks} no-op tasks OUTSIDE git (no measurement, no checkpoints)",
+           median(runs["outside"]), "doit 0.37", peer, 1.3)
+    if runs["nosync"]:
+        report(f"{args.tasks} no-op tasks in git, fsync stubbed", median(runs["nosync"]),
+               "doit 0.37", peer, 1.3)
+    if runs["other"]:
+        report(f"{args.tasks} no-op tasks in git [{args.compare_src}]", median(runs["other"]),
+               "doit 0.37", peer, 1.3)
+
+    one_git = git_project(root / "one-git", orch_plan(1, 1))
+    (doit_dir / "dodo.py").write_text(dodo(1))
+    one = time_command(in_git, cwd=root / "one-git", repeat=args.repeat, setup=one_git, env=env)
+    one_peer = time_command([doit, "run"], cwd=doit_dir, repeat=args.repeat, setup=reset_doit)
+    report("start-up (1 task, in git)", median(one), "doit 0.37", median(one_peer), 1.3)
+
+    fsync = fsync_floor(plain_dir, args.tasks)
+    bash = spawn_floor(["bash", "-e", "-c", "true"], args.tasks)
+    sh = spawn_floor(["sh", "-c", "true"], args.tasks)
+    print(f"fsync floor: {fsync:.2f} s for {args.tasks} appends "
+          f"({fsync / args.tasks * 1000:.2f} ms each; orch makes one per task durable)")
+    print(f"spawn floor: bash -e -c true {bash:.2f} s vs sh -c true {sh:.2f} s "
+          f"for {args.tasks}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -576,3 +576,41 @@ def test_a_write_waits_for_another_servers_write_instead_of_failing(git_repo: Pa
         holder.stdin.close()
         holder.wait(timeout=30)
     assert added["id"] == "T006"
+
+
+def test_the_tool_list_arrives_before_any_service_is_imported(git_repo: Path) -> None:
+    """`orch mcp` answers the handshake and the tool list with the services not yet imported
+    (issue 23: a client that waits little went ahead without orch's tools); a tool call
+    imports them. The server runs under ``-X importtime``, its stderr kept in a file."""
+    repo = project(git_repo, chain_plan())
+    log = repo.parent / "imports.txt"
+
+    def imported() -> set[str]:
+        return {line.rsplit("|", 1)[-1].strip() for line in log.read_text().splitlines()
+                if line.startswith("import time:")}
+
+    def session(script: Callable[[Client], Awaitable[T]]) -> T:
+        command = (f"exec {shlex.quote(sys.executable)} -X importtime -m orch "
+                   f"-C {shlex.quote(str(repo))} mcp --plan plan.md 2>{shlex.quote(str(log))}")
+        params = StdioServerParameters(command="sh", args=["-c", command], cwd=str(repo),
+                                       env=dict(os.environ))
+
+        async def main() -> T:
+            async with Client(params, cache=None) as client:
+                return await script(client)
+
+        return anyio.run(main)
+
+    async def list_names(client: Client) -> set[str]:
+        return {tool.name for tool in (await client.list_tools()).tools}
+
+    assert session(list_names) == TOOLS
+    assert "orch.mcp.server" in imported()
+    services = {"orch.domain.plan", "orch.domain.graph", "orch.domain.state"}  # what they import
+    assert not services & imported()
+
+    async def list_tasks(client: Client) -> dict[str, Any]:
+        return data(await client.call_tool("task_list", {}))
+
+    assert [t["id"] for t in session(list_tasks)["tasks"]][:2] == ["T001", "T002"]
+    assert services <= imported()  # the log does show them once a tool needs them

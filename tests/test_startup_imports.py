@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import make_plan, shell_task
+from conftest import commit_all, make_plan, shell_task
 
 NOT_NEEDED = {"git", "regex", "urllib.request", "orch.runner.mergequeue", "orch.vcs.repo"}
 
@@ -30,3 +30,29 @@ def test_sequential_run_outside_git_imports_no_git_regex_or_urllib(tmp_path: Pat
     assert "orch.runner.session" in imported  # the run path itself was loaded
     assert not NOT_NEEDED & imported
     assert "[X] T001" in (tmp_path / "plan.md").read_text()
+
+
+HEAVY = {"git", "pygit2", "rich.live", "httpx", "httpx2", "anthropic", "mcp", "urllib.request",
+         "regex"}
+"""GitPython, libgit2, the live display, the HTTP stack, the model SDK, the MCP SDK."""
+
+
+def test_validate_imports_no_git_adapter_live_display_or_http(tmp_path: Path) -> None:
+    plan = make_plan([("work", [shell_task("T001", "no-op", "true", verify=["true"])])])
+    (tmp_path / "plan.md").write_text(plan)
+    imported = imported_by(["validate", "plan.md"], tmp_path)
+    assert "orch.planfile" in imported or "orch.services.plans" in imported
+    assert not HEAVY & imported
+    assert not {name for name in imported
+                if name.startswith(("orch.adapters.", "orch.vcs.", "orch.runner."))}
+
+
+def test_run_in_git_measures_in_process_and_imports_no_http_or_live_display(
+        git_repo: Path) -> None:
+    plan = make_plan([("work", [shell_task("T001", "write", "echo 1 > one.txt")])])
+    (git_repo / "plan.md").write_text(plan)
+    commit_all(git_repo)
+    imported = imported_by(["run", "plan.md"], git_repo)
+    assert "orch.vcs.libgit" in imported and "pygit2" in imported  # the task was measured
+    assert not (HEAVY - {"git", "pygit2"}) & imported
+    assert "orch.runner.mergequeue" not in imported

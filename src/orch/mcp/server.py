@@ -4,26 +4,49 @@ Every tool is a thin wrapper over a function in :mod:`orch.services` (the one th
 with typed parameters the SDK turns into the tool's input schema. An :class:`OrchError` becomes
 a tool error carrying the CLI's ``error:``/``hint:`` lines; the server itself keeps serving.
 Reads take no lock; writes take the project lock and are refused while a run holds it.
+
+The services are imported on a tool's first call, not at start-up: a client lists the tools
+before it calls any, and ``orch mcp`` should answer that as soon as the SDK can.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from orch import __version__
+from orch.domain.limits import MAX_LIMIT, MAX_PRIORITY
 from orch.errors import LockHeldError, OrchError
-from orch.parsing.drafts import MAX_PRIORITY
-from orch.services import queue as queue_service
 
 T = TypeVar("T")
+
+
+class _OnFirstUse(ModuleType):
+    """A module imported on its first attribute access."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        if self._module is None:
+            self._module = importlib.import_module(self.__name__)
+        return getattr(self._module, attribute)
+
+
+if TYPE_CHECKING:
+    from orch.services import queue as queue_service
+else:
+    queue_service = _OnFirstUse("orch.services.queue")
 
 Status = Literal[
     "pending", "running", "verifying", "done", "failed", "blocked", "skipped", "budget_exceeded"
@@ -123,15 +146,15 @@ class OrchTools:
         phase: Annotated[str | None, Field(description="Only tasks of this phase id.")] = None,
         agent: Annotated[str | None, Field(description="Only tasks naming this agent.")] = None,
         limit: Annotated[int, Field(json_schema_extra={
-            "minimum": 1, "maximum": queue_service.MAX_LIMIT})] = 100,
+            "minimum": 1, "maximum": MAX_LIMIT})] = 100,
     ) -> dict[str, Any]:
         """List the plan's tasks in execution order with their status, priority and agent."""
         from orch.errors import UsageError
 
         def run() -> dict[str, Any]:
-            if not 1 <= limit <= queue_service.MAX_LIMIT:
+            if not 1 <= limit <= MAX_LIMIT:
                 raise UsageError(f"limit {limit} is out of range",
-                                 hint=f"use 1 to {queue_service.MAX_LIMIT}")
+                                 hint=f"use 1 to {MAX_LIMIT}")
             return queue_service.list_tasks(
                 self.queue(), status=status, phase=phase, agent=agent, limit=limit)
 

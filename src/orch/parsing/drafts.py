@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from orch.domain.limits import MAX_PRIORITY
 from orch.domain.plan import Diagnostic, PlanMark
 from orch.durations import parse_duration
 from orch.parsing.blocks import Block, Fence
 from orch.parsing.metadata import Field, commands, plain, split_list
 from orch.parsing.taskline import DepRef, parse_dep_list
 
-MAX_PRIORITY = 10
-"""Highest ``priority:`` a task may have; 0 (the default) is the lowest."""
 SHELL_INFOS = frozenset({"", "sh", "bash", "shell", "console", "zsh"})
 """Info strings of fenced blocks that hold a task's shell commands."""
 PRIORITY_WORDS = {

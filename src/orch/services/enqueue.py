@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from orch.domain.limits import MAX_PRIORITY
 from orch.domain.plan import Diagnostic, Phase, Plan, PlanMark, Task
 from orch.errors import PlanError, UsageError
-from orch.parsing.drafts import MAX_PRIORITY
 
 _NUMBERED_ID = re.compile(r"^([A-Za-z]+-?)(\d+)$")
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from orch.domain.graph import ExecutionPlan, execution_batches, execution_order
+from orch.domain.limits import MAX_LIMIT
 from orch.domain.plan import Plan, Task
 from orch.domain.state import RunState, TaskState
 from orch.domain.status import ACTIVE_TASK_STATUSES, RunStatus, TaskStatus
 from orch.errors import OrchError, UsageError
 
-MAX_LIMIT = 500
-"""Most tasks one ``task_list`` call returns."""
 STATUSES = tuple(status.value for status in TaskStatus)
 
 
