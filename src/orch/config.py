@@ -70,6 +70,23 @@ class NotifyConfig(BaseModel):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
+class ExecutorConfig(BaseModel):
+    """``executor:``: where lane attempts run (docs/distributed.md). ``local`` worktrees by
+    default; ``ray`` (a Ray cluster at ``address``) or ``command`` (any command that speaks
+    ``orch worker``: ``run: "ssh build-{slot} orch worker"``), or a third-party kind registered
+    under the entry point group ``orch.executors``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = "local"
+    address: str = "auto"
+    """The Ray cluster (``auto``: ``RAY_ADDRESS``, else the one started on this machine)."""
+    resources: dict[str, dict[str, float]] = Field(default_factory=dict)
+    """Ray resources a role's attempts ask for: ``{claude-code: {claude_code: 1}}``."""
+    run: str | None = None
+    """The command executor's command line (``{slot}`` and ``{task}`` are filled in)."""
+
+
 class WorktreeConfig(BaseModel):
     """``worktree:``: what a parallel task's worktree gets of the main tree's ignored files
     (docs/parallel.md). Paths and globs are relative to the project directory."""
@@ -118,6 +135,7 @@ class OrchConfig(BaseModel):
     max_revisions: int = Field(default=2, ge=0)
     reports: Literal["decided", "all"] = "decided"
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
 
     @field_validator("task_timeout", mode="before")
     @classmethod
@@ -199,6 +217,11 @@ reports: decided
 
 # Called on run completed, failed, budget exceeded and awaiting a decision (JSON body).
 notify: {command: null, webhook: null}
+
+# Where [P] tasks' attempts run with --jobs N (docs/distributed.md): local worktrees, a Ray
+# cluster (kind: ray, address: auto, resources: {ROLE: {RESOURCE: 1}}), or any command that
+# speaks `orch worker` (kind: command, run: "ssh build-{slot} orch worker").
+executor: {kind: local}
 """
 
 

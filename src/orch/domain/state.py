@@ -155,6 +155,10 @@ class RunOptions(BaseModel):
     allow_dirty: bool = False
     jobs: int | None = None
     """``--jobs``: worker slots; ``None`` = config ``jobs:``."""
+    executor: str | None = None
+    """``--executor``: where lane attempts run; ``None`` = config ``executor.kind``."""
+    ray_address: str | None = None
+    """``--ray-address``; ``None`` = config ``executor.address``."""
 
 
 class Event(BaseModel):

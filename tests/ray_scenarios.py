@@ -1,0 +1,182 @@
+"""Scenarios of the Ray executor, run by ``tests/test_ray_executor.py`` inside a private network
+and PID namespace (``ray_cluster.run_in_namespace``): one real local cluster (a head and two
+worker nodes on 127.0.0.1), real ``orch`` processes, real git repositories. Prints one line
+``RESULT {json}`` with what each scenario observed; the test asserts on it.
+
+Usage (inside the namespace): ray_scenarios.py all WORKDIR '{}'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from ray_cluster import Cluster  # noqa: E402
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV}).stdout
+
+
+def project(root: Path, name: str, tasks: list[str], config: str = "") -> Path:
+    """A git repository with one phase of ``tasks`` (markdown task blocks) and ``config``."""
+    repo = root / name
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "plan.md").write_text("# Remote\n\n## Phase 1: Work\n\n" + "\n".join(tasks))
+    cfg = repo / ".specify" / "orch" / "config.yaml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text("gate: none\n" + config)
+    (repo / ".gitignore").write_text("")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plan")
+    return repo
+
+
+def shell_task(number: int, script: str, extra: str = "") -> str:
+    tid = f"T{number:03d}"
+    body = script.replace("{id}", tid)
+    return (f"- [ ] {tid} [P] Write out/{tid}.txt\n{extra}"
+            f"  - verify: `test -s out/{tid}.txt`\n\n  ```bash\n  {body}\n  ```\n")
+
+
+def orch(repo: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "orch", *args], cwd=repo, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **GIT_ENV})
+
+
+def journal(repo: Path) -> list[dict[str, Any]]:
+    runs = repo / ".specify" / "orch" / "runs"
+    events: list[dict[str, Any]] = []
+    for run in sorted(runs.iterdir()):
+        events += [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()
+                   if line.strip()]
+    return events
+
+
+def status(repo: Path) -> dict[str, Any]:
+    out = orch(repo, "status", "--json")
+    return dict(json.loads(out.stdout))
+
+
+def summary(repo: Path, run: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    events = journal(repo)
+    integrated: dict[str, int] = {}
+    for event in events:
+        if event["type"] == "task_integrated":
+            integrated[event["task"]] = integrated.get(event["task"], 0) + 1
+    state = status(repo)
+    return {
+        "code": run.returncode, "stderr": run.stderr[-3000:],
+        "tasks": {t["id"]: {"status": t["status"], "verified": t.get("verified")}
+                  for t in state["tasks"]},
+        "integrated": integrated,
+        "files": {p.name: p.read_text() for p in sorted((repo / "out").glob("*.txt"))}
+        if (repo / "out").is_dir() else {},
+        "worktrees": git(repo, "worktree", "list").strip().splitlines(),
+        "notes": [e["data"].get("message", "") for e in events if e["type"] == "note"],
+    }
+
+
+def basic(root: Path, address: str) -> dict[str, Any]:
+    tasks = [shell_task(n, 'sleep 1; mkdir -p out; echo "$ORCH_TEST_NODE" > out/{id}.txt')
+             for n in range(1, 9)]
+    repo = project(root, "basic", tasks)
+    run = orch(repo, "run", "plan.md", "--yes", "--executor", "ray", "--ray-address", address,
+               "--jobs", "4")
+    return summary(repo, run)
+
+
+def resource(root: Path, address: str) -> dict[str, Any]:
+    tasks = [shell_task(n, 'mkdir -p out; echo "$ORCH_TEST_NODE" > out/{id}.txt',
+                        "  - agent: special\n") for n in range(1, 4)]
+    config = ("agents:\n  special:\n    adapter: shell\n"
+              "executor:\n  kind: ray\n  resources:\n    special: {node_b: 1}\n")
+    repo = project(root, "resource", tasks, config)
+    run = orch(repo, "run", "plan.md", "--yes", "--ray-address", address, "--jobs", "3")
+    return summary(repo, run)
+
+
+def kill9(root: Path, address: str) -> dict[str, Any]:
+    tasks = [shell_task(n, 'mkdir -p out; echo line >> out/{id}.txt; sleep 3')
+             for n in range(1, 7)]
+    repo = project(root, "kill9", tasks)
+    args = [sys.executable, "-m", "orch", "run", "plan.md", "--yes", "--executor", "ray",
+            "--ray-address", address, "--jobs", "3"]
+    child = subprocess.Popen(args, cwd=repo, env={**os.environ, **GIT_ENV},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        try:
+            if any(e["type"] == "task_integrated" for e in journal(repo)):
+                break
+        except (OSError, ValueError):
+            continue
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    resumed = orch(repo, "resume", "--yes", "--executor", "ray", "--ray-address", address,
+                   "--jobs", "3")
+    return summary(repo, resumed)
+
+
+def node_loss(root: Path, address: str, cluster: Cluster) -> dict[str, Any]:
+    tasks = [shell_task(n, 'mkdir -p out; sleep 6; echo "$ORCH_TEST_NODE" >> out/{id}.txt')
+             for n in range(1, 5)]
+    repo = project(root, "loss", tasks)
+    args = [sys.executable, "-m", "orch", "run", "plan.md", "--yes", "--executor", "ray",
+            "--ray-address", address, "--jobs", "4"]
+    child = subprocess.Popen(args, cwd=repo, env={**os.environ, **GIT_ENV},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # every attempt dispatched and sleeping on a node
+    os.kill(cluster.raylet_pid(1), signal.SIGKILL)
+    out, err = child.communicate(timeout=600)
+    return summary(repo, subprocess.CompletedProcess(args, child.returncode, out, err))
+
+
+def main() -> None:
+    workdir, options = Path(sys.argv[2]), json.loads(sys.argv[3])
+    cluster = Cluster(workdir)
+    results: dict[str, Any] = {}
+    try:
+        # Each worker node tags the tasks it runs through its environment.
+        os.environ["ORCH_TEST_NODE"] = "a"
+        cluster.start([{"node_a": 1}], cpus=2)
+        os.environ["ORCH_TEST_NODE"] = "b"
+        cluster._node([f"--address={cluster.address}", "--num-cpus=2",
+                       '--resources={"node_b": 1}'])
+        os.environ.pop("ORCH_TEST_NODE")
+        import ray
+
+        ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
+        cluster._wait(lambda: len(Cluster.alive()) == 3, "the second worker node")
+        ray.shutdown()
+        wanted = options.get("scenarios") or ["basic", "resource", "kill9", "node_loss"]
+        for name in wanted:
+            scratch = workdir / name
+            scratch.mkdir()
+            if name == "node_loss":
+                results[name] = node_loss(scratch, cluster.address, cluster)
+            else:
+                results[name] = globals()[name](scratch, cluster.address)
+    finally:
+        cluster.stop()
+    print("RESULT " + json.dumps(results), flush=True)
+
+
+if __name__ == "__main__":
+    main()
