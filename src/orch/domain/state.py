@@ -60,6 +60,9 @@ class TaskState(BaseModel):
     estimate_s: float | None = None
     interrupted_attempts: int = 0
     """How many times a resume found this task ``running`` and re-ran it."""
+    cut_off: bool = False
+    """Its last attempt was cut off (kill -9, Ctrl-C): a main-tree task's next attempt starts
+    from its ``baseline``, its partial output saved first."""
     feedback: str | None = None
     """A phase decision's findings (REVISE), handed to the task's next attempt."""
     verified: bool = False
@@ -283,6 +286,7 @@ def _task_started(state: RunState, task: TaskState, event: Event, payload: Any) 
     task.error = None
     task.agent = started.agent or task.agent
     task.verified = False
+    task.cut_off = False
     task.baseline = task.baseline or started.baseline
     if started.interrupted_before:
         task.interrupted_attempts += 1
@@ -319,6 +323,7 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
     _move(task, reset.status, event)
     task.error = reset.error
     task.returning = False
+    task.cut_off = reset.reason == "interrupted"
     if reset.reason == "revise":
         task.feedback = reset.feedback
     if task.status is TaskStatus.PENDING:

@@ -8,118 +8,84 @@ exceeded or interrupted. The engine records the decision; nothing here decides t
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from orch import proc
-from orch.adapters.base import Adapter, AgentContext, AgentResult, AgentStatus, Budget, Role
+from orch.adapters.base import Adapter, AgentContext, AgentResult, AgentStatus, SpendGate
 from orch.adapters.registry import get_adapter
-from orch.domain.events import CheckRecord, DiffStat, EventType
-from orch.domain.plan import Phase, Task
+from orch.domain.events import CheckRecord, EventType
+from orch.runner.executor import AttemptEvents, AttemptOutcome, AttemptRequest
 from orch.runner.filechecks import ChangeProbe, describe_failure, evaluate
-from orch.runner.plancheck import TaskChecks
 from orch.runner.verify import CheckOutcome, run_checks
 from orch.secrets import default_redactor
 
 MAX_BACKOFF_S = 60.0
-Record = Callable[[EventType, str, dict[str, object]], None]
-"""Records one task event (type, task id, data) durably before the next action."""
-
-
-@dataclass
-class AttemptOutcome:
-    """How one attempt went: the agent's result and orch's own verdict on it."""
-
-    result: AgentResult
-    check: CheckOutcome
-    duration_s: float
-    diffstat: DiffStat | None = None
-    ran_checks: bool = False
-
-    @property
-    def interrupted(self) -> bool:
-        return (self.result.status is AgentStatus.INTERRUPTED or self.check.interrupted
-                or proc.interrupted())
-
-    @property
-    def verified(self) -> bool:
-        """Checks ran for the task itself and all passed (the phase gate may add more)."""
-        return self.check.ok and bool(self.check.evidence)
-
-
-@dataclass
-class AttemptRequest:
-    """Everything one attempt needs besides the worker's own settings."""
-
-    task: Task
-    phase: Phase
-    role: Role
-    attempt: int
-    checks: TaskChecks
-    log_path: Path
-    budget: Budget
-    feedback: str | None = None
-    baseline: str | None = None
-    """The tree when the task first started (see :class:`~orch.domain.state.TaskState`)."""
-    context_extras: dict[str, Any] = field(default_factory=dict)
 
 
 class TaskWorker:
-    """Runs attempts: agent, then orch's measurement and checks."""
+    """Runs attempts in one directory: agent, then orch's measurement and checks.
 
-    def __init__(self, project_dir: Path, record: Record, barrier: Callable[[], None],
-                 timeout: Callable[[Task | None], float | None]) -> None:
+    The core every local executor shares (:mod:`orch.runner.executors`): the main tree's and each
+    lane's worktree's. It records nothing itself: events go to the sink it is given.
+    """
+
+    def __init__(self, project_dir: Path, logs_dir: Path, adapters: AdapterCache,
+                 spend: SpendGate | None = None) -> None:
         self.project_dir = project_dir
-        self.record = record
-        self.barrier = barrier
-        self.timeout = timeout
+        self.logs_dir = logs_dir
+        self.adapters = adapters
+        self.spend = spend
         self.probe = ChangeProbe.for_project(project_dir)
-        self._adapters: dict[str, Adapter] = {}
 
-    def adapter(self, name: str) -> Adapter:
-        """One instance per adapter name for the whole run."""
-        if name not in self._adapters:
-            self._adapters[name] = get_adapter(name)
-        return self._adapters[name]
-
-    def attempt(self, request: AttemptRequest) -> AttemptOutcome:
+    def attempt(self, request: AttemptRequest, events: AttemptEvents) -> AttemptOutcome:
         """Run the agent once, then orch's checks; returns the outcome."""
         started = time.monotonic()
-        self.probe.start(request.task.id, request.checks.files, request.baseline)
-        result = self._run_agent(request)
+        base = request.base.id if request.base.kind == "tree" else None
+        self.probe.start(request.task_id, request.checks.files, base)
+        result = self._run_agent(request, events)
         outcome = AttemptOutcome(result, CheckOutcome(ok=False), 0.0)
         if not outcome.interrupted:
-            outcome = self._verify(request, result)
+            outcome = self._verify(request, result, events)
         outcome.duration_s = round(time.monotonic() - started, 3)
         return outcome
 
-    def _run_agent(self, request: AttemptRequest) -> AgentResult:
-        adapter = self.adapter(request.role.adapter)
-        self.barrier()
+    def _run_agent(self, request: AttemptRequest, events: AttemptEvents) -> AgentResult:
+        adapter = self.adapters.get(request.role.adapter)
+        extras = request.context
+        task_id = request.task_id
         # Built from already-validated models: skip re-validation on the hot path.
         context = AgentContext.model_construct(
             task=request.task,
             phase=request.phase,
             project_dir=self.project_dir,
-            log_path=request.log_path,
+            log_path=self.logs_dir / request.log_name,
             role=request.role,
             attempt=request.attempt,
             retry_feedback=request.feedback,
-            timeout_s=self.timeout(request.task),
+            timeout_s=request.timeout_s,
             budget=request.budget,
             cancel_check=proc.interrupted,
             checks=request.checks.prompt_text(),
-            **request.context_extras,
+            plan_title=extras.plan_title,
+            handoffs=list(extras.handoffs),
+            conventions=extras.conventions,
+            spec_docs=extras.spec_docs,
+            env=dict(extras.env),
+            notify=lambda message: events(task_id, EventType.NOTE.value,
+                                          {"message": message, "level": "warning"}),
+            spend=self.spend,
         )
         return adapter.run(context)
 
-    def _verify(self, request: AttemptRequest, result: AgentResult) -> AttemptOutcome:
+    def _verify(self, request: AttemptRequest, result: AgentResult,
+                events: AttemptEvents) -> AttemptOutcome:
         """orch's own check: the agent's word is never enough."""
-        task, checks = request.task, request.checks
+        checks = request.checks
+        log_path = self.logs_dir / request.log_name
         if result.status is not AgentStatus.COMPLETED:
             failed = CheckOutcome(
                 ok=False, tail=result.summary[-4000:],
@@ -129,18 +95,32 @@ class TaskWorker:
         measured = self.probe.finish(checks.files)
         if not (checks.verify or checks.files):
             return AttemptOutcome(result, CheckOutcome(ok=True), 0.0, measured.diffstat)
-        self.record(EventType.TASK_VERIFYING, task.id,
-                    {"commands": [*checks.verify, *(c.command for c in checks.files)]})
-        _append_log(request.log_path, "\n--- orch verification ---\n")
-        self.barrier()
-        outcome = run_checks(checks.verify, cwd=self.project_dir, log_path=request.log_path,
-                             timeout_s=self.timeout(task))
+        events(request.task_id, EventType.TASK_VERIFYING.value,
+               {"commands": [*checks.verify, *(c.command for c in checks.files)]})
+        _append_log(log_path, "\n--- orch verification ---\n")
+        outcome = run_checks(checks.verify, cwd=self.project_dir, log_path=log_path,
+                             timeout_s=request.timeout_s)
         if outcome.ok:
             outcome = _file_outcome(evaluate(checks.files, self.probe, measured),
                                     outcome.evidence)
         verdict = "passed" if outcome.ok else f"FAILED: {outcome.error}"
-        _append_log(request.log_path, f"--- verification {verdict} ---\n")
+        _append_log(log_path, f"--- verification {verdict} ---\n")
         return AttemptOutcome(result, outcome, 0.0, measured.diffstat, ran_checks=True)
+
+
+class AdapterCache:
+    """One adapter instance per adapter name for the whole run (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._adapters: dict[str, Adapter] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> Adapter:
+        """The run's instance of adapter ``name``."""
+        with self._lock:
+            if name not in self._adapters:
+                self._adapters[name] = get_adapter(name)
+            return self._adapters[name]
 
 
 def _file_outcome(records: list[CheckRecord], before: list[CheckRecord]) -> CheckOutcome:

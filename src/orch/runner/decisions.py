@@ -8,6 +8,7 @@ Approve line. The effect is journalled: ``phase_decision`` (decision, who, condi
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,14 @@ from orch.domain.status import NOTIFIED_RUN_STATUSES, RunStatus, TaskStatus
 if TYPE_CHECKING:
     from orch.runner.engine import Runner
 
+
+class PhaseOutcome(StrEnum):
+    """How a phase's end goes on, when the run does not stop there."""
+
+    NEXT = "next"
+    """The phase is finished (or a selective run left it open): on to the next one."""
+    REVISE = "revise"
+    """A REVISE decision reset some of its tasks: run them, then decide again."""
 
 
 def make_decider(runner: Runner) -> PhaseDecider:
@@ -46,14 +55,14 @@ def conditions_context(state: RunState) -> str:
 
 def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
                         gate: GateInfo, duration_s: float,
-                        finished: dict[str, object] | None = None) -> RunStatus | None:
-    """Decide the phase and record the effect; None means go on (or, when
-    ``runner.revise_again`` is set, run the reset tasks of this phase again)."""
+                        finished: dict[str, object] | None = None
+                        ) -> RunStatus | PhaseOutcome:
+    """Decide the phase and record the effect: how the phase ends, or the run's end status."""
     decider = make_decider(runner)
     step = decider.decide(phase, phase_state, runner.state, gate)
     effect = step.effect
     decision = effect.decision
-    runner._record(EventType.PHASE_DECISION, phase=phase.id, data={
+    runner.record(EventType.PHASE_DECISION, phase=phase.id, data={
         "decision": decision.decision.value, "decided_by": decision.decided_by,
         "reason": decision.reason, "conditions": effect.conditions,
         "context": decision.next_phase_context, "awaiting": effect.await_decision,
@@ -66,22 +75,21 @@ def close_decided_phase(runner: Runner, phase: Phase, phase_state: PhaseState,
     runner.note(shown + (f" (report {step.report})" if step.report else ""), level="info")
     if effect.reset_tasks:
         for task_id in effect.reset_tasks:
-            runner._record(EventType.TASK_RESET, task=task_id, data={
+            runner.record(EventType.TASK_RESET, task=task_id, data={
                 "status": TaskStatus.PENDING.value, "reason": "revise",
                 "feedback": effect.feedback})
         runner.recorder.snapshot()
-        runner.revise_again = True
-        return None
+        return PhaseOutcome.REVISE
     if effect.await_decision:
         why = decision.reason or ("the phase needs a person's approval"
                                   if decision.decision.value != "ESCALATE" else "escalated")
-        return runner._finish(RunStatus.AWAITING_DECISION,
+        return runner.finish(RunStatus.AWAITING_DECISION,
                               f"phase {phase.id} awaits a decision: {why}")
-    runner._record(EventType.PHASE_FINISHED, phase=phase.id,
+    runner.record(EventType.PHASE_FINISHED, phase=phase.id,
                    data={**(finished or {}), "ok": True, "duration_s": duration_s,
                          "decision": decision.decision.value})
     runner.recorder.snapshot()
-    return None
+    return PhaseOutcome.NEXT
 
 
 def notify_end(runner: Runner, status: RunStatus) -> None:

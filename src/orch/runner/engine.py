@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from orch import proc
 from orch.adapters.base import Budget, Handoff, Role, calls_model, reads_prompt
@@ -23,7 +22,6 @@ from orch.domain.events import EventType
 from orch.domain.plan import Phase, Plan, PlanMark, Task
 from orch.domain.state import PhaseState, RunState
 from orch.domain.status import (
-    ACTIVE_TASK_STATUSES,
     HALTING_TASK_STATUSES,
     TERMINAL_TASK_STATUSES,
     RunStatus,
@@ -31,20 +29,21 @@ from orch.domain.status import (
 )
 from orch.reporting.base import Reporter
 from orch.reporting.summary import format_cost, format_usd
-from orch.runner.attempt import (
-    Action,
-    AttemptOutcome,
-    AttemptRequest,
-    Decision,
-    RetryPolicy,
-    TaskWorker,
-    retry_feedback,
+from orch.runner.attempt import AdapterCache
+from orch.runner.controller import Controller
+from orch.runner.decisions import (
+    PhaseOutcome,
+    close_decided_phase,
+    conditions_context,
+    notify_end,
 )
-from orch.runner.decisions import close_decided_phase, conditions_context, notify_end
+from orch.runner.executor import AttemptBase, AttemptContext, AttemptRequest
 from orch.runner.hooks import CheckpointHook
+from orch.runner.ledger import SpendLedger
 from orch.runner.plancheck import CheckPlanner
 from orch.runner.planmarks import Marker
-from orch.runner.scheduler import Scheduler
+from orch.runner.restart import restart_from_baseline
+from orch.runner.results import TaskResults
 from orch.runner.verify import CheckOutcome, run_checks
 from orch.runner.wtsetup import missing_ignored_warning
 from orch.secrets import default_redactor
@@ -93,23 +92,30 @@ class Runner:
         self._tasks = {task.id: task for task in plan.tasks()}
         self._phases = {phase.id: phase for phase in plan.phases}
         self._conventions: str | None = None
-        self.revise_again = False
-        """Set by a REVISE decision: run the reset tasks, then decide again (docs/decisions.md)."""
         self.planner = settings.planner or CheckPlanner(settings.config, None)
-        self.worker = TaskWorker(
-            project_dir,
-            lambda type_, task_id, data: self._record(EventType(type_), task=task_id, data=data),
-            recorder.barrier,
-            self._timeout,
-        )
+        self.adapters = AdapterCache()
+        """One adapter instance per name for the whole run, shared by every executor."""
+        self.logs_dir = recorder.layout.logs_dir(recorder.state.run_id)
+        self.ledger = SpendLedger(self._run_cap(), lambda: self.state.cost_usd)
+        """The run's one cost budget: every model call reserves against it."""
+        self.results = TaskResults(self.record, lambda: self.state, marker,
+                                   self._ensure_task_checkpoint, self._gate_pending,
+                                   self.ledger.journalled)
+        """The one recorder of task results (docs/state.md)."""
 
     @property
     def state(self) -> RunState:
+        """The run's state, folded from its journal."""
         return self.recorder.state
+
+    @property
+    def marks_plan(self) -> bool:
+        """Whether orch writes task marks back into the plan file."""
+        return self.marker is not None
 
     # -- recording -------------------------------------------------------------------------
 
-    def _record(
+    def record(
         self,
         type_: EventType,
         *,
@@ -117,14 +123,16 @@ class Runner:
         phase: str | None = None,
         data: dict[str, object] | None = None,
     ) -> None:
+        """Journal one event and show it; the controller's thread only."""
         event = self.recorder.record(type_, task=task, phase=phase, data=data, sync=False)
         self.reporter.emit(event, self.state)
 
-    def _finish(self, status: RunStatus, error: str | None = None) -> RunStatus:
+    def finish(self, status: RunStatus, error: str | None = None) -> RunStatus:
+        """Journal how the run ended, notify, snapshot; returns ``status``."""
         data: dict[str, object] = {"state": status.value}
         if error:
             data["error"] = error
-        self._record(EventType.RUN_STATE, data=data)
+        self.record(EventType.RUN_STATE, data=data)
         notify_end(self, status)
         self.recorder.snapshot()  # syncs the journal first
         self.reporter.close(self.state)
@@ -132,19 +140,19 @@ class Runner:
 
     def note(self, message: str, level: str = "warning") -> None:
         """Record a message for the reporters (never printed directly: a live display is up)."""
-        self._record(EventType.NOTE, data={"message": message, "level": level})
+        self.record(EventType.NOTE, data={"message": message, "level": level})
 
     # -- the loop --------------------------------------------------------------------------
 
     def execute(self, *, resumed: bool = False) -> RunStatus:
         """Run every pending selected task; return how the run ended."""
         selected = self.state.order()
-        self._record(
+        self.record(
             EventType.RUN_STARTED,
             data={"plan": self.state.plan_path, "tasks": len(selected), "resumed": resumed},
         )
         if self.state.state is not RunStatus.RUNNING:
-            self._record(EventType.RUN_STATE, data={"state": RunStatus.RUNNING.value})
+            self.record(EventType.RUN_STATE, data={"state": RunStatus.RUNNING.value})
         if (self.settings.jobs or self.settings.config.jobs) > 1:
             warning = missing_ignored_warning(self.project_dir, self.settings.config)
             if warning:
@@ -156,33 +164,32 @@ class Runner:
             if not phase_state.gate_passed:
                 # Also on resume mid-phase, so the phase header shows; the fold keeps the
                 # first start time.
-                self._record(
+                self.record(
                     EventType.PHASE_STARTED,
                     phase=phase.id,
                     data={"title": phase.title, "index": phase_number, "count": phase_count},
                 )
                 phase_clock = time.monotonic()
-                self.revise_again = True
-                while self.revise_again:  # a REVISE decision runs the reset tasks again
-                    self.revise_again = False
-                    outcome = self._scheduler().run_phase(phase_state, index, len(selected))
-                    if outcome is not None:
-                        return outcome
-                    outcome = self._close_phase(phase, phase_state, phase_clock)
-                    if outcome is not None:
-                        return outcome
+                end: RunStatus | PhaseOutcome = PhaseOutcome.REVISE
+                while end is PhaseOutcome.REVISE:  # a REVISE runs the reset tasks again
+                    halted = self._controller().run_phase(phase_state, index, len(selected))
+                    if halted is not None:
+                        return halted
+                    end = self._close_phase(phase, phase_state, phase_clock)
+                    if isinstance(end, RunStatus):
+                        return end
             self._ensure_checkpoint(phase_state)
-        return self._finish(RunStatus.COMPLETED)
+        return self.finish(RunStatus.COMPLETED)
 
-    def _scheduler(self) -> Scheduler:
+    def _controller(self) -> Controller:
         config = self.settings.config
         jobs = self.settings.jobs or config.jobs
-        return Scheduler(self, jobs, config.parallel == "all")
+        return Controller(self, jobs, config.parallel == "all")
 
     def _close_phase(
         self, phase: Phase, phase_state: PhaseState, started: float
-    ) -> RunStatus | None:
-        """Run the phase gate once every task of the phase is done.
+    ) -> RunStatus | PhaseOutcome:
+        """Run the phase gate once every task of the phase is done; how the phase ends.
 
         ``started`` is when this process began the phase (its tasks and gate, not earlier runs).
         """
@@ -193,20 +200,20 @@ class Runner:
         )
         if not complete:
             # A selective run touched only part of this phase: no gate, no checkpoint yet.
-            return None
+            return PhaseOutcome.NEXT
         if self._ran_nothing(phase_state):
-            self._record(EventType.PHASE_FINISHED, phase=phase.id, data={"ok": True, "gate": "none",
-                                                                 "ran": False})
-            return None
+            self.record(EventType.PHASE_FINISHED, phase=phase.id, data={"ok": True, "gate": "none",
+                                                                "ran": False})
+            return PhaseOutcome.NEXT
         gate = self.planner.gate(phase)
         outcome = CheckOutcome(ok=True)
         if gate.commands:
-            self._record(EventType.PHASE_GATE, phase=phase.id,
-                         data={"commands": gate.commands, "gate": gate.kind})
+            self.record(EventType.PHASE_GATE, phase=phase.id,
+                        data={"commands": gate.commands, "gate": gate.kind})
             log_path = self.recorder.layout.task_log(self.state.run_id, f"gate-{phase.id}")
             self.recorder.barrier()
             outcome = run_checks(gate.commands, cwd=self.project_dir, log_path=log_path,
-                                 timeout_s=self._timeout(None), kind="gate",
+                                 timeout_s=self.timeout(None), kind="gate",
                                  ok_codes=gate.ok_codes)
         if outcome.interrupted or proc.interrupted():
             return self._interrupted()
@@ -231,12 +238,12 @@ class Runner:
                 failed_command=outcome.failed_command,
                 output_tail=outcome.tail,
             )
-        self._record(EventType.PHASE_FINISHED, phase=phase.id, data=data)
+        self.record(EventType.PHASE_FINISHED, phase=phase.id, data=data)
         self.recorder.snapshot()
         if not outcome.ok:
-            return self._finish(RunStatus.FAILED,
-                                f"phase {phase.id} {label} failed: {outcome.error}")
-        return None
+            return self.finish(RunStatus.FAILED,
+                               f"phase {phase.id} {label} failed: {outcome.error}")
+        return PhaseOutcome.NEXT
 
     def _ran_nothing(self, phase_state: PhaseState) -> bool:
         """Every task of the phase was already done in the plan: no gate, no checkpoint."""
@@ -251,149 +258,127 @@ class Runner:
         self.recorder.barrier()
         checkpoint = self.hook.on_phase_end(self.state, phase_state)
         if checkpoint is not None:
-            self._record(EventType.CHECKPOINT_CREATED, phase=phase_state.id,
-                         data=checkpoint.model_dump())
+            self.record(EventType.CHECKPOINT_CREATED, phase=phase_state.id,
+                        data=checkpoint.model_dump())
             self.recorder.snapshot()
 
     def _task_done(self, task_id: str) -> bool:
         record = self.state.tasks.get(task_id)
         return record is not None and record.status in TERMINAL_TASK_STATUSES
 
-    # -- one task ----------------------------------------------------------------------------
+    def _interrupted(self) -> RunStatus:
+        return self.finish(RunStatus.INTERRUPTED, "interrupted")
 
-    def _pre_task(self, task_id: str) -> tuple[bool, RunStatus | None]:
-        """``(skip, halt)``: whether the task needs no run, or the run's end status."""
+    # -- what the controller asks ----------------------------------------------------------------
+
+    def task(self, task_id: str) -> Task:
+        """The plan's task ``task_id``."""
+        return self._tasks[task_id]
+
+    def phase_of(self, task: Task) -> Phase:
+        """The phase ``task`` belongs to."""
+        return self._phases[task.phase_id]
+
+    def role_of(self, task: Task) -> Role:
+        """The agent role that runs ``task``."""
+        return self.resolver.resolve(task, self.phase_of(task))
+
+    def task_paths(self, task: Task) -> set[str]:
+        """The paths a task names (``files:`` and in its text): tasks whose paths overlap never
+        run at once (the same answer ``orch graph --format batches`` gives)."""
+        return {check.path for check in self.planner.checks(task, self.phase_of(task)).files}
+
+    def pre_task(self, task_id: str) -> tuple[bool, str | None]:
+        """``(skip, halt)``: whether the task needs no run, or why the run must stop first."""
         record = self.state.tasks[task_id]
         if record.status is TaskStatus.DONE and record.attempts:
             self._ensure_task_checkpoint(task_id)  # repairs a kill between done and commit
             return True, None
         if record.in_plan:
-            self._record(EventType.TASK_IN_PLAN, task=task_id, data={"status": record.status.value})
+            self.record(EventType.TASK_IN_PLAN, task=task_id, data={"status": record.status.value})
             return True, None
         if record.status in TERMINAL_TASK_STATUSES:
             return True, None
         if record.status in HALTING_TASK_STATUSES:
-            return True, self._finish(RunStatus.FAILED, f"task {task_id} is {record.status.value}")
+            return True, f"task {task_id} is {record.status.value}"
         return False, None
 
-    def _run_task(self, task_id: str, number: int, count: int) -> RunStatus | None:
-        """Run one task to done, or halt the run: attempt, decide, record, until decided."""
-        skip, halted = self._pre_task(task_id)
-        if skip:
-            return halted
+    def restart_point(self, task_id: str) -> None:
+        """Before a main-tree task runs again after an interrupted attempt, put the tree back to
+        where the task first started (its partial output saved under ``refs/orch/interrupted/``),
+        so work that is not idempotent is never applied twice."""
         record = self.state.tasks[task_id]
-        task = self._tasks[task_id]
-        phase = self._phases[task.phase_id]
-        role = self.resolver.resolve(task, phase)
-        interrupted_before = record.status in ACTIVE_TASK_STATUSES
-        config = self.settings.config
-        attempts = 1 if record.alone else 1 + (task.retries or config.retries)
-        policy = RetryPolicy(attempts, config.no_progress_limit, config.retry_backoff)
-        feedback: str | None = record.feedback  # a REVISE decision's findings, if any
-        while True:
-            if proc.interrupted():
-                return self._interrupted(task_id)
-            budget = self._budget(role)  # once per attempt: spending changes between attempts
-            budget_error = self._budget_error(role, budget)
-            if budget_error:
-                self._record_finish(task, TaskStatus.BUDGET_EXCEEDED, {"error": budget_error})
-                return self._finish(RunStatus.BUDGET_EXCEEDED, budget_error)
-            request = self._start_attempt(task, phase, role, (number, count), interrupted_before)
-            request.budget, request.feedback = budget, feedback
-            interrupted_before = False
-            outcome = self.worker.attempt(request)
-            decision = policy.decide(outcome)
-            halted = self._apply(task, outcome, decision)
-            if decision.action is not Action.RETRY:
-                return halted
-            self._sleep(decision.delay_s)
-            feedback = retry_feedback(outcome.check)
+        if not (record.cut_off and record.baseline and record.lane is None):
+            return
+        saved = restart_from_baseline(self.project_dir, self.state.run_id, task_id,
+                                      record.baseline)
+        if saved is not None:
+            self.note(f"{task_id}: its interrupted attempt's partial output ({saved.paths}) "
+                      f"is saved as {saved.ref}; it starts again from the tree it first "
+                      "started on", level="info")
 
-    def _start_attempt(self, task: Task, phase: Phase, role: Role, position: tuple[int, int],
-                       interrupted_before: bool, lane: int | None = None) -> AttemptRequest:
-        """Log and journal the start of an attempt; the request for the worker."""
+    def budget_gate(self, role: Role, *, busy: int) -> tuple[Budget, str | None]:
+        """The one budget gate before every attempt: what it may spend, or why it may not start.
+
+        ``busy`` is how many other attempts are under way: an agent whose spending is known
+        only when it exits gets its share of what is left."""
+        shared = role.adapter == "anthropic"  # reserves each call from the ledger
+        budget = self._budget(role, reserved=0 if shared else busy)
+        return budget, self._budget_error(role, budget)
+
+    def start_attempt(self, task: Task, role: Role, position: tuple[int, int],
+                      base: AttemptBase, budget: Budget, *, feedback: str | None,
+                      interrupted_before: bool, lane: int | None = None) -> AttemptRequest:
+        """Log and journal the start of an attempt; the request for its executor."""
         record = self.state.tasks[task.id]
         attempt = record.attempts + 1
         log_path = self.recorder.layout.task_log(self.state.run_id, task.id)
         self._write_log_header(log_path, task, role, attempt, interrupted_before)
-        baseline = record.baseline or self.worker.probe.baseline()
-        self._record(EventType.TASK_STARTED, task=task.id, data={
+        baseline = base.id if base.kind == "tree" else None
+        self.record(EventType.TASK_STARTED, task=task.id, data={
             "attempt": attempt, "agent": role.name, "adapter": role.adapter,
             "title": task.title, "index": position[0], "count": position[1],
             "interrupted_before": interrupted_before, "baseline": baseline,
             **({"lane": lane} if lane is not None else {}),
         })
-        extras: dict[str, Any] = {
-            "plan_title": self.plan.title,
-            "handoffs": self._handoffs(task),
-            "conventions": "\n\n".join(filter(None, [self._project_conventions(role),
-                                                    conditions_context(self.state)])),
-            "spec_docs": self._spec_docs(role),
-            "env": {"ORCH_ASSUME_YES": "1"} if self.settings.assume_yes else {},
-            "notify": self.note,
-        }
-        return AttemptRequest(task, phase, role, attempt, self.planner.checks(task, phase),
-                              log_path, Budget(), baseline=baseline, context_extras=extras)
+        phase = self.phase_of(task)
+        context = AttemptContext(
+            plan_title=self.plan.title,
+            handoffs=self._handoffs(task),
+            conventions="\n\n".join(filter(None, [self._project_conventions(role),
+                                                   conditions_context(self.state)])),
+            spec_docs=self._spec_docs(role),
+            env={"ORCH_ASSUME_YES": "1"} if self.settings.assume_yes else {},
+        )
+        setup = self.settings.config.worktree.setup if lane is not None else None
+        return AttemptRequest(
+            run_id=self.state.run_id, task=task, phase=phase, role=role, attempt=attempt,
+            checks=self.planner.checks(task, phase), budget=budget, base=base,
+            log_name=log_path.name, timeout_s=self.timeout(task), feedback=feedback,
+            setup=setup, context=context)
 
-    def _apply(self, task: Task, outcome: AttemptOutcome, decision: Decision) -> RunStatus | None:
-        """Record the decision; the run's end status when it halts the run, else ``None``."""
-        if decision.action is Action.INTERRUPTED:
-            return self._interrupted(task.id)
-        data = self._finish_data(outcome)
-        if decision.action is Action.DONE:
-            data["verified"] = outcome.verified
-            data["gate_pending"] = not outcome.check.evidence and bool(
-                self.planner.gate(self._phases[task.phase_id]).commands)
-            self._record_finish(task, TaskStatus.DONE, data)
-            self._after_done(task)
-            return None
-        data.update(error=decision.error, failed_command=outcome.check.failed_command,
-                    output_tail=outcome.check.tail)
-        if decision.action is Action.BUDGET_EXCEEDED:
-            data.pop("failed_command"), data.pop("output_tail")
-            self._record_finish(task, TaskStatus.BUDGET_EXCEEDED, data)
-            return self._finish(RunStatus.BUDGET_EXCEEDED, f"task {task.id}: {decision.error}")
-        status = TaskStatus.BLOCKED if decision.action is Action.BLOCKED else TaskStatus.FAILED
-        if decision.action is Action.RETRY:
-            data["retrying"] = True
-        self._record_finish(task, status, data)
-        if decision.action is Action.RETRY:
-            attempt = self.state.tasks[task.id].attempts + 1
-            self._record(EventType.TASK_RETRY, task=task.id, data={
-                "attempt": attempt, "delay_s": decision.delay_s, "error": decision.error})
-            self._record(EventType.TASK_RESET, task=task.id,
-                         data={"status": TaskStatus.PENDING.value, "reason": "retry"})
-            self.recorder.barrier()
-            return None
-        return self._finish(RunStatus.FAILED, f"task {task.id} {status.value}: {decision.error}")
+    def note_interrupted(self, task_id: str) -> None:
+        """Say in the task's log that its attempt was interrupted."""
+        _append_log(
+            self.recorder.layout.task_log(self.state.run_id, task_id),
+            "\norch: this attempt was interrupted (SIGINT/SIGTERM); its process group was "
+            "stopped and the task is pending again: `orch resume` runs it again\n",
+        )
 
-    @staticmethod
-    def _finish_data(outcome: AttemptOutcome) -> dict[str, object]:
-        result = outcome.result
-        data: dict[str, object] = {
-            "summary": result.summary[-2000:],
-            "files_changed": result.files_changed,
-            "duration_s": outcome.duration_s,
-            "cost_usd": result.cost_usd,
-            "input_tokens": result.usage.input_tokens,
-            "output_tokens": result.usage.output_tokens,
-            "reasoning_output_tokens": result.usage.reasoning_output_tokens,
-            "evidence": [record.model_dump() for record in outcome.check.evidence],
-        }
-        if outcome.diffstat is not None:
-            data["diffstat"] = outcome.diffstat.model_dump()
-        if result.session_id:
-            data["session_id"] = result.session_id
-        return data
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` (a retry's back-off), waking early on Ctrl-C."""
+        deadline = time.monotonic() + seconds
+        while not proc.interrupted() and time.monotonic() < deadline:
+            self.settings.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
-    def _record_finish(self, task: Task, status: TaskStatus, data: dict[str, object]) -> None:
-        data.setdefault("duration_s", 0.0)
-        self._record(EventType.TASK_FINISHED, task=task.id, data={**data, "status": status.value})
+    def timeout(self, task: Task | None) -> float | None:
+        """A task's timeout (its own, else the run's), or the run's for ``None``."""
+        if task is not None and task.timeout_s:
+            return task.timeout_s
+        return self.settings.task_timeout_s or self.settings.config.task_timeout
 
-    def _after_done(self, task: Task) -> None:
-        if self.marker is not None:
-            self.marker.mark(task, PlanMark.DONE)
-        self._ensure_task_checkpoint(task.id)
+    def _gate_pending(self, task: Task) -> bool:
+        return bool(self.planner.gate(self.phase_of(task)).commands)
 
     def _ensure_task_checkpoint(self, task_id: str) -> None:
         """With ``--commit task``, commit a done task once (the hook is idempotent)."""
@@ -404,31 +389,12 @@ class Runner:
         self.recorder.barrier()
         checkpoint = self.hook.on_task_end(self.state, self.state.tasks[task_id])
         if checkpoint is not None:
-            self._record(
+            self.record(
                 EventType.CHECKPOINT_CREATED,
                 task=task_id,
                 phase=self.state.tasks[task_id].phase,
                 data=checkpoint.model_dump(),
             )
-
-    def _interrupted(self, task_id: str | None = None) -> RunStatus:
-        if task_id is not None:
-            _append_log(
-                self.recorder.layout.task_log(self.state.run_id, task_id),
-                "\norch: this attempt was interrupted (SIGINT/SIGTERM); its process group was "
-                "stopped and the task is pending again: `orch resume` runs it again\n",
-            )
-            self._record(
-                EventType.TASK_RESET,
-                task=task_id,
-                data={"status": TaskStatus.PENDING.value, "reason": "interrupted"},
-            )
-        return self._finish(RunStatus.INTERRUPTED, "interrupted")
-
-    def _sleep(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not proc.interrupted() and time.monotonic() < deadline:
-            self.settings.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
     # -- context -------------------------------------------------------------------------------
 
@@ -450,21 +416,16 @@ class Runner:
         return handoffs
 
     def _project_conventions(self, role: Role) -> str:
-        if not reads_prompt(self.worker.adapter(role.adapter)):
+        if not reads_prompt(self.adapters.get(role.adapter)):
             return ""
         if self._conventions is None:
             self._conventions = conventions_text(self.project_dir)
         return self._conventions
 
     def _spec_docs(self, role: Role) -> str:
-        if not reads_prompt(self.worker.adapter(role.adapter)):
+        if not reads_prompt(self.adapters.get(role.adapter)):
             return ""
         return spec_docs_text(self.project_dir, Path(self.plan.source))
-
-    def _timeout(self, task: Task | None) -> float | None:
-        if task is not None and task.timeout_s:
-            return task.timeout_s
-        return self.settings.task_timeout_s or self.settings.config.task_timeout
 
     def _run_cap(self) -> float | None:
         caps = [
@@ -495,7 +456,7 @@ class Runner:
 
     def _budget_error(self, role: Role, budget: Budget) -> str | None:
         """A reason to stop before the next model call, or ``None``."""
-        if not calls_model(self.worker.adapter(role.adapter)):
+        if not calls_model(self.adapters.get(role.adapter)):
             return None
         run_cap = self._run_cap()
         if run_cap is not None and self.state.cost_usd >= run_cap:

@@ -11,17 +11,15 @@ without integrating anything twice.
 
 from __future__ import annotations
 
-from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from collections.abc import Container
+from typing import TYPE_CHECKING
 
-from orch.domain.events import EventType
+from orch.domain.events import CheckRecord, EventType
 from orch.domain.status import ACTIVE_TASK_STATUSES, TaskStatus
 from orch.errors import VcsError
-from orch.runner.attempt import Action, AttemptOutcome, Decision
+from orch.runner.executor import AttemptOutcome
 from orch.runner.filechecks import ChangeProbe, Measured, describe_failure, evaluate
-from orch.runner.ledger import SpendLedger
 from orch.runner.verify import run_checks
-from orch.runner.worktree_marks import restore_marks
 from orch.runner.wtsetup import provision_of
 from orch.vcs.worktrees import Worktrees
 
@@ -32,9 +30,8 @@ if TYPE_CHECKING:
 class MergeQueue:
     """Integrates finished worktree tasks into the main working tree."""
 
-    def __init__(self, runner: Runner, index: dict[str, int], ledger: SpendLedger) -> None:
+    def __init__(self, runner: Runner, index: dict[str, int]) -> None:
         self.runner = runner
-        self.ledger = ledger
         self.index = index
         self.worktrees = Worktrees(runner.project_dir, runner.state.run_id,
                                    provision_of(runner.settings.config))
@@ -42,42 +39,16 @@ class MergeQueue:
         self._outcomes: dict[str, AttemptOutcome | None] = {}
 
     def _record(self, type_: EventType, task_id: str, data: dict[str, object]) -> None:
-        self.runner._record(type_, task=task_id, data=data)
-
-    # -- worktrees -----------------------------------------------------------------------------
-
-    def make_worktree(self, task_id: str, lane: int) -> None:
-        """A fresh worktree from the integrated tree, journalled before anything runs in it."""
-        base = self.worktrees.base_commit()
-        path = self.worktrees.create(task_id, base)
-        self._record(EventType.WORKTREE_CREATED, task_id, {
-            "path": str(path), "branch": self.worktrees.branch(task_id), "base": base,
-            "lane": lane})
-        self.runner.recorder.barrier()
+        self.runner.record(type_, task=task_id, data=data)
 
     def finished(self, task_id: str, outcome: AttemptOutcome) -> None:
-        """The task passed its checks in its worktree: commit its work and queue it."""
-        base = self.runner.state.tasks[task_id].work_base or ""
-        self._restore_plan_marks(task_id, base)
-        commit = self.worktrees.commit_task(task_id, base)
+        """The task passed its checks in its worktree, its work committed: queue it."""
+        assert outcome.change is not None
         self._record(EventType.TASK_COMMITTED, task_id,
-                     {"commit": commit, "cost_usd": outcome.result.cost_usd})
+                     {"commit": outcome.change.id, "cost_usd": outcome.result.cost_usd})
         self.runner.recorder.barrier()
         self._outcomes[task_id] = outcome
         self.waiting.append(task_id)
-
-    def _restore_plan_marks(self, task_id: str, base: str) -> None:
-        """Plan checkboxes are orch's to tick: drop the agent's, keep its other plan edits."""
-        runner = self.runner
-        plan = runner.project_dir / runner.state.plan_path
-        rel = self.worktrees.repo.relative(plan)
-        if runner.marker is None or rel is None or not base:
-            return
-        try:
-            base_text = self.worktrees.repo.run("show", f"{base}:{rel}", strip=False)
-        except VcsError:
-            return  # the plan is not in the task's base (untracked elsewhere)
-        restore_marks(self.worktrees.project_in(task_id) / runner.state.plan_path, base_text)
 
     def abandon(self, task_id: str) -> None:
         """A task that failed in its worktree: keep its work on its branch, drop the worktree.
@@ -95,18 +66,18 @@ class MergeQueue:
 
     # -- integrating ---------------------------------------------------------------------------
 
-    def next_ready(self, running: dict[str, Future[Any]]) -> str | None:
+    def next_ready(self, running: Container[str]) -> str | None:
         """The task to integrate next, if no busy task comes before it in plan order."""
         self.waiting.sort(key=self.index.__getitem__)
         if not self.waiting:
             return None
         task_id = self.waiting[0]
-        if any(self.index[other] < self.index[task_id] for other in running):
+        if any(self.index[other] < self.index[task_id] for other in self.index
+               if other in running):
             return None
         return task_id
 
-    def integrate_ready(self, running: dict[str, Future[Any]],
-                        limit: int | None = None) -> list[str]:
+    def integrate_ready(self, running: Container[str], limit: int | None = None) -> list[str]:
         """Integrate queued tasks no busy earlier task precedes (at most ``limit``); the ids
         sent back."""
         sent_back = []
@@ -132,7 +103,10 @@ class MergeQueue:
             self.worktrees.apply(before, after)
         else:
             before, after = applied
-        error = self._recheck(task_id, (before, after))
+        # What git does not carry (an ignored build/) is the task's output too: in place
+        # before its checks run on the integrated tree, as a sequential run would have it.
+        self.worktrees.carry_ignored(task_id)
+        error, evidence = self._recheck(task_id, (before, after))
         if error is not None:
             self._take_back(task_id, before, after)
             self._send_back(task_id, error)
@@ -140,8 +114,7 @@ class MergeQueue:
         commit = self.worktrees.commit_integration(after, before, record.work_commit or "",
                                                    task_id)
         self._record(EventType.TASK_INTEGRATED, task_id, {"commit": commit})
-        self._done(task_id)
-        self.worktrees.carry_ignored(task_id)
+        self._done(task_id, evidence)
         self._remove(task_id, keep_branch=False)
         return True
 
@@ -152,61 +125,56 @@ class MergeQueue:
             self.runner.note(f"{task_id}: {', '.join(kept)} changed during its integration; "
                               "left as they are, with its change in them", "warning")
 
-    def _recheck(self, task_id: str, trees: tuple[str, str]) -> str | None:
-        """The task's checks on the integrated tree; an error or ``None``.
+    def _recheck(self, task_id: str,
+                 trees: tuple[str, str]) -> tuple[str | None, list[CheckRecord]]:
+        """The task's checks on the integrated tree: an error or ``None``, and the evidence.
 
         ``verify:`` commands run there; derived file checks measure what the integration
         (``before`` → ``after`` tree) changed, so the task's work must still be in."""
         runner = self.runner
-        task = runner._tasks[task_id]
-        checks = runner.planner.checks(task, runner._phases[task.phase_id])
+        task = runner.task(task_id)
+        checks = runner.planner.checks(task, runner.phase_of(task))
+        evidence: list[CheckRecord] = []
         if checks.verify:
             log_path = runner.recorder.layout.task_log(runner.state.run_id, task_id)
             runner.recorder.barrier()
             outcome = run_checks(checks.verify, cwd=runner.project_dir, log_path=log_path,
-                                 timeout_s=runner._timeout(task))
+                                 timeout_s=runner.timeout(task))
+            evidence += outcome.evidence
             if not outcome.ok:
-                return f"check failed after integration: {outcome.error}"
+                return f"check failed after integration: {outcome.error}", evidence
         if checks.files:
             measured = Measured(set(self.worktrees.changed(*trees)))
             probe = ChangeProbe.for_project(runner.project_dir)
-            failed = [r for r in evaluate(checks.files, probe, measured) if not r.ok]
+            records = evaluate(checks.files, probe, measured)
+            evidence += records
+            failed = [r for r in records if not r.ok]
             if failed:
                 reasons = "; ".join(describe_failure(r) for r in failed)
-                return f"file check failed after integration: {reasons}"
-        return None
+                return f"file check failed after integration: {reasons}", evidence
+        return None, evidence
 
-    def _done(self, task_id: str) -> None:
+    def _done(self, task_id: str, evidence: list[CheckRecord] | None) -> None:
+        """Record the integrated task done, with the evidence of its checks on this tree."""
         outcome = self._outcomes.pop(task_id, None)
-        task = self.runner._tasks[task_id]
-        if outcome is None:  # finished by an earlier process: its evidence is in its log
-            self.runner._record_finish(task, TaskStatus.DONE, {
-                "summary": "integrated (orch was stopped before recording the result)",
-                "cost_usd": self.runner.state.tasks[task_id].work_cost_usd})
-            self.runner._after_done(task)
-            return
-        self.runner._apply(task, outcome, Decision(Action.DONE))
-        self.ledger.journalled(task_id)
+        cost = self.runner.state.tasks[task_id].work_cost_usd
+        self.runner.results.done(self.runner.task(task_id), outcome, evidence=evidence,
+                                 cost_usd=cost)
 
     def _send_back(self, task_id: str, reason: str) -> None:
         """Keep the branch, drop the worktree; the task re-runs once, alone."""
         outcome = self._outcomes.pop(task_id, None)
         runner = self.runner
-        if outcome is not None:  # journal what the attempt cost (and took) before it re-runs
-            runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED,
-                                  {**runner._finish_data(outcome), "error": reason,
-                                   "retrying": True})
-            self.ledger.journalled(task_id)
-        elif runner.state.tasks[task_id].work_cost_usd:  # finished before a kill
-            runner._record_finish(runner._tasks[task_id], TaskStatus.FAILED, {
-                "error": reason, "cost_usd": runner.state.tasks[task_id].work_cost_usd,
-                "retrying": True})
+        task = runner.task(task_id)
+        cost = runner.state.tasks[task_id].work_cost_usd
+        if outcome is not None or cost:  # journal what the attempt cost before it re-runs
+            runner.results.not_done(task, TaskStatus.FAILED, outcome, reason, retrying=True,
+                                    cost_usd=cost)
         self._record(EventType.INTEGRATION_FAILED, task_id,
                      {"reason": reason, "branch": self.worktrees.branch(task_id)})
         self._remove(task_id, keep_branch=True)
-        self.runner._record(EventType.TASK_RESET, task=task_id,
-                            data={"status": TaskStatus.PENDING.value, "reason": reason})
-        self.runner.recorder.barrier()
+        runner.results.reset(task_id, reason)
+        runner.recorder.barrier()
 
     # -- after a kill --------------------------------------------------------------------------
 
@@ -225,8 +193,14 @@ class MergeQueue:
     def _recover_running(self, task_id: str) -> None:
         record = self.runner.state.tasks[task_id]
         if record.integrated:
-            self._done(task_id)
+            # Integrated and committed before the kill; its checks ran on this tree in the
+            # process that died: run them again for the evidence.
             self.worktrees.carry_ignored(task_id)
+            repo = self.worktrees.repo
+            trees = (repo.run("rev-parse", f"{record.integrated}^1^{{tree}}"),
+                     repo.run("rev-parse", f"{record.integrated}^{{tree}}"))
+            _error, evidence = self._recheck(task_id, trees)
+            self._done(task_id, evidence)
             self._remove(task_id, keep_branch=False)
         elif record.integrating:
             before, after = record.integrating
@@ -242,8 +216,7 @@ class MergeQueue:
         else:
             self.worktrees.save_partial(task_id, record.work_base or "")
             self._remove(task_id, keep_branch=False)
-            self.runner._record(EventType.TASK_RESET, task=task_id, data={
-                "status": TaskStatus.PENDING.value, "reason": "interrupted"})
+            self.runner.results.reset(task_id, "interrupted")
 
     def sweep(self, phase_tasks: list[str] | None = None) -> None:
         """Remove worktrees no task is using; keep every branch whose work is not integrated."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from orch.adapters.base import AgentResult, AgentStatus
 from orch.config import OrchConfig
-from orch.runner.attempt import AttemptOutcome
+from orch.runner.executor import AttemptOutcome
 from orch.runner.verify import CheckOutcome, run_checks
 from orch.vcs.provision import Provision, unmentioned_ignored
 

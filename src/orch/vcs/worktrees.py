@@ -216,9 +216,17 @@ class Worktrees:
             _git(path, "add", "-A", "--", ":/", ":(top,exclude).specify/orch",
                  *self._unplaced_specs(path, base, env), env=env)
             tree = _git(path, "write-tree", env=env)
-        commit = self.repo.commit_tree(tree, [base], f"orch: task {task_id}")
-        self.repo.update_ref(f"refs/heads/{self.branch(task_id)}", commit)
+            # In the worktree too: a lane's git commands run in its own directory.
+            commit = _git(path, "commit-tree", tree, "-p", base, "-m", f"orch: task {task_id}",
+                          env=env)
+            _git(path, "update-ref", "-m", "orch", f"refs/heads/{self.branch(task_id)}", commit,
+                 env=env)
         return commit
+
+    def show_in(self, task_id: str, commit: str, rel: str) -> str:
+        """A file of ``commit`` (root-relative ``rel``), read by git in the task's worktree."""
+        return _git(self.path(task_id), "show", f"{commit}:{rel}", env=dict(os.environ),
+                    strip=False)
 
     def changes(self, commit: str) -> bool:
         """Whether a task's commit changes anything against its first parent (its base)."""
@@ -244,6 +252,16 @@ class Worktrees:
             return None
         self.repo.update_ref(f"{PARTIAL_REF}/{self.run_id}/{task_id}", commit)
         return commit
+
+    def save_tree(self, task_id: str, tree: str) -> str:
+        """Keep a main-tree task's interrupted work (``tree``, on top of HEAD) under
+        ``refs/orch/interrupted/<run>/<task>``; the ref's name."""
+        head = self.repo.head_sha()
+        commit = self.repo.commit_tree(tree, [head] if head else [],
+                                       f"orch: {task_id} interrupted (partial output)")
+        ref = f"{PARTIAL_REF}/{self.run_id}/{task_id}"
+        self.repo.update_ref(ref, commit)
+        return ref
 
     def keep_work(self, task_id: str) -> None:
         """Commit what is in the task's worktree onto its branch, then remove the worktree."""
@@ -436,12 +454,12 @@ def kept_branches(project_dir: Path) -> list[str]:
     return [line for line in out.splitlines() if line]
 
 
-def _git(cwd: Path, *args: str, env: dict[str, str]) -> str:
+def _git(cwd: Path, *args: str, env: dict[str, str], strip: bool = True) -> str:
     proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise VcsError(f"git {args[0]} failed: {proc.stderr.strip()[-300:]}",
                        hint=lock_hint(proc.stderr))
-    return proc.stdout.strip()
+    return proc.stdout.strip() if strip else proc.stdout
 
 
 def _conflicted(lines: list[str]) -> list[str]:

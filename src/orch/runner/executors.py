@@ -1,0 +1,119 @@
+"""The local executors: the main working tree (the sequential slot) and lanes' worktrees.
+
+Both run an attempt with the same :class:`~orch.runner.attempt.TaskWorker`; they differ only in
+where: :class:`MainTreeExecutor` runs in the project itself (its change is the working tree,
+integration is the identity), :class:`WorktreeExecutor` in a fresh git worktree per task, whose
+passing work it commits on the task's branch for the merge queue to integrate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orch.adapters.base import SpendGate
+from orch.domain.events import EventType
+from orch.errors import VcsError
+from orch.runner.attempt import AdapterCache, TaskWorker
+from orch.runner.executor import (
+    AttemptBase,
+    AttemptChange,
+    AttemptEvents,
+    AttemptOutcome,
+    AttemptRequest,
+)
+from orch.runner.worktree_marks import restore_marks
+from orch.runner.wtsetup import run_setup
+
+if TYPE_CHECKING:
+    from orch.vcs.worktrees import Worktrees
+
+
+class MainTreeExecutor:
+    """Attempts in the main working tree, one at a time: the base is the tree as it is."""
+
+    kind = "main"
+
+    def __init__(self, project_dir: Path, logs_dir: Path, adapters: AdapterCache,
+                 spend: SpendGate | None = None) -> None:
+        self.worker = TaskWorker(project_dir, logs_dir, adapters, spend)
+
+    def prepare(self, task_id: str, *, fresh: bool, events: AttemptEvents) -> AttemptBase:
+        """The working tree now, as a tree id (``None`` outside git, or for a retry: it goes on
+        from where the task's previous attempt left the tree)."""
+        return AttemptBase("tree", self.worker.probe.baseline() if fresh else None)
+
+    def run(self, request: AttemptRequest, events: AttemptEvents) -> AttemptOutcome:
+        """Run the attempt in place; a passing attempt's change is the working tree."""
+        outcome = self.worker.attempt(request, events)
+        if outcome.check.ok and not outcome.interrupted:
+            outcome.change = AttemptChange("tree", None)
+        return outcome
+
+
+class WorktreeExecutor:
+    """Attempts in per-task git worktrees (``--jobs`` > 1); passing work becomes a commit."""
+
+    kind = "worktree"
+
+    def __init__(self, worktrees: Worktrees, logs_dir: Path, adapters: AdapterCache,
+                 spend: SpendGate | None, plan_path: str | None) -> None:
+        self.worktrees = worktrees
+        self.logs_dir = logs_dir
+        self.adapters = adapters
+        self.spend = spend
+        self.plan_path = plan_path
+        """The plan, relative to the project, when orch marks it (agents' marks are undone)."""
+        self._bases: dict[str, str] = {}
+        self._set_up: set[str] = set()
+
+    def prepare(self, task_id: str, *, fresh: bool, events: AttemptEvents) -> AttemptBase:
+        """A fresh worktree from the integrated tree (``fresh``), else the task's current one."""
+        if not fresh and task_id in self._bases:
+            return AttemptBase("commit", self._bases[task_id])
+        base = self.worktrees.base_commit()
+        path = self.worktrees.create(task_id, base)
+        self._bases[task_id] = base
+        self._set_up.discard(task_id)
+        events(task_id, EventType.WORKTREE_CREATED.value, {
+            "path": str(path), "branch": self.worktrees.branch(task_id), "base": base})
+        return AttemptBase("commit", base)
+
+    def run(self, request: AttemptRequest, events: AttemptEvents) -> AttemptOutcome:
+        """Set the worktree up once, run the attempt there; commit the work when it passed."""
+        task_id = request.task_id
+        project = self.worktrees.project_in(task_id)
+        if request.setup and task_id not in self._set_up:
+            failed = run_setup(request.setup, cwd=project,
+                               log_path=self.logs_dir / request.log_name,
+                               timeout_s=request.timeout_s)
+            if failed is not None:
+                return failed
+            self.worktrees.remember_setup(task_id)
+            self._set_up.add(task_id)
+        worker = TaskWorker(project, self.logs_dir, self.adapters, self.spend)
+        outcome = worker.attempt(request, events)
+        if outcome.check.ok and not outcome.interrupted:
+            base = request.base.id or ""
+            self._restore_plan_marks(task_id, base)
+            outcome.change = AttemptChange("commit", self.worktrees.commit_task(task_id, base))
+        return outcome
+
+    def _restore_plan_marks(self, task_id: str, base: str) -> None:
+        """Plan checkboxes are orch's to tick: drop the agent's, keep its other plan edits."""
+        if self.plan_path is None or not base:
+            return
+        plan = self.worktrees.repo.project_dir / self.plan_path
+        rel = self.worktrees.repo.relative(plan)
+        if rel is None:
+            return
+        try:
+            base_text = self.worktrees.show_in(task_id, base, rel)
+        except (VcsError, OSError):  # OSError: the worktree is gone (commit_task says so)
+            return  # the plan is not in the task's base (untracked elsewhere)
+        restore_marks(self.worktrees.project_in(task_id) / self.plan_path, base_text)
+
+    def forget(self, task_id: str) -> None:
+        """The task's worktree is gone: its next attempt starts from a fresh one."""
+        self._bases.pop(task_id, None)
+        self._set_up.discard(task_id)
