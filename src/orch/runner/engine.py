@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orch import proc
 from orch.adapters.base import Budget, Handoff, Role, calls_model, reads_prompt
@@ -49,6 +50,9 @@ from orch.runner.wtsetup import missing_ignored_warning
 from orch.secrets import default_redactor
 from orch.store.runs import RunRecorder
 
+if TYPE_CHECKING:
+    from orch.runner.remote_executor import Transport
+
 
 @dataclass
 class RunnerSettings:
@@ -64,6 +68,8 @@ class RunnerSettings:
     """``--yes``: non-interactive; agents get ``ORCH_ASSUME_YES=1`` in their context."""
     jobs: int | None = None
     """Worker slots (``--jobs``); ``None`` = config ``jobs:``."""
+    transport: Transport | None = None
+    """Where lane attempts go when not to local worktrees (docs/distributed.md)."""
 
 
 class Runner:

@@ -11,6 +11,8 @@ with ``force=True``, which stops its process and so the agent's process group un
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from orch import proc
@@ -54,7 +56,7 @@ class RayTransport:
                 hint="pip install 'orch-runner[ray]'") from None
         try:
             if not ray.is_initialized():
-                ray.init(address=address, logging_level="ERROR", log_to_driver=False,
+                ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False,
                          configure_logging=False)
         except Exception as exc:  # noqa: BLE001 - any failure to connect is one line
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
@@ -67,13 +69,15 @@ class RayTransport:
     def describe(self) -> str:
         return f"Ray at {self.address}"
 
-    def send(self, request: AttemptRequest, message: bytes) -> bytes:
+    def send(self, request: AttemptRequest, message: bytes,
+             dispatched: Callable[[str], None]) -> bytes:
         ray = self._ray
         options: dict[str, Any] = {"num_cpus": 1}
         wanted = self.resources.get(request.role.name) or self.resources.get(request.role.adapter)
         if wanted:
             options["resources"] = dict(wanted)
         ref = self._task.options(**options).remote(message)
+        dispatched(f"Ray task {ref.task_id().hex()}")
         while True:
             ready, _ = ray.wait([ref], timeout=POLL_S)
             if ready:

@@ -1,4 +1,6 @@
-"""One attempt as a self-contained message exchange: what ``orch worker`` runs (docs/distributed.md).
+"""One attempt as a self-contained message exchange: what ``orch worker`` runs.
+
+See docs/distributed.md.
 
 The request message carries the attempt request as JSON (the executor seam's own wire form,
 :func:`~orch.runner.executor.request_to_json`) plus a git bundle of the base commit; the reply

@@ -16,7 +16,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -56,9 +58,12 @@ class Transport(Protocol):
 
     kind: str
 
-    def send(self, request: AttemptRequest, message: bytes) -> bytes:
+    def send(self, request: AttemptRequest, message: bytes,
+             dispatched: Callable[[str], None]) -> bytes:
         """The reply message; raises :class:`WorkerLost`, :class:`WorkerFailed`, or returns
-        early with ``b""`` when the run was interrupted (the worker is stopped)."""
+        early with ``b""`` when the run was interrupted (the worker is stopped). Calls
+        ``dispatched`` with the engine's id for the attempt (a Ray task id, a process id) once
+        it is under way."""
         ...
 
     def describe(self) -> str:
@@ -77,7 +82,10 @@ class RemoteExecutor:
 
     def prepare(self, task_id: str, *, fresh: bool, events: AttemptEvents) -> AttemptBase:
         """The integrated tree's commit: the worker checks it out from a bundle."""
-        return AttemptBase("commit", self.worktrees.base_commit())
+        base = self.worktrees.base_commit()
+        events(task_id, EventType.ATTEMPT_DISPATCHED.value, {
+            "executor": self.kind, "branch": self.worktrees.branch(task_id), "base": base})
+        return AttemptBase("commit", base)
 
     def forget(self, task_id: str) -> None:
         """Nothing is kept between attempts: every attempt starts from a fresh checkout."""
@@ -92,11 +100,15 @@ class RemoteExecutor:
         message = encode_request(request_to_json(request),
                                  create_bundle(repo_dir, base, ref=BASE_REF))
         for dispatch in range(1, LOST_RETRIES + 2):
-            events(request.task_id, EventType.NOTE.value, {
-                "level": "info", "message": f"{request.task_id}: attempt {request.attempt} "
-                f"dispatched to {self.transport.describe()} (dispatch {dispatch})"})
+
+            def dispatched(engine_id: str, number: int = dispatch) -> None:
+                events(request.task_id, EventType.NOTE.value, {
+                    "level": "info", "message": f"{request.task_id}: attempt "
+                    f"{request.attempt} dispatched to {self.transport.describe()} as "
+                    f"{engine_id} (dispatch {number})"})
+
             try:
-                raw = self.transport.send(request, message)
+                raw = self.transport.send(request, message, dispatched)
             except WorkerLost as exc:
                 events(request.task_id, EventType.NOTE.value, {
                     "level": "warning", "message": f"{request.task_id}: attempt "
@@ -161,7 +173,8 @@ class CommandTransport:
     def describe(self) -> str:
         return f"`{self.run.split()[0] if self.run.split() else self.run}` (command executor)"
 
-    def send(self, request: AttemptRequest, message: bytes) -> bytes:
+    def send(self, request: AttemptRequest, message: bytes,
+             dispatched: Callable[[str], None]) -> bytes:
         slot = self._slots.setdefault(request.task_id, len(self._slots) % 64 + 1)
         command = self.run.replace("{slot}", str(slot)).replace("{task}", request.task_id)
         child = subprocess.Popen(["bash", "-c", command], cwd=self.project_dir,
@@ -169,7 +182,6 @@ class CommandTransport:
                                  stderr=subprocess.PIPE, start_new_session=True)
         out: list[bytes] = []
         err: list[bytes] = []
-        import threading
 
         def pump() -> None:
             stdout, stderr = child.communicate(message)
@@ -178,6 +190,7 @@ class CommandTransport:
 
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
+        dispatched(f"pid {child.pid}")
         while reader.is_alive():
             reader.join(POLL_S)
             if proc.interrupted():

@@ -1,0 +1,83 @@
+"""Lane attempts on a REAL local Ray cluster (docs/distributed.md): a head node and two worker
+nodes on 127.0.0.1, inside a private network and PID namespace (see ``ray_cluster.py``), so
+nothing but loopback is touched and every process dies with the namespace. One cluster serves
+all scenarios (``ray_scenarios.py``); each test asserts on what one scenario observed.
+
+Skips, saying why, where Ray is not installed or namespaces cannot be made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ray_cluster import namespace_problem, run_in_namespace
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def observed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    problem = namespace_problem()
+    if problem is not None:
+        pytest.skip(problem)
+    return run_in_namespace("all", tmp_path_factory.mktemp("ray"), timeout=1500)
+
+
+def _all_done_once(result: dict[str, Any], count: int) -> None:
+    assert result["code"] == 0, result["stderr"]
+    assert len(result["tasks"]) == count
+    for task_id, task in result["tasks"].items():
+        assert task["status"] == "done" and task["verified"] is True, (task_id, task)
+        assert result["integrated"].get(task_id) == 1, (task_id, result["integrated"])
+    assert len(result["worktrees"]) == 1, result["worktrees"]  # only the main tree
+
+
+def test_eight_tasks_run_on_two_nodes_and_integrate_once(observed: dict[str, Any]) -> None:
+    basic = observed["basic"]
+    _all_done_once(basic, 8)
+    nodes = {text.strip() for text in basic["files"].values()}
+    assert nodes == {"a", "b"}, basic["files"]
+
+
+def test_a_role_with_a_ray_resource_lands_only_on_that_node(observed: dict[str, Any]) -> None:
+    resource = observed["resource"]
+    _all_done_once(resource, 3)
+    assert {text.strip() for text in resource["files"].values()} == {"b"}
+
+
+def test_kill_9_then_resume_integrates_nothing_twice(observed: dict[str, Any]) -> None:
+    kill9 = observed["kill9"]
+    _all_done_once(kill9, 6)
+    # every task appends one line to its own file: a task integrated twice would show two
+    assert all(text == "line\n" for text in kill9["files"].values()), kill9["files"]
+
+
+def test_a_lost_node_is_a_lost_attempt_dispatched_again(observed: dict[str, Any]) -> None:
+    loss = observed["node_loss"]
+    _all_done_once(loss, 4)
+    assert any("lost" in note for note in loss["notes"]), loss["notes"]
+    # each file has exactly one line: a lost attempt's partial work never reaches the tree
+    assert all(text.count("\n") == 1 for text in loss["files"].values()), loss["files"]
+    assert set(loss["files"].values()) == {"b\n"}
+
+
+def test_the_cluster_unreachable_is_one_line_and_exit_2(git_repo: Path, orch: Any) -> None:
+    problem = namespace_problem()
+    if problem is not None:
+        pytest.skip(problem)
+    (git_repo / "plan.md").write_text(
+        "# P\n\n## Phase 1: A\n\n- [ ] T001 [P] Say hi\n\n  ```bash\n  echo hi\n  ```\n")
+    from conftest import commit_all
+
+    commit_all(git_repo, "plan")
+    out = orch("run", "plan.md", "--yes", "--jobs", "2", "--executor", "ray",
+               "--ray-address", "127.0.0.1:9", cwd=git_repo, timeout=300)
+    assert out.returncode == 2, out.stdout + out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert lines[0].startswith("error: cannot reach the Ray cluster at 127.0.0.1:9"), lines
+    assert any(line.startswith("hint:") for line in lines)
+    assert not (git_repo / ".specify" / "orch" / "runs").exists() or not any(
+        (git_repo / ".specify" / "orch" / "runs").iterdir())
