@@ -10,6 +10,7 @@ started and stopped by process id (:class:`Cluster`), never by name.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -63,21 +64,34 @@ class Cluster:
         self.env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
 
     def start(self, workers: list[dict[str, float]], cpus: int = 2) -> Cluster:
-        """The head (no task resources of its own) and one worker per resource dict."""
+        """The head (no task resources of its own) and one worker per resource dict, started
+        one at a time: on a busy machine a node may miss Ray's own 30 s start-up window, so a
+        node that exits during start-up is started again (twice at most)."""
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         self._node(["--head", f"--port={self.port}", "--num-cpus=0",
                     "--include-dashboard=false", "--disable-usage-stats"])
         self._wait(lambda: subprocess.run(
             ["ray", "status", f"--address={self.address}"], capture_output=True,
             env=self.env).returncode == 0, "the head node")
-        for resources in workers:
-            self._node([f"--address={self.address}", f"--num-cpus={cpus}",
-                        f"--resources={json.dumps(resources)}"])
         import ray
 
         ray.init(address=self.address, logging_level="ERROR", log_to_driver=False)
-        self._wait(lambda: len(self.alive()) == len(workers) + 1, "the worker nodes")
-        ray.shutdown()
+        try:
+            for number, resources in enumerate(workers, start=2):
+                args = [f"--address={self.address}", f"--num-cpus={cpus}",
+                        f"--resources={json.dumps(resources)}"]
+                for _ in range(3):
+                    self._node(args)
+                    node = self.nodes[-1]
+                    if self._wait(lambda n=number, p=node: len(self.alive()) >= n
+                                  or p.poll() is not None, "a worker node", strict=False) \
+                            and node.poll() is None:
+                        break
+                    self.nodes.pop()
+                else:
+                    raise RuntimeError(f"worker node {resources} did not start")
+        finally:
+            ray.shutdown()
         return self
 
     def _node(self, args: list[str]) -> None:
@@ -92,13 +106,15 @@ class Cluster:
 
         return [n for n in ray.nodes() if n["Alive"]]
 
-    def _wait(self, ready: Any, what: str, seconds: float = 180) -> None:
+    def _wait(self, ready: Any, what: str, seconds: float = 180, strict: bool = True) -> bool:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if ready():
-                return
+                return True
             time.sleep(0.5)
-        raise RuntimeError(f"{what} did not come up in {seconds:.0f}s")
+        if strict:
+            raise RuntimeError(f"{what} did not come up in {seconds:.0f}s")
+        return False
 
     def raylet_pid(self, node: int) -> int:
         """The raylet process of worker node ``node`` (1 = the first worker)."""
@@ -108,6 +124,22 @@ class Cluster:
             if "raylet" in child.name():
                 return int(child.pid)
         raise RuntimeError(f"node {node} has no raylet")
+
+    def kill_node(self, node: int) -> int:
+        """A worker node dies: SIGKILL to every process of it — its ``ray start`` first (so it
+        cannot react), its raylet, and the Ray workers running tasks under it. Returns the
+        raylet's pid."""
+        import signal
+
+        import psutil
+
+        parent = psutil.Process(self.nodes[node].pid)
+        family = parent.children(recursive=True)
+        raylet = self.raylet_pid(node)
+        for process in [parent, *family]:
+            with contextlib.suppress(psutil.Error):
+                process.send_signal(signal.SIGKILL)
+        return raylet
 
     def stop(self) -> None:
         """Stop every node's process group (TERM, then KILL)."""

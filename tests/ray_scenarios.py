@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +23,8 @@ sys.path.insert(0, str(HERE))
 
 from ray_cluster import Cluster  # noqa: E402
 
+NODE_NAMES: dict[str, str] = {}
+"""Ray node id -> ``a`` / ``b``, from the resource each worker node declares."""
 GIT_ENV = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com"}
 
@@ -79,7 +82,12 @@ def summary(repo: Path, run: subprocess.CompletedProcess[str]) -> dict[str, Any]
         if event["type"] == "task_integrated":
             integrated[event["task"]] = integrated.get(event["task"], 0) + 1
     state = status(repo)
+    ran_on: dict[str, list[str]] = {}
+    for log in sorted((repo / ".specify" / "orch" / "runs").glob("*/logs/T*.log")):
+        found = re.findall(r"--- remote attempt on (\S+) ---", log.read_text())
+        ran_on.setdefault(log.stem, []).extend(NODE_NAMES.get(n, n) for n in found)
     return {
+        "ran_on": ran_on,
         "code": run.returncode, "stderr": run.stderr[-3000:],
         "tasks": {t["id"]: {"status": t["status"], "verified": t.get("verified")}
                   for t in state["tasks"]},
@@ -92,7 +100,7 @@ def summary(repo: Path, run: subprocess.CompletedProcess[str]) -> dict[str, Any]
 
 
 def basic(root: Path, address: str) -> dict[str, Any]:
-    tasks = [shell_task(n, 'sleep 1; mkdir -p out; echo "$ORCH_TEST_NODE" > out/{id}.txt')
+    tasks = [shell_task(n, 'sleep 1; mkdir -p out; echo {id} > out/{id}.txt')
              for n in range(1, 9)]
     repo = project(root, "basic", tasks)
     run = orch(repo, "run", "plan.md", "--yes", "--executor", "ray", "--ray-address", address,
@@ -101,7 +109,7 @@ def basic(root: Path, address: str) -> dict[str, Any]:
 
 
 def resource(root: Path, address: str) -> dict[str, Any]:
-    tasks = [shell_task(n, 'mkdir -p out; echo "$ORCH_TEST_NODE" > out/{id}.txt',
+    tasks = [shell_task(n, 'mkdir -p out; echo {id} > out/{id}.txt',
                         "  - agent: special\n") for n in range(1, 4)]
     config = ("agents:\n  special:\n    adapter: shell\n"
               "executor:\n  kind: ray\n  resources:\n    special: {node_b: 1}\n")
@@ -135,15 +143,25 @@ def kill9(root: Path, address: str) -> dict[str, Any]:
 
 
 def node_loss(root: Path, address: str, cluster: Cluster) -> dict[str, Any]:
-    tasks = [shell_task(n, 'mkdir -p out; sleep 6; echo "$ORCH_TEST_NODE" >> out/{id}.txt')
+    tasks = [shell_task(n, 'mkdir -p out; sleep 6; echo {id} >> out/{id}.txt')
              for n in range(1, 5)]
     repo = project(root, "loss", tasks)
     args = [sys.executable, "-m", "orch", "run", "plan.md", "--yes", "--executor", "ray",
             "--ray-address", address, "--jobs", "4"]
     child = subprocess.Popen(args, cwd=repo, env={**os.environ, **GIT_ENV},
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)  # every attempt dispatched and sleeping on a node
-    os.kill(cluster.raylet_pid(1), signal.SIGKILL)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:  # every attempt dispatched, then well under way
+        time.sleep(0.5)
+        try:
+            notes = [e for e in journal(repo) if e["type"] == "note"
+                     and "dispatched to" in e["data"].get("message", "")]
+        except (OSError, ValueError):
+            continue
+        if len(notes) >= 4:
+            break
+    time.sleep(2.5)
+    cluster.kill_node(1)
     out, err = child.communicate(timeout=600)
     return summary(repo, subprocess.CompletedProcess(args, child.returncode, out, err))
 
@@ -153,29 +171,39 @@ def main() -> None:
     cluster = Cluster(workdir)
     results: dict[str, Any] = {}
     try:
-        # Each worker node tags the tasks it runs through its environment.
-        os.environ["ORCH_TEST_NODE"] = "a"
-        cluster.start([{"node_a": 1}], cpus=2)
-        os.environ["ORCH_TEST_NODE"] = "b"
-        cluster._node([f"--address={cluster.address}", "--num-cpus=2",
-                       '--resources={"node_b": 1}'])
-        os.environ.pop("ORCH_TEST_NODE")
+        try:
+            cluster.start([{"node_a": 1}, {"node_b": 1}], cpus=2)
+        except Exception:  # noqa: BLE001 - reported to the test, which fails on it
+            import traceback
+
+            print("RESULT " + json.dumps({"error": traceback.format_exc()}), flush=True)
+            return
         import ray
 
         ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
-        cluster._wait(lambda: len(Cluster.alive()) == 3, "the second worker node")
+        for node in Cluster.alive():
+            for name in ("a", "b"):
+                if f"node_{name}" in node["Resources"]:
+                    NODE_NAMES[node["NodeID"]] = name
         ray.shutdown()
         wanted = options.get("scenarios") or ["basic", "resource", "kill9", "node_loss"]
         for name in wanted:
             scratch = workdir / name
             scratch.mkdir()
-            if name == "node_loss":
-                results[name] = node_loss(scratch, cluster.address, cluster)
-            else:
-                results[name] = globals()[name](scratch, cluster.address)
+            try:
+                if name == "node_loss":
+                    results[name] = node_loss(scratch, cluster.address, cluster)
+                else:
+                    results[name] = globals()[name](scratch, cluster.address)
+            except Exception:  # noqa: BLE001 - reported to the test, which fails on it
+                import traceback
+
+                results[name] = {"error": traceback.format_exc()}
+        # Before the cluster stops: a Ray client left in this process may end it once the
+        # head is gone (the namespace ends every process anyway).
+        print("RESULT " + json.dumps(results), flush=True)
     finally:
         cluster.stop()
-    print("RESULT " + json.dumps(results), flush=True)
 
 
 if __name__ == "__main__":

@@ -23,10 +23,13 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     problem = namespace_problem()
     if problem is not None:
         pytest.skip(problem)
-    return run_in_namespace("all", tmp_path_factory.mktemp("ray"), timeout=1500)
+    result = run_in_namespace("all", tmp_path_factory.mktemp("ray"), timeout=1500)
+    assert "error" not in result, result["error"]  # the cluster itself did not start
+    return result
 
 
 def _all_done_once(result: dict[str, Any], count: int) -> None:
+    assert "error" not in result, result.get("error")
     assert result["code"] == 0, result["stderr"]
     assert len(result["tasks"]) == count
     for task_id, task in result["tasks"].items():
@@ -38,14 +41,15 @@ def _all_done_once(result: dict[str, Any], count: int) -> None:
 def test_eight_tasks_run_on_two_nodes_and_integrate_once(observed: dict[str, Any]) -> None:
     basic = observed["basic"]
     _all_done_once(basic, 8)
-    nodes = {text.strip() for text in basic["files"].values()}
-    assert nodes == {"a", "b"}, basic["files"]
+    assert all(text == f"{name[:-4]}\n" for name, text in basic["files"].items())
+    nodes = {runs[-1] for runs in basic["ran_on"].values()}
+    assert nodes == {"a", "b"}, basic["ran_on"]
 
 
 def test_a_role_with_a_ray_resource_lands_only_on_that_node(observed: dict[str, Any]) -> None:
     resource = observed["resource"]
     _all_done_once(resource, 3)
-    assert {text.strip() for text in resource["files"].values()} == {"b"}
+    assert {runs[-1] for runs in resource["ran_on"].values()} == {"b"}, resource["ran_on"]
 
 
 def test_kill_9_then_resume_integrates_nothing_twice(observed: dict[str, Any]) -> None:
@@ -58,10 +62,11 @@ def test_kill_9_then_resume_integrates_nothing_twice(observed: dict[str, Any]) -
 def test_a_lost_node_is_a_lost_attempt_dispatched_again(observed: dict[str, Any]) -> None:
     loss = observed["node_loss"]
     _all_done_once(loss, 4)
-    assert any("lost" in note for note in loss["notes"]), loss["notes"]
+    assert any("lost" in note for note in loss["notes"]), (loss["notes"], loss["ran_on"])
     # each file has exactly one line: a lost attempt's partial work never reaches the tree
     assert all(text.count("\n") == 1 for text in loss["files"].values()), loss["files"]
-    assert set(loss["files"].values()) == {"b\n"}
+    # every task finished on the node that survived
+    assert {runs[-1] for runs in loss["ran_on"].values()} == {"b"}, loss["ran_on"]
 
 
 def test_the_cluster_unreachable_is_one_line_and_exit_2(git_repo: Path, orch: Any) -> None:

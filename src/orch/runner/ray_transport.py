@@ -72,7 +72,8 @@ class RayTransport:
     def send(self, request: AttemptRequest, message: bytes,
              dispatched: Callable[[str], None]) -> bytes:
         ray = self._ray
-        options: dict[str, Any] = {"num_cpus": 1}
+        # Each attempt is a heavyweight agent: spread them over the nodes rather than pack.
+        options: dict[str, Any] = {"num_cpus": 1, "scheduling_strategy": "SPREAD"}
         wanted = self.resources.get(request.role.name) or self.resources.get(request.role.adapter)
         if wanted:
             options["resources"] = dict(wanted)
