@@ -142,6 +142,29 @@ def kill9(root: Path, address: str) -> dict[str, Any]:
     return summary(repo, resumed)
 
 
+def sendback(root: Path, address: str) -> dict[str, Any]:
+    """T002 passes on its worker (no shared.txt in its base) but not on the integrated tree,
+    where T001 has put shared.txt: the merge queue sends it back to run alone, locally."""
+    tasks = [
+        "- [ ] T001 [P] Write shared.txt\n  - verify: `test -s shared.txt`\n\n"
+        "  ```bash\n  echo one > shared.txt\n  ```\n",
+        "- [ ] T002 [P] Write own.txt and a note\n"
+        "  - verify: `test -s own.txt && { test ! -e shared.txt || grep -q two shared.txt; }`\n"
+        "\n  ```bash\n  if [ -e shared.txt ]; then echo two >> shared.txt; fi; "
+        "echo ok > own.txt\n  ```\n",
+    ]
+    repo = project(root, "sendback", tasks)
+    run = orch(repo, "run", "plan.md", "--yes", "--executor", "ray", "--ray-address", address,
+               "--jobs", "2")
+    result = summary(repo, run)
+    events = journal(repo)
+    result["integration_failed"] = [e["task"] for e in events
+                                    if e["type"] == "integration_failed"]
+    result["attempts"] = {t["id"]: t["attempts"] for t in status(repo)["tasks"]}
+    result["shared"] = (repo / "shared.txt").read_text()
+    return result
+
+
 def node_loss(root: Path, address: str, cluster: Cluster) -> dict[str, Any]:
     tasks = [shell_task(n, 'mkdir -p out; sleep 6; echo {id} >> out/{id}.txt')
              for n in range(1, 5)]
@@ -186,7 +209,8 @@ def main() -> None:
                 if f"node_{name}" in node["Resources"]:
                     NODE_NAMES[node["NodeID"]] = name
         ray.shutdown()
-        wanted = options.get("scenarios") or ["basic", "resource", "kill9", "node_loss"]
+        wanted = options.get("scenarios") or ["basic", "resource", "sendback", "kill9",
+                                             "node_loss"]
         for name in wanted:
             scratch = workdir / name
             scratch.mkdir()

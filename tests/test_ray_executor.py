@@ -52,6 +52,17 @@ def test_a_role_with_a_ray_resource_lands_only_on_that_node(observed: dict[str, 
     assert {runs[-1] for runs in resource["ran_on"].values()} == {"b"}, resource["ran_on"]
 
 
+def test_a_remote_pass_that_fails_on_the_integrated_tree_is_sent_back(
+        observed: dict[str, Any]) -> None:
+    back = observed["sendback"]
+    assert "error" not in back, back.get("error")
+    assert back["code"] == 0, back["stderr"]
+    assert back["integration_failed"] == ["T002"]
+    assert back["attempts"]["T002"] == 2 and back["attempts"]["T001"] == 1
+    assert back["shared"] == "one\ntwo\n"  # its second run was on the integrated tree
+    assert back["tasks"]["T002"] == {"status": "done", "verified": True}
+
+
 def test_kill_9_then_resume_integrates_nothing_twice(observed: dict[str, Any]) -> None:
     kill9 = observed["kill9"]
     _all_done_once(kill9, 6)
