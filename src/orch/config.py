@@ -88,6 +88,23 @@ class NotifyConfig(BaseModel):
         return value
 
 
+class ExecutorConfig(BaseModel):
+    """``executor:``: where lane attempts run (docs/distributed.md). ``local`` worktrees by
+    default; ``ray`` (a Ray cluster at ``address``) or ``command`` (any command that speaks
+    ``orch worker``: ``run: "ssh build-{slot} orch worker"``), or a third-party kind registered
+    under the entry point group ``orch.executors``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = "local"
+    address: str = "auto"
+    """The Ray cluster (``auto``: ``RAY_ADDRESS``, else the one started on this machine)."""
+    resources: dict[str, dict[str, float]] = Field(default_factory=dict)
+    """Ray resources a role's attempts ask for: ``{claude-code: {claude_code: 1}}``."""
+    run: str | None = None
+    """The command executor's command line (``{slot}`` and ``{task}`` are filled in)."""
+
+
 class WorktreeConfig(BaseModel):
     """``worktree:``: what a parallel task's worktree gets of the main tree's ignored files
     (docs/parallel.md). Paths and globs are relative to the project directory."""
@@ -139,6 +156,7 @@ class OrchConfig(BaseModel):
     in_session_gate: bool = True
     hook_retries: int = Field(default=2, ge=0)
     strict_files: bool = False
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
 
     @field_validator("task_timeout", mode="before")
     @classmethod
@@ -229,6 +247,11 @@ notify: {command: null, webhook: null, timeout_s: 10, pass_env: []}
 in_session_gate: true
 hook_retries: 2
 strict_files: false
+
+# Where [P] tasks' attempts run with --jobs N (docs/distributed.md): local worktrees, a Ray
+# cluster (kind: ray, address: auto, resources: {ROLE: {RESOURCE: 1}}), or any command that
+# speaks `orch worker` (kind: command, run: "ssh build-{slot} orch worker").
+executor: {kind: local}
 """
 
 

@@ -162,6 +162,16 @@ TaskTimeoutOption = Annotated[
     str | None,
     typer.Option("--task-timeout", help="Default per-task time limit, e.g. 90s, 10m."),
 ]
+ExecutorOption = Annotated[
+    str | None,
+    typer.Option("--executor", help="Where [P] tasks' attempts run with --jobs: local "
+                 "(worktrees), ray, command (config executor.kind; docs/distributed.md)."),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="The Ray cluster for --executor ray, HOST:PORT "
+                 "(config executor.address, default auto)."),
+]
 
 
 def parse_task_timeout(value: str | None) -> float | None:

@@ -28,6 +28,7 @@ from orch.cli import (
     status_cmd,
     validate_cmd,
     verify_cmd,
+    worker_cmd,
 )
 from orch.cli.common import CliState, _debug_env, error_line, find_project_dir
 from orch.secrets import redact_standard_streams
@@ -97,6 +98,7 @@ for _module in (
     mcp_cmd,
     verify_cmd,
     hook_cmd,
+    worker_cmd,
 ):
     _module.register(app)
 

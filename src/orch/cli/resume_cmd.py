@@ -9,8 +9,10 @@ from typing import Annotated
 import typer
 
 from orch.cli.common import (
+    ExecutorOption,
     JsonLinesOption,
     MaxCostOption,
+    RayAddressOption,
     RunArgument,
     TaskTimeoutOption,
     YesOption,
@@ -56,6 +58,8 @@ def command(
                      "a plan edit, and which tasks would run; change nothing. With --json: one "
                      "JSON document."),
     ] = False,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Continue a run: finished tasks are never repeated; an interrupted task runs again.
 
@@ -99,6 +103,8 @@ def command(
             reporter_factory=make_reporter_factory(json_output),
             warn=warn_line,
             jobs=jobs,
+            executor={k: v for k, v in (("executor", executor), ("ray_address", ray_address))
+                      if v is not None},
             say=say_line,
         )
         finish(outcome)

@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from orch.cli.common import (
+    ExecutorOption,
     JsonLinesOption,
     MaxCostOption,
+    RayAddressOption,
     TaskTimeoutOption,
     YesOption,
     cli_errors,
@@ -75,6 +77,8 @@ def command(
         typer.Option("--jobs", "-j", help="Run up to N [P] tasks at once, each in a worktree "
                      "(config jobs:, default 1).", min=1),
     ] = None,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Run a plan: execute each task through its agent, verify it, gate and checkpoint phases."""
     with cli_errors(ctx):
@@ -100,6 +104,8 @@ def command(
             task_timeout_s=timeout_s,
             allow_dirty=allow_dirty,
             jobs=jobs,
+            executor=executor,
+            ray_address=ray_address,
         )
         if dry_run:
             from orch.cli.dryrun_view import show_dry_run

@@ -39,6 +39,7 @@ class EventType(StrEnum):
     PLAN_CHANGED = "plan_changed"
     NOTE = "note"
     WORKTREE_CREATED = "worktree_created"
+    ATTEMPT_DISPATCHED = "attempt_dispatched"
     TASK_COMMITTED = "task_committed"
     INTEGRATION_STARTED = "integration_started"
     TASK_INTEGRATED = "task_integrated"
@@ -301,6 +302,16 @@ class WorktreeCreated(Payload):
     lane: int = 0
 
 
+class AttemptDispatched(Payload):
+    """A lane attempt sent to a remote executor (docs/distributed.md): like a worktree made,
+    it gives the task its lane and the base its commit will be integrated onto."""
+
+    executor: str = ""
+    branch: str = ""
+    base: str = ""
+    lane: int = 0
+
+
 class TaskCommitted(Payload):
     commit: str = ""
     cost_usd: float = 0.0
@@ -359,6 +370,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.PLAN_CHANGED: PlanChanged,
     EventType.NOTE: Note,
     EventType.WORKTREE_CREATED: WorktreeCreated,
+    EventType.ATTEMPT_DISPATCHED: AttemptDispatched,
     EventType.TASK_COMMITTED: TaskCommitted,
     EventType.INTEGRATION_STARTED: IntegrationStarted,
     EventType.TASK_INTEGRATED: TaskIntegrated,

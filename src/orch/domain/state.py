@@ -164,6 +164,10 @@ class RunOptions(BaseModel):
     allow_dirty: bool = False
     jobs: int | None = None
     """``--jobs``: worker slots; ``None`` = config ``jobs:``."""
+    executor: str | None = None
+    """``--executor``: where lane attempts run; ``None`` = config ``executor.kind``."""
+    ray_address: str | None = None
+    """``--ray-address``; ``None`` = config ``executor.address``."""
 
 
 class Event(BaseModel):
@@ -527,6 +531,7 @@ _TASK_FOLDS: dict[EventType, Callable[[RunState, TaskState, Event, Any], None]] 
     EventType.TASK_FINISHED: _task_finished,
     EventType.TASK_RESET: _task_reset,
     EventType.WORKTREE_CREATED: _worktree_created,
+    EventType.ATTEMPT_DISPATCHED: _worktree_created,
     EventType.TASK_COMMITTED: _task_committed,
     EventType.INTEGRATION_STARTED: _integration_started,
     EventType.TASK_INTEGRATED: _task_integrated,

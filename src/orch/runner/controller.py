@@ -37,6 +37,7 @@ from orch.domain.status import (
 from orch.runner.attempt import Action, RetryPolicy, retry_feedback
 from orch.runner.executor import AttemptBase, AttemptOutcome, AttemptRequest, Executor
 from orch.runner.executors import MainTreeExecutor, WorktreeExecutor
+from orch.runner.remote_executor import RemoteExecutor
 from orch.runner.verify import CheckOutcome
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class Controller:
         self.parallel_all = parallel_all
         self.main = MainTreeExecutor(runner.project_dir, runner.logs_dir, runner.adapters,
                                      runner.ledger)
-        self.lanes: WorktreeExecutor | None = None
+        self.lanes: WorktreeExecutor | RemoteExecutor | None = None
         self.queue: MergeQueue | None = None
         self._pools: dict[str, ThreadPoolExecutor] = {}
         """Worker threads per executor kind (``orch-main``, ``orch-lane``: named for logs)."""
@@ -109,9 +110,12 @@ class Controller:
             from orch.runner.mergequeue import MergeQueue
 
             self.queue = MergeQueue(runner, index)
-            self.lanes = WorktreeExecutor(self.queue.worktrees, runner.logs_dir,
-                                          runner.adapters, runner.ledger,
-                                          runner.state.plan_path if runner.marks_plan else None)
+            transport = runner.settings.transport
+            self.lanes = (RemoteExecutor(transport, self.queue.worktrees, runner.logs_dir)
+                          if transport is not None else
+                          WorktreeExecutor(self.queue.worktrees, runner.logs_dir,
+                                           runner.adapters, runner.ledger,
+                                           runner.state.plan_path if runner.marks_plan else None))
             self.queue.recover(pending)
             # A recovered task waits to be integrated: starting it afresh too would run it twice.
             pending = [t for t in pending if t not in self.queue.waiting]

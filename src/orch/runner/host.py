@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from orch.adapters.base import Budget, Role
 from orch.adapters.roles import RoleResolver
@@ -25,6 +25,9 @@ from orch.runner.ledger import SpendLedger
 from orch.runner.plancheck import CheckPlanner
 from orch.runner.results import TaskResults
 from orch.store.runs import RunRecorder
+
+if TYPE_CHECKING:
+    from orch.runner.remote_executor import Transport
 
 
 @dataclass
@@ -41,6 +44,8 @@ class RunnerSettings:
     """``--yes``: non-interactive; agents get ``ORCH_ASSUME_YES=1`` in their context."""
     jobs: int | None = None
     """Worker slots (``--jobs``); ``None`` = config ``jobs:``."""
+    transport: Transport | None = None
+    """Where lane attempts go when not to local worktrees (docs/distributed.md)."""
 
 
 class RunHost(Protocol):

@@ -56,8 +56,12 @@ class MergeQueue:
         A task that changed nothing (it never started: no budget left) keeps no branch."""
         base = self.runner.state.tasks[task_id].work_base
         if not self.worktrees.path(task_id).is_dir():
-            base = None  # deleted under the task: nothing left to keep but the branch
-        keep = not base or self.worktrees.changes(self.worktrees.commit_task(task_id, base))
+            # Deleted under the task, or a remote attempt (no worktree here): nothing left to
+            # keep but the branch, if there is one.
+            branch = f"refs/heads/{self.worktrees.branch(task_id)}"
+            keep = self.worktrees.repo.ref_sha(branch) is not None
+        else:
+            keep = not base or self.worktrees.changes(self.worktrees.commit_task(task_id, base))
         self._remove(task_id, keep_branch=keep)
 
     def _remove(self, task_id: str, *, keep_branch: bool) -> None:

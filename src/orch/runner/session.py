@@ -17,7 +17,7 @@ from orch.adapters.base import needs_terminal
 from orch.adapters.registry import get_adapter
 from orch.adapters.roles import RoleResolver
 from orch.adapters.unpriced import preflight_warnings
-from orch.config import OrchConfig, load_config
+from orch.config import ExecutorConfig, OrchConfig, load_config
 from orch.domain.events import EventType
 from orch.domain.fingerprint import plan_fingerprints
 from orch.domain.plan import Plan, PlanMark
@@ -41,6 +41,7 @@ from orch.parsing.formats import CLAUDIO_MARKER
 from orch.planfile import load_plan, read_plan_text
 from orch.reporting.base import Reporter
 from orch.runner.engine import Runner, RunnerSettings
+from orch.runner.executor_registry import lane_transport
 from orch.runner.hooks import CheckpointHook, NoCheckpoints
 from orch.runner.orphans import clear_git_locks, record_groups, stop_orphans
 from orch.runner.plan_changes import DryJournal, Journal, detect_changes, record_changes
@@ -304,6 +305,7 @@ def start_run(
                 f"nothing to do: every selected task of {request.plan_path} is already marked "
                 "done (or skipped) in the plan"))
         planner = CheckPlanner.for_project(config, project_dir)
+        transport = lane_transport(executor_config(config, options), project_dir)
         check_verifiable(plan, planner, pending,
                           required=request.require_verified or config.require_verified)
         resolver = RoleResolver(config, project_dir, options.agent)
@@ -339,7 +341,7 @@ def start_run(
             resolver,
             hook,
             RunnerSettings(config=config, planner=planner, assume_yes=request.assume_yes,
-                           jobs=state.options.jobs),
+                           jobs=state.options.jobs, transport=transport),
             warn,
             resumed=False,
         )
@@ -356,6 +358,7 @@ def resume_run(
     reporter_factory: ReporterFactory,
     warn: Warn,
     jobs: int | None = None,
+    executor: dict[str, str] | None = None,
     say: Warn | None = None,
 ) -> RunOutcome:
     """``orch resume``: continue a run where its journal says it stopped. ``overrides``
@@ -376,7 +379,10 @@ def resume_run(
                 recorder.record(EventType.OPTIONS_CHANGED, data=dict(overrides))
             if jobs is not None:
                 recorder.record(EventType.OPTIONS_CHANGED, data={"jobs": jobs})
+            if executor:
+                recorder.record(EventType.OPTIONS_CHANGED, data=dict(executor))
             options = recorder.state.options
+            transport = lane_transport(executor_config(config, options), project_dir)
             resolver = RoleResolver(config, project_dir, options.agent)
             check_agents(plan, resolver, pending, assume_yes=assume_yes)
             warn_unpriced(plan, resolver, pending, project_dir, warn,
@@ -391,7 +397,7 @@ def resume_run(
             raise
         settings = RunnerSettings(config=config, assume_yes=assume_yes,
                                   planner=journalled_planner(recorder.state, config, project_dir),
-                                  jobs=recorder.state.options.jobs)
+                                  jobs=recorder.state.options.jobs, transport=transport)
         return _drive(plan, project_dir, recorder, reporter, resolver, hook, settings, warn,
                       resumed=True)
 
@@ -563,3 +569,14 @@ def _relative(path: Path, project_dir: Path) -> Path:
         return path.resolve().relative_to(project_dir.resolve())
     except ValueError:
         return path.resolve()
+
+
+def executor_config(config: OrchConfig, options: RunOptions) -> ExecutorConfig:
+    """The run's executor: ``--executor``/``--ray-address`` over config ``executor:``."""
+    update: dict[str, str] = {}
+    if options.executor is not None:
+        update["kind"] = options.executor
+    if options.ray_address is not None:
+        update["address"] = options.ray_address
+        update.setdefault("kind", "ray")
+    return config.executor.model_copy(update=update)
