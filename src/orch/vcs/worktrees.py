@@ -174,7 +174,10 @@ class Worktrees:
         assume-unchanged (``checkout -f`` keeps those bits, and ``add -A`` then passes over the
         next task's edits to those files)."""
         record = self._setup_record(path)
-        if record is None or set(os.listdir(record.parent)) - _PARKABLE:
+        try:
+            if record is None or set(os.listdir(record.parent)) - _PARKABLE:
+                return False
+        except OSError:  # its admin directory is gone (a kill mid-move): not worth keeping
             return False
         try:
             entries = _git(path, "ls-files", "-v", "-z", env=dict(os.environ)).split("\0")
