@@ -77,11 +77,19 @@ class DiffStat(BaseModel):
     """The first changed paths (at most 50)."""
 
 
+class PhaseGate(Payload):
+    commands: list[str] = Field(default_factory=list)
+    gate: str = "plan"
+
+
 class RunStarted(Payload):
     plan: str = ""
     tasks: int | None = None
     """``None`` in a journal that does not say: the run's own task count stands."""
     resumed: bool = False
+    gates: dict[str, PhaseGate] = Field(default_factory=dict)
+    """The gate each phase will run (by phase id), as decided when this session started: a
+    phase not finished yet is shown with the gate it will run, never as having none."""
 
 
 class RunStateChanged(Payload):
@@ -99,11 +107,6 @@ class PhaseStarted(Payload):
     title: str = ""
     index: int = 0
     count: int | None = None
-
-
-class PhaseGate(Payload):
-    commands: list[str] = Field(default_factory=list)
-    gate: str = "plan"
 
 
 class Failure(Payload):

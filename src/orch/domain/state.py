@@ -25,6 +25,7 @@ from orch.domain.events import (
     PlanChanged,
     ProcessEnded,
     ProcessStarted,
+    RunStarted,
     RunStateChanged,
     TaskFinished,
     TaskReset,
@@ -122,6 +123,8 @@ class PhaseState(BaseModel):
     gate: str = "none"
     """Which gate the phase has: ``plan`` (its **Gate**: lines), ``auto`` (the project's test
     command) or ``none``."""
+    gate_commands: list[str] = Field(default_factory=list)
+    """The commands of the gate the phase will run (``run_started``), until it has run."""
     gate_failed: bool = False
     duration_s: float = 0.0
     """Time spent in the phase (tasks, retries, gate), all sessions together."""
@@ -457,6 +460,15 @@ def _plan_changed(state: RunState, event: Event, payload: Any) -> None:
     state.plan_sha256 = changed.plan_sha256 or state.plan_sha256
 
 
+def _run_started(state: RunState, event: Event, payload: Any) -> None:
+    """Each unfinished phase takes the gate this session will run there."""
+    started: RunStarted = payload
+    for phase in state.phases:
+        gate = started.gates.get(phase.id)
+        if gate is not None and phase.ended is None:
+            phase.gate, phase.gate_commands = gate.gate, list(gate.commands)
+
+
 def _options_changed(state: RunState, event: Event, payload: Any) -> None:
     state.options = state.options.model_copy(update=payload.model_dump())
 
@@ -526,6 +538,7 @@ _PHASE_FOLDS: dict[EventType, Callable[[RunState, PhaseState, Any], None]] = {
     EventType.PHASE_HUMAN_DECISION: _phase_human_decision,
 }
 _RUN_FOLDS: dict[EventType, Callable[[RunState, Event, Any], None]] = {
+    EventType.RUN_STARTED: _run_started,
     EventType.CHECKPOINT_CREATED: _checkpoint_created,
     EventType.CHECKPOINTS_DROPPED: _checkpoints_dropped,
     EventType.RUN_STATE: _run_state,

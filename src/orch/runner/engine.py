@@ -134,7 +134,10 @@ class Runner:
         selected = self.state.order()
         self.record(
             EventType.RUN_STARTED,
-            data={"plan": self.state.plan_path, "tasks": len(selected), "resumed": resumed},
+            data={"plan": self.state.plan_path, "tasks": len(selected), "resumed": resumed,
+                  "gates": {phase.id: {"gate": gate.kind, "commands": gate.commands}
+                            for phase in self._phases.values()
+                            for gate in [self.planner.gate(phase)]}},
         )
         if self.state.state is not RunStatus.RUNNING:
             self.record(EventType.RUN_STATE, data={"state": RunStatus.RUNNING.value})
