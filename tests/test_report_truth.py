@@ -90,7 +90,10 @@ def test_no_text_view_prints_a_titles_escape_sequences(orch: OrchRunner, git_rep
              orch("run", "plan.md", "--dry-run", "--agent", "shell", cwd=git_repo),
              orch("run", "plan.md", "--yes", "--agent", "shell", cwd=git_repo),
              orch("report", cwd=git_repo),
-             orch("status", cwd=git_repo)]
+             orch("status", cwd=git_repo),
+             orch("graph", "plan.md", cwd=git_repo),
+             orch("graph", "plan.md", "--format", "mermaid", cwd=git_repo),
+             orch("graph", "plan.md", "--format", "dot", cwd=git_repo)]
     for view in views:
         assert view.returncode == 0, view.stderr
         assert "\x1b" not in view.stdout + view.stderr and "\x07" not in view.stdout, view.args
