@@ -127,3 +127,23 @@ def test_a_halted_run_names_the_gate_each_unfinished_phase_will_run(
     status = {p["id"]: p["gate"] for p in
               json.loads(orch("status", "--json", cwd=git_repo).stdout)["phases"]}
     assert status == {"1": "auto", "2": "auto", "3": "plan"}
+
+
+def test_a_task_rolled_back_to_pending_shows_no_passed_check(
+    orch: OrchRunner, git_repo: Path
+) -> None:
+    (git_repo / "plan.md").write_text(make_plan(
+        [("One", [shell_task("T001", "Write a.txt", "echo a > a.txt")]),
+         ("Two", [shell_task("T002", "Write b.txt", "echo b > b.txt", verify=["test -f b.txt"])])]))
+    commit_all(git_repo)
+    assert orch("run", "plan.md", "--agent", "shell", cwd=git_repo).returncode == 0
+    rolled = orch("rollback", "phase-1", "--yes", cwd=git_repo)
+    assert rolled.returncode == 0, rolled.stderr
+    assert not (git_repo / "b.txt").exists()
+    status = {t["id"]: t for t in
+              json.loads(orch("status", "--json", cwd=git_repo).stdout)["tasks"]}
+    assert (status["T002"]["status"], status["T002"]["evidence"]) == ("pending", [])
+    rows = {t["id"]: t for t in
+            json.loads(orch("report", "--json", cwd=git_repo).stdout)["runs"][0]["tasks"]}
+    assert (rows["T002"]["status"], rows["T002"]["checks"]) == ("pending", [])
+    assert "passed `test -f b.txt`" not in orch("report", cwd=git_repo).stdout

@@ -331,6 +331,7 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
     if task.status is TaskStatus.PENDING:
         task.ended = None
         task.verified = False
+        task.evidence = []  # a task still to do has passed no check (a rollback, a re-run)
     if reset.fresh or reset.reason.startswith("rollback"):
         # A rollback: the task's work is gone, so are its attempts (its cost stays spent).
         task.baseline = None
