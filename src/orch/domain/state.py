@@ -123,6 +123,9 @@ class PhaseState(BaseModel):
     gate: str = "none"
     """Which gate the phase has: ``plan`` (its **Gate**: lines), ``auto`` (the project's test
     command) or ``none``."""
+    reopened: bool = False
+    """A resume reopened the phase after its checkpoint (a plan edit): when it closes again, a
+    new checkpoint (``phase-1.2``) commits the work done in it since."""
     gate_commands: list[str] = Field(default_factory=list)
     """The commands of the gate the phase will run (``run_started``), until it has run."""
     gate_failed: bool = False
@@ -379,6 +382,7 @@ def _phase_finished(state: RunState, phase: PhaseState, payload: Any) -> None:
 
 
 def _phase_reset(state: RunState, phase: PhaseState, payload: Any) -> None:
+    phase.reopened = phase.reopened or state.has_phase_checkpoint(phase.id)
     phase.gate_passed = False
     phase.gate_failed = False
     phase.started = None
@@ -411,6 +415,9 @@ def _phase_human_decision(state: RunState, phase: PhaseState, payload: Any) -> N
 def _checkpoint_created(state: RunState, event: Event, payload: Any) -> None:
     created: CheckpointCreated = payload
     state.checkpoints.append(Checkpoint.model_validate(created.model_dump()))
+    phase = _find_phase(state, created.phase) if created.kind == "phase" else None
+    if phase is not None:
+        phase.reopened = False
 
 
 def _checkpoints_dropped(state: RunState, event: Event, payload: Any) -> None:
