@@ -179,6 +179,8 @@ def test_a_reopened_checkpointed_phase_commits_its_new_work(
     names = [c["name"] for c in json.loads(orch("status", "--json", cwd=git_repo).stdout)
              ["checkpoints"]]
     assert names == ["phase-1", "phase-2", "phase-1.2", "phase-2.2"]
+    phases = json.loads(orch("report", "--json", cwd=git_repo).stdout)["runs"][0]["phases"]
+    assert [p["checkpoint"].split()[0] for p in phases] == ["phase-1.2", "phase-2.2"]
     rolled = orch("rollback", "phase-1.2", "--yes", cwd=git_repo)
     assert rolled.returncode == 0, rolled.stderr
     assert (git_repo / "g.txt").is_file() and (git_repo / "e.txt").read_text() == "e\n"
