@@ -184,3 +184,26 @@ def test_a_reopened_checkpointed_phase_commits_its_new_work(
     rolled = orch("rollback", "phase-1.2", "--yes", cwd=git_repo)
     assert rolled.returncode == 0, rolled.stderr
     assert (git_repo / "g.txt").is_file() and (git_repo / "e.txt").read_text() == "e\n"
+
+
+def test_rolling_back_to_a_phase_checkpoint_before_a_task_joined_it_resets_that_task(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    (git_repo / "plan.md").write_text(_plan(t4_script="true"))
+    commit_all(git_repo)
+    assert orch("run", "plan.md", cwd=git_repo).returncode == 0
+    added = shell_task("T011", "Write g", "echo g > g.txt")
+    text = (git_repo / "plan.md").read_text().replace("## Phase 2", added + "\n## Phase 2")
+    (git_repo / "plan.md").write_text(text)
+    assert orch("resume", cwd=git_repo).returncode == 0
+    rolled = orch("rollback", "phase-1", "--yes", cwd=git_repo)
+    assert rolled.returncode == 0, rolled.stderr
+    assert not (git_repo / "g.txt").exists()
+    status = {t["id"]: t["status"] for t in
+              json.loads(orch("status", "--json", cwd=git_repo).stdout)["tasks"]}
+    assert status["T011"] == "pending" and status["T001"] == "done"
+    # The rollback restored the plan as the checkpoint had it, without T011: resume drops it.
+    again = orch("resume", cwd=git_repo)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "removed from the plan, dropped from the run: T011" in again.stderr
+    assert not (git_repo / "g.txt").exists()
