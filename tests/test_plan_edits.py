@@ -181,6 +181,8 @@ def test_a_reopened_checkpointed_phase_commits_its_new_work(
     assert names == ["phase-1", "phase-2", "phase-1.2", "phase-2.2"]
     phases = json.loads(orch("report", "--json", cwd=git_repo).stdout)["runs"][0]["phases"]
     assert [p["checkpoint"].split()[0] for p in phases] == ["phase-1.2", "phase-2.2"]
+    by_id = orch("rollback", "1", "--dry-run", cwd=git_repo)
+    assert by_id.returncode == 0 and "phase-1.2" in by_id.stdout, by_id.stdout + by_id.stderr
     rolled = orch("rollback", "phase-1.2", "--yes", cwd=git_repo)
     assert rolled.returncode == 0, rolled.stderr
     assert (git_repo / "g.txt").is_file() and (git_repo / "e.txt").read_text() == "e\n"

@@ -166,11 +166,11 @@ def plan_rollback(repo: GitRepo, state: RunState, name: str) -> RollbackPlan:
 
 
 def find_checkpoint(state: RunState, name: str) -> Checkpoint:
-    """The checkpoint called ``name`` (or the phase checkpoint of phase ``name``)."""
+    """The checkpoint called ``name`` (or the latest phase checkpoint of phase ``name``)."""
     for checkpoint in state.checkpoints:
         if checkpoint.name == name:
             return checkpoint
-    for checkpoint in state.checkpoints:
+    for checkpoint in reversed(state.checkpoints):
         if checkpoint.kind == "phase" and checkpoint.phase == name:
             return checkpoint
     names = ", ".join(cp.name for cp in state.checkpoints)
