@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import OrchRunner, commit_all, failed_run, make_plan, shell_task
+from conftest import OrchRunner, commit_all, failed_run, git, make_plan, shell_task
 from orch.domain.events import EventType
 from orch.store.journal import read_journal
 from orch.store.layout import Layout
@@ -158,3 +158,54 @@ def test_run_without_fingerprints_keeps_task_states(git_repo: Path, orch: OrchRu
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "predates task fingerprints" in resumed.stderr
     assert _started_since_resume(git_repo, run_id) == ["T004", "T010"]
+
+
+def test_a_reopened_checkpointed_phase_commits_its_new_work(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    # The run completed and checkpointed phase 2; the edit adds a task to phase 1 and changes
+    # one in phase 2. Their work is committed by new checkpoints, never left in the tree.
+    (git_repo / "plan.md").write_text(_plan(t4_script="true"))
+    commit_all(git_repo)
+    assert orch("run", "plan.md", cwd=git_repo).returncode == 0
+    text = (git_repo / "plan.md").read_text()
+    text = text.replace("echo e >> e.txt", "echo E >> e.txt")
+    added = shell_task("T011", "Write g", "echo g > g.txt")
+    text = text.replace("## Phase 2", added + "\n## Phase 2")
+    (git_repo / "plan.md").write_text(text)
+    resumed = orch("resume", cwd=git_repo)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert git(git_repo, "status", "--porcelain") == ""
+    names = [c["name"] for c in json.loads(orch("status", "--json", cwd=git_repo).stdout)
+             ["checkpoints"]]
+    assert names == ["phase-1", "phase-2", "phase-1.2", "phase-2.2"]
+    phases = json.loads(orch("report", "--json", cwd=git_repo).stdout)["runs"][0]["phases"]
+    assert [p["checkpoint"].split()[0] for p in phases] == ["phase-1.2", "phase-2.2"]
+    by_id = orch("rollback", "1", "--dry-run", cwd=git_repo)
+    assert by_id.returncode == 0 and "phase-1.2" in by_id.stdout, by_id.stdout + by_id.stderr
+    rolled = orch("rollback", "phase-1.2", "--yes", cwd=git_repo)
+    assert rolled.returncode == 0, rolled.stderr
+    assert (git_repo / "g.txt").is_file() and (git_repo / "e.txt").read_text() == "e\n"
+
+
+def test_rolling_back_to_a_phase_checkpoint_before_a_task_joined_it_resets_that_task(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    (git_repo / "plan.md").write_text(_plan(t4_script="true"))
+    commit_all(git_repo)
+    assert orch("run", "plan.md", cwd=git_repo).returncode == 0
+    added = shell_task("T011", "Write g", "echo g > g.txt")
+    text = (git_repo / "plan.md").read_text().replace("## Phase 2", added + "\n## Phase 2")
+    (git_repo / "plan.md").write_text(text)
+    assert orch("resume", cwd=git_repo).returncode == 0
+    rolled = orch("rollback", "phase-1", "--yes", cwd=git_repo)
+    assert rolled.returncode == 0, rolled.stderr
+    assert not (git_repo / "g.txt").exists()
+    status = {t["id"]: t["status"] for t in
+              json.loads(orch("status", "--json", cwd=git_repo).stdout)["tasks"]}
+    assert status["T011"] == "pending" and status["T001"] == "done"
+    # The rollback restored the plan as the checkpoint had it, without T011: resume drops it.
+    again = orch("resume", cwd=git_repo)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "removed from the plan, dropped from the run: T011" in again.stderr
+    assert not (git_repo / "g.txt").exists()

@@ -90,8 +90,60 @@ def test_no_text_view_prints_a_titles_escape_sequences(orch: OrchRunner, git_rep
              orch("run", "plan.md", "--dry-run", "--agent", "shell", cwd=git_repo),
              orch("run", "plan.md", "--yes", "--agent", "shell", cwd=git_repo),
              orch("report", cwd=git_repo),
-             orch("status", cwd=git_repo)]
+             orch("status", cwd=git_repo),
+             orch("graph", "plan.md", cwd=git_repo),
+             orch("graph", "plan.md", "--format", "mermaid", cwd=git_repo),
+             orch("graph", "plan.md", "--format", "dot", cwd=git_repo)]
     for view in views:
         assert view.returncode == 0, view.stderr
         assert "\x1b" not in view.stdout + view.stderr and "\x07" not in view.stdout, view.args
     assert "Say hi red" in views[0].stdout + views[1].stdout
+
+
+def test_a_halted_run_names_the_gate_each_unfinished_phase_will_run(
+    orch: OrchRunner, git_repo: Path
+) -> None:
+    # Phase 2 halts before its gate; phase 3 never starts. Neither has "no gate": the report and
+    # status say which gate the run will run there, as --dry-run does.
+    (git_repo / "test_x.py").write_text("import unittest\n")
+    (git_repo / "plan.md").write_text(make_plan(
+        [("One", [shell_task("T001", "Write a.txt", "echo a > a.txt")]),
+         ("Two", [shell_task("T002", "Write b.txt", "false")]),
+         ("Three", [shell_task("T003", "Write c.txt", "echo c > c.txt")])],
+        gates={3: [GATE]}))
+    commit_all(git_repo)
+    dry = orch("run", "plan.md", "--dry-run", "--agent", "shell", cwd=git_repo)
+    assert "  gate (auto): python3 -m unittest" in dry.stdout and f"  gate: {GATE}" in dry.stdout
+    assert orch("run", "plan.md", "--agent", "shell", cwd=git_repo).returncode == 1
+
+    phases = {p["id"]: p for p in
+              json.loads(orch("report", "--json", cwd=git_repo).stdout)["runs"][0]["phases"]}
+    assert (phases["2"]["gate"], phases["2"]["gate_result"]) == ("auto", "not run")
+    assert phases["2"]["gate_commands"] == ["python3 -m unittest"]
+    assert (phases["3"]["gate"], phases["3"]["gate_commands"]) == ("plan", [GATE])
+    text = orch("report", cwd=git_repo).stdout
+    assert "phase 2: gate (auto) not run `python3 -m unittest`" in text
+    assert "gate (none)" not in text
+    status = {p["id"]: p["gate"] for p in
+              json.loads(orch("status", "--json", cwd=git_repo).stdout)["phases"]}
+    assert status == {"1": "auto", "2": "auto", "3": "plan"}
+
+
+def test_a_task_rolled_back_to_pending_shows_no_passed_check(
+    orch: OrchRunner, git_repo: Path
+) -> None:
+    (git_repo / "plan.md").write_text(make_plan(
+        [("One", [shell_task("T001", "Write a.txt", "echo a > a.txt")]),
+         ("Two", [shell_task("T002", "Write b.txt", "echo b > b.txt", verify=["test -f b.txt"])])]))
+    commit_all(git_repo)
+    assert orch("run", "plan.md", "--agent", "shell", cwd=git_repo).returncode == 0
+    rolled = orch("rollback", "phase-1", "--yes", cwd=git_repo)
+    assert rolled.returncode == 0, rolled.stderr
+    assert not (git_repo / "b.txt").exists()
+    status = {t["id"]: t for t in
+              json.loads(orch("status", "--json", cwd=git_repo).stdout)["tasks"]}
+    assert (status["T002"]["status"], status["T002"]["evidence"]) == ("pending", [])
+    rows = {t["id"]: t for t in
+            json.loads(orch("report", "--json", cwd=git_repo).stdout)["runs"][0]["tasks"]}
+    assert (rows["T002"]["status"], rows["T002"]["checks"]) == ("pending", [])
+    assert "passed `test -f b.txt`" not in orch("report", cwd=git_repo).stdout

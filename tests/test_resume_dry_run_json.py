@@ -48,7 +48,7 @@ def test_dry_run_json_is_one_document_with_the_text_content(
     assert document["run"] == run_id and document["dry_run"] is True
     assert document["notes"] == text.stdout.splitlines()[:4]
     assert document["plan_changes"] == {"changed": ["T001"], "dependents": ["T002"],
-                                        "added": ["T005"], "removed": []}
+                                        "added": ["T005"], "removed": [], "moved": []}
     assert [(t["id"], t["title"], t["status"], t["reason"]) for t in document["would_run"]] == [
         ("T001", "Write a", "done", "plan changed: edited"),
         ("T002", "Write b", "done", "plan changed: depends on an edited task"),

@@ -299,3 +299,14 @@ def test_several_directories_pass_when_one_is_new_and_all_exist(
     evidence = _tasks(_status(orch, git_repo))["T001"]["evidence"]
     assert [(e["command"], e["ok"]) for e in evidence] == [  # type: ignore[union-attr,index]
         ("changed-in cmd/", True), ("changed-in internal/", True)]
+
+
+def test_orch_verify_counts_one_task_in_the_singular(git_repo: Path, orch: OrchRunner) -> None:
+    (git_repo / "plan.md").write_text(
+        "# P\n\n## Phase 1: A\n\n- [ ] T001 Create b.txt\n  ```sh\n  echo b > b.txt\n  ```\n"
+        "  - verify: `grep -q b b.txt`\n- [ ] T002 Say hello\n  ```sh\n  echo hello\n  ```\n")
+    commit_all(git_repo)
+    assert orch("run", "plan.md", cwd=git_repo).returncode == 0
+    shown = orch("verify", cwd=git_repo).stdout
+    assert "1 done task re-checked, 0 no longer hold" in shown
+    assert "  1 done task had no check to re-run: T002" in shown

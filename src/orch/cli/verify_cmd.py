@@ -49,13 +49,15 @@ def command(ctx: typer.Context, run: RunArgument = None, json_output: JsonOption
 
 
 def _lines(report: VerifyReport) -> list[str]:
-    lines = [f"Run {report.run}: {len(report.checked)} done tasks re-checked, "
+    from orch.text import plural
+
+    lines = [f"Run {report.run}: {plural(len(report.checked), 'done task')} re-checked, "
              f"{len(report.drifted)} no longer hold"]
     for drift in report.drifted:
         lines.append(f"  FAILED {drift.task} {drift.title}".rstrip())
         lines += [f"    {r.kind}: {r.command} (exit {r.exit_code})" for r in drift.failed]
     if report.unchecked:
-        lines.append(f"  {len(report.unchecked)} done tasks had no check to re-run: "
+        lines.append(f"  {plural(len(report.unchecked), 'done task')} had no check to re-run: "
                      + ", ".join(report.unchecked[:10])
                      + (" …" if len(report.unchecked) > 10 else ""))
     return lines

@@ -83,11 +83,19 @@ class DiffStat(BaseModel):
     uses to tell the tasks' changes from anyone else's)."""
 
 
+class PhaseGate(Payload):
+    commands: list[str] = Field(default_factory=list)
+    gate: str = "plan"
+
+
 class RunStarted(Payload):
     plan: str = ""
     tasks: int | None = None
     """``None`` in a journal that does not say: the run's own task count stands."""
     resumed: bool = False
+    gates: dict[str, PhaseGate] = Field(default_factory=dict)
+    """The gate each phase will run (by phase id), as decided when this session started: a
+    phase not finished yet is shown with the gate it will run, never as having none."""
 
 
 class RunStateChanged(Payload):
@@ -105,11 +113,6 @@ class PhaseStarted(Payload):
     title: str = ""
     index: int = 0
     count: int | None = None
-
-
-class PhaseGate(Payload):
-    commands: list[str] = Field(default_factory=list)
-    gate: str = "plan"
 
 
 class Failure(Payload):

@@ -25,6 +25,7 @@ from orch.domain.events import (
     PlanChanged,
     ProcessEnded,
     ProcessStarted,
+    RunStarted,
     RunStateChanged,
     TaskFinished,
     TaskReset,
@@ -126,6 +127,11 @@ class PhaseState(BaseModel):
     gate: str = "none"
     """Which gate the phase has: ``plan`` (its **Gate**: lines), ``auto`` (the project's test
     command) or ``none``."""
+    reopened: bool = False
+    """A resume reopened the phase after its checkpoint (a plan edit): when it closes again, a
+    new checkpoint (``phase-1.2``) commits the work done in it since."""
+    gate_commands: list[str] = Field(default_factory=list)
+    """The commands of the gate the phase will run (``run_started``), until it has run."""
     gate_failed: bool = False
     review_cost_usd: float = 0.0
     """What the phase's reviewer calls cost, every round together (part of the run's cost)."""
@@ -339,6 +345,7 @@ def _task_reset(state: RunState, task: TaskState, event: Event, payload: Any) ->
     if task.status is TaskStatus.PENDING:
         task.ended = None
         task.verified = False
+        task.evidence = []  # a task still to do has passed no check (a rollback, a re-run)
     if reset.fresh or reset.reason.startswith("rollback"):
         # A rollback: the task's work is gone, so are its attempts (its cost stays spent).
         task.baseline = None
@@ -386,6 +393,7 @@ def _phase_finished(state: RunState, phase: PhaseState, payload: Any) -> None:
 
 
 def _phase_reset(state: RunState, phase: PhaseState, payload: Any) -> None:
+    phase.reopened = phase.reopened or state.has_phase_checkpoint(phase.id)
     phase.gate_passed = False
     phase.gate_failed = False
     phase.started = None
@@ -419,6 +427,9 @@ def _phase_human_decision(state: RunState, phase: PhaseState, payload: Any) -> N
 def _checkpoint_created(state: RunState, event: Event, payload: Any) -> None:
     created: CheckpointCreated = payload
     state.checkpoints.append(Checkpoint.model_validate(created.model_dump()))
+    phase = _find_phase(state, created.phase) if created.kind == "phase" else None
+    if phase is not None:
+        phase.reopened = False
 
 
 def _checkpoints_dropped(state: RunState, event: Event, payload: Any) -> None:
@@ -467,6 +478,15 @@ def _plan_changed(state: RunState, event: Event, payload: Any) -> None:
     state.tasks = {task_id: state.tasks[task_id] for task_id in order}
     state.fingerprints = dict(changed.fingerprints)
     state.plan_sha256 = changed.plan_sha256 or state.plan_sha256
+
+
+def _run_started(state: RunState, event: Event, payload: Any) -> None:
+    """Each unfinished phase takes the gate this session will run there."""
+    started: RunStarted = payload
+    for phase in state.phases:
+        gate = started.gates.get(phase.id)
+        if gate is not None and phase.ended is None:
+            phase.gate, phase.gate_commands = gate.gate, list(gate.commands)
 
 
 def _options_changed(state: RunState, event: Event, payload: Any) -> None:
@@ -547,6 +567,7 @@ _PHASE_FOLDS: dict[EventType, Callable[[RunState, PhaseState, Any], None]] = {
     EventType.PHASE_HUMAN_DECISION: _phase_human_decision,
 }
 _RUN_FOLDS: dict[EventType, Callable[[RunState, Event, Any], None]] = {
+    EventType.RUN_STARTED: _run_started,
     EventType.CHECKPOINT_CREATED: _checkpoint_created,
     EventType.CHECKPOINTS_DROPPED: _checkpoints_dropped,
     EventType.RUN_STATE: _run_state,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from orch.domain.plan import Plan, PlanMark
+from orch.text import terminal_safe
 
 _STATUS = {PlanMark.PENDING: " ", PlanMark.DONE: "x", PlanMark.SKIPPED: "~"}
 _MERMAID_ESCAPES = {
@@ -19,7 +20,7 @@ _TITLE_LIMIT = 60
 
 
 def _short(title: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(terminal_safe(title).split())
     return title if len(title) <= _TITLE_LIMIT else title[: _TITLE_LIMIT - 1] + "…"
 
 
@@ -39,7 +40,7 @@ def render_text(plan: Plan, order: list[str]) -> str:
         for gate in phase.gates:
             lines.append(f"  gate: {gate}")
     lines.append("order: " + " ".join(order))
-    return "\n".join(lines) + "\n"
+    return terminal_safe("\n".join(lines)) + "\n"  # titles may hold terminal escapes
 
 
 def _mermaid_label(text: str) -> str:

@@ -243,10 +243,12 @@ def _phase_row(state: RunState, phase: PhaseState, gate: list[CheckRecord],
         result = "passed" if all(check.ok for check in gate) else "FAILED"
     else:
         result = "FAILED" if phase.gate_failed else "not run"
-    checkpoint = next((f"{point.name} ({point.commit[:10]})" for point in state.checkpoints
+    latest_first = reversed(state.checkpoints)  # a reopened phase's latest: phase-1.2
+    checkpoint = next((f"{point.name} ({point.commit[:10]})" for point in latest_first
                        if point.phase == phase.id and point.kind == "phase"), None)
     return PhaseRow(id=phase.id, title=terminal_safe(phase.title), gate=phase.gate,
-                    gate_commands=[check.command for check in gate], gate_result=result,
+                    gate_commands=[check.command for check in gate] or phase.gate_commands,
+                    gate_result=result,
                     targets=targets, decision=phase.decision, decided_by=phase.decided_by,
                     checkpoint=checkpoint)
 

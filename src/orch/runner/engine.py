@@ -143,7 +143,10 @@ class Runner:
         selected = self.state.order()
         self.record(
             EventType.RUN_STARTED,
-            data={"plan": self.state.plan_path, "tasks": len(selected), "resumed": resumed},
+            data={"plan": self.state.plan_path, "tasks": len(selected), "resumed": resumed,
+                  "gates": {phase.id: {"gate": gate.kind, "commands": gate.commands}
+                            for phase in self._phases.values()
+                            for gate in [self.planner.gate(phase)]}},
         )
         if self.state.state is not RunStatus.RUNNING:
             self.record(EventType.RUN_STATE, data={"state": RunStatus.RUNNING.value})
@@ -247,10 +250,11 @@ class Runner:
         return all(self.state.tasks[t].in_plan for t in phase_state.tasks)
 
     def _ensure_checkpoint(self, phase_state: PhaseState) -> None:
-        """Checkpoint a gated phase once; repairs a crash between the gate and the commit."""
-        if not phase_state.gate_passed:
+        """Checkpoint a gated phase once (again when a resume reopened it); repairs a crash
+        between the gate and the commit."""
+        if not phase_state.gate_passed or self._ran_nothing(phase_state):
             return
-        if self.state.has_phase_checkpoint(phase_state.id) or self._ran_nothing(phase_state):
+        if self.state.has_phase_checkpoint(phase_state.id) and not phase_state.reopened:
             return
         self.recorder.barrier()
         checkpoint = self.hook.on_phase_end(self.state, phase_state)

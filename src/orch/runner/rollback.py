@@ -166,11 +166,11 @@ def plan_rollback(repo: GitRepo, state: RunState, name: str) -> RollbackPlan:
 
 
 def find_checkpoint(state: RunState, name: str) -> Checkpoint:
-    """The checkpoint called ``name`` (or the phase checkpoint of phase ``name``)."""
+    """The checkpoint called ``name`` (or the latest phase checkpoint of phase ``name``)."""
     for checkpoint in state.checkpoints:
         if checkpoint.name == name:
             return checkpoint
-    for checkpoint in state.checkpoints:
+    for checkpoint in reversed(state.checkpoints):
         if checkpoint.kind == "phase" and checkpoint.phase == name:
             return checkpoint
     names = ", ".join(cp.name for cp in state.checkpoints)
@@ -331,6 +331,11 @@ def _rewind_scope(state: RunState, checkpoint: Checkpoint) -> tuple[list[str], l
     else:
         phases = phase_ids[phase_ids.index(checkpoint.phase) + 1:] \
             if checkpoint.phase in phase_ids else []
-        later_tasks = [t for t in order if state.tasks[t].phase in phases]
+        # Tasks a resume added to the checkpoint's own phase after it was taken: their work is
+        # not in it, so they run again and the phase reopens.
+        joined = [t for t in order if state.tasks[t].phase == checkpoint.phase
+                  and checkpoint.tasks and t not in checkpoint.tasks]
+        later_tasks = joined + [t for t in order if state.tasks[t].phase in phases]
+        phases = [checkpoint.phase, *phases] if joined else phases
     tasks = [t for t in later_tasks if state.tasks[t].status not in UNSTARTED_TASK_STATUSES]
     return tasks, phases

@@ -11,7 +11,8 @@ with the message::
     Orch-Phase: 2
     Orch-Tasks: T003,T004
 
-plus a ref ``refs/orch/<run-id>/phase-2`` (``task-T003`` for task checkpoints). A phase that
+plus a ref ``refs/orch/<run-id>/phase-2`` (``task-T003`` for task checkpoints; ``phase-2.2``
+when a resume reopened the checkpointed phase after a plan edit). A phase that
 changed nothing still gets its own (empty) commit, so every phase has a commit carrying its
 trailers. Commits skip the user's commit hooks (``--no-verify``): the phase gate is the check.
 """
@@ -75,8 +76,10 @@ class GitCheckpoints:
         if phase.decision:  # docs/decisions.md: the decision and who made it
             trailers.update({"Orch-Decision": phase.decision,
                              "Orch-Decided-By": phase.decided_by or "orch"})
+        earlier = sum(1 for cp in run.checkpoints if cp.phase == phase.id and cp.kind == "phase")
+        name = f"phase-{phase.id}" + (f".{earlier + 1}" if earlier else "")  # reopened: phase-1.2
         return self._checkpoint(self._repo, run, Checkpoint(
-            name=f"phase-{phase.id}", phase=phase.id, commit="", tasks=list(phase.tasks),
+            name=name, phase=phase.id, commit="", tasks=list(phase.tasks),
             kind="phase"), subject, trailers, phase=phase)
 
     def on_task_end(self, run: RunState, task: TaskState) -> Checkpoint | None:
