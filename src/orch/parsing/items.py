@@ -8,7 +8,7 @@ from orch.domain.plan import Diagnostic, PlanMark
 from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph, Table
 from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.metadata import PHASE_KEYS, TASK_KEYS, Field, key_value, phase_fields
-from orch.parsing.tables import id_column, read_table
+from orch.parsing.tables import id_column, numbered_column, read_table
 from orch.parsing.taskline import (
     ID_START,
     T_ID,
@@ -29,8 +29,10 @@ _LEADING_BOX = re.compile(r"^\[[^\[\]]*\]\s*")
 # A first word that is almost a task ID: `t012`, `[T012]`, `(T012)`, `#T012`, `Task-12`, the
 # template placeholder `TXXX`.
 _ID_LIKE = re.compile(r"[\[(#~*_`\s]*((?i:t(?:ask)?)[-_ ]?(?:\d+|XX|\?\?)[\w.?-]*)")
-# Another tool's ID: `SC-001`, `TASK-12`, `WP01` (not `HTTP2` or `S3`).
-_FOREIGN_ID = re.compile(r"(?:\*\*|~~)?([A-Z]{2,8}(?:-\d+|\d{2,})(?:[.-]\d+)*)(?![\w-])")
+# Another tool's ID: `SC-001`, `TASK-12`, `WP01` (not `HTTP2` or `S3`), an issue number `#12`.
+_FOREIGN_ID = re.compile(
+    r"(?:\*\*|~~)?([A-Z]{2,8}(?:-\d+|\d{2,})(?:[.-]\d+)*|#\d+)(?![\w-])"
+)
 
 
 def heading_tasks(blocks: list[Block], level: int, labelled: bool = True) -> bool:
@@ -135,7 +137,7 @@ class PhaseReader:
     def _table(self, table: Table) -> bool:
         """Read a table whose rows are tasks (:mod:`orch.parsing.tables`); ``False`` when it
         holds no task IDs. One that does but cannot be read is one error, not one per row."""
-        if id_column(table) is None:
+        if id_column(table) is None and numbered_column(table) is None:
             return False
         found = read_table(table)
         if found.problem is not None:
@@ -158,7 +160,8 @@ class PhaseReader:
             if not row.known_status:
                 self._warn(
                     row.line,
-                    f"{row.task_id}: status {row.status!r} is not one orch knows, read as pending",
+                    f"{row.task_id or row.title}: status {row.status!r} is not one orch knows, "
+                    "read as pending",
                     "write Done (or ✅), Skipped, or Pending",
                 )
         self._last = None

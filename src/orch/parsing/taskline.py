@@ -51,6 +51,7 @@ _RANGE_SEPARATOR = re.compile(rf"\s?(?:[-\u2013\u2014]|\.\.)\s?(?={ID_START})")
 _STRIKE = re.compile(r"~~(.*?)~~", re.DOTALL)
 _BOLD = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
 _LINK = re.compile(r"(\[)([^\[\]]+)\]\([^()\s]*\)")
+_ENCLOSED = re.compile(rf"[\[(]({T_ID})[\])](?![(\w])")
 _MARKER = re.compile(r"\s*(?:\[([^\[\]\s][^\[\]]{0,39})\](?!\()|\((US\d+)\))")
 _SEPARATOR = re.compile(r"\s*(?:[:.\uff1a\u3002]|[-\u2013\u2014](?=\s))?\s*")
 _TRAILING = re.compile(r"(?:\s*\[[A-Za-z][\w:.-]{0,30}\])+\s*$")
@@ -160,10 +161,15 @@ def _unstrike(text: str) -> tuple[str, bool]:
 
 def _unbold(text: str) -> str:
     """``**T001 (US1)**: x`` -> ``T001 (US1): x`` when the bold (italic, code, link) run opens
-    the text: ``[T001](#t001) x`` -> ``T001 x``."""
+    the text: ``[T001](#t001) x`` -> ``T001 x``; a ``T`` ID in brackets or parentheses, the
+    way spec-kit's ``[ID] [P?] [Story]`` format line shows it: ``[T001] x`` -> ``T001 x``."""
     match = _BOLD.match(text) or _LINK.match(text)
     if match and _ID.match(match.group(2)):
         return match.group(2) + text[match.end() :]
+    if text[:1] in "[(":
+        enclosed = _ENCLOSED.match(text)
+        if enclosed:
+            return enclosed.group(1) + text[enclosed.end() :]
     return text
 
 

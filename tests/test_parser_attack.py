@@ -1,0 +1,82 @@
+"""Shapes found by attacking the parser with plans written from scratch
+(``fixtures/plans/attack.md``): each line a human calls a task is one, or a warning names it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import OrchRunner
+from orch.domain.plan import ParseResult, PlanMark
+from orch.parsing.markdown import parse_plan
+
+ATTACK = Path(__file__).parent / "fixtures" / "plans" / "attack.md"
+
+
+@pytest.fixture(scope="module")
+def attack() -> ParseResult:
+    return parse_plan(ATTACK.read_text(encoding="utf-8"), "attack.md")
+
+
+def _line(text: str) -> int:
+    lines = ATTACK.read_text(encoding="utf-8").split("\n")
+    return next(number for number, line in enumerate(lines, start=1) if text in line)
+
+
+def test_ids_in_brackets_or_parentheses_are_task_ids(attack: ParseResult) -> None:
+    tasks = {task.line: task for task in attack.plan.tasks()}
+    first = tasks[_line("[T001]")]
+    assert (first.id, first.title, first.parallel) == (
+        "T001",
+        "Bracketed ID, as the format line shows it",
+        True,
+    )
+    second = tasks[_line("(T002)")]
+    assert (second.id, second.title, second.mark) == ("T002", "Parenthesised ID", PlanMark.DONE)
+    assert tasks[_line("[T003](#t003)")].id == "T003"
+    assert _line("[US1] A story") not in tasks
+
+
+def test_an_issue_number_where_the_id_goes_is_named(attack: ParseResult) -> None:
+    line = _line("#12 An issue")
+    assert any(w.line == line and "'#12'" in w.message for w in attack.warnings), attack.warnings
+
+
+def test_numbered_task_table_with_a_status_column_is_tasks(attack: ParseResult) -> None:
+    frontend = next(phase for phase in attack.plan.phases if phase.title == "Frontend")
+    assert [(task.id, task.title, task.mark) for task in frontend.tasks] == [
+        ("P2.1", "Build the shell", PlanMark.DONE),
+        ("P2.2", "Build the login page", PlanMark.PENDING),
+        ("P2.3", "Drop the old page", PlanMark.SKIPPED),
+    ]
+    data = next(phase for phase in attack.plan.phases if phase.title == "Data")
+    assert [task.id for task in data.tasks] == ["T004"]  # a numbered file list is no task list
+
+
+NUMBERED_PLAN = """# Plan
+
+## Phase 1: Build
+
+| # | Task | Status |
+|---|------|--------|
+| 1 | First | Pending |
+| 2 | Second | Done |
+
+```bash
+true
+```
+"""
+
+
+def test_numbered_table_plan_runs_and_writes_its_status_back(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    from conftest import commit_all
+
+    (git_repo / "plan.md").write_bytes(NUMBERED_PLAN.encode("utf-8"))
+    commit_all(git_repo)
+    done = orch("run", "--agent", "shell", "plan.md", cwd=git_repo)
+    assert done.returncode == 0, done.stderr
+    expected = NUMBERED_PLAN.replace("| 1 | First | Pending |", "| 1 | First | Done |")
+    assert (git_repo / "plan.md").read_bytes() == expected.encode("utf-8")
