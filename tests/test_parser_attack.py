@@ -80,3 +80,13 @@ def test_numbered_table_plan_runs_and_writes_its_status_back(
     assert done.returncode == 0, done.stderr
     expected = NUMBERED_PLAN.replace("| 1 | First | Pending |", "| 1 | First | Done |")
     assert (git_repo / "plan.md").read_bytes() == expected.encode("utf-8")
+
+
+def test_numbered_heading_beside_task_headings_is_a_task(attack: ParseResult) -> None:
+    schema = next(phase for phase in attack.plan.phases if phase.title == "Schema")
+    assert [(task.id, task.title, task.mark) for task in schema.tasks] == [
+        ("4.1", "Create the schema", PlanMark.DONE),
+        ("4.2", "Seed the data, numbered without the word Task", PlanMark.PENDING),
+        ("4.3", "Index the tables", PlanMark.DONE),
+    ]
+    assert schema.tasks[1].acceptance == ["Seeds load"]

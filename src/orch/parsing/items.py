@@ -16,6 +16,7 @@ from orch.parsing.taskline import (
     checkbox_id,
     heading_task,
     leading_id,
+    numbered_heading,
     other_prefix,
     parse_task_line,
 )
@@ -92,6 +93,7 @@ class PhaseReader:
         self._last: TaskDraft | None = None
         self._heading: TaskDraft | None = None
         self._headings_are_tasks = True
+        self._task_heading_levels: set[int] = set()
 
     def read(self) -> None:
         """Fill the phase draft from its blocks.
@@ -101,6 +103,13 @@ class PhaseReader:
         """
         items = [block for block in self.phase.blocks if isinstance(block, Item)]
         self._headings_are_tasks = not any_task_id(items)
+        self._task_heading_levels = {
+            block.level
+            for block in self.phase.blocks
+            if isinstance(block, Heading)
+            and block.level > self.phase.level
+            and heading_task(block.text) is not None
+        }
         tables_are_tasks = (
             self.phase.labelled
             and self._headings_are_tasks
@@ -172,6 +181,8 @@ class PhaseReader:
         self._last = self._heading = None
         deeper = heading.level > self.phase.level
         found = heading_task(heading.text) if deeper else None
+        if found is None and heading.level in self._task_heading_levels:
+            found = numbered_heading(heading.text)
         if found is None:
             return
         if not self._headings_are_tasks:

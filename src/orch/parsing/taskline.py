@@ -277,6 +277,9 @@ def wholly_struck(title: str) -> str | None:
     return title.strip().rstrip(".").strip().removeprefix("~~").removesuffix("~~").strip()
 
 
+_NUMBERED_HEADING = re.compile(
+    r"(?P<id>\d+(?:\.\d+)+[a-z]?)\.?(?:\s*[:\u2013\u2014-]\s*|\s+)(?P<title>\S.*)$"
+)
 _SYMBOLS = re.compile(r"(?:[\u2600-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff]\ufe0f?\s*)+")
 
 
@@ -321,3 +324,17 @@ def heading_task(text: str) -> HeadingTask | None:
     if unstruck is not None:
         title, struck = unstruck, True
     return HeadingTask(task_id, title or text.strip(), done, struck)
+
+
+def numbered_heading(text: str) -> HeadingTask | None:
+    """``1.4 Seed data`` as a task ``1.4``: a dotted number opening a heading beside
+    ``### Task 1.3: …`` headings (the caller checks that), else ``None``."""
+    cleaned, struck = _unstrike(text.strip())
+    match = _NUMBERED_HEADING.match(cleaned.strip("*_ "))
+    if match is None:
+        return None
+    title = match.group("title").strip().strip("*_").strip()
+    done = any(char in DONE_MARKS for char in title)
+    if done:
+        title = _DONE_NOTE.sub(" ", title).strip()
+    return HeadingTask(match.group("id"), title or text.strip(), done, struck)
