@@ -90,3 +90,34 @@ def test_numbered_heading_beside_task_headings_is_a_task(attack: ParseResult) ->
         ("4.3", "Index the tables", PlanMark.DONE),
     ]
     assert schema.tasks[1].acceptance == ["Seeds load"]
+
+
+BOXLESS = Path(__file__).parent / "fixtures" / "plans" / "boxless.md"
+
+
+def test_a_phase_without_checkboxes_reads_its_id_items_as_tasks() -> None:
+    result = parse_plan(BOXLESS.read_text(encoding="utf-8"), "boxless.md")
+    core = next(phase for phase in result.plan.phases if phase.title == "Core")
+    assert [(t.id, t.title, t.mark) for t in core.tasks] == [
+        ("T002", "Build the models", PlanMark.PENDING),
+        ("T003", "Build the services", PlanMark.PENDING),
+        ("T004", "Already finished", PlanMark.DONE),
+        ("T005", "Dropped", PlanMark.SKIPPED),
+    ]
+    assert core.tasks[0].parallel and core.tasks[0].depends_on == ["T001"]
+    assert core.tasks[1].files == ["src/services.py"]
+    # a line repeating a checkbox task's ID refers to it; a recap phase of references is no phase
+    assert [p.title for p in result.plan.phases] == ["Setup", "Core"]
+    warned = {w.line for w in result.warnings if "has no checkbox: read as" in w.message}
+    assert warned == {t.line for t in core.tasks}
+
+
+def test_boxless_plan_validates(orch: OrchRunner, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.md"
+    plan.write_text("# P\n\n## Phase 1: A\n\n- T001 One\n- ✅ T002 Two\n", encoding="utf-8")
+    done = orch("validate", "--json", str(plan), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    tasks = json.loads(done.stdout)["phases"][0]["tasks"]
+    assert [(t["id"], t["status"]) for t in tasks] == [("T001", "pending"), ("T002", "done")]

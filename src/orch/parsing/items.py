@@ -13,6 +13,8 @@ from orch.parsing.taskline import (
     ID_START,
     T_ID,
     TaskLine,
+    boxless_id,
+    checkbox,
     checkbox_id,
     heading_task,
     leading_id,
@@ -137,6 +139,9 @@ class PhaseReader:
                 before = len(self.mentions)
                 self._mention_lines(block.text, block.line)
                 self.table_mentions.extend(self.mentions[before:])
+        phase = self.phase
+        if not phase.tasks and phase.labelled and not phase.example and self.mentions:
+            self._boxless([block for block in self.phase.blocks if isinstance(block, Item)])
         for task in self.phase.tasks:
             if not task.heading or task.mark is PlanMark.SKIPPED:
                 continue
@@ -258,6 +263,27 @@ class PhaseReader:
         for child in item.children:
             self._item(child, parent)
 
+    def _boxless(self, items: list[Item]) -> None:
+        """A phase holding no checkbox, heading or table task, whose list items open with task
+        IDs (``- T001 Create …``, ``1. T002 …``, ``- ✅ T003 …``): those items are its tasks,
+        pending unless a done mark or a strike says otherwise (the parser warns about each once
+        it knows they name no checkbox task)."""
+        pending = list(items)
+        made: set[int] = set()
+        while pending:
+            item = pending.pop(0)
+            if checkbox(item.text) is not None or boxless_id(item.text) is None:
+                pending.extend(item.children)
+                continue
+            line = parse_task_line("[ ] " + item.text)
+            if line is None or line.task_id is None:
+                continue
+            self._task(item, line)
+            self.phase.tasks[-1].boxless = True
+            made.add(item.line)
+        self._last = None
+        self.mentions = [found for found in self.mentions if found[0] not in made]
+
     def _criterion_warning(self, item: Item, line: TaskLine) -> None:
         """Warn when an ID-less checkbox item still looks like a task."""
         misplaced = _MISPLACED_ID.match(line.title)
@@ -278,7 +304,7 @@ class PhaseReader:
         )
 
     def _mention(self, item: Item) -> None:
-        found = leading_id(item.text)
+        found = boxless_id(item.text)
         if found is not None:
             self.mentions.append((item.line, found))
 

@@ -147,6 +147,15 @@ def leading_id(text: str) -> str | None:
     return normalise_id(match.group(1)) if match else None
 
 
+def boxless_id(text: str) -> str | None:
+    """The task ID a list item without a checkbox opens with, done marks before it skipped
+    (``✅ T006 …``), else ``None``."""
+    text = text.lstrip()
+    if text[:1] in _DONE_CHARS:
+        text = text[_done_mark(text) :]
+    return leading_id(text)
+
+
 def normalise_id(raw: str) -> str:
     """``T005 – T010`` -> ``T005-T010``; a single ID is returned as written."""
     return _RANGE_SEPARATOR.sub("-", raw)
