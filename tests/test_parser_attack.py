@@ -121,3 +121,17 @@ def test_boxless_plan_validates(orch: OrchRunner, tmp_path: Path) -> None:
 
     tasks = json.loads(done.stdout)["phases"][0]["tasks"]
     assert [(t["id"], t["status"]) for t in tasks] == [("T001", "pending"), ("T002", "done")]
+
+
+def test_openspec_check_mark_is_done_and_a_struck_title_is_skipped() -> None:
+    from orch.parsing.kiro import parse_kiro
+
+    path = Path(__file__).parent / "fixtures" / "plans" / "openspec_struck.md"
+    result = parse_kiro(path.read_text(encoding="utf-8"), "tasks.md")
+    assert [(t.id, t.title, t.mark) for t in result.plan.tasks()] == [
+        ("1.1", "Add the dependency", PlanMark.DONE),
+        ("1.2", "Create the config", PlanMark.DONE),
+        ("2.1", "Write the handler", PlanMark.PENDING),
+        ("2.2", "Keep the old endpoint", PlanMark.SKIPPED),
+    ]
+    assert sorted(w.line for w in result.warnings) == [4, 9]

@@ -28,7 +28,7 @@ from orch.parsing.ids import rename_duplicates, resolve_dependencies
 from orch.parsing.markdown import build_phase
 from orch.parsing.metadata import TASK_KEYS, key_value, phase_fields
 from orch.parsing.phases import assign_phase_ids, phase_heading
-from orch.parsing.taskline import DepRef
+from orch.parsing.taskline import DONE_MARKERS, DepRef, wholly_struck
 
 _TASK = re.compile(
     r"\[(?P<box>[^\[\]\n]{0,3})\](?P<optional>\*)?[ \t]*(?P<id>\d+(?:\.\d+)*)\.?(?:[ \t]+|$)"
@@ -102,9 +102,16 @@ def _item(item: Item, phase: PhaseDraft, parent: TaskDraft | None, found: Found)
     first, _, rest = match.group("title").partition("\n")
     box = match.group("box")
     mark = PlanMark.SKIPPED if box == _SKIPPED else _MARKS.get(box, PlanMark.PENDING)
+    if box not in _MARKS and box != _SKIPPED and box.strip().lower() in DONE_MARKERS:
+        mark = PlanMark.DONE  # a check mark: `[✓]`
     task = TaskDraft(match.group("id"), item.line, mark, first.strip())
     if box not in _MARKS and box != _SKIPPED:
-        message = f"task {task.task_id}: unknown checkbox marker [{box}], read as pending"
+        message = f"task {task.task_id}: unknown checkbox marker [{box}], read as {mark.value}"
+        warnings.append(Diagnostic(line=item.line, severity="warning", message=message))
+    unstruck = wholly_struck(task.title)
+    if unstruck is not None:
+        task.title, task.mark = unstruck, PlanMark.SKIPPED
+        message = f"task {task.task_id} is struck through, read as skipped"
         warnings.append(Diagnostic(line=item.line, severity="warning", message=message))
     if match.group("optional"):
         task.labels.append("optional")
