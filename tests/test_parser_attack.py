@@ -135,3 +135,19 @@ def test_openspec_check_mark_is_done_and_a_struck_title_is_skipped() -> None:
         ("2.2", "Keep the old endpoint", PlanMark.SKIPPED),
     ]
     assert sorted(w.line for w in result.warnings) == [4, 9]
+
+
+def test_taskmaster_subtask_ids_written_whole_are_not_doubled() -> None:
+    from orch.parsing.taskmaster import parse_taskmaster, set_status
+
+    path = Path(__file__).parent / "fixtures" / "plans" / "taskmaster_whole_ids.json"
+    text = path.read_text(encoding="utf-8")
+    result = parse_taskmaster(text, "tasks.json")
+    assert result.errors == []
+    tasks = {t.id: t for t in result.plan.tasks()}
+    assert sorted(tasks) == ["1", "2", "2.1", "2.2"]
+    assert tasks["2.2"].depends_on == ["2.1"] and tasks["2.1"].mark is PlanMark.DONE
+    written = set_status(text, "2.2", PlanMark.DONE)
+    assert written == text.replace(
+        '"Handlers", "status": "pending"', '"Handlers", "status": "done"'
+    )
