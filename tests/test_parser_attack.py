@@ -151,3 +151,15 @@ def test_taskmaster_subtask_ids_written_whole_are_not_doubled() -> None:
     assert written == text.replace(
         '"Handlers", "status": "pending"', '"Handlers", "status": "done"'
     )
+
+
+def test_item_indented_too_far_is_still_a_task(attack: ParseResult) -> None:
+    from orch.parsing.marks import set_mark
+
+    tasks = {task.id: task for task in attack.plan.tasks()}
+    assert tasks["T011"].line == _line("T011 Read as a lazy line")
+    assert tasks["T011"].title == "Read as a lazy line by markdown, still a task"
+    assert tasks["T010"].title == "A task whose child is indented too far"
+    text = ATTACK.read_text(encoding="utf-8")
+    written = set_mark(text, tasks["T011"].line, PlanMark.DONE)
+    assert written == text.replace("- [ ] T011", "- [X] T011")

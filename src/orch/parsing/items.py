@@ -29,6 +29,9 @@ _MISPLACED_ID = re.compile(rf"(?:\*\*)?{T_ID}\b")
 # a checkbox, a table's first pipe.
 _PROSE_LEAD = re.compile(r"^(?:\|\s*)?[-*+]?\s*(?:\[[^\[\]]{0,5}\]\s*)?")
 _LEADING_BOX = re.compile(r"^\[[^\[\]]*\]\s*")
+# A list marker that opens a continuation line of a task's text: an item indented so far that
+# markdown reads it as part of the line above.
+_LAZY_ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])[ \t]+(?=\[)")
 # A first word that is almost a task ID: `t012`, `[T012]`, `(T012)`, `#T012`, `Task-12`, the
 # template placeholder `TXXX`.
 _ID_LIKE = re.compile(r"[\[(#~*_`\s]*((?i:t(?:ask)?)[-_ ]?(?:\d+|XX|\?\?)[\w.?-]*)")
@@ -334,6 +337,13 @@ class PhaseReader:
         self._last = task
         self._odd_marks(task, line)
         for offset, extra in enumerate(line.extra.split("\n"), start=1):
+            lazy = _LAZY_ITEM.match(extra)
+            if lazy is not None and checkbox_id(extra[lazy.end() :]) is not None:
+                # `      - [ ] T009 …` indented too far to open a list: still a task
+                nested = parse_task_line(extra[lazy.end() :])
+                if nested is not None:
+                    self._task(Item(line=item.line + offset, text=extra[lazy.end() :]), nested)
+                    continue
             meta = key_value(extra, TASK_KEYS, item.line + offset)
             if meta is not None:
                 task.apply(meta, self.errors)
