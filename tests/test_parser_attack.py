@@ -163,3 +163,13 @@ def test_item_indented_too_far_is_still_a_task(attack: ParseResult) -> None:
     text = ATTACK.read_text(encoding="utf-8")
     written = set_mark(text, tasks["T011"].line, PlanMark.DONE)
     assert written == text.replace("- [ ] T011", "- [X] T011")
+
+
+def test_a_status_line_under_a_heading_task_gives_its_status(attack: ParseResult) -> None:
+    phase = next(phase for phase in attack.plan.phases if phase.title == "Status lines")
+    assert [(t.id, t.mark) for t in phase.tasks] == [
+        ("T020", PlanMark.DONE),
+        ("T021", PlanMark.PENDING),
+        ("T022", PlanMark.SKIPPED),
+        ("T023", PlanMark.DONE),
+    ]

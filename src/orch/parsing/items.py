@@ -8,7 +8,7 @@ from orch.domain.plan import Diagnostic, PlanMark
 from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph, Table
 from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.metadata import PHASE_KEYS, TASK_KEYS, Field, key_value, phase_fields
-from orch.parsing.tables import id_column, numbered_column, read_table
+from orch.parsing.tables import id_column, numbered_column, read_table, status_cell
 from orch.parsing.taskline import (
     ID_START,
     T_ID,
@@ -29,6 +29,11 @@ _MISPLACED_ID = re.compile(rf"(?:\*\*)?{T_ID}\b")
 # a checkbox, a table's first pipe.
 _PROSE_LEAD = re.compile(r"^(?:\|\s*)?[-*+]?\s*(?:\[[^\[\]]{0,5}\]\s*)?")
 _LEADING_BOX = re.compile(r"^\[[^\[\]]*\]\s*")
+# A status line under a heading task: `**Status**: ✅ Complete`, `- Status: Cancelled`.
+_STATUS_LINE = re.compile(
+    r"^(?:[-*+][ \t]+)?(?:\*\*|__)?(?i:status|state)"
+    r"(?:[ \t]*:[ \t]*(?:\*\*|__)|(?:\*\*|__)?[ \t]*:)[ \t]*(?P<value>\S.*)$"
+)
 # A list marker that opens a continuation line of a task's text: an item indented so far that
 # markdown reads it as part of the line above.
 _LAZY_ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])[ \t]+(?=\[)")
@@ -216,8 +221,12 @@ class PhaseReader:
 
     def _under_heading(self, block: Block, task: TaskDraft) -> None:
         """What follows a task heading: its description, metadata, criteria and commands."""
+        if isinstance(block, Item) and self._status_line(block.text, task):
+            return
         if isinstance(block, Paragraph):
             for offset, text in enumerate(block.text.split("\n")):
+                if self._status_line(text, task):
+                    continue
                 meta = key_value(text, TASK_KEYS, block.line + offset)
                 gate = None if meta else key_value(text, PHASE_KEYS, block.line + offset)
                 if meta is not None and self._applied(task, meta):
@@ -230,6 +239,20 @@ class PhaseReader:
             task.add_fence(block)
         elif isinstance(block, Item):
             self._child(block, task)
+
+    @staticmethod
+    def _status_line(text: str, task: TaskDraft) -> bool:
+        """Read a heading task's ``**Status**: Done`` line: done, skipped, or (any other word)
+        pending. Whether ``text`` is such a line."""
+        found = _STATUS_LINE.match(text.strip())
+        if found is None:
+            return False
+        mark, known = status_cell(found.group("value"))
+        if known and mark is PlanMark.DONE:
+            task.marked_done = True
+        elif known and mark is PlanMark.SKIPPED:
+            task.mark = PlanMark.SKIPPED
+        return True
 
     def _applied(self, task: TaskDraft, meta: Field) -> bool:
         """Apply a ``**Key**: value`` prose line under a task heading; one whose value does not

@@ -97,7 +97,7 @@ def _numbering(header: str) -> bool:
     return _plain(header).lower() in ("#", "no", "no.", "n", "nr", "")
 
 
-def _status(cell: str) -> tuple[PlanMark, bool]:
+def status_cell(cell: str) -> tuple[PlanMark, bool]:
     """The mark a status cell says, and whether it is a status orch knows."""
     text = _plain(cell).lower()
     if any(char in DONE_MARKS for char in text):
@@ -183,7 +183,7 @@ def read_table(table: Table) -> TaskTable:
         entry = TableRow(table.line + offset, task_id, _plain(title) or task_id or "")
         if status_at is not None and len(row) > status_at:
             entry.status = row[status_at]
-            entry.mark, entry.known_status = _status(row[status_at])
+            entry.mark, entry.known_status = status_cell(row[status_at])
         if depends_at is not None and len(row) > depends_at:
             entry.deps = parse_dep_list(row[depends_at])
         if parallel_at is not None and len(row) > parallel_at:
