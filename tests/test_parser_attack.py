@@ -173,3 +173,21 @@ def test_a_status_line_under_a_heading_task_gives_its_status(attack: ParseResult
         ("T022", PlanMark.SKIPPED),
         ("T023", PlanMark.DONE),
     ]
+
+
+@pytest.mark.parametrize(
+    ("status_text", "mark"),
+    [
+        ("# Task 2\n\n**Status:** ✅ Completed\n", PlanMark.DONE),
+        ("# Task 3\n\n## Status\n\nSkipped\n", PlanMark.SKIPPED),
+        ("# Task 4\n\n## Current Status\n\n- In progress\n", PlanMark.PENDING),
+    ],
+)
+def test_claudio_status_with_a_symbol_or_under_a_heading(status_text: str, mark: PlanMark) -> None:
+    from orch.parsing.claudio import set_status, status_mark
+
+    assert status_mark(status_text) is mark
+    flipped = PlanMark.PENDING if mark is not PlanMark.PENDING else PlanMark.DONE
+    written = set_status(status_text, flipped)
+    assert status_mark(written) is flipped
+    assert written.count("Status") == status_text.count("Status")  # rewritten in place
