@@ -191,3 +191,28 @@ def test_claudio_status_with_a_symbol_or_under_a_heading(status_text: str, mark:
     written = set_status(status_text, flipped)
     assert status_mark(written) is flipped
     assert written.count("Status") == status_text.count("Status")  # rewritten in place
+
+
+@pytest.mark.parametrize(
+    ("heading", "phase_id", "title"),
+    [
+        ("Phase One: Setup", "1", "Setup"),
+        ("Phase Two - Build", "2", "Build"),
+        ("Phase #3: Ship", "3", "Ship"),
+        ("Phase4: Polish", "4", "Polish"),
+    ],
+)
+def test_phase_number_words_hashes_and_glued_numbers(
+    heading: str, phase_id: str, title: str
+) -> None:
+    from orch.parsing.phases import phase_heading
+
+    found = phase_heading(heading)
+    assert found is not None and (found.explicit_id, found.title) == (phase_id, title)
+
+
+@pytest.mark.parametrize("heading", ["Phaser settings", "Phases overview", "Phase Onetime"])
+def test_words_that_only_start_like_a_phase_are_not_phases(heading: str) -> None:
+    from orch.parsing.phases import phase_heading
+
+    assert phase_heading(heading) is None
