@@ -216,3 +216,19 @@ def test_words_that_only_start_like_a_phase_are_not_phases(heading: str) -> None
     from orch.parsing.phases import phase_heading
 
     assert phase_heading(heading) is None
+
+
+def test_kiro_numbers_bold_struck_parenthesised_or_worded_are_tasks() -> None:
+    from orch.parsing.kiro import parse_kiro
+
+    path = Path(__file__).parent / "fixtures" / "plans" / "kiro_shapes.md"
+    result = parse_kiro(path.read_text(encoding="utf-8"), "tasks.md")
+    assert [(t.id, t.title, t.mark) for t in result.plan.tasks()] == [
+        ("1", "Set up the project", PlanMark.PENDING),
+        ("1.1", "Install the dependencies", PlanMark.PENDING),
+        ("2", "Write the bold task", PlanMark.DONE),
+        ("3", "Number with a parenthesis", PlanMark.PENDING),
+        ("4", "Struck before the number", PlanMark.SKIPPED),
+        ("5", "With the word Task", PlanMark.PENDING),
+    ]
+    assert [w.line for w in result.warnings] == [8]  # the struck one, named

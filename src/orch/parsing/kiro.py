@@ -31,10 +31,13 @@ from orch.parsing.phases import assign_phase_ids, phase_heading
 from orch.parsing.taskline import DONE_MARKERS, DepRef, wholly_struck
 
 _TASK = re.compile(
-    r"\[(?P<box>[^\[\]\n]{0,3})\](?P<optional>\*)?[ \t]*(?P<id>\d+(?:\.\d+)*)\.?(?:[ \t]+|$)"
+    r"\[(?P<box>[^\[\]\n]{0,3})\](?P<optional>\*)?[ \t]*(?P<strike>~~)?(?P<bold>\*\*|__)?"
+    r"(?:(?i:task)[ \t]+)?(?P<id>\d+(?:\.\d+)*)[.)]?(?P=bold)?:?(?:[ \t]+|$)"
     r"(?P<title>.*)",
     re.DOTALL,
 )
+"""A numbered task: ``[ ] 1. Title``, also bold (``**2. Title**``), struck (``~~3. Old~~``),
+with a ``)`` (``4) Title``) or the word Task (``Task 5: Title``)."""
 _CHECKBOX = re.compile(r"\[[^\[\]\n]{0,3}\]\*?(?:[ \t]|$)")
 _REQUIREMENTS = re.compile(r"^_?\s*Requirements?\s*:\s*(.*?)_?\s*$", re.IGNORECASE)
 # Kiro writes `[-]` for a task in progress: not done, so it runs.
@@ -104,7 +107,12 @@ def _item(item: Item, phase: PhaseDraft, parent: TaskDraft | None, found: Found)
     mark = PlanMark.SKIPPED if box == _SKIPPED else _MARKS.get(box, PlanMark.PENDING)
     if box not in _MARKS and box != _SKIPPED and box.strip().lower() in DONE_MARKERS:
         mark = PlanMark.DONE  # a check mark: `[✓]`
-    task = TaskDraft(match.group("id"), item.line, mark, first.strip())
+    first = first.strip()
+    if match.group("bold") and first.endswith(match.group("bold")):
+        first = first[: -len(match.group("bold"))].strip()
+    if match.group("strike"):
+        first = "~~" + first  # the strike opened before the number: the whole title is struck
+    task = TaskDraft(match.group("id"), item.line, mark, first)
     if box not in _MARKS and box != _SKIPPED:
         message = f"task {task.task_id}: unknown checkbox marker [{box}], read as {mark.value}"
         warnings.append(Diagnostic(line=item.line, severity="warning", message=message))
