@@ -232,3 +232,9 @@ def test_kiro_numbers_bold_struck_parenthesised_or_worded_are_tasks() -> None:
         ("5", "With the word Task", PlanMark.PENDING),
     ]
     assert [w.line for w in result.warnings] == [8]  # the struck one, named
+
+
+def test_a_title_on_the_line_after_the_id_is_the_title(attack: ParseResult) -> None:
+    tasks = {task.id: task for task in attack.plan.tasks()}
+    assert tasks["T030"].title == "Its title on the next line"
+    assert tasks["T031"].files == ["src/x.py"]

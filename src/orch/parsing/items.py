@@ -346,6 +346,11 @@ class PhaseReader:
         self.warnings.append(Diagnostic(line=line, severity="warning", message=message, hint=hint))
 
     def _task(self, item: Item, line: TaskLine) -> None:
+        if not line.title and line.extra:
+            # `- [ ] **T001**` with its title on the next line
+            first, _, rest = line.extra.partition("\n")
+            if key_value(first, TASK_KEYS, item.line + 1) is None and not _LAZY_ITEM.match(first):
+                line.title, line.extra = first.strip(), rest
         task = TaskDraft(
             task_id=line.task_id,
             line=item.line,
