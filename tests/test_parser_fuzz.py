@@ -131,3 +131,12 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
     result = parse_plan(text)
     assert not any("internal parser error" in error.message for error in result.errors)
     execution_order(result.plan)
+
+
+def test_deeply_nested_quotes_read_without_internal_error() -> None:
+    """Thousands of nested `>` quotes overflow a recursive walk of the syntax tree: the parser
+    falls back to the reference reader, so the plan still reads (no internal parser error)."""
+    text = "# X\n\n## Phase 1: A\n\n- [ ] T001 First\n\n" + ">" * 5000 + " quoted\n"
+    result = parse_plan(text)
+    assert not [error for error in result.errors if "internal" in error.message]
+    assert [task.id for phase in result.plan.phases for task in phase.tasks] == ["T001"]

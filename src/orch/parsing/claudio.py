@@ -18,6 +18,7 @@ from typing import Literal
 
 from orch.domain.plan import Diagnostic, ParseResult, Phase, Plan, PlanMark
 from orch.parsing.formats import CLAUDIO_MARKER
+from orch.parsing.taskline import DONE_MARKS
 
 MARKER = CLAUDIO_MARKER
 _FILE = re.compile(r"^<!-- orch:claudio (\S+) -->$", re.MULTILINE)
@@ -32,6 +33,13 @@ _STATUS = re.compile(
     r"(?:\*\*|__)?[ \t]*([^\r\n]*)",
     re.IGNORECASE | re.MULTILINE,
 )
+_STATUS_HEADING = re.compile(
+    r"^#{1,6}[ \t]*(?:Current[ \t]+)?Status[ \t]*:?[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*"
+    r"(?:[-*+][ \t]+)?([^\r\n#]*\S)",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A status written as a heading and the line under it: ``## Status`` / ``Completed``."""
+_SYMBOLS = re.compile(r"^[^\w]+")
 _DONE = re.compile(r"^(?:complete|completed|done|finished)\b", re.IGNORECASE)
 _SKIPPED = re.compile(r"^(?:skipped|cancell?ed|dropped)\b", re.IGNORECASE)
 _WRITTEN = {
@@ -103,20 +111,29 @@ def new_status(task_id: str, title: str, mark: PlanMark) -> str:
 
 def status_mark(status_text: str) -> PlanMark | None:
     """The mark a ``status.md`` records, or ``None`` when it records none."""
-    match = _STATUS.search(status_text)
+    match = _status_value(status_text)
     if match is None:
         return None
     value = match.group(1).strip().strip("*_` ")
+    if any(char in DONE_MARKS for char in value[:3]):
+        return PlanMark.DONE  # `✅ Completed`
+    value = _SYMBOLS.sub("", value)
     if _DONE.match(value):
         return PlanMark.DONE
     return PlanMark.SKIPPED if _SKIPPED.match(value) else PlanMark.PENDING
+
+
+def _status_value(status_text: str) -> re.Match[str] | None:
+    """Where a status file writes its status: a ``Status:`` line, else a ``## Status``
+    heading's first line."""
+    return _STATUS.search(status_text) or _STATUS_HEADING.search(status_text)
 
 
 def set_status(status_text: str, mark: PlanMark) -> str:
     """``status_text`` with its status value set for ``mark``: the ``Status`` (or ``Current
     Status``) line's value replaced, or, when the file has none, a ``- **Status**: …`` line
     appended; every other byte is kept."""
-    match = _STATUS.search(status_text)
+    match = _status_value(status_text)
     if match is None:
         ending = "\r\n" if "\r\n" in status_text else "\n"
         tail = "" if not status_text or status_text.endswith(("\n", "\r")) else ending

@@ -66,6 +66,8 @@ class TaskDraft:
     heading: bool = False
     """The task is a heading (``### Task 2.1: …``), not a checkbox item."""
     marked_done: bool = False
+    boxless: bool = False
+    """The task is a list item without a checkbox (``- T001 …`` in a phase without checkboxes)."""
     table: bool = False
     """The task is a table row (``| T1.1 | Title | Done |``)."""
     """A heading task carries a done mark (``✅``): it is done whatever its criteria say."""

@@ -62,7 +62,10 @@ def walk_fast(text: str) -> list[Block] | None:
         raise
     except BaseException:  # noqa: BLE001 - a Rust panic arrives as pyo3's PanicException
         return None
-    return _Reader(data).read(tree)
+    try:
+        return _Reader(data).read(tree)
+    except RecursionError:  # thousands of nested quotes or lists: the reference reader caps depth
+        return None
 
 
 class _Reader:

@@ -8,14 +8,17 @@ from orch.domain.plan import Diagnostic, PlanMark
 from orch.parsing.blocks import Block, Fence, Heading, Item, Paragraph, Table
 from orch.parsing.drafts import PhaseDraft, TaskDraft
 from orch.parsing.metadata import PHASE_KEYS, TASK_KEYS, Field, key_value, phase_fields
-from orch.parsing.tables import id_column, read_table
+from orch.parsing.tables import id_column, numbered_column, read_table, status_cell
 from orch.parsing.taskline import (
     ID_START,
     T_ID,
     TaskLine,
+    boxless_id,
+    checkbox,
     checkbox_id,
     heading_task,
     leading_id,
+    numbered_heading,
     other_prefix,
     parse_task_line,
 )
@@ -26,11 +29,21 @@ _MISPLACED_ID = re.compile(rf"(?:\*\*)?{T_ID}\b")
 # a checkbox, a table's first pipe.
 _PROSE_LEAD = re.compile(r"^(?:\|\s*)?[-*+]?\s*(?:\[[^\[\]]{0,5}\]\s*)?")
 _LEADING_BOX = re.compile(r"^\[[^\[\]]*\]\s*")
+# A status line under a heading task: `**Status**: ✅ Complete`, `- Status: Cancelled`.
+_STATUS_LINE = re.compile(
+    r"^(?:[-*+][ \t]+)?(?:\*\*|__)?(?i:status|state)"
+    r"(?:[ \t]*:[ \t]*(?:\*\*|__)|(?:\*\*|__)?[ \t]*:)[ \t]*(?P<value>\S.*)$"
+)
+# A list marker that opens a continuation line of a task's text: an item indented so far that
+# markdown reads it as part of the line above.
+_LAZY_ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])[ \t]+(?=\[)")
 # A first word that is almost a task ID: `t012`, `[T012]`, `(T012)`, `#T012`, `Task-12`, the
 # template placeholder `TXXX`.
 _ID_LIKE = re.compile(r"[\[(#~*_`\s]*((?i:t(?:ask)?)[-_ ]?(?:\d+|XX|\?\?)[\w.?-]*)")
-# Another tool's ID: `SC-001`, `TASK-12`, `WP01` (not `HTTP2` or `S3`).
-_FOREIGN_ID = re.compile(r"(?:\*\*|~~)?([A-Z]{2,8}(?:-\d+|\d{2,})(?:[.-]\d+)*)(?![\w-])")
+# Another tool's ID: `SC-001`, `TASK-12`, `WP01` (not `HTTP2` or `S3`), an issue number `#12`.
+_FOREIGN_ID = re.compile(
+    r"(?:\*\*|~~)?([A-Z]{2,8}(?:-\d+|\d{2,})(?:[.-]\d+)*|#\d+)(?![\w-])"
+)
 
 
 def heading_tasks(blocks: list[Block], level: int, labelled: bool = True) -> bool:
@@ -90,6 +103,7 @@ class PhaseReader:
         self._last: TaskDraft | None = None
         self._heading: TaskDraft | None = None
         self._headings_are_tasks = True
+        self._task_heading_levels: set[int] = set()
 
     def read(self) -> None:
         """Fill the phase draft from its blocks.
@@ -99,6 +113,13 @@ class PhaseReader:
         """
         items = [block for block in self.phase.blocks if isinstance(block, Item)]
         self._headings_are_tasks = not any_task_id(items)
+        self._task_heading_levels = {
+            block.level
+            for block in self.phase.blocks
+            if isinstance(block, Heading)
+            and block.level > self.phase.level
+            and heading_task(block.text) is not None
+        }
         tables_are_tasks = (
             self.phase.labelled
             and self._headings_are_tasks
@@ -126,6 +147,9 @@ class PhaseReader:
                 before = len(self.mentions)
                 self._mention_lines(block.text, block.line)
                 self.table_mentions.extend(self.mentions[before:])
+        phase = self.phase
+        if not phase.tasks and phase.labelled and not phase.example and self.mentions:
+            self._boxless([block for block in self.phase.blocks if isinstance(block, Item)])
         for task in self.phase.tasks:
             if not task.heading or task.mark is PlanMark.SKIPPED:
                 continue
@@ -135,7 +159,7 @@ class PhaseReader:
     def _table(self, table: Table) -> bool:
         """Read a table whose rows are tasks (:mod:`orch.parsing.tables`); ``False`` when it
         holds no task IDs. One that does but cannot be read is one error, not one per row."""
-        if id_column(table) is None:
+        if id_column(table) is None and numbered_column(table) is None:
             return False
         found = read_table(table)
         if found.problem is not None:
@@ -158,7 +182,8 @@ class PhaseReader:
             if not row.known_status:
                 self._warn(
                     row.line,
-                    f"{row.task_id}: status {row.status!r} is not one orch knows, read as pending",
+                    f"{row.task_id or row.title}: status {row.status!r} is not one orch knows, "
+                    "read as pending",
                     "write Done (or ✅), Skipped, or Pending",
                 )
         self._last = None
@@ -169,6 +194,8 @@ class PhaseReader:
         self._last = self._heading = None
         deeper = heading.level > self.phase.level
         found = heading_task(heading.text) if deeper else None
+        if found is None and heading.level in self._task_heading_levels:
+            found = numbered_heading(heading.text)
         if found is None:
             return
         if not self._headings_are_tasks:
@@ -194,8 +221,12 @@ class PhaseReader:
 
     def _under_heading(self, block: Block, task: TaskDraft) -> None:
         """What follows a task heading: its description, metadata, criteria and commands."""
+        if isinstance(block, Item) and self._status_line(block.text, task):
+            return
         if isinstance(block, Paragraph):
             for offset, text in enumerate(block.text.split("\n")):
+                if self._status_line(text, task):
+                    continue
                 meta = key_value(text, TASK_KEYS, block.line + offset)
                 gate = None if meta else key_value(text, PHASE_KEYS, block.line + offset)
                 if meta is not None and self._applied(task, meta):
@@ -208,6 +239,20 @@ class PhaseReader:
             task.add_fence(block)
         elif isinstance(block, Item):
             self._child(block, task)
+
+    @staticmethod
+    def _status_line(text: str, task: TaskDraft) -> bool:
+        """Read a heading task's ``**Status**: Done`` line: done, skipped, or (any other word)
+        pending. Whether ``text`` is such a line."""
+        found = _STATUS_LINE.match(text.strip())
+        if found is None:
+            return False
+        mark, known = status_cell(found.group("value"))
+        if known and mark is PlanMark.DONE:
+            task.marked_done = True
+        elif known and mark is PlanMark.SKIPPED:
+            task.mark = PlanMark.SKIPPED
+        return True
 
     def _applied(self, task: TaskDraft, meta: Field) -> bool:
         """Apply a ``**Key**: value`` prose line under a task heading; one whose value does not
@@ -244,6 +289,27 @@ class PhaseReader:
         for child in item.children:
             self._item(child, parent)
 
+    def _boxless(self, items: list[Item]) -> None:
+        """A phase holding no checkbox, heading or table task, whose list items open with task
+        IDs (``- T001 Create …``, ``1. T002 …``, ``- ✅ T003 …``): those items are its tasks,
+        pending unless a done mark or a strike says otherwise (the parser warns about each once
+        it knows they name no checkbox task)."""
+        pending = list(items)
+        made: set[int] = set()
+        while pending:
+            item = pending.pop(0)
+            if checkbox(item.text) is not None or boxless_id(item.text) is None:
+                pending.extend(item.children)
+                continue
+            line = parse_task_line("[ ] " + item.text)
+            if line is None or line.task_id is None:
+                continue
+            self._task(item, line)
+            self.phase.tasks[-1].boxless = True
+            made.add(item.line)
+        self._last = None
+        self.mentions = [found for found in self.mentions if found[0] not in made]
+
     def _criterion_warning(self, item: Item, line: TaskLine) -> None:
         """Warn when an ID-less checkbox item still looks like a task."""
         misplaced = _MISPLACED_ID.match(line.title)
@@ -264,7 +330,7 @@ class PhaseReader:
         )
 
     def _mention(self, item: Item) -> None:
-        found = leading_id(item.text)
+        found = boxless_id(item.text)
         if found is not None:
             self.mentions.append((item.line, found))
 
@@ -280,6 +346,11 @@ class PhaseReader:
         self.warnings.append(Diagnostic(line=line, severity="warning", message=message, hint=hint))
 
     def _task(self, item: Item, line: TaskLine) -> None:
+        if not line.title and line.extra:
+            # `- [ ] **T001**` with its title on the next line
+            first, _, rest = line.extra.partition("\n")
+            if key_value(first, TASK_KEYS, item.line + 1) is None and not _LAZY_ITEM.match(first):
+                line.title, line.extra = first.strip(), rest
         task = TaskDraft(
             task_id=line.task_id,
             line=item.line,
@@ -294,6 +365,13 @@ class PhaseReader:
         self._last = task
         self._odd_marks(task, line)
         for offset, extra in enumerate(line.extra.split("\n"), start=1):
+            lazy = _LAZY_ITEM.match(extra)
+            if lazy is not None and checkbox_id(extra[lazy.end() :]) is not None:
+                # `      - [ ] T009 …` indented too far to open a list: still a task
+                nested = parse_task_line(extra[lazy.end() :])
+                if nested is not None:
+                    self._task(Item(line=item.line + offset, text=extra[lazy.end() :]), nested)
+                    continue
             meta = key_value(extra, TASK_KEYS, item.line + offset)
             if meta is not None:
                 task.apply(meta, self.errors)

@@ -28,13 +28,16 @@ from orch.parsing.ids import rename_duplicates, resolve_dependencies
 from orch.parsing.markdown import build_phase
 from orch.parsing.metadata import TASK_KEYS, key_value, phase_fields
 from orch.parsing.phases import assign_phase_ids, phase_heading
-from orch.parsing.taskline import DepRef
+from orch.parsing.taskline import DONE_MARKERS, DepRef, wholly_struck
 
 _TASK = re.compile(
-    r"\[(?P<box>[^\[\]\n]{0,3})\](?P<optional>\*)?[ \t]*(?P<id>\d+(?:\.\d+)*)\.?(?:[ \t]+|$)"
+    r"\[(?P<box>[^\[\]\n]{0,3})\](?P<optional>\*)?[ \t]*(?P<strike>~~)?(?P<bold>\*\*|__)?"
+    r"(?:(?i:task)[ \t]+)?(?P<id>\d+(?:\.\d+)*)[.)]?(?P=bold)?:?(?:[ \t]+|$)"
     r"(?P<title>.*)",
     re.DOTALL,
 )
+"""A numbered task: ``[ ] 1. Title``, also bold (``**2. Title**``), struck (``~~3. Old~~``),
+with a ``)`` (``4) Title``) or the word Task (``Task 5: Title``)."""
 _CHECKBOX = re.compile(r"\[[^\[\]\n]{0,3}\]\*?(?:[ \t]|$)")
 _REQUIREMENTS = re.compile(r"^_?\s*Requirements?\s*:\s*(.*?)_?\s*$", re.IGNORECASE)
 # Kiro writes `[-]` for a task in progress: not done, so it runs.
@@ -102,9 +105,21 @@ def _item(item: Item, phase: PhaseDraft, parent: TaskDraft | None, found: Found)
     first, _, rest = match.group("title").partition("\n")
     box = match.group("box")
     mark = PlanMark.SKIPPED if box == _SKIPPED else _MARKS.get(box, PlanMark.PENDING)
-    task = TaskDraft(match.group("id"), item.line, mark, first.strip())
+    if box not in _MARKS and box != _SKIPPED and box.strip().lower() in DONE_MARKERS:
+        mark = PlanMark.DONE  # a check mark: `[✓]`
+    first = first.strip()
+    if match.group("bold") and first.endswith(match.group("bold")):
+        first = first[: -len(match.group("bold"))].strip()
+    if match.group("strike"):
+        first = "~~" + first  # the strike opened before the number: the whole title is struck
+    task = TaskDraft(match.group("id"), item.line, mark, first)
     if box not in _MARKS and box != _SKIPPED:
-        message = f"task {task.task_id}: unknown checkbox marker [{box}], read as pending"
+        message = f"task {task.task_id}: unknown checkbox marker [{box}], read as {mark.value}"
+        warnings.append(Diagnostic(line=item.line, severity="warning", message=message))
+    unstruck = wholly_struck(task.title)
+    if unstruck is not None:
+        task.title, task.mark = unstruck, PlanMark.SKIPPED
+        message = f"task {task.task_id} is struck through, read as skipped"
         warnings.append(Diagnostic(line=item.line, severity="warning", message=message))
     if match.group("optional"):
         task.labels.append("optional")

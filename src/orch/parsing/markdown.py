@@ -76,6 +76,7 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
         mentions.extend(reader.mentions)
         table_rows.extend(reader.table_mentions)
     _table_references(phases_only)
+    warnings.extend(_boxless_references(phases_only))
     outside = _new_work(drafts, with_ids, errors, warnings, mentions)
     kept: list[PhaseDraft] = []
     dropped: list[PhaseDraft] = []
@@ -181,6 +182,30 @@ def _new_work(
         else:
             references.extend(outside_mentions(draft.blocks))
     return references
+
+
+def _boxless_references(drafts: list[PhaseDraft]) -> list[Diagnostic]:
+    """A checkbox-less item (``- T001 …``) repeating the ID of a checkbox task, or of a
+    checkbox-less one above it, refers to that task; the others stay tasks, each with a warning
+    that it has no checkbox."""
+    known = {task.task_id for draft in drafts for task in draft.tasks if not task.boxless}
+    found: list[Diagnostic] = []
+    for draft in drafts:
+        if not any(task.boxless for task in draft.tasks):
+            continue
+        draft.tasks = [task for task in draft.tasks if task.task_id not in known]
+        known.update(task.task_id for task in draft.tasks)
+        found.extend(
+            Diagnostic(
+                line=task.line,
+                severity="warning",
+                message=f"{task.task_id} has no checkbox: read as a {task.mark.value} task, "
+                "and orch cannot write its mark back",
+                hint="write it as `- [ ] T001 Title`",
+            )
+            for task in draft.tasks
+        )
+    return found
 
 
 def _task_table(blocks: list[Block]) -> bool:

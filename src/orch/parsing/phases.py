@@ -12,10 +12,17 @@ PHASE_WORDS = (
 """Words that label a phase heading, in any case: English, and Spanish/Portuguese/Italian/Dutch
 ``Fase``, Polish/Romanian ``Faza``/``Etap``/``Etapa``, French ``Étape``, Russian, Japanese,
 Chinese and Korean ones."""
-_ID = r"(?P<id>\d+(?:\.\d+)*[A-Za-z]?|[A-Za-z]|[IVX]+)(?![A-Za-z0-9_])"
+_NUMBER_WORDS = (
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve",
+)
+_ID = (
+    rf"(?P<id>\d+(?:\.\d+)*[A-Za-z]?|(?i:{'|'.join(_NUMBER_WORDS)})|[A-Za-z]|[IVX]+)"
+    r"(?![A-Za-z0-9_])"
+)
 _PHASE = re.compile(
     rf"^(?:(?P<pre>[^\s:]+)\s+)?(?i:{PHASE_WORDS})"
-    rf"(?:(?:\s+|(?<=[^\x00-\x7f])\s*){_ID}|\s*(?=[:\-\u2013\u2014\uff1a]))"
+    rf"(?:(?:\s+#?|(?<=[^\x00-\x7f])\s*|#|(?=\d)){_ID}|\s*(?=[:\-\u2013\u2014\uff1a]))"
 )
 # Number first: ``1단계:``, ``第1阶段``, ``第一阶段``.
 _NUMBER_FIRST = re.compile(
@@ -39,10 +46,10 @@ def phase_heading(text: str) -> PhaseHeading | None:
     """The phase a heading text announces, or ``None`` when it is not a phase heading.
 
     ``Phase``, ``Milestone``, ``Stage`` or a localized phase word (:data:`PHASE_WORDS`), any
-    case, at most one word before it, followed by a number (with an optional letter: ``2A``), a
-    letter or a colon/dash: ``Phase 3.2: Tests``, ``Final Phase: Polish``, ``Fase 2A — X``,
-    ``フェーズ1``, ``1단계:``. A heading that names an example (``Parallel Example: Phase 1``)
-    is never a phase.
+    case, at most one word before it, followed by a number (with an optional letter: ``2A``;
+    ``#2``, ``Phase1``), an English number word (``Phase Two``), a letter or a colon/dash:
+    ``Phase 3.2: Tests``, ``Final Phase: Polish``, ``Fase 2A — X``, ``フェーズ1``, ``1단계:``.
+    A heading that names an example (``Parallel Example: Phase 1``) is never a phase.
     """
     cleaned = text.strip().strip(_DECORATION).strip()
     match = _PHASE.match(cleaned) or _NUMBER_FIRST.match(cleaned)
@@ -51,6 +58,8 @@ def phase_heading(text: str) -> PhaseHeading | None:
         return None
     title = _LEADING_SEPARATOR.sub("", cleaned[match.end() :]).strip().strip(_DECORATION).strip()
     phase_id = match.group("id")
+    if phase_id and phase_id.lower() in _NUMBER_WORDS:
+        phase_id = str(_NUMBER_WORDS.index(phase_id.lower()) + 1)  # `Phase Two` is phase 2
     if phase_id and phase_id[0] in _CJK_NUMBERS:
         phase_id = str(_cjk_number(phase_id))
     return PhaseHeading(phase_id, title or cleaned)

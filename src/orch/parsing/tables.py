@@ -43,6 +43,7 @@ _PENDING_WORDS = frozenset(
     + ("未着手", "待办", "进行中", "대기")
 )
 _MARK_CHARS = re.compile(r"[*_`~]")
+_ROW_NUMBER = re.compile(r"\d{1,4}\.?")
 
 
 @dataclass(slots=True)
@@ -50,7 +51,8 @@ class TableRow:
     """One task row: its ID, title, status and what else its cells say."""
 
     line: int
-    task_id: str
+    task_id: str | None
+    """``None`` in a numbered table (``| 1 | Title | Status |``): the task gets a generated ID."""
     title: str
     mark: PlanMark = PlanMark.PENDING
     status: str | None = None
@@ -95,7 +97,7 @@ def _numbering(header: str) -> bool:
     return _plain(header).lower() in ("#", "no", "no.", "n", "nr", "")
 
 
-def _status(cell: str) -> tuple[PlanMark, bool]:
+def status_cell(cell: str) -> tuple[PlanMark, bool]:
     """The mark a status cell says, and whether it is a status orch knows."""
     text = _plain(cell).lower()
     if any(char in DONE_MARKS for char in text):
@@ -129,12 +131,36 @@ def id_column(table: Table) -> int | None:
     return None
 
 
+def numbered_column(table: Table) -> int | None:
+    """The numbering column (0 or 1, headed ``#``/``No``/blank) of a table that is a task list
+    without IDs: a Task/Title column and a Status column beside it, every row numbered."""
+    lines = table.text.split("\n")
+    if len(lines) < 3 or not _SEPARATOR_ROW.match(lines[1]):
+        return None
+    headers = cells(lines[0])
+    rows = [row for row in (cells(raw) for raw in lines[2:]) if any(row)]
+    for index in (0, 1):
+        if index >= len(headers) or not _numbering(headers[index]):
+            continue
+        if _column(headers, _TITLE_HEADERS, index) is None:
+            return None
+        if _column(headers, _STATUS_HEADERS, index) is None:
+            return None
+        if rows and all(len(row) > index and _ROW_NUMBER.fullmatch(row[index]) for row in rows):
+            return index
+        return None
+    return None
+
+
 def read_table(table: Table) -> TaskTable:
-    """The task rows of ``table``; ``problem`` says why a table with task IDs cannot be read."""
+    """The task rows of ``table``; ``problem`` says why a table with task IDs cannot be read.
+
+    A numbered table (:func:`numbered_column`) gives rows without IDs."""
     lines = table.text.split("\n")
     if len(lines) < 2 or not _SEPARATOR_ROW.match(lines[1]):
         return TaskTable(problem="its second line is not a `|---|---|` separator row")
     ids_at = id_column(table)
+    numbered = ids_at is None and (ids_at := numbered_column(table)) is not None
     if ids_at is None:
         return TaskTable(problem="no column opens its rows with task IDs")
     headers = cells(lines[0])
@@ -151,13 +177,13 @@ def read_table(table: Table) -> TaskTable:
     for offset, raw in enumerate(lines[2:], start=2):
         row = cells(raw)
         task_id = leading_id(row[ids_at]) if len(row) > ids_at else None
-        if task_id is None:
+        if task_id is None and not (numbered and any(row)):
             continue
         title = row[title_at] if len(row) > title_at else ""
-        entry = TableRow(table.line + offset, task_id, _plain(title) or task_id)
+        entry = TableRow(table.line + offset, task_id, _plain(title) or task_id or "")
         if status_at is not None and len(row) > status_at:
             entry.status = row[status_at]
-            entry.mark, entry.known_status = _status(row[status_at])
+            entry.mark, entry.known_status = status_cell(row[status_at])
         if depends_at is not None and len(row) > depends_at:
             entry.deps = parse_dep_list(row[depends_at])
         if parallel_at is not None and len(row) > parallel_at:

@@ -51,6 +51,7 @@ _RANGE_SEPARATOR = re.compile(rf"\s?(?:[-\u2013\u2014]|\.\.)\s?(?={ID_START})")
 _STRIKE = re.compile(r"~~(.*?)~~", re.DOTALL)
 _BOLD = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
 _LINK = re.compile(r"(\[)([^\[\]]+)\]\([^()\s]*\)")
+_ENCLOSED = re.compile(rf"[\[(]({T_ID})[\])](?![(\w])")
 _MARKER = re.compile(r"\s*(?:\[([^\[\]\s][^\[\]]{0,39})\](?!\()|\((US\d+)\))")
 _SEPARATOR = re.compile(r"\s*(?:[:.\uff1a\u3002]|[-\u2013\u2014](?=\s))?\s*")
 _TRAILING = re.compile(r"(?:\s*\[[A-Za-z][\w:.-]{0,30}\])+\s*$")
@@ -146,6 +147,15 @@ def leading_id(text: str) -> str | None:
     return normalise_id(match.group(1)) if match else None
 
 
+def boxless_id(text: str) -> str | None:
+    """The task ID a list item without a checkbox opens with, done marks before it skipped
+    (``✅ T006 …``), else ``None``."""
+    text = text.lstrip()
+    if text[:1] in _DONE_CHARS:
+        text = text[_done_mark(text) :]
+    return leading_id(text)
+
+
 def normalise_id(raw: str) -> str:
     """``T005 – T010`` -> ``T005-T010``; a single ID is returned as written."""
     return _RANGE_SEPARATOR.sub("-", raw)
@@ -160,10 +170,15 @@ def _unstrike(text: str) -> tuple[str, bool]:
 
 def _unbold(text: str) -> str:
     """``**T001 (US1)**: x`` -> ``T001 (US1): x`` when the bold (italic, code, link) run opens
-    the text: ``[T001](#t001) x`` -> ``T001 x``."""
+    the text: ``[T001](#t001) x`` -> ``T001 x``; a ``T`` ID in brackets or parentheses, the
+    way spec-kit's ``[ID] [P?] [Story]`` format line shows it: ``[T001] x`` -> ``T001 x``."""
     match = _BOLD.match(text) or _LINK.match(text)
     if match and _ID.match(match.group(2)):
         return match.group(2) + text[match.end() :]
+    if text[:1] in "[(":
+        enclosed = _ENCLOSED.match(text)
+        if enclosed:
+            return enclosed.group(1) + text[enclosed.end() :]
     return text
 
 
@@ -271,6 +286,9 @@ def wholly_struck(title: str) -> str | None:
     return title.strip().rstrip(".").strip().removeprefix("~~").removesuffix("~~").strip()
 
 
+_NUMBERED_HEADING = re.compile(
+    r"(?P<id>\d+(?:\.\d+)+[a-z]?)\.?(?:\s*[:\u2013\u2014-]\s*|\s+)(?P<title>\S.*)$"
+)
 _SYMBOLS = re.compile(r"(?:[\u2600-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff]\ufe0f?\s*)+")
 
 
@@ -315,3 +333,17 @@ def heading_task(text: str) -> HeadingTask | None:
     if unstruck is not None:
         title, struck = unstruck, True
     return HeadingTask(task_id, title or text.strip(), done, struck)
+
+
+def numbered_heading(text: str) -> HeadingTask | None:
+    """``1.4 Seed data`` as a task ``1.4``: a dotted number opening a heading beside
+    ``### Task 1.3: …`` headings (the caller checks that), else ``None``."""
+    cleaned, struck = _unstrike(text.strip())
+    match = _NUMBERED_HEADING.match(cleaned.strip("*_ "))
+    if match is None:
+        return None
+    title = match.group("title").strip().strip("*_").strip()
+    done = any(char in DONE_MARKS for char in title)
+    if done:
+        title = _DONE_NOTE.sub(" ", title).strip()
+    return HeadingTask(match.group("id"), title or text.strip(), done, struck)

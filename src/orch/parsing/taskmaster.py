@@ -119,10 +119,10 @@ def _entries(data: Any) -> list[_Entry]:
     taken: set[str] = set()
 
     def visit(tasks: list[Any], parent: _Entry | None, tag: int, prefix: str | None) -> None:
-        for raw in tasks:
+        for position, raw in enumerate(tasks, start=1):
             if not isinstance(raw, dict):
                 continue
-            own = str(raw.get("id", "")).strip()
+            own = str(raw.get("id", "")).strip() or str(position)  # an id-less entry: its place
             base = _child_id(parent.task_id if parent else prefix, own)
             task_id, count = base, 1
             while task_id in taken:
@@ -212,9 +212,13 @@ def _task(
 
 
 def _child_id(parent: str | None, raw_id: str) -> str:
-    """`7` under `None`; `7.2` under `7`; `feature:7` under the tag prefix `feature:`."""
+    """`7` under `None`; `7.2` under `7`; `feature:7` under the tag prefix `feature:`; a subtask
+    id written whole (`"7.2"` under `7`) is kept, never doubled to `7.7.2`."""
     if not parent:
         return raw_id
+    local = parent.rpartition(":")[2]
+    if local and raw_id.startswith(f"{local}."):
+        return parent[: len(parent) - len(local)] + raw_id
     return f"{parent}{raw_id}" if parent.endswith(":") else f"{parent}.{raw_id}"
 
 
