@@ -122,3 +122,19 @@ def test_an_unknown_executor_kind_is_a_config_error(git_repo: Path, orch: OrchRu
     out = orch("run", "plan.md", "--yes", "--jobs", "2", "--executor", "nomad", cwd=repo)
     assert out.returncode == 2, out.stdout + out.stderr
     assert "executor 'nomad' is not known" in out.stderr
+
+
+def test_bundles_are_made_safely_from_several_lanes_at_once(git_repo: Path) -> None:
+    """Lanes bundle their base at the same moment: each must get its bundle (one shared temp
+    ref once made `update-ref` fail under a lock and hung the run)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from orch.vcs.bundle import BASE_REF, checkout_bundle, create_bundle
+
+    head = git(git_repo, "rev-parse", "HEAD").strip()
+    with ThreadPoolExecutor(8) as pool:
+        bundles = list(pool.map(lambda _: create_bundle(git_repo, head, ref=BASE_REF), range(16)))
+    assert all(bundles)
+    for number, bundle in enumerate(bundles[:3]):
+        assert checkout_bundle(bundle, git_repo.parent / f"out{number}") == head
+    assert git(git_repo, "for-each-ref", "refs/orch").strip() == ""

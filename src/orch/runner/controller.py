@@ -76,6 +76,8 @@ class Controller:
         """Worker threads per executor kind (``orch-main``, ``orch-lane``: named for logs)."""
         self._inbox: queue.Queue[Message] = queue.Queue()
         self._busy: dict[str, Slot] = {}
+        self._closing = threading.Event()
+        """Set when the phase's loop has ended: workers stop waiting on the journal."""
         self._policies: dict[str, RetryPolicy] = {}
 
     # -- admission -----------------------------------------------------------------------------
@@ -122,6 +124,9 @@ class Controller:
         try:
             return self._loop(pending, index, count)
         finally:
+            # On the way out (an exception included) no worker may wait for this thread to
+            # journal its event, or the pools' shutdown below would wait for them forever.
+            self._closing.set()
             for pool in self._pools.values():
                 pool.shutdown(wait=True)
             self._pools.clear()
@@ -265,7 +270,9 @@ class Controller:
         worker does next (run a check) comes after it on disk."""
         journalled = threading.Event()
         self._inbox.put(("event", task_id, (type_, data, journalled)))
-        journalled.wait()
+        while not journalled.wait(0.2):
+            if self._closing.is_set():
+                return
 
     def _pump(self, timeout: float) -> RunStatus | None:
         """Record what workers report; decide on each finished attempt. Waits up to ``timeout``

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 from orch import proc
 from orch.adapters.base import AgentResult, AgentStatus
 from orch.domain.events import EventType
+from orch.errors import OrchError
 from orch.runner.executor import (
     AttemptBase,
     AttemptChange,
@@ -34,7 +35,7 @@ from orch.runner.executor import (
     outcome_from_json,
     request_to_json,
 )
-from orch.runner.remote import WorkerInputError, decode_reply, encode_request
+from orch.runner.remote import WorkerInputError, WorkerReply, decode_reply, encode_request
 from orch.runner.verify import CheckOutcome
 
 if TYPE_CHECKING:
@@ -96,9 +97,12 @@ class RemoteExecutor:
 
         started = time.monotonic()
         repo_dir = self.worktrees.repo.project_dir
-        base = request.base.id or self.worktrees.base_commit()
-        message = encode_request(request_to_json(request),
-                                 create_bundle(repo_dir, base, ref=BASE_REF))
+        try:
+            base = request.base.id or self.worktrees.base_commit()
+            message = encode_request(request_to_json(request),
+                                     create_bundle(repo_dir, base, ref=BASE_REF))
+        except OrchError as exc:  # an executor returns the attempt's failure, never raises
+            return _failed(f"cannot send the attempt: {exc}", started)
         for dispatch in range(1, LOST_RETRIES + 2):
 
             def dispatched(engine_id: str, number: int = dispatch) -> None:
@@ -109,6 +113,8 @@ class RemoteExecutor:
 
             try:
                 raw = self.transport.send(request, message, dispatched)
+            except OrchError as exc:
+                return _failed(f"remote worker: {exc}", started)
             except WorkerLost as exc:
                 events(request.task_id, EventType.NOTE.value, {
                     "level": "warning", "message": f"{request.task_id}: attempt "
@@ -123,13 +129,20 @@ class RemoteExecutor:
 
     def _received(self, request: AttemptRequest, raw: bytes, events: AttemptEvents,
                   started: float) -> AttemptOutcome:
-        from orch.vcs.bundle import TASK_REF, fetch_bundle
-
         try:
             reply = decode_reply(raw)
             outcome = outcome_from_json(reply.outcome_json)
         except (WorkerInputError, ValueError) as exc:
             return _failed(f"remote worker: {exc}", started)
+        try:
+            return self._take(request, reply, outcome, events)
+        except OrchError as exc:
+            return _failed(f"cannot take the worker's commit: {exc}", started)
+
+    def _take(self, request: AttemptRequest, reply: WorkerReply, outcome: AttemptOutcome,
+              events: AttemptEvents) -> AttemptOutcome:
+        from orch.vcs.bundle import fetch_bundle
+
         for event in reply.events:
             events(str(event.get("task") or request.task_id), str(event["type"]),
                    dict(event.get("data") or {}))
@@ -139,8 +152,7 @@ class RemoteExecutor:
         outcome.change = None
         if reply.bundle and reply.commit:
             branch = f"refs/heads/{self.worktrees.branch(request.task_id)}"
-            commit = fetch_bundle(self.worktrees.repo.project_dir, reply.bundle, TASK_REF,
-                                  branch)
+            commit = fetch_bundle(self.worktrees.repo.project_dir, reply.bundle, branch)
             outcome.change = AttemptChange("commit", commit)
         return outcome
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 from orch.errors import VcsError
@@ -33,29 +34,39 @@ def _git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
 
 
 def create_bundle(repo_dir: Path, tip: str, *, base: str | None = None, ref: str) -> bytes:
-    """A bundle holding ``tip`` under ``ref`` (``base..tip`` only, when ``base`` is given and the
-    receiver already has it)."""
+    """A bundle holding ``tip`` as its one head, ``ref`` (``base..tip`` only, when ``base`` is
+    given and the receiver already has it). Safe to call from several threads at once: the
+    ref it needs in ``repo_dir`` while bundling has a name of its own per call."""
+    temporary = f"{ref}/{uuid.uuid4().hex}"
     with tempfile.TemporaryDirectory(prefix="orch-bundle-") as tmp:
-        _git(repo_dir, "update-ref", ref, tip)
+        _git(repo_dir, "update-ref", temporary, tip)
         try:
             path = Path(tmp) / "b.bundle"
             span = [f"^{base}"] if base else []
-            _git(repo_dir, "bundle", "create", "-q", str(path), ref, *span)
+            _git(repo_dir, "bundle", "create", "-q", str(path), temporary, *span)
             return path.read_bytes()
         finally:
-            _git(repo_dir, "update-ref", "-d", ref)
+            _git(repo_dir, "update-ref", "-d", temporary)
+
+
+def _only_head(repo_dir: Path, bundle_path: Path) -> str:
+    """The one ref a bundle made by :func:`create_bundle` holds."""
+    heads = _git(repo_dir, "bundle", "list-heads", str(bundle_path)).splitlines()
+    if len(heads) != 1:
+        raise VcsError(f"the bundle holds {len(heads)} refs, not one")
+    return heads[0].split()[-1]
 
 
 def checkout_bundle(bundle: bytes, into: Path) -> str:
-    """A fresh repository at ``into`` with the bundle's :data:`BASE_REF` checked out (detached);
-    its commit id. A truncated or foreign bundle raises :class:`VcsError`."""
+    """A fresh repository at ``into`` with the bundle's one commit checked out (detached); its
+    commit id. A truncated or foreign bundle raises :class:`VcsError`."""
     into.mkdir(parents=True, exist_ok=True)
     path = into.parent / f".{into.name}.bundle"
     path.write_bytes(bundle)
     try:
         _git(into, "init", "-q")
         _git(into, "bundle", "verify", "-q", str(path))
-        _git(into, "fetch", "-q", str(path), f"{BASE_REF}:{BASE_REF}")
+        _git(into, "fetch", "-q", str(path), f"{_only_head(into, path)}:{BASE_REF}")
         commit = _git(into, "rev-parse", BASE_REF)
         _git(into, "checkout", "-q", "--detach", commit)
         return commit
@@ -63,13 +74,14 @@ def checkout_bundle(bundle: bytes, into: Path) -> str:
         path.unlink(missing_ok=True)
 
 
-def fetch_bundle(repo_dir: Path, bundle: bytes, ref: str, into_ref: str) -> str:
-    """Fetch ``ref`` from ``bundle`` into ``repo_dir`` as ``into_ref``; the commit id."""
+def fetch_bundle(repo_dir: Path, bundle: bytes, into_ref: str) -> str:
+    """Fetch the bundle's one commit into ``repo_dir`` as ``into_ref``; the commit id."""
     with tempfile.TemporaryDirectory(prefix="orch-bundle-") as tmp:
         path = Path(tmp) / "b.bundle"
         path.write_bytes(bundle)
         _git(repo_dir, "bundle", "verify", "-q", str(path))
-        _git(repo_dir, "fetch", "-q", "--no-tags", str(path), f"+{ref}:{into_ref}")
+        head = _only_head(repo_dir, path)
+        _git(repo_dir, "fetch", "-q", "--no-tags", str(path), f"+{head}:{into_ref}")
     return _git(repo_dir, "rev-parse", into_ref)
 
 
