@@ -54,3 +54,20 @@ def test_a_run_nobody_touched_commits_everything_and_warns_nothing(git_repo: Pat
     assert "leaves uncommitted" not in out.stdout + out.stderr
     assert "halted" not in out.stdout + out.stderr
     assert git(git_repo, "status", "--porcelain") == ""
+
+
+def test_lane_tasks_integrated_by_the_merge_queue_are_orchs_own_changes(
+        git_repo: Path, orch: OrchRunner) -> None:
+    """A lane's snapshots are its worktree's; once integrated, its change reaches the main tree
+    through the merge queue, which is orch's doing, never "also changed outside orch"."""
+    (git_repo / "plan.md").write_text("\n".join([
+        "# P", "", "## Phase 1: One", "",
+        shell_task("T001 [P]", "Write a", "echo a > a.txt"),
+        shell_task("T002 [P]", "Write b", "echo b > b.txt"),
+        shell_task("T003 [P]", "Write c", "echo c > c.txt"), ""]))
+    commit_all(git_repo)
+    out = orch("run", "plan.md", "--yes", "--jobs", "3", cwd=git_repo)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "outside orch" not in out.stdout + out.stderr
+    assert "leaves uncommitted" not in out.stdout + out.stderr
+    assert git(git_repo, "status", "--porcelain") == ""

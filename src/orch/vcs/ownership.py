@@ -39,7 +39,7 @@ def phase_ownership(worktree: WorkTree, head_tree: str, run: RunState, phase: Ph
     ``(tree, paths)`` records."""
     tasks = [run.tasks[t] for t in phase.tasks if t in run.tasks]
     ran = [t for t in tasks if t.attempts > 0 and not t.in_plan]
-    if not ran or any(t.lane is not None for t in ran) or not all(_measured(t) for t in ran):
+    if not ran or any(_in_lane(t) for t in ran) or not all(_measured(t) for t in ran):
         return Ownership()
     now = worktree.snapshot()
     if now is None:
@@ -75,6 +75,12 @@ def _in_plan(path: str, plan_path: str) -> bool:
     return path == plan or path.startswith(plan + "/")
 
 
+def _in_lane(task: TaskState) -> bool:
+    """Whether the task ran in a lane: its snapshots are its worktree's (or a remote worker's),
+    not the main tree's. Once integrated its lane is gone, but its integration commit stays."""
+    return task.lane is not None or task.integrated is not None
+
+
 def _measured(task: TaskState) -> bool:
     stat = task.diffstat
     return stat is not None and bool(stat.before) and bool(stat.after)
@@ -82,7 +88,7 @@ def _measured(task: TaskState) -> bool:
 
 def last_measured_tree(run: RunState) -> str | None:
     """The working tree as orch's latest finished task left it (``None`` when unknown)."""
-    measured = [t for t in run.tasks.values() if _measured(t) and t.ended and t.lane is None]
+    measured = [t for t in run.tasks.values() if _measured(t) and t.ended and not _in_lane(t)]
     if not measured:
         return None
     latest = max(measured, key=lambda t: t.ended or "")
