@@ -8,7 +8,6 @@ records the effect: checkpoint, reset tasks with feedback, or wait for a person.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,6 @@ from orch.decisions.model import Decision, Verdict
 from orch.decisions.reviewer import Review, ReviewSetting, review_structured, review_with_adapter
 from orch.domain.plan import Phase
 from orch.domain.state import PhaseState, RunState
-from orch.reporting.phase_report import GateResult, PhaseReport, criteria_with_status, write_report
-from orch.reporting.testcounts import parse_counts
 from orch.vcs.changes import diff_to_head
 
 MAX_DIFF_CHARS = 40_000
@@ -39,10 +36,10 @@ class GateInfo:
 
 @dataclass
 class StepResult:
-    """The effect to apply and the report written for it."""
+    """The decision's effect and what it was decided on: values the runner records and
+    :func:`orch.reporting.phase_report.phase_report` renders."""
 
     effect: Effect
-    report: Path | None
     targets: list[TargetResult]
     cost_usd: float = 0.0
     """What the review's model calls cost (already settled on the meter; journal it)."""
@@ -53,7 +50,7 @@ class StepResult:
 
 
 class PhaseDecider:
-    """Runs targets, asks the reviewer or the person, applies the matrix, writes the report."""
+    """Runs targets, asks the reviewer or the person, applies the matrix; returns values."""
 
     def __init__(self, *, project_dir: Path, reports_dir: Path, logs_dir: Path,
                  config: OrchConfig, role_named: Any, model: str | None = None,
@@ -79,9 +76,8 @@ class PhaseDecider:
             revisions_done=phase_state.revisions, max_revisions=self.config.max_revisions,
             human=phase.approve == "human")
         if review.refused is not None:
-            return StepResult(effect, None, targets, refused=review.refused)
-        report = self._report(phase, phase_state, run, gate, targets, effect, review.cost_usd)
-        return StepResult(effect, report, targets, review.cost_usd, review.usage)
+            return StepResult(effect, targets, refused=review.refused)
+        return StepResult(effect, targets, review.cost_usd, review.usage)
 
     def _decision(self, phase: Phase, phase_state: PhaseState, facts: dict[str, Any],
                   checks_ok: bool) -> Review:
@@ -125,29 +121,3 @@ class PhaseDecider:
             "targets": [t.model_dump() for t in targets],
             "diff": diff_to_head(self.project_dir, MAX_DIFF_CHARS),
         }
-
-    def _report(self, phase: Phase, phase_state: PhaseState, run: RunState, gate: GateInfo,
-                targets: list[TargetResult], effect: Effect, review_cost: float) -> Path:
-        decision = effect.decision
-        verdict = decision.decision.value
-        if effect.await_decision and verdict != "ESCALATE":
-            verdict = f"{verdict} (awaiting human approval)"
-        tasks = [run.tasks[t] for t in phase_state.tasks if t in run.tasks]
-        report = PhaseReport(
-            run=run.run_id, phase=phase.id, title=phase.title, started=phase_state.started,
-            ended=datetime.now(UTC).isoformat(timespec="seconds"), decision=verdict,
-            decided_by=decision.decided_by, reason=decision.reason,
-            revision=phase_state.revisions,
-            criteria=criteria_with_status(phase.criteria(), decision),
-            tests=parse_counts(gate.tail), targets=targets,
-            gates=[GateResult(command=c, ok=gate.ok, tail=gate.tail[-2000:])
-                   for c in gate.commands],
-            cost_usd=round(sum(t.cost_usd for t in tasks) + phase_state.review_cost_usd
-                           + review_cost, 6),
-            review_cost_usd=round(phase_state.review_cost_usd + review_cost, 6),
-            tasks=[{"id": t.id, "status": t.status.value, "attempts": t.attempts,
-                    "agent": t.agent} for t in tasks],
-            issues=[i.model_dump() for i in decision.issues],
-            recommendations=decision.recommendations, conditions=effect.conditions,
-            next_phase_context=decision.next_phase_context)
-        return write_report(report, self.reports_dir)

@@ -7,15 +7,22 @@ recommendations, and the context handed to the next phase.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from orch.decisions.checks import TargetResult
 from orch.decisions.model import Criterion, Decision
-from orch.reporting.testcounts import TestCounts
+from orch.reporting.testcounts import TestCounts, parse_counts
 from orch.store.atomic import atomic_write_text
+
+if TYPE_CHECKING:
+    from orch.decisions.matrix import Effect
+    from orch.decisions.step import GateInfo
+    from orch.domain.plan import Phase
+    from orch.domain.state import PhaseState, RunState
 
 
 class GateResult(BaseModel):
@@ -111,3 +118,29 @@ def write_report(report: PhaseReport, reports_dir: Path) -> Path:
                       report.model_dump_json(indent=2) + "\n")
     atomic_write_text(md_path, markdown(report))
     return md_path
+
+
+def phase_report(phase: Phase, phase_state: PhaseState, run: RunState, gate: GateInfo,
+                 targets: list[TargetResult], effect: Effect, review_cost: float) -> PhaseReport:
+    """The report of a decided phase, rendered from what the decision step returned."""
+    decision = effect.decision
+    verdict = decision.decision.value
+    if effect.await_decision and verdict != "ESCALATE":
+        verdict = f"{verdict} (awaiting human approval)"
+    tasks = [run.tasks[t] for t in phase_state.tasks if t in run.tasks]
+    return PhaseReport(
+        run=run.run_id, phase=phase.id, title=phase.title, started=phase_state.started,
+        ended=datetime.now(UTC).isoformat(timespec="seconds"), decision=verdict,
+        decided_by=decision.decided_by, reason=decision.reason,
+        revision=phase_state.revisions,
+        criteria=criteria_with_status(phase.criteria(), decision),
+        tests=parse_counts(gate.tail), targets=targets,
+        gates=[GateResult(command=c, ok=gate.ok, tail=gate.tail[-2000:]) for c in gate.commands],
+        cost_usd=round(sum(t.cost_usd for t in tasks) + phase_state.review_cost_usd
+                       + review_cost, 6),
+        review_cost_usd=round(phase_state.review_cost_usd + review_cost, 6),
+        tasks=[{"id": t.id, "status": t.status.value, "attempts": t.attempts, "agent": t.agent}
+               for t in tasks],
+        issues=[i.model_dump() for i in decision.issues],
+        recommendations=decision.recommendations, conditions=effect.conditions,
+        next_phase_context=decision.next_phase_context)

@@ -18,6 +18,7 @@ from orch.domain.events import EventType
 from orch.domain.plan import Phase
 from orch.domain.state import PhaseState, RunState
 from orch.domain.status import NOTIFIED_RUN_STATUSES, RunStatus, TaskStatus
+from orch.reporting.phase_report import phase_report, write_report
 
 if TYPE_CHECKING:
     from orch.runner.host import RunHost
@@ -69,12 +70,14 @@ def close_decided_phase(runner: RunHost, phase: Phase, phase_state: PhaseState,
     effect = step.effect
     decision = effect.decision
     usage = step.usage
+    report = write_report(phase_report(phase, phase_state, runner.state, gate, step.targets,
+                                       effect, step.cost_usd), decider.reports_dir)
     runner.record(EventType.PHASE_DECISION, phase=phase.id, data={
         "decision": decision.decision.value, "decided_by": decision.decided_by,
         "reason": decision.reason, "conditions": effect.conditions,
         "context": decision.next_phase_context, "awaiting": effect.await_decision,
         "targets": [t.model_dump() for t in step.targets],
-        "report": str(step.report) if step.report else None,
+        "report": str(report),
         "cost_usd": step.cost_usd,
         "input_tokens": usage.input_tokens if usage else 0,
         "output_tokens": usage.output_tokens if usage else 0,
@@ -83,7 +86,7 @@ def close_decided_phase(runner: RunHost, phase: Phase, phase_state: PhaseState,
     shown = f"phase {phase.id} decided {decision.decision.value} by {decision.decided_by}"
     if decision.reason:
         shown += f": {decision.reason}"
-    runner.note(shown + (f" (report {step.report})" if step.report else ""), level="info")
+    runner.note(shown + f" (report {report})", level="info")
     if effect.reset_tasks:
         for task_id in effect.reset_tasks:
             runner.record(EventType.TASK_RESET, task=task_id, data={
