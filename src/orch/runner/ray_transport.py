@@ -40,6 +40,27 @@ def ray_attempt(message: bytes) -> bytes:
         raise WorkerFailed(str(exc)) from None
 
 
+CONNECT_TIMEOUT_S = 10.0
+
+
+def _reachable(address: str) -> None:
+    """Refuse at once a ``HOST:PORT`` nothing listens on (Ray itself retries for minutes)."""
+    import socket
+
+    if address in ("", "auto") or "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ExecutorUnavailable(f"the Ray address {address!r} is not HOST:PORT",
+                                  hint="pass --ray-address HOST:PORT, or `auto`")
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise ExecutorUnavailable(
+            f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}",
+            hint="start it (`ray start --head`), or pass --ray-address HOST:PORT") from None
+
+
 class RayTransport:
     """Sends attempts to a Ray cluster."""
 
@@ -54,6 +75,7 @@ class RayTransport:
             raise ExecutorUnavailable(
                 "the ray executor needs Ray, which is not installed",
                 hint="pip install 'orch-runner[ray]'") from None
+        _reachable(address)
         try:
             if not ray.is_initialized():
                 ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False,
