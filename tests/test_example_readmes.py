@@ -1,7 +1,8 @@
 """Every command block of ``examples/*/README.md`` runs as written, without an API key.
 
 examples/README.md promises each folder runs without a key unless it says otherwise; a block
-that needs one is marked ``<!-- needs an API key … -->`` right above it and is not run. Each
+that needs one is marked ``<!-- needs an API key … -->`` right above it and is not run (nor is
+one marked ``<!-- installs a tool … -->``). Each
 command must exit 0, except one whose comment names its exit code (``… exit 2 when …``), which
 may exit with that code instead. ``/tmp/`` in a command becomes this test's own directory."""
 
@@ -20,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 READMES = sorted((ROOT / "examples").glob("*/README.md"))
 BLOCK = re.compile(r"(?P<before>[^\n]*)\n```(?P<lang>bash|sh|shell|console)\n(?P<body>.*?)\n```",
                    re.S)
-NEEDS_KEY = "<!-- needs an API key"
+NOT_RUN = ("<!-- needs an API key", "<!-- installs a tool")
+"""A block marked so, right above it, is not run: it needs a key, or it would install a tool
+into the test environment (its example has a test of its own)."""
 EXIT_CODE = re.compile(r"#.*\bexit (\d+)")
 
 
@@ -28,7 +31,7 @@ def command_blocks(readme: Path) -> list[str]:
     """The README's shell blocks that need no key, as bash scripts (prompts stripped)."""
     blocks = []
     for match in BLOCK.finditer(readme.read_text(encoding="utf-8")):
-        if match.group("before").startswith(NEEDS_KEY):
+        if match.group("before").startswith(NOT_RUN):
             continue
         lines = match.group("body").splitlines()
         if match.group("lang") == "console":

@@ -196,7 +196,7 @@ api_retry_seconds: 120
 
 # A phase with no **Gate**: runs the project's test command at its end (auto), or nothing
 # (none). `tests` sets that command; null = detect it (pytest, unittest, npm test, cargo test,
-# go test, make test). See docs/verification.md.
+# go test, make test), once at the run's start.
 gate: auto
 tests: null
 
@@ -241,14 +241,14 @@ reports: decided
 # pass_env names; timeout_s bounds each notifier as a whole.
 notify: {command: null, webhook: null, timeout_s: 10, pass_env: []}
 
-# In-session gates (docs/verification.md), for agent CLIs with hooks (Claude Code): the task's
+# In-session gates, for agent CLIs with hooks (Claude Code): the task's
 # checks run as the agent's stop hook and block an early stop, at most hook_retries times.
 # strict_files: true also denies the agent's file writes outside a task's `files:`.
 in_session_gate: true
 hook_retries: 2
 strict_files: false
 
-# Where [P] tasks' attempts run with --jobs N (docs/distributed.md): local worktrees, a Ray
+# Where [P] tasks' attempts run with --jobs N: local worktrees, a Ray
 # cluster (kind: ray, address: auto, resources: {ROLE: {RESOURCE: 1}}), or any command that
 # speaks `orch worker` (kind: command, run: "ssh build-{slot} orch worker").
 executor: {kind: local}
