@@ -39,10 +39,11 @@ def test_plan_repairs_stop_at_the_cap_and_the_cost_is_shown(
     assert out.returncode == 3, out.stdout + out.stderr
     assert len(anthropic_server.requests) == 1  # the repair round would pass the cap
     assert "spent $0.0660" in out.stderr
-    assert (project / "plan.draft.md").read_text() == CYCLE  # the paid-for draft is kept
-    assert "the last draft is in plan.draft.md" in out.stderr
-    (project / "plan.draft.md").unlink()
-    (project / "plan.errors.txt").unlink()
+    draft = project / ".specify" / "orch" / "drafts" / "plan.draft.md"
+    assert draft.read_text() == CYCLE  # the paid-for draft is kept, out of the tree git sees
+    assert "the last draft is in .specify/orch/drafts/plan.draft.md" in out.stderr
+    draft.unlink()
+    (draft.parent / "plan.errors.txt").unlink()
     # The one call asked for no more output than $0.12 pays for at $15 a million.
     assert anthropic_server.requests[0]["max_tokens"] < 8000
 

@@ -133,8 +133,11 @@ class Runner:
         return status
 
     def note(self, message: str, level: str = "warning") -> None:
-        """Record a message for the reporters (never printed directly: a live display is up)."""
+        """Record a message for the reporters (never printed directly: a live display is up).
+        A warning is on disk before whatever it warns about happens (a checkpoint's commit)."""
         self.record(EventType.NOTE, data={"message": message, "level": level})
+        if level == "warning":
+            self.recorder.barrier()
 
     # -- the loop --------------------------------------------------------------------------
 

@@ -101,7 +101,9 @@ class GitCheckpoints:
             sha, created = found
             return draft.model_copy(update={"commit": sha, "ref": ref, "created": created})
         body = "\n".join(f"{key}: {value}" for key, value in trailers.items())
-        others = self._others(repo, run, phase, draft.name) if phase is not None else []
+        # With --commit task each task's work is committed already: the phase commits the rest.
+        measured = phase is not None and self.commit_mode == "phase"
+        others = self._others(repo, run, phase, draft.name) if measured and phase else []
         if others:
             sha = repo.commit_all_except(f"{subject}\n\n{body}\n", others)
         else:
