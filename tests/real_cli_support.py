@@ -57,6 +57,14 @@ def real_cli(executable: str, tmp_path: Path) -> dict[str, str]:
             "DO_NOT_TRACK": "1", "NO_PROXY": loopback, "no_proxy": loopback}
 
 
+def claude_env(tmp_path: Path, api_url: str) -> dict[str, str]:
+    """:func:`real_cli` for the real ``claude``, talking to the fake Messages API at
+    ``api_url`` with a fake key and no traffic of its own (updates, telemetry)."""
+    return {**real_cli("claude", tmp_path), "ANTHROPIC_API_KEY": "sk-ant-fake-key",
+            "ANTHROPIC_BASE_URL": api_url, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            "DISABLE_AUTOUPDATER": "1", "DISABLE_TELEMETRY": "1"}
+
+
 def one_task_project(repo: Path, role: str, adapter: str, model: str) -> Path:
     """``repo`` with a one-task plan (create hello.txt saying hi) run by ``role``."""
     (repo / "plan.md").write_text(

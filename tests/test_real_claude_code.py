@@ -11,9 +11,9 @@ from conftest import OrchRunner, git
 from fakes.anthropic_server import Failure, FakeAnthropic, text, tool
 from real_cli_support import (
     assert_agents_check_passes,
+    claude_env,
     failed_run_error,
     one_task_project,
-    real_cli,
     run_plan,
     task_of,
 )
@@ -23,10 +23,7 @@ MODEL = "claude-sonnet-4-6"
 
 @pytest.fixture
 def env(tmp_path: Path, anthropic_server: FakeAnthropic) -> dict[str, str]:
-    return {**real_cli("claude", tmp_path), "ANTHROPIC_API_KEY": "sk-ant-fake-key",
-            "ANTHROPIC_BASE_URL": anthropic_server.url,
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1",
-            "DISABLE_TELEMETRY": "1"}
+    return claude_env(tmp_path, anthropic_server.url)
 
 
 def test_success_writes_the_file_and_records_usage_and_cost(

@@ -17,17 +17,14 @@ import pytest
 
 from conftest import OrchRunner, commit_all
 from fakes.anthropic_server import FakeAnthropic, text, tool
-from real_cli_support import real_cli, run_plan, task_of
+from real_cli_support import claude_env, run_plan, task_of
 
 MODEL = "claude-sonnet-4-6"
 
 
 @pytest.fixture
 def env(tmp_path: Path, anthropic_server: FakeAnthropic) -> dict[str, str]:
-    return {**real_cli("claude", tmp_path), "ANTHROPIC_API_KEY": "sk-ant-fake-key",
-            "ANTHROPIC_BASE_URL": anthropic_server.url,
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1",
-            "DISABLE_TELEMETRY": "1"}
+    return claude_env(tmp_path, anthropic_server.url)
 
 
 def _project(repo: Path, config: str = "", task_extra: str = "") -> Path:
