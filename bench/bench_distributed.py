@@ -76,8 +76,8 @@ def _bundle_growth(root: Path) -> list[str]:
         started = time.perf_counter()
         bundle = create_bundle(repo, head, ref=BASE_REF)
         made = time.perf_counter() - started
-        capture = root / f"req{files}.json"
-        run = f"tee {capture} | {sys.executable} -m orch worker"
+        capture = root / f"req{files}"
+        run = f"tee {capture}.{{task}}.json | {sys.executable} -m orch worker"
         (repo / ".specify" / "orch" / "config.yaml").write_text(
             f"gate: none\nexecutor: {{kind: command, run: {json.dumps(run)}}}\n")
         plan = repo / "plan.md"
@@ -86,7 +86,8 @@ def _bundle_growth(root: Path) -> list[str]:
         _git(repo, "commit", "-qm", "two tasks")
         _orch(repo, "run", "plan.md", "--yes", "--jobs", "2")
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "orch", "worker", "--input", str(capture)],
+        subprocess.run([sys.executable, "-m", "orch", "worker", "--input",
+                        f"{capture}.T001.json"],
                        capture_output=True, check=True, cwd=root)
         round_trip = time.perf_counter() - started
         lines.append(f"  {files:>6} files: base bundle {len(bundle) / 1024:8.1f} KiB in "
