@@ -138,3 +138,38 @@ def test_bundles_are_made_safely_from_several_lanes_at_once(git_repo: Path) -> N
     for number, bundle in enumerate(bundles[:3]):
         assert checkout_bundle(bundle, git_repo.parent / f"out{number}") == head
     assert git(git_repo, "for-each-ref", "refs/orch").strip() == ""
+
+
+def test_ctrl_c_stops_remote_attempts_and_their_worker_processes(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    """Ctrl-C during remote attempts: the run exits 130 at once, each worker command's process
+    group is stopped (its pid is gone), and `orch resume` then finishes the run."""
+    import os
+    import signal
+    import time
+
+    from conftest import start_orch, wait_for_file
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    hang = f"echo $$ > {marks}/{{task}}.pid; exec sleep 120"
+    repo = _plan(git_repo, 2, hang)
+    run = start_orch("run", "plan.md", "--yes", "--jobs", "2", cwd=repo)
+    for task in ("T001", "T002"):
+        wait_for_file(marks / f"{task}.pid", run)
+    time.sleep(0.5)
+    pids = [int((marks / f"{t}.pid").read_text()) for t in ("T001", "T002")]
+    run.send_signal(signal.SIGINT)
+    assert run.wait(timeout=30) == 130
+    time.sleep(0.5)
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        raise AssertionError(f"worker process {pid} outlived the interrupted run")
+    config = repo / ".specify" / "orch" / "config.yaml"
+    config.write_text(config.read_text().replace(
+        json.dumps(hang), json.dumps(f"bash -c 'cd $(mktemp -d) && {WORKER}'")))
+    resumed = orch("resume", "--yes", cwd=repo, timeout=600)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
