@@ -173,3 +173,33 @@ def test_ctrl_c_stops_remote_attempts_and_their_worker_processes(
         json.dumps(hang), json.dumps(f"bash -c 'cd $(mktemp -d) && {WORKER}'")))
     resumed = orch("resume", "--yes", cwd=repo, timeout=600)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+
+
+def test_the_cost_cap_holds_across_remote_attempts(
+        git_repo: Path, orch: OrchRunner, anthropic_server: object) -> None:
+    """One budget: four anthropic `[P]` tasks run by remote workers (the scripted Messages API
+    reached from the worker's own environment), two at a time, under a $0.05 cap that pays for
+    two of their calls ($0.0195 each). Each attempt holds its share of the cap while it runs,
+    so together they never pass it: the run stops budget_exceeded, the cap unpassed."""
+    from fakes.anthropic_server import FakeAnthropic, text
+
+    assert isinstance(anthropic_server, FakeAnthropic)
+    anthropic_server.default = text("nothing to change", input_tokens=1000, output_tokens=1100)
+    tasks = "".join(f"- [ ] T00{n} [P] Look around {n}\n  - agent: anthropic\n"
+                    f"  - verify: `true`\n\n" for n in range(1, 5))
+    (git_repo / "plan.md").write_text(f"# Remote\n\n## Phase 1: Work\n\n{tasks}")
+    config = git_repo / ".specify" / "orch" / "config.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    run = "bash -c " + shlex.quote(f"cd $(mktemp -d) && {WORKER}")
+    config.write_text(f"gate: none\nexecutor:\n  kind: command\n  run: {json.dumps(run)}\n")
+    commit_all(git_repo, "plan")
+    env = {"ANTHROPIC_API_KEY": "sk-ant-api03-test-0123456789", "ORCH_RETRY_BASE_DELAY": "0.01",
+           "ANTHROPIC_BASE_URL": anthropic_server.url}
+    out = orch("run", "plan.md", "--jobs", "2", "--max-cost", "0.05", "--yes", cwd=git_repo,
+               env=env, timeout=600)
+    assert out.returncode == 3, out.stdout + out.stderr
+    status = json.loads(orch("status", "--json", cwd=git_repo).stdout)
+    assert 0 < status["cost_usd"] <= 0.05
+    assert len(anthropic_server.requests) <= 2
+    assert any(t["status"] == "budget_exceeded" for t in status["tasks"]), status["tasks"]
+    assert sum(e["type"] == "attempt_dispatched" for e in _events(git_repo)) >= 2

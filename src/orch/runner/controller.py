@@ -113,7 +113,8 @@ class Controller:
 
             self.queue = MergeQueue(runner, index)
             transport = runner.settings.transport
-            self.lanes = (RemoteExecutor(transport, self.queue.worktrees, runner.logs_dir)
+            self.lanes = (RemoteExecutor(transport, self.queue.worktrees, runner.logs_dir,
+                                         runner.ledger)
                           if transport is not None else
                           WorktreeExecutor(self.queue.worktrees, runner.logs_dir,
                                            runner.adapters, runner.ledger,

@@ -39,6 +39,7 @@ from orch.runner.remote import WorkerInputError, WorkerReply, decode_reply, enco
 from orch.runner.verify import CheckOutcome
 
 if TYPE_CHECKING:
+    from orch.meter import Meter
     from orch.vcs.worktrees import Worktrees
 
 LOST_RETRIES = 2
@@ -75,11 +76,15 @@ class Transport(Protocol):
 class RemoteExecutor:
     """Runs each lane attempt through a :class:`Transport`; its change comes back as a commit."""
 
-    def __init__(self, transport: Transport, worktrees: Worktrees, logs_dir: Path) -> None:
+    def __init__(self, transport: Transport, worktrees: Worktrees, logs_dir: Path,
+                 meter: Meter | None = None) -> None:
         self.transport = transport
         self.kind = transport.kind
         self.worktrees = worktrees
         self.logs_dir = logs_dir
+        self.meter = meter
+        """The run's one meter: a remote attempt holds its share of the cap while it runs (the
+        worker cannot reserve each call against it) and settles with the cost it reports."""
 
     def prepare(self, task_id: str, *, fresh: bool, events: AttemptEvents) -> AttemptBase:
         """The integrated tree's commit: the worker checks it out from a bundle."""
@@ -92,6 +97,41 @@ class RemoteExecutor:
         """Nothing is kept between attempts: every attempt starts from a fresh checkout."""
 
     def run(self, request: AttemptRequest, events: AttemptEvents) -> AttemptOutcome:
+        """Dispatch the attempt holding its share of the run's cap; the outcome."""
+        started = time.monotonic()
+        held = self._hold(request)
+        if held is None:
+            return _failed("the run's cost cap (shared with the tasks running at once) leaves "
+                           "nothing for another model call; not dispatched", started,
+                           AgentStatus.BUDGET_EXCEEDED)
+        outcome: AttemptOutcome | None = None
+        try:
+            outcome = self._dispatch(request, events)
+            return outcome
+        finally:
+            if self.meter is not None and held:
+                spent = outcome.result.cost_usd if outcome is not None else 0.0
+                self.meter.settle(request.task_id, held, spent)
+
+    def _hold(self, request: AttemptRequest) -> float | None:
+        """Reserve the attempt's share of a capped run (``0.0``: nothing to hold; ``None``:
+        the cap leaves nothing) and cap the request's budget to it."""
+        from orch.adapters.base import calls_model
+        from orch.adapters.registry import get_adapter
+        from orch.meter import SMALLEST_ATTEMPT_USD
+
+        meter = self.meter
+        free = meter.free() if meter is not None else None
+        if meter is None or free is None or not calls_model(get_adapter(request.role.adapter)):
+            return 0.0
+        wanted = request.budget.max_cost_usd
+        wanted = free if wanted is None else min(wanted, free)
+        got = meter.reserve(request.task_id, SMALLEST_ATTEMPT_USD, wanted)
+        if got is not None:
+            request.budget = request.budget.model_copy(update={"max_cost_usd": got})
+        return got
+
+    def _dispatch(self, request: AttemptRequest, events: AttemptEvents) -> AttemptOutcome:
         """Dispatch the attempt (again, if its worker was lost); the outcome."""
         from orch.vcs.bundle import BASE_REF, create_bundle
 
@@ -157,8 +197,9 @@ class RemoteExecutor:
         return outcome
 
 
-def _failed(reason: str, started: float) -> AttemptOutcome:
-    return AttemptOutcome(AgentResult(status=AgentStatus.FAILED, error=reason),
+def _failed(reason: str, started: float,
+            status: AgentStatus = AgentStatus.FAILED) -> AttemptOutcome:
+    return AttemptOutcome(AgentResult(status=status, error=reason),
                           CheckOutcome(ok=False, reason=reason),
                           round(time.monotonic() - started, 3))
 
