@@ -133,6 +133,18 @@ def reserve_call(meter: SpendGate, key: str, price: Price | None, input_tokens: 
     return CallReservation(got, max(min_output, min(max_output, affordable)))
 
 
+def reserve_attempt(meter: SpendGate, key: str, wanted: float | None) -> float | None:
+    """Reserve a whole attempt's share of the cap: ``wanted`` (the attempt's own cap) or all
+    that is free, whichever is less; ``None`` when not even the smallest attempt fits. For an
+    agent whose spending is known only when it ends (a CLI agent, a remote worker)."""
+    free = meter.free()
+    if wanted is None:
+        wanted = free if free is not None else 0.0
+    elif free is not None:
+        wanted = min(wanted, free)
+    return meter.reserve(key, SMALLEST_ATTEMPT_USD, wanted)
+
+
 def run_metered(adapter: Adapter, context: AgentContext, key: str) -> AgentResult:
     """Run ``adapter`` once, metered: the seam every task attempt and CLI reviewer goes through.
 
@@ -143,14 +155,8 @@ def run_metered(adapter: Adapter, context: AgentContext, key: str) -> AgentResul
     meter = context.spend
     if meter is None or not calls_model(adapter) or priced_before_call(adapter):
         return adapter.run(context)
-    free = meter.free()
-    capped = free is not None
-    wanted = context.budget.max_cost_usd
-    if wanted is None:
-        wanted = free if free is not None else 0.0
-    elif free is not None:
-        wanted = min(wanted, free)
-    got = meter.reserve(key, SMALLEST_ATTEMPT_USD, wanted)
+    capped = meter.free() is not None
+    got = reserve_attempt(meter, key, context.budget.max_cost_usd)
     if got is None:
         return AgentResult(status=AgentStatus.BUDGET_EXCEEDED, log_path=str(context.log_path),
                            error="the run's cost cap (shared with the tasks running at once) "

@@ -118,15 +118,13 @@ class RemoteExecutor:
         the cap leaves nothing) and cap the request's budget to it."""
         from orch.adapters.base import calls_model
         from orch.adapters.registry import get_adapter
-        from orch.meter import SMALLEST_ATTEMPT_USD
+        from orch.meter import reserve_attempt
 
         meter = self.meter
-        free = meter.free() if meter is not None else None
-        if meter is None or free is None or not calls_model(get_adapter(request.role.adapter)):
+        if meter is None or meter.free() is None or \
+                not calls_model(get_adapter(request.role.adapter)):
             return 0.0
-        wanted = request.budget.max_cost_usd
-        wanted = free if wanted is None else min(wanted, free)
-        got = meter.reserve(request.task_id, SMALLEST_ATTEMPT_USD, wanted)
+        got = reserve_attempt(meter, request.task_id, request.budget.max_cost_usd)
         if got is not None:
             request.budget = request.budget.model_copy(update={"max_cost_usd": got})
         return got
