@@ -123,3 +123,27 @@ def test_a_secret_escaped_inside_json_output_is_redacted(tmp_path: Path) -> None
     assert result.ok
     text = log.read_text()
     assert text.splitlines()[1:] == ['{"out": "[REDACTED]"}', REDACTED], text
+
+
+def test_an_exception_inside_orch_stops_the_commands_group(tmp_path: Path) -> None:
+    """A KeyboardInterrupt raised while orch follows a command (a Ray cancel raises one in its
+    worker) goes on up, and the command's whole process group is gone first."""
+    marker = tmp_path / "pgid"
+
+    def cancelled() -> bool:
+        if marker.exists() and marker.read_text().strip():
+            raise KeyboardInterrupt
+        return False
+
+    try:
+        run_argv(["bash", "-c", f"{PGID_TO} pgid; sleep 43.25 & sleep 43.25"], cwd=tmp_path,
+                 should_stop=cancelled)
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the KeyboardInterrupt was swallowed")
+    pgid = read_pgid(marker)
+    try:
+        assert wait_gone(pgid) == []
+    finally:
+        kill_group(pgid)

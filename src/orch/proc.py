@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from orch.directexec import direct_command
 from orch.procgroups import GroupRecord, group_exists, start_time, stop_group
 from orch.secrets import Redactor, default_redactor
 
@@ -102,7 +103,14 @@ def run_shell(
     shell: str = "bash",
 ) -> CommandResult:
     """Run ``command`` with ``<shell> -e -c`` (bash unless told) in ``cwd``; see
-    :func:`run_argv`."""
+    :func:`run_argv`. A block that is one plain command runs without the shell, as the shell
+    itself would run it (:mod:`orch.directexec`)."""
+    whole_env = {**os.environ, **env} if env else os.environ
+    direct = direct_command(command, shell, str(cwd), whole_env)
+    if direct is not None:
+        return run_argv(direct.argv, cwd=cwd, log_path=log_path, timeout_s=timeout_s,
+                        env=direct.env, replace_env=True, redactor=redactor, display=command,
+                        executable=direct.executable)
     return run_argv(
         [shell, "-e", "-c", command],
         cwd=cwd,
@@ -138,10 +146,12 @@ def run_argv(
     display: str | None = None,
     should_stop: Callable[[], bool] | None = None,
     replace_env: bool = False,
+    executable: str | None = None,
 ) -> CommandResult:
     """Run a process in its own process group, streaming its output into ``log_path``.
 
     ``env`` is added to orch's environment, or with ``replace_env`` is the whole environment.
+    ``executable`` is the program to start when ``argv[0]`` is only its name.
 
     On timeout or interruption the whole process group is killed, so no grandchild outlives the
     task; so it is when ``should_stop`` (polled at least every 0.25 s) returns ``True``. Output
@@ -158,6 +168,7 @@ def run_argv(
         try:
             proc = subprocess.Popen(
                 list(argv),
+                executable=executable,
                 cwd=cwd,
                 env=full_env,
                 stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
@@ -172,40 +183,48 @@ def run_argv(
             return CommandResult(redact(shown), 127, message, time.monotonic() - started)
         _ACTIVE.add(proc)
         _notify_start(proc.pid)
-        if log is not None:
-            log.write(f"$ {redact(shown)}\n".encode())
-            log.flush()
-        if stdin_text is not None and proc.stdin is not None:
-            _feed(proc.stdin, stdin_text.encode())
-        assert proc.stdout is not None
-        fd = proc.stdout.fileno()
-        deadline = started + timeout_s if timeout_s else None
-        timed_out = False
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            timed_out, pending = _pump(proc, selector, deadline, pending, redact, log, tail,
-                                       should_stop)
-        returncode = proc.wait()
-        if group_exists(proc.pid):
-            # The command is over; what it left running in the background goes with it.
-            stop_group(proc.pid)
-        pending = _drain(fd, pending, redact, log, tail)
-        if pending:
-            _consume(pending if pending.endswith(b"\n") else pending + b"\n", redact, log, tail,
-                     final=True)
-        proc.stdout.close()
-        _ACTIVE.discard(proc)
-        _notify_end(proc.pid)
-        if timed_out and log is not None:
-            log.write(f"orch: timed out after {timeout_s:g}s; process group killed\n".encode())
-        return CommandResult(
-            command=redact(shown),
-            returncode=None if timed_out else returncode,
-            tail="\n".join(tail),
-            duration_s=time.monotonic() - started,
-            timed_out=timed_out,
-            interrupted=_interrupted and not timed_out and returncode != 0,
-        )
+        try:
+            if log is not None:
+                log.write(f"$ {redact(shown)}\n".encode())
+                log.flush()
+            if stdin_text is not None and proc.stdin is not None:
+                _feed(proc.stdin, stdin_text.encode())
+            assert proc.stdout is not None
+            fd = proc.stdout.fileno()
+            deadline = started + timeout_s if timeout_s else None
+            timed_out = False
+            with selectors.DefaultSelector() as selector:
+                selector.register(fd, selectors.EVENT_READ)
+                timed_out, pending = _pump(proc, selector, deadline, pending, redact, log, tail,
+                                           should_stop)
+            returncode = proc.wait()
+            if group_exists(proc.pid):
+                # The command is over; what it left running in the background goes with it.
+                stop_group(proc.pid)
+            pending = _drain(fd, pending, redact, log, tail)
+            if pending:
+                _consume(pending if pending.endswith(b"\n") else pending + b"\n", redact, log, tail,
+                         final=True)
+            proc.stdout.close()
+            _ACTIVE.discard(proc)
+            _notify_end(proc.pid)
+            if timed_out and log is not None:
+                log.write(f"orch: timed out after {timeout_s:g}s; process group killed\n".encode())
+            return CommandResult(
+                command=redact(shown),
+                returncode=None if timed_out else returncode,
+                tail="\n".join(tail),
+                duration_s=time.monotonic() - started,
+                timed_out=timed_out,
+                interrupted=_interrupted and not timed_out and returncode != 0,
+            )
+        except BaseException:
+            # Raised inside orch itself (a KeyboardInterrupt a Ray cancel raises in its worker,
+            # a bug): the command's process group never outlives the call that started it.
+            _kill_group(proc)
+            _ACTIVE.discard(proc)
+            _notify_end(proc.pid)
+            raise
     finally:
         if log is not None:
             log.close()

@@ -1,0 +1,122 @@
+"""Running a shell block without the shell, where the shell would add nothing (as make does).
+
+``bash -e -c 'mkdir -p src/models'`` starts bash, which parses one simple command and then
+replaces itself with ``mkdir`` (bash's one-command ``exec``). Starting bash costs about as much
+as starting the command itself, and a plan's setup tasks are often just such commands. A block
+that is a single simple command made of plain words (no quoting, expansion, redirection,
+globbing, assignment, operator or comment; not a shell builtin or keyword) is therefore run
+directly, in the environment bash would have given it (``PWD``, ``SHLVL``, ``_``), with the
+same process, exit status and output. Anything else, or anything this module is not sure of
+(a relative ``PATH`` entry, exported shell functions, ``BASH_ENV``, a script without ``#!``),
+runs through the shell as before.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_PLAIN = re.compile(r"[A-Za-z0-9_@%+=:,./-]+(?: +[A-Za-z0-9_@%+=:,./-]+)*")
+"""Words the shell passes on unchanged: no quote, ``$``, glob, brace, tilde, redirection,
+operator, comment or escape can appear in them."""
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SHELL_WORDS = frozenset({
+    ".", ":", "[", "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command",
+    "compgen", "complete", "compopt", "continue", "declare", "dirs", "disown", "echo", "enable",
+    "eval", "exec", "exit", "export", "false", "fc", "fg", "getopts", "hash", "help", "history",
+    "jobs", "kill", "let", "local", "logout", "mapfile", "popd", "printf", "pushd", "pwd", "read",
+    "readarray", "readonly", "return", "set", "shift", "shopt", "source", "suspend", "test",
+    "times", "trap", "true", "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait",
+    "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do",
+    "done", "in", "function", "time", "{", "}", "!", "[[", "]]", "coproc",
+})
+"""bash's builtins and reserved words (``compgen -b -k``): the shell runs these itself."""
+_SAME_AS_BUILTIN = frozenset({"true", "false"})
+"""Builtins whose program on ``PATH`` does exactly the same when given no argument."""
+_CHANGES_THE_SHELL = ("BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "POSIXLY_CORRECT")
+"""Environment that makes the shell do more than exec the command (a start-up file, xtrace)."""
+
+
+@dataclass(frozen=True)
+class DirectCommand:
+    """A block to run without the shell: the program, its argv and its whole environment."""
+
+    executable: str
+    argv: list[str]
+    env: dict[str, str]
+
+
+def direct_command(command: str, shell: str, cwd: str,
+                   env: Mapping[str, str]) -> DirectCommand | None:
+    """How to run ``command`` (given to ``<shell> -e -c``) without the shell, or ``None`` when
+    the shell must run it. ``env`` is the whole environment the shell would get."""
+    if os.path.basename(shell) not in {"bash", "sh"}:
+        return None
+    text = command.strip()
+    if not _PLAIN.fullmatch(text):
+        return None
+    argv = text.split()
+    name = argv[0]
+    if "=" in name or (name in _SHELL_WORDS and not (name in _SAME_AS_BUILTIN and len(argv) == 1)):
+        return None
+    if any(env.get(key) for key in _CHANGES_THE_SHELL) or \
+            any(not _IDENTIFIER.fullmatch(key) for key in env):  # BASH_FUNC_f%%, odd names
+        return None
+    executable = _find(name, cwd, env.get("PATH"))
+    if executable is None or not _executes_itself(executable):
+        return None
+    return DirectCommand(executable, argv, _shell_env(shell, cwd, env, executable))
+
+
+def _find(name: str, cwd: str, path: str | None) -> str | None:
+    """The program ``name`` names, as the shell's ``PATH`` search would find it."""
+    if "/" in name:
+        candidate = os.path.join(cwd, name)
+        return candidate if _runnable(candidate) else None
+    folders = (path if path is not None else os.defpath).split(os.pathsep)
+    if any(not os.path.isabs(folder) for folder in folders):
+        return None  # "" or "bin" are searched from the command's directory: the shell decides
+    for folder in folders:
+        candidate = os.path.join(folder, name)
+        if _runnable(candidate):
+            return candidate
+    return None
+
+
+def _runnable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def _executes_itself(path: str) -> bool:
+    """A binary or a ``#!`` script: a file without either, the shell runs as a script itself."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        return False
+    return head.startswith((b"#!", b"\x7fELF"))
+
+
+def _shell_env(shell: str, cwd: str, env: Mapping[str, str], executable: str) -> dict[str, str]:
+    """What the shell itself would have passed on: ``PWD`` naming the directory (kept when it
+    already does), and for bash ``SHLVL`` (0 when unset: the one-command exec undoes its
+    increment) and ``_`` (the program's path), without ``PS1``/``PS2``."""
+    result = dict(env)
+    pwd = env.get("PWD")
+    if not (pwd and os.path.isabs(pwd) and _same_directory(pwd, cwd)):
+        result["PWD"] = os.path.realpath(cwd)
+    if os.path.basename(shell) == "bash":
+        for prompt in ("PS1", "PS2"):  # a non-interactive bash unsets its prompts
+            result.pop(prompt, None)
+        result.setdefault("SHLVL", "0")
+        result["_"] = executable
+    return result
+
+
+def _same_directory(one: str, other: str) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False

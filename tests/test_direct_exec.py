@@ -1,0 +1,131 @@
+"""A shell block that is one plain command runs without the shell, exactly as the shell would
+have run it; everything else still goes through the shell (src/orch/directexec.py)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import OrchRunner, commit_all, make_plan, shell_task
+from orch.directexec import direct_command
+from orch.proc import run_shell
+
+REAL = {name: subprocess.run(["bash", "-c", f"command -v {name}"], capture_output=True,
+                             text=True, check=True).stdout.strip() for name in ("bash", "sh")}
+
+
+def _spy_shells(folder: Path, record: Path) -> str:
+    """A ``bash`` and an ``sh`` first on PATH that note each start, then run the real shell."""
+    folder.mkdir()
+    for name in ("bash", "sh"):
+        spy = folder / name
+        spy.write_text(f'#!{REAL["bash"]}\necho "{name} $*" >> {record}\n'
+                       f'exec {REAL[name]} "$@"\n')
+        spy.chmod(spy.stat().st_mode | stat.S_IXUSR)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}"
+
+
+def _env_of(output: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
+
+
+@pytest.mark.parametrize("command", [
+    "echo $HOME", "ls *.md", "cd src", "FOO=1 env", "true && false", "echo 'a b'", "a | b",
+    "make > out.txt", "ls ~", "echo {a,b}", "ls # comment", "echo hi", "true x", ": ",
+    "export A=1", "source x", ". x", "exit 3", "ls\nls", "ls\tx", "[ -f x ]", "printf hi",
+    "time ls", "if", "(ls)", "ls;", "echo \\n",
+])
+def test_a_command_using_the_shell_is_left_to_the_shell(command: str, tmp_path: Path) -> None:
+    assert direct_command(command, "bash", str(tmp_path), dict(os.environ)) is None
+
+
+@pytest.mark.parametrize("command", [
+    "true", "false", "ls", "ls -la src", "mkdir -p src/models", "python -m pytest -q",
+    "git commit --allow-empty -m x", "env", "  ls  -l  ",
+])
+def test_a_plain_command_runs_directly(command: str, tmp_path: Path) -> None:
+    direct = direct_command(command, "bash", str(tmp_path), dict(os.environ))
+    assert direct is not None and direct.argv == command.split()
+    assert os.path.isabs(direct.executable)
+
+
+def test_what_makes_the_shell_do_more_keeps_the_shell(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    for extra in ({"BASH_ENV": "/tmp/rc"}, {"BASH_FUNC_ls%%": "() { echo fn; }"},
+                  {"SHELLOPTS": "xtrace"}, {"PATH": f"bin{os.pathsep}{env['PATH']}"},
+                  {"PATH": f"{os.pathsep}{env['PATH']}"}):
+        assert direct_command("ls", "bash", str(tmp_path), {**env, **extra}) is None, extra
+    assert direct_command("ls", "zsh", str(tmp_path), env) is None
+    assert direct_command("missing-program-xyz", "bash", str(tmp_path), env) is None
+    script = tmp_path / "no-shebang"
+    script.write_text("echo run by the shell\n")
+    script.chmod(0o755)
+    assert direct_command("./no-shebang", "bash", str(tmp_path), env) is None
+    (tmp_path / "with-shebang").write_text("#!/bin/sh\necho hi\n")
+    (tmp_path / "with-shebang").chmod(0o755)
+    assert direct_command("./with-shebang", "bash", str(tmp_path), env) is not None
+
+
+@pytest.mark.parametrize("shell", ["bash", "sh"])
+def test_the_program_sees_the_environment_the_shell_would_give_it(shell: str,
+                                                                   tmp_path: Path) -> None:
+    """``env`` run directly and ``env`` run by the shell (forced with a no-op ``;``) print the
+    same environment: PWD, SHLVL and ``_`` set as the shell sets them."""
+    work = tmp_path / "work"
+    work.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(work)
+    for cwd, pwd in ((work, str(tmp_path)), (link, str(link)), (work, None)):
+        for shlvl in ("3", None):
+            env = {k: v for k, v in os.environ.items() if k not in {"PWD", "SHLVL", "_"}}
+            env.update({"PWD": pwd} if pwd else {})
+            env.update({"SHLVL": shlvl} if shlvl else {})
+            direct = run_shell("env", cwd=cwd, env=env, log_path=tmp_path / "d.log",
+                               shell=shell)
+            via_bash = run_shell("env;", cwd=cwd, env=env, log_path=tmp_path / "b.log",
+                                 shell=shell)
+            assert direct.ok and via_bash.ok
+            assert _env_of((tmp_path / "d.log").read_text()) == \
+                _env_of((tmp_path / "b.log").read_text())
+            (tmp_path / "d.log").unlink()
+            (tmp_path / "b.log").unlink()
+
+
+def test_exit_status_output_and_signals_are_the_programs(tmp_path: Path) -> None:
+    tool = tmp_path / "tool"
+    tool.write_text(f"#!{sys.executable}\nimport sys\nprint('out', sys.argv[1:])\n"
+                    "sys.exit(int(sys.argv[1]))\n")
+    tool.chmod(0o755)
+    result = run_shell("./tool 7 --flag=x", cwd=tmp_path, log_path=tmp_path / "t.log")
+    assert result.returncode == 7 and not result.ok
+    assert "out ['7', '--flag=x']" in result.tail
+    assert (tmp_path / "t.log").read_text().startswith("$ ./tool 7 --flag=x\n")
+    killed = tmp_path / "killed"
+    killed.write_text("#!/bin/sh\nkill -TERM $$\n")
+    killed.chmod(0o755)
+    by_signal = run_shell("./killed", cwd=tmp_path)
+    assert by_signal.returncode == run_shell("./killed;", cwd=tmp_path).returncode != 0
+
+
+def test_a_run_starts_no_shell_for_plain_blocks_and_one_for_the_rest(
+        git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
+    record = tmp_path / "shells.txt"
+    path = _spy_shells(tmp_path / "spies", record)
+    plan = make_plan([("Setup", [
+        shell_task("T001", "Make folders", "mkdir -p src/models"),
+        shell_task("T002", "Write a file", "echo made > src/models/a.txt"),
+        shell_task("T003", "Touch", "touch src/models/b.txt"),
+    ])])
+    (git_repo / "plan.md").write_text(plan)
+    commit_all(git_repo)
+    result = orch("run", "plan.md", "--commit", "none", cwd=git_repo, env={"PATH": path})
+    assert result.returncode == 0, result.stderr
+    assert (git_repo / "src/models/a.txt").read_text() == "made\n"
+    assert (git_repo / "src/models/b.txt").exists()
+    started = record.read_text().splitlines()
+    assert started == ["sh -e -c echo made > src/models/a.txt"], started  # a ```sh block
