@@ -102,7 +102,7 @@ def close_decided_phase(runner: RunHost, phase: Phase, phase_state: PhaseState,
     runner.record(EventType.PHASE_FINISHED, phase=phase.id,
                    data={**(finished or {}), "ok": True, "duration_s": duration_s,
                          "decision": decision.decision.value})
-    runner.recorder.snapshot()
+    runner.recorder.barrier()  # run.json is written once the phase is checkpointed
     return PhaseOutcome.NEXT
 
 

@@ -179,6 +179,7 @@ class Runner:
                     if isinstance(end, RunStatus):
                         return end
             self._ensure_checkpoint(phase_state)
+            self.recorder.snapshot()  # each phase's end, checkpoint included, in run.json
         never_ran = [t.id for t in self.state.tasks.values() if t.status is TaskStatus.PENDING]
         if never_ran:  # a run with a task left to do is never "completed"
             return self.finish(RunStatus.FAILED, f"task(s) {', '.join(never_ran)} never ran")
@@ -242,7 +243,7 @@ class Runner:
                 output_tail=outcome.tail,
             )
         self.record(EventType.PHASE_FINISHED, phase=phase.id, data=data)
-        self.recorder.snapshot()
+        self.recorder.barrier()  # run.json is written once the phase is checkpointed
         if not outcome.ok:
             return self.finish(RunStatus.FAILED,
                                f"phase {phase.id} {label} failed: {outcome.error}")
@@ -264,7 +265,6 @@ class Runner:
         if checkpoint is not None:
             self.record(EventType.CHECKPOINT_CREATED, phase=phase_state.id,
                         data=checkpoint.model_dump())
-            self.recorder.snapshot()
 
     def _task_done(self, task_id: str) -> bool:
         record = self.state.tasks.get(task_id)

@@ -39,12 +39,15 @@ def new_run_id() -> str:
 class RunRecorder:
     """An open run: the only writer of its journal and snapshot while the project lock is held."""
 
-    def __init__(self, layout: Layout, state: RunState, *, durable: bool = True) -> None:
+    def __init__(self, layout: Layout, state: RunState, *, durable: bool = True,
+                 snapshot_seq: int | None = None) -> None:
         self.layout = layout
         self.state = state
         self.durable = durable
         self._journal = Journal(layout.events(state.run_id), durable=durable)
         self._since_snapshot = 0
+        self._snapshot_seq = snapshot_seq
+        """The last event ``run.json`` on disk holds, when known (written by this process)."""
         # Worker lanes (``--jobs``) journal their process groups from their own threads.
         self._lock = threading.RLock()
 
@@ -95,11 +98,17 @@ class RunRecorder:
             self._journal.sync()
 
     def snapshot(self) -> None:
-        """Write ``run.json`` atomically from the folded state (after syncing the journal)."""
+        """Write ``run.json`` atomically from the folded state (after syncing the journal).
+
+        Skipped when ``run.json`` already holds every event recorded: every change to a run's
+        state is an event, so it would be written again byte for byte."""
         with self._lock:
             self._journal.sync()
+            if self._snapshot_seq == self.state.last_seq:
+                return
             write_snapshot(self.layout, self.state, durable=self.durable)
             self._since_snapshot = 0
+            self._snapshot_seq = self.state.last_seq
 
     def close(self) -> None:
         self.snapshot()
@@ -119,7 +128,7 @@ def create_run(layout: Layout, state: RunState, *, durable: bool = True) -> RunR
     layout.logs_dir(state.run_id).mkdir()
     write_snapshot(layout, state, durable=durable)
     atomic_write_text(layout.current, state.run_id + "\n", durable=durable)
-    return RunRecorder(layout, state, durable=durable)
+    return RunRecorder(layout, state, durable=durable, snapshot_seq=state.last_seq)
 
 
 def open_run(layout: Layout, run_id: str, *, durable: bool = True) -> RunRecorder:
