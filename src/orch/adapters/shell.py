@@ -7,7 +7,8 @@ from orch.proc import run_shell
 
 
 class ShellAdapter:
-    """Runs each fenced block with ``bash -e -c``; the first failing block fails the attempt."""
+    """Runs each fenced block with ``bash -e -c`` (one plain command: directly, see
+    :mod:`orch.directexec`); the first failing block fails the attempt."""
 
     name = "shell"
     calls_model = False
