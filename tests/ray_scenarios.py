@@ -189,6 +189,51 @@ def node_loss(root: Path, address: str, cluster: Cluster) -> dict[str, Any]:
     return summary(repo, subprocess.CompletedProcess(args, child.returncode, out, err))
 
 
+def ctrl_c(root: Path, address: str) -> dict[str, Any]:
+    """SIGINT (Ctrl-C) to orch while three remote attempts sleep: orch exits 130 and no attempt's
+    process group is left running on any node; the resume then finishes every task."""
+    pids, hold = root / "pids", root / "hold"
+    pids.mkdir()
+    hold.write_text("")
+    tasks = [shell_task(n, f"echo $$ > {pids}/{{id}}; if [ -e {hold} ]; then sleep 120; fi; "
+                           "mkdir -p out; echo {id} > out/{id}.txt") for n in range(1, 4)]
+    repo = project(root, "ctrlc", tasks)
+    args = [sys.executable, "-m", "orch", "run", "plan.md", "--yes", "--executor", "ray",
+            "--ray-address", address, "--jobs", "3"]
+    child = subprocess.Popen(args, cwd=repo, env={**os.environ, **GIT_ENV},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while len(list(pids.iterdir())) < 3 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    started = {p.name: int(p.read_text()) for p in pids.iterdir()}
+    child.send_signal(signal.SIGINT)
+    try:
+        out, err = child.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, err = child.communicate()
+    left: dict[str, bool] = {}
+    settle = time.monotonic() + 20  # what Ray stops, it stops asynchronously
+    for name, pid in started.items():
+        while True:
+            try:
+                os.killpg(pid, 0)
+                alive = True
+            except ProcessLookupError:
+                alive = False
+            if not alive or time.monotonic() > settle:
+                left[name] = alive
+                break
+            time.sleep(0.3)
+    hold.unlink()
+    resumed = orch(repo, "resume", "--yes", "--executor", "ray", "--ray-address", address,
+                   "--jobs", "3")
+    result = summary(repo, resumed)
+    result.update(interrupted_code=child.returncode, interrupted_stderr=err[-2000:],
+                  started=sorted(started), groups_left=left)
+    return result
+
+
 def main() -> None:
     workdir, options = Path(sys.argv[2]), json.loads(sys.argv[3])
     cluster = Cluster(workdir)
@@ -210,7 +255,7 @@ def main() -> None:
                     NODE_NAMES[node["NodeID"]] = name
         ray.shutdown()
         wanted = options.get("scenarios") or ["basic", "resource", "sendback", "kill9",
-                                             "node_loss"]
+                                             "ctrl_c", "node_loss"]
         for name in wanted:
             scratch = workdir / name
             scratch.mkdir()

@@ -70,6 +70,16 @@ def test_kill_9_then_resume_integrates_nothing_twice(observed: dict[str, Any]) -
     assert all(text == "line\n" for text in kill9["files"].values()), kill9["files"]
 
 
+def test_ctrl_c_stops_every_remote_attempt_and_resume_finishes(
+        observed: dict[str, Any]) -> None:
+    stopped = observed["ctrl_c"]
+    assert "error" not in stopped, stopped.get("error")
+    assert stopped["started"] == ["T001", "T002", "T003"]
+    assert stopped["interrupted_code"] == 130, stopped["interrupted_stderr"]
+    assert not any(stopped["groups_left"].values()), stopped["groups_left"]
+    _all_done_once(stopped, 3)
+
+
 def test_a_lost_node_is_a_lost_attempt_dispatched_again(observed: dict[str, Any]) -> None:
     loss = observed["node_loss"]
     _all_done_once(loss, 4)

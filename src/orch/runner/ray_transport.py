@@ -5,8 +5,11 @@ runs — with the request message as its argument; the bundle and the reply trav
 Ray's object store. A role may ask for Ray resources so its tasks land on nodes that have its
 agent CLI (``executor.resources: {claude-code: {claude_code: 1}}``). Nothing secret goes into
 a Ray object, a task argument or a ``runtime_env``: workers use their own node's environment.
-A node or worker that dies is a lost attempt (:class:`WorkerLost`); Ctrl-C cancels the Ray task
-with ``force=True``, which stops its process and so the agent's process group under it.
+A node or worker that dies is a lost attempt (:class:`WorkerLost`). Ctrl-C cancels the Ray task:
+first without force, which raises ``KeyboardInterrupt`` in the worker, so the attempt stops its
+agent's process group and removes its checkout on the way out; a worker still running after
+:data:`STOP_GRACE_S` is then killed (``force=True``: the worker process ends at once, and
+what it started in a session of its own, the agent's process group, would be left running).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ def ray_attempt(message: bytes) -> bytes:
 
 
 CONNECT_TIMEOUT_S = 10.0
+STOP_GRACE_S = 20.0
+"""How long a cancelled attempt has to stop its agent (TERM, a grace period, KILL) and end."""
 
 
 def _reachable(address: str) -> None:
@@ -106,7 +111,7 @@ class RayTransport:
             if ready:
                 break
             if proc.interrupted():
-                ray.cancel(ref, force=True)
+                self._stop(ref)
                 return b""
         try:
             reply: bytes = ray.get(ref)
@@ -122,3 +127,11 @@ class RayTransport:
             raise WorkerLost(type(exc).__name__) from None
         except ray.exceptions.TaskCancelledError:
             return b""
+
+    def _stop(self, ref: Any) -> None:
+        """Cancel a running attempt, gracefully first (see the module docstring)."""
+        ray = self._ray
+        ray.cancel(ref)
+        ready, _ = ray.wait([ref], timeout=STOP_GRACE_S)
+        if not ready:
+            ray.cancel(ref, force=True)
