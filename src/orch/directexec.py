@@ -8,7 +8,9 @@ globbing, assignment, operator or comment; not a shell builtin or keyword) is th
 directly, in the environment bash would have given it (``PWD``, ``SHLVL``, ``_``), with the
 same process, exit status and output. Anything else, or anything this module is not sure of
 (a relative ``PATH`` entry, exported shell functions, ``BASH_ENV``, a script without ``#!``),
-runs through the shell as before.
+runs through the shell as before. One difference is left: in some settings bash exports the
+terminal size it read from terminfo (``LINES``, ``COLUMNS``) before it execs; a program run
+directly sees the environment without them, as it does whenever bash does not.
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ def direct_command(command: str, shell: str, cwd: str,
     if any(env.get(key) for key in _CHANGES_THE_SHELL) or \
             any(not _IDENTIFIER.fullmatch(key) for key in env):  # BASH_FUNC_f%%, odd names
         return None
+    level = env.get("SHLVL")
+    if level is not None and not (level.isdigit() and int(level) < 999):
+        return None  # bash would reset it (and warn)
     executable = _find(name, cwd, env.get("PATH"))
     if executable is None or not _executes_itself(executable):
         return None
@@ -102,7 +107,8 @@ def _executes_itself(path: str) -> bool:
 def _shell_env(shell: str, cwd: str, env: Mapping[str, str], executable: str) -> dict[str, str]:
     """What the shell itself would have passed on: ``PWD`` naming the directory (kept when it
     already does), and for bash ``SHLVL`` (0 when unset: the one-command exec undoes its
-    increment) and ``_`` (the program's path), without ``PS1``/``PS2``."""
+    increment) and ``_`` (the program's path), without ``PS1``/``PS2`` or an ``OLDPWD`` that
+    names no directory."""
     result = dict(env)
     pwd = env.get("PWD")
     if not (pwd and os.path.isabs(pwd) and _same_directory(pwd, cwd)):
@@ -110,6 +116,8 @@ def _shell_env(shell: str, cwd: str, env: Mapping[str, str], executable: str) ->
     if os.path.basename(shell) == "bash":
         for prompt in ("PS1", "PS2"):  # a non-interactive bash unsets its prompts
             result.pop(prompt, None)
+        if "OLDPWD" in result and not os.path.isdir(result["OLDPWD"]):
+            del result["OLDPWD"]  # bash drops an OLDPWD that names no directory
         result.setdefault("SHLVL", "0")
         result["_"] = executable
     return result
