@@ -69,7 +69,8 @@ class Controller:
         self.jobs = max(1, jobs)
         self.parallel_all = parallel_all
         self.main = MainTreeExecutor(runner.project_dir, runner.logs_dir, runner.adapters,
-                                     runner.ledger)
+                                     runner.ledger, marker=runner.results.marker,
+                                     alone=lambda: self.queue is None)
         self.lanes: WorktreeExecutor | RemoteExecutor | None = None
         self.queue: MergeQueue | None = None
         self._pools: dict[str, ThreadPoolExecutor] = {}

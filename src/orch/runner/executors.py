@@ -8,6 +8,7 @@ passing work it commits on the task's branch for the merge queue to integrate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,28 +27,74 @@ from orch.runner.worktree_marks import restore_marks
 from orch.runner.wtsetup import run_setup
 
 if TYPE_CHECKING:
+    from orch.runner.planmarks import Marker
     from orch.vcs.worktrees import Worktrees
 
 
 class MainTreeExecutor:
-    """Attempts in the main working tree, one at a time: the base is the tree as it is."""
+    """Attempts in the main working tree, one at a time: the base is the tree as it is.
+
+    **One snapshot per task.** A task's change is the diff of two snapshots of the working
+    tree, at its start and at its end, and each snapshot walks every file (about one ``git
+    status``). When one main-tree task starts right after the previous one ended, in this
+    process, the only writer in between is orch itself: it journals (under its own directory,
+    left out of every snapshot) and marks the plan (the files ``marker`` reports). So the new
+    task's start tree is the previous end tree with those files updated
+    (:meth:`ChangeProbe.carry <orch.runner.filechecks.ChangeProbe.carry>`), a hash of the plan
+    file, not a walk. That is the tree a walk would have written, unless someone else edited a
+    file in the milliseconds between the two windows; such an edit now falls in the new task's
+    window, exactly as the same edit a millisecond later would have, since orch attributes
+    changes by when they happen, never by who made them: the two windows simply become
+    contiguous, so no edit falls between them. Where time or another actor did come in
+    between, the start is walked as before:
+
+    - the first task this executor runs: a new phase (after a gate, a checkpoint, a decision,
+      a revise), a resume, the first task of a run (a new controller, a new executor);
+    - after a retry's attempt that failed (``fresh=False`` drops the carried tree; a retry is
+      measured from its task's first start, so its back-off falls inside its own task's window);
+    - after an attempt that ran verify commands after its end snapshot (a build or a test may
+      write files: walked, they stay nobody's, as before), was interrupted or not measured;
+    - after a manual agent's task (a person works on in the tree at their own pace);
+    - in a phase with lanes (``alone`` says no): integrations apply lane work to this tree;
+    - whenever the real index changed on disk (a ``--commit task`` commit, a user's ``git
+      add``) or the in-memory index holds anything but the previous end tree.
+
+    An in-session gate measures from the start tree in another process: a carried tree is in
+    the object store like any snapshot. ``alone`` is asked at each start (the controller knows
+    whether lanes run in this phase); the default, no carrying, walks every start.
+    """
 
     kind = "main"
 
     def __init__(self, project_dir: Path, logs_dir: Path, adapters: AdapterCache,
-                 spend: SpendGate | None = None) -> None:
+                 spend: SpendGate | None = None, *, marker: Marker | None = None,
+                 alone: Callable[[], bool] = lambda: False) -> None:
         self.worker = TaskWorker(project_dir, logs_dir, adapters, spend)
+        self._marker = marker
+        self._alone = alone
+        self._carried: str | None = None
+        """The previous attempt's end tree, when the next start may build on it."""
 
     def prepare(self, task_id: str, *, fresh: bool, events: AttemptEvents) -> AttemptBase:
         """The working tree now, as a tree id (``None`` outside git, or for a retry: it goes on
-        from where the task's previous attempt left the tree)."""
-        return AttemptBase("tree", self.worker.probe.baseline() if fresh else None)
+        from where the task's previous attempt left the tree): carried from the previous
+        task's end where nothing else came in between (see the class docstring), else walked."""
+        previous, self._carried = self._carried, None
+        written = self._marker.written.take() if self._marker is not None else []
+        if not fresh:
+            return AttemptBase("tree", None)
+        probe = self.worker.probe
+        tree = probe.carry(previous, written) if previous and self._alone() else None
+        return AttemptBase("tree", tree if tree is not None else probe.baseline())
 
     def run(self, request: AttemptRequest, events: AttemptEvents) -> AttemptOutcome:
         """Run the attempt in place; a passing attempt's change is the working tree."""
         outcome = self.worker.attempt(request, events)
         if outcome.check.ok and not outcome.interrupted:
             outcome.change = AttemptChange("tree", None)
+        walked_last = not (request.checks.verify or outcome.interrupted or
+                           request.role.adapter == "manual")
+        self._carried = self.worker.probe.end_tree if walked_last else None
         return outcome
 
 

@@ -51,6 +51,9 @@ class ChangeProbe:
         self.project_dir = project_dir
         self.worktree = worktree
         self._tree: str | None = None
+        self.end_tree: str | None = None
+        """The snapshot the latest :meth:`finish` measured to (git only); ``None`` once a
+        new measurement starts."""
         self._hashes: dict[str, str] = {}
         self._current_absent: set[str] = set()
         self._first_hashes: dict[str, dict[str, str]] = {}
@@ -69,6 +72,13 @@ class ChangeProbe:
         """A snapshot of the tree now (git only), to be recorded as a task's baseline."""
         return self.worktree.snapshot() if self.worktree is not None else None
 
+    def carry(self, tree: str, written: list[Path]) -> str | None:
+        """The tree now, built from ``tree`` (this probe's latest snapshot) and the files in
+        ``written`` without walking the tree: the caller vouches that nothing else changed.
+        ``None`` where a :meth:`baseline` must walk (see :meth:`WorkTree.carry
+        <orch.vcs.snapshot.WorkTree.carry>`)."""
+        return self.worktree.carry(tree, written) if self.worktree is not None else None
+
     def start(self, task_id: str, checks: list[FileCheck], baseline: str | None,
               absent: set[str] | None = None) -> None:
         """Measure from ``baseline`` (the tree when the task first started), else from now.
@@ -80,6 +90,7 @@ class ChangeProbe:
             absent = {c.path for c in checks if c.rule is FileRule.CHANGED_IN
                       and not (self.project_dir / c.path).exists()}
         self._current_absent = self._absent.setdefault(task_id, absent)
+        self.end_tree = None
         self._tree = baseline
         if self._tree is None and self.worktree is not None:
             self._tree = self.worktree.snapshot()
@@ -100,7 +111,7 @@ class ChangeProbe:
     def finish(self, checks: list[FileCheck]) -> Measured:
         """What changed since :meth:`start`."""
         if self.worktree is not None and self._tree is not None:
-            after = self.worktree.snapshot()
+            after = self.end_tree = self.worktree.snapshot()
             if after is not None:
                 diff = self.worktree.diff(self._tree, after)
                 stat = DiffStat(

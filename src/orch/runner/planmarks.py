@@ -50,11 +50,31 @@ def _criteria_lines(data: bytes, heading: int) -> list[int]:
     return sorted(lines)
 
 
+class Written:
+    """The files a marker wrote, until they are taken: the main tree's executor carries them
+    into the next task's start tree (:meth:`orch.runner.executors.MainTreeExecutor.prepare`),
+    so orch's own marks are never measured as a task's change. Only the controller's thread
+    marks and takes."""
+
+    def __init__(self) -> None:
+        self._paths: set[Path] = set()
+
+    def add(self, path: Path) -> None:
+        """``path`` was written (or created)."""
+        self._paths.add(path)
+
+    def take(self) -> list[Path]:
+        """Every path written since the last take."""
+        paths, self._paths = sorted(self._paths), set()
+        return paths
+
+
 class PlanMarker:
     """Flips checkboxes in one plan file, keeping every other byte."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.written = Written()
         self._data = bytearray()
         self._starts: list[int] = []
         self._ends: list[int] = []
@@ -149,12 +169,14 @@ class PlanMarker:
             last = len(old) - next(
                 i for i, (a, b) in enumerate(zip(old[::-1], updated[::-1], strict=True)) if a != b
             )
+            self.written.add(self.path)
             with open(self.path, "r+b") as handle:
                 handle.seek(start + first)
                 handle.write(updated[first:last])
             self._data[start:end] = updated
         else:  # an unknown marker such as [N/A] replaced by [X]
             self._data[start:end] = updated
+            self.written.add(self.path)
             atomic_write_bytes(self.path, bytes(self._data))
             self._index()
         self._signature = self._signature_now()
@@ -170,6 +192,7 @@ class TaskmasterMarker:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.written = Written()
 
     def mark(self, task: Task, mark: PlanMark) -> None:
         """Write ``task``'s status; a vanished file or a task no longer in it is left alone."""
@@ -184,6 +207,7 @@ class TaskmasterMarker:
             return  # edited under us; the journal still has the truth
         task.mark = mark
         if updated != text:
+            self.written.add(self.path)
             atomic_write_bytes(self.path, updated.encode("utf-8"))
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
@@ -197,6 +221,7 @@ class ClaudioMarker:
 
     def __init__(self, tree: Path) -> None:
         self.tree = tree
+        self.written = Written()
 
     def mark(self, task: Task, mark: PlanMark) -> None:
         """Write ``task``'s status; a task renamed as a duplicate (``1.2#2``) is left alone."""
@@ -219,6 +244,7 @@ class ClaudioMarker:
             path = self.tree / created
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
+                self.written.add(path)
                 atomic_write_bytes(path, new_status(task.id, task.title, mark).encode("utf-8"))
                 task.mark = mark
                 return
@@ -228,6 +254,7 @@ class ClaudioMarker:
         updated = set_status(text, mark)
         task.mark = mark
         if updated != text:
+            self.written.add(path)
             atomic_write_bytes(path, updated.encode("utf-8", "surrogateescape"))
 
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:

@@ -44,21 +44,84 @@ class NumStat:
 class InProcessTree:
     """One working tree's snapshots and tree diffs, all in this process."""
 
-    def __init__(self, repo: pygit2.Repository, pathspecs: list[str]) -> None:
+    def __init__(self, repo: pygit2.Repository, scope: str, orch_dir: str) -> None:
         self._repo = repo
         self._index = repo.index
-        self._pathspecs = pathspecs
+        self._index_file = Path(repo.path) / "index"
+        self._scope = scope
+        self._orch_dir = orch_dir.rstrip("/") + "/"
+        self._pathspecs = [f"!{orch_dir}", scope.rstrip("/") if scope else "*"]
+        self._holds: tuple[str, tuple[int, ...]] | None = None
+        """The tree the in-memory index was last written as, and the real index's signature
+        when it was read for it: what :meth:`carry` may build on."""
 
     def snapshot(self) -> str:
-        """The tree id of the working tree now (:class:`VcsError` when libgit2 fails)."""
+        """The tree id of the working tree now (:class:`VcsError` when libgit2 fails): a walk
+        of every file in scope."""
+        import pygit2
+
+        self._holds = None
+        try:
+            signature = _signature(self._index_file)  # before the read: a later change is seen
+            self._index.read(False)  # the real index, again, when it changed on disk
+            self._index.add_all(self._pathspecs)
+            tree = str(self._index.write_tree())
+        except (pygit2.GitError, OSError, ValueError) as exc:
+            raise VcsError(f"libgit2 snapshot failed: {exc}") from None
+        self._holds = (tree, signature)
+        return tree
+
+    def carry(self, tree: str, paths: list[str]) -> str | None:
+        """``tree`` with ``paths`` (repository-relative) as they are on disk now, without a walk;
+        ``None`` where only a full :meth:`snapshot` can tell: the in-memory index no longer
+        holds ``tree`` (another snapshot came in between), the real index changed on disk (a
+        commit, a user's ``git add``), or a path is not a plain file or symlink.
+
+        The result is the tree a snapshot would write when nothing but ``paths`` changed since
+        ``tree``: each path is updated as ``git add -A`` would (a tracked path always, a new
+        one unless it is ignored; out of scope or under orch's own directory never)."""
+        import pygit2
+
+        held, self._holds = self._holds, None
+        try:
+            if held is None or held[0] != tree or _signature(self._index_file) != held[1]:
+                return None
+            for path in paths:
+                if not path.startswith(self._scope) or (path + "/").startswith(self._orch_dir):
+                    continue
+                full = Path(self._repo.workdir) / path
+                tracked = path in self._index
+                if full.is_symlink() or full.is_file():
+                    if tracked or not self._repo.path_is_ignored(path):
+                        self._index.add(path)
+                elif full.exists():
+                    return None  # a directory where a file was: let a walk decide
+                elif tracked:
+                    self._index.remove(path)
+            carried = str(self._index.write_tree())
+        except (pygit2.GitError, OSError, ValueError) as exc:
+            raise VcsError(f"libgit2 snapshot failed: {exc}") from None
+        self._holds = (carried, held[1])
+        return carried
+
+    def changed_paths(self, before: str, after: str) -> list[str]:
+        """``git diff-tree -r --no-renames --name-only`` of two trees: no line counts."""
         import pygit2
 
         try:
-            self._index.read(False)  # the real index, again, when it changed on disk
-            self._index.add_all(self._pathspecs)
-            return str(self._index.write_tree())
-        except (pygit2.GitError, OSError, ValueError) as exc:
-            raise VcsError(f"libgit2 snapshot failed: {exc}") from None
+            diff = self._trees_diff(before, after)
+            return [delta.old_file.path if delta.status_char() == "D" else delta.new_file.path
+                    for delta in diff.deltas]
+        except (pygit2.GitError, OSError, KeyError, ValueError) as exc:
+            raise VcsError(f"libgit2 diff failed: {exc}") from None
+
+    def _trees_diff(self, before: str, after: str) -> pygit2.Diff:
+        import pygit2
+
+        old, new = self._repo[before], self._repo[after]
+        if not (isinstance(old, pygit2.Tree) and isinstance(new, pygit2.Tree)):
+            raise ValueError(f"{before} or {after} is not a tree")
+        return old.diff_to_tree(new, context_lines=0)
 
     def numstat(self, before: str, after: str) -> list[NumStat]:
         """``git diff-tree -r --no-renames --numstat`` of two trees (binary files count 0)."""
@@ -70,12 +133,7 @@ class InProcessTree:
             raise VcsError(f"libgit2 diff failed: {exc}") from None
 
     def _numstat(self, before: str, after: str) -> list[NumStat]:
-        import pygit2
-
-        old, new = self._repo[before], self._repo[after]
-        if not (isinstance(old, pygit2.Tree) and isinstance(new, pygit2.Tree)):
-            raise ValueError(f"{before} or {after} is not a tree")
-        diff = old.diff_to_tree(new, context_lines=0)
+        diff = self._trees_diff(before, after)
         stats = []
         for patch in diff:
             if patch is None:
@@ -114,7 +172,13 @@ def open_in_process(root: Path, git_dir: Path, scope: str, orch_dir: str) -> InP
         repo.index.read(False)
     except (pygit2.GitError, KeyError, ValueError, OSError):
         return None
-    return InProcessTree(repo, [f"!{orch_dir}", scope.rstrip("/") if scope else "*"])
+    return InProcessTree(repo, scope, orch_dir)
+
+
+def _signature(path: Path) -> tuple[int, ...]:
+    """What tells a rewritten file apart: inode, size, mtime and ctime (nanoseconds)."""
+    stat = os.stat(path)
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 _REPOINTING_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",

@@ -51,13 +51,13 @@ def phase_ownership(worktree: WorkTree, head_tree: str, run: RunState, phase: Ph
     for task in ordered:
         assert task.diffstat is not None and task.diffstat.before and task.diffstat.after
         if task.diffstat.before != previous:
-            others |= set(worktree.diff(previous, task.diffstat.before).paths)
-        tasks_changed |= set(worktree.diff(task.diffstat.before, task.diffstat.after).paths)
+            others |= set(worktree.changed_paths(previous, task.diffstat.before))
+        tasks_changed |= set(worktree.changed_paths(task.diffstat.before, task.diffstat.after))
         previous = task.diffstat.after
-    tasks_changed |= set(worktree.diff(previous, now).paths)  # the gate's, the plan's marks
+    tasks_changed |= set(worktree.changed_paths(previous, now))  # the gate's, the plan's marks
     others = {path for path in others if not _in_plan(path, run.plan_path)}
     for tree, paths in halted:
-        untouched_since = set(worktree.diff(tree, now).paths)
+        untouched_since = set(worktree.changed_paths(tree, now))
         for path in paths:
             if _in_plan(path, run.plan_path):
                 continue
@@ -105,7 +105,7 @@ def record_halted_changes(project_dir: Path, run: RunState) -> list[str]:
         return []
     try:
         now = worktree.snapshot()
-        changed = worktree.diff(since, now).paths if now else []
+        changed = worktree.changed_paths(since, now) if now else []
         paths = [p for p in changed if not _in_plan(p, run.plan_path)]
     except VcsError:
         return []

@@ -91,6 +91,21 @@ class WorkTree:
                     self._give_up_in_process()
         return self._snapshot_with_git()
 
+    def carry(self, tree: str, written: list[Path]) -> str | None:
+        """``tree`` (this working tree's latest snapshot) with the files in ``written`` as they
+        are now, without walking the tree; ``None`` where only a :meth:`snapshot` can tell (see
+        :meth:`InProcessTree.carry <orch.vcs.libgit.InProcessTree.carry>`; git itself never
+        carries). The caller vouches that nothing but ``written`` changed since ``tree``."""
+        with self._lock:
+            fast = self._in_process()
+            if fast is None:
+                return None
+            paths = [rel for path in written if (rel := self.repo.relative(path)) is not None]
+            try:
+                return fast.carry(tree, paths)
+            except VcsError:
+                return None
+
     def _snapshot_with_git(self) -> str | None:
         with tempfile.TemporaryDirectory(prefix="orch-snap-") as tmp:
             index = Path(tmp) / "index"
@@ -123,6 +138,25 @@ class WorkTree:
             if len(parts) == 3:
                 stats.append(NumStat(parts[2], _count(parts[0]), _count(parts[1])))
         return self._inside(stats)
+
+    def changed_paths(self, before: str, after: str) -> list[str]:
+        """The paths of :meth:`diff` alone, without counting lines (cheaper on big files)."""
+        if before == after:
+            return []
+        with self._lock:
+            fast = self._in_process()
+            if fast is not None:
+                try:
+                    return self._inside_paths(fast.changed_paths(before, after))
+                except VcsError:
+                    pass
+        out = self.repo.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", before,
+                            after, strip=False)
+        return self._inside_paths([name for name in out.split("\0") if name])
+
+    def _inside_paths(self, paths: list[str]) -> list[str]:
+        cut = len(self._prefix)
+        return [path[cut:] for path in paths if path.startswith(self._prefix)]
 
     def _inside(self, stats: list[NumStat]) -> TreeDiff:
         cut = len(self._prefix)

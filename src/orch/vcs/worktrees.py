@@ -329,7 +329,7 @@ class Worktrees:
 
     def changed(self, before_tree: str, after_tree: str) -> list[str]:
         """Project-relative paths that differ between two integrated-tree snapshots."""
-        return self._tree.diff(before_tree, after_tree).paths
+        return self._tree.changed_paths(before_tree, after_tree)
 
     def commit_integration(self, tree: str, before: str, task_commit: str, task_id: str) -> str:
         """A commit recording an integration: ``integrated as commit X``.
