@@ -51,6 +51,9 @@ _ENVELOPE_KEYS: Final = frozenset({PROTOCOL_VERSION_KEY, CLIENT_INFO_KEY, CLIENT
 _MESSAGE_KEYS: Final = frozenset({"jsonrpc", "id", "method", "params"})
 _INFO_KEYS: Final = frozenset({"name", "version", "title", "description", "websiteUrl"})
 
+FRONT_SWITCH_INTERVAL_S: Final = 0.0005
+"""The GIL switch interval while the SDK imports beside the front (Python's default: 5 ms)."""
+
 HAND_OFF: Final = object()
 """What :meth:`Handshake.reply` returns for a message only the SDK server may answer."""
 
@@ -293,11 +296,14 @@ def serve(project_dir: Path, plan: Path | None = None, *, debug: bool = False) -
     wire = Wire()
     try:
         events: queue.SimpleQueue[Event] = queue.SimpleQueue()
-        loader = threading.Thread(target=_load, args=(events, project_dir, plan, debug),
-                                  name="orch-mcp-load-sdk")
-        loader.start()
         threading.Thread(target=_read, args=(wire, events), name="orch-mcp-stdin",
                          daemon=True).start()
+        # The import holds the GIL for long stretches; a short switch interval lets the
+        # reader and this thread answer between them (restored once the SDK serves).
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(FRONT_SWITCH_INTERVAL_S)
+        threading.Thread(target=_load, args=(events, project_dir, plan, debug),
+                         name="orch-mcp-load-sdk").start()
         front = Handshake(answers)
         lines: list[str] = []
         answered: dict[str, dict[str, Any]] = {}
@@ -324,6 +330,7 @@ def serve(project_dir: Path, plan: Path | None = None, *, debug: bool = False) -
                     wire.write(json.dumps(response, separators=(",", ":")) + "\n")
                     answered[id_key(message["id"])] = response
         module, server = loaded
+        sys.setswitchinterval(switch_interval)
         import anyio
 
         try:
