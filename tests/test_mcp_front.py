@@ -197,6 +197,39 @@ def test_protocol_versions_are_negotiated_as_the_sdk_does(git_repo: Path) -> Non
                                  (request(9, "tools/call", {"name": "task_list", "arguments": {},
                                                             **stateless}), True)], release_at=2)
     assert replies[0]["result"]["supportedVersions"] == ["2026-07-28"]
+    # A listen with another filter than the recorded one is the SDK's to acknowledge.
+    tools_only = {**stateless, "notifications": {"toolsListChanged": True}}
+    replies = same_as_sdk(repo, [(request(1, "subscriptions/listen", tools_only), True),
+                                 (request(2, "tools/list", stateless), True)], release_at=0)
+    assert replies[0]["params"]["notifications"] == {"toolsListChanged": True}
+
+
+def test_claude_codes_opening_is_answered_before_the_sdk_loads_as_the_sdk_does(
+    git_repo: Path,
+) -> None:
+    """Claude Code 2.1 (captured from the real CLI): a discovery probe, a listen it waits to
+    see acknowledged, discovery, the tool list. All four while the SDK is held."""
+    repo = plan_repo(git_repo)
+    meta = {"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {
+            "name": "claude-code", "title": "Claude Code", "version": "2.1.332",
+            "description": "Anthropic's agentic coding tool",
+            "websiteUrl": "https://claude.com/claude-code"},
+        "io.modelcontextprotocol/clientCapabilities": {
+            "roots": {"listChanged": True}, "elicitation": {"form": {}, "url": {}}}}}
+    listen = {**meta, "notifications": {"toolsListChanged": True, "promptsListChanged": True,
+                                        "resourcesListChanged": True}}
+    probe = request("server-discover-probe-1", "server/discover", meta)
+    replies = same_as_sdk(repo, [(probe, True),
+                                 (request("listen:0", "subscriptions/listen", listen), True),
+                                 (request(0, "server/discover", meta), True),
+                                 (request(1, "tools/list", meta), True),
+                                 (request(9, "tools/call", {"name": "task_list", "arguments": {},
+                                                            **meta}), True)], release_at=4)
+    assert replies[1]["method"] == "notifications/subscriptions/acknowledged"
+    assert [t["name"] for t in replies[3]["result"]["tools"]] == list(TOOL_NAMES)
+    assert replies[4]["result"]["isError"] is False
 
 
 def test_malformed_json_and_unknown_methods_get_the_sdks_errors(git_repo: Path) -> None:

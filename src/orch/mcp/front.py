@@ -10,13 +10,16 @@ a thread at once and, meanwhile, answers a client's opening requests itself, fro
 - ``initialize`` as the first request, with the SDK's negotiation (the client's version when
   the SDK speaks it, else the latest handshake version), then ``tools/list`` and ``ping``;
 - on the per-request-envelope protocol (2026-07-28), ``server/discover`` and ``tools/list``
-  carrying a well-formed envelope of a version the SDK speaks.
+  carrying a well-formed envelope of a version the SDK speaks, and ``subscriptions/listen``
+  with the recorded filter, acknowledged as the SDK does (Claude Code waits for that
+  acknowledgement before it asks for the tools); the stream itself is the SDK's.
 
 At the first message it does not answer (a tool call, malformed JSON, an unknown method, any
 unusual parameter), at end of input, or as soon as the SDK server is built, it hands the
 stream over: the SDK server reads every message received so far first, in order, then the
-rest of stdin, and its replies to the requests the front already answered are dropped (a
-reply that differs from the front's is reported on stderr). The SDK thus sees the whole
+rest of stdin, and its replies to the requests the front already answered (and its
+acknowledgement of a listen the front acknowledged) are dropped; one that differs from the
+front's is reported on stderr. The SDK thus sees the whole
 conversation and gives every other answer; the front never implements a tool call or an
 error. Answers are only given while the recording matches the installed SDK and orch
 versions; otherwise the front stays silent and the SDK answers everything.
@@ -47,6 +50,8 @@ HANDSHAKE_FILE: Final = Path(__file__).with_name("handshake.json")
 PROTOCOL_VERSION_KEY: Final = "io.modelcontextprotocol/protocolVersion"
 CLIENT_INFO_KEY: Final = "io.modelcontextprotocol/clientInfo"
 CLIENT_CAPABILITIES_KEY: Final = "io.modelcontextprotocol/clientCapabilities"
+SUBSCRIPTION_ID_KEY: Final = "io.modelcontextprotocol/subscriptionId"
+LISTEN_ACK: Final = "notifications/subscriptions/acknowledged"
 _ENVELOPE_KEYS: Final = frozenset({PROTOCOL_VERSION_KEY, CLIENT_INFO_KEY, CLIENT_CAPABILITIES_KEY})
 _MESSAGE_KEYS: Final = frozenset({"jsonrpc", "id", "method", "params"})
 _INFO_KEYS: Final = frozenset({"name", "version", "title", "description", "websiteUrl"})
@@ -151,12 +156,19 @@ class Handshake:
         """The negotiated version once ``initialize`` is answered."""
 
     def reply(self, message: dict[str, Any]) -> dict[str, Any] | None | object:
-        """The result to send for ``message``, None for a notification (it needs none), or
-        :data:`HAND_OFF`."""
+        """The message to send for ``message`` (its response, or a listen's acknowledgement),
+        None for a notification (it needs none), or :data:`HAND_OFF`."""
         if "id" not in message:
             return None
         if self.answers is None:
             return HAND_OFF
+        result = self._result(message)
+        if result is HAND_OFF or (isinstance(result, dict) and "method" in result):
+            return result
+        return {"jsonrpc": "2.0", "id": message["id"], "result": result}
+
+    def _result(self, message: dict[str, Any]) -> dict[str, Any] | object:
+        assert self.answers is not None
         method, params = message["method"], message.get("params")
         recorded: dict[str, dict[str, Any]]
         if self.era is None:
@@ -170,6 +182,8 @@ class Handshake:
                 recorded = handshake[self.version]
                 return recorded["initialize"]
         if self.era == "modern":
+            if method == "subscriptions/listen":
+                return self._listen(message["id"], params or {})
             recorded = self.answers["modern"].get(envelope_version(params), {})
             return recorded.get(method, HAND_OFF) if method != "initialize" else HAND_OFF
         if self.version is not None and method in ("tools/list", "ping") and not params:
@@ -178,9 +192,30 @@ class Handshake:
         return HAND_OFF
 
 
-def id_key(ident: object) -> str:
-    """A request id as a key that tells ``1`` from ``"1"``."""
-    return json.dumps(ident)
+    def _listen(self, ident: int | str, params: dict[str, Any]) -> dict[str, Any] | object:
+        """The SDK's acknowledgement of a listen with the recorded filter, for this id."""
+        assert self.answers is not None
+        envelope = {key: value for key, value in params.items() if key != "notifications"}
+        recorded = self.answers["modern"].get(envelope_version(envelope), {})
+        listen = recorded.get("subscriptions/listen")
+        if listen is None or params.get("notifications") != listen["notifications"]:
+            return HAND_OFF
+        ack: dict[str, Any] = json.loads(json.dumps(listen["ack"]))
+        ack["params"]["_meta"][SUBSCRIPTION_ID_KEY] = ident
+        return ack
+
+
+def sent_key(message: object) -> str | None:
+    """What identifies a reply among those the front sent: the response's id, or the
+    subscription id of a listen's acknowledgement (``1`` told from ``"1"``)."""
+    if not isinstance(message, dict):
+        return None
+    if "method" not in message:
+        return json.dumps(message.get("id"))
+    if message["method"] == LISTEN_ACK:
+        meta = (message.get("params") or {}).get("_meta") or {}
+        return f"ack {json.dumps(meta.get(SUBSCRIPTION_ID_KEY))}"
+    return None
 
 
 class Wire:
@@ -274,13 +309,13 @@ class _Answered:
 
         if self.answered:
             reply = json.loads(text)
-            sent = self.answered.pop(id_key(reply.get("id")), None) \
-                if isinstance(reply, dict) and "method" not in reply else None
+            key = sent_key(reply)
+            sent = None if key is None else self.answered.pop(key, None)
             if sent is not None:
                 if reply != sent:
                     sys.stderr.write(
-                        f"orch mcp: the SDK's reply to request {reply.get('id')!r} differs from "
-                        "the one the handshake front sent; rerun `python -m orch.mcp.record`\n")
+                        f"orch mcp: the SDK's reply {key} differs from the one the handshake "
+                        "front sent; rerun `python -m orch.mcp.record`\n")
                 return
         await to_thread.run_sync(self.wire.write, text)
 
@@ -322,13 +357,12 @@ def serve(project_dir: Path, plan: Path | None = None, *, debug: bool = False) -
                 if handing_off:
                     continue
                 message = parse(value)
-                result = HAND_OFF if message is None else front.reply(message)
-                if result is HAND_OFF:
+                reply = HAND_OFF if message is None else front.reply(message)
+                if reply is HAND_OFF:
                     handing_off = True
-                elif result is not None and message is not None:
-                    response = {"jsonrpc": "2.0", "id": message["id"], "result": result}
-                    wire.write(json.dumps(response, separators=(",", ":")) + "\n")
-                    answered[id_key(message["id"])] = response
+                elif isinstance(reply, dict):
+                    wire.write(json.dumps(reply, separators=(",", ":")) + "\n")
+                    answered[str(sent_key(reply))] = reply
         module, server = loaded
         sys.setswitchinterval(switch_interval)
         import anyio

@@ -28,10 +28,12 @@ from mcp_types.version import (
     MODERN_PROTOCOL_VERSIONS,
 )
 
-from orch.mcp.front import HANDSHAKE_FILE
+from orch.mcp.front import HANDSHAKE_FILE, LISTEN_ACK
 from orch.mcp.server import build_server, serve_streams
 
 CLIENT_INFO = {"name": "orch-record", "version": "0"}
+LISTEN_FILTER = {"toolsListChanged": True, "promptsListChanged": True, "resourcesListChanged": True}
+"""The ``subscriptions/listen`` filter recorded: the one Claude Code sends before its list."""
 
 
 class _Exchange:
@@ -80,7 +82,7 @@ def envelope(protocol_version: str) -> dict[str, Any]:
 
 def results(answers: list[dict[str, Any]], methods: list[str]) -> dict[str, Any]:
     """``{method: result}`` from answers whose ids are 1, 2, … in ``methods`` order."""
-    by_id = {answer["id"]: answer for answer in answers}
+    by_id = {answer["id"]: answer for answer in answers if "id" in answer}
     recorded = {}
     for ident, method in enumerate(methods, start=1):
         answer = by_id[ident]
@@ -105,9 +107,17 @@ def record_answers() -> dict[str, Any]:
     modern = {}
     methods = ["server/discover", "tools/list"]  # no ping at 2026-07-28: the SDK has none
     for protocol_version in MODERN_PROTOCOL_VERSIONS:
-        answers = exchange([request(ident, method, envelope(protocol_version))
-                            for ident, method in enumerate(methods, start=1)])
+        listen = {**envelope(protocol_version), "notifications": LISTEN_FILTER}
+        answers = exchange([*(request(ident, method, envelope(protocol_version))
+                              for ident, method in enumerate(methods, start=1)),
+                            request(len(methods) + 1, "subscriptions/listen", listen)])
         modern[protocol_version] = results(answers, methods)
+        # A listen stream's first frame is its acknowledgement, a notification; it stays open.
+        acks = [answer for answer in answers if answer.get("method") == LISTEN_ACK]
+        if len(acks) != 1:
+            raise RuntimeError(f"the SDK acknowledged subscriptions/listen with {acks}")
+        modern[protocol_version]["subscriptions/listen"] = {"notifications": LISTEN_FILTER,
+                                                             "ack": acks[0]}
     return {
         "sdk": {"mcp": version("mcp"), "mcp_types": version("mcp_types")},
         "latest_handshake": LATEST_HANDSHAKE_VERSION,
