@@ -6,7 +6,9 @@ a tool error carrying the CLI's ``error:``/``hint:`` lines; the server itself ke
 Reads take no lock; writes take the project lock and are refused while a run holds it.
 
 The services are imported on a tool's first call, not at start-up: a client lists the tools
-before it calls any, and ``orch mcp`` should answer that as soon as the SDK can.
+before it calls any. ``orch mcp`` runs this server behind the handshake front of
+:mod:`orch.mcp.front`, which answers the opening requests while this module (and the SDK) is
+still importing, then hands the stream over through :func:`serve_streams`.
 """
 
 from __future__ import annotations
@@ -288,7 +290,8 @@ def build_server(project_dir: Path, plan: Path | None = None, *, debug: bool = F
 
 
 def serve(project_dir: Path, plan: Path | None = None, *, debug: bool = False) -> None:
-    """Serve the tools over stdin/stdout until the client disconnects."""
+    """Serve the tools over stdin/stdout until the client disconnects: the SDK alone, without
+    the handshake front (``orch mcp`` serves through :func:`orch.mcp.front.serve`)."""
     build_server(project_dir, plan, debug=debug).run("stdio")
 
 
