@@ -163,7 +163,7 @@ class Handshake:
         if self.answers is None:
             return HAND_OFF
         result = self._result(message)
-        if result is HAND_OFF or (isinstance(result, dict) and "method" in result):
+        if result is HAND_OFF or (isinstance(result, dict) and result.get("method") == LISTEN_ACK):
             return result
         return {"jsonrpc": "2.0", "id": message["id"], "result": result}
 
@@ -190,7 +190,6 @@ class Handshake:
             recorded = self.answers["handshake"][self.version]
             return recorded[method]
         return HAND_OFF
-
 
     def _listen(self, ident: int | str, params: dict[str, Any]) -> dict[str, Any] | object:
         """The SDK's acknowledgement of a listen with the recorded filter, for this id."""
