@@ -20,7 +20,8 @@ import anyio
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from conftest import make_plan, shell_task
+from conftest import OrchRunner, make_plan, shell_task
+from orch.cli.entry import is_mcp_invocation
 from orch.mcp.front import HANDSHAKE_FILE
 from orch.mcp.record import envelope, record_answers
 from orch.mcp.server import TOOL_NAMES
@@ -158,6 +159,36 @@ def test_the_sdk_client_lists_the_tools_then_calls_one_in_the_same_session(
     names, tasks = anyio.run(main)
     assert names == list(TOOL_NAMES)
     assert [task["id"] for task in tasks["tasks"]] == ["T001", "T002"]
+
+
+def test_the_front_starts_before_the_cli_only_for_what_can_only_mean_orch_mcp() -> None:
+    for args in (["mcp"], ["mcp", "--plan", "p.md"], ["mcp", "--plan=p.md"], ["--debug", "mcp"],
+                 ["-C", "mcp", "mcp"], ["--project-dir=d", "--debug", "mcp", "--plan", "x"]):
+        assert is_mcp_invocation(args), args
+    for args in ([], ["mcp", "--help"], ["mcp", "-h"], ["--version"], ["mcp", "--plan"],
+                 ["run", "mcp"], ["-C", "mcp"], ["-C"], ["mcp", "extra"], ["--help", "mcp"]):
+        assert not is_mcp_invocation(args), args
+
+
+def test_help_still_prints_and_the_cli_entry_alone_still_serves(
+    git_repo: Path, orch: OrchRunner
+) -> None:
+    """`orch mcp --help` is the CLI's (no front); an installed console script that still
+    names `orch.cli.main:main` (no early start) serves through the front all the same."""
+    repo = plan_repo(git_repo)
+    shown = orch("mcp", "--help", cwd=repo)
+    assert shown.returncode == 0 and "--plan" in shown.stdout
+    params = StdioServerParameters(
+        command=sys.executable, cwd=str(repo), env=dict(os.environ),
+        args=["-c", "from orch.cli.main import main; main()", "mcp", "--plan", "plan.md"])
+
+    async def main() -> tuple[list[str], dict[str, Any]]:
+        async with Client(params, cache=None) as client:
+            names = [tool.name for tool in (await client.list_tools()).tools]
+            return names, data(await client.call_tool("task_list", {}))
+
+    names, tasks = anyio.run(main)
+    assert names == list(TOOL_NAMES) and tasks["total"] == 2
 
 
 def test_a_tool_call_sent_before_the_sdk_has_loaded_is_answered(git_repo: Path) -> None:

@@ -63,7 +63,8 @@ HAND_OFF: Final = object()
 """What :meth:`Handshake.reply` returns for a message only the SDK server may answer."""
 
 Event = tuple[str, Any]
-"""``("line", str)``, ``("eof", None)``, ``("loaded", (module, server))``, ``("failed", exc)``."""
+"""``("line", str)``, ``("eof", None)``, ``("loaded", module)``, ``("failed", exc)``,
+``("serve", None)``."""
 
 
 def load_answers() -> dict[str, Any] | None:
@@ -266,13 +267,12 @@ def _read(wire: Wire, events: queue.SimpleQueue[Event]) -> None:
     events.put(("eof", None))
 
 
-def _load(events: queue.SimpleQueue[Event], project_dir: Path, plan: Path | None,
-          debug: bool) -> None:
+def _load(events: queue.SimpleQueue[Event]) -> None:
     try:
         from orch.mcp import server
 
-        events.put(("loaded", (server, server.build_server(project_dir, plan, debug=debug))))
-    except BaseException as exc:  # noqa: BLE001 - handed to the main thread, raised there
+        events.put(("loaded", server))
+    except BaseException as exc:  # noqa: BLE001 - handed to the serving thread, raised there
         events.put(("failed", exc))
 
 
@@ -322,37 +322,45 @@ class _Answered:
         return None
 
 
-def serve(project_dir: Path, plan: Path | None = None, *, debug: bool = False) -> None:
-    """Serve orch's MCP tools over stdin/stdout until the client disconnects: the front
-    answers the handshake while the SDK loads, then the SDK server serves the stream.
-    Raises what importing or building the SDK server raised (ModuleNotFoundError: no SDK)."""
-    answers = load_answers()
-    wire = Wire()
-    try:
-        events: queue.SimpleQueue[Event] = queue.SimpleQueue()
-        threading.Thread(target=_read, args=(wire, events), name="orch-mcp-stdin",
-                         daemon=True).start()
+class Front:
+    """One front: the claimed stdin and stdout, a thread reading stdin, a thread importing the
+    SDK server, and the handshake answered on a thread of its own until :func:`serve` has
+    been called and the SDK server is imported; then :func:`serve` hands the stream over."""
+
+    def __init__(self) -> None:
+        answers = load_answers()
+        self.wire = Wire()
+        self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.lines: list[str] = []
+        """Every line read before the hand-off, for the SDK server to read first."""
+        self.answered: dict[str, dict[str, Any]] = {}
+        """What the front sent, by :func:`sent_key`."""
+        self.ended = False
+        self.loaded: ModuleType | BaseException | None = None
         # The import holds the GIL for long stretches; a short switch interval lets the
-        # reader and this thread answer between them (restored once the SDK serves).
-        switch_interval = sys.getswitchinterval()
+        # reader and the front answer between them (restored at the hand-off).
+        self.switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(FRONT_SWITCH_INTERVAL_S)
-        threading.Thread(target=_load, args=(events, project_dir, plan, debug),
-                         name="orch-mcp-load-sdk").start()
-        front = Handshake(answers)
-        lines: list[str] = []
-        answered: dict[str, dict[str, Any]] = {}
-        loaded: tuple[ModuleType, MCPServer] | None = None
-        ended = handing_off = False
-        while loaded is None:
-            kind, value = events.get()
-            if kind == "failed":
-                raise value
-            if kind == "loaded":
-                loaded = value
+        threading.Thread(target=_read, args=(self.wire, self.events), name="orch-mcp-stdin",
+                         daemon=True).start()
+        threading.Thread(target=_load, args=(self.events,), name="orch-mcp-load-sdk").start()
+        # A daemon: when the CLI stops before serving (a usage error), nothing waits for it.
+        self.thread = threading.Thread(target=self._answer, args=(Handshake(answers),),
+                                       name="orch-mcp-front", daemon=True)
+        self.thread.start()
+
+    def _answer(self, front: Handshake) -> None:
+        handing_off = serving = False
+        while self.loaded is None or not serving:
+            kind, value = self.events.get()
+            if kind in ("loaded", "failed"):
+                self.loaded = value
+            elif kind == "serve":
+                serving = True
             elif kind == "eof":
-                ended = handing_off = True
+                self.ended = handing_off = True
             elif kind == "line":
-                lines.append(value)
+                self.lines.append(value)
                 if handing_off:
                     continue
                 message = parse(value)
@@ -360,16 +368,41 @@ def serve(project_dir: Path, plan: Path | None = None, *, debug: bool = False) -
                 if reply is HAND_OFF:
                     handing_off = True
                 elif isinstance(reply, dict):
-                    wire.write(json.dumps(reply, separators=(",", ":")) + "\n")
-                    answered[str(sent_key(reply))] = reply
-        module, server = loaded
-        sys.setswitchinterval(switch_interval)
+                    self.wire.write(json.dumps(reply, separators=(",", ":")) + "\n")
+                    self.answered[str(sent_key(reply))] = reply
+
+
+_early: Front | None = None
+
+
+def start_early() -> None:
+    """Start the front now, before the CLI has parsed its arguments (``orch mcp``'s entry
+    does when its arguments can only mean ``orch mcp``); :func:`serve` then takes it over."""
+    global _early
+    _early = Front()
+
+
+def serve(project_dir: Path, plan: Path | None = None, *, debug: bool = False) -> None:
+    """Serve orch's MCP tools over stdin/stdout until the client disconnects: the front
+    answers the handshake while the SDK loads, then the SDK server serves the stream.
+    Raises what importing or building the SDK server raised (ModuleNotFoundError: no SDK)."""
+    global _early
+    front, _early = _early or Front(), None
+    try:
+        front.events.put(("serve", None))
+        front.thread.join()
+        if isinstance(front.loaded, BaseException):
+            raise front.loaded
+        assert front.loaded is not None
+        module = front.loaded
+        server: MCPServer = module.build_server(project_dir, plan, debug=debug)
+        sys.setswitchinterval(front.switch_interval)
         import anyio
 
         try:
-            anyio.run(module.serve_streams, server, _Replay(lines, events, ended),
-                      _Answered(wire, answered))
+            anyio.run(module.serve_streams, server, _Replay(front.lines, front.events, front.ended),
+                      _Answered(front.wire, front.answered))
         finally:
-            events.put(("eof", None))  # wakes a reader the SDK abandoned
+            front.events.put(("eof", None))  # wakes a reader the SDK abandoned
     finally:
-        wire.release()
+        front.wire.release()
