@@ -2,8 +2,9 @@
 
 Importing the MCP SDK (its pydantic protocol models) takes longer than some clients wait for
 a server's tool list (issue 23: Claude Code in ``-p`` mode went ahead without orch's tools).
-So ``orch mcp`` starts importing the SDK and building its server (:mod:`orch.mcp.server`) on
-a thread at once and, meanwhile, answers a client's opening requests itself, from
+So ``orch mcp`` starts importing the SDK and its server module (:mod:`orch.mcp.server`) on a
+thread at once (before the CLI itself is imported: :func:`start_early`, called by
+``orch.cli.entry``) and, meanwhile, answers a client's opening requests itself, from
 ``handshake.json``: the SDK server's own answers, recorded per protocol version by
 :mod:`orch.mcp.record` (``tests/test_mcp_front.py`` fails when they drift). It answers only:
 
@@ -15,14 +16,15 @@ a thread at once and, meanwhile, answers a client's opening requests itself, fro
   acknowledgement before it asks for the tools); the stream itself is the SDK's.
 
 At the first message it does not answer (a tool call, malformed JSON, an unknown method, any
-unusual parameter), at end of input, or as soon as the SDK server is built, it hands the
-stream over: the SDK server reads every message received so far first, in order, then the
-rest of stdin, and its replies to the requests the front already answered (and its
-acknowledgement of a listen the front acknowledged) are dropped; one that differs from the
-front's is reported on stderr. The SDK thus sees the whole
-conversation and gives every other answer; the front never implements a tool call or an
-error. Answers are only given while the recording matches the installed SDK and orch
-versions; otherwise the front stays silent and the SDK answers everything.
+unusual parameter) or at end of input it stops answering; once the SDK is imported and the
+``mcp`` command has called :func:`serve`, the server is built and the stream handed over:
+the SDK server reads every message received so far first, in order, then the rest of stdin,
+and its replies to the requests the front already answered (and its acknowledgement of a
+listen the front acknowledged) are dropped; one that differs from the front's is reported on
+stderr. The SDK thus sees the whole conversation and gives every other answer; the front
+never implements a tool call or an error. Answers are only given while the recording matches
+the installed SDK and orch versions; otherwise the front stays silent and the SDK answers
+everything.
 """
 
 from __future__ import annotations
