@@ -3,7 +3,11 @@ as an MCP client would: spawn, ``initialize``, ``tools/list``. Side by side in t
 the SDK's own import (``python -c "import mcp.server.mcpserver"``), the floor any server built
 on it pays before it can answer, and ``orch --help``.
 
-Run: python bench/bench_mcp.py [--repeat 7]
+``--compare-src DIR`` also times the orch package in another source tree (for example
+``git archive <commit> src | tar -x -C /tmp/old``, then ``--compare-src /tmp/old/src``), run by
+run alternating with this one.
+
+Run: python bench/bench_mcp.py [--repeat 7] [--compare-src DIR]
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 
-def tool_list_time(project: Path) -> float:
-    """Seconds from spawning `orch mcp` until its tool list has arrived."""
+def tool_list_time(project: Path, src: Path | None = None) -> float:
+    """Seconds from spawning `orch mcp` (orch from ``src`` when given) until its tool list
+    has arrived."""
+    env = dict(os.environ) | ({"PYTHONPATH": str(src)} if src else {})
     params = StdioServerParameters(command=sys.executable, args=["-m", "orch", "mcp", "--plan",
-                                   "plan.md"], cwd=str(project), env=dict(os.environ))
+                                   "plan.md"], cwd=str(project), env=env)
 
     async def main() -> float:
         started = time.perf_counter()
@@ -42,6 +48,8 @@ def tool_list_time(project: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--compare-src", type=Path, help="also time the orch package found in "
+                        "this directory (a src/ tree)")
     args = parser.parse_args()
     project = Path(tempfile.mkdtemp(prefix="orch-bench-mcp-"))
     try:
@@ -49,15 +57,20 @@ def main() -> int:
         subprocess.run(["git", "init", "-q"], cwd=project, check=True)
         orch = shutil.which("orch") or sys.exit("orch is not installed (pip install -e .)")
         tool_list_time(project)  # warm-up
-        ours, sdk, helps = [], [], []
+        ours, other, sdk, helps = [], [], [], []
         for _ in range(args.repeat):
             ours.append(tool_list_time(project))
+            if args.compare_src:
+                other.append(tool_list_time(project, args.compare_src))
             sdk += time_command([sys.executable, "-c", "import mcp.server.mcpserver"], repeat=1,
                                 warmup=False)
             helps += time_command([orch, "--help"], repeat=1, warmup=False)
         print(f"orch mcp, start to tool list: {median(ours):.3f} s (runs "
               f"{[round(t, 2) for t in ours]}) target <= 0.5 s "
               f"{'OK' if median(ours) <= 0.5 else 'MISSED'}")
+        if other:
+            print(f"orch mcp [{args.compare_src}]: {median(other):.3f} s (runs "
+                  f"{[round(t, 2) for t in other]}); this tree {median(ours) / median(other):.2f}x")
         print(f"import mcp.server.mcpserver alone: {median(sdk):.3f} s "
               f"({median(ours) / median(sdk):.2f}x of it)")
         print(f"orch --help: {median(helps):.3f} s")

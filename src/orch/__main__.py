@@ -1,6 +1,6 @@
 """Allow ``python -m orch``."""
 
-from orch.cli.main import main
+from orch.cli.entry import main
 
 if __name__ == "__main__":
     main()

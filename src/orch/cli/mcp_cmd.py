@@ -30,9 +30,16 @@ def command(
     other MCP clients): task_list, task_get, task_queue_status, task_execution_plan,
     task_enqueue, task_cancel, plan_validate, run_status."""
     with cli_errors(ctx, interrupted_hint=None):
+        from orch.mcp.front import serve
+
+        state = cli_state(ctx)
+        project_dir = state.project_dir
+        # Relative to the project, not the working directory: an MCP client starts the server
+        # from wherever it runs, and `-C DIR mcp --plan specs/…/tasks.md` must mean DIR's file.
+        plan_path = None if plan is None else (project_dir / plan).resolve()
         try:
-            from orch.mcp.server import serve
-        except ModuleNotFoundError as exc:
+            serve(project_dir, plan_path, debug=state.debug)
+        except ModuleNotFoundError as exc:  # raised by the import of the SDK server
             if exc.name != "mcp" and not (exc.name or "").startswith("mcp."):
                 raise
             from orch.errors import ConfigError
@@ -41,9 +48,3 @@ def command(
                 "`orch mcp` needs the MCP Python SDK (the `mcp` package), which is not installed",
                 hint="reinstall orch, or `pip install 'mcp>=2,<3'`",
             ) from None
-        state = cli_state(ctx)
-        project_dir = state.project_dir
-        # Relative to the project, not the working directory: an MCP client starts the server
-        # from wherever it runs, and `-C DIR mcp --plan specs/…/tasks.md` must mean DIR's file.
-        plan_path = None if plan is None else (project_dir / plan).resolve()
-        serve(project_dir, plan_path, debug=state.debug)

@@ -6,21 +6,24 @@ a tool error carrying the CLI's ``error:``/``hint:`` lines; the server itself ke
 Reads take no lock; writes take the project lock and are refused while a run holds it.
 
 The services are imported on a tool's first call, not at start-up: a client lists the tools
-before it calls any, and ``orch mcp`` should answer that as soon as the SDK can.
+before it calls any. ``orch mcp`` runs this server behind the handshake front of
+:mod:`orch.mcp.front`, which answers the opening requests while this module (and the SDK) is
+still importing, then hands the stream over through :func:`serve_streams`.
 """
 
 from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar, cast
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.stdio import stdio_server
 from pydantic import Field
 
 from orch import __version__
@@ -28,6 +31,20 @@ from orch.domain.limits import MAX_LIMIT, MAX_PRIORITY
 from orch.errors import LockHeldError, OrchError
 
 T = TypeVar("T")
+
+
+class LineSource(Protocol):
+    """Incoming JSON-RPC lines, as the SDK's stdio transport reads them."""
+
+    def __aiter__(self) -> AsyncIterator[str]: ...
+
+
+class LineSink(Protocol):
+    """Where outgoing JSON-RPC lines go, as the SDK's stdio transport writes them."""
+
+    async def write(self, text: str) -> None: ...
+
+    async def flush(self) -> None: ...
 
 
 class _OnFirstUse(ModuleType):
@@ -273,5 +290,15 @@ def build_server(project_dir: Path, plan: Path | None = None, *, debug: bool = F
 
 
 def serve(project_dir: Path, plan: Path | None = None, *, debug: bool = False) -> None:
-    """Serve the tools over stdin/stdout until the client disconnects."""
+    """Serve the tools over stdin/stdout until the client disconnects: the SDK alone, without
+    the handshake front (``orch mcp`` serves through :func:`orch.mcp.front.serve`)."""
     build_server(project_dir, plan, debug=debug).run("stdio")
+
+
+async def serve_streams(server: MCPServer, lines: LineSource, out: LineSink) -> None:
+    """Serve ``server`` over JSON-RPC lines read from ``lines`` and written to ``out``: the
+    SDK's stdio transport and connection loop, over streams the caller owns (the handshake
+    front of :mod:`orch.mcp.front` hands its stdin and stdout over through this)."""
+    lowlevel = server._lowlevel_server
+    async with stdio_server(stdin=cast(Any, lines), stdout=cast(Any, out)) as (read, write):
+        await lowlevel.run(read, write, lowlevel.create_initialization_options())
