@@ -4,21 +4,27 @@ spec-kit's ``/implement`` does the same, so a ``tasks.md`` shows progress wherev
 Each mark is one byte written in place (``[ ]`` and ``[X]`` have the same length), so a crash
 can never leave a half-written plan. The journal is the source of truth; marks are re-synced
 from it on resume.
+
+The plan may be edited while a run goes on (by the user, or by a task's own command). A mark
+goes to the line where the task is now, found by its id and title in a fresh parse of the file
+as it is, never to the line it used to be on; a task no longer in the plan, or there more often
+than when the run read it, gets no mark and a warning in the run's journal instead.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from orch.domain.plan import PlanMark, Task
 from orch.domain.state import RunState
 from orch.domain.status import TaskStatus
 from orch.parsing.blocks import Heading, Item, walk
-from orch.parsing.checkbox import ITEM_BOX
 from orch.parsing.marks import set_mark, set_table_mark
-from orch.parsing.taskline import checkbox, leading_id
+from orch.parsing.taskline import checkbox
 from orch.store.atomic import atomic_write_bytes
 
 # The parser's line endings (orch.parsing.blocks): a lone CR ends a line too, so task line
@@ -27,11 +33,17 @@ _NEWLINE = re.compile(b"\r\n|\r|\n")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 
 
-def _holds(text: str, task: Task) -> bool:
-    """Whether a plan line is plainly ``task``'s: it names its ID (or none) and its title."""
-    box = ITEM_BOX.match(text)
-    named = leading_id(text[box.end() :]) if box else None
-    return (named is None or named == task.id.split("#")[0]) and task.title in text
+def _identity(task: Task) -> tuple[str, str]:
+    """What names a task across edits: its id (a duplicate's ``T001#2`` counts as ``T001``)
+    and its title; an ID-less task (``P1.2``, numbered by position) by its phase's numbering
+    kind and its title alone, since a task inserted above renumbers it."""
+    base = task.id.split("#")[0]
+    if _AUTO_ID.fullmatch(base):
+        return "", task.title
+    return base, task.title
+
+
+_AUTO_ID = re.compile(r"P[^.\s]+\.\d+")
 
 
 def _criteria_lines(data: bytes, heading: int) -> list[int]:
@@ -53,12 +65,18 @@ def _criteria_lines(data: bytes, heading: int) -> list[int]:
 class PlanMarker:
     """Flips checkboxes in one plan file, keeping every other byte."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, warn: Callable[[str], None] | None = None,
+                 tasks: Iterable[Task] = ()) -> None:
+        """``warn`` hears of a mark not written (the run journals it); ``tasks`` are the plan's
+        tasks as the run read them (how often each id and title occurs there)."""
         self.path = path
+        self.warn = warn
+        self._known = Counter(_identity(task) for task in tasks)
         self._data = bytearray()
         self._starts: list[int] = []
         self._ends: list[int] = []
         self._signature: tuple[int, int, int] | None = None
+        self._current: list[Task] | None = None
 
     def _signature_now(self) -> tuple[int, int, int]:
         stat = os.stat(self.path)
@@ -72,6 +90,7 @@ class PlanMarker:
         self._data = bytearray(self.path.read_bytes())
         self._index()
         self._signature = signature
+        self._current = None  # parsed again when a mark needs it
 
     def _index(self) -> None:
         """Where each line starts and ends (before its line ending)."""
@@ -85,7 +104,7 @@ class PlanMarker:
         if task.mark is mark or not self.path.is_file():
             return
         self._refresh()
-        line = self._locate(task)
+        line = self._locate(task, mark)
         if line is None:
             return
         task.line = line
@@ -108,19 +127,33 @@ class PlanMarker:
         task.mark = mark
         self._replace(start, end, updated)
 
-    def _locate(self, task: Task) -> int | None:
-        """The line holding ``task`` now: its parsed line, or, when the plan was edited above
-        it (that line now holds another task or none), wherever a fresh parse finds it; else
-        ``None``. Never another task's line."""
-        if 1 <= task.line <= len(self._starts) and _holds(self._line(task.line), task):
-            return task.line
-        from orch.parsing.formats import parse_any
+    def _locate(self, task: Task, mark: PlanMark) -> int | None:
+        """The line holding ``task`` in the file as it is now (a fresh parse, once per change
+        of the file: orch's own marks move no line), found by its id and title; ``None``, with
+        a warning, when it is gone or there more often than the run saw it. Never another
+        task's line, never a line that only used to be the task's."""
+        if self._current is None:
+            from orch.parsing.formats import parse_any
 
-        current = parse_any(bytes(self._data).decode("utf-8", "replace"))
-        return next(
-            (t.line for t in current.plan.tasks() if t.id == task.id and t.title == task.title),
-            None,
-        )
+            text = bytes(self._data).decode("utf-8", "replace")
+            self._current = parse_any(text, str(self.path)).plan.tasks()
+        identity = _identity(task)
+        same = [t for t in self._current if _identity(t) == identity]
+        expected = self._known.get(identity, 1)
+        exact = [t for t in same if t.id == task.id]
+        if len(same) == expected == 1:
+            return same[0].line
+        if len(same) == expected and len(exact) == 1:
+            return exact[0].line
+        if self.warn is not None:
+            shown = f"{task.id} ({task.title!r})"
+            found = (f"is no longer in {self.path.name}" if not same else
+                     f"is in {self.path.name} {len(same)} times now, {expected} when the run "
+                     "read it")
+            self.warn(f"{shown}: its {mark.value} mark was not written into the plan: the "
+                      f"plan was edited during the run and the task {found}; the run's journal "
+                      "keeps its status (the next resume reports plan changes)")
+        return None
 
     def _line(self, number: int) -> str:
         start, end = self._starts[number - 1], self._ends[number - 1]
@@ -249,8 +282,10 @@ def _sync(marker: Marker, state: RunState, tasks: dict[str, Task]) -> None:
             marker.mark(task, mark)
 
 
-def plan_marker(path: Path, plan_format: str) -> Marker | None:
-    """The marker that writes progress back into a plan of ``plan_format`` at ``path``."""
+def plan_marker(path: Path, plan_format: str, *, warn: Callable[[str], None] | None = None,
+                tasks: Iterable[Task] = ()) -> Marker | None:
+    """The marker that writes progress back into a plan of ``plan_format`` at ``path``;
+    ``warn`` and ``tasks`` as for :class:`PlanMarker`."""
     if plan_format == "claudio":
         from orch.planfile import claudio_tree
 
@@ -258,4 +293,6 @@ def plan_marker(path: Path, plan_format: str) -> Marker | None:
         return ClaudioMarker(tree) if tree is not None else None
     if not path.is_file():
         return None
-    return TaskmasterMarker(path) if plan_format == "taskmaster" else PlanMarker(path)
+    if plan_format == "taskmaster":
+        return TaskmasterMarker(path)
+    return PlanMarker(path, warn=warn, tasks=tasks)
