@@ -76,7 +76,7 @@ class PlanMarker:
         self._starts: list[int] = []
         self._ends: list[int] = []
         self._signature: tuple[int, int, int] | None = None
-        self._current: list[Task] | None = None
+        self._current: dict[tuple[str, str], list[Task]] | None = None
 
     def _signature_now(self) -> tuple[int, int, int]:
         stat = os.stat(self.path)
@@ -136,9 +136,11 @@ class PlanMarker:
             from orch.parsing.formats import parse_any
 
             text = bytes(self._data).decode("utf-8", "replace")
-            self._current = parse_any(text, str(self.path)).plan.tasks()
+            self._current = {}
+            for found in parse_any(text, str(self.path)).plan.tasks():
+                self._current.setdefault(_identity(found), []).append(found)
         identity = _identity(task)
-        same = [t for t in self._current if _identity(t) == identity]
+        same = self._current.get(identity, [])
         expected = self._known.get(identity, 1)
         exact = [t for t in same if t.id == task.id]
         if len(same) == expected == 1:
