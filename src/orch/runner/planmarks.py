@@ -137,8 +137,8 @@ class PlanMarker:
 
             text = bytes(self._data).decode("utf-8", "replace")
             self._current = {}
-            for found in parse_any(text, str(self.path)).plan.tasks():
-                self._current.setdefault(_identity(found), []).append(found)
+            for parsed in parse_any(text, str(self.path)).plan.tasks():
+                self._current.setdefault(_identity(parsed), []).append(parsed)
         identity = _identity(task)
         same = self._current.get(identity, [])
         expected = self._known.get(identity, 1)
@@ -149,11 +149,11 @@ class PlanMarker:
             return exact[0].line
         if self.warn is not None:
             shown = f"{task.id} ({task.title!r})"
-            found = (f"is no longer in {self.path.name}" if not same else
+            where = (f"is no longer in {self.path.name}" if not same else
                      f"is in {self.path.name} {len(same)} times now, {expected} when the run "
                      "read it")
             self.warn(f"{shown}: its {mark.value} mark was not written into the plan: the "
-                      f"plan was edited during the run and the task {found}; the run's journal "
+                      f"plan was edited during the run and the task {where}; the run's journal "
                       "keeps its status (the next resume reports plan changes)")
         return None
 
