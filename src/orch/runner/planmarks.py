@@ -100,7 +100,19 @@ class PlanMarker:
 
     def mark(self, task: Task, mark: PlanMark) -> None:
         """Set ``task``'s checkbox (a done heading task: the checkboxes under it); a vanished
-        plan or a moved line is left alone."""
+        plan or a task no longer (or ambiguously) in it is left alone, with a warning. A file
+        that changes between reading and writing is read again, never written blind."""
+        for _ in range(3):
+            try:
+                self._mark(task, mark)
+                return
+            except _ChangedUnderUs:
+                self._signature = None
+        if self.warn is not None:
+            self.warn(f"{task.id} ({task.title!r}): its {mark.value} mark was not written into "
+                      f"the plan: {self.path.name} kept changing while orch wrote it")
+
+    def _mark(self, task: Task, mark: PlanMark) -> None:
         if task.mark is mark or not self.path.is_file():
             return
         self._refresh()
@@ -112,8 +124,8 @@ class PlanMarker:
         text = self._line(line)
         if _HEADING.match(text):
             if mark is PlanMark.DONE:
-                task.mark = mark
                 self._mark_criteria(task.line)
+                task.mark = mark
             return
         try:
             if text.lstrip().startswith("|"):  # a task table's row: its status cell
@@ -124,8 +136,8 @@ class PlanMarker:
             updated = changed.encode("utf-8", "surrogateescape")
         except ValueError:
             return  # the plan was edited under us; the journal still has the truth
-        task.mark = mark
         self._replace(start, end, updated)
+        task.mark = mark
 
     def _locate(self, task: Task, mark: PlanMark) -> int | None:
         """The line holding ``task`` in the file as it is now (a fresh parse, once per change
@@ -185,19 +197,30 @@ class PlanMarker:
                 i for i, (a, b) in enumerate(zip(old[::-1], updated[::-1], strict=True)) if a != b
             )
             with open(self.path, "r+b") as handle:
+                self._unchanged(os.fstat(handle.fileno()))
                 handle.seek(start + first)
                 handle.write(updated[first:last])
             self._data[start:end] = updated
         else:  # an unknown marker such as [N/A] replaced by [X]
+            self._unchanged(os.stat(self.path))
             self._data[start:end] = updated
             atomic_write_bytes(self.path, bytes(self._data))
             self._index()
         self._signature = self._signature_now()
 
+    def _unchanged(self, stat: os.stat_result) -> None:
+        """Raise :class:`_ChangedUnderUs` when the file is no longer the one we read."""
+        if (stat.st_ino, stat.st_size, stat.st_mtime_ns) != self._signature:
+            raise _ChangedUnderUs
+
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
         """Mark every task the journal says is done or skipped (repairs a kill between record
         and mark; writes ``resume --skip``'s skip marks)."""
         _sync(self, state, tasks)
+
+
+class _ChangedUnderUs(Exception):
+    """The plan changed between reading it and writing a mark into it."""
 
 
 class TaskmasterMarker:
