@@ -45,10 +45,13 @@ def command(
                     hint="`orch status` lists the tasks of the run",
                 )
             raise StateError(f"task {task} has no log yet in run {run_id} (it has not run)")
-        if raw:
+        binary = getattr(sys.stdout, "buffer", None)
+        if raw and binary is not None:
             sys.stdout.flush()
-            sys.stdout.buffer.write(path.read_bytes())
-            sys.stdout.buffer.flush()
+            binary.write(path.read_bytes())
+            binary.flush()
+        elif raw:  # a text-only stdout (an embedding caller): the bytes as text
+            sys.stdout.write(path.read_bytes().decode("utf-8", "replace"))
         else:
             # Text mode reads a bare \r as a line break: overwritten output stays visible.
             sys.stdout.write(terminal_safe(path.read_text(encoding="utf-8", errors="replace")))
