@@ -243,7 +243,8 @@ notify: {command: null, webhook: null, timeout_s: 10, pass_env: []}
 
 # In-session gates, for agent CLIs with hooks (Claude Code): the task's
 # checks run as the agent's stop hook and block an early stop, at most hook_retries times.
-# strict_files: true also denies the agent's file writes outside a task's `files:`.
+# strict_files: true also denies the agent's file writes outside a task's `files:`
+# (a task's own `- strict: true` or `- strict: false` wins over it).
 in_session_gate: true
 hook_retries: 2
 strict_files: false

@@ -28,6 +28,25 @@ def write_named_files() -> None:
         Path(path).write_text(f"written by the agent for {path}\n")
 
 
+def allowed_by_hooks(path: str) -> bool:
+    """Ask every PreToolUse hook of ``--settings`` about writing ``path``, as Claude Code does
+    (the hook reads the event on stdin; a ``deny`` decision on stdout stops the write)."""
+    import subprocess
+
+    if "--settings" not in sys.argv:
+        return True
+    settings = json.loads(sys.argv[sys.argv.index("--settings") + 1])
+    event = json.dumps({"hook_event_name": "PreToolUse", "cwd": os.getcwd(),
+                        "tool_name": "Write", "tool_input": {"file_path": path}})
+    for group in settings.get("hooks", {}).get("PreToolUse", []):
+        for hook in group["hooks"]:
+            out = subprocess.run(hook["command"], shell=True, input=event, text=True,
+                                 capture_output=True, check=False).stdout
+            if '"deny"' in out:
+                return False
+    return True
+
+
 def retrying(seconds: float = 30.0):  # type: ignore[no-untyped-def]
     """Retry numbers, one every 0.1 s, for ``seconds`` (orch should stop the tool first)."""
     attempt, end = 0, time.monotonic() + seconds
@@ -52,6 +71,11 @@ def claude(scenario: str) -> int:
         Path("made_by_claude.txt").write_text("hello from claude\n")
     if scenario == "obedient":
         write_named_files()
+    if scenario == "fenced":  # writes its task's files, then one more, each if the hooks allow
+        write_named_files()
+        if allowed_by_hooks(os.path.abspath("outside.txt")):
+            Path("outside.txt").write_text("written outside the task's files\n")
+        scenario = "success"
     if scenario in ("obedient", "claim"):  # claim: reports success, writes nothing
         scenario = "success"
     emit({"type": "assistant", "session_id": session, "message": {

@@ -14,7 +14,8 @@ def register(app: typer.Typer) -> None:
 
 
 def command(ctx: typer.Context, run: RunArgument = None, json_output: JsonOption = False) -> None:
-    """List the git checkpoints of a run: name, phase, commit, time, tasks."""
+    """List the git checkpoints of a run in the order they were made: name, phase, commit,
+    time, tasks."""
     with cli_errors(ctx):
         from orch.store.layout import Layout
         from orch.store.runs import load_run, resolve_run_id

@@ -45,8 +45,10 @@ class Task(BaseModel):
     timeout_s: float | None = None
     retries: int = 0
     estimate_s: float | None = None
-    strict: bool = False
-    """``- strict: true``: an in-session write fence keeps the agent to the task's files."""
+    strict: bool | None = None
+    """``- strict: true``: an in-session write fence keeps the agent to the task's files;
+    ``- strict: false`` turns the config's ``strict_files`` off for this task; unset (``None``)
+    inherits ``strict_files``."""
     priority: int = 0
     """``- priority: 0-10``: among tasks ready at once, higher runs first (then document order)."""
     commands: list[str] = Field(default_factory=list)

@@ -56,7 +56,7 @@ class TaskDraft:
     retries: int = 0
     estimate_s: float | None = None
     priority: int = 0
-    strict: bool = False
+    strict: bool | None = None
     commands: list[str] = field(default_factory=list)
     shells: list[str] = field(default_factory=list)
     acceptance: list[str] = field(default_factory=list)

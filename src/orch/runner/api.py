@@ -19,12 +19,14 @@ def load_plan(plan_path: Path) -> tuple[Plan, str]:
     return plan_for_run(plan_path)
 
 
-def mark_skipped(plan_path: Path, plan_format: str, tasks: Iterable[Task]) -> None:
+def mark_skipped(plan_path: Path, plan_format: str, tasks: Iterable[Task],
+                 plan_tasks: Iterable[Task] = ()) -> None:
     """Write the skipped mark of each of ``tasks`` into the plan in its own format's way
-    (``[~]``, ``"cancelled"``, a Claudio status file), keeping every other byte."""
+    (``[~]``, ``"cancelled"``, a Claudio status file), keeping every other byte.
+    ``plan_tasks``: all the plan's tasks as read (a task there twice is not guessed at)."""
     from orch.runner.planmarks import plan_marker
 
-    marker = plan_marker(plan_path, plan_format)
+    marker = plan_marker(plan_path, plan_format, tasks=plan_tasks)
     if marker is None:
         return
     for task in tasks:

@@ -250,9 +250,11 @@ def _within(path: PurePosixPath, allowed: str) -> bool:
 
 def gate_settings(config: OrchConfig, task: Task) -> GateSettings:
     """The gate the configuration (``in_session_gate``, ``hook_retries``, ``strict_files``)
-    and the task (``- strict: true``) ask for."""
+    and the task ask for: a task's own ``- strict: true`` or ``false`` wins over
+    ``strict_files``; a task that says neither inherits it."""
+    strict = config.strict_files if task.strict is None else task.strict
     return GateSettings(enabled=config.in_session_gate, retries=config.hook_retries,
-                        strict_files=config.strict_files or task.strict)
+                        strict_files=strict)
 
 
 def session_gate(settings: GateSettings | None, *, task: Task, attempt: int, record: Path,

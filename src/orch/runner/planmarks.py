@@ -4,21 +4,27 @@ spec-kit's ``/implement`` does the same, so a ``tasks.md`` shows progress wherev
 Each mark is one byte written in place (``[ ]`` and ``[X]`` have the same length), so a crash
 can never leave a half-written plan. The journal is the source of truth; marks are re-synced
 from it on resume.
+
+The plan may be edited while a run goes on (by the user, or by a task's own command). A mark
+goes to the line where the task is now, found by its id and title in a fresh parse of the file
+as it is, never to the line it used to be on; a task no longer in the plan, or there more often
+than when the run read it, gets no mark and a warning in the run's journal instead.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from orch.domain.plan import PlanMark, Task
 from orch.domain.state import RunState
 from orch.domain.status import TaskStatus
 from orch.parsing.blocks import Heading, Item, walk
-from orch.parsing.checkbox import ITEM_BOX
 from orch.parsing.marks import set_mark, set_table_mark
-from orch.parsing.taskline import checkbox, leading_id
+from orch.parsing.taskline import checkbox
 from orch.store.atomic import atomic_write_bytes
 
 # The parser's line endings (orch.parsing.blocks): a lone CR ends a line too, so task line
@@ -27,11 +33,17 @@ _NEWLINE = re.compile(b"\r\n|\r|\n")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 
 
-def _holds(text: str, task: Task) -> bool:
-    """Whether a plan line is plainly ``task``'s: it names its ID (or none) and its title."""
-    box = ITEM_BOX.match(text)
-    named = leading_id(text[box.end() :]) if box else None
-    return (named is None or named == task.id.split("#")[0]) and task.title in text
+def _identity(task: Task) -> tuple[str, str]:
+    """What names a task across edits: its id (a duplicate's ``T001#2`` counts as ``T001``)
+    and its title; an ID-less task (``P1.2``, numbered by position) by its phase's numbering
+    kind and its title alone, since a task inserted above renumbers it."""
+    base = task.id.split("#")[0]
+    if _AUTO_ID.fullmatch(base):
+        return "", task.title
+    return base, task.title
+
+
+_AUTO_ID = re.compile(r"P[^.\s]+\.\d+")
 
 
 def _criteria_lines(data: bytes, heading: int) -> list[int]:
@@ -72,13 +84,19 @@ class Written:
 class PlanMarker:
     """Flips checkboxes in one plan file, keeping every other byte."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, warn: Callable[[str], None] | None = None,
+                 tasks: Iterable[Task] = ()) -> None:
+        """``warn`` hears of a mark not written (the run journals it); ``tasks`` are the plan's
+        tasks as the run read them (how often each id and title occurs there)."""
         self.path = path
         self.written = Written()
+        self.warn = warn
+        self._known = Counter(_identity(task) for task in tasks)
         self._data = bytearray()
         self._starts: list[int] = []
         self._ends: list[int] = []
         self._signature: tuple[int, int, int] | None = None
+        self._current: dict[tuple[str, str], list[Task]] | None = None
 
     def _signature_now(self) -> tuple[int, int, int]:
         stat = os.stat(self.path)
@@ -92,6 +110,7 @@ class PlanMarker:
         self._data = bytearray(self.path.read_bytes())
         self._index()
         self._signature = signature
+        self._current = None  # parsed again when a mark needs it
 
     def _index(self) -> None:
         """Where each line starts and ends (before its line ending)."""
@@ -101,11 +120,23 @@ class PlanMarker:
 
     def mark(self, task: Task, mark: PlanMark) -> None:
         """Set ``task``'s checkbox (a done heading task: the checkboxes under it); a vanished
-        plan or a moved line is left alone."""
+        plan or a task no longer (or ambiguously) in it is left alone, with a warning. A file
+        that changes between reading and writing is read again, never written blind."""
+        for _ in range(3):
+            try:
+                self._mark(task, mark)
+                return
+            except _ChangedUnderUs:
+                self._signature = None
+        if self.warn is not None:
+            self.warn(f"{task.id} ({task.title!r}): its {mark.value} mark was not written into "
+                      f"the plan: {self.path.name} kept changing while orch wrote it")
+
+    def _mark(self, task: Task, mark: PlanMark) -> None:
         if task.mark is mark or not self.path.is_file():
             return
         self._refresh()
-        line = self._locate(task)
+        line = self._locate(task, mark)
         if line is None:
             return
         task.line = line
@@ -113,8 +144,8 @@ class PlanMarker:
         text = self._line(line)
         if _HEADING.match(text):
             if mark is PlanMark.DONE:
-                task.mark = mark
                 self._mark_criteria(task.line)
+                task.mark = mark
             return
         try:
             if text.lstrip().startswith("|"):  # a task table's row: its status cell
@@ -125,22 +156,38 @@ class PlanMarker:
             updated = changed.encode("utf-8", "surrogateescape")
         except ValueError:
             return  # the plan was edited under us; the journal still has the truth
-        task.mark = mark
         self._replace(start, end, updated)
+        task.mark = mark
 
-    def _locate(self, task: Task) -> int | None:
-        """The line holding ``task`` now: its parsed line, or, when the plan was edited above
-        it (that line now holds another task or none), wherever a fresh parse finds it; else
-        ``None``. Never another task's line."""
-        if 1 <= task.line <= len(self._starts) and _holds(self._line(task.line), task):
-            return task.line
-        from orch.parsing.formats import parse_any
+    def _locate(self, task: Task, mark: PlanMark) -> int | None:
+        """The line holding ``task`` in the file as it is now (a fresh parse, once per change
+        of the file: orch's own marks move no line), found by its id and title; ``None``, with
+        a warning, when it is gone or there more often than the run saw it. Never another
+        task's line, never a line that only used to be the task's."""
+        if self._current is None:
+            from orch.parsing.formats import parse_any
 
-        current = parse_any(bytes(self._data).decode("utf-8", "replace"))
-        return next(
-            (t.line for t in current.plan.tasks() if t.id == task.id and t.title == task.title),
-            None,
-        )
+            text = bytes(self._data).decode("utf-8", "replace")
+            self._current = {}
+            for parsed in parse_any(text, str(self.path)).plan.tasks():
+                self._current.setdefault(_identity(parsed), []).append(parsed)
+        identity = _identity(task)
+        same = self._current.get(identity, [])
+        expected = self._known.get(identity, 1)
+        exact = [t for t in same if t.id == task.id]
+        if len(same) == expected == 1:
+            return same[0].line
+        if len(same) == expected and len(exact) == 1:
+            return exact[0].line
+        if self.warn is not None:
+            shown = f"{task.id} ({task.title!r})"
+            where = (f"is no longer in {self.path.name}" if not same else
+                     f"is in {self.path.name} {len(same)} times now, {expected} when the run "
+                     "read it")
+            self.warn(f"{shown}: its {mark.value} mark was not written into the plan: the "
+                      f"plan was edited during the run and the task {where}; the run's journal "
+                      "keeps its status (the next resume reports plan changes)")
+        return None
 
     def _line(self, number: int) -> str:
         start, end = self._starts[number - 1], self._ends[number - 1]
@@ -171,20 +218,31 @@ class PlanMarker:
             )
             self.written.add(self.path)
             with open(self.path, "r+b") as handle:
+                self._unchanged(os.fstat(handle.fileno()))
                 handle.seek(start + first)
                 handle.write(updated[first:last])
             self._data[start:end] = updated
         else:  # an unknown marker such as [N/A] replaced by [X]
+            self._unchanged(os.stat(self.path))
             self._data[start:end] = updated
             self.written.add(self.path)
             atomic_write_bytes(self.path, bytes(self._data))
             self._index()
         self._signature = self._signature_now()
 
+    def _unchanged(self, stat: os.stat_result) -> None:
+        """Raise :class:`_ChangedUnderUs` when the file is no longer the one we read."""
+        if (stat.st_ino, stat.st_size, stat.st_mtime_ns) != self._signature:
+            raise _ChangedUnderUs
+
     def sync(self, state: RunState, tasks: dict[str, Task]) -> None:
         """Mark every task the journal says is done or skipped (repairs a kill between record
         and mark; writes ``resume --skip``'s skip marks)."""
         _sync(self, state, tasks)
+
+
+class _ChangedUnderUs(Exception):
+    """The plan changed between reading it and writing a mark into it."""
 
 
 class TaskmasterMarker:
@@ -276,8 +334,10 @@ def _sync(marker: Marker, state: RunState, tasks: dict[str, Task]) -> None:
             marker.mark(task, mark)
 
 
-def plan_marker(path: Path, plan_format: str) -> Marker | None:
-    """The marker that writes progress back into a plan of ``plan_format`` at ``path``."""
+def plan_marker(path: Path, plan_format: str, *, warn: Callable[[str], None] | None = None,
+                tasks: Iterable[Task] = ()) -> Marker | None:
+    """The marker that writes progress back into a plan of ``plan_format`` at ``path``;
+    ``warn`` and ``tasks`` as for :class:`PlanMarker`."""
     if plan_format == "claudio":
         from orch.planfile import claudio_tree
 
@@ -285,4 +345,6 @@ def plan_marker(path: Path, plan_format: str) -> Marker | None:
         return ClaudioMarker(tree) if tree is not None else None
     if not path.is_file():
         return None
-    return TaskmasterMarker(path) if plan_format == "taskmaster" else PlanMarker(path)
+    if plan_format == "taskmaster":
+        return TaskmasterMarker(path)
+    return PlanMarker(path, warn=warn, tasks=tasks)

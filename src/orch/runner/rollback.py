@@ -32,9 +32,10 @@ from orch.domain.events import (
     RunStateChanged,
     TaskReset,
 )
-from orch.domain.state import Checkpoint, RunState
-from orch.domain.status import UNSTARTED_TASK_STATUSES, RunStatus, TaskStatus
+from orch.domain.state import Checkpoint, Event, RunState
+from orch.domain.status import RunStatus, TaskStatus
 from orch.errors import DeclinedError, SafetyError, StateError, UsageError, VcsError
+from orch.runner.rewind import rewind_scope
 from orch.runner.rollback_journal import (
     RollbackJournal,
     read_rollback_journal,
@@ -42,6 +43,7 @@ from orch.runner.rollback_journal import (
     save_run_files,
     write_journal,
 )
+from orch.store.journal import read_journal
 from orch.store.layout import Layout
 from orch.store.lock import ProjectLock
 from orch.store.runs import load_run, open_run, resolve_run_id, utc_now
@@ -115,7 +117,8 @@ def rollback(project_dir: Path, name: str, *, dry_run: bool, force: bool, confir
             return _complete(repo, layout, pending, name, dry_run=dry_run, confirm=confirm)
         repo.check_workable("roll back")
         state = load_run(layout, resolve_run_id(layout, None))
-        plan = plan_rollback(repo, state, name)
+        events, _torn = read_journal(layout.events(state.run_id), repair=False)
+        plan = plan_rollback(repo, state, name, events)
         if dry_run or plan.nothing_to_do:
             return RollbackOutcome(plan=plan, performed=False)
         check_safe(plan, force=force)
@@ -151,15 +154,17 @@ def undo(project_dir: Path, *, force: bool, warn: Warn) -> UndoOutcome:
                            extra=list(journal.extra_backups))
 
 
-def plan_rollback(repo: GitRepo, state: RunState, name: str) -> RollbackPlan:
-    """Work out what rolling ``state``'s run back to ``name`` would change."""
+def plan_rollback(repo: GitRepo, state: RunState, name: str,
+                  events: list[Event]) -> RollbackPlan:
+    """Work out what rolling ``state``'s run back to ``name`` would change (``events``: the
+    run's journal, which says what happened after the checkpoint was made)."""
     checkpoint = find_checkpoint(state, name)
     descent = descent_to(repo, checkpoint.commit)
     if descent is None:
         raise VcsError(f"checkpoint {checkpoint.name}: commit {checkpoint.commit[:10]} is not in "
                        "this repository", hint="`orch checkpoints` lists the run's checkpoints")
     index = state.checkpoints.index(checkpoint)
-    reset_tasks, reset_phases = _rewind_scope(state, checkpoint)
+    reset_tasks, reset_phases = rewind_scope(state, checkpoint, events)
     return _plan(state.run_id, checkpoint.model_copy(update={"commit": descent.target}), descent,
                  dropped=state.checkpoints[index + 1:], reset_tasks=reset_tasks,
                  reset_phases=reset_phases)
@@ -318,24 +323,3 @@ def _rewind_run(layout: Layout, journal: RollbackJournal) -> None:
 
 def _dump(payload: Payload) -> dict[str, Any]:
     return payload.model_dump(mode="json", exclude_none=True)
-
-
-def _rewind_scope(state: RunState, checkpoint: Checkpoint) -> tuple[list[str], list[str]]:
-    """Tasks to reset to pending and phases to reopen when going back to ``checkpoint``."""
-    order = state.order()
-    phase_ids = [phase.id for phase in state.phases]
-    if checkpoint.kind == "task" and checkpoint.tasks and checkpoint.tasks[-1] in order:
-        later_tasks = order[order.index(checkpoint.tasks[-1]) + 1:]
-        phases = phase_ids[phase_ids.index(checkpoint.phase):] if checkpoint.phase in phase_ids \
-            else []
-    else:
-        phases = phase_ids[phase_ids.index(checkpoint.phase) + 1:] \
-            if checkpoint.phase in phase_ids else []
-        # Tasks a resume added to the checkpoint's own phase after it was taken: their work is
-        # not in it, so they run again and the phase reopens.
-        joined = [t for t in order if state.tasks[t].phase == checkpoint.phase
-                  and checkpoint.tasks and t not in checkpoint.tasks]
-        later_tasks = joined + [t for t in order if state.tasks[t].phase in phases]
-        phases = [checkpoint.phase, *phases] if joined else phases
-    tasks = [t for t in later_tasks if state.tasks[t].status not in UNSTARTED_TASK_STATUSES]
-    return tasks, phases

@@ -501,7 +501,7 @@ def _drive(
 ) -> RunOutcome:
     state = recorder.state
     plan_path = project_dir / state.plan_path
-    marker = plan_marker(plan_path, plan.format)
+    marker = plan_marker(plan_path, plan.format, warn=warnings, tasks=plan.tasks())
     if marker is not None and resumed:
         marker.sync(state, {task.id: task for task in plan.tasks()})
     settings.task_timeout_s = state.options.task_timeout_s

@@ -69,7 +69,8 @@ def cancel(project_dir: Path, plan_path: Path, task_id: str) -> Cancelled:
         already=[i for i in ids if queue.status(by_id[i]) in finished],
     )
     mark_skipped(plan_path, queue.plan.format,
-                 [by_id[cancelled_id] for cancelled_id in result.cancelled])
+                 [by_id[cancelled_id] for cancelled_id in result.cancelled],
+                 plan_tasks=by_id.values())
     run = queue.run
     if run is not None and run.state is not RunStatus.COMPLETED:
         result.run = _record_in_run(project_dir, run.run_id, result.cancelled)
