@@ -13,6 +13,7 @@ from orch.cli import (
     agents_cmd,
     approve_cmd,
     checkpoints_cmd,
+    fastparams,
     graph_cmd,
     hook_cmd,
     init_cmd,
@@ -108,6 +109,7 @@ def main() -> None:
     orch's one-line form: a usage error exits 2, a prompt answered with Ctrl-D exits 3 (declined)
     and one answered with Ctrl-C exits 130. Everything printed goes through the redactor."""
     redact_standard_streams()
+    fastparams.install()
     try:
         code = app(args=sys.argv[1:] or ["--help"], prog_name="orch", standalone_mode=False)
     except typer.TyperException as exc:
