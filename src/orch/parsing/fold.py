@@ -19,7 +19,6 @@ SHOWN_LINES = 5
 """How many line numbers a folded warning lists."""
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|\u201c[^\u201d]*\u201d")
-_QUOTES = frozenset("'\"`\u201c")
 _INNERMOST = re.compile(r"\([^()]*\)")
 _VARYING = re.compile(r"[\w.#-]*\d[\w.#-]*")
 
@@ -49,7 +48,8 @@ class Fold:
 
 def kind(message: str) -> str:
     """The message with what varies between warnings of one kind blanked out."""
-    text = _QUOTED.sub("'…'", message) if _QUOTES.intersection(message) else message
+    quoted = "'" in message or '"' in message or "`" in message or "\u201c" in message
+    text = _QUOTED.sub("'…'", message) if quoted else message
     while "(" in text:
         shorter = _INNERMOST.sub("'…'", text)
         if shorter == text:
