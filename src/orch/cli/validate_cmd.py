@@ -154,14 +154,14 @@ def command(
 ) -> None:
     """Parse and check a plan: phases, tasks, dependencies, metadata. Exit 2 when invalid."""
     with cli_errors(ctx), _collector_paused():
-        from orch.services.plans import planner_for, validation_document
+        from orch.services.plans import checked, planner_for, validation_document
 
         plan = plan_or_found(ctx, plan)
 
         project_dir = cli_state(ctx).project_dir
-        result = check(plan, strict=strict, review=True, project_dir=project_dir)
+        result, reviewed = checked(plan, strict=strict, review=True, project_dir=project_dir)
         source = str(plan)
-        planner = planner_for(project_dir)
+        planner = reviewed or planner_for(project_dir)
         if json_output:
             summary = validation_document(result, source, planner)
             sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
