@@ -48,8 +48,14 @@ def install() -> bool:
         descriptor: Any
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            if not isinstance(value, (str, self.path_type)):  # not from a command line
-                return original(self.descriptor)._coerce_value(value, param, ctx)
+            if isinstance(value, (str, self.path_type)):
+                try:
+                    return self._checked(value, param, ctx)
+                except ValueError:  # a NUL in the path: typer words that one itself
+                    pass
+            return original(self.descriptor)._coerce_value(value, param, ctx)
+
+        def _checked(self, value: Any, param: Any, ctx: Any) -> Any:
             info = self.parameter_info
             rv: Any = value if isinstance(value, self.path_type) else self.path_type(value)
             if info.file_okay and info.allow_dash and os.fspath(rv) in (b"-", "-"):
