@@ -8,7 +8,12 @@ medians are printed with their ratios. Targets (issue 10): the 255-task plan <= 
 tokenizers (markdown-it-pyrs, the fast path, and markdown-it-py, the fallback), and a one-task
 plan's validate: the floor of start-up cost (typer, pydantic) that no parser change can lower.
 
-    python bench/bench_validate.py [--rounds 7]
+    python bench/bench_validate.py [--rounds 7] [--compare-src DIR]
+
+``--compare-src DIR`` also runs the orch package in another ``src/`` directory (for example
+``git archive <commit> src | tar -x -C /tmp/old``) in the same rounds, each of its commands
+right after this tree's, and prints its medians beside them ("before"). On a busy machine
+the ratio of the fastest runs ("best runs") is the steadier figure; the medians are the target.
 """
 
 from __future__ import annotations
@@ -62,9 +67,11 @@ def real_plan() -> str | None:
     return f"{first}\n\n{renumbered}"
 
 
-def run_once(argv: list[str]) -> float:
+def run_once(argv: list[str], src: Path | None = None) -> float:
     # Let Python cache bytecode (some machines set PYTHONDONTWRITEBYTECODE), as a user's has.
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     start = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
     elapsed = time.perf_counter() - start
@@ -93,6 +100,8 @@ def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--compare-src", type=Path, help="also run the orch package in this "
+                        "src/ directory (PYTHONPATH), side by side")
     args = parser.parse_args()
     orch = [sys.executable, "-m", "orch"]
     with tempfile.TemporaryDirectory() as folder:
@@ -110,18 +119,30 @@ def main() -> None:
         commands = {"orch --help": [*orch, "--help"]}
         commands |= {f"validate {name}": [*orch, "validate", str(p)] for name, p in plans.items()}
         samples: dict[str, list[float]] = {name: [] for name in commands}
+        before: dict[str, list[float]] = {name: [] for name in commands}
         for round_number in range(args.rounds + 1):
             for name, argv in commands.items():
                 elapsed = run_once(argv)
                 if round_number:  # the first round warms caches
                     samples[name].append(elapsed)
+                if args.compare_src:
+                    elapsed = run_once(argv, args.compare_src)
+                    if round_number:
+                        before[name].append(elapsed)
         medians = {name: statistics.median(values) for name, values in samples.items()}
         fast, reference = tokenizers(texts["10k"])
     help_time = medians["orch --help"]
     for name, value in medians.items():
-        print(
-            f"{name:>18}: {value:.3f} s (median of {args.rounds}), {value / help_time:.2f}x --help"
-        )
+        least = min(samples[name]) / min(samples["orch --help"])
+        line = f"{name:>18}: {value:.3f} s (median of {args.rounds}), "
+        line += f"{value / help_time:.2f}x --help (best runs: {least:.2f}x)"
+        if args.compare_src:
+            old = statistics.median(before[name])
+            old_help = statistics.median(before["orch --help"])
+            old_least = min(before[name]) / min(before["orch --help"])
+            line += (f"; before {old:.3f} s, {old / old_help:.2f}x its --help "
+                     f"(best runs: {old_least:.2f}x)")
+        print(line)
     print(
         f"10k tokenizing in-process: markdown-it-pyrs {fast:.3f} s, "
         f"markdown-it-py {reference:.3f} s"
@@ -134,6 +155,7 @@ def main() -> None:
         checks.append(("real 255 <= 2x --help", medians["validate real 255"] <= 2 * help_time))
     print(f"10k/1k ratio: {medians['validate 10k'] / medians['validate 1k']:.1f}x")
     print("targets:", ", ".join(f"{name} {'met' if ok else 'NOT met'}" for name, ok in checks))
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -59,3 +59,13 @@ def test_run_in_git_measures_in_process_and_imports_no_http_or_live_display(
     assert "orch.vcs.libgit" in imported and "pygit2" in imported  # the task was measured
     assert not (HEAVY - {"git", "pygit2"}) & imported
     assert "orch.runner.mergequeue" not in imported
+
+
+def test_validate_parses_its_options_without_pydantic_adapters(tmp_path: Path) -> None:
+    """typer builds a pydantic TypeAdapter per non-flag option it parses; orch's path, text and
+    flag options are coerced without one (``orch.cli.fastparams``), with typer's own checks."""
+    plan = make_plan([("work", [shell_task("T001", "no-op", "true", verify=["true"])])])
+    (tmp_path / "plan.md").write_text(plan)
+    imported = imported_by(["-C", str(tmp_path), "validate", "--verbose", "plan.md"], tmp_path)
+    assert "orch.cli.fastparams" in imported
+    assert "typer._adapters" not in imported and "pydantic.type_adapter" not in imported

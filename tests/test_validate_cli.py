@@ -200,3 +200,17 @@ def test_unknown_agent_role_fails_validation(orch: OrchRunner, plans: Path) -> N
     result = orch("validate", "native.md", cwd=plans)
     assert result.returncode == 2
     assert "error: native.md:18: task T002: unknown agent role 'db-specialist'" in result.stderr
+
+
+def test_path_options_keep_typers_checks_and_messages(orch: OrchRunner, tmp_path: Path) -> None:
+    """`-C` must name a directory: a file is the one-line usage error typer words (exit 2),
+    also now that orch coerces path options itself; a directory and a plan path still work."""
+    plan = tmp_path / "plan.md"
+    plan.write_text("## Phase 1: A\n- [ ] T001 a\n  - verify: `true`\n")
+    done = orch("-C", str(plan), "validate", "plan.md", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert error_lines(done.stderr) == [
+        f"error: invalid value for '--project-dir' / '-C': dir '{plan}' is a file."]
+    done = orch("-C", str(tmp_path), "validate", "--json", "plan.md", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["source"] == "plan.md"

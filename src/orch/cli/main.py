@@ -2,36 +2,45 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-from typing import Annotated
+import gc
 
-import typer
+# Start-up only allocates what lives until exit: the collector would walk it again and again
+# for nothing. main() freezes it all once imported.
+gc.disable()
+try:
+    import sys
+    from pathlib import Path
+    from typing import Annotated
 
-from orch import __version__
-from orch.cli import (
-    agents_cmd,
-    approve_cmd,
-    checkpoints_cmd,
-    graph_cmd,
-    hook_cmd,
-    init_cmd,
-    log_cmd,
-    mcp_cmd,
-    plan_cmd,
-    report_cmd,
-    resume_cmd,
-    review_cmd,
-    rollback_cmd,
-    run_cmd,
-    runs_cmd,
-    status_cmd,
-    validate_cmd,
-    verify_cmd,
-    worker_cmd,
-)
-from orch.cli.common import CliState, _debug_env, error_line, find_project_dir
-from orch.secrets import redact_standard_streams
+    import typer
+
+    from orch import __version__
+    from orch.cli import (
+        agents_cmd,
+        approve_cmd,
+        checkpoints_cmd,
+        fastparams,
+        graph_cmd,
+        hook_cmd,
+        init_cmd,
+        log_cmd,
+        mcp_cmd,
+        plan_cmd,
+        report_cmd,
+        resume_cmd,
+        review_cmd,
+        rollback_cmd,
+        run_cmd,
+        runs_cmd,
+        status_cmd,
+        validate_cmd,
+        verify_cmd,
+        worker_cmd,
+    )
+    from orch.cli.common import CliState, _debug_env, error_line, find_project_dir
+    from orch.secrets import redact_standard_streams
+finally:
+    gc.enable()
 
 app = typer.Typer(
     name="orch",
@@ -107,7 +116,9 @@ def main() -> None:
     """Console-script entry point. The CLI framework's own errors are reformatted here into
     orch's one-line form: a usage error exits 2, a prompt answered with Ctrl-D exits 3 (declined)
     and one answered with Ctrl-C exits 130. Everything printed goes through the redactor."""
+    gc.freeze()  # what start-up built: never garbage, never walked by a collection again
     redact_standard_streams()
+    fastparams.install()
     try:
         code = app(args=sys.argv[1:] or ["--help"], prog_name="orch", standalone_mode=False)
     except typer.TyperException as exc:

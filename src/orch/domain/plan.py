@@ -7,6 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+_DEFERRED = ConfigDict(defer_build=True)
+"""Tasks, phases and plans built by the markdown parser are not validated (its input is its own),
+so their validators are built on first validation rather than at import."""
+
 
 class PlanMark(StrEnum):
     """A task's checkbox in the plan: ``[ ]`` pending, ``[x]``/``[X]`` done, ``[~]`` skipped."""
@@ -29,6 +33,8 @@ class Diagnostic(BaseModel):
 
 class Task(BaseModel):
     """One unit of work. ``id`` is unique inside a plan (duplicates are renamed ``T001#2``)."""
+
+    model_config = _DEFERRED
 
     id: str
     title: str
@@ -68,6 +74,8 @@ class Task(BaseModel):
 class Target(BaseModel):
     """``**Target**: name < bound: `command```: the command prints a number compared to bound."""
 
+    model_config = _DEFERRED
+
     name: str
     op: Literal["<", "<=", ">", ">="]
     bound: float
@@ -88,6 +96,8 @@ class Target(BaseModel):
 
 class Phase(BaseModel):
     """A phase: its tasks run after every task of the previous phase, then its gates run."""
+
+    model_config = _DEFERRED
 
     id: str
     title: str
@@ -117,6 +127,8 @@ class Phase(BaseModel):
 
 class Plan(BaseModel):
     """A parsed plan. ``source`` is the path it was read from, for messages only."""
+
+    model_config = _DEFERRED
 
     title: str = ""
     source: str = "<plan>"
@@ -148,6 +160,8 @@ class Plan(BaseModel):
 
 class ParseResult(BaseModel):
     """What the parser returns: the plan it could build plus every diagnostic; never raises."""
+
+    model_config = _DEFERRED
 
     plan: Plan
     errors: list[Diagnostic] = Field(default_factory=list)

@@ -48,7 +48,8 @@ class Fold:
 
 def kind(message: str) -> str:
     """The message with what varies between warnings of one kind blanked out."""
-    text = _QUOTED.sub("'…'", message)
+    quoted = "'" in message or '"' in message or "`" in message or "\u201c" in message
+    text = _QUOTED.sub("'…'", message) if quoted else message
     while "(" in text:
         shorter = _INNERMOST.sub("'…'", text)
         if shorter == text:

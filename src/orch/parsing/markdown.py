@@ -122,13 +122,13 @@ def _parse(text: str, source: str, strict: bool) -> ParseResult:
     ]
     for phase, draft in zip(phases, kept, strict=True):
         _decision_fields(phase, draft, errors)
-    plan = Plan(title=title, source=source, phases=phases, sections=sections)
+    plan = Plan.model_construct(title=title, source=source, phases=phases, sections=sections)
     if not all_tasks and not any(draft.unreadable_table for draft in drafts):
         hint = _table_hint(table_rows) if table_rows else NO_TASKS_HINT
         errors.append(Diagnostic(line=1, message="no tasks found in the plan", hint=hint))
     errors.sort(key=lambda diagnostic: diagnostic.line)
     warnings.sort(key=lambda diagnostic: diagnostic.line)
-    return ParseResult(plan=plan, errors=errors, warnings=warnings)
+    return ParseResult.model_construct(plan=plan, errors=errors, warnings=warnings)
 
 
 def _new_work(
@@ -362,11 +362,11 @@ def build_phase(phase_id: str, draft: PhaseDraft, depends: dict[int, list[str]])
     description = "\n".join(draft.description)
     if draft.acceptance:
         description = "\n".join([description, *(f"- {a}" for a in draft.acceptance)]).strip()
-    return Phase(
+    return Phase.model_construct(  # built from the parser's own values: nothing to validate
         id=phase_id,
         title=draft.title,
         line=draft.line,
-        gates=draft.gates,
+        gates=list(draft.gates),
         agent=draft.agent,
         description=description,
         tasks=[_task(task, phase_id, depends[id(task)], draft.agent) for task in draft.tasks],

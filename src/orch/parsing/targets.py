@@ -24,9 +24,9 @@ def parse_target(value: str) -> Target | None:
     found = commands(match.group("rest"))
     if len(found) != 1:
         return None
-    return Target(
+    return Target.model_construct(
         name=match.group("name"),
-        op=match.group("op"),  # type: ignore[arg-type]
+        op=match.group("op"),
         bound=float(match.group("bound")),
         command=found[0],
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from orch.domain.plan import Task
 
@@ -104,21 +105,30 @@ punctuation around a path (``（backend/routes/api.php に``) separate words too
 _BRACES = re.compile(r"\{([^{}]*,[^{}]*)\}")
 _STRIP = "\"'.,;:!?()[]{}<>*"
 _LEAD = "\"'(<[{*"
+_PATH_PART = re.compile(r"[\w.\-+@]+")
 _PLACEHOLDER = re.compile(r"[<>{}\[\]*?$|]|\.\.\.|…|^https?:|://|^[#@~]")
 
 
 def derive_file_checks(task: Task) -> list[FileCheck]:
     """The file checks for ``task``, in the order its paths first appear; one per path."""
+    return list(_derive(task.title, tuple(task.files)))
+
+
+@lru_cache(maxsize=32768)
+def _derive(title: str, files: tuple[str, ...]) -> tuple[FileCheck, ...]:
+    # Cached: validate, the dry run and the scheduler each ask again for the same task.
     checks: dict[str, FileCheck] = {}
-    listed_kind = _listed_kind(task.title)
-    for path in task.files:
-        clean = _clean_path(path)
-        if clean and clean not in checks:
-            checks[clean] = FileCheck(clean, _rule_for(clean, listed_kind))
-    for path, verb_kind in _paths_in_text(task.title):
-        if path not in checks:
-            checks[path] = FileCheck(path, _rule_for(path, verb_kind))
-    return list(checks.values())
+    if files:
+        listed_kind = _listed_kind(title)
+        for path in files:
+            clean = _clean_path(path)
+            if clean and clean not in checks:
+                checks[clean] = FileCheck(clean, _rule_for(clean, listed_kind))
+    if _may_name_path(title):
+        for path, verb_kind in _paths_in_text(title):
+            if path not in checks:
+                checks[path] = FileCheck(path, _rule_for(path, verb_kind))
+    return tuple(checks.values())
 
 
 def task_paths(task: Task) -> set[str]:
@@ -133,7 +143,8 @@ CHANGE_VERBS_DEFAULT = "change"
 def _listed_kind(title: str) -> str:
     """The verb kind for ``files:`` entries: the title's first word when it is a known verb
     (a "Review the change" task only reads what it lists), else a change."""
-    first = next((match.group(0) for match in _WORD.finditer(title)), "")
+    found = _WORD.search(title)
+    first = found.group(0) if found else ""
     if first.startswith("`"):
         return CHANGE_VERBS_DEFAULT
     return _verb_kind(first.strip(_STRIP).lower(), first=True) or CHANGE_VERBS_DEFAULT
@@ -161,11 +172,17 @@ def _paths_in_text(text: str) -> list[tuple[str, str]]:
             if verb_kind is None:
                 verb_kind = _verb_kind(plain, first=not words)
         elided = text[match.end():match.end() + 1] == "…" or raw.endswith("...")
-        if not _is_reference(words) and not elided:
+        if _may_name_path(raw) and not _is_reference(words) and not elided:
             for path in _expand(raw, backticked=backticked):
                 (aside if inside else found).append((path, verb_kind or CHANGE_VERBS_DEFAULT))
         words.append(raw.strip(_STRIP).lower())
     return found or aside
+
+
+def _may_name_path(raw: str) -> bool:
+    """Cheap pre-test: every path :func:`_clean_path` accepts holds a ``.`` (an extension, a
+    dotfile), a ``/`` (a directory) or ``file`` (``Makefile``); braces may assemble one."""
+    return "." in raw or "/" in raw or "file" in raw or "{" in raw
 
 
 def _verb_kind(word: str, *, first: bool) -> str | None:
@@ -228,10 +245,9 @@ def _clean_path(text: str, *, explicit: bool = True) -> str | None:
         return None
     if text.lower() in NOT_FILES or "=" in text or "(" in text:
         return None
-    name = text.rstrip("/").rsplit("/", 1)[-1]
-    if not name or not re.fullmatch(r"[\w.\-+@]+", name):
-        return None
-    if not all(re.fullmatch(r"[\w.\-+@]+", part) for part in text.rstrip("/").split("/")):
+    parts = text.rstrip("/").split("/")
+    name = parts[-1]
+    if not name or not all(map(_PATH_PART.fullmatch, parts)):
         return None
     stem, dot, ext = name.rpartition(".")
     if dot and ext.lower() in FILE_EXTENSIONS and (stem or name.startswith(".")):

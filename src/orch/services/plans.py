@@ -16,6 +16,15 @@ def check(
     plan_path: Path, *, strict: bool, review: bool, project_dir: Path | None = None,
     text: str | None = None,
 ) -> ParseResult:
+    """:func:`checked`'s result alone."""
+    return checked(plan_path, strict=strict, review=review, project_dir=project_dir,
+                   text=text)[0]
+
+
+def checked(
+    plan_path: Path, *, strict: bool, review: bool, project_dir: Path | None = None,
+    text: str | None = None,
+) -> tuple[ParseResult, CheckPlanner | None]:
     """Load ``plan_path``, run the graph checks and (with ``review``) the plan review.
 
     With ``project_dir``, every ``agent:`` must name a known role or adapter (an error: a run
@@ -26,12 +35,15 @@ def check(
     (:func:`orch.runner.plancheck.check_findings`): with ``strict`` only a task the run would
     leave unverified is an error; what the run will check is a warning, never an error. Read
     problems raise PlanError; an invalid config raises ConfigError. ``text`` is the plan's text
-    when the caller has read it already (:func:`read_project_plan`).
+    when the caller has read it already (:func:`read_project_plan`). Also returns the
+    :func:`planner_for` ``project_dir`` the review used (``None`` without a review), so a
+    caller that shows each task's checks does not detect the project's tooling again.
     """
     from orch.planfile import load_plan
 
     result = load_plan(plan_path, strict=strict, text=text)
     configured: set[str] | None = None
+    planner: CheckPlanner | None = None
     # Only a named agent needs the roles; a plan naming none skips loading them (and YAML).
     named = any(p.agent for p in result.plan.phases) or any(t.agent for t in result.plan.tasks())
     if project_dir is not None and named:
@@ -47,7 +59,8 @@ def check(
         from orch.runner.plancheck import check_findings
 
         unknown_lines = {d.line for d in result.errors}
-        checks = check_findings(result.plan, planner_for(project_dir))
+        planner = planner_for(project_dir)
+        checks = check_findings(result.plan, planner)
         for found in [*review_plan(result.plan, configured), *checks.unverified]:
             if found.line in unknown_lines and "agent" in found.message:
                 continue  # already an error above
@@ -57,7 +70,7 @@ def check(
         result.warnings.extend(checks.notes)  # what the run will do: never an error
     result.errors.sort(key=lambda d: d.line)
     result.warnings.sort(key=lambda d: d.line)
-    return result
+    return result, planner
 
 
 def read_project_plan(project_dir: Path, path: str) -> tuple[Path, str]:
