@@ -92,9 +92,9 @@ class MainTreeExecutor:
         outcome = self.worker.attempt(request, events)
         if outcome.check.ok and not outcome.interrupted:
             outcome.change = AttemptChange("tree", None)
-        walked_last = not (request.checks.verify or outcome.interrupted or
+        end_is_last_write = not (request.checks.verify or outcome.interrupted or
                            request.role.adapter == "manual")
-        self._carried = self.worker.probe.end_tree if walked_last else None
+        self._carried = self.worker.probe.end_tree if end_is_last_write else None
         return outcome
 
 
