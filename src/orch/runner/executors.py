@@ -92,8 +92,8 @@ class MainTreeExecutor:
         outcome = self.worker.attempt(request, events)
         if outcome.check.ok and not outcome.interrupted:
             outcome.change = AttemptChange("tree", None)
-        end_is_last_write = not (request.checks.verify or outcome.interrupted or
-                           request.role.adapter == "manual")
+        end_is_last_write = not (request.checks.verify or outcome.interrupted
+                                 or request.role.adapter == "manual")
         self._carried = self.worker.probe.end_tree if end_is_last_write else None
         return outcome
 
