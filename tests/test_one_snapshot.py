@@ -190,7 +190,13 @@ def test_a_carried_tree_is_the_tree_a_walk_writes_when_only_the_written_files_ch
     assert again == carried
     git(git_repo, "add", "new.txt")  # the real index changed on disk: only a walk can tell
     assert worktree.carry(again, [plan]) is None
-    assert worktree.snapshot() == _git_tree(git_repo)
+    third = worktree.snapshot()
+    assert third == _git_tree(git_repo)
+    index_stat = os.stat(git_repo / ".git" / "index")
+    commit = git(git_repo, "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "moved").strip()
+    git(git_repo, "update-ref", "HEAD", commit)  # HEAD moved, the index kept: a commit's hooks
+    assert os.stat(git_repo / ".git" / "index").st_mtime_ns == index_stat.st_mtime_ns
+    assert worktree.carry(third, [plan]) is None
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=[f.name for f in FORMATS])
