@@ -15,6 +15,10 @@ git alone. When the real index changes on disk (a checkpoint, a user's ``git add
 snapshot starts again from it, as git's own route (a fresh copy of the real index) would.
 Without an index file there is no stamp to compare against, so :func:`open_in_process`
 declines such a repository and the caller uses git itself.
+
+A snapshot can also be *carried* (:meth:`InProcessTree.carry`): the latest tree with a few
+named files updated, no walk, for a caller that knows nothing else was written since (the main
+tree's executor between two tasks, where orch's plan mark is the only write).
 """
 
 from __future__ import annotations
