@@ -16,8 +16,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import OrchRunner, commit_all, git, make_plan, shell_task
 from orch.vcs.snapshot import WorkTree
+from test_format_marks import FORMATS, Format, run_id
 
 TRACER = Path(__file__).resolve().parent / "fakes" / "walks"
 TASKS = 5
@@ -187,4 +190,49 @@ def test_a_carried_tree_is_the_tree_a_walk_writes_when_only_the_written_files_ch
     assert again == carried
     git(git_repo, "add", "new.txt")  # the real index changed on disk: only a walk can tell
     assert worktree.carry(again, [plan]) is None
-    assert worktree.snapshot() == _git_tree(git_repo)
+    third = worktree.snapshot()
+    assert third == _git_tree(git_repo)
+    index_stat = os.stat(git_repo / ".git" / "index")
+    commit = git(git_repo, "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "moved").strip()
+    git(git_repo, "update-ref", "HEAD", commit)  # HEAD moved, the index kept: a commit's hooks
+    assert os.stat(git_repo / ".git" / "index").st_mtime_ns == index_stat.st_mtime_ns
+    assert worktree.carry(third, [plan]) is None
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=[f.name for f in FORMATS])
+def test_no_format_s_mark_is_measured_as_the_next_task_s_change(
+        fmt: Format, orch: OrchRunner, git_repo: Path, tmp_path: Path) -> None:
+    """Each marker reports what it wrote (a Claudio status file it creates included), so the
+    carried start tree holds the first task's mark and the second task measures only its own
+    file, with one walk per task."""
+    fmt.write(git_repo, "echo b > b.log")
+    commit_all(git_repo)
+    records, result = _walk_traced(orch, git_repo, tmp_path / "walks.jsonl",
+                                   "run", fmt.plan, "--commit", "none")
+    assert result.returncode == 0, result.stdout + result.stderr
+    finished = _finished(git_repo)
+    first, second = (finished[run_id(t)]["diffstat"] for t in fmt.ids)
+    assert (first["paths"], second["paths"]) == (["a.log"], ["b.log"])
+    assert fmt.mark_of(git_repo, fmt.ids[0]) == fmt.done
+    between = _tree_diff(git_repo, first["after"], second["before"])
+    assert between and not {"a.log", "b.log"} & set(between)  # the mark, carried
+    assert sum(r["op"] == "walk" for r in records) == 3
+
+
+def test_what_a_task_s_verify_command_writes_is_not_the_next_task_s_change(
+        orch: OrchRunner, git_repo: Path, tmp_path: Path) -> None:
+    """A task's verify commands run after its end snapshot and may write files (a build, a
+    report): the next task's start is walked then, so their output is nobody's, as before."""
+    tasks = [shell_task("T001", "write a", "echo a > a.txt", verify=["echo v > report.txt"]),
+             shell_task("T002", "write b", "echo b > b.txt"),
+             shell_task("T003", "write c", "echo c > c.txt")]
+    (git_repo / "plan.md").write_text(make_plan([("work", tasks)]))
+    commit_all(git_repo)
+    records, result = _walk_traced(orch, git_repo, tmp_path / "walks.jsonl",
+                                   "run", "plan.md", "--commit", "none")
+    assert result.returncode == 0, result.stdout + result.stderr
+    finished = _finished(git_repo)
+    assert [finished[t]["diffstat"]["paths"] for t in ("T001", "T002", "T003")] == [
+        ["a.txt"], ["b.txt"], ["c.txt"]]
+    assert (git_repo / "report.txt").read_text() == "v\n"
+    assert sum(r["op"] == "walk" for r in records) == 5  # T002's start walked, T003's carried

@@ -56,8 +56,9 @@ class MainTreeExecutor:
       write files: walked, they stay nobody's, as before), was interrupted or not measured;
     - after a manual agent's task (a person works on in the tree at their own pace);
     - in a phase with lanes (``alone`` says no): integrations apply lane work to this tree;
-    - whenever the real index changed on disk (a ``--commit task`` commit, a user's ``git
-      add``) or the in-memory index holds anything but the previous end tree.
+    - whenever the real index changed on disk or ``HEAD`` moved (a ``--commit task`` commit,
+      whose hooks may write; a user's ``git add``) or the in-memory index holds anything but
+      the previous end tree.
 
     An in-session gate measures from the start tree in another process: a carried tree is in
     the object store like any snapshot. ``alone`` is asked at each start (the controller knows
@@ -92,9 +93,9 @@ class MainTreeExecutor:
         outcome = self.worker.attempt(request, events)
         if outcome.check.ok and not outcome.interrupted:
             outcome.change = AttemptChange("tree", None)
-        walked_last = not (request.checks.verify or outcome.interrupted or
-                           request.role.adapter == "manual")
-        self._carried = self.worker.probe.end_tree if walked_last else None
+        end_is_last_write = not (request.checks.verify or outcome.interrupted
+                                 or request.role.adapter == "manual")
+        self._carried = self.worker.probe.end_tree if end_is_last_write else None
         return outcome
 
 

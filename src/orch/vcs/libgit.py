@@ -15,6 +15,10 @@ git alone. When the real index changes on disk (a checkpoint, a user's ``git add
 snapshot starts again from it, as git's own route (a fresh copy of the real index) would.
 Without an index file there is no stamp to compare against, so :func:`open_in_process`
 declines such a repository and the caller uses git itself.
+
+A snapshot can also be *carried* (:meth:`InProcessTree.carry`): the latest tree with a few
+named files updated, no walk, for a caller that knows nothing else was written since (the main
+tree's executor between two tasks, where orch's plan mark is the only write).
 """
 
 from __future__ import annotations
@@ -51,9 +55,9 @@ class InProcessTree:
         self._scope = scope
         self._orch_dir = orch_dir.rstrip("/") + "/"
         self._pathspecs = [f"!{orch_dir}", scope.rstrip("/") if scope else "*"]
-        self._holds: tuple[str, tuple[int, ...]] | None = None
+        self._holds: tuple[str, tuple[object, ...]] | None = None
         """The tree the in-memory index was last written as, and the real index's signature
-        when it was read for it: what :meth:`carry` may build on."""
+        and ``HEAD`` when it was read for it: what :meth:`carry` may build on."""
 
     def snapshot(self) -> str:
         """The tree id of the working tree now (:class:`VcsError` when libgit2 fails): a walk
@@ -62,7 +66,7 @@ class InProcessTree:
 
         self._holds = None
         try:
-            signature = _signature(self._index_file)  # before the read: a later change is seen
+            signature = self._signature()  # before the read: a later change is seen
             self._index.read(False)  # the real index, again, when it changed on disk
             self._index.add_all(self._pathspecs)
             tree = str(self._index.write_tree())
@@ -74,8 +78,9 @@ class InProcessTree:
     def carry(self, tree: str, paths: list[str]) -> str | None:
         """``tree`` with ``paths`` (repository-relative) as they are on disk now, without a walk;
         ``None`` where only a full :meth:`snapshot` can tell: the in-memory index no longer
-        holds ``tree`` (another snapshot came in between), the real index changed on disk (a
-        commit, a user's ``git add``), or a path is not a plain file or symlink.
+        holds ``tree`` (another snapshot came in between), the real index changed on disk or
+        ``HEAD`` moved (a commit, a user's ``git add``: a commit's hooks may write files), or
+        a path is not a plain file or symlink.
 
         The result is the tree a snapshot would write when nothing but ``paths`` changed since
         ``tree``: each path is updated as ``git add -A`` would (a tracked path always, a new
@@ -84,7 +89,7 @@ class InProcessTree:
 
         held, self._holds = self._holds, None
         try:
-            if held is None or held[0] != tree or _signature(self._index_file) != held[1]:
+            if held is None or held[0] != tree or self._signature() != held[1]:
                 return None
             for path in paths:
                 if not path.startswith(self._scope) or (path + "/").startswith(self._orch_dir):
@@ -103,6 +108,16 @@ class InProcessTree:
             raise VcsError(f"libgit2 snapshot failed: {exc}") from None
         self._holds = (carried, held[1])
         return carried
+
+    def _signature(self) -> tuple[object, ...]:
+        """The real index file's identity and the commit ``HEAD`` names (``""`` unborn)."""
+        import pygit2
+
+        try:
+            head = str(self._repo.head.target)
+        except pygit2.GitError:
+            head = ""
+        return (*_signature(self._index_file), head)
 
     def changed_paths(self, before: str, after: str) -> list[str]:
         """``git diff-tree -r --no-renames --name-only`` of two trees: no line counts."""

@@ -248,7 +248,7 @@ class GitRepo:
     def relative(self, path: Path) -> str | None:
         """``path`` relative to the repository root (``/`` separated), ``None`` outside it."""
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return path.resolve().relative_to(self.root).as_posix()  # root: resolved at init
         except ValueError:
             return None
 
