@@ -108,9 +108,13 @@ def run_shell(
     whole_env = {**os.environ, **env} if env else os.environ
     direct = direct_command(command, shell, str(cwd), whole_env)
     if direct is not None:
-        return run_argv(direct.argv, cwd=cwd, log_path=log_path, timeout_s=timeout_s,
-                        env=direct.env, replace_env=True, redactor=redactor, display=command,
-                        executable=direct.executable)
+        try:
+            return run_argv(direct.argv, cwd=cwd, log_path=log_path, timeout_s=timeout_s,
+                            env=direct.env, replace_env=True, redactor=redactor,
+                            display=command, executable=direct.executable,
+                            raise_start_error=True)
+        except OSError:
+            pass  # refused by the kernel: the shell decides (126, 127, or runs it as a script)
     return run_argv(
         [shell, "-e", "-c", command],
         cwd=cwd,
@@ -147,11 +151,14 @@ def run_argv(
     should_stop: Callable[[], bool] | None = None,
     replace_env: bool = False,
     executable: str | None = None,
+    raise_start_error: bool = False,
 ) -> CommandResult:
     """Run a process in its own process group, streaming its output into ``log_path``.
 
     ``env`` is added to orch's environment, or with ``replace_env`` is the whole environment.
-    ``executable`` is the program to start when ``argv[0]`` is only its name.
+    ``executable`` is the program to start when ``argv[0]`` is only its name. A program that
+    cannot be started is a result with exit status 127, or with ``raise_start_error`` the
+    ``OSError`` itself (nothing is written to the log then).
 
     On timeout or interruption the whole process group is killed, so no grandchild outlives the
     task; so it is when ``should_stop`` (polled at least every 0.25 s) returns ``True``. Output
@@ -177,6 +184,8 @@ def run_argv(
                 start_new_session=True,
             )
         except OSError as exc:
+            if raise_start_error:
+                raise
             message = redact(f"cannot start {argv[0]!r}: {exc.strerror or exc}")
             if log is not None:
                 log.write(f"$ {redact(shown)}\n{message}\n".encode())
