@@ -6,7 +6,8 @@ import sys
 import time
 from pathlib import Path
 
-from orch.proc import TAIL_LINE_CHARS, TAIL_LINES, run_argv, run_shell
+from orch.proc import TAIL_LINE_CHARS, TAIL_LINES, run_argv, run_shell, track_groups
+from orch.procgroups import GroupRecord
 from orch.secrets import REDACTED, Redactor, secret_values
 from proctrack import PGID_TO, kill_group, read_pgid, wait_gone
 
@@ -147,3 +148,25 @@ def test_an_exception_inside_orch_stops_the_commands_group(tmp_path: Path) -> No
         assert wait_gone(pgid) == []
     finally:
         kill_group(pgid)
+
+
+def test_a_tracker_failing_at_the_start_stops_the_commands_group(tmp_path: Path) -> None:
+    """Journalling a new process group can fail (a full disk): the error goes on up, and the
+    group just started is not left running untracked."""
+    started: list[int] = []
+
+    def on_start(record: GroupRecord) -> None:
+        started.append(record.pgid)
+        raise OSError(28, "No space left on device")
+
+    try:
+        with track_groups(on_start, lambda pgid: None):
+            run_argv(["bash", "-c", "sleep 44.5 & sleep 44.5"], cwd=tmp_path)
+    except OSError:
+        pass
+    else:
+        raise AssertionError("the tracker's OSError was swallowed")
+    try:
+        assert wait_gone(started[0]) == []
+    finally:
+        kill_group(started[0])

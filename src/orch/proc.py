@@ -191,8 +191,8 @@ def run_argv(
                 log.write(f"$ {redact(shown)}\n{message}\n".encode())
             return CommandResult(redact(shown), 127, message, time.monotonic() - started)
         _ACTIVE.add(proc)
-        _notify_start(proc.pid)
         try:
+            _notify_start(proc.pid)
             if log is not None:
                 log.write(f"$ {redact(shown)}\n".encode())
                 log.flush()
@@ -229,10 +229,14 @@ def run_argv(
             )
         except BaseException:
             # Raised inside orch itself (a KeyboardInterrupt a Ray cancel raises in its worker,
-            # a bug): the command's process group never outlives the call that started it.
+            # a tracker that cannot journal the group, a bug): the command's process group
+            # never outlives the call that started it.
             _kill_group(proc)
             _ACTIVE.discard(proc)
-            _notify_end(proc.pid)
+            if proc.stdout is not None:
+                proc.stdout.close()
+            with contextlib.suppress(Exception):  # the error on its way up is the one to show
+                _notify_end(proc.pid)
             raise
     finally:
         if log is not None:
