@@ -4,6 +4,7 @@ have run it; everything else still goes through the shell (src/orch/directexec.p
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -148,10 +149,12 @@ def _script(path: Path, text: str | bytes) -> Path:
 
 def _direct_and_bash(command: str, cwd: Path, shell: str = "bash") -> tuple[
         tuple[int | None, str], tuple[int | None, str]]:
-    """How ``command`` ends (exit status, output) through run_shell and through the shell."""
+    """How ``command`` ends (exit status, output) through run_shell and through the shell;
+    the pid in bash's report of a signal is left out."""
     direct = run_shell(command, cwd=cwd, shell=shell)
     via_shell = run_argv([shell, "-e", "-c", command], cwd=cwd)
-    return (direct.returncode, direct.tail), (via_shell.returncode, via_shell.tail)
+    return ((direct.returncode, re.sub(r": \d+ ", ": ", direct.tail)),
+            (via_shell.returncode, re.sub(r": \d+ ", ": ", via_shell.tail)))
 
 
 def test_a_program_the_kernel_refuses_to_start_fails_as_in_the_shell(tmp_path: Path) -> None:
@@ -230,3 +233,14 @@ def test_argv_and_environment_match_bash_in_odd_cases(
     assert direct.ok
     assert _env_of(log.read_text().split("\n", 1)[1]).get("_") == \
         _env_of(_probe_output("env", work, via_shell=True, log=log)).get("_")
+
+
+@pytest.mark.parametrize("text", ["./killed\n\n", "./killed\n ", "./killed\r\n", "./killed\x0b",
+                                  "\n\n./killed", " \n ./killed \t\n", "\t./killed\n"])
+def test_blank_space_around_the_command_is_read_as_bash_reads_it(text: str,
+                                                                  tmp_path: Path) -> None:
+    """bash replaces itself with the command only when nothing but one newline follows it (it
+    reports a signal itself otherwise), and a carriage return is part of the word."""
+    _script(tmp_path / "killed", "#!/bin/sh\nkill -SEGV $$\n")
+    direct, via_shell = _direct_and_bash(text, tmp_path)
+    assert direct == via_shell

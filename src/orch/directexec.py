@@ -23,9 +23,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-_PLAIN = re.compile(r"[A-Za-z0-9_@%+=:,./-]+(?: +[A-Za-z0-9_@%+=:,./-]+)*")
+_PLAIN = re.compile(r"[ \t\n]*([A-Za-z0-9_@%+=:,./-]+(?: +[A-Za-z0-9_@%+=:,./-]+)*)[ \t]*\n?")
 """Words the shell passes on unchanged: no quote, ``$``, glob, brace, tilde, redirection,
-operator, comment or escape can appear in them."""
+operator, comment or escape can appear in them. Before them any blank lines; after them at
+most one newline: with anything more left to read, bash runs the command as its child."""
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHELL_WORDS = frozenset({
     ".", ":", "[", "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command",
@@ -70,10 +71,10 @@ def direct_command(command: str, shell: str, cwd: str,
     the shell must run it. ``env`` is the whole environment the shell would get."""
     if os.path.basename(shell) != "bash":
         return None
-    text = command.strip()
-    if not _PLAIN.fullmatch(text):
+    plain = _PLAIN.fullmatch(command)
+    if plain is None:
         return None
-    argv = text.split()
+    argv = plain.group(1).split()
     name = argv[0]
     if "=" in name or name.startswith(("%", "-", "+")) or \
             (name in _SHELL_WORDS and not (name in _SAME_AS_BUILTIN and len(argv) == 1)):
