@@ -244,3 +244,14 @@ def test_blank_space_around_the_command_is_read_as_bash_reads_it(text: str,
     _script(tmp_path / "killed", "#!/bin/sh\nkill -SEGV $$\n")
     direct, via_shell = _direct_and_bash(text, tmp_path)
     assert direct == via_shell
+
+
+def test_without_bash_on_path_a_plain_command_fails_as_the_others_do(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path stands in for bash: where bash cannot be started, neither is the block."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    _script(folder / "tool", "#!/bin/sh\necho ran\n")
+    monkeypatch.setenv("PATH", str(folder))
+    direct, via_shell = _direct_and_bash("tool", tmp_path)
+    assert direct == via_shell

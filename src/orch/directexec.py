@@ -90,6 +90,8 @@ def direct_command(command: str, shell: str, cwd: str,
     found = _find(name, cwd, env["PATH"])
     if found is None or not _executes_itself(found):
         return None
+    if "/" not in shell and _find(shell, cwd, env["PATH"]) is None:
+        return None  # no bash to stand in for: the block fails as every other block does
     executable = name if "/" in name else found  # bash execs ./x as ./x: the script's $0
     return DirectCommand(executable, argv, _shell_env(cwd, env, executable))
 
