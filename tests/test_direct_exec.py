@@ -255,3 +255,29 @@ def test_without_bash_on_path_a_plain_command_fails_as_the_others_do(
     monkeypatch.setenv("PATH", str(folder))
     direct, via_shell = _direct_and_bash("tool", tmp_path)
     assert direct == via_shell
+
+
+def test_the_environment_comes_in_the_order_bash_passes_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``env`` prints the same lines in the same order, with many variables (some sharing a
+    bucket of bash's table) and with PWD, SHLVL and ``_`` imported or made by bash."""
+    work = tmp_path / "work"
+    work.mkdir()
+    for number in range(300):
+        monkeypatch.setenv(f"ORCH_TEST_VARIABLE_{number * 7919 % 1000}", str(number))
+    for missing in ((), ("PWD",), ("SHLVL", "_"), ("PWD", "SHLVL", "_")):
+        with monkeypatch.context() as patch:
+            for name in missing:
+                patch.delenv(name, raising=False)
+            if "_" not in missing:
+                patch.setenv("_", "/usr/bin/orch")
+            direct = run_shell("env", cwd=work, log_path=tmp_path / "d.log")
+            via_shell = run_argv(["bash", "-e", "-c", "env"], cwd=work,
+                                 log_path=tmp_path / "s.log")
+        assert direct.ok and via_shell.ok
+        shown = [(tmp_path / name).read_text().split("\n", 1)[1].splitlines()
+                 for name in ("d.log", "s.log")]
+        assert [line for line in shown[0] if not line.startswith(("LINES=", "COLUMNS="))] == \
+            [line for line in shown[1] if not line.startswith(("LINES=", "COLUMNS="))], missing
+        for name in ("d.log", "s.log"):
+            (tmp_path / name).unlink()

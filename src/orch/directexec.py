@@ -18,6 +18,7 @@ locale it cannot set (``LC_ALL``); a program run directly sees neither.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -139,8 +140,29 @@ def _shell_env(cwd: str, env: Mapping[str, str], executable: str) -> dict[str, s
     if oldpwd is not None and not (oldpwd and os.path.isdir(os.path.join(cwd, oldpwd))):
         del result["OLDPWD"]  # bash drops an OLDPWD that names no directory (from its cwd)
     result.setdefault("SHLVL", "0")
+    imported_underscore = "_" in result
     result["_"] = executable
-    return result
+    return _in_bash_order(result, imported_underscore)
+
+
+def _in_bash_order(env: dict[str, str], imported_underscore: bool) -> dict[str, str]:
+    """``env`` in the order bash passes it on (``env`` prints it so): the order of its variable
+    table, 1024 buckets by the FNV-1 hash of the name, the newest first within a bucket; ``_``
+    comes last unless bash imported it."""
+    position = {name: index for index, name in enumerate(env)}
+    names = sorted((name for name in env if name != "_" or imported_underscore),
+                   key=lambda name: (_bash_bucket(name), -position[name]))
+    if not imported_underscore:
+        names.append("_")
+    return {name: env[name] for name in names}
+
+
+@functools.lru_cache(maxsize=4096)
+def _bash_bucket(name: str) -> int:
+    value = 2166136261
+    for byte in name.encode():
+        value = ((value * 16777619) & 0xFFFFFFFF) ^ byte
+    return value & 1023
 
 
 def _same_directory(one: str, other: str) -> bool:
