@@ -153,8 +153,8 @@ def _direct_and_bash(command: str, cwd: Path, shell: str = "bash") -> tuple[
     the pid in bash's report of a signal is left out."""
     direct = run_shell(command, cwd=cwd, shell=shell)
     via_shell = run_argv([shell, "-e", "-c", command], cwd=cwd)
-    return ((direct.returncode, re.sub(r": \d+ ", ": ", direct.tail)),
-            (via_shell.returncode, re.sub(r": \d+ ", ": ", via_shell.tail)))
+    return ((direct.returncode, re.sub(r":\s+\d+ ", ": ", direct.tail)),
+            (via_shell.returncode, re.sub(r":\s+\d+ ", ": ", via_shell.tail)))
 
 
 def test_a_program_the_kernel_refuses_to_start_fails_as_in_the_shell(tmp_path: Path) -> None:
@@ -281,3 +281,18 @@ def test_the_environment_comes_in_the_order_bash_passes_it(
             [line for line in shown[1] if not line.startswith(("LINES=", "COLUMNS="))], missing
         for name in ("d.log", "s.log"):
             (tmp_path / name).unlink()
+
+
+@pytest.mark.parametrize("name", ["true", "false"])
+def test_true_and_false_are_bashs_own_even_with_another_on_path(
+        name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bash runs its builtin, never a ``true`` found first on PATH."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    _script(folder / name, "#!/bin/sh\necho not the builtin\nexit 7\n")
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    direct, via_shell = _direct_and_bash(name, tmp_path)
+    assert direct == via_shell
+    log = tmp_path / "log"
+    assert run_shell(name, cwd=tmp_path, log_path=log).returncode == (name == "false")
+    assert log.read_text() == f"$ {name}\n"

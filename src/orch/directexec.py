@@ -41,7 +41,7 @@ _SHELL_WORDS = frozenset({
 })
 """bash's builtins and reserved words (``compgen -b -k``): the shell runs these itself."""
 _SAME_AS_BUILTIN = frozenset({"true", "false"})
-"""Builtins whose program on ``PATH`` does exactly the same when given no argument."""
+"""Builtins that, given no argument, only set the exit status: no program need start."""
 _CHANGES_THE_SHELL = frozenset({
     "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "POSIXLY_CORRECT", "BASH_COMPAT", "BASH_XTRACEFD",
     "EXECIGNORE", "BASH", "BASHPID", "BASH_ALIASES", "BASH_ARGC", "BASH_ARGV", "BASH_ARGV0",
@@ -64,6 +64,9 @@ class DirectCommand:
     executable: str
     argv: list[str]
     env: dict[str, str]
+    status: int | None = None
+    """For ``true`` or ``false`` alone: bash's builtin's exit status, and no program to start
+    (a ``true`` earlier on ``PATH`` is not what bash runs)."""
 
 
 def direct_command(command: str, shell: str, cwd: str,
@@ -80,7 +83,7 @@ def direct_command(command: str, shell: str, cwd: str,
     if "=" in name or name.startswith(("%", "-", "+")) or \
             (name in _SHELL_WORDS and not (name in _SAME_AS_BUILTIN and len(argv) == 1)):
         return None  # %1 is a job; a block starting with - or + is the shell's own options
-    if any(key in env for key in _CHANGES_THE_SHELL) or \
+    if not _CHANGES_THE_SHELL.isdisjoint(env) or \
             any(not _IDENTIFIER.fullmatch(key) for key in env):  # BASH_FUNC_f%%, odd names
         return None
     level = env.get("SHLVL")
@@ -88,11 +91,14 @@ def direct_command(command: str, shell: str, cwd: str,
         return None  # bash would rewrite it (and warn past 999)
     if "PATH" not in env:
         return None  # bash searches its own default PATH, ending in "."
+    bash = _find_shell(shell, cwd if "/" in shell else "", env["PATH"])
+    if bash is None:
+        return None  # no bash to stand in for: the block fails as every other block does
+    if name in _SAME_AS_BUILTIN:
+        return DirectCommand(bash, argv, {}, status=0 if name == "true" else 1)
     found = _find(name, cwd, env["PATH"])
     if found is None or not _executes_itself(found):
         return None
-    if "/" not in shell and _find(shell, cwd, env["PATH"]) is None:
-        return None  # no bash to stand in for: the block fails as every other block does
     executable = name if "/" in name else found  # bash execs ./x as ./x: the script's $0
     return DirectCommand(executable, argv, _shell_env(cwd, env, executable))
 
@@ -110,6 +116,12 @@ def _find(name: str, cwd: str, path: str) -> str | None:
         if _runnable(candidate):
             return candidate
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _find_shell(shell: str, cwd: str, path: str) -> str | None:
+    """:func:`_find` for the shell, which stays where it is for a run (asked once)."""
+    return _find(shell, cwd, path)
 
 
 def _runnable(path: str) -> bool:
