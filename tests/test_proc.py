@@ -170,3 +170,21 @@ def test_a_tracker_failing_at_the_start_stops_the_commands_group(tmp_path: Path)
         assert wait_gone(started[0]) == []
     finally:
         kill_group(started[0])
+
+
+def test_a_log_that_fails_mid_command_never_starts_the_command_twice(tmp_path: Path) -> None:
+    """The fast path hands a block to the shell only when its program could not be started:
+    an error while following it (a full disk under the log) goes on up, nothing runs again."""
+    started: list[int] = []
+    try:
+        with track_groups(lambda record: started.append(record.pgid), lambda pgid: None):
+            run_shell("sleep 45.5", cwd=tmp_path, log_path=Path("/dev/full"))
+    except OSError:
+        pass
+    else:
+        raise AssertionError("the log's OSError was swallowed")
+    assert len(started) == 1, started
+    try:
+        assert wait_gone(started[0]) == []
+    finally:
+        kill_group(started[0])

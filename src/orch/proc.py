@@ -76,6 +76,11 @@ def _notify_end(pid: int) -> None:
             tracker.on_end(pid)
 
 
+class CannotStart(Exception):
+    """:func:`run_argv` with ``raise_start_error``: the program could not be started (the
+    ``OSError`` is the cause); nothing of it ran."""
+
+
 @dataclass
 class CommandResult:
     """How one command ended. ``tail`` is the last lines of its combined output."""
@@ -115,7 +120,7 @@ def run_shell(
                             env=direct.env, replace_env=True, redactor=redactor,
                             display=command, executable=direct.executable,
                             raise_start_error=True)
-        except OSError:
+        except CannotStart:
             pass  # refused by the kernel: the shell decides (126, 127, or runs it as a script)
     return run_argv(
         [shell, "-e", "-c", command],
@@ -169,8 +174,8 @@ def run_argv(
 
     ``env`` is added to orch's environment, or with ``replace_env`` is the whole environment.
     ``executable`` is the program to start when ``argv[0]`` is only its name. A program that
-    cannot be started is a result with exit status 127, or with ``raise_start_error`` the
-    ``OSError`` itself (nothing is written to the log then).
+    cannot be started is a result with exit status 127, or with ``raise_start_error`` a
+    :class:`CannotStart` (nothing is written to the log then).
 
     On timeout or interruption the whole process group is killed, so no grandchild outlives the
     task; so it is when ``should_stop`` (polled at least every 0.25 s) returns ``True``. Output
@@ -197,7 +202,7 @@ def run_argv(
             )
         except OSError as exc:
             if raise_start_error:
-                raise
+                raise CannotStart(str(exc)) from exc
             message = redact(f"cannot start {argv[0]!r}: {exc.strerror or exc}")
             if log is not None:
                 log.write(f"$ {redact(shown)}\n{message}\n".encode())
