@@ -5,15 +5,17 @@ replaces itself with ``mkdir`` (bash's one-command ``exec``). Starting bash cost
 as starting the command itself, and a plan's setup tasks are often just such commands. A block
 that is a single simple command made of plain words (no quoting, expansion, redirection,
 globbing, assignment, operator or comment; not a shell builtin or keyword) is therefore run
-directly, in the environment bash would have given it (``PWD``, ``SHLVL``, ``_``), with the
-same process, exit status and output. Anything else, or anything this module is not sure of
-(a relative ``PATH`` entry, exported shell functions, ``BASH_ENV``, a script without ``#!``),
-runs through the shell as before, and so does a program the kernel refuses to start (the shell
-decides what that means: 126, 127, or running the file itself). Only bash blocks: dash does not
-replace itself with the command (it stays the program's parent and reports a signal as
-``128+n`` with a message). Differences left: in some settings bash exports the terminal size it
-read from terminfo (``LINES``, ``COLUMNS``) before it execs, and bash warns on stderr about a
-locale it cannot set (``LC_ALL``); a program run directly sees neither.
+directly, in the environment bash would have given it (``PWD``, ``SHLVL``, ``_``, in bash's
+order), with the same process, exit status and output; ``true`` or ``false`` alone is answered
+as bash's builtin would, with nothing started. Anything else, or anything this module is not
+sure of (a relative ``PATH`` entry, exported shell functions, ``BASH_ENV``, a variable bash sets
+itself, a script without ``#!``), runs through the shell as before, and so does a program the
+kernel refuses to start (the shell decides what that means: 126, 127, or running the file
+itself). Only bash blocks: dash does not replace itself with the command (it stays the program's
+parent and reports a signal as ``128+n`` with a message). Differences left: in some settings
+bash exports the terminal size it read from terminfo (``LINES``, ``COLUMNS``) before it execs,
+and bash warns on stderr about a locale it cannot set (``LC_ALL``); a program run directly sees
+neither.
 """
 
 from __future__ import annotations
