@@ -14,7 +14,7 @@ import pytest
 
 from conftest import OrchRunner, commit_all, make_plan, shell_task
 from orch.directexec import direct_command
-from orch.proc import run_argv, run_shell
+from orch.proc import run_argv, run_shell, track_groups
 
 REAL = {name: subprocess.run(["bash", "-c", f"command -v {name}"], capture_output=True,
                              text=True, check=True).stdout.strip() for name in ("bash", "sh")}
@@ -283,16 +283,21 @@ def test_the_environment_comes_in_the_order_bash_passes_it(
             (tmp_path / name).unlink()
 
 
+@pytest.mark.parametrize("shell", ["bash", "sh"])
 @pytest.mark.parametrize("name", ["true", "false"])
-def test_true_and_false_are_bashs_own_even_with_another_on_path(
-        name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """bash runs its builtin, never a ``true`` found first on PATH."""
+def test_true_and_false_are_the_shells_own_even_with_another_on_path(
+        name: str, shell: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shell runs its builtin, never a ``true`` found first on PATH; orch answers as the
+    builtin does, with no process started (``sh`` blocks too)."""
     folder = tmp_path / "bin"
     folder.mkdir()
     _script(folder / name, "#!/bin/sh\necho not the builtin\nexit 7\n")
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
-    direct, via_shell = _direct_and_bash(name, tmp_path)
+    direct, via_shell = _direct_and_bash(name, tmp_path, shell=shell)
     assert direct == via_shell
     log = tmp_path / "log"
-    assert run_shell(name, cwd=tmp_path, log_path=log).returncode == (name == "false")
-    assert log.read_text() == f"$ {name}\n"
+    started: list[int] = []
+    with track_groups(lambda record: started.append(record.pgid), lambda pgid: None):
+        result = run_shell(name + "\n", cwd=tmp_path, log_path=log, shell=shell)
+    assert result.returncode == (name == "false") and started == []
+    assert log.read_text() == f"$ {name}\n\n"

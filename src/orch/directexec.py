@@ -11,11 +11,11 @@ as bash's builtin would, with nothing started. Anything else, or anything this m
 sure of (a relative ``PATH`` entry, exported shell functions, ``BASH_ENV``, a variable bash sets
 itself, a script without ``#!``), runs through the shell as before, and so does a program the
 kernel refuses to start (the shell decides what that means: 126, 127, or running the file
-itself). Only bash blocks: dash does not replace itself with the command (it stays the program's
-parent and reports a signal as ``128+n`` with a message). Differences left: in some settings
-bash exports the terminal size it read from terminfo (``LINES``, ``COLUMNS``) before it execs,
-and bash warns on stderr about a locale it cannot set (``LC_ALL``); a program run directly sees
-neither.
+itself). Of ``sh`` blocks only ``true`` and ``false`` alone: dash does not replace itself with a
+command (it stays the program's parent and reports a signal as ``128+n`` with a message).
+Differences left: in some settings bash exports the terminal size it read from terminfo
+(``LINES``, ``COLUMNS``) before it execs, and bash warns on stderr about a locale it cannot set
+(``LC_ALL``); a program run directly sees neither.
 """
 
 from __future__ import annotations
@@ -67,15 +67,15 @@ class DirectCommand:
     argv: list[str]
     env: dict[str, str]
     status: int | None = None
-    """For ``true`` or ``false`` alone: bash's builtin's exit status, and no program to start
-    (a ``true`` earlier on ``PATH`` is not what bash runs)."""
+    """For ``true`` or ``false`` alone: the shell's builtin's exit status, and no program to
+    start (a ``true`` earlier on ``PATH`` is not what the shell runs)."""
 
 
 def direct_command(command: str, shell: str, cwd: str,
                    env: Mapping[str, str]) -> DirectCommand | None:
     """How to run ``command`` (given to ``<shell> -e -c``) without the shell, or ``None`` when
     the shell must run it. ``env`` is the whole environment the shell would get."""
-    if os.path.basename(shell) != "bash":
+    if os.path.basename(shell) not in {"bash", "sh"}:
         return None
     plain = _PLAIN.fullmatch(command)
     if plain is None:
@@ -93,11 +93,13 @@ def direct_command(command: str, shell: str, cwd: str,
         return None  # bash would rewrite it (and warn past 999)
     if "PATH" not in env:
         return None  # bash searches its own default PATH, ending in "."
-    bash = _find_shell(shell, cwd if "/" in shell else "", env["PATH"])
-    if bash is None:
-        return None  # no bash to stand in for: the block fails as every other block does
+    program = _find_shell(shell, cwd if "/" in shell else "", env["PATH"])
+    if program is None:
+        return None  # no shell to stand in for: the block fails as every other block does
     if name in _SAME_AS_BUILTIN:
-        return DirectCommand(bash, argv, {}, status=0 if name == "true" else 1)
+        return DirectCommand(program, argv, {}, status=0 if name == "true" else 1)
+    if os.path.basename(shell) != "bash":
+        return None  # dash runs a command as its child: only its true and false need no shell
     found = _find(name, cwd, env["PATH"])
     if found is None or not _executes_itself(found):
         return None
