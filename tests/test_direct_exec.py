@@ -301,3 +301,9 @@ def test_true_and_false_are_the_shells_own_even_with_another_on_path(
         result = run_shell(name + "\n", cwd=tmp_path, log_path=log, shell=shell)
     assert result.returncode == (name == "false") and started == []
     assert log.read_text() == f"$ {name}\n\n"
+
+
+def test_true_in_a_directory_that_is_gone_fails_as_the_shell_does(tmp_path: Path) -> None:
+    """The shell cannot start there (127), so no builtin answers either."""
+    direct, via_shell = _direct_and_bash("true", tmp_path / "gone")
+    assert direct == via_shell

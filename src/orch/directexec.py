@@ -97,6 +97,8 @@ def direct_command(command: str, shell: str, cwd: str,
     if program is None:
         return None  # no shell to stand in for: the block fails as every other block does
     if name in _SAME_AS_BUILTIN:
+        if not os.path.isdir(cwd):
+            return None  # the shell itself could not start there
         return DirectCommand(program, argv, {}, status=0 if name == "true" else 1)
     if os.path.basename(shell) != "bash":
         return None  # dash runs a command as its child: only its true and false need no shell

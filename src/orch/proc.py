@@ -135,7 +135,7 @@ def run_shell(
 
 def _builtin_result(command: str, status: int, log_path: Path | None,
                     redactor: Redactor | None) -> CommandResult:
-    """How bash's ``true`` or ``false`` ends, without starting anything: no output."""
+    """How the shell's ``true`` or ``false`` ends, without starting anything: no output."""
     shown = (redactor or default_redactor())(command)
     if log_path is not None:
         with open(log_path, "ab") as log:
