@@ -307,3 +307,13 @@ def test_true_in_a_directory_that_is_gone_fails_as_the_shell_does(tmp_path: Path
     """The shell cannot start there (127), so no builtin answers either."""
     direct, via_shell = _direct_and_bash("true", tmp_path / "gone")
     assert direct == via_shell
+
+
+def test_an_lc_all_bash_cannot_load_shows_bashs_warning(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bash warns on stderr about an LC_ALL it cannot set; a valid one keeps the fast path."""
+    monkeypatch.setenv("LC_ALL", "xx_YY.bogus")
+    direct, via_shell = _direct_and_bash("ls", tmp_path)
+    assert direct == via_shell
+    monkeypatch.setenv("LC_ALL", "C")
+    assert direct_command("ls", "bash", str(tmp_path), dict(os.environ)) is not None

@@ -13,9 +13,10 @@ itself, a script without ``#!``), runs through the shell as before, and so does 
 kernel refuses to start (the shell decides what that means: 126, 127, or running the file
 itself). Of ``sh`` blocks only ``true`` and ``false`` alone: dash does not replace itself with a
 command (it stays the program's parent and reports a signal as ``128+n`` with a message).
-Differences left: in some settings bash exports the terminal size it read from terminfo
-(``LINES``, ``COLUMNS``) before it execs, and bash warns on stderr about a locale it cannot set
-(``LC_ALL``); a program run directly sees neither.
+An ``LC_ALL`` the C library cannot load goes to the shell too (bash warns about it on stderr).
+One difference is left: in some settings bash exports the terminal size it read from terminfo
+(``LINES``, ``COLUMNS``) before it execs; a program run directly sees the environment without
+them, as it does whenever bash does not.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -88,6 +90,8 @@ def direct_command(command: str, shell: str, cwd: str,
     if not _CHANGES_THE_SHELL.isdisjoint(env) or \
             any(not _IDENTIFIER.fullmatch(key) for key in env):  # BASH_FUNC_f%%, odd names
         return None
+    if env.get("LC_ALL") and not _locale_loads(env["LC_ALL"]):
+        return None  # bash warns on stderr that it cannot set it
     level = env.get("SHLVL")
     if level is not None and not (_SHLVL.fullmatch(level) and int(level) < 999):
         return None  # bash would rewrite it (and warn past 999)
@@ -122,6 +126,30 @@ def _find(name: str, cwd: str, path: str) -> str | None:
         if _runnable(candidate):
             return candidate
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def _locale_loads(name: str) -> bool:
+    """Whether the C library can load locale ``name`` (asked without changing orch's own)."""
+    if name in {"C", "POSIX"}:
+        return True
+    if not sys.platform.startswith("linux"):
+        return False  # in doubt: the shell runs the block
+    import ctypes  # only when LC_ALL is set: orch starts without it
+    import locale
+
+    try:
+        libc = ctypes.CDLL(None)
+        libc.newlocale.restype = ctypes.c_void_p
+        libc.newlocale.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p]
+        libc.freelocale.argtypes = [ctypes.c_void_p]
+        handle = libc.newlocale(1 << locale.LC_CTYPE, name.encode(), None)
+    except (OSError, AttributeError, UnicodeEncodeError):
+        return False
+    if not handle:
+        return False
+    libc.freelocale(handle)
+    return True
 
 
 @functools.lru_cache(maxsize=64)
