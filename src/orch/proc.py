@@ -76,6 +76,11 @@ def _notify_end(pid: int) -> None:
             tracker.on_end(pid)
 
 
+class CannotStart(Exception):
+    """:func:`run_argv` with ``raise_start_error``: the program could not be started (the
+    ``OSError`` is the cause); nothing of it ran."""
+
+
 @dataclass
 class CommandResult:
     """How one command ended. ``tail`` is the last lines of its combined output."""
@@ -107,10 +112,16 @@ def run_shell(
     itself would run it (:mod:`orch.directexec`)."""
     whole_env = {**os.environ, **env} if env else os.environ
     direct = direct_command(command, shell, str(cwd), whole_env)
+    if direct is not None and direct.status is not None:
+        return _builtin_result(command, direct.status, log_path, redactor)
     if direct is not None:
-        return run_argv(direct.argv, cwd=cwd, log_path=log_path, timeout_s=timeout_s,
-                        env=direct.env, replace_env=True, redactor=redactor, display=command,
-                        executable=direct.executable)
+        try:
+            return run_argv(direct.argv, cwd=cwd, log_path=log_path, timeout_s=timeout_s,
+                            env=direct.env, replace_env=True, redactor=redactor,
+                            display=command, executable=direct.executable,
+                            raise_start_error=True)
+        except CannotStart:
+            pass  # refused by the kernel: the shell decides (126, 127, or runs it as a script)
     return run_argv(
         [shell, "-e", "-c", command],
         cwd=cwd,
@@ -120,6 +131,16 @@ def run_shell(
         redactor=redactor,
         display=command,
     )
+
+
+def _builtin_result(command: str, status: int, log_path: Path | None,
+                    redactor: Redactor | None) -> CommandResult:
+    """How the shell's ``true`` or ``false`` ends, without starting anything: no output."""
+    shown = (redactor or default_redactor())(command)
+    if log_path is not None:
+        with open(log_path, "ab") as log:
+            log.write(f"$ {shown}\n".encode())
+    return CommandResult(shown, status, "", 0.0, interrupted=_interrupted and status != 0)
 
 
 def _feed(pipe: IO[bytes], data: bytes) -> None:
@@ -147,11 +168,14 @@ def run_argv(
     should_stop: Callable[[], bool] | None = None,
     replace_env: bool = False,
     executable: str | None = None,
+    raise_start_error: bool = False,
 ) -> CommandResult:
     """Run a process in its own process group, streaming its output into ``log_path``.
 
     ``env`` is added to orch's environment, or with ``replace_env`` is the whole environment.
-    ``executable`` is the program to start when ``argv[0]`` is only its name.
+    ``executable`` is the program to start when ``argv[0]`` is only its name. A program that
+    cannot be started is a result with exit status 127, or with ``raise_start_error`` a
+    :class:`CannotStart` (nothing is written to the log then).
 
     On timeout or interruption the whole process group is killed, so no grandchild outlives the
     task; so it is when ``should_stop`` (polled at least every 0.25 s) returns ``True``. Output
@@ -177,13 +201,15 @@ def run_argv(
                 start_new_session=True,
             )
         except OSError as exc:
+            if raise_start_error:
+                raise CannotStart(str(exc)) from exc
             message = redact(f"cannot start {argv[0]!r}: {exc.strerror or exc}")
             if log is not None:
                 log.write(f"$ {redact(shown)}\n{message}\n".encode())
             return CommandResult(redact(shown), 127, message, time.monotonic() - started)
         _ACTIVE.add(proc)
-        _notify_start(proc.pid)
         try:
+            _notify_start(proc.pid)
             if log is not None:
                 log.write(f"$ {redact(shown)}\n".encode())
                 log.flush()
@@ -220,10 +246,14 @@ def run_argv(
             )
         except BaseException:
             # Raised inside orch itself (a KeyboardInterrupt a Ray cancel raises in its worker,
-            # a bug): the command's process group never outlives the call that started it.
+            # a tracker that cannot journal the group, a bug): the command's process group
+            # never outlives the call that started it.
             _kill_group(proc)
             _ACTIVE.discard(proc)
-            _notify_end(proc.pid)
+            if proc.stdout is not None:
+                proc.stdout.close()
+            with contextlib.suppress(Exception):  # the error on its way up is the one to show
+                _notify_end(proc.pid)
             raise
     finally:
         if log is not None:
