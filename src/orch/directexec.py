@@ -2,21 +2,23 @@
 
 ``bash -e -c 'mkdir -p src/models'`` starts bash, which parses one simple command and then
 replaces itself with ``mkdir`` (bash's one-command ``exec``). Starting bash costs about as much
-as starting the command itself, and a plan's setup tasks are often just such commands. A block
-that is a single simple command made of plain words (no quoting, expansion, redirection,
+as starting the command itself, and a plan's setup tasks are often just such commands. A bash
+block that is a single simple command made of plain words (no quoting, expansion, redirection,
 globbing, assignment, operator or comment; not a shell builtin or keyword) is therefore run
-directly, in the environment bash would have given it (``PWD``, ``SHLVL``, ``_``, in bash's
-order), with the same process, exit status and output; ``true`` or ``false`` alone is answered
-as bash's builtin would, with nothing started. Anything else, or anything this module is not
-sure of (a relative ``PATH`` entry, exported shell functions, ``BASH_ENV``, a variable bash sets
-itself, a script without ``#!``), runs through the shell as before, and so does a program the
+directly, in the environment bash would have given it (``PWD``, ``SHLVL``, ``_``), with the
+same process, exit status and output.
+
+Anything else, or anything this module is not sure of (a relative ``PATH`` entry, exported
+shell functions, ``BASH_ENV``, a variable bash sets itself, an ``LC_ALL`` the C library cannot
+load, a script without ``#!``), runs through the shell as before, and so does a program the
 kernel refuses to start (the shell decides what that means: 126, 127, or running the file
-itself). Of ``sh`` blocks only ``true`` and ``false`` alone: dash does not replace itself with a
-command (it stays the program's parent and reports a signal as ``128+n`` with a message).
-An ``LC_ALL`` the C library cannot load goes to the shell too (bash warns about it on stderr).
-One difference is left: in some settings bash exports the terminal size it read from terminfo
-(``LINES``, ``COLUMNS``) before it execs; a program run directly sees the environment without
-them, as it does whenever bash does not.
+itself). ``sh`` blocks always run in ``sh``: dash does not replace itself with a command (it
+stays the program's parent and reports a signal as ``128+n`` with a message).
+
+Two differences are left: in some settings bash exports the terminal size it read from terminfo
+(``LINES``, ``COLUMNS``) before it execs, and bash passes the variables on in the order of its
+own hash table; a program run directly sees the environment without those two and in orch's
+order (nothing should depend on the order of the environment).
 """
 
 from __future__ import annotations
@@ -44,8 +46,6 @@ _SHELL_WORDS = frozenset({
     "done", "in", "function", "time", "{", "}", "!", "[[", "]]", "coproc",
 })
 """bash's builtins and reserved words (``compgen -b -k``): the shell runs these itself."""
-_SAME_AS_BUILTIN = frozenset({"true", "false"})
-"""Builtins that, given no argument, only set the exit status: no program need start."""
 _CHANGES_THE_SHELL = frozenset({
     "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "POSIXLY_CORRECT", "BASH_COMPAT", "BASH_XTRACEFD",
     "EXECIGNORE", "BASH", "BASHPID", "BASH_ALIASES", "BASH_ARGC", "BASH_ARGV", "BASH_ARGV0",
@@ -68,24 +68,20 @@ class DirectCommand:
     executable: str
     argv: list[str]
     env: dict[str, str]
-    status: int | None = None
-    """For ``true`` or ``false`` alone: the shell's builtin's exit status, and no program to
-    start (a ``true`` earlier on ``PATH`` is not what the shell runs)."""
 
 
 def direct_command(command: str, shell: str, cwd: str,
                    env: Mapping[str, str]) -> DirectCommand | None:
     """How to run ``command`` (given to ``<shell> -e -c``) without the shell, or ``None`` when
     the shell must run it. ``env`` is the whole environment the shell would get."""
-    if os.path.basename(shell) not in {"bash", "sh"}:
-        return None
+    if os.path.basename(shell) != "bash":
+        return None  # dash (sh) runs a command as its child: a program run directly would not
     plain = _PLAIN.fullmatch(command)
     if plain is None:
         return None
     argv = plain.group(1).split()
     name = argv[0]
-    if "=" in name or name.startswith(("%", "-", "+")) or \
-            (name in _SHELL_WORDS and not (name in _SAME_AS_BUILTIN and len(argv) == 1)):
+    if "=" in name or name.startswith(("%", "-", "+")) or name in _SHELL_WORDS:
         return None  # %1 is a job; a block starting with - or + is the shell's own options
     if not _CHANGES_THE_SHELL.isdisjoint(env) or \
             any(not _IDENTIFIER.fullmatch(key) for key in env):  # BASH_FUNC_f%%, odd names
@@ -97,15 +93,8 @@ def direct_command(command: str, shell: str, cwd: str,
         return None  # bash would rewrite it (and warn past 999)
     if "PATH" not in env:
         return None  # bash searches its own default PATH, ending in "."
-    program = _find_shell(shell, cwd if "/" in shell else "", env["PATH"])
-    if program is None:
+    if _find_shell(shell, cwd if "/" in shell else "", env["PATH"]) is None:
         return None  # no shell to stand in for: the block fails as every other block does
-    if name in _SAME_AS_BUILTIN:
-        if not os.path.isdir(cwd):
-            return None  # the shell itself could not start there
-        return DirectCommand(program, argv, {}, status=0 if name == "true" else 1)
-    if os.path.basename(shell) != "bash":
-        return None  # dash runs a command as its child: only its true and false need no shell
     found = _find(name, cwd, env["PATH"])
     if found is None or not _executes_itself(found):
         return None
@@ -186,29 +175,8 @@ def _shell_env(cwd: str, env: Mapping[str, str], executable: str) -> dict[str, s
     if oldpwd is not None and not (oldpwd and os.path.isdir(os.path.join(cwd, oldpwd))):
         del result["OLDPWD"]  # bash drops an OLDPWD that names no directory (from its cwd)
     result.setdefault("SHLVL", "0")
-    imported_underscore = "_" in result
     result["_"] = executable
-    return _in_bash_order(result, imported_underscore)
-
-
-def _in_bash_order(env: dict[str, str], imported_underscore: bool) -> dict[str, str]:
-    """``env`` in the order bash passes it on (``env`` prints it so): the order of its variable
-    table, 1024 buckets by the FNV-1 hash of the name, the newest first within a bucket; ``_``
-    comes last unless bash imported it."""
-    position = {name: index for index, name in enumerate(env)}
-    names = sorted((name for name in env if name != "_" or imported_underscore),
-                   key=lambda name: (_bash_bucket(name), -position[name]))
-    if not imported_underscore:
-        names.append("_")
-    return {name: env[name] for name in names}
-
-
-@functools.lru_cache(maxsize=4096)
-def _bash_bucket(name: str) -> int:
-    value = 2166136261
-    for byte in name.encode():
-        value = ((value * 16777619) & 0xFFFFFFFF) ^ byte
-    return value & 1023
+    return result
 
 
 def _same_directory(one: str, other: str) -> bool:

@@ -112,8 +112,6 @@ def run_shell(
     itself would run it (:mod:`orch.directexec`)."""
     whole_env = {**os.environ, **env} if env else os.environ
     direct = direct_command(command, shell, str(cwd), whole_env)
-    if direct is not None and direct.status is not None:
-        return _builtin_result(command, direct.status, log_path, redactor)
     if direct is not None:
         try:
             return run_argv(direct.argv, cwd=cwd, log_path=log_path, timeout_s=timeout_s,
@@ -131,16 +129,6 @@ def run_shell(
         redactor=redactor,
         display=command,
     )
-
-
-def _builtin_result(command: str, status: int, log_path: Path | None,
-                    redactor: Redactor | None) -> CommandResult:
-    """How the shell's ``true`` or ``false`` ends, without starting anything: no output."""
-    shown = (redactor or default_redactor())(command)
-    if log_path is not None:
-        with open(log_path, "ab") as log:
-            log.write(f"$ {shown}\n".encode())
-    return CommandResult(shown, status, "", 0.0, interrupted=_interrupted and status != 0)
 
 
 def _feed(pipe: IO[bytes], data: bytes) -> None:
