@@ -10,8 +10,11 @@ and a checkpoint commit per phase. Printed beside it, from the same run, labelle
 - the fsync floor: one line appended and fsync'd per task in the same directory, which orch's
   durability promise costs and doit (state written once at the end) does not pay; with
   ``--fsync-stubbed`` also the in-git run with ``os.fsync`` stubbed out (a measurement only);
-- the spawn floor: ``bash -e -c true`` per task (orch's shell adapter) against ``sh -c true``
-  (doit's ``CmdAction``), both from Python.
+- the spawn floor: ``sh -c true`` per task (what orch's shell adapter runs for this plan's
+  ```` ```sh ```` blocks, and doit's ``CmdAction``) and ``bash -e -c true`` (a bash block),
+  both from Python;
+- orch's floor: its one-task start-up plus one spawn and one fsync per task, the least a
+  durable, measured run of this plan can cost.
 
 Run: pip install -e '.[bench]' && python bench/bench_run.py [--tasks 500] [--compare-src DIR]
 """
@@ -200,8 +203,11 @@ def compare(args: argparse.Namespace, orch: str, doit: str, root: Path) -> int:
     sh = spawn_floor(["sh", "-c", "true"], args.tasks)
     print(f"fsync floor: {fsync:.2f} s for {args.tasks} appends "
           f"({fsync / args.tasks * 1000:.2f} ms each; orch makes one per task durable)")
-    print(f"spawn floor: bash -e -c true {bash:.2f} s vs sh -c true {sh:.2f} s "
-          f"for {args.tasks}")
+    print(f"spawn floor: sh -c true {sh:.2f} s (this plan's ```sh blocks in orch; doit's "
+          f"CmdAction) vs bash -e -c true {bash:.2f} s, for {args.tasks}")
+    floor = median(one) + sh + fsync
+    print(f"orch's floor for this run: its 1-task start-up + {args.tasks} sh spawns + "
+          f"{args.tasks} fsyncs = {floor:.2f} s = {floor / peer:.2f}x doit")
     return 0 if ok else 1
 
 

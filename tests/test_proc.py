@@ -6,7 +6,8 @@ import sys
 import time
 from pathlib import Path
 
-from orch.proc import TAIL_LINE_CHARS, TAIL_LINES, run_argv, run_shell
+from orch.proc import TAIL_LINE_CHARS, TAIL_LINES, run_argv, run_shell, track_groups
+from orch.procgroups import GroupRecord
 from orch.secrets import REDACTED, Redactor, secret_values
 from proctrack import PGID_TO, kill_group, read_pgid, wait_gone
 
@@ -147,3 +148,43 @@ def test_an_exception_inside_orch_stops_the_commands_group(tmp_path: Path) -> No
         assert wait_gone(pgid) == []
     finally:
         kill_group(pgid)
+
+
+def test_a_tracker_failing_at_the_start_stops_the_commands_group(tmp_path: Path) -> None:
+    """Journalling a new process group can fail (a full disk): the error goes on up, and the
+    group just started is not left running untracked."""
+    started: list[int] = []
+
+    def on_start(record: GroupRecord) -> None:
+        started.append(record.pgid)
+        raise OSError(28, "No space left on device")
+
+    try:
+        with track_groups(on_start, lambda pgid: None):
+            run_argv(["bash", "-c", "sleep 44.5 & sleep 44.5"], cwd=tmp_path)
+    except OSError:
+        pass
+    else:
+        raise AssertionError("the tracker's OSError was swallowed")
+    try:
+        assert wait_gone(started[0]) == []
+    finally:
+        kill_group(started[0])
+
+
+def test_a_log_that_fails_mid_command_never_starts_the_command_twice(tmp_path: Path) -> None:
+    """The fast path hands a block to the shell only when its program could not be started:
+    an error while following it (a full disk under the log) goes on up, nothing runs again."""
+    started: list[int] = []
+    try:
+        with track_groups(lambda record: started.append(record.pgid), lambda pgid: None):
+            run_shell("sleep 45.5", cwd=tmp_path, log_path=Path("/dev/full"))
+    except OSError:
+        pass
+    else:
+        raise AssertionError("the log's OSError was swallowed")
+    assert len(started) == 1, started
+    try:
+        assert wait_gone(started[0]) == []
+    finally:
+        kill_group(started[0])

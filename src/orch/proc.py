@@ -76,6 +76,11 @@ def _notify_end(pid: int) -> None:
             tracker.on_end(pid)
 
 
+class CannotStart(Exception):
+    """:func:`run_argv` with ``raise_start_error``: the program could not be started (the
+    ``OSError`` is the cause); nothing of it ran."""
+
+
 @dataclass
 class CommandResult:
     """How one command ended. ``tail`` is the last lines of its combined output."""
@@ -108,9 +113,13 @@ def run_shell(
     whole_env = {**os.environ, **env} if env else os.environ
     direct = direct_command(command, shell, str(cwd), whole_env)
     if direct is not None:
-        return run_argv(direct.argv, cwd=cwd, log_path=log_path, timeout_s=timeout_s,
-                        env=direct.env, replace_env=True, redactor=redactor, display=command,
-                        executable=direct.executable)
+        try:
+            return run_argv(direct.argv, cwd=cwd, log_path=log_path, timeout_s=timeout_s,
+                            env=direct.env, replace_env=True, redactor=redactor,
+                            display=command, executable=direct.executable,
+                            raise_start_error=True)
+        except CannotStart:
+            pass  # refused by the kernel: the shell decides (126, 127, or runs it as a script)
     return run_argv(
         [shell, "-e", "-c", command],
         cwd=cwd,
@@ -147,11 +156,14 @@ def run_argv(
     should_stop: Callable[[], bool] | None = None,
     replace_env: bool = False,
     executable: str | None = None,
+    raise_start_error: bool = False,
 ) -> CommandResult:
     """Run a process in its own process group, streaming its output into ``log_path``.
 
     ``env`` is added to orch's environment, or with ``replace_env`` is the whole environment.
-    ``executable`` is the program to start when ``argv[0]`` is only its name.
+    ``executable`` is the program to start when ``argv[0]`` is only its name. A program that
+    cannot be started is a result with exit status 127, or with ``raise_start_error`` a
+    :class:`CannotStart` (nothing is written to the log then).
 
     On timeout or interruption the whole process group is killed, so no grandchild outlives the
     task; so it is when ``should_stop`` (polled at least every 0.25 s) returns ``True``. Output
@@ -177,13 +189,15 @@ def run_argv(
                 start_new_session=True,
             )
         except OSError as exc:
+            if raise_start_error:
+                raise CannotStart(str(exc)) from exc
             message = redact(f"cannot start {argv[0]!r}: {exc.strerror or exc}")
             if log is not None:
                 log.write(f"$ {redact(shown)}\n{message}\n".encode())
             return CommandResult(redact(shown), 127, message, time.monotonic() - started)
         _ACTIVE.add(proc)
-        _notify_start(proc.pid)
         try:
+            _notify_start(proc.pid)
             if log is not None:
                 log.write(f"$ {redact(shown)}\n".encode())
                 log.flush()
@@ -220,10 +234,14 @@ def run_argv(
             )
         except BaseException:
             # Raised inside orch itself (a KeyboardInterrupt a Ray cancel raises in its worker,
-            # a bug): the command's process group never outlives the call that started it.
+            # a tracker that cannot journal the group, a bug): the command's process group
+            # never outlives the call that started it.
             _kill_group(proc)
             _ACTIVE.discard(proc)
-            _notify_end(proc.pid)
+            if proc.stdout is not None:
+                proc.stdout.close()
+            with contextlib.suppress(Exception):  # the error on its way up is the one to show
+                _notify_end(proc.pid)
             raise
     finally:
         if log is not None:
