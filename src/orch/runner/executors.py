@@ -76,8 +76,8 @@ class WorktreeExecutor:
         """A fresh worktree from the integrated tree (``fresh``), else the task's current one.
 
         The base (the integrated tree now) is taken here, in the queue's thread; the worktree
-        is made by the lane itself, so lanes switch or check out their worktrees at once while
-        the queue integrates (a marker keeps a kill meanwhile from saving a half-made one)."""
+        is made by the lane itself, so the queue integrates while lanes switch or check out
+        their worktrees (a marker keeps a kill meanwhile from saving a half-made one)."""
         if not fresh and task_id in self._bases:
             return AttemptBase("commit", self._bases[task_id])
         base = self.worktrees.base_commit()

@@ -68,6 +68,9 @@ class Worktrees:
         self._tree = WorkTree(self.repo)
         self.git = LaneGit(self.repo)
         """Commits, refs and blobs without a git process where libgit2 can write them."""
+        self._making_one = threading.Lock()
+        """Lanes make their worktrees one at a time, in the order they were started (two
+        checkouts at once are no faster, and each task still starts after the one before)."""
         self.applying = threading.Lock()
         """Held by the merge queue from journalling an integration to applying it: a lane
         that has just made its worktree starts its task after, not in between."""
@@ -121,6 +124,10 @@ class Worktrees:
         The lane's part (its git commands run in the worktree); ``begun=None`` does both."""
         if begun is None:
             begun = self.begin(task_id)
+        with self._making_one:
+            return self._make(task_id, base, begun)
+
+    def _make(self, task_id: str, base: str, begun: bool) -> Path:
         path = self.path(task_id)
         if not begun or not self._reuse_spare(path, self.branch(task_id), base):
             # Run from the (empty) new directory: the lane's commands run in its worktree.
