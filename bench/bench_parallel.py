@@ -161,6 +161,7 @@ def main() -> int:
                         "this src/ directory (PYTHONPATH), e.g. an older commit's, side by side")
     args = parser.parse_args()
     orch = shutil.which("orch") or sys.exit("orch is not installed (pip install -e .)")
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     args.dir.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="orch-bench-parallel-", dir=args.dir))
     ok = True
@@ -180,6 +181,7 @@ def main() -> int:
                 ok = ok and (ratio <= 0.35 or pair[0] != "--jobs 4")
         if args.only in (None, "overhead"):
             ok = overhead(orch, root, args) and ok
+        print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         return 0 if ok else 1
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orch.adapters.base import SpendGate
+from orch import proc
+from orch.adapters.base import AgentResult, AgentStatus, SpendGate
 from orch.domain.events import EventType
 from orch.errors import VcsError
 from orch.runner.attempt import AdapterCache, TaskWorker
@@ -23,6 +24,7 @@ from orch.runner.executor import (
     AttemptOutcome,
     AttemptRequest,
 )
+from orch.runner.verify import CheckOutcome
 from orch.runner.worktree_marks import restore_marks
 from orch.runner.wtsetup import run_setup
 
@@ -114,22 +116,42 @@ class WorktreeExecutor:
         """The plan, relative to the project, when orch marks it (agents' marks are undone)."""
         self._bases: dict[str, str] = {}
         self._set_up: set[str] = set()
+        self._to_make: dict[str, bool] = {}
+        """Tasks whose worktree the lane makes before its first attempt, and whether a parked
+        worktree was moved to its path for it to switch."""
 
     def prepare(self, task_id: str, *, fresh: bool, events: AttemptEvents) -> AttemptBase:
-        """A fresh worktree from the integrated tree (``fresh``), else the task's current one."""
+        """A fresh worktree from the integrated tree (``fresh``), else the task's current one.
+
+        The base (the integrated tree now) is taken here, in the queue's thread; the worktree
+        is made by the lane itself, so the queue integrates while lanes switch or check out
+        their worktrees (a marker keeps a kill meanwhile from saving a half-made one)."""
         if not fresh and task_id in self._bases:
             return AttemptBase("commit", self._bases[task_id])
         base = self.worktrees.base_commit()
-        path = self.worktrees.create(task_id, base)
+        self._to_make[task_id] = self.worktrees.begin(task_id)
         self._bases[task_id] = base
         self._set_up.discard(task_id)
         events(task_id, EventType.WORKTREE_CREATED.value, {
-            "path": str(path), "branch": self.worktrees.branch(task_id), "base": base})
+            "path": str(self.worktrees.path(task_id)), "branch": self.worktrees.branch(task_id),
+            "base": base})
         return AttemptBase("commit", base)
 
     def run(self, request: AttemptRequest, events: AttemptEvents) -> AttemptOutcome:
-        """Set the worktree up once, run the attempt there; commit the work when it passed."""
+        """Make the worktree (first attempt), set it up once, run the attempt there; commit the
+        work when it passed."""
         task_id = request.task_id
+        if task_id in self._to_make:
+            begun = self._to_make.pop(task_id)
+            try:
+                self.worktrees.create(task_id, request.base.id or "", begun=begun)
+            except VcsError:
+                if not proc.interrupted():
+                    raise
+                result = AgentResult(status=AgentStatus.INTERRUPTED, error="interrupted")
+                return AttemptOutcome(result, CheckOutcome(ok=False, interrupted=True), 0.0)
+            with self.worktrees.applying:  # the journal's integration_started meets its apply
+                pass
         project = self.worktrees.project_in(task_id)
         if request.setup and task_id not in self._set_up:
             failed = run_setup(request.setup, cwd=project,
@@ -163,5 +185,6 @@ class WorktreeExecutor:
 
     def forget(self, task_id: str) -> None:
         """The task's worktree is gone: its next attempt starts from a fresh one."""
+        self._to_make.pop(task_id, None)
         self._bases.pop(task_id, None)
         self._set_up.discard(task_id)

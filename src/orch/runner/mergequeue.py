@@ -55,9 +55,9 @@ class MergeQueue:
 
         A task that changed nothing (it never started: no budget left) keeps no branch."""
         base = self.runner.state.tasks[task_id].work_base
-        if not self.worktrees.path(task_id).is_dir():
-            # Deleted under the task, or a remote attempt (no worktree here): nothing left to
-            # keep but the branch, if there is one.
+        if not self.worktrees.made(task_id):
+            # Deleted under the task, a remote attempt (no worktree here), or one its lane
+            # never made: nothing left to keep but the branch, if there is one.
             branch = f"refs/heads/{self.worktrees.branch(task_id)}"
             keep = self.worktrees.repo.ref_sha(branch) is not None
         else:
@@ -101,10 +101,11 @@ class MergeQueue:
                 self._send_back(task_id, f"conflict with integrated work in {merge.conflicts}")
                 return False
             before, after = merge.before_tree, merge.result_tree
-            self._record(EventType.INTEGRATION_STARTED, task_id,
-                         {"before_tree": before, "result_tree": after})
-            self.runner.recorder.barrier()
-            self.worktrees.apply(before, after)
+            with self.worktrees.applying:
+                self._record(EventType.INTEGRATION_STARTED, task_id,
+                             {"before_tree": before, "result_tree": after})
+                self.runner.recorder.barrier()
+                self.worktrees.apply(before, after)
         else:
             before, after = applied
         # What git does not carry (an ignored build/) is the task's output too: in place

@@ -16,10 +16,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from orch.errors import VcsError
+from orch.vcs.lanegit import LaneGit, detach_head, gitlinks
 from orch.vcs.provision import Provision
 from orch.vcs.repo import GitRepo, lock_hint, open_repo
 from orch.vcs.snapshot import WorkTree
@@ -33,6 +35,9 @@ _NO_HOOKS = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
              "GIT_CONFIG_VALUE_0": os.devnull}
 SPARE_PREFIX = ".spare-"
 """A parked worktree (its task integrated) waiting to be reused; never a task id."""
+MAKING_PREFIX = ".making-"
+"""``.making-<task>``: the task's worktree is being made (its lane switches or checks it out),
+so what its directory holds is not the task's work yet."""
 _PARKABLE = frozenset({"HEAD", "commondir", "gitdir", "index", "logs", "ORIG_HEAD",
                        "COMMIT_EDITMSG", "FETCH_HEAD", "orch-setup"})
 """What a worktree's git admin directory may hold for it to be reused: anything else is state
@@ -61,6 +66,14 @@ class Worktrees:
         self.base_dir = project_dir / ".specify" / "orch" / "worktrees" / run_id
         self._rel = os.path.relpath(self.repo.project_dir, self.repo.root)
         self._tree = WorkTree(self.repo)
+        self.git = LaneGit(self.repo)
+        """Commits, refs and blobs without a git process where libgit2 can write them."""
+        self._making_one = threading.Lock()
+        """Lanes make their worktrees one at a time, in the order they were started (two
+        checkouts at once are no faster, and each task still starts after the one before)."""
+        self.applying = threading.Lock()
+        """Held by the merge queue from journalling an integration to applying it: a lane
+        that has just made its worktree starts its task after, not in between."""
 
     def path(self, task_id: str) -> Path:
         return self.base_dir / task_id
@@ -85,29 +98,64 @@ class Worktrees:
     def base_commit(self) -> str:
         """A commit holding the integrated tree, on top of HEAD: a new worktree's start."""
         head = self.repo.head_sha()
-        return self.repo.commit_tree(self.integrated_tree(), [head] if head else [],
-                                     "orch: integrated tree")
+        return self.git.commit(self.integrated_tree(), [head] if head else [],
+                               "orch: integrated tree")
 
-    def create(self, task_id: str, base: str) -> Path:
-        """A fresh worktree for the task on its branch at ``base`` (an old one is replaced)."""
+    def begin(self, task_id: str) -> bool:
+        """Start making the task's worktree (the queue's part): mark it as being made, and move
+        a parked worktree to its path; whether one was moved (:meth:`create` switches it)."""
         path = self.path(task_id)
         if path.exists():
             self.remove(task_id, keep_branch=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not self._reuse_spare(path, self.branch(task_id), base):
+        self._making(task_id).touch()
+        for spare in self._spares()[:1]:
             try:
-                # The user's checkout hooks are for their checkouts: a failing one (git-lfs's
-                # when git-lfs is not installed) must not stop a task, nor a slow one delay it.
-                self.repo.run("worktree", "add", "-q", "--force", "-B", self.branch(task_id),
-                              str(path), base, env=_NO_HOOKS)
+                self.repo.run("worktree", "move", str(spare), str(path))
             except VcsError:
+                self._drop(spare)
+                return False
+            return True
+        return False
+
+    def create(self, task_id: str, base: str, *, begun: bool | None = None) -> Path:
+        """The task's worktree on its branch at ``base``, as a fresh checkout (an old one is
+        replaced): the parked worktree :meth:`begin` moved there switched, else a checkout.
+        The lane's part (its git commands run in the worktree); ``begun=None`` does both."""
+        if begun is None:
+            begun = self.begin(task_id)
+        with self._making_one:
+            return self._make(task_id, base, begun)
+
+    def _make(self, task_id: str, base: str, begun: bool) -> Path:
+        path = self.path(task_id)
+        if not begun or not self._reuse_spare(path, self.branch(task_id), base):
+            # Run from the (empty) new directory: the lane's commands run in its worktree.
+            # The user's checkout hooks are for their checkouts: a failing one (git-lfs's when
+            # git-lfs is not installed) must not stop a task, nor a slow one delay it.
+            path.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run(["git", "worktree", "add", "-q", "--force", "-B",
+                                   self.branch(task_id), str(path), base], cwd=path,
+                                  env={**os.environ, **_NO_HOOKS}, capture_output=True,
+                                  text=True)
+            if proc.returncode != 0:
                 self._refuse_branch_in_the_way()
-                raise
+                lines = proc.stderr.strip().splitlines() or ["(no message)"]
+                raise VcsError(f"git worktree failed: {lines[-1]}", hint=lock_hint(proc.stderr))
         record = self._setup_record(path)
         if record is not None:  # a reused worktree's record is its previous task's
             record.unlink(missing_ok=True)
         self.provision.place(self.repo.project_dir, self.project_in(task_id))
+        self._making(task_id).unlink(missing_ok=True)
         return path
+
+    def _making(self, task_id: str) -> Path:
+        return self.base_dir / f"{MAKING_PREFIX}{task_id}"
+
+    def made(self, task_id: str) -> bool:
+        """Whether the task's worktree holds its work: it exists and is not being made (its
+        directory may hold a parked worktree's files, or half a checkout)."""
+        return self.path(task_id).is_dir() and not self._making(task_id).exists()
 
     def _placed(self) -> list[str]:
         """Root-relative paths :class:`Provision` may have placed: never the task's work."""
@@ -131,23 +179,18 @@ class Worktrees:
                     line == rel or line.startswith(f"{rel}/") for line in tracked.splitlines())]
 
     def _reuse_spare(self, path: Path, branch: str, base: str) -> bool:
-        """Turn a parked worktree into ``path`` on ``branch`` at ``base``, exactly as a fresh
-        one would be (tracked files as in ``base``, nothing untracked or ignored left).
+        """Turn the parked worktree moved to ``path`` into one on ``branch`` at ``base``,
+        exactly as a fresh one would be (tracked files as in ``base``, nothing untracked or
+        ignored left); on failure it is removed.
 
         Checking out a whole tree costs one file write per file (0.4-0.9 s for 5,000 files on
         a busy disk); switching a parked one rewrites only the files that differ."""
-        spares = self._spares()
-        if not spares:
-            return False
-        spare = spares[0]
         try:
-            self.repo.run("worktree", "move", str(spare), str(path))
             env = {**os.environ, **_NO_HOOKS}
             _git(path, "checkout", "-q", "-f", "-B", branch, base, env=env)
             _git(path, "clean", "-q", "-ffdx", env=env)
         except VcsError:
-            for leftover in (spare, path):
-                self._drop(leftover)
+            self._drop(path)
             return False
         return True
 
@@ -162,7 +205,8 @@ class Worktrees:
         if not self._reusable(path):
             return False
         try:
-            _git(path, "update-ref", "--no-deref", "HEAD", "HEAD", env=dict(os.environ))
+            if not detach_head(path):
+                _git(path, "update-ref", "--no-deref", "HEAD", "HEAD", env=dict(os.environ))
             self.repo.run("worktree", "move", str(path), str(spare))
         except VcsError:
             return False
@@ -170,7 +214,7 @@ class Worktrees:
 
     def _reusable(self, path: Path) -> bool:
         """Whether a checkout and a clean make the worktree as good as new: its admin directory
-        holds no state beyond :data:`_PARKABLE`, and no index entry is marked skip-worktree or
+        holds no state beyond :data:`_PARKABLE`, no index entry is marked skip-worktree or
         assume-unchanged (``checkout -f`` keeps those bits, and ``add -A`` then passes over the
         next task's edits to those files)."""
         record = self._setup_record(path)
@@ -219,15 +263,15 @@ class Worktrees:
             _git(path, "add", "-A", "--", ":/", ":(top,exclude).specify/orch",
                  *self._unplaced_specs(path, base, env), env=env)
             tree = _git(path, "write-tree", env=env)
-            # In the worktree too: a lane's git commands run in its own directory.
-            commit = _git(path, "commit-tree", tree, "-p", base, "-m", f"orch: task {task_id}",
-                          env=env)
-            _git(path, "update-ref", "-m", "orch", f"refs/heads/{self.branch(task_id)}", commit,
-                 env=env)
+            commit = self.git.commit(tree, [base], f"orch: task {task_id}")
+            self.git.update_ref(f"refs/heads/{self.branch(task_id)}", commit)
         return commit
 
     def show_in(self, task_id: str, commit: str, rel: str) -> str:
-        """A file of ``commit`` (root-relative ``rel``), read by git in the task's worktree."""
+        """A file of ``commit`` (root-relative ``rel``); :class:`VcsError` when it has none."""
+        text = self.git.show(commit, rel)
+        if text is not None:
+            return text
         return _git(self.path(task_id), "show", f"{commit}:{rel}", env=dict(os.environ),
                     strip=False)
 
@@ -246,8 +290,9 @@ class Worktrees:
             (self.repo.git_dir / "worktrees").resolve())
 
     def save_partial(self, task_id: str, base: str) -> str | None:
-        """Keep an interrupted worktree's work under ``refs/orch/interrupted/``; its commit."""
-        if not self.path(task_id).exists():
+        """Keep an interrupted worktree's work under ``refs/orch/interrupted/``; its commit
+        (``None`` when there is none: no worktree, or one its lane was still making)."""
+        if not self.made(task_id):
             return None
         try:
             commit = self.commit_task(task_id, base)
@@ -269,7 +314,7 @@ class Worktrees:
     def keep_work(self, task_id: str) -> None:
         """Commit what is in the task's worktree onto its branch, then remove the worktree."""
         tip = self.repo.ref_sha(f"refs/heads/{self.branch(task_id)}")
-        if tip and self.path(task_id).is_dir():
+        if tip and self.made(task_id):
             with contextlib.suppress(VcsError):  # the branch keeps what it already holds
                 self.commit_task(task_id, tip)
         self.remove(task_id, keep_branch=True)
@@ -279,7 +324,11 @@ class Worktrees:
     def merge(self, base: str, task_commit: str) -> Merge:
         """Three-way merge of ``base..task_commit`` into the integrated tree, in git only."""
         before = self.integrated_tree()
-        ours = self.repo.commit_tree(before, [base], "orch: integrated tree")
+        base_tree, theirs = self.git.tree_of(base), self.git.tree_of(task_commit)
+        if base_tree is not None and theirs is not None and base_tree in (before, theirs):
+            # One side changed nothing since the base: the merge is the other side as it is.
+            return Merge(before, theirs if base_tree == before else before)
+        ours = self.git.commit(before, [base], "orch: integrated tree")
         proc = subprocess.run(["git", "merge-tree", "--write-tree", "--name-only", ours,
                                task_commit], cwd=self.repo.root, capture_output=True, text=True)
         lines = proc.stdout.splitlines()
@@ -339,10 +388,9 @@ class Worktrees:
         change stays reachable, so ``git gc`` never prunes work a later task replaced."""
         ref = f"{INTEGRATED_REF}/{self.run_id}"
         previous = self.repo.ref_sha(ref)
-        parent = self.repo.commit_tree(before, [previous] if previous else [],
-                                       "orch: integrated tree")
-        commit = self.repo.commit_tree(tree, [parent, task_commit], f"orch: integrate {task_id}")
-        self.repo.update_ref(ref, commit, f"orch: integrate {task_id}")
+        parent = self.git.commit(before, [previous] if previous else [], "orch: integrated tree")
+        commit = self.git.commit(tree, [parent, task_commit], f"orch: integrate {task_id}")
+        self.git.update_ref(ref, commit, f"orch: integrate {task_id}")
         return commit
 
     def carry_ignored(self, task_id: str) -> list[str]:
@@ -359,9 +407,12 @@ class Worktrees:
         record = self._setup_record(root)
         set_up = set(record.read_text().split("\0")) if record and record.is_file() else set()
         entries = [entry for entry in self._ignored(root) if entry not in set_up]
-        staged = _git(root, "ls-files", "-z", "--stage", "--", ":/", env=env)
-        entries += [path for mode, _, path in (_staged(line) for line in staged.split("\0"))
-                    if mode == "160000" and (root / path / ".git").exists()]
+        links = gitlinks(root)
+        if links is None:
+            staged = _git(root, "ls-files", "-z", "--stage", "--", ":/", env=env)
+            links = [path for mode, _, path in (_staged(line) for line in staged.split("\0"))
+                     if mode == "160000"]
+        entries += [path for path in links if (root / path / ".git").exists()]
         moved: list[str] = []
         for entry in entries:
             moved += _move_free(root, self.repo.root, entry)
@@ -386,9 +437,14 @@ class Worktrees:
 
     def _setup_record(self, root: Path) -> Path | None:
         """A file in the worktree's own git admin directory (it goes with the worktree)."""
+        admin = self._admin(root)
+        return admin / "orch-setup" if admin is not None else None
+
+    def _admin(self, root: Path) -> Path | None:
+        """The worktree's git admin directory (``.git/worktrees/<id>``), if it is linked."""
         if not self._linked(root):
             return None
-        return root / (root / ".git").read_text().strip()[7:].strip() / "orch-setup"
+        return root / (root / ".git").read_text().strip()[7:].strip()
 
     # -- cleaning ------------------------------------------------------------------------------
 
@@ -402,8 +458,9 @@ class Worktrees:
             self.provision.unlink(self.repo.project_dir, self.project_in(task_id))
         if keep_branch or not path.exists() or not self._park(path):
             self._drop(path)
+        self._making(task_id).unlink(missing_ok=True)
         if not keep_branch:
-            self.repo.delete_ref(f"refs/heads/{self.branch(task_id)}")
+            self.git.delete_ref(f"refs/heads/{self.branch(task_id)}")
 
     def clear_stale_locks(self) -> list[Path]:
         """Delete lock files a killed git left on this run's own refs and worktree indexes.
@@ -440,8 +497,19 @@ class Worktrees:
 
     def finish(self) -> None:
         """Remove parked worktrees; drop this run's worktree directory once it is empty."""
+        if self.base_dir.is_dir():
+            for marker in self.base_dir.glob(f"{MAKING_PREFIX}*"):
+                if not self.path(marker.name.removeprefix(MAKING_PREFIX)).exists():
+                    marker.unlink(missing_ok=True)  # a making that failed: nothing to mark
         for spare in self._spares():
-            self._drop(spare)
+            admin = self._admin(spare)
+            try:  # what `git worktree remove --force --force` does, without a git per spare
+                if admin is None:
+                    raise OSError(f"{spare} is not linked")
+                shutil.rmtree(spare)
+                shutil.rmtree(admin)
+            except OSError:
+                self._drop(spare)
         self.repo.run("worktree", "prune")
         if self.base_dir.is_dir() and not any(self.base_dir.iterdir()):
             self.base_dir.rmdir()
