@@ -207,11 +207,13 @@ def ctrl_c(root: Path, address: str) -> dict[str, Any]:
         time.sleep(0.3)
     started = {p.name: int(p.read_text()) for p in pids.iterdir()}
     child.send_signal(signal.SIGINT)
+    signalled = time.monotonic()
     try:
         out, err = child.communicate(timeout=120)
     except subprocess.TimeoutExpired:
         child.kill()
         out, err = child.communicate()
+    exited_after = round(time.monotonic() - signalled, 1)
     left: dict[str, bool] = {}
     settle = time.monotonic() + 20  # what Ray stops, it stops asynchronously
     for name, pid in started.items():
@@ -230,7 +232,9 @@ def ctrl_c(root: Path, address: str) -> dict[str, Any]:
                    "--jobs", "3")
     result = summary(repo, resumed)
     result.update(interrupted_code=child.returncode, interrupted_stderr=err[-2000:],
-                  started=sorted(started), groups_left=left)
+                  started=sorted(started), groups_left=left, exited_after_s=exited_after,
+                  interrupted_logs={log.stem: log.read_text()[-1500:] for log in sorted(
+                      (repo / ".specify" / "orch" / "runs").glob("*/logs/T*.log"))})
     return result
 
 

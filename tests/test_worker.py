@@ -60,8 +60,9 @@ def test_the_command_executor_completes_a_plan_through_orch_worker(
 
 def test_a_request_round_trips_through_stdin_and_stdout(
         git_repo: Path, orch: OrchRunner, tmp_path: Path) -> None:
-    captured = tmp_path / "request.json"
-    repo = _plan(git_repo, 1, f"tee {captured} | {WORKER}")
+    # one capture per task: the two attempts run at once ({task} is the command's placeholder)
+    captured = tmp_path / "request-T001.json"
+    repo = _plan(git_repo, 1, f"tee {tmp_path}/request-{{task}}.json | {WORKER}")
     (repo / "plan.md").write_text((repo / "plan.md").read_text() + "\n- [ ] T009 [P] Other\n\n"
                                   "  ```bash\n  echo x > x.txt\n  ```\n")
     commit_all(repo, "two tasks")
@@ -82,8 +83,9 @@ def test_a_request_round_trips_through_stdin_and_stdout(
 
 def test_bad_input_is_one_error_line_and_exit_2(git_repo: Path, orch: OrchRunner,
                                                 tmp_path: Path) -> None:
-    captured = tmp_path / "request.json"
-    repo = _plan(git_repo, 1, f"tee {captured} | {WORKER}")
+    # one capture per task: the two attempts run at once ({task} is the command's placeholder)
+    captured = tmp_path / "request-T001.json"
+    repo = _plan(git_repo, 1, f"tee {tmp_path}/request-{{task}}.json | {WORKER}")
     (repo / "plan.md").write_text((repo / "plan.md").read_text() + "\n- [ ] T009 [P] Other\n\n"
                                   "  ```bash\n  echo x > x.txt\n  ```\n")
     commit_all(repo, "two tasks")

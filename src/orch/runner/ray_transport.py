@@ -8,8 +8,9 @@ a Ray object, a task argument or a ``runtime_env``: workers use their own node's
 A node or worker that dies is a lost attempt (:class:`WorkerLost`). Ctrl-C cancels the Ray task:
 first without force, which raises ``KeyboardInterrupt`` in the worker, so the attempt stops its
 agent's process group and removes its checkout on the way out; a worker still running after
-:data:`STOP_GRACE_S` is then killed (``force=True``: the worker process ends at once, and
-what it started in a session of its own, the agent's process group, would be left running).
+:data:`STOP_GRACE_S` is then killed (``force=True``). However the worker ends, the agent's
+process group goes with it (:mod:`orch.reaper`): Ray may end a cancelled task's worker, or every
+worker of a driver that exited, before the worker's own clean-up has run.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ the worker made on top of the base. Both are one JSON document each (bundles bas
 versioned by :data:`WIRE_VERSION`. :func:`run_attempt_message` is the whole worker: it checks the
 base out into a fresh temporary directory, runs the attempt there with the same
 :class:`~orch.runner.executors.MainTreeExecutor` code as the local sequential slot, commits the
-change, and removes everything it made. No state survives it; it needs no project checkout.
+change, and removes everything it made. No state survives it, and neither does its agent: a
+watchdog (:mod:`orch.reaper`) stops the agent's process group if the worker is killed. It
+needs no project checkout.
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ def run_attempt_message(raw: bytes, *, node: str | None = None) -> bytes:
     Raises :class:`WorkerInputError` for a request it cannot read or a base it cannot check
     out; an agent or check failure is an outcome, never an exception."""
     from orch.errors import OrchError
+    from orch.reaper import reaped_groups
     from orch.runner.attempt import AdapterCache
     from orch.runner.executor import AttemptChange, outcome_to_json, request_from_json
     from orch.runner.executors import MainTreeExecutor
@@ -130,7 +133,8 @@ def run_attempt_message(raw: bytes, *, node: str | None = None) -> bytes:
 
         executor = MainTreeExecutor(project, logs, AdapterCache())
         request.base = executor.prepare(request.task_id, fresh=True, events=record)
-        outcome = executor.run(request, record)
+        with reaped_groups():  # the agent never outlives this worker, however it ends
+            outcome = executor.run(request, record)
         commit = bundle = None
         if outcome.change is not None:
             name, email = ORCH_IDENTITY
