@@ -8,8 +8,8 @@ parameters need no schema: a ``Path`` option is ``Path(value)`` followed by type
 checks (``exists``, ``file_okay`` …), a ``str`` or ``bool`` value is kept as it is. :func:`install`
 gives typer a runtime parameter for those two shapes that does exactly what the adapter
 did, with the same messages; every other shape (numbers, choices, lists, files, a
-``parser=``) keeps typer's own adapter. With a typer whose internals differ, nothing is
-installed and typer's path is used unchanged.
+``parser=``) keeps typer's own adapter. With another typer than 0.29 (whose internals these
+are), or one whose internals differ, nothing is installed and typer's path is used unchanged.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ __all__ = ["install"]
 def install() -> bool:
     """Give typer the runtime parameters below for ``Path``, ``str`` and ``bool`` parameters;
     whether it could (with another typer, nothing changes)."""
+    import typer
+
+    if not typer.__version__.startswith("0.29."):  # the internals below were read in 0.29
+        return False
     try:
         from typer import _coercion, core
         from typer._click.exceptions import BadParameter
