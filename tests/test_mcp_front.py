@@ -13,10 +13,12 @@ import queue
 import subprocess
 import sys
 import threading
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
@@ -134,6 +136,10 @@ def test_the_recorded_answers_are_the_sdk_servers_own() -> None:
     """handshake.json is what the installed SDK and orch's server answer today (else rerun
     `python -m orch.mcp.record`): tool names, descriptions and input schemas included."""
     recorded = json.loads(HANDSHAKE_FILE.read_text())
+    installed = {name: installed_version(name) for name in recorded["sdk"]}
+    if installed != recorded["sdk"]:
+        pytest.skip(f"handshake.json was recorded with {recorded['sdk']}; with {installed} the "
+                    "front stays off and the SDK answers alone (python -m orch.mcp.record)")
     assert recorded == record_answers()
     for answers in [*recorded["handshake"].values(), *recorded["modern"].values()]:
         assert [tool["name"] for tool in answers["tools/list"]["tools"]] == list(TOOL_NAMES)
