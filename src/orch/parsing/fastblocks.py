@@ -66,6 +66,8 @@ def walk_fast(text: str) -> list[Block] | None:
         return _Reader(data).read(tree)
     except RecursionError:  # thousands of nested quotes or lists: the reference reader caps depth
         return None
+    except UnicodeDecodeError:  # a position that falls inside a character (a tab before a
+        return None  # multi-byte one is counted as columns): the reference reader decides
 
 
 class _Reader:
