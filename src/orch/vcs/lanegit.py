@@ -56,14 +56,12 @@ class LaneGit:
         if self._opened:
             return self._lib
         self._opened = True
-        if any(os.environ.get(name) for name in _ELSEWHERE_ENV):
+        lib = _repository(self.repo.root)
+        if lib is None:
             return None
+        import pygit2
+
         try:
-            import pygit2
-        except ImportError:
-            return None
-        try:
-            lib = pygit2.Repository(str(self.repo.root))
             if Path(lib.path).resolve() != self.repo.git_dir.resolve():
                 return None
             self._signatures = self._identity()
@@ -197,14 +195,12 @@ class LaneGit:
 def detach_head(worktree: Path) -> bool:
     """Detach the worktree's HEAD at the commit it is on (``git update-ref --no-deref HEAD
     HEAD``); whether libgit2 did it (else ask git)."""
-    if any(os.environ.get(name) for name in _ELSEWHERE_ENV):
+    lib = _repository(worktree)
+    if lib is None:
         return False
+    import pygit2
+
     try:
-        import pygit2
-    except ImportError:
-        return False
-    try:
-        lib = pygit2.Repository(str(worktree))
         if not lib.head_is_detached:
             lib.set_head(lib.head.target)
         return True
@@ -215,6 +211,21 @@ def detach_head(worktree: Path) -> bool:
 def gitlinks(worktree: Path) -> list[str] | None:
     """Paths the worktree's index records as commits (``git init``-ed repositories), or
     ``None`` where libgit2 cannot read its index (ask git)."""
+    lib = _repository(worktree)
+    if lib is None:
+        return None
+    import pygit2
+
+    try:
+        index = lib.index
+        return [entry.path for entry in index if entry.mode == pygit2.enums.FileMode.COMMIT]
+    except (pygit2.GitError, KeyError, ValueError, OSError):
+        return None
+
+
+def _repository(path: Path) -> pygit2.Repository | None:
+    """libgit2's view of the repository at ``path``, or ``None`` where git must answer: an
+    environment pointing git elsewhere, pygit2 missing, or a repository libgit2 cannot open."""
     if any(os.environ.get(name) for name in _ELSEWHERE_ENV):
         return None
     try:
@@ -222,8 +233,7 @@ def gitlinks(worktree: Path) -> list[str] | None:
     except ImportError:
         return None
     try:
-        index = pygit2.Repository(str(worktree)).index
-        return [entry.path for entry in index if entry.mode == pygit2.enums.FileMode.COMMIT]
+        return pygit2.Repository(str(path))
     except (pygit2.GitError, KeyError, ValueError, OSError):
         return None
 
