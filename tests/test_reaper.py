@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from orch.procgroups import pid_alive
 from proctrack import PGID_TO, kill_group, live_members, read_pgid, wait_gone
 
 
@@ -20,7 +21,8 @@ def _worker(tmp_path: Path, script: str) -> subprocess.Popen[bytes]:
         from pathlib import Path
         from orch.proc import run_shell
         from orch.reaper import reaped_groups
-        with reaped_groups():
+        with reaped_groups() as watchdog:
+            Path({str(tmp_path / "watchdog")!r}).write_text(str(watchdog))
             result = run_shell({script!r}, cwd=Path({str(tmp_path)!r}))
         Path({str(tmp_path / "finished")!r}).write_text(str(result.returncode))
     """)
@@ -43,6 +45,6 @@ def test_a_worker_that_finishes_leaves_nothing_behind(tmp_path: Path) -> None:
     worker = _worker(tmp_path, f"{PGID_TO} pgid; echo done")
     assert worker.wait(timeout=60) == 0
     assert (tmp_path / "finished").read_text() == "0"
-    reapers = subprocess.run(["pgrep", "-f", "orch.reaper"], capture_output=True, text=True)
-    assert str(worker.pid) not in reapers.stdout  # the watchdog went with the block
+    watchdog = int((tmp_path / "watchdog").read_text())
+    assert not pid_alive(watchdog)  # the watchdog went with the block
     assert wait_gone(read_pgid(tmp_path / "pgid")) == []

@@ -29,15 +29,16 @@ _DONE = b"done\n"
 
 
 @contextlib.contextmanager
-def reaped_groups() -> Iterator[None]:
+def reaped_groups() -> Iterator[int | None]:
     """While the block runs, every process group :mod:`orch.proc` starts in this process is
-    stopped by a watchdog process if this process dies before the block ends."""
+    stopped by a watchdog process if this process dies before the block ends. Yields the
+    watchdog's pid (``None`` when none could start)."""
     try:
         reaper = subprocess.Popen(
             [sys.executable, "-m", "orch.reaper"], stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError:  # cannot start one: the worker runs as it did without
-        yield
+        yield None
         return
     assert reaper.stdin is not None
     pipe = reaper.stdin
@@ -52,7 +53,7 @@ def reaped_groups() -> Iterator[None]:
         with proc.track_groups(
                 lambda record: tell(b"+%d %d\n" % (record.pgid, record.start or 0)),
                 lambda pgid: tell(b"-%d\n" % pgid)):
-            yield
+            yield reaper.pid
     finally:
         tell(_DONE)
         with contextlib.suppress(OSError, ValueError):
